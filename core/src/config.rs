@@ -1,0 +1,239 @@
+//! One `Config`, built from environment variables (MLflow's names where MLflow has one) and from
+//! code. Values given in code are validated strictly (an error names the setting); values from
+//! the environment that cannot be used give a warning naming the variable and fall back.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Where sealed traces go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// The embedded default: append-only segments in a local folder.
+    Local(PathBuf),
+    /// Kept in memory for tests (see [`crate::export::MemoryExporter`]).
+    Memory,
+    /// An MLflow tracking server at this `http(s)://` base URI.
+    Mlflow(String),
+}
+
+/// Settings of one tracer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// `MLFLOW_TRACKING_URI`; `None` means the local store.
+    pub tracking_uri: Option<String>,
+    /// `MLFLOW_EXPERIMENT_ID`.
+    pub experiment_id: Option<String>,
+    /// `MLFLOW_EXPERIMENT_NAME`.
+    pub experiment_name: Option<String>,
+    /// `FERROTRACE_LOCAL_DIR`, default `./ferrotrace-traces`.
+    pub local_dir: PathBuf,
+    /// `FERROTRACE_DESTINATION=memory` keeps traces in memory (tests).
+    pub memory: bool,
+    /// `MLFLOW_TRACE_SAMPLING_RATIO`, 0.0..=1.0.
+    pub sampling_ratio: f64,
+    /// `FERROTRACE_MAX_QUEUE_TRACES`: traces waiting for the export worker.
+    pub max_queue_traces: usize,
+    /// `FERROTRACE_MAX_BATCH_TRACES`: traces per export call.
+    pub max_batch_traces: usize,
+    /// `FERROTRACE_EXIT_TIMEOUT` (seconds): how long the exit hook may flush.
+    pub exit_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            tracking_uri: None,
+            experiment_id: None,
+            experiment_name: None,
+            local_dir: PathBuf::from("ferrotrace-traces"),
+            memory: false,
+            sampling_ratio: 1.0,
+            max_queue_traces: 10_000,
+            max_batch_traces: 512,
+            exit_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the environment. Unusable values are reported in the returned warnings and replaced
+    /// by their defaults, so a typo in a deployment never stops the application.
+    pub fn from_env() -> (Config, Vec<String>) {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// As [`Config::from_env`], reading variables through `get` (testable without touching the
+    /// process environment).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> (Config, Vec<String>) {
+        let mut c = Config::default();
+        let mut warnings = Vec::new();
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(uri) = get("MLFLOW_TRACKING_URI") {
+            match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
+                Ok(u) => c.tracking_uri = u,
+                Err(e) => warnings.push(format!("{e}; traces go to the local store instead")),
+            }
+        }
+        c.experiment_id = get("MLFLOW_EXPERIMENT_ID");
+        c.experiment_name = get("MLFLOW_EXPERIMENT_NAME");
+        if let Some(dir) = get("FERROTRACE_LOCAL_DIR") {
+            c.local_dir = PathBuf::from(dir);
+        }
+        if let Some(d) = get("FERROTRACE_DESTINATION") {
+            match d.to_ascii_lowercase().as_str() {
+                "memory" => c.memory = true,
+                "local" | "default" => {}
+                other => warnings.push(format!("invalid value for FERROTRACE_DESTINATION: {other:?} (use \"local\" or \"memory\")")),
+            }
+        }
+        if let Some(r) = get("MLFLOW_TRACE_SAMPLING_RATIO") {
+            match r.parse::<f64>().map_err(|_| ()).and_then(|v| validate_ratio(v, "").map_err(|_| ())) {
+                Ok(v) => c.sampling_ratio = v,
+                Err(()) => warnings.push(format!(
+                    "invalid value for MLFLOW_TRACE_SAMPLING_RATIO: {r:?} (must be a number between 0 and 1); using 1.0"
+                )),
+            }
+        }
+        let mut count = |var: &str, slot: &mut usize| {
+            if let Some(v) = get(var) {
+                match v.parse::<usize>() {
+                    Ok(n) if n > 0 => *slot = n,
+                    _ => warnings.push(format!(
+                        "invalid value for {var}: {v:?} (must be a positive integer); using {slot}"
+                    )),
+                }
+            }
+        };
+        count("FERROTRACE_MAX_QUEUE_TRACES", &mut c.max_queue_traces);
+        count("FERROTRACE_MAX_BATCH_TRACES", &mut c.max_batch_traces);
+        if let Some(v) = get("FERROTRACE_EXIT_TIMEOUT") {
+            match v.parse::<f64>() {
+                Ok(s) if s.is_finite() && s >= 0.0 => c.exit_timeout = Duration::from_secs_f64(s),
+                _ => warnings.push(format!(
+                    "invalid value for FERROTRACE_EXIT_TIMEOUT: {v:?} (must be seconds >= 0); using {}",
+                    c.exit_timeout.as_secs_f64()
+                )),
+            }
+        }
+        (c, warnings)
+    }
+
+    /// Where traces go under this configuration.
+    pub fn destination(&self) -> Destination {
+        if self.memory {
+            Destination::Memory
+        } else if let Some(uri) = &self.tracking_uri {
+            Destination::Mlflow(uri.clone())
+        } else {
+            Destination::Local(self.local_dir.clone())
+        }
+    }
+}
+
+/// Checks a tracking URI. `None` (empty) selects the local store.
+///
+/// ```
+/// use ferrotrace_core::config::validate_tracking_uri;
+/// assert!(validate_tracking_uri("http://127.0.0.1:5000/", "uri").is_ok());
+/// let err = validate_tracking_uri("ftp://x", "MLFLOW_TRACKING_URI").unwrap_err();
+/// assert!(err.to_string().contains("MLFLOW_TRACKING_URI"));
+/// ```
+pub fn validate_tracking_uri(uri: &str, setting: &str) -> Result<Option<String>> {
+    let uri = uri.trim();
+    if uri.is_empty() {
+        return Ok(None);
+    }
+    let lower = uri.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(Some(uri.trim_end_matches('/').to_owned())),
+        Some(_) => Err(Error::config(setting, format!("{uri:?} has no host"))),
+        None => Err(Error::config(
+            setting,
+            format!("{uri:?} is not supported: use an http:// or https:// MLflow server, or leave it unset for the local store"),
+        )),
+    }
+}
+
+/// Checks a sampling ratio.
+pub fn validate_ratio(ratio: f64, setting: &str) -> Result<f64> {
+    if ratio.is_finite() && (0.0..=1.0).contains(&ratio) {
+        Ok(ratio)
+    } else {
+        Err(Error::config(
+            setting,
+            format!("{ratio} is not between 0.0 and 1.0"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> (Config, Vec<String>) {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_go_to_the_local_store() {
+        let (c, w) = from(&[]);
+        assert!(w.is_empty());
+        assert_eq!(
+            c.destination(),
+            Destination::Local(PathBuf::from("ferrotrace-traces"))
+        );
+    }
+
+    #[test]
+    fn bad_env_values_warn_with_the_variable_name_and_fall_back() {
+        let (c, w) = from(&[
+            ("MLFLOW_TRACKING_URI", "ftp://nope"),
+            ("MLFLOW_TRACE_SAMPLING_RATIO", "1.5"),
+            ("FERROTRACE_MAX_QUEUE_TRACES", "-3"),
+        ]);
+        assert_eq!(c.sampling_ratio, 1.0);
+        assert_eq!(c.tracking_uri, None);
+        assert_eq!(c.max_queue_traces, 10_000);
+        assert_eq!(w.len(), 3);
+        assert!(w[0].contains("MLFLOW_TRACKING_URI"));
+        assert!(w[1].contains("MLFLOW_TRACE_SAMPLING_RATIO"));
+        assert!(w[2].contains("FERROTRACE_MAX_QUEUE_TRACES"));
+    }
+
+    #[test]
+    fn good_env_values_are_read() {
+        let (c, w) = from(&[
+            ("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000/"),
+            ("MLFLOW_TRACE_SAMPLING_RATIO", "0.25"),
+            ("FERROTRACE_LOCAL_DIR", "/tmp/x"),
+        ]);
+        assert!(w.is_empty());
+        assert_eq!(c.tracking_uri.as_deref(), Some("http://127.0.0.1:5000"));
+        assert_eq!(c.sampling_ratio, 0.25);
+        assert_eq!(
+            c.destination(),
+            Destination::Mlflow("http://127.0.0.1:5000".into())
+        );
+    }
+
+    #[test]
+    fn ratio_validation_names_the_setting() {
+        assert!(validate_ratio(0.0, "x").is_ok());
+        let e = validate_ratio(f64::NAN, "sampling_ratio_override").unwrap_err();
+        assert!(e.to_string().contains("sampling_ratio_override"));
+    }
+}

@@ -1,0 +1,43 @@
+//! The embedded default destination: traces appended to the local store.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::Exporter;
+use crate::error::Result;
+use crate::model::{Trace, TraceDict};
+use crate::store::SegmentWriter;
+
+/// Writes each trace as one checksummed record (MLflow's `Trace.to_dict()` JSON) and syncs the
+/// segment to disk once per batch.
+pub struct LocalStoreExporter {
+    writer: SegmentWriter,
+}
+
+impl LocalStoreExporter {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        LocalStoreExporter {
+            writer: SegmentWriter::new(dir.into()),
+        }
+    }
+}
+
+impl Exporter for LocalStoreExporter {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn export(&mut self, batch: &[Trace]) -> Result<()> {
+        for trace in batch {
+            let payload = serde_json::to_string(&TraceDict::from(trace))
+                .map_err(|e| crate::Error::Export(e.to_string()))?;
+            self.writer.append(&payload)?;
+        }
+        self.writer.sync()?;
+        Ok(())
+    }
+
+    fn flush(&mut self, _timeout: Duration) -> Result<()> {
+        Ok(self.writer.sync()?)
+    }
+}

@@ -1,0 +1,31 @@
+//! ferrotrace core: span model, hot-path tracer, lock-free hand-off to one export worker,
+//! exporters (local store, memory), and the local store's format.
+//!
+//! Bindings (Python, Node) hold the language's notion of the current span and call in here with
+//! explicit parents:
+//!
+//! ```
+//! use ferrotrace_core::{config::Config, tracer::{RootOptions, Tracer}, model::RawJson};
+//! let tracer = Tracer::new(Config { memory: true, ..Config::default() });
+//! let mut root = tracer.start_root("answer", RootOptions::default());
+//! root.set_attribute("mlflow.spanInputs", RawJson::from_trusted(r#"{"q": "hi"}"#));
+//! let child = tracer.start_child("retrieve", root.context(), None);
+//! child.end(None);
+//! root.end(None);
+//! tracer.flush(std::time::Duration::from_secs(5));
+//! assert_eq!(tracer.stats().traces_exported, 1);
+//! ```
+
+pub mod config;
+pub mod diag;
+pub mod error;
+pub mod export;
+pub mod model;
+pub mod pipeline;
+pub mod process;
+pub mod stats;
+pub mod store;
+pub mod tracer;
+
+pub use error::{Error, Result};
+pub use tracer::{global, LiveSpan, SpanContext, Tracer};

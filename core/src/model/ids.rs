@@ -1,0 +1,286 @@
+//! Trace and span ids, MLflow's `tr-<32 hex>` form and W3C `traceparent`.
+
+use std::fmt;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+
+/// A 128-bit trace id. MLflow shows it as `tr-` + 32 lowercase hex digits.
+///
+/// ```
+/// use ferrotrace_core::model::TraceId;
+/// let id = TraceId(0xe675b48826079ec2382f73b81044c153);
+/// assert_eq!(id.to_mlflow(), "tr-e675b48826079ec2382f73b81044c153");
+/// assert_eq!(TraceId::parse("tr-e675b48826079ec2382f73b81044c153"), Some(id));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct TraceId(pub u128);
+
+/// A 64-bit span id, shown as 16 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpanId(pub u64);
+
+/// Prefix of MLflow V3 trace ids.
+pub const TRACE_ID_PREFIX: &str = "tr-";
+
+impl TraceId {
+    /// A fresh random, non-zero trace id.
+    #[inline]
+    pub fn random() -> Self {
+        loop {
+            let id = fastrand::u128(..);
+            if id != 0 {
+                return TraceId(id);
+            }
+        }
+    }
+
+    /// 32 lowercase hex digits.
+    pub fn to_hex(self) -> String {
+        format!("{:032x}", self.0)
+    }
+
+    /// `tr-` + 32 hex digits: the id MLflow's server derives from the OTLP trace id.
+    pub fn to_mlflow(self) -> String {
+        format!("{TRACE_ID_PREFIX}{:032x}", self.0)
+    }
+
+    /// Big-endian bytes, as OTLP carries them.
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0.to_be_bytes()
+    }
+
+    /// Base64 of the bytes, as MLflow's stored span dicts carry ids.
+    pub fn to_base64(self) -> String {
+        B64.encode(self.to_bytes())
+    }
+
+    /// Parses `tr-<32 hex>` or bare 32 hex. Zero is not a valid id.
+    pub fn parse(s: &str) -> Option<Self> {
+        let hex = s.strip_prefix(TRACE_ID_PREFIX).unwrap_or(s);
+        parse_hex::<16>(hex)
+            .map(u128::from_be_bytes)
+            .filter(|v| *v != 0)
+            .map(TraceId)
+    }
+
+    /// Parses the base64 form of a stored span dict.
+    pub fn from_base64(s: &str) -> Option<Self> {
+        let bytes: [u8; 16] = B64.decode(s).ok()?.try_into().ok()?;
+        Some(TraceId(u128::from_be_bytes(bytes)))
+    }
+}
+
+impl SpanId {
+    /// A fresh random, non-zero span id.
+    #[inline]
+    pub fn random() -> Self {
+        loop {
+            let id = fastrand::u64(..);
+            if id != 0 {
+                return SpanId(id);
+            }
+        }
+    }
+
+    /// 16 lowercase hex digits.
+    pub fn to_hex(self) -> String {
+        format!("{:016x}", self.0)
+    }
+
+    /// Big-endian bytes, as OTLP carries them.
+    pub fn to_bytes(self) -> [u8; 8] {
+        self.0.to_be_bytes()
+    }
+
+    /// Base64 of the bytes, as MLflow's stored span dicts carry ids.
+    pub fn to_base64(self) -> String {
+        B64.encode(self.to_bytes())
+    }
+
+    /// Parses 16 hex digits. Zero is not a valid id.
+    pub fn parse(s: &str) -> Option<Self> {
+        parse_hex::<8>(s)
+            .map(u64::from_be_bytes)
+            .filter(|v| *v != 0)
+            .map(SpanId)
+    }
+
+    /// Parses the base64 form of a stored span dict.
+    pub fn from_base64(s: &str) -> Option<Self> {
+        let bytes: [u8; 8] = B64.decode(s).ok()?.try_into().ok()?;
+        Some(SpanId(u64::from_be_bytes(bytes)))
+    }
+}
+
+impl fmt::Debug for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{TRACE_ID_PREFIX}{:032x}", self.0)
+    }
+}
+impl fmt::Display for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{TRACE_ID_PREFIX}{:032x}", self.0)
+    }
+}
+impl fmt::Debug for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+impl fmt::Display for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let b = s.as_bytes();
+    if b.len() != N * 2 {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, pair) in b.chunks_exact(2).enumerate() {
+        let hi = (pair[0] as char).to_digit(16)?;
+        let lo = (pair[1] as char).to_digit(16)?;
+        out[i] = (hi * 16 + lo) as u8;
+    }
+    Some(out)
+}
+
+/// A W3C Trace Context `traceparent`: `00-<32 hex trace>-<16 hex parent>-<2 hex flags>`.
+///
+/// ```
+/// use ferrotrace_core::model::TraceParent;
+/// let tp = TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+/// assert!(tp.sampled);
+/// assert_eq!(tp.to_string(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceParent {
+    pub trace_id: TraceId,
+    pub parent_id: SpanId,
+    pub sampled: bool,
+}
+
+impl TraceParent {
+    /// Parses a `traceparent` header value. Unknown future versions are read by the version-00
+    /// rules, as the W3C spec asks; version `ff`, zero ids and malformed fields are rejected.
+    pub fn parse(header: &str) -> Option<Self> {
+        let header = header.trim();
+        let mut parts = header.split('-');
+        let version = parts.next()?;
+        let trace = parts.next()?;
+        let parent = parts.next()?;
+        let flags = parts.next()?;
+        let version = parse_hex::<1>(version)?[0];
+        if version == 0xff || (version == 0 && parts.next().is_some()) {
+            return None;
+        }
+        if trace.bytes().any(|c| c.is_ascii_uppercase())
+            || parent.bytes().any(|c| c.is_ascii_uppercase())
+        {
+            return None;
+        }
+        let trace_id = TraceId(u128::from_be_bytes(parse_hex::<16>(trace)?));
+        let parent_id = SpanId(u64::from_be_bytes(parse_hex::<8>(parent)?));
+        let flags = parse_hex::<1>(flags)?[0];
+        if trace_id.0 == 0 || parent_id.0 == 0 {
+            return None;
+        }
+        Some(TraceParent {
+            trace_id,
+            parent_id,
+            sampled: flags & 1 == 1,
+        })
+    }
+}
+
+impl fmt::Display for TraceParent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "00-{:032x}-{:016x}-{:02x}",
+            self.trace_id.0,
+            self.parent_id.0,
+            u8::from(self.sampled)
+        )
+    }
+}
+
+/// Reseeds this thread's id generator. Called in a forked child, whose copied generator state
+/// would otherwise mint the same ids as its parent and siblings.
+pub fn reseed_ids() {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let pid = u64::from(std::process::id());
+    fastrand::seed(t ^ pid.rotate_left(32) ^ fastrand::u64(..));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_in_every_form() {
+        for _ in 0..1000 {
+            let t = TraceId::random();
+            assert_eq!(TraceId::parse(&t.to_mlflow()), Some(t));
+            assert_eq!(TraceId::parse(&t.to_hex()), Some(t));
+            assert_eq!(TraceId::from_base64(&t.to_base64()), Some(t));
+            assert_eq!(t.to_hex().len(), 32);
+            let s = SpanId::random();
+            assert_eq!(SpanId::parse(&s.to_hex()), Some(s));
+            assert_eq!(SpanId::from_base64(&s.to_base64()), Some(s));
+            assert_eq!(s.to_hex().len(), 16);
+        }
+    }
+
+    #[test]
+    fn known_base64_matches_mlflow() {
+        // From a span dict MLflow 3.17.2 wrote for trace tr-542983bba8aab74e4e27e6bd3b55a798.
+        let t = TraceId::parse("tr-542983bba8aab74e4e27e6bd3b55a798").unwrap();
+        assert_eq!(t.to_base64(), "VCmDu6iqt05OJ+a9O1WnmA==");
+    }
+
+    #[test]
+    fn rejects_bad_ids() {
+        assert_eq!(TraceId::parse("tr-xyz"), None);
+        assert_eq!(TraceId::parse(&"0".repeat(32)), None);
+        assert_eq!(SpanId::parse("00f067aa0ba902b"), None);
+        assert_eq!(SpanId::parse("0000000000000000"), None);
+    }
+
+    #[test]
+    fn traceparent_round_trip_and_rejections() {
+        for _ in 0..100 {
+            let tp = TraceParent {
+                trace_id: TraceId::random(),
+                parent_id: SpanId::random(),
+                sampled: fastrand::bool(),
+            };
+            assert_eq!(TraceParent::parse(&tp.to_string()), Some(tp));
+        }
+        let ok = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+        assert!(!TraceParent::parse(ok).unwrap().sampled);
+        for bad in [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+        ] {
+            assert_eq!(TraceParent::parse(bad), None, "{bad}");
+        }
+        // A future version may carry more fields.
+        assert!(
+            TraceParent::parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-zz")
+                .is_some()
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! JSON text as MLflow's Python SDK writes it (`json.dumps(..., ensure_ascii=False)`): `", "` and
+//! `": "` separators, Python's float repr, `NaN`/`Infinity` for non-finite floats. Span attribute
+//! values are stored as such text, so a value written here reads back byte-identical to MLflow's.
+
+use std::fmt::Write as _;
+
+/// A JSON document kept as text. Attribute values stay in this form from capture to export: the
+/// hot path writes them once, and nothing re-parses them until the worker needs a typed form.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct RawJson(Box<str>);
+
+impl RawJson {
+    /// Wraps text the caller guarantees to be one JSON value (Python-dialect: `NaN` allowed).
+    pub fn from_trusted(text: impl Into<Box<str>>) -> Self {
+        RawJson(text.into())
+    }
+
+    /// A JSON string holding `s`.
+    pub fn string(s: &str) -> Self {
+        let mut out = String::with_capacity(s.len() + 2);
+        push_str(&mut out, s);
+        RawJson(out.into())
+    }
+
+    /// A JSON integer.
+    pub fn int(v: i64) -> Self {
+        RawJson(v.to_string().into())
+    }
+
+    /// Serialises a `serde_json::Value` with Python's separators.
+    pub fn from_value(v: &serde_json::Value) -> Self {
+        let mut out = String::new();
+        push_value(&mut out, v);
+        RawJson(out.into())
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parses the text. Python's `NaN`/`Infinity` tokens, which strict JSON lacks, become strings.
+    pub fn to_value(&self) -> serde_json::Value {
+        parse_lenient(&self.0)
+    }
+
+    /// If the value is a JSON string, its contents.
+    pub fn as_plain_string(&self) -> Option<String> {
+        if self.0.starts_with('"') {
+            serde_json::from_str::<String>(&self.0).ok()
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Appends `s` as a JSON string literal, escaping as Python's `json.dumps(ensure_ascii=False)`.
+pub fn push_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Appends a float the way Python's `repr(float)` (and so `json.dumps`) writes it.
+///
+/// ```
+/// let mut s = String::new();
+/// for x in [0.1, 1.0, 1e16, 1.5e-7, -2.5, f64::NAN] {
+///     ferrotrace_core::model::json::push_f64(&mut s, x);
+///     s.push(' ');
+/// }
+/// assert_eq!(s, "0.1 1.0 1e+16 1.5e-07 -2.5 NaN ");
+/// ```
+pub fn push_f64(out: &mut String, x: f64) {
+    if x.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if x.is_infinite() {
+        out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
+    }
+    // `{:e}` gives the shortest round-trip digits, the same digits Python's repr picks.
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if neg {
+        out.push('-');
+    }
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            out.push_str("0.");
+            for _ in 0..(-exp - 1) {
+                out.push('0');
+            }
+            out.push_str(&digits);
+        } else {
+            let int_len = (exp + 1) as usize;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                for _ in digits.len()..int_len {
+                    out.push('0');
+                }
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+}
+
+/// Appends a `serde_json::Value` with Python's separators.
+pub fn push_value(out: &mut String, v: &serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => {
+                let _ = write!(out, "{i}");
+            }
+            (_, Some(u), _) => {
+                let _ = write!(out, "{u}");
+            }
+            (_, _, Some(f)) => push_f64(out, f),
+            _ => out.push_str(&n.to_string()),
+        },
+        Value::String(s) => push_str(out, s),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_str(out, k);
+                out.push_str(": ");
+                push_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Parses Python-dialect JSON. `NaN`, `Infinity` and `-Infinity` outside strings become the
+/// strings `"NaN"`, `"Infinity"`, `"-Infinity"`; text that is not JSON at all becomes a string.
+pub fn parse_lenient(text: &str) -> serde_json::Value {
+    if let Ok(v) = serde_json::from_str(text) {
+        return v;
+    }
+    let mut fixed = String::with_capacity(text.len() + 16);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut in_str = false;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_str {
+            if c == b'\\' && i + 1 < bytes.len() {
+                fixed.push_str(&text[i..i + 2]);
+                i += 2;
+                continue;
+            }
+            if c == b'"' {
+                in_str = false;
+            }
+        } else if c == b'"' {
+            in_str = true;
+        } else {
+            let rest = &text[i..];
+            if let Some(tok) = ["-Infinity", "Infinity", "NaN"]
+                .into_iter()
+                .find(|t| rest.starts_with(t))
+            {
+                fixed.push('"');
+                fixed.push_str(tok);
+                fixed.push('"');
+                i += tok.len();
+                continue;
+            }
+        }
+        // Copy one whole UTF-8 character.
+        let len = utf8_len(c);
+        fixed.push_str(&text[i..(i + len).min(text.len())]);
+        i += len;
+    }
+    serde_json::from_str(&fixed).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(x: f64) -> String {
+        let mut s = String::new();
+        push_f64(&mut s, x);
+        s
+    }
+
+    #[test]
+    fn floats_match_python_repr() {
+        let cases = [
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (123.456, "123.456"),
+            (1e15, "1000000000000000.0"),
+            (1e16, "1e+16"),
+            (1.2345e20, "1.2345e+20"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (1e300, "1e+300"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (2.5e-300, "2.5e-300"),
+            (9007199254740993.0, "9007199254740992.0"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(f(x), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn strings_escape_like_python() {
+        let mut s = String::new();
+        push_str(&mut s, "a\"b\\c\nd\te\u{1}é😀\u{8}\u{c}\r");
+        assert_eq!(s, r#""a\"b\\c\nd\te\u0001é😀\b\f\r""#);
+    }
+
+    #[test]
+    fn value_uses_python_separators() {
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{"q":"hello","t":0.1,"l":[1,2]}"#).unwrap();
+        assert_eq!(
+            RawJson::from_value(&v).as_str(),
+            r#"{"q": "hello", "t": 0.1, "l": [1, 2]}"#
+        );
+    }
+
+    #[test]
+    fn lenient_parse_handles_python_tokens() {
+        let v = parse_lenient(r#"{"a": NaN, "b": [Infinity, -Infinity], "c": "NaN in text"}"#);
+        assert_eq!(v["a"], "NaN");
+        assert_eq!(v["b"][1], "-Infinity");
+        assert_eq!(v["c"], "NaN in text");
+        assert_eq!(
+            parse_lenient("not json"),
+            serde_json::Value::String("not json".into())
+        );
+    }
+}

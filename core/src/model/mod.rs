@@ -1,0 +1,14 @@
+//! Plain data: ids, spans, traces, JSON text, and MLflow's serialized forms.
+
+mod dict;
+mod ids;
+pub mod json;
+pub mod keys;
+mod span;
+mod trace;
+
+pub use dict::{EventDict, InfoDict, SpanDict, StatusDict, TraceDict};
+pub use ids::{reseed_ids, SpanId, TraceId, TraceParent, TRACE_ID_PREFIX};
+pub use json::RawJson;
+pub use span::{Attributes, SpanEvent, SpanLink, SpanRecord, SpanStatus, StatusCode};
+pub use trace::{parse_rfc3339_ms, rfc3339_ms, Trace, TraceInfo, TraceState};

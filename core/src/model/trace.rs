@@ -1,0 +1,150 @@
+//! A whole trace: its info (MLflow's `TraceInfoV3`) and its spans.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{SpanRecord, TraceId};
+
+/// MLflow's trace state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TraceState {
+    #[default]
+    Unspecified,
+    Ok,
+    Error,
+    InProgress,
+}
+
+impl TraceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraceState::Unspecified => "STATE_UNSPECIFIED",
+            TraceState::Ok => "OK",
+            TraceState::Error => "ERROR",
+            TraceState::InProgress => "IN_PROGRESS",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "OK" => Some(TraceState::Ok),
+            "ERROR" => Some(TraceState::Error),
+            "IN_PROGRESS" => Some(TraceState::InProgress),
+            "STATE_UNSPECIFIED" => Some(TraceState::Unspecified),
+            _ => None,
+        }
+    }
+}
+
+/// Trace-level data: everything MLflow keeps in `trace_info`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TraceInfo {
+    pub trace_id: TraceId,
+    /// `None` until a destination assigns one; the local store writes `"0"` (MLflow's Default).
+    pub experiment_id: Option<String>,
+    pub request_time_ms: u64,
+    pub execution_duration_ms: u64,
+    pub state: TraceState,
+    pub request_preview: Option<String>,
+    pub response_preview: Option<String>,
+    pub client_request_id: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A sealed trace as it travels from the tracer to the exporters.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    pub info: TraceInfo,
+    /// In end order; the root is the span without a parent (or with a remote parent).
+    pub spans: Vec<Arc<SpanRecord>>,
+}
+
+impl Trace {
+    /// The root span: the first span whose parent is not in this trace.
+    pub fn root(&self) -> Option<&SpanRecord> {
+        self.spans
+            .iter()
+            .find(|s| {
+                s.parent_id
+                    .is_none_or(|p| !self.spans.iter().any(|o| o.span_id == p))
+            })
+            .map(|s| s.as_ref())
+    }
+}
+
+/// Formats unix milliseconds as RFC 3339 with milliseconds, as MLflow does (`2026-11-25T12:09:26.743Z`).
+///
+/// ```
+/// assert_eq!(ferrotrace_core::model::rfc3339_ms(1795608566743), "2026-11-25T12:09:26.743Z");
+/// ```
+pub fn rfc3339_ms(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
+/// Parses what [`rfc3339_ms`] writes (and the same without fraction, or with other precision).
+pub fn parse_rfc3339_ms(s: &str) -> Option<u64> {
+    let s = s.strip_suffix('Z')?;
+    let (date, time) = s.split_once('T')?;
+    let mut dp = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (dp.next()??, dp.next()??, dp.next()??);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let mut tp = hms.split(':').map(|p| p.parse::<u64>().ok());
+    let (hh, mm, ss) = (tp.next()??, tp.next()??, tp.next()??);
+    let ms_frac = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<3}")[..3].parse::<u64>().ok()?
+    };
+    let days = days_from_civil(y, m, d);
+    Some((days as u64 * 86_400 + hh * 3600 + mm * 60 + ss) * 1000 + ms_frac)
+}
+
+// Howard Hinnant's civil-date algorithms: no calendar crate for two functions.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trip() {
+        for ms in [0u64, 951_782_400_000, 1_795_608_566_743, 4_102_444_799_999] {
+            assert_eq!(parse_rfc3339_ms(&rfc3339_ms(ms)), Some(ms));
+        }
+        assert_eq!(rfc3339_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-25T11:00:00Z"),
+            Some(1_795_604_400_000)
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! The export worker thread.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{select, Receiver};
+use parking_lot::RwLock;
+
+use super::Control;
+use crate::export::Exporter;
+use crate::model::Trace;
+use crate::process::finalize_trace;
+use crate::stats::{DropReason, Stats};
+
+/// What the worker shares with the tracer.
+#[derive(Clone)]
+pub(crate) struct WorkerShared {
+    pub(crate) stats: Arc<Stats>,
+    pub(crate) process_metadata: Arc<RwLock<BTreeMap<String, String>>>,
+    pub(crate) max_batch: usize,
+    pub(crate) shutdown_timeout: Duration,
+}
+
+pub(crate) fn run(
+    mut exporter: Box<dyn Exporter>,
+    data: Receiver<Box<Trace>>,
+    ctl: Receiver<Control>,
+    shared: WorkerShared,
+) {
+    let mut batch: Vec<Trace> = Vec::with_capacity(shared.max_batch);
+    loop {
+        select! {
+            recv(data) -> msg => match msg {
+                Ok(trace) => {
+                    batch.push(*trace);
+                    fill(&data, &mut batch, shared.max_batch);
+                    export(exporter.as_mut(), &mut batch, &shared);
+                }
+                Err(_) => break,
+            },
+            recv(ctl) -> msg => match msg {
+                Ok(Control::Flush(reply)) => {
+                    drain(exporter.as_mut(), &data, &mut batch, &shared);
+                    if let Err(e) = exporter.flush(shared.shutdown_timeout) {
+                        crate::diag::warn("flush_failed", format!("flushing the {} destination failed: {e}", exporter.name()));
+                    }
+                    let _ = reply.send(());
+                }
+                Ok(Control::Shutdown(reply)) => {
+                    drain(exporter.as_mut(), &data, &mut batch, &shared);
+                    if let Err(e) = exporter.shutdown(shared.shutdown_timeout) {
+                        crate::diag::warn("flush_failed", format!("closing the {} destination failed: {e}", exporter.name()));
+                    }
+                    let _ = reply.send(());
+                    return;
+                }
+                Err(_) => break,
+            },
+        }
+    }
+    drain(exporter.as_mut(), &data, &mut batch, &shared);
+}
+
+fn fill(data: &Receiver<Box<Trace>>, batch: &mut Vec<Trace>, max: usize) {
+    while batch.len() < max {
+        match data.try_recv() {
+            Ok(t) => batch.push(*t),
+            Err(_) => break,
+        }
+    }
+}
+
+/// Exports everything queued right now, a batch at a time.
+fn drain(
+    exporter: &mut dyn Exporter,
+    data: &Receiver<Box<Trace>>,
+    batch: &mut Vec<Trace>,
+    shared: &WorkerShared,
+) {
+    loop {
+        fill(data, batch, shared.max_batch);
+        if batch.is_empty() {
+            return;
+        }
+        export(exporter, batch, shared);
+    }
+}
+
+fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerShared) {
+    if batch.is_empty() {
+        return;
+    }
+    {
+        let meta = shared.process_metadata.read();
+        for t in batch.iter_mut() {
+            finalize_trace(t, &meta);
+        }
+    }
+    let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
+    let traces = batch.len() as u64;
+    let started = Instant::now();
+    match exporter.export(batch) {
+        Ok(()) => shared
+            .stats
+            .record_export(traces, spans, started.elapsed().as_micros() as u64),
+        Err(e) => {
+            Stats::inc(&shared.stats.export_errors);
+            shared
+                .stats
+                .drop_counted(DropReason::ExportFailed, traces, spans);
+            crate::diag::warn(
+                "export_failed",
+                format!(
+                    "could not deliver {traces} trace(s) to the {} destination: {e}",
+                    exporter.name()
+                ),
+            );
+        }
+    }
+    batch.clear();
+}

@@ -1,0 +1,8 @@
+//! Decisions applied to whole traces: sampling at the root, and the trace-level data MLflow
+//! derives from the spans when a trace is sealed.
+
+mod finalize;
+mod sampling;
+
+pub use finalize::{finalize_trace, truncate_with_suffix};
+pub use sampling::sampled;

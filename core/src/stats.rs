@@ -1,0 +1,158 @@
+//! Counters the tracer keeps about itself: nothing is lost without a count and a reason.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use serde::Serialize;
+
+/// Why a span or trace did not reach its destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// The hand-off queue to the export worker was full.
+    QueueFull,
+    /// The exporter failed (store not writable, server error) and the trace could not be kept.
+    ExportFailed,
+    /// A span ended after its trace's root span had ended and the trace was sealed.
+    SpanAfterRootEnded,
+    /// Open traces abandoned in a forked child (they belong to the parent process).
+    InheritedByFork,
+}
+
+impl DropReason {
+    pub const ALL: [DropReason; 4] = [
+        DropReason::QueueFull,
+        DropReason::ExportFailed,
+        DropReason::SpanAfterRootEnded,
+        DropReason::InheritedByFork,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::QueueFull => "queue_full",
+            DropReason::ExportFailed => "export_failed",
+            DropReason::SpanAfterRootEnded => "span_after_root_ended",
+            DropReason::InheritedByFork => "inherited_by_fork",
+        }
+    }
+}
+
+const N_REASONS: usize = DropReason::ALL.len();
+
+/// Live counters, updated with relaxed atomics.
+#[derive(Default)]
+pub struct Stats {
+    pub spans_started: AtomicU64,
+    pub spans_ended: AtomicU64,
+    pub traces_started: AtomicU64,
+    pub traces_completed: AtomicU64,
+    pub traces_sampled_out: AtomicU64,
+    pub traces_exported: AtomicU64,
+    pub spans_exported: AtomicU64,
+    pub export_batches: AtomicU64,
+    pub export_errors: AtomicU64,
+    pub export_latency_us_last: AtomicU64,
+    pub export_latency_us_max: AtomicU64,
+    dropped_traces: [AtomicU64; N_REASONS],
+    dropped_spans: [AtomicU64; N_REASONS],
+}
+
+impl Stats {
+    #[inline]
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Relaxed);
+    }
+
+    /// Counts `traces` traces holding `spans` spans as dropped for `reason`.
+    pub fn drop_counted(&self, reason: DropReason, traces: u64, spans: u64) {
+        let i = reason as usize;
+        self.dropped_traces[i].fetch_add(traces, Relaxed);
+        self.dropped_spans[i].fetch_add(spans, Relaxed);
+    }
+
+    pub fn record_export(&self, traces: u64, spans: u64, latency_us: u64) {
+        self.traces_exported.fetch_add(traces, Relaxed);
+        self.spans_exported.fetch_add(spans, Relaxed);
+        self.export_batches.fetch_add(1, Relaxed);
+        self.export_latency_us_last.store(latency_us, Relaxed);
+        self.export_latency_us_max.fetch_max(latency_us, Relaxed);
+    }
+
+    /// A consistent-enough copy for users (each counter is read once).
+    pub fn snapshot(&self, queue_depth: usize) -> StatsSnapshot {
+        let load = |c: &AtomicU64| c.load(Relaxed);
+        let mut dropped_traces = BTreeMap::new();
+        let mut dropped_spans = BTreeMap::new();
+        for r in DropReason::ALL {
+            let (t, s) = (
+                load(&self.dropped_traces[r as usize]),
+                load(&self.dropped_spans[r as usize]),
+            );
+            if t > 0 || s > 0 {
+                dropped_traces.insert(r.as_str().to_owned(), t);
+                dropped_spans.insert(r.as_str().to_owned(), s);
+            }
+        }
+        StatsSnapshot {
+            spans_started: load(&self.spans_started),
+            spans_ended: load(&self.spans_ended),
+            traces_started: load(&self.traces_started),
+            traces_completed: load(&self.traces_completed),
+            traces_sampled_out: load(&self.traces_sampled_out),
+            traces_exported: load(&self.traces_exported),
+            spans_exported: load(&self.spans_exported),
+            export_batches: load(&self.export_batches),
+            export_errors: load(&self.export_errors),
+            export_latency_us_last: load(&self.export_latency_us_last),
+            export_latency_us_max: load(&self.export_latency_us_max),
+            traces_dropped: dropped_traces.values().sum(),
+            spans_dropped: dropped_spans.values().sum(),
+            dropped_traces,
+            dropped_spans,
+            queue_depth: queue_depth as u64,
+        }
+    }
+}
+
+/// What `stats()` returns in every language.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StatsSnapshot {
+    pub spans_started: u64,
+    pub spans_ended: u64,
+    pub traces_started: u64,
+    pub traces_completed: u64,
+    pub traces_sampled_out: u64,
+    pub traces_exported: u64,
+    pub spans_exported: u64,
+    pub export_batches: u64,
+    pub export_errors: u64,
+    pub export_latency_us_last: u64,
+    pub export_latency_us_max: u64,
+    pub traces_dropped: u64,
+    pub spans_dropped: u64,
+    /// Dropped traces by reason (`queue_full`, `export_failed`, ...); only non-zero reasons.
+    pub dropped_traces: BTreeMap<String, u64>,
+    pub dropped_spans: BTreeMap<String, u64>,
+    pub queue_depth: u64,
+}
+
+impl StatsSnapshot {
+    /// One line for the exit log, or `None` when nothing was lost.
+    pub fn loss_summary(&self) -> Option<String> {
+        if self.traces_dropped == 0 && self.spans_dropped == 0 {
+            return None;
+        }
+        let reasons: Vec<String> = self
+            .dropped_spans
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        Some(format!(
+            "{} trace(s) / {} span(s) were not delivered ({}); exported {} trace(s)",
+            self.traces_dropped,
+            self.spans_dropped,
+            reasons.join(", "),
+            self.traces_exported
+        ))
+    }
+}

@@ -1,0 +1,338 @@
+//! HOT PATH: start and end spans, seal traces, hand them to the export queue.
+//!
+//! The binding decides which span is active (contextvars, AsyncLocalStorage) and passes the
+//! parent explicitly; nothing here looks at thread-locals to guess parents. Starting a span is an
+//! id, a clock read and a record; ending one is a push onto its trace's list under an uncontended
+//! lock; ending the root moves the whole trace into the queue with `try_send`.
+
+mod clock;
+mod open_trace;
+mod span;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use parking_lot::{Mutex, RwLock};
+
+pub use clock::now_ns;
+pub use open_trace::TraceDraft;
+pub use span::{LiveSpan, SpanContext};
+
+use crate::config::{Config, Destination};
+use crate::error::Result;
+use crate::export::{Exporter, LocalStoreExporter, MemoryExporter, MemorySink};
+use crate::model::{Attributes, SpanId, SpanRecord, SpanStatus, Trace, TraceId, TraceParent};
+use crate::pipeline::{fork, request, Control, Pipeline, SendError, WorkerShared};
+use crate::stats::{DropReason, Stats, StatsSnapshot};
+use open_trace::OpenTrace;
+
+/// Builds the exporter for a configuration (replaceable in tests).
+pub type ExporterFactory = Box<dyn Fn(&Config, &MemorySink) -> Box<dyn Exporter> + Send + Sync>;
+
+/// How a root span starts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RootOptions {
+    /// Continue a trace started in another service (`traceparent`).
+    pub remote_parent: Option<TraceParent>,
+    /// Overrides the configured sampling ratio for this trace.
+    pub sampling_ratio: Option<f64>,
+    /// Start time; now if `None`.
+    pub start_ns: Option<u64>,
+}
+
+/// A handle to a tracer: configuration, counters, and the export pipeline. Clones share all.
+///
+/// ```
+/// use ferrotrace_core::{config::Config, tracer::{RootOptions, Tracer}, model::RawJson};
+/// let tracer = Tracer::new(Config { memory: true, ..Config::default() });
+/// let mut root = tracer.start_root("agent", RootOptions::default());
+/// let mut child = tracer.start_child("llm", root.context(), None);
+/// child.set_attribute("mlflow.spanType", RawJson::string("LLM"));
+/// child.end(None);
+/// root.end(None);
+/// assert!(tracer.flush(std::time::Duration::from_secs(5)));
+/// let traces = tracer.memory_traces();
+/// assert_eq!(traces[0].spans.len(), 2);
+/// ```
+#[derive(Clone)]
+pub struct Tracer {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) stats: Arc<Stats>,
+    config: RwLock<Config>,
+    pipeline: RwLock<Option<Pipeline>>,
+    factory: ExporterFactory,
+    memory: MemorySink,
+    process_metadata: Arc<RwLock<BTreeMap<String, String>>>,
+    last_trace_id: Mutex<Option<TraceId>>,
+    enabled: AtomicBool,
+}
+
+fn default_factory(cfg: &Config, memory: &MemorySink) -> Box<dyn Exporter> {
+    match cfg.destination() {
+        Destination::Memory => Box::new(MemoryExporter::with_sink(memory.clone())),
+        Destination::Local(dir) => Box::new(LocalStoreExporter::new(dir)),
+        Destination::Mlflow(uri) => {
+            crate::diag::warn(
+                "mlflow_unsupported",
+                format!("export to an MLflow server ({uri}) is not available in this build; traces go to the local store"),
+            );
+            Box::new(LocalStoreExporter::new(cfg.local_dir.clone()))
+        }
+    }
+}
+
+impl Tracer {
+    /// A tracer with its own pipeline and the exporter its configuration names.
+    pub fn new(config: Config) -> Tracer {
+        Self::with_exporter_factory(config, Box::new(default_factory))
+    }
+
+    /// A tracer whose exporter comes from `factory` (tests: slow or failing exporters).
+    pub fn with_exporter_factory(config: Config, factory: ExporterFactory) -> Tracer {
+        fork::install();
+        Tracer {
+            inner: Arc::new(Inner {
+                stats: Arc::default(),
+                config: RwLock::new(config),
+                pipeline: RwLock::new(None),
+                factory,
+                memory: MemorySink::default(),
+                process_metadata: Arc::default(),
+                last_trace_id: Mutex::new(None),
+                enabled: AtomicBool::new(true),
+            }),
+        }
+    }
+
+    // ---- hot path -------------------------------------------------------------------------
+
+    /// Starts the root span of a new trace (or of this service's part of a remote trace).
+    pub fn start_root(&self, name: impl Into<String>, opts: RootOptions) -> LiveSpan {
+        let (trace_id, parent_id, remote_sampled) = match opts.remote_parent {
+            Some(tp) => (tp.trace_id, Some(tp.parent_id), tp.sampled),
+            None => (TraceId::random(), None, true),
+        };
+        let ratio = opts
+            .sampling_ratio
+            .unwrap_or_else(|| self.inner.config.read().sampling_ratio);
+        let sampled = remote_sampled && crate::process::sampled(trace_id, ratio);
+        let stats = &self.inner.stats;
+        Stats::inc(&stats.traces_started);
+        if !sampled {
+            Stats::inc(&stats.traces_sampled_out);
+        }
+        let trace = Arc::new(OpenTrace::new(trace_id, sampled, self.clone()));
+        self.make_span(trace, parent_id, name.into(), opts.start_ns, true)
+    }
+
+    /// Starts a child of `parent` (same trace, same sampling decision).
+    #[inline]
+    pub fn start_child(
+        &self,
+        name: impl Into<String>,
+        parent: &SpanContext,
+        start_ns: Option<u64>,
+    ) -> LiveSpan {
+        self.make_span(
+            parent.trace.clone(),
+            Some(parent.span_id),
+            name.into(),
+            start_ns,
+            false,
+        )
+    }
+
+    #[inline]
+    fn make_span(
+        &self,
+        trace: Arc<OpenTrace>,
+        parent_id: Option<SpanId>,
+        name: String,
+        start_ns: Option<u64>,
+        is_root: bool,
+    ) -> LiveSpan {
+        Stats::inc(&self.inner.stats.spans_started);
+        let span_id = SpanId::random();
+        LiveSpan {
+            rec: SpanRecord {
+                trace_id: trace.id,
+                span_id,
+                parent_id,
+                name,
+                start_ns: start_ns.unwrap_or_else(now_ns),
+                end_ns: 0,
+                status: SpanStatus::default(),
+                attributes: Attributes::with_capacity(6),
+                events: Vec::new(),
+                links: Vec::new(),
+            },
+            ctx: SpanContext { trace, span_id },
+            is_root,
+        }
+    }
+
+    /// Hands a sealed trace to the export worker without waiting.
+    pub(crate) fn submit(&self, trace: Box<Trace>) {
+        let stats = &self.inner.stats;
+        let result = {
+            let guard = self.inner.pipeline.read();
+            match guard.as_ref() {
+                Some(p) if p.fork_generation == fork::generation() => p.try_send(trace),
+                _ => {
+                    drop(guard);
+                    self.start_pipeline();
+                    match self.inner.pipeline.read().as_ref() {
+                        Some(p) => p.try_send(trace),
+                        None => Err(SendError::Closed(trace)),
+                    }
+                }
+            }
+        };
+        match result {
+            Ok(()) => {}
+            Err(SendError::Full(t)) => {
+                stats.drop_counted(DropReason::QueueFull, 1, t.spans.len() as u64);
+                crate::diag::warn(
+                    "queue_full",
+                    "the export queue is full (the destination is slower than the application); traces are being dropped and counted in stats()",
+                );
+            }
+            Err(SendError::Closed(t)) => {
+                stats.drop_counted(DropReason::ExportFailed, 1, t.spans.len() as u64);
+            }
+        }
+    }
+
+    fn start_pipeline(&self) {
+        let mut slot = self.inner.pipeline.write();
+        let generation = fork::generation();
+        if let Some(p) = slot.as_ref() {
+            if p.fork_generation == generation {
+                return;
+            }
+        }
+        if let Some(inherited) = slot.take() {
+            inherited.abandon();
+        }
+        let cfg = self.inner.config.read().clone();
+        let exporter = (self.inner.factory)(&cfg, &self.inner.memory);
+        let shared = WorkerShared {
+            stats: self.inner.stats.clone(),
+            process_metadata: self.inner.process_metadata.clone(),
+            max_batch: cfg.max_batch_traces,
+            shutdown_timeout: cfg.exit_timeout,
+        };
+        *slot = Some(Pipeline::start(
+            exporter,
+            cfg.max_queue_traces,
+            shared,
+            generation,
+        ));
+    }
+
+    // ---- cold path ------------------------------------------------------------------------
+
+    /// Waits until every trace sealed so far has been handed to the destination, at most
+    /// `timeout`. Returns `false` on timeout. Never called by the tracer on an application thread.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        let ctl = match self.inner.pipeline.read().as_ref() {
+            Some(p) if p.fork_generation == fork::generation() => p.control(),
+            _ => return true,
+        };
+        request(&ctl, Control::Flush, timeout)
+    }
+
+    /// Delivers what is queued and stops the worker (a later trace starts a new one). Returns
+    /// `false` if the worker did not finish within `timeout`.
+    pub fn shutdown(&self, timeout: Duration) -> bool {
+        let p = self.inner.pipeline.write().take();
+        match p {
+            Some(p) if p.fork_generation == fork::generation() => p.shutdown(timeout),
+            Some(p) => {
+                p.abandon();
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// Changes the configuration. Traces already queued are delivered to the old destination
+    /// first (bounded by the exit timeout); the next trace starts a pipeline for the new one.
+    pub fn configure(&self, f: impl FnOnce(&mut Config) -> Result<()>) -> Result<()> {
+        let mut cfg = self.inner.config.read().clone();
+        f(&mut cfg)?;
+        let timeout = cfg.exit_timeout;
+        let destination_changed = cfg.destination() != self.inner.config.read().destination();
+        *self.inner.config.write() = cfg;
+        if destination_changed {
+            self.shutdown(timeout);
+        }
+        Ok(())
+    }
+
+    pub fn config(&self) -> Config {
+        self.inner.config.read().clone()
+    }
+
+    /// Metadata added to every trace (source file, user): set once by the binding.
+    pub fn set_process_metadata(&self, metadata: BTreeMap<String, String>) {
+        *self.inner.process_metadata.write() = metadata;
+    }
+
+    pub fn stats(&self) -> StatsSnapshot {
+        let depth = self
+            .inner
+            .pipeline
+            .read()
+            .as_ref()
+            .map_or(0, Pipeline::depth);
+        self.inner.stats.snapshot(depth)
+    }
+
+    /// Traces delivered to the memory destination so far.
+    pub fn memory_traces(&self) -> Vec<Trace> {
+        self.inner.memory.lock().clone()
+    }
+
+    /// Empties the memory destination.
+    pub fn clear_memory(&self) {
+        self.inner.memory.lock().clear();
+    }
+
+    /// The id of the most recently sealed trace in this process.
+    pub fn last_trace_id(&self) -> Option<TraceId> {
+        *self.inner.last_trace_id.lock()
+    }
+
+    pub(crate) fn set_last_trace_id(&self, id: TraceId) {
+        *self.inner.last_trace_id.lock() = Some(id);
+    }
+
+    /// Global on/off switch read by the bindings before they start a span.
+    #[inline]
+    pub fn enabled(&self) -> bool {
+        self.inner.enabled.load(Ordering::Relaxed)
+    }
+
+    pub fn set_enabled(&self, on: bool) {
+        self.inner.enabled.store(on, Ordering::Relaxed);
+    }
+}
+
+/// The process-wide tracer the bindings use, configured from the environment on first use.
+/// Every language runtime in the process (Python, Node's main thread and its workers) shares it.
+pub fn global() -> &'static Tracer {
+    static GLOBAL: OnceLock<Tracer> = OnceLock::new();
+    GLOBAL.get_or_init(|| {
+        let (config, warnings) = Config::from_env();
+        for w in warnings {
+            crate::diag::warn("config", w);
+        }
+        Tracer::new(config)
+    })
+}

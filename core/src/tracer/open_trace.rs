@@ -1,0 +1,114 @@
+//! A trace whose root has not ended yet: finished spans collect here until the root seals it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::Tracer;
+use crate::model::{SpanRecord, StatusCode, Trace, TraceId, TraceInfo, TraceState};
+use crate::stats::{DropReason, Stats};
+
+/// Trace-level data set while the trace runs (`update_current_trace`, context tags).
+#[derive(Clone, Debug, Default)]
+pub struct TraceDraft {
+    pub tags: BTreeMap<String, String>,
+    pub metadata: BTreeMap<String, String>,
+    pub request_preview: Option<String>,
+    pub response_preview: Option<String>,
+    pub client_request_id: Option<String>,
+    /// Overrides the state derived from the root span's status.
+    pub state: Option<TraceState>,
+    pub experiment_id: Option<String>,
+}
+
+pub(crate) struct OpenTrace {
+    pub(crate) id: TraceId,
+    pub(crate) sampled: bool,
+    pub(crate) tracer: Tracer,
+    fork_generation: u64,
+    buf: Mutex<Buf>,
+}
+
+#[derive(Default)]
+struct Buf {
+    spans: Vec<Arc<SpanRecord>>,
+    draft: TraceDraft,
+    sealed: bool,
+}
+
+impl OpenTrace {
+    pub(crate) fn new(id: TraceId, sampled: bool, tracer: Tracer) -> Self {
+        OpenTrace {
+            id,
+            sampled,
+            tracer,
+            fork_generation: crate::pipeline::fork::generation(),
+            buf: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn update(&self, f: impl FnOnce(&mut TraceDraft)) -> bool {
+        let mut buf = self.buf.lock();
+        if buf.sealed {
+            return false;
+        }
+        f(&mut buf.draft);
+        true
+    }
+
+    pub(crate) fn finish_span(&self, rec: Arc<SpanRecord>, is_root: bool) {
+        let stats = &self.tracer.inner.stats;
+        Stats::inc(&stats.spans_ended);
+        if !self.sampled {
+            return;
+        }
+        let mut buf = self.buf.lock();
+        if buf.sealed {
+            drop(buf);
+            stats.drop_counted(DropReason::SpanAfterRootEnded, 0, 1);
+            crate::diag::warn(
+                "span_after_root",
+                format!(
+                    "span {:?} of trace {} ended after its root span; it is not exported",
+                    rec.name, self.id
+                ),
+            );
+            return;
+        }
+        buf.spans.push(rec.clone());
+        if !is_root {
+            return;
+        }
+        buf.sealed = true;
+        let spans = std::mem::take(&mut buf.spans);
+        let draft = std::mem::take(&mut buf.draft);
+        drop(buf);
+        Stats::inc(&stats.traces_completed);
+        self.tracer.set_last_trace_id(self.id);
+        if self.fork_generation != crate::pipeline::fork::generation() {
+            stats.drop_counted(DropReason::InheritedByFork, 1, spans.len() as u64);
+            return;
+        }
+        let state = draft
+            .state
+            .unwrap_or(if rec.status.code == StatusCode::Error {
+                TraceState::Error
+            } else {
+                TraceState::Ok
+            });
+        let info = TraceInfo {
+            trace_id: self.id,
+            experiment_id: draft.experiment_id,
+            request_time_ms: rec.start_ns / 1_000_000,
+            execution_duration_ms: rec.end_ns.saturating_sub(rec.start_ns) / 1_000_000,
+            state,
+            request_preview: draft.request_preview,
+            response_preview: draft.response_preview,
+            client_request_id: draft.client_request_id,
+            metadata: draft.metadata,
+            tags: draft.tags,
+        };
+        self.tracer.submit(Box::new(Trace { info, spans }));
+    }
+}
