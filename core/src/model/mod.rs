@@ -1,5 +1,6 @@
 //! Plain data: ids, spans, traces, JSON text, and MLflow's serialized forms.
 
+pub mod caps;
 mod dict;
 mod ids;
 pub mod json;

@@ -1,0 +1,39 @@
+//! Size caps for captured values, shared by every binding so Python and Node truncate alike.
+//! A capped value stays valid JSON and says visibly what was cut.
+
+/// Nesting deeper than this is replaced by [`depth_marker`].
+pub const MAX_DEPTH: usize = 64;
+/// Strings longer than this many characters keep a prefix plus [`string_suffix`].
+pub const MAX_STRING_CHARS: usize = 64 * 1024;
+/// Lists and maps keep this many items plus one [`items_marker`].
+pub const MAX_ITEMS: usize = 10_000;
+/// One captured value's JSON text may grow to about this many bytes; past it, further values
+/// become [`SIZE_MARKER`].
+pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
+
+/// Stands where an object refers back to one of its own ancestors.
+pub const CYCLE_MARKER: &str = "[Circular]";
+/// Stands for values after the size budget ran out.
+pub const SIZE_MARKER: &str = "[Truncated: size]";
+
+/// Stands for a value nested deeper than [`MAX_DEPTH`].
+pub fn depth_marker() -> String {
+    format!("[Truncated: depth > {MAX_DEPTH}]")
+}
+
+/// Appended to a cut string.
+pub fn string_suffix(cut_chars: usize) -> String {
+    format!("…[truncated {cut_chars} chars]")
+}
+
+/// The last item of a cut list (or value of the key `"…"` in a cut map).
+pub fn items_marker(cut_items: usize) -> String {
+    format!("[truncated {cut_items} items]")
+}
+
+/// Limits in force, as one JSON object (bindings read it once at load).
+pub fn caps_json() -> String {
+    format!(
+        r#"{{"max_depth": {MAX_DEPTH}, "max_string_chars": {MAX_STRING_CHARS}, "max_items": {MAX_ITEMS}, "max_value_bytes": {MAX_VALUE_BYTES}, "cycle_marker": "{CYCLE_MARKER}", "size_marker": "{SIZE_MARKER}"}}"#
+    )
+}
