@@ -1,0 +1,149 @@
+//! The hand-off from application threads to the export worker: a full queue drops and counts
+//! instead of blocking, `flush` waits for delivery (bounded), and export failures are counted
+//! with a reason and reported once.
+//!
+//! Warnings are rate-limited per kind for the whole process, so each kind of warning is provoked
+//! by one test only in this binary.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{memory_config, test_tracer, warnings_containing, Behaviour, FLUSH};
+use ferrotrace_core::config::Config;
+use ferrotrace_core::tracer::RootOptions;
+use ferrotrace_core::Tracer;
+
+/// Ends one root with one child: a trace of two spans.
+fn end_trace(tracer: &Tracer) {
+    let root = tracer.start_root("root", RootOptions::default());
+    tracer.start_child("child", root.context(), None).end(None);
+    root.end(None);
+}
+
+#[test]
+fn a_full_queue_drops_and_counts_instead_of_blocking() {
+    ferrotrace_core::diag::set_quiet(true);
+    let (gate, gate_rx) = crossbeam_channel::bounded::<()>(0);
+    const QUEUE: u64 = 4;
+    let config = Config {
+        max_queue_traces: QUEUE as usize,
+        // The worker holds at most one trace in the stuck export call.
+        max_batch_traces: 1,
+        ..memory_config()
+    };
+    let (tracer, rec) = test_tracer(config, Behaviour::Gated(gate_rx));
+
+    const N: u64 = 300;
+    let started = Instant::now();
+    for _ in 0..N {
+        end_trace(&tracer);
+    }
+    // Only a hang detector: with a blocking hand-off this loop would never finish.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "ending {N} traces took {:?}",
+        started.elapsed()
+    );
+
+    let st = tracer.stats();
+    assert_eq!(st.traces_completed, N);
+    assert_eq!(rec.count(), 0, "the exporter is still gated");
+    let dropped = st.dropped_traces["queue_full"];
+    // Everything beyond one trace in the exporter and a full queue must have been dropped.
+    assert!(dropped >= N - 1 - QUEUE, "dropped {dropped}");
+    assert!(
+        dropped <= N - QUEUE,
+        "dropped {dropped}, the queue holds {QUEUE}"
+    );
+    assert_eq!(st.dropped_spans["queue_full"], 2 * dropped);
+    assert!(st.queue_depth <= QUEUE);
+    assert!(!warnings_containing("export queue is full").is_empty());
+
+    // Release the exporter: what was queued is delivered, and nothing more is lost.
+    drop(gate);
+    assert!(tracer.flush(FLUSH));
+    let st = tracer.stats();
+    assert_eq!(st.dropped_traces["queue_full"], dropped);
+    assert_eq!(st.traces_exported, rec.count() as u64);
+    assert_eq!(st.traces_exported + dropped, st.traces_completed);
+    assert_eq!(st.queue_depth, 0);
+
+    // The queue has room again.
+    end_trace(&tracer);
+    assert!(tracer.flush(FLUSH));
+    assert_eq!(tracer.stats().traces_exported, N - dropped + 1);
+}
+
+#[test]
+fn flush_returns_only_after_the_traces_are_exported() {
+    let (tracer, rec) = test_tracer(memory_config(), Behaviour::Slow(Duration::from_millis(150)));
+    // Nothing sealed yet: there is nothing to wait for.
+    assert!(tracer.flush(Duration::from_millis(1)));
+    let started = Instant::now();
+    for _ in 0..3 {
+        end_trace(&tracer);
+    }
+    assert!(tracer.flush(FLUSH));
+    // Every export sleeps before it records, so a flush that did not wait would see fewer.
+    assert_eq!(rec.count(), 3);
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    let st = tracer.stats();
+    assert_eq!(st.traces_exported, 3);
+    assert_eq!(st.spans_exported, 6);
+    assert!(st.export_latency_us_max >= 150_000);
+}
+
+#[test]
+fn flush_on_a_stuck_exporter_times_out_quickly() {
+    let (gate, gate_rx) = crossbeam_channel::bounded::<()>(0);
+    let (tracer, rec) = test_tracer(memory_config(), Behaviour::Gated(gate_rx));
+    end_trace(&tracer);
+    let started = Instant::now();
+    assert!(!tracer.flush(Duration::from_millis(50)));
+    // Bounded: the timeout, not the exporter, decides when flush returns.
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(rec.count(), 0);
+
+    drop(gate);
+    assert!(tracer.flush(FLUSH));
+    assert_eq!(rec.count(), 1);
+}
+
+#[test]
+fn export_failure_is_counted_and_warned_about() {
+    ferrotrace_core::diag::set_quiet(true);
+    let (tracer, rec) = test_tracer(memory_config(), Behaviour::Fail);
+    for _ in 0..5 {
+        end_trace(&tracer);
+    }
+    // Flush still succeeds: the worker handled every trace, by failing to deliver it.
+    assert!(tracer.flush(FLUSH));
+    assert_eq!(rec.count(), 0);
+    let st = tracer.stats();
+    assert_eq!(st.dropped_traces.get("export_failed"), Some(&5));
+    assert_eq!(st.dropped_spans.get("export_failed"), Some(&10));
+    assert_eq!(st.traces_dropped, 5);
+    assert_eq!(st.traces_exported, 0);
+    assert!(st.export_errors >= 1);
+    assert!(st.loss_summary().unwrap().contains("export_failed=10"));
+    // One warning, naming the destination and the cause; repeats within 30 s are suppressed.
+    let w = warnings_containing("could not deliver");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("test destination"), "{}", w[0]);
+    assert!(w[0].contains("the test destination refuses"), "{}", w[0]);
+}
+
+#[test]
+fn shutdown_delivers_what_is_queued_and_a_later_trace_restarts_the_worker() {
+    let (tracer, rec) = test_tracer(memory_config(), Behaviour::Slow(Duration::from_millis(20)));
+    for _ in 0..4 {
+        end_trace(&tracer);
+    }
+    assert!(tracer.shutdown(FLUSH));
+    assert_eq!(rec.count(), 4);
+    end_trace(&tracer);
+    assert!(tracer.flush(FLUSH));
+    assert_eq!(rec.count(), 5);
+    assert_eq!(tracer.stats().traces_dropped, 0);
+}
