@@ -1,1 +1,297 @@
+//! `ferrotrace._native`: the glue between the Python package and the Rust core. It converts
+//! values and calls the core; the Python package holds the context (contextvars).
 
+mod errors;
+mod fnspec;
+mod span;
+mod value;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ferrotrace_core::model::{RawJson, TraceDict, TraceParent};
+use ferrotrace_core::tracer::RootOptions;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use errors::{to_py, ConfigError, TracingError};
+use fnspec::FnSpec;
+use span::PySpan;
+
+fn timeout(seconds: f64) -> Duration {
+    Duration::from_secs_f64(if seconds.is_finite() {
+        seconds.clamp(0.0, 3600.0)
+    } else {
+        0.0
+    })
+}
+
+/// Starts a span: a child of `parent`, else a root (continuing `traceparent` if given).
+#[pyfunction]
+#[pyo3(signature = (name, parent=None, span_type=None, attributes=None, inputs=None, start_time_ns=None, traceparent=None, sampling_ratio=None))]
+#[allow(clippy::too_many_arguments)]
+fn start_span(
+    py: Python<'_>,
+    name: &str,
+    parent: Option<&Bound<'_, PySpan>>,
+    span_type: Option<&str>,
+    attributes: Option<&Bound<'_, PyDict>>,
+    inputs: Option<&Bound<'_, PyAny>>,
+    start_time_ns: Option<u64>,
+    traceparent: Option<&str>,
+    sampling_ratio: Option<f64>,
+) -> PyResult<Option<Py<PySpan>>> {
+    let tracer = ferrotrace_core::global();
+    if !tracer.enabled() {
+        return Ok(None);
+    }
+    let mut span = match parent.and_then(|p| p.try_borrow().ok()) {
+        Some(p) => tracer.start_child(name, &p.ctx, start_time_ns),
+        None => tracer.start_root(
+            name,
+            RootOptions {
+                remote_parent: traceparent.and_then(TraceParent::parse),
+                sampling_ratio,
+                start_ns: start_time_ns,
+            },
+        ),
+    };
+    if span.context().sampled() {
+        use ferrotrace_core::model::keys::attr;
+        span.set_attribute(
+            attr::SPAN_TYPE,
+            RawJson::string(span_type.unwrap_or("UNKNOWN")),
+        );
+        if let Some(a) = attributes {
+            for (k, v) in a.iter() {
+                span.set_attribute(value::display_text(&k), value::to_json(&v));
+            }
+        }
+        if let Some(i) = inputs {
+            span.set_attribute(attr::INPUTS, value::to_json(i));
+        }
+    }
+    Ok(Some(Py::new(py, PySpan::new(span))?))
+}
+
+/// Waits (GIL released) until queued traces are delivered; False on timeout.
+#[pyfunction]
+#[pyo3(signature = (timeout_seconds=30.0))]
+fn flush(py: Python<'_>, timeout_seconds: f64) -> bool {
+    py.detach(|| ferrotrace_core::global().flush(timeout(timeout_seconds)))
+}
+
+/// Delivers what is queued and stops the worker; returns a loss summary line if anything was lost.
+#[pyfunction]
+#[pyo3(signature = (timeout_seconds=5.0))]
+fn shutdown(py: Python<'_>, timeout_seconds: f64) -> (bool, Option<String>) {
+    py.detach(|| {
+        let t = ferrotrace_core::global();
+        let ok = t.shutdown(timeout(timeout_seconds));
+        (ok, t.stats().loss_summary())
+    })
+}
+
+/// The tracer's counters as JSON text.
+#[pyfunction]
+fn stats_json() -> String {
+    serde_json::to_string(&ferrotrace_core::global().stats()).unwrap_or_else(|_| "{}".into())
+}
+
+/// Changes where traces go. Invalid values raise `ConfigError` naming the setting.
+#[pyfunction]
+#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None))]
+fn configure(
+    local_dir: Option<PathBuf>,
+    destination: Option<String>,
+    tracking_uri: Option<String>,
+    sampling_ratio: Option<f64>,
+    experiment_id: Option<String>,
+) -> PyResult<()> {
+    use ferrotrace_core::config::{validate_ratio, validate_tracking_uri};
+    ferrotrace_core::global()
+        .configure(|c| {
+            if let Some(d) = local_dir {
+                c.local_dir = d;
+            }
+            if let Some(d) = destination {
+                c.memory = match d.as_str() {
+                    "memory" => true,
+                    "local" => false,
+                    other => {
+                        return Err(ferrotrace_core::Error::config(
+                            "destination",
+                            format!("{other:?} (use \"local\" or \"memory\")"),
+                        ))
+                    }
+                };
+            }
+            if let Some(u) = tracking_uri {
+                c.tracking_uri = validate_tracking_uri(&u, "tracking_uri")?;
+            }
+            if let Some(r) = sampling_ratio {
+                c.sampling_ratio = validate_ratio(r, "sampling_ratio")?;
+            }
+            if let Some(e) = experiment_id {
+                c.experiment_id = Some(e);
+            }
+            Ok(())
+        })
+        .map_err(to_py)
+}
+
+/// The current settings, as a dict (for `get_tracking_uri` and tests).
+#[pyfunction]
+fn config<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    let c = ferrotrace_core::global().config();
+    let d = PyDict::new(py);
+    d.set_item("tracking_uri", c.tracking_uri)?;
+    d.set_item("experiment_id", c.experiment_id)?;
+    d.set_item("local_dir", c.local_dir)?;
+    d.set_item("destination", if c.memory { "memory" } else { "local" })?;
+    d.set_item("sampling_ratio", c.sampling_ratio)?;
+    d.set_item("exit_timeout", c.exit_timeout.as_secs_f64())?;
+    Ok(d)
+}
+
+/// Traces delivered to the memory destination, each as `Trace.to_dict()` JSON text.
+#[pyfunction]
+fn memory_traces() -> Vec<String> {
+    ferrotrace_core::global()
+        .memory_traces()
+        .iter()
+        .filter_map(|t| serde_json::to_string(&TraceDict::from(t)).ok())
+        .collect()
+}
+
+#[pyfunction]
+fn clear_memory() {
+    ferrotrace_core::global().clear_memory();
+}
+
+#[pyfunction]
+fn last_trace_id() -> Option<String> {
+    ferrotrace_core::global()
+        .last_trace_id()
+        .map(|t| t.to_mlflow())
+}
+
+#[pyfunction]
+fn set_enabled(on: bool) {
+    ferrotrace_core::global().set_enabled(on);
+}
+
+#[pyfunction]
+fn is_enabled() -> bool {
+    ferrotrace_core::global().enabled()
+}
+
+/// Metadata added to every trace (source file, user, ...).
+#[pyfunction]
+fn set_process_metadata(metadata: BTreeMap<String, String>) {
+    ferrotrace_core::global().set_process_metadata(metadata);
+}
+
+/// Any Python value as the JSON text ferrotrace would store.
+#[pyfunction]
+fn to_json(value: &Bound<'_, PyAny>) -> String {
+    value::to_json(value).as_str().to_owned()
+}
+
+/// Size caps in force, as JSON text.
+#[pyfunction]
+fn caps_json() -> String {
+    ferrotrace_core::model::caps::caps_json()
+}
+
+#[pyfunction]
+fn recent_warnings() -> Vec<String> {
+    ferrotrace_core::diag::recent_warnings()
+}
+
+#[pyfunction]
+fn set_quiet(quiet: bool) {
+    ferrotrace_core::diag::set_quiet(quiet);
+}
+
+/// The local store's traces as a table, plus warnings about damaged records.
+#[pyfunction]
+fn store_list(dir: PathBuf) -> PyResult<(String, Vec<String>)> {
+    let read = ferrotrace_core::store::read_store(&dir)
+        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
+    Ok((
+        ferrotrace_core::store::render_list(&read.traces),
+        read.warnings,
+    ))
+}
+
+/// One trace of the local store (by id or unique id prefix) as an indented tree.
+#[pyfunction]
+fn store_show(dir: PathBuf, trace_id: &str) -> PyResult<(Option<String>, Vec<String>)> {
+    let read = ferrotrace_core::store::read_store(&dir)
+        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
+    let wanted = if trace_id.starts_with("tr-") {
+        trace_id.to_owned()
+    } else {
+        format!("tr-{trace_id}")
+    };
+    let matches: Vec<_> = read
+        .traces
+        .iter()
+        .filter(|t| t.info.trace_id.starts_with(&wanted))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((
+            Some(ferrotrace_core::store::render_tree(one)),
+            read.warnings,
+        )),
+        [] => Ok((None, read.warnings)),
+        many => Err(TracingError::new_err(format!(
+            "{trace_id:?} matches {} traces; give more of the id",
+            many.len()
+        ))),
+    }
+}
+
+/// The local store's traces as `Trace.to_dict()` JSON texts.
+#[pyfunction]
+fn store_read(dir: PathBuf) -> PyResult<(Vec<String>, Vec<String>)> {
+    let read = ferrotrace_core::store::read_store(&dir)
+        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
+    Ok((
+        read.traces
+            .iter()
+            .filter_map(|t| serde_json::to_string(t).ok())
+            .collect(),
+        read.warnings,
+    ))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PySpan>()?;
+    m.add_class::<FnSpec>()?;
+    m.add("TracingError", m.py().get_type::<TracingError>())?;
+    m.add("ConfigError", m.py().get_type::<ConfigError>())?;
+    m.add_function(wrap_pyfunction!(start_span, m)?)?;
+    m.add_function(wrap_pyfunction!(flush, m)?)?;
+    m.add_function(wrap_pyfunction!(shutdown, m)?)?;
+    m.add_function(wrap_pyfunction!(stats_json, m)?)?;
+    m.add_function(wrap_pyfunction!(configure, m)?)?;
+    m.add_function(wrap_pyfunction!(config, m)?)?;
+    m.add_function(wrap_pyfunction!(memory_traces, m)?)?;
+    m.add_function(wrap_pyfunction!(clear_memory, m)?)?;
+    m.add_function(wrap_pyfunction!(last_trace_id, m)?)?;
+    m.add_function(wrap_pyfunction!(set_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(is_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(set_process_metadata, m)?)?;
+    m.add_function(wrap_pyfunction!(to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(caps_json, m)?)?;
+    m.add_function(wrap_pyfunction!(recent_warnings, m)?)?;
+    m.add_function(wrap_pyfunction!(set_quiet, m)?)?;
+    m.add_function(wrap_pyfunction!(store_list, m)?)?;
+    m.add_function(wrap_pyfunction!(store_show, m)?)?;
+    m.add_function(wrap_pyfunction!(store_read, m)?)?;
+    Ok(())
+}

@@ -17,7 +17,7 @@ use base64::Engine as _;
 pub struct TraceId(pub u128);
 
 /// A 64-bit span id, shown as 16 lowercase hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SpanId(pub u64);
 
 /// Prefix of MLflow V3 trace ids.

@@ -114,7 +114,7 @@ pub struct SpanLink {
 }
 
 /// A finished (or, inside the tracer, still open) span.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpanRecord {
     pub trace_id: TraceId,
     pub span_id: SpanId,

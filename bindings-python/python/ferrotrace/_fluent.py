@@ -1,0 +1,294 @@
+"""The fluent API: ``@trace``, ``start_span`` and the functions around the active span."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
+
+from ferrotrace import _native
+from ferrotrace._context import CURRENT, LAST_TRACE_ID
+from ferrotrace._native import FnSpec, LiveSpan, TracingError
+from ferrotrace.entities import NoOpSpan, SpanType
+
+_logger = logging.getLogger("ferrotrace")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_KIND = {
+    inspect.Parameter.POSITIONAL_ONLY: 0,
+    inspect.Parameter.POSITIONAL_OR_KEYWORD: 1,
+    inspect.Parameter.VAR_POSITIONAL: 2,
+    inspect.Parameter.KEYWORD_ONLY: 3,
+    inspect.Parameter.VAR_KEYWORD: 4,
+}
+
+
+def _params(fn: Callable[..., Any]) -> Optional[list[tuple[str, int, bool, Any]]]:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    return [
+        (p.name, _KIND[p.kind], p.default is not inspect.Parameter.empty, p.default)
+        for p in sig.parameters.values()
+    ]
+
+
+def _type_name(span_type: Any) -> str:
+    return str(getattr(span_type, "value", span_type))
+
+
+def _after_root(span: LiveSpan) -> None:
+    if span._is_root:
+        LAST_TRACE_ID.set(span.trace_id)
+
+
+@overload
+def trace(func: F) -> F: ...
+@overload
+def trace(
+    func: None = None,
+    name: Optional[str] = None,
+    span_type: str = SpanType.UNKNOWN,
+    attributes: Optional[dict[str, Any]] = None,
+    output_reducer: Optional[Callable[[list[Any]], Any]] = None,
+    trace_destination: Any = None,
+    sampling_ratio_override: Optional[float] = None,
+    log_level: Any = None,
+    links: Any = None,
+    description: Optional[str] = None,
+) -> Callable[[F], F]: ...
+
+
+def trace(
+    func: Optional[F] = None,
+    name: Optional[str] = None,
+    span_type: str = SpanType.UNKNOWN,
+    attributes: Optional[dict[str, Any]] = None,
+    output_reducer: Optional[Callable[[list[Any]], Any]] = None,
+    trace_destination: Any = None,
+    sampling_ratio_override: Optional[float] = None,
+    log_level: Any = None,
+    links: Any = None,
+    description: Optional[str] = None,
+) -> Union[F, Callable[[F], F]]:
+    """Traces every call of a function: one span, inputs by parameter name, the return value as
+    outputs, exceptions recorded and re-raised unchanged. Works bare, with arguments, and as a
+    plain wrapper; on sync and ``async def`` functions.
+
+    >>> import ferrotrace
+    >>> @ferrotrace.trace(span_type="TOOL")
+    ... def add(a, b=2):
+    ...     return a + b
+    >>> add(1)
+    3
+    """
+    if sampling_ratio_override is not None:
+        if not isinstance(sampling_ratio_override, (int, float)) or not 0.0 <= sampling_ratio_override <= 1.0:
+            raise TracingError(
+                f"invalid value for sampling_ratio_override: {sampling_ratio_override!r} (must be between 0.0 and 1.0)"
+            )
+
+    def decorator(fn: F) -> F:
+        if isinstance(fn, (classmethod, staticmethod)):
+            return cast(F, type(fn)(decorator(fn.__func__)))  # type: ignore[arg-type]
+        fn_name = getattr(fn, "__name__", None) or "span"
+        spec = FnSpec(
+            name or fn_name,
+            _type_name(span_type),
+            fn_name,
+            attributes,
+            _params(fn),
+            None if sampling_ratio_override is None else float(sampling_ratio_override),
+        )
+        start = spec.start
+
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    span = start(CURRENT.get(), args, kwargs)
+                except Exception:
+                    span = None
+                if span is None:
+                    return await fn(*args, **kwargs)
+                token = CURRENT.set(span)
+                try:
+                    result = await fn(*args, **kwargs)
+                except BaseException as e:
+                    CURRENT.reset(token)
+                    span._end_exc(e)
+                    raise
+                CURRENT.reset(token)
+                span._end_ok(result)
+                _after_root(span)
+                return result
+
+            wrapper: Callable[..., Any] = async_wrapper
+        else:
+
+            @functools.wraps(fn)
+            def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    span = start(CURRENT.get(), args, kwargs)
+                except Exception:
+                    span = None
+                if span is None:
+                    return fn(*args, **kwargs)
+                token = CURRENT.set(span)
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException as e:
+                    CURRENT.reset(token)
+                    span._end_exc(e)
+                    raise
+                CURRENT.reset(token)
+                span._end_ok(result)
+                _after_root(span)
+                return result
+
+            wrapper = sync_wrapper
+        wrapper.__mlflow_traced__ = True  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    if func is not None:
+        return decorator(func)
+    return decorator
+
+
+class start_span:
+    """Context manager for a span around a block: a child of the active span, or a new trace.
+    Inputs and outputs are not captured automatically; call ``set_inputs`` / ``set_outputs``.
+
+    >>> import ferrotrace
+    >>> with ferrotrace.start_span("retrieve", span_type="RETRIEVER") as span:
+    ...     span.set_inputs({"query": "q"})
+    ...     span.set_outputs(["doc"])
+    """
+
+    __slots__ = ("_args", "_span", "_token")
+
+    def __init__(
+        self,
+        name: str = "span",
+        span_type: str = SpanType.UNKNOWN,
+        attributes: Optional[dict[str, Any]] = None,
+        trace_destination: Any = None,
+        log_level: Any = None,
+        run_id: Optional[str] = None,
+        links: Any = None,
+        description: Optional[str] = None,
+    ) -> None:
+        self._args = (name, _type_name(span_type), attributes)
+        self._span: Optional[LiveSpan] = None
+        self._token: Any = None
+
+    def __enter__(self) -> Union[LiveSpan, NoOpSpan]:
+        name, span_type, attributes = self._args
+        try:
+            self._span = _native.start_span(name, CURRENT.get(), span_type, attributes)
+        except Exception as e:  # tracing must never break the block
+            _logger.warning("ferrotrace: could not start span %r: %s", name, e)
+            self._span = None
+        if self._span is None:
+            return NoOpSpan()
+        self._token = CURRENT.set(self._span)
+        return self._span
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        span = self._span
+        if span is None:
+            return
+        try:
+            CURRENT.reset(self._token)
+        except ValueError:  # exited in another context (e.g. a different asyncio task)
+            CURRENT.set(None)
+        if exc is not None:
+            span._end_exc(exc)
+        else:
+            span.end()
+        _after_root(span)
+
+
+def get_current_active_span() -> Optional[LiveSpan]:
+    """The span made active by ``@trace`` or ``start_span`` in this context, else ``None``."""
+    return CURRENT.get()
+
+
+def get_active_trace_id() -> Optional[str]:
+    """The trace id (``tr-...``) of the active span, else ``None``."""
+    span = CURRENT.get()
+    return span.trace_id if span is not None else None
+
+
+def get_last_active_trace_id(thread_local: bool = False) -> Optional[str]:
+    """The id of the most recently finished trace: process-wide by default, or of this
+    context (thread / asyncio task) with ``thread_local=True``."""
+    if thread_local:
+        return LAST_TRACE_ID.get()
+    return _native.last_trace_id()
+
+
+def update_current_trace(
+    tags: Optional[dict[str, Any]] = None,
+    metadata: Optional[dict[str, Any]] = None,
+    client_request_id: Optional[str] = None,
+    request_preview: Optional[str] = None,
+    response_preview: Optional[str] = None,
+    state: Any = None,
+    model_id: Optional[str] = None,
+    session_id: Optional[str] = None,
+    user: Optional[str] = None,
+) -> None:
+    """Sets tags, metadata and other trace-level fields on the trace of the active span.
+    Without an active span it logs a warning and returns.
+
+    >>> import ferrotrace
+    >>> with ferrotrace.start_span("request"):
+    ...     ferrotrace.update_current_trace(tags={"env": "test"}, user="u1", session_id="s1")
+    """
+    for label, preview in (("request_preview", request_preview), ("response_preview", response_preview)):
+        if preview is not None and not isinstance(preview, str):
+            raise TracingError(f"{label} must be a string, got {type(preview).__name__}")
+    span = CURRENT.get()
+    if span is None:
+        _logger.warning("update_current_trace() was called without an active span; nothing was updated.")
+        return
+    meta = dict(metadata or {})
+    if session_id is not None:
+        meta["mlflow.trace.session"] = session_id
+    if user is not None:
+        meta["mlflow.trace.user"] = user
+    if model_id is not None:
+        meta["mlflow.modelId"] = model_id
+    if client_request_id is not None:
+        client_request_id = str(client_request_id)
+    state_text = None if state is None else str(getattr(state, "value", state))
+    if not span._update_trace(tags, meta, client_request_id, request_preview, response_preview, state_text):
+        _logger.warning("update_current_trace(): the trace %s has already ended; nothing was updated.", span.trace_id)
+
+
+def flush(timeout: float = 30.0) -> bool:
+    """Waits until every finished trace has been delivered, at most ``timeout`` seconds.
+    Returns ``False`` on timeout."""
+    return _native.flush(timeout)
+
+
+def flush_trace_async_logging(terminate: bool = False) -> None:
+    """MLflow's name for :func:`flush`."""
+    _native.flush(30.0)
+
+
+def stats() -> dict[str, Any]:
+    """The tracer's counters: spans started/ended, traces exported, dropped by reason, queue
+    depth, export latency.
+
+    >>> import ferrotrace
+    >>> sorted(ferrotrace.stats())[:3]
+    ['dropped_spans', 'dropped_traces', 'export_batches']
+    """
+    return cast(dict[str, Any], json.loads(_native.stats_json()))

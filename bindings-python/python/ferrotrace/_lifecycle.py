@@ -1,0 +1,51 @@
+"""Process-level setup: the metadata MLflow records about where a trace came from, and the
+exit hook that delivers what is still queued without ever hanging the interpreter."""
+
+from __future__ import annotations
+
+import atexit
+import getpass
+import os
+import sys
+
+from ferrotrace import _native
+
+
+def _source_name() -> str:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None) or (sys.argv[0] if sys.argv and sys.argv[0] else "")
+    return str(path)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def install() -> None:
+    _native.set_process_metadata(
+        {
+            "mlflow.user": _user(),
+            "mlflow.source.name": _source_name(),
+            "mlflow.source.type": "LOCAL",
+            # MLflow writes these empty when it cannot read git; so do we.
+            "mlflow.source.git.commit": "",
+            "mlflow.source.git.branch": "",
+            "mlflow.source.git.repoURL": "",
+        }
+    )
+    atexit.register(_at_exit)
+
+
+def _at_exit() -> None:
+    timeout = float(_native.config()["exit_timeout"])
+    try:
+        ok, loss = _native.shutdown(timeout)
+    except Exception:
+        return
+    if not ok:
+        sys.stderr.write(f"ferrotrace: WARNING: traces still queued after {timeout:g}s at exit were not delivered\n")
+    if loss and not os.environ.get("FERROTRACE_QUIET"):
+        sys.stderr.write(f"ferrotrace: WARNING: {loss}\n")

@@ -1,0 +1,156 @@
+"""Entities of MLflow Tracing, name for name: span types, statuses, events.
+
+>>> from ferrotrace.entities import SpanType, SpanStatus, SpanStatusCode
+>>> SpanType.LLM
+'LLM'
+>>> SpanStatus(SpanStatusCode.ERROR, "boom").status_code.value
+'ERROR'
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from ferrotrace._native import LiveSpan
+
+__all__ = [
+    "LiveSpan",
+    "NoOpSpan",
+    "SpanEvent",
+    "SpanStatus",
+    "SpanStatusCode",
+    "SpanType",
+    "TraceState",
+    "NO_OP_SPAN_TRACE_ID",
+]
+
+NO_OP_SPAN_TRACE_ID = "MLFLOW_NO_OP_SPAN_TRACE_ID"
+
+
+class SpanType:
+    """Predefined span types. Any other string is accepted as a span type too."""
+
+    LLM = "LLM"
+    CHAIN = "CHAIN"
+    AGENT = "AGENT"
+    TOOL = "TOOL"
+    CHAT_MODEL = "CHAT_MODEL"
+    RETRIEVER = "RETRIEVER"
+    PARSER = "PARSER"
+    EMBEDDING = "EMBEDDING"
+    RERANKER = "RERANKER"
+    MEMORY = "MEMORY"
+    UNKNOWN = "UNKNOWN"
+    WORKFLOW = "WORKFLOW"
+    TASK = "TASK"
+    GUARDRAIL = "GUARDRAIL"
+    EVALUATOR = "EVALUATOR"
+
+
+class SpanStatusCode(str, Enum):
+    """Status codes of a span."""
+
+    UNSET = "UNSET"
+    OK = "OK"
+    ERROR = "ERROR"
+
+
+class TraceState(str, Enum):
+    """State of a whole trace."""
+
+    STATE_UNSPECIFIED = "STATE_UNSPECIFIED"
+    OK = "OK"
+    ERROR = "ERROR"
+    IN_PROGRESS = "IN_PROGRESS"
+
+
+@dataclass
+class SpanStatus:
+    """A status code with an optional description."""
+
+    status_code: SpanStatusCode
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.status_code, SpanStatusCode):
+            self.status_code = SpanStatusCode(str(self.status_code).upper())
+
+
+@dataclass
+class SpanEvent:
+    """A point-in-time event on a span.
+
+    >>> SpanEvent("retry", attributes={"attempt": 2}).name
+    'retry'
+    """
+
+    name: str
+    timestamp: int = field(default_factory=time.time_ns)
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_exception(cls, exception: BaseException) -> SpanEvent:
+        """The standard `exception` event for an exception."""
+        return cls(
+            name="exception",
+            attributes={
+                "exception.message": str(exception),
+                "exception.type": type(exception).__name__,
+                "exception.stacktrace": "".join(traceback.format_exception(exception)).rstrip(),
+            },
+        )
+
+
+class NoOpSpan:
+    """Stands in for a span when tracing is off or failed: every method does nothing."""
+
+    trace_id = NO_OP_SPAN_TRACE_ID
+    request_id = NO_OP_SPAN_TRACE_ID
+    span_id = None
+    parent_id = None
+    name = None
+    start_time_ns = None
+    end_time_ns = None
+    inputs = None
+    outputs = None
+    span_type = None
+    attributes: dict[str, Any] = {}
+    events: list[SpanEvent] = []
+    status = SpanStatus(SpanStatusCode.UNSET)
+
+    def get_attribute(self, key: str) -> Any:
+        return None
+
+    def set_inputs(self, inputs: Any) -> None:
+        pass
+
+    def set_outputs(self, outputs: Any) -> None:
+        pass
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        pass
+
+    def set_attributes(self, attributes: dict[str, Any]) -> None:
+        pass
+
+    def set_span_type(self, span_type: str) -> None:
+        pass
+
+    def set_status(self, status: Any) -> None:
+        pass
+
+    def add_event(self, event: SpanEvent) -> None:
+        pass
+
+    def record_exception(self, exception: Any) -> None:
+        pass
+
+    def end(self, outputs: Any = None, attributes: Any = None, status: Any = None, end_time_ns: int | None = None) -> None:
+        pass
+
+    def to_dict(self) -> dict[str, Any]:
+        return {}

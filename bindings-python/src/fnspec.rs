@@ -1,0 +1,227 @@
+//! `FnSpec`: what `@trace` learns about a function once, at decoration time, so that each call
+//! only binds arguments to parameter names and writes them as JSON.
+
+use ferrotrace_core::model::keys::attr;
+use ferrotrace_core::model::RawJson;
+use ferrotrace_core::tracer::RootOptions;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+
+use crate::span::PySpan;
+use crate::value::{object_to_json, to_json};
+
+// inspect.Parameter kinds.
+const POSITIONAL_ONLY: u8 = 0;
+const POSITIONAL_OR_KEYWORD: u8 = 1;
+const VAR_POSITIONAL: u8 = 2;
+const KEYWORD_ONLY: u8 = 3;
+const VAR_KEYWORD: u8 = 4;
+
+struct Param {
+    name: Py<PyString>,
+    kind: u8,
+    default: Option<Py<PyAny>>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum SkipFirst {
+    No,
+    /// MLflow drops `self` when its value is truthy.
+    SelfIfTruthy,
+    /// MLflow drops a first `cls` when its value is a class.
+    ClsIfClass,
+}
+
+/// A traced function's name, type, static attributes and parameters.
+#[pyclass(module = "ferrotrace._native", frozen)]
+pub struct FnSpec {
+    name: String,
+    span_type: RawJson,
+    function_name: RawJson,
+    attributes: Vec<(String, RawJson)>,
+    params: Vec<Param>,
+    skip_first: SkipFirst,
+    sampling_ratio: Option<f64>,
+}
+
+#[pymethods]
+impl FnSpec {
+    /// `params`: `(name, kind, has_default, default)` per `inspect.Parameter`, or `None` when
+    /// the signature is unknown (inputs are then not captured).
+    #[new]
+    #[pyo3(signature = (name, span_type, function_name, attributes=None, params=None, sampling_ratio=None))]
+    fn new(
+        name: String,
+        span_type: String,
+        function_name: String,
+        attributes: Option<&Bound<'_, PyDict>>,
+        params: Option<Vec<(Bound<'_, PyString>, u8, bool, Bound<'_, PyAny>)>>,
+        sampling_ratio: Option<f64>,
+    ) -> Self {
+        let attributes = attributes
+            .map(|d| {
+                d.iter()
+                    .map(|(k, v)| (crate::value::display_text(&k), to_json(&v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let params: Vec<Param> = params
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, kind, has_default, default)| Param {
+                name: name.unbind(),
+                kind,
+                default: has_default.then(|| default.unbind()),
+            })
+            .collect();
+        let skip_first = Python::attach(|py| match params.first() {
+            Some(p) if p.kind <= POSITIONAL_OR_KEYWORD && p.name.bind(py) == "self" => {
+                SkipFirst::SelfIfTruthy
+            }
+            Some(p) if p.kind <= POSITIONAL_OR_KEYWORD && p.name.bind(py) == "cls" => {
+                SkipFirst::ClsIfClass
+            }
+            _ => SkipFirst::No,
+        });
+        FnSpec {
+            span_type: RawJson::string(&span_type),
+            function_name: RawJson::string(&function_name),
+            name,
+            attributes,
+            params,
+            skip_first,
+            sampling_ratio,
+        }
+    }
+
+    /// Starts the span for one call: a child of `parent`, or a new trace. Returns `None` when
+    /// tracing is disabled (the wrapper then just calls the function).
+    #[pyo3(signature = (parent, args, kwargs=None))]
+    fn start(
+        &self,
+        py: Python<'_>,
+        parent: Option<&Bound<'_, PySpan>>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> Option<Py<PySpan>> {
+        let tracer = ferrotrace_core::global();
+        if !tracer.enabled() {
+            return None;
+        }
+        let mut span = match parent.and_then(|p| p.try_borrow().ok()) {
+            Some(p) => tracer.start_child(self.name.as_str(), &p.ctx, None),
+            None => tracer.start_root(
+                self.name.as_str(),
+                RootOptions {
+                    sampling_ratio: self.sampling_ratio,
+                    ..Default::default()
+                },
+            ),
+        };
+        if span.context().sampled() {
+            span.set_attribute(attr::SPAN_TYPE, self.span_type.clone());
+            span.set_attribute(attr::FUNCTION_NAME, self.function_name.clone());
+            for (k, v) in &self.attributes {
+                span.set_attribute(k.clone(), v.clone());
+            }
+            if let Some(inputs) = self.bind_inputs(py, args, kwargs) {
+                span.set_attribute(attr::INPUTS, inputs);
+            }
+        }
+        Py::new(py, PySpan::new(span)).ok()
+    }
+}
+
+impl FnSpec {
+    /// `inspect.signature(fn).bind(*args, **kwargs)` + `apply_defaults()`, minus `self`/`cls`,
+    /// written as a JSON object. `None` when the call does not fit the signature (the call itself
+    /// will then raise `TypeError` for the user, as without tracing).
+    fn bind_inputs<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> Option<RawJson> {
+        let nargs = args.len();
+        let mut used_kwargs = 0usize;
+        let mut next = 0usize;
+        let mut bound: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)> =
+            Vec::with_capacity(self.params.len());
+        let kw = |name: &Bound<'py, PyString>| -> Option<Bound<'py, PyAny>> {
+            kwargs.and_then(|k| k.get_item(name).ok().flatten())
+        };
+        let mut var_kw: Option<Bound<'py, PyString>> = None;
+        for p in &self.params {
+            let name = p.name.bind(py).clone();
+            let value = match p.kind {
+                POSITIONAL_ONLY | POSITIONAL_OR_KEYWORD => {
+                    if next < nargs {
+                        next += 1;
+                        args.get_item(next - 1).ok()?
+                    } else if let Some(v) = (p.kind == POSITIONAL_OR_KEYWORD)
+                        .then(|| kw(&name))
+                        .flatten()
+                    {
+                        used_kwargs += 1;
+                        v
+                    } else {
+                        p.default.as_ref()?.bind(py).clone()
+                    }
+                }
+                VAR_POSITIONAL => {
+                    let rest = args.get_slice(next, nargs).into_any();
+                    next = nargs;
+                    rest
+                }
+                KEYWORD_ONLY => match kw(&name) {
+                    Some(v) => {
+                        used_kwargs += 1;
+                        v
+                    }
+                    None => p.default.as_ref()?.bind(py).clone(),
+                },
+                VAR_KEYWORD => {
+                    var_kw = Some(name);
+                    continue;
+                }
+                _ => return None,
+            };
+            bound.push((name, value));
+        }
+        if next < nargs {
+            return None;
+        }
+        let extra = kwargs.map_or(0, |k| k.len()) - used_kwargs;
+        match (&var_kw, extra) {
+            (None, 0) => {}
+            (None, _) => return None,
+            (Some(name), _) => {
+                let rest = PyDict::new(py);
+                if let Some(k) = kwargs {
+                    for (key, v) in k.iter() {
+                        let named = self.params.iter().any(|p| {
+                            matches!(p.kind, POSITIONAL_OR_KEYWORD | KEYWORD_ONLY)
+                                && p.name.bind(py).as_any().eq(&key).unwrap_or(false)
+                        });
+                        if !named {
+                            rest.set_item(key, v).ok()?;
+                        }
+                    }
+                }
+                // Keep signature order: **kwargs is last.
+                bound.push((name.clone(), rest.into_any()));
+            }
+        }
+        if let Some((_, first)) = bound.first() {
+            let drop_first = match self.skip_first {
+                SkipFirst::No => false,
+                SkipFirst::SelfIfTruthy => first.is_truthy().unwrap_or(true),
+                SkipFirst::ClsIfClass => first.is_instance_of::<PyType>(),
+            };
+            if drop_first {
+                bound.remove(0);
+            }
+        }
+        Some(object_to_json(bound.into_iter()))
+    }
+}

@@ -1,0 +1,483 @@
+//! `LiveSpan`: the Python face of a core span. Values are converted to JSON before the span is
+//! borrowed, so user code running inside a conversion (`__str__`, `model_dump`) can never meet a
+//! borrowed span; a failed borrow is skipped silently rather than raised into user code.
+
+use std::sync::Arc;
+
+use ferrotrace_core::model::keys::attr;
+use ferrotrace_core::model::{
+    Attributes, RawJson, SpanEvent, SpanRecord, StatusCode, TraceDict, TraceState,
+};
+use ferrotrace_core::{LiveSpan, SpanContext};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::errors::TracingError;
+use crate::value::{display_text, to_json};
+
+pub(crate) enum State {
+    Live(LiveSpan),
+    Ended(Arc<SpanRecord>),
+}
+
+/// A span that is open (or was: after `end()` its data stays readable).
+#[pyclass(module = "ferrotrace._native", name = "LiveSpan")]
+pub struct PySpan {
+    pub(crate) ctx: SpanContext,
+    pub(crate) state: State,
+    pub(crate) is_root: bool,
+    /// `set_outputs` was called: the decorator must not overwrite it with the return value.
+    pub(crate) outputs_set: bool,
+}
+
+impl PySpan {
+    pub(crate) fn new(span: LiveSpan) -> Self {
+        PySpan {
+            ctx: span.context().clone(),
+            is_root: span.is_root(),
+            state: State::Live(span),
+            outputs_set: false,
+        }
+    }
+
+    fn record(&self) -> &SpanRecord {
+        match &self.state {
+            State::Live(s) => s.record(),
+            State::Ended(r) => r,
+        }
+    }
+
+    fn live(&mut self) -> Option<&mut LiveSpan> {
+        match &mut self.state {
+            State::Live(s) => Some(s),
+            State::Ended(_) => None,
+        }
+    }
+
+    fn end_now(&mut self, end_ns: Option<u64>) {
+        if let State::Live(_) = self.state {
+            let State::Live(span) =
+                std::mem::replace(&mut self.state, State::Ended(Arc::default()))
+            else {
+                unreachable!()
+            };
+            self.state = State::Ended(span.end(end_ns));
+        }
+    }
+}
+
+/// Runs `f` on the span if it is live and not borrowed elsewhere.
+fn with_live(slf: &Bound<'_, PySpan>, f: impl FnOnce(&mut LiveSpan)) {
+    if let Ok(mut me) = slf.try_borrow_mut() {
+        if let Some(live) = me.live() {
+            f(live);
+        }
+    }
+}
+
+fn entities(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    static M: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    M.get_or_try_init(py, || py.import("ferrotrace.entities").map(Bound::unbind))
+        .map(|m| m.bind(py))
+}
+
+fn json_loads<'py>(py: Python<'py>, v: &RawJson) -> PyResult<Bound<'py, PyAny>> {
+    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let loads = LOADS.get_or_try_init(py, || {
+        py.import("json")?.getattr("loads").map(Bound::unbind)
+    })?;
+    loads.bind(py).call1((v.as_str(),))
+}
+
+/// Reads a status given as `SpanStatusCode`, `SpanStatus` or a string.
+fn parse_status(status: &Bound<'_, PyAny>) -> PyResult<(StatusCode, String)> {
+    let (code_obj, desc) = match status.getattr("status_code") {
+        Ok(code) => {
+            let d = status
+                .getattr("description")
+                .ok()
+                .filter(|d| !d.is_none())
+                .map(|d| display_text(&d));
+            (code, d.unwrap_or_default())
+        }
+        Err(_) => (status.clone(), String::new()),
+    };
+    let text = match code_obj.getattr("value") {
+        Ok(v) => display_text(&v),
+        Err(_) => display_text(&code_obj),
+    };
+    StatusCode::parse(&text).map(|c| (c, desc)).ok_or_else(|| {
+        TracingError::new_err(format!(
+            "invalid span status {text:?}: use 'OK', 'ERROR' or 'UNSET'"
+        ))
+    })
+}
+
+/// Type name, message and formatted traceback of an exception (or of a plain message).
+pub(crate) fn exception_parts(exc: &Bound<'_, PyAny>) -> (String, String, String) {
+    let py = exc.py();
+    if let Ok(s) = exc.cast::<PyString>() {
+        let msg = s.to_string_lossy().into_owned();
+        return ("Exception".into(), msg.clone(), format!("Exception: {msg}"));
+    }
+    let ty = exc
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "Exception".into());
+    let msg = display_text(exc);
+    let stack = py
+        .import("traceback")
+        .and_then(|tb| tb.call_method1("format_exception", (exc,)))
+        .and_then(|lines| PyString::new(py, "").call_method1("join", (lines,)))
+        .map(|s| s.to_string())
+        .unwrap_or_else(|_| format!("{ty}: {msg}"));
+    (ty, msg, stack.trim_end().to_owned())
+}
+
+#[pymethods]
+impl PySpan {
+    /// `tr-` + 32 hex digits.
+    #[getter]
+    fn trace_id(&self) -> String {
+        self.ctx.trace_id().to_mlflow()
+    }
+
+    /// Deprecated alias of `trace_id`, as in MLflow.
+    #[getter]
+    fn request_id(&self) -> String {
+        self.ctx.trace_id().to_mlflow()
+    }
+
+    #[getter]
+    fn span_id(&self) -> String {
+        self.ctx.span_id().to_hex()
+    }
+
+    #[getter]
+    fn parent_id(&self) -> Option<String> {
+        self.record().parent_id.map(|p| p.to_hex())
+    }
+
+    #[getter]
+    fn name(&self) -> String {
+        self.record().name.clone()
+    }
+
+    #[getter]
+    fn start_time_ns(&self) -> u64 {
+        self.record().start_ns
+    }
+
+    #[getter]
+    fn end_time_ns(&self) -> Option<u64> {
+        Some(self.record().end_ns).filter(|e| *e > 0)
+    }
+
+    #[getter]
+    fn span_type(&self) -> Option<String> {
+        self.record().span_type()
+    }
+
+    #[getter]
+    fn inputs<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.record()
+            .attributes
+            .get(attr::INPUTS)
+            .map(|v| json_loads(py, v))
+            .transpose()
+    }
+
+    #[getter]
+    fn outputs<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.record()
+            .attributes
+            .get(attr::OUTPUTS)
+            .map(|v| json_loads(py, v))
+            .transpose()
+    }
+
+    /// All attributes, values decoded from their JSON text.
+    #[getter]
+    fn attributes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in self.record().attributes.iter() {
+            d.set_item(k, json_loads(py, v)?)?;
+        }
+        Ok(d)
+    }
+
+    fn get_attribute<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.record()
+            .attributes
+            .get(key)
+            .map(|v| json_loads(py, v))
+            .transpose()
+    }
+
+    #[getter]
+    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let st = &self.record().status;
+        entities(py)?
+            .getattr("SpanStatus")?
+            .call1((st.code.short_name(), st.message.clone()))
+    }
+
+    #[getter]
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let cls = entities(py)?.getattr("SpanEvent")?;
+        let out = PyList::empty(py);
+        for e in &self.record().events {
+            let attrs = PyDict::new(py);
+            for (k, v) in e.attributes.iter() {
+                attrs.set_item(k, json_loads(py, v)?)?;
+            }
+            out.append(cls.call1((e.name.clone(), e.time_ns, attrs))?)?;
+        }
+        Ok(out)
+    }
+
+    fn set_inputs(slf: &Bound<'_, Self>, inputs: &Bound<'_, PyAny>) {
+        let v = to_json(inputs);
+        with_live(slf, |s| s.set_attribute(attr::INPUTS, v));
+    }
+
+    fn set_outputs(slf: &Bound<'_, Self>, outputs: &Bound<'_, PyAny>) {
+        let v = to_json(outputs);
+        with_live(slf, |s| s.set_attribute(attr::OUTPUTS, v));
+        if let Ok(mut me) = slf.try_borrow_mut() {
+            me.outputs_set = true;
+        }
+    }
+
+    fn set_attribute(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) {
+        let Ok(key) = key.cast::<PyString>() else {
+            ferrotrace_core::diag::warn(
+                "attribute_key",
+                "span attribute keys must be strings; the attribute was skipped",
+            );
+            return;
+        };
+        let key = key.to_string_lossy().into_owned();
+        let v = to_json(value);
+        with_live(slf, |s| s.set_attribute(key, v));
+    }
+
+    fn set_attributes(slf: &Bound<'_, Self>, attributes: &Bound<'_, PyAny>) {
+        let Ok(d) = attributes.cast::<PyDict>() else {
+            ferrotrace_core::diag::warn(
+                "attribute_key",
+                "set_attributes() takes a dict; the call was ignored",
+            );
+            return;
+        };
+        for (k, v) in d.iter() {
+            Self::set_attribute(slf, &k, &v);
+        }
+    }
+
+    fn set_span_type(slf: &Bound<'_, Self>, span_type: &Bound<'_, PyAny>) {
+        let text = match span_type.getattr("value") {
+            Ok(v) if span_type.cast::<PyString>().is_err() => display_text(&v),
+            _ => display_text(span_type),
+        };
+        with_live(slf, |s| {
+            s.set_attribute(attr::SPAN_TYPE, RawJson::string(&text))
+        });
+    }
+
+    /// Accepts `SpanStatusCode`, `SpanStatus`, or `"OK"` / `"ERROR"` / `"UNSET"`.
+    fn set_status(slf: &Bound<'_, Self>, status: &Bound<'_, PyAny>) -> PyResult<()> {
+        let (code, desc) = parse_status(status)?;
+        with_live(slf, |s| s.set_status(code, desc));
+        Ok(())
+    }
+
+    /// Adds a `SpanEvent` (anything with `name`, `timestamp` and `attributes`).
+    fn add_event(slf: &Bound<'_, Self>, event: &Bound<'_, PyAny>) -> PyResult<()> {
+        let name = display_text(&event.getattr("name")?);
+        let time_ns = event
+            .getattr("timestamp")
+            .and_then(|t| t.extract::<u64>())
+            .unwrap_or_else(|_| ferrotrace_core::tracer::now_ns());
+        let mut attributes = Attributes::new();
+        if let Ok(d) = event
+            .getattr("attributes")
+            .and_then(|a| a.cast_into::<PyDict>().map_err(PyErr::from))
+        {
+            for (k, v) in d.iter() {
+                attributes.set(display_text(&k), to_json(&v));
+            }
+        }
+        with_live(slf, |s| {
+            s.add_event(SpanEvent {
+                name,
+                time_ns,
+                attributes,
+            })
+        });
+        Ok(())
+    }
+
+    /// Records an exception (or a message) as MLflow does: an `exception` event and status ERROR.
+    fn record_exception(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) -> PyResult<()> {
+        let is_exc = exception.is_instance_of::<pyo3::exceptions::PyBaseException>();
+        if !is_exc && exception.cast::<PyString>().is_err() {
+            return Err(TracingError::new_err(
+                "record_exception() takes an exception or a string",
+            ));
+        }
+        let (ty, msg, stack) = exception_parts(exception);
+        with_live(slf, |s| s.record_exception(&ty, &msg, &stack));
+        Ok(())
+    }
+
+    /// Ends the span (needed for spans from `start_span_no_context`).
+    #[pyo3(signature = (outputs=None, attributes=None, status=None, end_time_ns=None))]
+    fn end(
+        slf: &Bound<'_, Self>,
+        outputs: Option<&Bound<'_, PyAny>>,
+        attributes: Option<&Bound<'_, PyAny>>,
+        status: Option<&Bound<'_, PyAny>>,
+        end_time_ns: Option<u64>,
+    ) -> PyResult<()> {
+        if let Some(o) = outputs {
+            Self::set_outputs(slf, o);
+        }
+        if let Some(a) = attributes {
+            Self::set_attributes(slf, a);
+        }
+        if let Some(s) = status {
+            Self::set_status(slf, s)?;
+        }
+        if let Ok(mut me) = slf.try_borrow_mut() {
+            me.end_now(end_time_ns);
+        }
+        Ok(())
+    }
+
+    /// Decorator exit: outputs from the return value unless the body set them, then end.
+    fn _end_ok(slf: &Bound<'_, Self>, result: &Bound<'_, PyAny>) {
+        let explicit = slf.try_borrow().map(|s| s.outputs_set).unwrap_or(true);
+        let sampled = slf.try_borrow().map(|s| s.ctx.sampled()).unwrap_or(false);
+        if !explicit && sampled {
+            let v = to_json(result);
+            with_live(slf, |s| s.set_attribute(attr::OUTPUTS, v));
+        }
+        if let Ok(mut me) = slf.try_borrow_mut() {
+            me.end_now(None);
+        }
+    }
+
+    /// Decorator / context-manager exit with an exception: record it, then end.
+    fn _end_exc(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) {
+        if slf.try_borrow().map(|s| s.ctx.sampled()).unwrap_or(false) {
+            let (ty, msg, stack) = exception_parts(exception);
+            with_live(slf, |s| s.record_exception(&ty, &msg, &stack));
+        }
+        if let Ok(mut me) = slf.try_borrow_mut() {
+            me.end_now(None);
+        }
+    }
+
+    #[getter]
+    fn _is_root(&self) -> bool {
+        self.is_root
+    }
+
+    #[getter]
+    fn _sampled(&self) -> bool {
+        self.ctx.sampled()
+    }
+
+    #[getter]
+    fn _ended(&self) -> bool {
+        matches!(self.state, State::Ended(_))
+    }
+
+    /// The W3C `traceparent` of this span.
+    fn _traceparent(&self) -> String {
+        self.ctx.traceparent().to_string()
+    }
+
+    /// Changes the trace of this span before it is exported. Returns False if already exported.
+    #[pyo3(signature = (tags=None, metadata=None, client_request_id=None, request_preview=None, response_preview=None, state=None))]
+    fn _update_trace(
+        &self,
+        tags: Option<&Bound<'_, PyDict>>,
+        metadata: Option<&Bound<'_, PyDict>>,
+        client_request_id: Option<String>,
+        request_preview: Option<String>,
+        response_preview: Option<String>,
+        state: Option<String>,
+    ) -> PyResult<bool> {
+        let state = match state {
+            Some(s) => Some(
+                TraceState::parse(&s)
+                    .filter(|s| matches!(s, TraceState::Ok | TraceState::Error))
+                    .ok_or_else(|| {
+                        TracingError::new_err(format!(
+                            "invalid trace state {s:?}: use 'OK' or 'ERROR'"
+                        ))
+                    })?,
+            ),
+            None => None,
+        };
+        let pairs = |d: Option<&Bound<'_, PyDict>>| -> Vec<(String, String)> {
+            d.map(|d| {
+                d.iter()
+                    .map(|(k, v)| (display_text(&k), display_text(&v)))
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let (tags, metadata) = (pairs(tags), pairs(metadata));
+        Ok(self.ctx.update_trace(|draft| {
+            draft.tags.extend(tags);
+            draft.metadata.extend(metadata);
+            if client_request_id.is_some() {
+                draft.client_request_id = client_request_id;
+            }
+            if request_preview.is_some() {
+                draft.request_preview = request_preview;
+            }
+            if response_preview.is_some() {
+                draft.response_preview = response_preview;
+            }
+            if state.is_some() {
+                draft.state = state;
+            }
+        }))
+    }
+
+    /// The span in MLflow's `Span.to_dict()` form.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let trace = ferrotrace_core::model::Trace {
+            info: ferrotrace_core::model::TraceInfo {
+                trace_id: self.ctx.trace_id(),
+                ..Default::default()
+            },
+            spans: vec![Arc::new(self.record().clone())],
+        };
+        let dict = TraceDict::from(&trace);
+        let text = serde_json::to_string(&dict.data.spans[0])
+            .map_err(|e| TracingError::new_err(e.to_string()))?;
+        json_loads(py, &RawJson::from_trusted(text))
+    }
+
+    fn __repr__(&self) -> String {
+        let r = self.record();
+        format!(
+            "LiveSpan(name={:?}, trace_id={:?}, span_id={:?}, parent_id={:?})",
+            r.name,
+            self.trace_id(),
+            self.span_id(),
+            self.parent_id()
+        )
+    }
+}

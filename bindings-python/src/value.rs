@@ -1,0 +1,308 @@
+//! Python object -> JSON text, written straight into a buffer (no intermediate tree), with the
+//! core's size caps. This is the hot path of input/output capture.
+//!
+//! It writes what MLflow's `json.dumps(value, cls=TraceJSONEncoder, ensure_ascii=False)` writes:
+//! Python separators and float repr, `NaN`/`Infinity`, tuples as lists, `str()` for unknown
+//! objects, `model_dump()` for pydantic models and the fields of dataclasses. It differs where
+//! MLflow gives up: a cycle becomes `"[Circular]"` in place (MLflow replaces the whole value by its
+//! repr), non-string dict keys are stringified, and depth, length and size are capped visibly.
+//! It never raises: anything that fails inside user code (`__str__`, `model_dump`) falls back to
+//! `repr()`, then to a placeholder naming the type.
+
+use ferrotrace_core::model::caps::{
+    depth_marker, items_marker, string_suffix, CYCLE_MARKER, MAX_DEPTH, MAX_ITEMS,
+    MAX_STRING_CHARS, MAX_VALUE_BYTES, SIZE_MARKER,
+};
+use ferrotrace_core::model::json::{push_f64, push_str};
+use ferrotrace_core::model::RawJson;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+
+/// Serialises `obj` to JSON text. Never fails.
+pub fn to_json(obj: &Bound<'_, PyAny>) -> RawJson {
+    let mut w = Writer {
+        out: String::with_capacity(64),
+        path: Vec::new(),
+    };
+    w.value(obj, 0);
+    RawJson::from_trusted(w.out)
+}
+
+struct Writer {
+    out: String,
+    /// Containers on the path from the root to the current value, for cycle detection.
+    path: Vec<usize>,
+}
+
+impl Writer {
+    fn value(&mut self, obj: &Bound<'_, PyAny>, depth: usize) {
+        if self.out.len() > MAX_VALUE_BYTES {
+            push_str(&mut self.out, SIZE_MARKER);
+            return;
+        }
+        // Exact-type fast paths first: the common case is plain data.
+        if obj.is_none() {
+            self.out.push_str("null");
+        } else if let Ok(s) = obj.cast_exact::<PyString>() {
+            self.string(s);
+        } else if obj.is_exact_instance_of::<PyBool>() {
+            self.out.push_str(if obj.is_truthy().unwrap_or(false) {
+                "true"
+            } else {
+                "false"
+            });
+        } else if let Ok(i) = obj.cast_exact::<PyInt>() {
+            self.int(i);
+        } else if let Ok(f) = obj.cast_exact::<PyFloat>() {
+            push_f64(&mut self.out, f.value());
+        } else if let Ok(d) = obj.cast_exact::<PyDict>() {
+            self.container(obj, depth, |w| w.dict(d, depth));
+        } else if let Ok(l) = obj.cast_exact::<PyList>() {
+            self.container(obj, depth, |w| w.seq(l.iter(), l.len(), depth));
+        } else if let Ok(t) = obj.cast_exact::<PyTuple>() {
+            self.container(obj, depth, |w| w.seq(t.iter(), t.len(), depth));
+        } else {
+            self.other(obj, depth);
+        }
+    }
+
+    /// Subclasses of the JSON types, then the types MLflow's encoder knows, then `str()`.
+    fn other(&mut self, obj: &Bound<'_, PyAny>, depth: usize) {
+        if let Ok(s) = obj.cast::<PyString>() {
+            self.string(s);
+        } else if obj.is_instance_of::<PyBool>() {
+            self.out.push_str(if obj.is_truthy().unwrap_or(false) {
+                "true"
+            } else {
+                "false"
+            });
+        } else if let Ok(i) = obj.cast::<PyInt>() {
+            self.int(i); // IntEnum and friends: json.dumps writes the number
+        } else if let Ok(f) = obj.cast::<PyFloat>() {
+            push_f64(&mut self.out, f.value());
+        } else if let Ok(d) = obj.cast::<PyDict>() {
+            self.container(obj, depth, |w| w.dict(d, depth));
+        } else if let Ok(l) = obj.cast::<PyList>() {
+            self.container(obj, depth, |w| w.seq(l.iter(), l.len(), depth));
+        } else if let Ok(t) = obj.cast::<PyTuple>() {
+            self.container(obj, depth, |w| w.seq(t.iter(), t.len(), depth));
+        } else if let Some(dumped) = pydantic_dump(obj) {
+            self.container(obj, depth, |w| w.value(&dumped, depth + 1));
+        } else if let Some(fields) = dataclass_fields(obj) {
+            self.container(obj, depth, |w| w.dict(&fields, depth));
+        } else {
+            let text = display_text(obj);
+            self.str_capped(&text, text.chars().count());
+        }
+    }
+
+    fn container(&mut self, obj: &Bound<'_, PyAny>, depth: usize, body: impl FnOnce(&mut Self)) {
+        if depth >= MAX_DEPTH {
+            push_str(&mut self.out, &depth_marker());
+            return;
+        }
+        let id = obj.as_ptr() as usize;
+        if self.path.contains(&id) {
+            push_str(&mut self.out, CYCLE_MARKER);
+            return;
+        }
+        self.path.push(id);
+        body(self);
+        self.path.pop();
+    }
+
+    fn string(&mut self, s: &Bound<'_, PyString>) {
+        let chars = s.len().unwrap_or(0);
+        match s.to_str() {
+            Ok(text) => self.str_capped(text, chars),
+            // Lone surrogates cannot be UTF-8: replace them rather than drop the value.
+            Err(_) => {
+                let text = s.to_string_lossy();
+                self.str_capped(&text, chars);
+            }
+        }
+    }
+
+    fn str_capped(&mut self, text: &str, chars: usize) {
+        if chars <= MAX_STRING_CHARS {
+            push_str(&mut self.out, text);
+        } else {
+            let end = text
+                .char_indices()
+                .nth(MAX_STRING_CHARS)
+                .map_or(text.len(), |(i, _)| i);
+            let mut cut = String::with_capacity(end + 32);
+            cut.push_str(&text[..end]);
+            cut.push_str(&string_suffix(chars - MAX_STRING_CHARS));
+            push_str(&mut self.out, &cut);
+        }
+    }
+
+    fn int(&mut self, i: &Bound<'_, PyInt>) {
+        match i.extract::<i64>() {
+            Ok(v) => {
+                use std::fmt::Write as _;
+                let _ = write!(self.out, "{v}");
+            }
+            // Big ints: JSON numbers have no size limit; write the digits.
+            Err(_) => match i.str() {
+                Ok(s) => self.out.push_str(&s.to_string_lossy()),
+                Err(_) => self.out.push('0'),
+            },
+        }
+    }
+
+    fn seq<'py>(
+        &mut self,
+        items: impl Iterator<Item = Bound<'py, PyAny>>,
+        len: usize,
+        depth: usize,
+    ) {
+        self.out.push('[');
+        for (n, item) in items.take(MAX_ITEMS).enumerate() {
+            if n > 0 {
+                self.out.push_str(", ");
+            }
+            self.value(&item, depth + 1);
+        }
+        if len > MAX_ITEMS {
+            self.out.push_str(", ");
+            push_str(&mut self.out, &items_marker(len - MAX_ITEMS));
+        }
+        self.out.push(']');
+    }
+
+    fn dict(&mut self, d: &Bound<'_, PyDict>, depth: usize) {
+        self.out.push('{');
+        let len = d.len();
+        for (n, (k, v)) in d.iter().take(MAX_ITEMS).enumerate() {
+            if n > 0 {
+                self.out.push_str(", ");
+            }
+            self.key(&k);
+            self.out.push_str(": ");
+            self.value(&v, depth + 1);
+        }
+        if len > MAX_ITEMS {
+            self.out.push_str(", ");
+            push_str(&mut self.out, "…");
+            self.out.push_str(": ");
+            push_str(&mut self.out, &items_marker(len - MAX_ITEMS));
+        }
+        self.out.push('}');
+    }
+
+    /// Keys as `json.dumps` converts them (str as is, numbers and constants to their JSON text);
+    /// other key types, which `json.dumps` rejects, become their `str()`.
+    fn key(&mut self, k: &Bound<'_, PyAny>) {
+        if let Ok(s) = k.cast::<PyString>() {
+            let text = s.to_string_lossy();
+            push_str(&mut self.out, &text);
+        } else if k.is_none() {
+            push_str(&mut self.out, "null");
+        } else if k.is_instance_of::<PyBool>() {
+            push_str(
+                &mut self.out,
+                if k.is_truthy().unwrap_or(false) {
+                    "true"
+                } else {
+                    "false"
+                },
+            );
+        } else if let Ok(f) = k.cast::<PyFloat>() {
+            let mut s = String::new();
+            push_f64(&mut s, f.value());
+            push_str(&mut self.out, &s);
+        } else {
+            push_str(&mut self.out, &display_text(k));
+        }
+    }
+}
+
+/// `obj.model_dump()` if `obj` is a pydantic model. pydantic is looked up in `sys.modules` only:
+/// an app that never imported it pays nothing and imports nothing.
+fn pydantic_dump<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    static BASE_MODEL: PyOnceLock<Option<Py<PyType>>> = PyOnceLock::new();
+    let py = obj.py();
+    let base = match BASE_MODEL.get(py) {
+        Some(b) => b.as_ref()?,
+        None => {
+            let modules = py.import("sys").ok()?.getattr("modules").ok()?;
+            let pyd = modules.get_item("pydantic").ok()?;
+            let cls = pyd
+                .getattr("BaseModel")
+                .ok()?
+                .cast_into::<PyType>()
+                .ok()?
+                .unbind();
+            BASE_MODEL.get_or_init(py, || Some(cls)).as_ref()?
+        }
+    };
+    if !obj.is_instance(base.bind(py)).unwrap_or(false) {
+        return None;
+    }
+    obj.call_method0("model_dump").ok()
+}
+
+/// `{field.name: getattr(obj, field.name)}` for a dataclass instance (MLflow's shallow form).
+fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyDict>> {
+    let py = obj.py();
+    if obj.is_instance_of::<PyType>()
+        || !obj
+            .get_type()
+            .hasattr("__dataclass_fields__")
+            .unwrap_or(false)
+    {
+        return None;
+    }
+    let fields = py
+        .import("dataclasses")
+        .ok()?
+        .call_method1("fields", (obj,))
+        .ok()?;
+    let out = PyDict::new(py);
+    for f in fields.try_iter().ok()? {
+        let name = f.ok()?.getattr("name").ok()?;
+        let value = obj.getattr(name.cast::<PyString>().ok()?).ok()?;
+        out.set_item(name, value).ok()?;
+    }
+    Some(out)
+}
+
+/// `str(obj)`, else `repr(obj)`, else a placeholder: user `__str__` methods may raise anything.
+pub fn display_text(obj: &Bound<'_, PyAny>) -> String {
+    if let Ok(s) = obj.str() {
+        return s.to_string_lossy().into_owned();
+    }
+    if let Ok(s) = obj.repr() {
+        return s.to_string_lossy().into_owned();
+    }
+    let ty = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".into());
+    format!("<unrepresentable {ty} object>")
+}
+
+/// Serialises `(name, value)` pairs as one JSON object, sharing one size budget (function inputs).
+pub fn object_to_json<'py>(
+    entries: impl Iterator<Item = (Bound<'py, PyString>, Bound<'py, PyAny>)>,
+) -> RawJson {
+    let mut w = Writer {
+        out: String::with_capacity(64),
+        path: Vec::new(),
+    };
+    w.out.push('{');
+    for (n, (k, v)) in entries.enumerate() {
+        if n > 0 {
+            w.out.push_str(", ");
+        }
+        w.key(k.as_any());
+        w.out.push_str(": ");
+        w.value(&v, 1);
+    }
+    w.out.push('}');
+    RawJson::from_trusted(w.out)
+}
