@@ -23,6 +23,9 @@ struct Param {
     default: Option<Py<PyAny>>,
 }
 
+/// `(name, kind, has_default, default)` of one `inspect.Parameter`.
+type ParamTuple<'py> = (Bound<'py, PyString>, u8, bool, Bound<'py, PyAny>);
+
 #[derive(Clone, Copy, PartialEq)]
 enum SkipFirst {
     No,
@@ -55,7 +58,7 @@ impl FnSpec {
         span_type: String,
         function_name: String,
         attributes: Option<&Bound<'_, PyDict>>,
-        params: Option<Vec<(Bound<'_, PyString>, u8, bool, Bound<'_, PyAny>)>>,
+        params: Option<Vec<ParamTuple<'_>>>,
         sampling_ratio: Option<f64>,
     ) -> Self {
         let attributes = attributes

@@ -16,6 +16,9 @@ use pyo3::types::{PyDict, PyList, PyString};
 use crate::errors::TracingError;
 use crate::value::{display_text, to_json};
 
+// Not boxed: the span lives inside its Python object already; boxing would add an allocation
+// per span to save bytes only after it ends.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum State {
     Live(LiveSpan),
     Ended(Arc<SpanRecord>),
