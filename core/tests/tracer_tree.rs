@@ -185,3 +185,33 @@ fn a_span_ending_after_its_root_is_counted_not_exported() {
     // The trace itself was delivered: only the span is lost.
     assert_eq!(st.dropped_traces.get("span_after_root_ended"), Some(&0));
 }
+
+#[test]
+fn a_span_that_never_ends_does_not_make_its_child_the_root() {
+    // A binding may lose a span (an abandoned generator): its children end, it never does. The
+    // child's parent is then missing from the trace, but the trace's root is still the root.
+    let tracer = memory_tracer();
+    let mut root = tracer.start_root("root", RootOptions::default());
+    root.set_attribute(
+        ferrotrace_core::model::keys::attr::INPUTS,
+        RawJson::string("root input"),
+    );
+    let lost = tracer.start_child("lost", root.context(), None);
+    let mut orphan = tracer.start_child("orphan", lost.context(), None);
+    orphan.set_attribute(
+        ferrotrace_core::model::keys::attr::INPUTS,
+        RawJson::string("orphan input"),
+    );
+    orphan.end(None);
+    root.end(None);
+    drop(lost); // dropped without end(): never reaches the trace
+    assert!(tracer.flush(FLUSH));
+
+    let t = &tracer.memory_traces()[0];
+    assert_eq!(t.spans.len(), 2);
+    assert_eq!(t.root().unwrap().name, "root");
+    assert_eq!(t.info.tags["mlflow.traceName"], "root");
+    assert_eq!(t.info.request_preview.as_deref(), Some("\"root input\""));
+    let dict = ferrotrace_core::model::TraceDict::from(t);
+    assert_eq!(dict.root().unwrap().name, "root");
+}

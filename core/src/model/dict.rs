@@ -144,9 +144,10 @@ impl From<&Trace> for TraceDict {
 }
 
 impl TraceDict {
-    /// The root span: the first whose parent is not among the trace's spans.
+    /// The root span: the last whose parent is not among the trace's spans (spans are stored
+    /// in end order, root last; see [`Trace::root`]).
     pub fn root(&self) -> Option<&SpanDict> {
-        self.data.spans.iter().find(|s| {
+        self.data.spans.iter().rev().find(|s| {
             s.parent_span_id
                 .as_ref()
                 .is_none_or(|p| !self.data.spans.iter().any(|o| &o.span_id == p))

@@ -61,10 +61,13 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// The root span: the first span whose parent is not in this trace.
+    /// The root span: the last span whose parent is not in this trace. The tracer appends the
+    /// root last; searching from the end keeps a child whose parent never ended (and so is
+    /// missing) from being taken for the root.
     pub fn root(&self) -> Option<&SpanRecord> {
         self.spans
             .iter()
+            .rev()
             .find(|s| {
                 s.parent_id
                     .is_none_or(|p| !self.spans.iter().any(|o| o.span_id == p))
