@@ -40,8 +40,8 @@ fn nested_children_and_siblings_get_the_right_parents() {
     assert_eq!(span(t, "b").parent_id, Some(id("root")));
     assert_eq!(span(t, "a1").parent_id, Some(id("a")));
     assert_eq!(span(t, "a2").parent_id, Some(id("a1")));
-    // The root ends last, so it is the last span handed to the trace.
-    assert_eq!(t.spans.last().unwrap().name, "root");
+    // Exported in start order, as MLflow lists spans: the root first.
+    assert_eq!(t.spans.first().unwrap().name, "root");
     assert_eq!(tracer.last_trace_id(), Some(t.info.trace_id));
 }
 
@@ -179,7 +179,7 @@ fn a_span_ending_after_its_root_is_counted_not_exported() {
     let traces = tracer.memory_traces();
     assert_eq!(traces.len(), 1);
     let names: Vec<&str> = traces[0].spans.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["on_time", "root"]);
+    assert_eq!(names, ["root", "on_time"]);
     let st = tracer.stats();
     assert_eq!(st.dropped_spans.get("span_after_root_ended"), Some(&1));
     // The trace itself was delivered: only the span is lost.

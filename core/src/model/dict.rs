@@ -147,11 +147,16 @@ impl TraceDict {
     /// The root span: the last whose parent is not among the trace's spans (spans are stored
     /// in end order, root last; see [`Trace::root`]).
     pub fn root(&self) -> Option<&SpanDict> {
-        self.data.spans.iter().rev().find(|s| {
-            s.parent_span_id
-                .as_ref()
-                .is_none_or(|p| !self.data.spans.iter().any(|o| &o.span_id == p))
-        })
+        // The earliest span whose parent is not in the trace (see `Trace::root`).
+        self.data
+            .spans
+            .iter()
+            .filter(|s| {
+                s.parent_span_id
+                    .as_ref()
+                    .is_none_or(|p| !self.data.spans.iter().any(|o| &o.span_id == p))
+            })
+            .min_by_key(|s| s.start_time_unix_nano)
     }
 
     /// The trace name: the `mlflow.traceName` tag, else the root span's name.

@@ -65,13 +65,16 @@ impl Trace {
     /// root last; searching from the end keeps a child whose parent never ended (and so is
     /// missing) from being taken for the root.
     pub fn root(&self) -> Option<&SpanRecord> {
+        // Among spans whose parent is not in the trace, the earliest: the true root starts before
+        // all its descendants, also before a child whose own parent never ended (and so is
+        // missing). Independent of the order the spans are listed in.
         self.spans
             .iter()
-            .rev()
-            .find(|s| {
+            .filter(|s| {
                 s.parent_id
                     .is_none_or(|p| !self.spans.iter().any(|o| o.span_id == p))
             })
+            .min_by_key(|s| s.start_ns)
             .map(|s| s.as_ref())
     }
 }

@@ -31,6 +31,8 @@ pub fn truncate_with_suffix(s: &str, max: usize) -> String {
 /// Fills in what MLflow's SDK adds to a trace at the end. Values set explicitly by the user
 /// (previews, metadata, tags) are kept.
 pub fn finalize_trace(trace: &mut Trace, process_metadata: &BTreeMap<String, String>) {
+    // MLflow lists spans in start order (root first); the tracer collects them in end order.
+    trace.spans.sort_by_key(|s| s.start_ns);
     let Some(root) = trace.root().cloned() else {
         return;
     };
