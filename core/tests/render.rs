@@ -124,21 +124,21 @@ fn fixed_trace() -> TraceDict {
 fn the_tree_of_a_fixed_trace() {
     let tree = render_tree(&fixed_trace());
     // Reviewed by hand: children sorted by start, types in brackets, durations from the span
-    // times, the 10k-character query cut to 96 characters (`{"query":"`, 85 z, "…"), the
+    // times, the 10k-character query cut to 96 characters (`{"query": "`, 84 z, "…"), the
     // newline in the status message escaped.
     let want = r#"Trace tr-e675b48826079ec2382f73b81044c153  agent_run  OK
   started 2026-11-25 12:09:26 UTC, 1500 ms, 4 span(s)
   tag env = prod
   tokenUsage = {"input_tokens": 12, "output_tokens": 3, "total_tokens": 15}
 agent_run [AGENT] 1500.0 ms OK
-│  in : {"question":"What is ferrotrace?"}
+│  in : {"question": "What is ferrotrace?"}
 │  out: "A tracing SDK"
 ├─ retrieve [RETRIEVER] 200.0 ms OK
-│     in : {"query":"{85 z}…
+│     in : {"query": "{84 z}…
 └─ llm [LLM] 1000.0 ms ERROR: TimeoutError: the model\ndid not answer
    │  event exception
    └─ parse [PARSER] 50.0 ms OK"#
-        .replace("{85 z}", &"z".repeat(85));
+        .replace("{84 z}", &"z".repeat(84));
     assert_eq!(tree, want, "\n{tree}");
 }
 
@@ -187,7 +187,7 @@ fn traces_from_the_store_render_with_names_types_statuses_and_cut_inputs() {
         "search_tool [TOOL]",
         "ERROR: IOError: disk",
         "event exception",
-        "in : {\"doc\":\"www",
+        "in : {\"doc\": \"www",
     ] {
         assert!(tree.contains(needle), "{needle} missing from\n{tree}");
     }

@@ -173,11 +173,9 @@ fn write_span(out: &mut String, t: &TraceDict, s: &SpanDict, prefix: &str, last:
     }
 }
 
+/// One line of JSON in the form it was stored (Python separators).
 fn compact(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    }
+    crate::model::RawJson::from_value(v).as_str().to_owned()
 }
 
 fn truncate(s: &str) -> String {

@@ -1,0 +1,162 @@
+"""Value capture: anything a user passes is captured as well as it can be, capped, never raising,
+and never changes what the function receives or returns."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import json
+import math
+from typing import Any
+
+import pytest
+
+import ferrotrace
+from ferrotrace import _native
+from conftest import attr, only_trace
+
+CAPS = json.loads(_native.caps_json())
+
+
+def captured(value: Any, same_as_output: bool = True) -> Any:
+    """What @trace stores as the input `v` (and, the same, as the output) for `value`."""
+
+    @ferrotrace.trace
+    def f(v: Any) -> Any:
+        return v
+
+    assert f(value) is value
+    span = only_trace()["data"]["spans"][0]
+    _native.clear_memory()
+    inputs = attr(span, "mlflow.spanInputs")
+    if same_as_output:
+        assert attr(span, "mlflow.spanOutputs") == inputs["v"]
+    return inputs["v"]
+
+
+def test_plain_json_round_trips_with_python_formatting() -> None:
+    assert captured({"q": "hello", "t": 0.1, "n": [1, 2.5, True, None]}) == {"q": "hello", "t": 0.1, "n": [1, 2.5, True, None]}
+    assert _native.to_json({"q": "hello", "t": 0.1}) == json.dumps({"q": "hello", "t": 0.1})
+    assert _native.to_json([1e16, 1.5e-7, -0.0]) == json.dumps([1e16, 1.5e-7, -0.0])
+    assert _native.to_json("é\n\"\\\x01😀") == json.dumps("é\n\"\\\x01😀", ensure_ascii=False)
+
+
+def test_nan_and_infinity_are_written_as_python_json_does() -> None:
+    text = _native.to_json([math.nan, math.inf, -math.inf])
+    assert text == "[NaN, Infinity, -Infinity]"
+    out = captured({"x": math.nan})
+    assert math.isnan(out["x"])
+
+
+def test_tuples_big_ints_and_subclasses() -> None:
+    class Color(enum.IntEnum):
+        RED = 1
+
+    assert captured((1, (2, 3))) == [1, [2, 3]]
+    assert captured(2**100) == 2**100
+    assert captured(Color.RED) == 1
+    assert captured({1: "a", None: "b", 2.5: "c", False: "d"}) == {"1": "a", "null": "b", "2.5": "c", "false": "d"}
+
+
+def test_unknown_objects_fall_back_to_str_like_mlflow() -> None:
+    class Thing:
+        def __str__(self) -> str:
+            return "a thing"
+
+    assert captured(Thing()) == "a thing"
+    assert captured(datetime.date(2024, 1, 2)) == "2024-01-02"
+    assert captured(b"abc") == "b'abc'"
+    assert captured({1, 2}) in ("{1, 2}", "{2, 1}")
+
+
+def test_dataclasses_and_pydantic_models_become_objects() -> None:
+    @dataclasses.dataclass
+    class Doc:
+        id: int
+        text: str
+
+    assert captured(Doc(1, "t")) == {"id": 1, "text": "t"}
+    pydantic = pytest.importorskip("pydantic")
+
+    class Msg(pydantic.BaseModel):  # type: ignore[name-defined,misc]
+        role: str
+        content: str
+
+    assert captured(Msg(role="user", content="hi")) == {"role": "user", "content": "hi"}
+    assert captured([Msg(role="a", content="b")]) == [{"role": "a", "content": "b"}]
+
+
+def test_a_failing_str_and_repr_never_escape() -> None:
+    class Evil:
+        def __str__(self) -> str:
+            raise RuntimeError("no str")
+
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    class HalfEvil:
+        def __str__(self) -> str:
+            raise RuntimeError("no str")
+
+        def __repr__(self) -> str:
+            return "<half>"
+
+    assert captured(Evil()) == "<unrepresentable Evil object>"
+    assert captured(HalfEvil()) == "<half>"
+
+
+def test_cycles_are_marked_in_place() -> None:
+    a: list[Any] = [1]
+    a.append(a)
+    d: dict[str, Any] = {"k": 1}
+    d["self"] = d
+    assert captured(a) == [1, CAPS["cycle_marker"]]
+    assert captured(d) == {"k": 1, "self": CAPS["cycle_marker"]}
+    shared = [1]
+    assert captured([shared, shared]) == [[1], [1]]  # shared but not cyclic
+
+
+def test_deep_nesting_is_capped_not_crashing() -> None:
+    deep: Any = "leaf"
+    for _ in range(10_000):
+        deep = [deep]
+    # Inputs sit one level deeper than outputs (inside the {param: value} object).
+    out = captured(deep, same_as_output=False)
+    depth = 0
+    while isinstance(out, list):
+        out = out[0]
+        depth += 1
+    assert out.startswith("[Truncated: depth")
+    assert depth <= CAPS["max_depth"]
+
+
+def test_huge_values_are_capped_visibly() -> None:
+    big = "x" * (CAPS["max_string_chars"] + 10)
+    out = captured(big)
+    assert out.startswith("x" * 100) and out.endswith("…[truncated 10 chars]")
+    many = list(range(CAPS["max_items"] + 5))
+    out = captured(many)
+    assert len(out) == CAPS["max_items"] + 1 and out[-1] == "[truncated 5 items]"
+    huge = ["y" * 60_000 for _ in range(40)]
+    text = _native.to_json(huge)
+    assert len(text.encode()) < CAPS["max_value_bytes"] + 70_000
+    assert CAPS["size_marker"] in text
+
+
+def test_non_utf8_strings_are_replaced_not_dropped() -> None:
+    lone = "a\udcffb"
+    out = captured({"s": lone})
+    assert out["s"].startswith("a") and out["s"].endswith("b")
+
+
+def test_unbindable_call_still_raises_the_users_type_error() -> None:
+    @ferrotrace.trace
+    def f(a: int) -> int:
+        return a
+
+    with pytest.raises(TypeError):
+        f(1, 2)  # type: ignore[call-arg]
+    span = only_trace()["data"]["spans"][0]
+    assert "mlflow.spanInputs" not in span["attributes"]
+    assert span["status"]["code"] == "STATUS_CODE_ERROR"
