@@ -17,7 +17,7 @@
 //! | store_append_per_trace                 | 6.77 µs  | worker, serialize + append, no sync  |
 //! | store_export_synced_batch_of_one       | 283 µs   | worker, + fdatasync (virtual disk)   |
 //! | json_push_f64 (8 floats)               | 874 ns   | 9.2 M floats/s                       |
-//! | json_push_str 32 B / 1 KiB / 16 KiB    | 35 ns / 933 ns / 15.5 µs | ~1.1 GB/s        |
+//! | json_push_str 32 / 1024 / 16384 chars  | 35 ns / 933 ns / 15.5 µs | ~1.1 GB/s        |
 //!
 //! The hand-off medians are about twice their best samples: the worker runs on the other core at
 //! the same time (finalizing, freeing what the application thread allocated), and with only two
