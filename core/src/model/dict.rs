@@ -144,8 +144,8 @@ impl From<&Trace> for TraceDict {
 }
 
 impl TraceDict {
-    /// The root span: the last whose parent is not among the trace's spans (spans are stored
-    /// in end order, root last; see [`Trace::root`]).
+    /// The root span: the earliest-starting span whose parent is not among the trace's spans
+    /// (see [`Trace::root`]).
     pub fn root(&self) -> Option<&SpanDict> {
         // The earliest span whose parent is not in the trace (see `Trace::root`).
         self.data

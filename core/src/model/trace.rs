@@ -56,14 +56,13 @@ pub struct TraceInfo {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trace {
     pub info: TraceInfo,
-    /// In end order; the root is the span without a parent (or with a remote parent).
+    /// In end order as sealed; finalizing sorts them by start, as MLflow lists them. The root is
+    /// the span without a parent (or with a remote parent).
     pub spans: Vec<Arc<SpanRecord>>,
 }
 
 impl Trace {
-    /// The root span: the last span whose parent is not in this trace. The tracer appends the
-    /// root last; searching from the end keeps a child whose parent never ended (and so is
-    /// missing) from being taken for the root.
+    /// The root span: the earliest-starting span whose parent is not in this trace.
     pub fn root(&self) -> Option<&SpanRecord> {
         // Among spans whose parent is not in the trace, the earliest: the true root starts before
         // all its descendants, also before a child whose own parent never ended (and so is
