@@ -99,15 +99,12 @@ impl Pipeline {
     }
 }
 
-/// Sends a control message and waits for its reply, at most `timeout`.
-pub(crate) fn request(
-    ctl: &Sender<Control>,
-    make: fn(Sender<()>) -> Control,
-    timeout: Duration,
-) -> bool {
+/// Sends a control message and waits for its reply, at most `timeout` in all.
+pub(crate) fn request(ctl: &Sender<Control>, make: fn(Sender<()>) -> Control, timeout: Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
     let (tx, rx) = bounded(1);
-    if ctl.send_timeout(make(tx), timeout).is_err() {
+    if ctl.send_deadline(make(tx), deadline).is_err() {
         return false;
     }
-    rx.recv_timeout(timeout).is_ok()
+    rx.recv_deadline(deadline).is_ok()
 }
