@@ -63,11 +63,12 @@ impl Stats {
         counter.fetch_add(1, Relaxed);
     }
 
-    /// Counts `traces` traces holding `spans` spans as dropped for `reason`.
-    pub fn drop_counted(&self, reason: DropReason, traces: u64, spans: u64) {
+    /// Counts `traces` traces holding `spans` spans as dropped for `reason`; returns the number
+    /// of traces dropped for that reason before this call.
+    pub fn drop_counted(&self, reason: DropReason, traces: u64, spans: u64) -> u64 {
         let i = reason as usize;
-        self.dropped_traces[i].fetch_add(traces, Relaxed);
         self.dropped_spans[i].fetch_add(spans, Relaxed);
+        self.dropped_traces[i].fetch_add(traces, Relaxed)
     }
 
     pub fn record_export(&self, traces: u64, spans: u64, latency_us: u64) {

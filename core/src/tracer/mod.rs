@@ -196,7 +196,12 @@ impl Tracer {
         match result {
             Ok(()) => {}
             Err(SendError::Full(t)) => {
-                stats.drop_counted(DropReason::QueueFull, 1, t.spans.len() as u64);
+                let before = stats.drop_counted(DropReason::QueueFull, 1, t.spans.len() as u64);
+                // Only the 1st, 2nd, 4th, 8th... drop reaches the (locking) warning path: a
+                // saturated queue must not add a global lock to every application call.
+                if !(before + 1).is_power_of_two() {
+                    return;
+                }
                 crate::diag::warn(
                     "queue_full",
                     "the export queue is full (the destination is slower than the application); traces are being dropped and counted in stats()",
