@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import time
-import traceback
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -95,6 +94,8 @@ class SpanEvent:
     @classmethod
     def from_exception(cls, exception: BaseException) -> SpanEvent:
         """The standard `exception` event for an exception."""
+        import traceback  # only on errors: keeps `import ferrotrace` light
+
         return cls(
             name="exception",
             attributes={
