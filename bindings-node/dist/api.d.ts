@@ -1,0 +1,170 @@
+import { LiveSpan, SpanType } from "./span";
+/** Options of `startSpan` / `withSpan`. */
+export interface SpanOptions {
+    /** Span name; `"span"` if empty. */
+    name?: string;
+    /** `SpanType.LLM`, `"TOOL"`, ...; `UNKNOWN` if not given. */
+    spanType?: SpanType | string;
+    /** Inputs to record at the start. */
+    inputs?: unknown;
+    /** Attributes to set at the start. */
+    attributes?: Record<string, unknown>;
+    /** Start time in nanoseconds since the epoch; now if not given. */
+    startTimeNs?: number | bigint;
+    /** Explicit parent (for `startSpan`); otherwise the current span, if any. */
+    parent?: LiveSpan;
+}
+/** Options of `trace`. */
+export interface TraceOptions {
+    name?: string;
+    spanType?: SpanType | string;
+    attributes?: Record<string, unknown>;
+}
+/**
+ * Starts a span that is NOT made current; end it with `span.end()`. Its parent is
+ * `options.parent`, else the current span, else it starts a new trace.
+ *
+ * @example
+ * ```ts
+ * const span = startSpan({ name: "retrieve", spanType: SpanType.RETRIEVER, inputs: { q } });
+ * span.end({ outputs: docs });
+ * ```
+ */
+export declare function startSpan(options: SpanOptions): LiveSpan;
+/**
+ * Runs `callback` inside a new span (a child of the current one) and returns its result.
+ * Accepts `withSpan(callback, options)` (MLflow's order) and `withSpan(options, callback)`.
+ *
+ * @example
+ * ```ts
+ * const answer = await withSpan(async (span) => {
+ *   span.setInputs({ q });
+ *   return await llm(q); // becomes the span's outputs
+ * }, { name: "answer", spanType: SpanType.CHAIN });
+ * ```
+ */
+export declare function withSpan<T>(callback: (span: LiveSpan) => T, options?: Omit<SpanOptions, "parent">): T;
+export declare function withSpan<T>(options: Omit<SpanOptions, "parent">, callback: (span: LiveSpan) => T): T;
+type AnyFunction = (...args: any[]) => any;
+/**
+ * Wraps a function so every call is recorded as a span: inputs keyed by parameter name,
+ * the return (or resolved) value as outputs, and a thrown error as status ERROR plus an
+ * `exception` event (the error is rethrown unchanged). `this`, `name` and `length` are kept.
+ * Called with options only, returns a method decorator (legacy and TC39 forms).
+ *
+ * @example
+ * ```ts
+ * const retrieve = trace(async function retrieve(query: string) {
+ *   return await search(query);
+ * }, { spanType: SpanType.RETRIEVER });
+ * await retrieve("rust"); // span "retrieve", inputs {query: "rust"}
+ * ```
+ */
+export declare function trace<F extends AnyFunction>(fn: F, options?: TraceOptions): F;
+export declare function trace(options?: TraceOptions): any;
+/**
+ * The span of the innermost running `trace`/`withSpan` call, or `null` outside any.
+ *
+ * @example
+ * ```ts
+ * trace(() => { getCurrentActiveSpan()?.setAttribute("k", "v"); })();
+ * ```
+ */
+export declare function getCurrentActiveSpan(): LiveSpan | null;
+/**
+ * The id (`tr-...`) of the trace that ended most recently in this process, if any.
+ *
+ * @example
+ * ```ts
+ * await answer("hi");
+ * console.log(getLastActiveTraceId()); // "tr-3f9c..."
+ * ```
+ */
+export declare function getLastActiveTraceId(): string | undefined;
+/** Options of `updateCurrentTrace`. */
+export interface UpdateCurrentTraceOptions {
+    tags?: Record<string, string>;
+    metadata?: Record<string, string>;
+    clientRequestId?: string;
+    requestPreview?: string;
+    responsePreview?: string;
+    /** Stored as metadata `mlflow.trace.session`. */
+    sessionId?: string;
+    /** Stored as metadata `mlflow.trace.user`. */
+    user?: string;
+}
+/**
+ * Adds tags, metadata, a client request id or previews to the current trace. Outside any span
+ * it warns and does nothing.
+ *
+ * @example
+ * ```ts
+ * trace(function handle(req) {
+ *   updateCurrentTrace({ tags: { env: "prod" }, sessionId: req.session, user: req.user });
+ * });
+ * ```
+ */
+export declare function updateCurrentTrace(options: UpdateCurrentTraceOptions): void;
+/**
+ * Resolves once every trace ended so far has reached its destination (`true`), or after
+ * `timeoutMs` (`false`). Never blocks the event loop.
+ *
+ * @example
+ * ```ts
+ * await answer("hi");
+ * await flushTraces();
+ * ```
+ */
+export declare function flushTraces(timeoutMs?: number): Promise<boolean>;
+/** The tracer's counters (same fields in every language). */
+export interface TracerStats {
+    spans_started: number;
+    spans_ended: number;
+    traces_started: number;
+    traces_completed: number;
+    traces_sampled_out: number;
+    traces_exported: number;
+    spans_exported: number;
+    export_batches: number;
+    export_errors: number;
+    export_latency_us_last: number;
+    export_latency_us_max: number;
+    traces_dropped: number;
+    spans_dropped: number;
+    dropped_traces: Record<string, number>;
+    dropped_spans: Record<string, number>;
+    queue_depth: number;
+}
+/**
+ * Counters of the tracer: spans started/ended, traces exported, drops by reason.
+ *
+ * @example
+ * ```ts
+ * const s = stats();
+ * if (s.traces_dropped > 0) console.warn(s.dropped_traces);
+ * ```
+ */
+export declare function stats(): TracerStats;
+/** Settings that can be changed from code (the environment sets the defaults). */
+export interface ConfigureOptions {
+    /** `"local"` (the folder store) or `"memory"` (tests). */
+    destination?: "local" | "memory";
+    /** Folder of the local store (`FERROTRACE_LOCAL_DIR`). */
+    localDir?: string;
+    /** Fraction of traces kept, 0..1 (`MLFLOW_TRACE_SAMPLING_RATIO`). */
+    samplingRatio?: number;
+    /** Seconds the exit hook may spend flushing (`FERROTRACE_EXIT_TIMEOUT`). */
+    exitTimeout?: number;
+}
+/**
+ * Changes where traces go and how. Throws on an invalid value (naming the setting).
+ *
+ * @example
+ * ```ts
+ * configure({ localDir: "/var/lib/myapp/traces", samplingRatio: 0.1 });
+ * ```
+ */
+export declare function configure(options: ConfigureOptions): void;
+/** The configuration in force. */
+export declare function getConfig(): Required<ConfigureOptions>;
+export {};

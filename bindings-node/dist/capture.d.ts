@@ -1,0 +1,20 @@
+interface Caps {
+    max_depth: number;
+    max_string_chars: number;
+    max_items: number;
+    max_value_bytes: number;
+    cycle_marker: string;
+    size_marker: string;
+}
+/** The limits in force, read once from the core so every binding truncates alike. */
+export declare const CAPS: Readonly<Caps>;
+/**
+ * Serialises `value` to JSON text. Never throws.
+ *
+ * @example
+ * ```ts
+ * toJsonText({ a: 1n, m: new Map([["k", 1]]) }); // '{"a":"1","m":{"k":1}}'
+ * ```
+ */
+export declare function toJsonText(value: unknown): string;
+export {};

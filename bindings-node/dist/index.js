@@ -1,0 +1,39 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.testing = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.toJsonText = exports.CAPS = exports.withSpan = exports.updateCurrentTrace = exports.trace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
+/**
+ * ferrotrace for Node: MLflow Tracing's TypeScript API backed by a native core.
+ *
+ * @example
+ * ```ts
+ * import * as mlflow from "ferrotrace";
+ * const answer = mlflow.trace(async (question: string) => `echo ${question}`, { name: "answer" });
+ * await answer("hi");
+ * console.log(mlflow.getLastActiveTraceId());
+ * ```
+ */
+const setup_1 = require("./setup");
+const testing = require("./testing");
+exports.testing = testing;
+var api_1 = require("./api");
+Object.defineProperty(exports, "configure", { enumerable: true, get: function () { return api_1.configure; } });
+Object.defineProperty(exports, "flushTraces", { enumerable: true, get: function () { return api_1.flushTraces; } });
+Object.defineProperty(exports, "getConfig", { enumerable: true, get: function () { return api_1.getConfig; } });
+Object.defineProperty(exports, "getCurrentActiveSpan", { enumerable: true, get: function () { return api_1.getCurrentActiveSpan; } });
+Object.defineProperty(exports, "getLastActiveTraceId", { enumerable: true, get: function () { return api_1.getLastActiveTraceId; } });
+Object.defineProperty(exports, "startSpan", { enumerable: true, get: function () { return api_1.startSpan; } });
+Object.defineProperty(exports, "stats", { enumerable: true, get: function () { return api_1.stats; } });
+Object.defineProperty(exports, "trace", { enumerable: true, get: function () { return api_1.trace; } });
+Object.defineProperty(exports, "updateCurrentTrace", { enumerable: true, get: function () { return api_1.updateCurrentTrace; } });
+Object.defineProperty(exports, "withSpan", { enumerable: true, get: function () { return api_1.withSpan; } });
+var capture_1 = require("./capture");
+Object.defineProperty(exports, "CAPS", { enumerable: true, get: function () { return capture_1.CAPS; } });
+Object.defineProperty(exports, "toJsonText", { enumerable: true, get: function () { return capture_1.toJsonText; } });
+var span_1 = require("./span");
+Object.defineProperty(exports, "LiveSpan", { enumerable: true, get: function () { return span_1.LiveSpan; } });
+Object.defineProperty(exports, "SpanEvent", { enumerable: true, get: function () { return span_1.SpanEvent; } });
+Object.defineProperty(exports, "SpanStatus", { enumerable: true, get: function () { return span_1.SpanStatus; } });
+Object.defineProperty(exports, "SpanStatusCode", { enumerable: true, get: function () { return span_1.SpanStatusCode; } });
+Object.defineProperty(exports, "SpanType", { enumerable: true, get: function () { return span_1.SpanType; } });
+(0, setup_1.setProcessMetadata)();
+(0, setup_1.installExitHook)();

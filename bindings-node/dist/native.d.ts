@@ -1,0 +1,49 @@
+/** An opaque handle to a span owned by the core (a Node-API external). */
+export type SpanHandle = {
+    readonly __ferrotraceSpan: unique symbol;
+};
+/** The functions exported by `src/*.rs`. Values cross as JSON text. */
+export interface NativeBinding {
+    startRoot(name: string, spanType?: string | null, inputsJson?: string | null, startNs?: bigint | null): SpanHandle;
+    startChild(parent: SpanHandle, name: string, spanType?: string | null, inputsJson?: string | null, startNs?: bigint | null): SpanHandle;
+    spanSetInputs(span: SpanHandle, json: string): void;
+    spanSetOutputs(span: SpanHandle, json: string): void;
+    spanSetAttribute(span: SpanHandle, key: string, json: string): void;
+    spanSetSpanType(span: SpanHandle, spanType: string): void;
+    spanSetName(span: SpanHandle, name: string): void;
+    spanSetStatus(span: SpanHandle, code: string, description?: string | null): boolean;
+    spanAddEvent(span: SpanHandle, name: string, timeNs?: bigint | null, attributesJson?: string | null): void;
+    spanRecordException(span: SpanHandle, typeName: string, message: string, stack: string): void;
+    spanEnd(span: SpanHandle, endNs?: bigint | null): boolean;
+    spanFinish(span: SpanHandle, outputsJson?: string | null): boolean;
+    spanFail(span: SpanHandle, typeName: string, message: string, stack: string): boolean;
+    spanUpdateTrace(span: SpanHandle, json: string): boolean;
+    spanTraceId(span: SpanHandle): string;
+    spanSpanId(span: SpanHandle): string;
+    spanParentId(span: SpanHandle): string | null;
+    spanName(span: SpanHandle): string;
+    spanIsEnded(span: SpanHandle): boolean;
+    spanGetAttribute(span: SpanHandle, key: string): string | null;
+    spanAttributes(span: SpanHandle): string;
+    spanEvents(span: SpanHandle): string;
+    spanStatus(span: SpanHandle): {
+        code: string;
+        description: string;
+    };
+    spanStartNs(span: SpanHandle): bigint;
+    spanEndNs(span: SpanHandle): bigint | null;
+    flush(timeoutMs: number): Promise<boolean>;
+    shutdownSync(timeoutMs: number): boolean;
+    stats(): string;
+    lastTraceId(): string | null;
+    memoryTraces(): string;
+    clearMemory(): void;
+    readLocalStore(dir: string): string;
+    configure(json: string): void;
+    config(): string;
+    caps(): string;
+    setProcessMetadata(json: string): void;
+    recentWarnings(): string[];
+}
+/** The loaded addon. */
+export declare const native: NativeBinding;

@@ -1,0 +1,10 @@
+/** Sets `mlflow.source.name`, `mlflow.source.type` and `mlflow.user` for every trace. */
+export declare function setProcessMetadata(): void;
+/**
+ * Flushes at `exit`, which runs both for a natural end and for `process.exit()`. Only
+ * synchronous work can run there, so this is a blocking wait bounded by the exit timeout
+ * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5); it is skipped when nothing is pending.
+ * `beforeExit` is not used: it does not fire on `process.exit()`, and fires again after any
+ * asynchronous flush it starts.
+ */
+export declare function installExitHook(): void;

@@ -1,0 +1,60 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.setProcessMetadata = setProcessMetadata;
+exports.installExitHook = installExitHook;
+/**
+ * Once per process: metadata every trace carries (source, user), and the exit hook that
+ * delivers what is still queued within a bounded time.
+ */
+const os = require("node:os");
+const native_1 = require("./native");
+const span_1 = require("./span");
+function userName() {
+    try {
+        return os.userInfo().username;
+    }
+    catch {
+        // no passwd entry (some containers)
+        return process.env.USER ?? process.env.LOGNAME ?? "unknown";
+    }
+}
+/** Sets `mlflow.source.name`, `mlflow.source.type` and `mlflow.user` for every trace. */
+function setProcessMetadata() {
+    try {
+        native_1.native.setProcessMetadata(JSON.stringify({
+            "mlflow.source.name": process.argv[1] ?? process.argv0,
+            "mlflow.source.type": "LOCAL",
+            "mlflow.user": userName(),
+        }));
+    }
+    catch (e) {
+        (0, span_1.internalError)("setting process metadata", e);
+    }
+}
+/** Traces sealed but neither delivered nor counted as dropped. */
+function pending() {
+    const s = JSON.parse(native_1.native.stats());
+    return s.traces_completed - s.traces_exported - s.traces_dropped + s.queue_depth;
+}
+/**
+ * Flushes at `exit`, which runs both for a natural end and for `process.exit()`. Only
+ * synchronous work can run there, so this is a blocking wait bounded by the exit timeout
+ * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5); it is skipped when nothing is pending.
+ * `beforeExit` is not used: it does not fire on `process.exit()`, and fires again after any
+ * asynchronous flush it starts.
+ */
+function installExitHook() {
+    process.once("exit", () => {
+        try {
+            if (pending() <= 0)
+                return;
+            const timeoutMs = JSON.parse(native_1.native.config()).exitTimeout * 1000;
+            if (!native_1.native.shutdownSync(timeoutMs)) {
+                console.warn(`ferrotrace: ${pending()} trace(s) not delivered within the exit timeout (${timeoutMs / 1000} s)`);
+            }
+        }
+        catch (e) {
+            (0, span_1.internalError)("flushing at exit", e);
+        }
+    });
+}

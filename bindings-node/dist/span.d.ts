@@ -1,0 +1,146 @@
+import { type SpanHandle } from "./native";
+/** MLflow's span types (any other string is accepted as well). */
+export declare enum SpanType {
+    LLM = "LLM",
+    CHAIN = "CHAIN",
+    AGENT = "AGENT",
+    TOOL = "TOOL",
+    CHAT_MODEL = "CHAT_MODEL",
+    RETRIEVER = "RETRIEVER",
+    PARSER = "PARSER",
+    EMBEDDING = "EMBEDDING",
+    RERANKER = "RERANKER",
+    MEMORY = "MEMORY",
+    UNKNOWN = "UNKNOWN",
+    WORKFLOW = "WORKFLOW",
+    TASK = "TASK",
+    GUARDRAIL = "GUARDRAIL",
+    EVALUATOR = "EVALUATOR"
+}
+/** A span's status code. */
+export declare enum SpanStatusCode {
+    UNSET = "UNSET",
+    OK = "OK",
+    ERROR = "ERROR"
+}
+/**
+ * A status code plus description.
+ *
+ * @example
+ * ```ts
+ * span.setStatus(new SpanStatus(SpanStatusCode.ERROR, "quota exceeded"));
+ * ```
+ */
+export declare class SpanStatus {
+    readonly statusCode: SpanStatusCode;
+    readonly description: string;
+    constructor(statusCode: SpanStatusCode, description?: string);
+}
+/** Attribute values of an event (plain JSON values). */
+export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
+/**
+ * Something that happened during a span, at a time in nanoseconds since the epoch.
+ *
+ * @example
+ * ```ts
+ * span.addEvent(new SpanEvent({ name: "cache_miss", attributes: { key: "q1" } }));
+ * ```
+ */
+export declare class SpanEvent {
+    readonly name: string;
+    readonly timestamp: bigint;
+    readonly attributes: Record<string, AttributeValue>;
+    constructor(params: {
+        name: string;
+        timestamp?: bigint;
+        attributes?: Record<string, AttributeValue>;
+    });
+    /** An `exception` event with `exception.type`, `exception.message`, `exception.stacktrace`. */
+    static fromException(error: Error): SpanEvent;
+}
+/** Type, message and stack of anything thrown, without letting a getter's throw escape. */
+export declare function describeError(err: unknown): {
+    type: string;
+    message: string;
+    stack: string;
+};
+/** Reports an internal failure once; tracing must never break the traced code. */
+export declare function internalError(what: string, err: unknown): void;
+/** Converts a nanosecond time given as number or bigint. */
+export declare function toNs(t: number | bigint | undefined | null): bigint | null;
+/**
+ * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
+ * `getCurrentActiveSpan`, `startSpan`. A span whose start failed is a no-op (`traceId` is
+ * `"no-op-span-trace-id"`).
+ *
+ * @example
+ * ```ts
+ * withSpan((span) => {
+ *   span.setInputs({ q: "hi" });
+ *   span.setAttribute("model", "gpt-x");
+ *   span.setOutputs("hello");
+ * }, { name: "answer", spanType: SpanType.CHAIN });
+ * ```
+ */
+export declare class LiveSpan {
+    /** @internal */ readonly _native: SpanHandle | null;
+    /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
+    _outputsSet: boolean;
+    private _traceId;
+    /** @internal */
+    constructor(nativeSpan: SpanHandle | null);
+    private call;
+    private read;
+    /** `tr-` + 32 hex digits. */
+    get traceId(): string;
+    get spanId(): string;
+    get parentId(): string | null;
+    get name(): string;
+    get spanType(): string;
+    get inputs(): unknown;
+    get outputs(): unknown;
+    get attributes(): Record<string, unknown>;
+    get status(): SpanStatus;
+    get events(): SpanEvent[];
+    /** Start time in nanoseconds since the epoch. */
+    get startTimeNs(): bigint;
+    /** End time in nanoseconds, or `null` while running. */
+    get endTimeNs(): bigint | null;
+    /** One attribute's value (decoded), or `undefined`. */
+    getAttribute(key: string): unknown;
+    setInputs(inputs: unknown): void;
+    setOutputs(outputs: unknown): void;
+    /** Sets an attribute; the value is stored as JSON text (as MLflow does). */
+    setAttribute(key: string, value: unknown): void;
+    setAttributes(attributes: Record<string, unknown>): void;
+    setSpanType(spanType: SpanType | string): void;
+    /** Sets the status from a `SpanStatus`, or a code (`"OK"`, `"ERROR"`, `"UNSET"`) plus description. */
+    setStatus(status: SpanStatus | SpanStatusCode | string, description?: string): void;
+    addEvent(event: SpanEvent): void;
+    /** Records an `exception` event and sets status ERROR with `"<name>: <message>"`. */
+    recordException(error: unknown): void;
+    /**
+     * Ends the span. Status UNSET becomes OK. Ending twice does nothing.
+     *
+     * @example
+     * ```ts
+     * span.end({ outputs: { answer: 42 }, status: SpanStatusCode.OK });
+     * ```
+     */
+    end(options?: {
+        outputs?: unknown;
+        attributes?: Record<string, unknown>;
+        status?: SpanStatus | SpanStatusCode;
+        endTimeNs?: number | bigint;
+    }): void;
+    /**
+     * Changes trace-level data of this span's trace (see `updateCurrentTrace`). Returns `false`
+     * once the trace has ended.
+     * @internal
+     */
+    _updateTrace(fields: Record<string, unknown>): boolean;
+    /** @internal Hot path: outputs (unless set in the body) and end, in one native call. */
+    _finish(result: unknown): void;
+    /** @internal Records a thrown value and ends the span. */
+    _fail(err: unknown): void;
+}

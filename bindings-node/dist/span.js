@@ -1,0 +1,316 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.LiveSpan = exports.SpanEvent = exports.SpanStatus = exports.SpanStatusCode = exports.SpanType = void 0;
+exports.describeError = describeError;
+exports.internalError = internalError;
+exports.toNs = toNs;
+/**
+ * Span types, status codes, events, and `LiveSpan`: the object user code receives. It wraps a
+ * native span; every setter captures the value to JSON text here and never throws.
+ */
+const capture_1 = require("./capture");
+const native_1 = require("./native");
+/** MLflow's span types (any other string is accepted as well). */
+var SpanType;
+(function (SpanType) {
+    SpanType["LLM"] = "LLM";
+    SpanType["CHAIN"] = "CHAIN";
+    SpanType["AGENT"] = "AGENT";
+    SpanType["TOOL"] = "TOOL";
+    SpanType["CHAT_MODEL"] = "CHAT_MODEL";
+    SpanType["RETRIEVER"] = "RETRIEVER";
+    SpanType["PARSER"] = "PARSER";
+    SpanType["EMBEDDING"] = "EMBEDDING";
+    SpanType["RERANKER"] = "RERANKER";
+    SpanType["MEMORY"] = "MEMORY";
+    SpanType["UNKNOWN"] = "UNKNOWN";
+    SpanType["WORKFLOW"] = "WORKFLOW";
+    SpanType["TASK"] = "TASK";
+    SpanType["GUARDRAIL"] = "GUARDRAIL";
+    SpanType["EVALUATOR"] = "EVALUATOR";
+})(SpanType || (exports.SpanType = SpanType = {}));
+/** A span's status code. */
+var SpanStatusCode;
+(function (SpanStatusCode) {
+    SpanStatusCode["UNSET"] = "UNSET";
+    SpanStatusCode["OK"] = "OK";
+    SpanStatusCode["ERROR"] = "ERROR";
+})(SpanStatusCode || (exports.SpanStatusCode = SpanStatusCode = {}));
+/**
+ * A status code plus description.
+ *
+ * @example
+ * ```ts
+ * span.setStatus(new SpanStatus(SpanStatusCode.ERROR, "quota exceeded"));
+ * ```
+ */
+class SpanStatus {
+    statusCode;
+    description;
+    constructor(statusCode, description = "") {
+        this.statusCode = statusCode;
+        this.description = description;
+    }
+}
+exports.SpanStatus = SpanStatus;
+/**
+ * Something that happened during a span, at a time in nanoseconds since the epoch.
+ *
+ * @example
+ * ```ts
+ * span.addEvent(new SpanEvent({ name: "cache_miss", attributes: { key: "q1" } }));
+ * ```
+ */
+class SpanEvent {
+    name;
+    timestamp;
+    attributes;
+    constructor(params) {
+        this.name = params.name;
+        this.timestamp = params.timestamp ?? BigInt(Date.now()) * 1000000n;
+        this.attributes = params.attributes ?? {};
+    }
+    /** An `exception` event with `exception.type`, `exception.message`, `exception.stacktrace`. */
+    static fromException(error) {
+        const e = describeError(error);
+        return new SpanEvent({
+            name: "exception",
+            attributes: {
+                "exception.message": e.message,
+                "exception.type": e.type,
+                "exception.stacktrace": e.stack,
+            },
+        });
+    }
+}
+exports.SpanEvent = SpanEvent;
+/** Type, message and stack of anything thrown, without letting a getter's throw escape. */
+function describeError(err) {
+    try {
+        if (err instanceof Error || (typeof err === "object" && err !== null && "message" in err)) {
+            const e = err;
+            const type = String(e.name || e.constructor?.name || "Error");
+            return { type, message: String(e.message ?? ""), stack: String(e.stack ?? "") };
+        }
+        const type = err === null ? "null" : typeof err;
+        return { type, message: String(err), stack: "" };
+    }
+    catch {
+        return { type: "Error", message: "[unreadable error]", stack: "" };
+    }
+}
+function parseJson(text) {
+    if (text === null || text === undefined)
+        return undefined;
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return text;
+    }
+}
+let warned = false;
+/** Reports an internal failure once; tracing must never break the traced code. */
+function internalError(what, err) {
+    if (warned)
+        return;
+    warned = true;
+    console.warn(`ferrotrace: ${what} failed (tracing continues, data may be incomplete):`, err);
+}
+/** Converts a nanosecond time given as number or bigint. */
+function toNs(t) {
+    if (t === undefined || t === null)
+        return null;
+    try {
+        return typeof t === "bigint" ? t : BigInt(Math.round(t));
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
+ * `getCurrentActiveSpan`, `startSpan`. A span whose start failed is a no-op (`traceId` is
+ * `"no-op-span-trace-id"`).
+ *
+ * @example
+ * ```ts
+ * withSpan((span) => {
+ *   span.setInputs({ q: "hi" });
+ *   span.setAttribute("model", "gpt-x");
+ *   span.setOutputs("hello");
+ * }, { name: "answer", spanType: SpanType.CHAIN });
+ * ```
+ */
+class LiveSpan {
+    /** @internal */ _native;
+    /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
+    _outputsSet = false;
+    _traceId;
+    /** @internal */
+    constructor(nativeSpan) {
+        this._native = nativeSpan;
+    }
+    call(what, f) {
+        const n = this._native;
+        if (n === null)
+            return;
+        try {
+            f(n);
+        }
+        catch (e) {
+            internalError(what, e);
+        }
+    }
+    read(f, fallback) {
+        const n = this._native;
+        if (n === null)
+            return fallback;
+        try {
+            return f(n);
+        }
+        catch (e) {
+            internalError("reading a span", e);
+            return fallback;
+        }
+    }
+    /** `tr-` + 32 hex digits. */
+    get traceId() {
+        return (this._traceId ??= this.read((n) => native_1.native.spanTraceId(n), "no-op-span-trace-id"));
+    }
+    get spanId() {
+        return this.read((n) => native_1.native.spanSpanId(n), "");
+    }
+    get parentId() {
+        return this.read((n) => native_1.native.spanParentId(n), null);
+    }
+    get name() {
+        return this.read((n) => native_1.native.spanName(n), "");
+    }
+    get spanType() {
+        return this.getAttribute("mlflow.spanType") ?? SpanType.UNKNOWN;
+    }
+    get inputs() {
+        return this.read((n) => parseJson(native_1.native.spanGetAttribute(n, "mlflow.spanInputs")), undefined);
+    }
+    get outputs() {
+        return this.read((n) => parseJson(native_1.native.spanGetAttribute(n, "mlflow.spanOutputs")), undefined);
+    }
+    get attributes() {
+        return this.read((n) => JSON.parse(native_1.native.spanAttributes(n)), {});
+    }
+    get status() {
+        return this.read((n) => {
+            const s = native_1.native.spanStatus(n);
+            return new SpanStatus(s.code, s.description);
+        }, new SpanStatus(SpanStatusCode.UNSET));
+    }
+    get events() {
+        return this.read((n) => {
+            const raw = JSON.parse(native_1.native.spanEvents(n));
+            return raw.map((e) => new SpanEvent({ ...e, timestamp: BigInt(e.timestamp) }));
+        }, []);
+    }
+    /** Start time in nanoseconds since the epoch. */
+    get startTimeNs() {
+        return this.read((n) => native_1.native.spanStartNs(n), 0n);
+    }
+    /** End time in nanoseconds, or `null` while running. */
+    get endTimeNs() {
+        return this.read((n) => native_1.native.spanEndNs(n), null);
+    }
+    /** One attribute's value (decoded), or `undefined`. */
+    getAttribute(key) {
+        return this.read((n) => parseJson(native_1.native.spanGetAttribute(n, key)), undefined);
+    }
+    setInputs(inputs) {
+        this.call("setInputs", (n) => native_1.native.spanSetInputs(n, (0, capture_1.toJsonText)(inputs)));
+    }
+    setOutputs(outputs) {
+        this._outputsSet = true;
+        this.call("setOutputs", (n) => native_1.native.spanSetOutputs(n, (0, capture_1.toJsonText)(outputs)));
+    }
+    /** Sets an attribute; the value is stored as JSON text (as MLflow does). */
+    setAttribute(key, value) {
+        if (key === "mlflow.spanOutputs")
+            this._outputsSet = true;
+        this.call("setAttribute", (n) => native_1.native.spanSetAttribute(n, String(key), (0, capture_1.toJsonText)(value)));
+    }
+    setAttributes(attributes) {
+        if (!attributes)
+            return;
+        for (const [k, v] of Object.entries(attributes))
+            this.setAttribute(k, v);
+    }
+    setSpanType(spanType) {
+        this.call("setSpanType", (n) => native_1.native.spanSetSpanType(n, String(spanType)));
+    }
+    /** Sets the status from a `SpanStatus`, or a code (`"OK"`, `"ERROR"`, `"UNSET"`) plus description. */
+    setStatus(status, description) {
+        const [code, desc] = status instanceof SpanStatus ? [status.statusCode, status.description] : [status, description];
+        this.call("setStatus", (n) => {
+            if (!native_1.native.spanSetStatus(n, String(code), desc ?? "") && !native_1.native.spanIsEnded(n)) {
+                console.warn(`ferrotrace: unknown span status code ${JSON.stringify(code)} ignored`);
+            }
+        });
+    }
+    addEvent(event) {
+        this.call("addEvent", (n) => native_1.native.spanAddEvent(n, event.name, toNs(event.timestamp), (0, capture_1.toJsonText)(event.attributes ?? {})));
+    }
+    /** Records an `exception` event and sets status ERROR with `"<name>: <message>"`. */
+    recordException(error) {
+        const e = describeError(error);
+        this.call("recordException", (n) => native_1.native.spanRecordException(n, e.type, e.message, e.stack));
+    }
+    /**
+     * Ends the span. Status UNSET becomes OK. Ending twice does nothing.
+     *
+     * @example
+     * ```ts
+     * span.end({ outputs: { answer: 42 }, status: SpanStatusCode.OK });
+     * ```
+     */
+    end(options) {
+        if (options?.outputs !== undefined)
+            this.setOutputs(options.outputs);
+        if (options?.attributes)
+            this.setAttributes(options.attributes);
+        if (options?.status !== undefined)
+            this.setStatus(options.status);
+        this.call("end", (n) => native_1.native.spanEnd(n, toNs(options?.endTimeNs)));
+    }
+    /**
+     * Changes trace-level data of this span's trace (see `updateCurrentTrace`). Returns `false`
+     * once the trace has ended.
+     * @internal
+     */
+    _updateTrace(fields) {
+        return this.read((n) => native_1.native.spanUpdateTrace(n, JSON.stringify(fields)), false);
+    }
+    /** @internal Hot path: outputs (unless set in the body) and end, in one native call. */
+    _finish(result) {
+        const n = this._native;
+        if (n === null)
+            return;
+        try {
+            native_1.native.spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result));
+        }
+        catch (e) {
+            internalError("ending a span", e);
+        }
+    }
+    /** @internal Records a thrown value and ends the span. */
+    _fail(err) {
+        const n = this._native;
+        if (n === null)
+            return;
+        try {
+            const e = describeError(err);
+            native_1.native.spanFail(n, e.type, e.message, e.stack);
+        }
+        catch (e) {
+            internalError("recording an error", e);
+        }
+    }
+}
+exports.LiveSpan = LiveSpan;

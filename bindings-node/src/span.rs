@@ -1,0 +1,289 @@
+//! Span functions. Values arrive as JSON text already captured (and capped) by the facade, so
+//! a setter is a string copy into the record. Setters after `end` are ignored, never thrown.
+
+use ferrotrace_core::global;
+use ferrotrace_core::model::keys::attr;
+use ferrotrace_core::model::{Attributes, RawJson, SpanEvent, StatusCode, TraceState};
+use ferrotrace_core::tracer::{now_ns, RootOptions, TraceDraft};
+use ferrotrace_core::LiveSpan;
+use napi::bindgen_prelude::BigInt;
+use napi_derive::napi;
+use serde_json::{Map, Value};
+
+use crate::handle::{NewSpan, Span, SpanState};
+use crate::{object, string_map};
+
+fn ns(v: Option<BigInt>) -> Option<u64> {
+    v.map(|b| b.get_u64().1)
+}
+
+fn new_span(mut live: LiveSpan, span_type: Option<String>, inputs: Option<String>) -> NewSpan {
+    if let Some(t) = span_type {
+        live.set_attribute(attr::SPAN_TYPE, RawJson::string(&t));
+    }
+    if let Some(i) = inputs {
+        live.set_attribute(attr::INPUTS, RawJson::from_trusted(i));
+    }
+    NewSpan(SpanState::new(live))
+}
+
+/// Starts the root span of a new trace.
+#[napi(catch_unwind, ts_return_type = "SpanHandle")]
+pub fn start_root(
+    name: String,
+    span_type: Option<String>,
+    inputs_json: Option<String>,
+    start_ns: Option<BigInt>,
+) -> NewSpan {
+    let opts = RootOptions {
+        start_ns: ns(start_ns),
+        ..RootOptions::default()
+    };
+    new_span(global().start_root(name, opts), span_type, inputs_json)
+}
+
+/// Starts a child of `parent` (which may already have ended).
+#[napi(catch_unwind, ts_return_type = "SpanHandle")]
+pub fn start_child(
+    parent: Span,
+    name: String,
+    span_type: Option<String>,
+    inputs_json: Option<String>,
+    start_ns: Option<BigInt>,
+) -> NewSpan {
+    let live = global().start_child(name, &parent.ctx, ns(start_ns));
+    new_span(live, span_type, inputs_json)
+}
+
+fn set(span: &mut Span, key: &'static str, value: RawJson) {
+    if let Some(l) = span.live.as_mut() {
+        l.set_attribute(key, value);
+    }
+}
+
+/// `json` is the captured value's JSON text.
+#[napi(catch_unwind)]
+pub fn span_set_inputs(mut span: Span, json: String) {
+    set(&mut span, attr::INPUTS, RawJson::from_trusted(json));
+}
+
+#[napi(catch_unwind)]
+pub fn span_set_outputs(mut span: Span, json: String) {
+    set(&mut span, attr::OUTPUTS, RawJson::from_trusted(json));
+}
+
+#[napi(catch_unwind)]
+pub fn span_set_attribute(mut span: Span, key: String, json: String) {
+    if let Some(l) = span.live.as_mut() {
+        l.set_attribute(key, RawJson::from_trusted(json));
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn span_set_span_type(mut span: Span, span_type: String) {
+    set(&mut span, attr::SPAN_TYPE, RawJson::string(&span_type));
+}
+
+#[napi(catch_unwind)]
+pub fn span_set_name(mut span: Span, name: String) {
+    if let Some(l) = span.live.as_mut() {
+        l.set_name(name);
+    }
+}
+
+/// `code` is `OK`, `ERROR` or `UNSET` (any case, `STATUS_CODE_` prefix allowed). Returns `false`
+/// for an unknown code or an ended span.
+#[napi(catch_unwind)]
+pub fn span_set_status(mut span: Span, code: String, description: Option<String>) -> bool {
+    let (Some(code), Some(l)) = (StatusCode::parse(&code), span.live.as_mut()) else {
+        return false;
+    };
+    l.set_status(code, description.unwrap_or_default());
+    true
+}
+
+/// `attributes_json` is a JSON object; its values are stored as plain JSON values.
+#[napi(catch_unwind)]
+pub fn span_add_event(
+    mut span: Span,
+    name: String,
+    time_ns: Option<BigInt>,
+    attributes_json: Option<String>,
+) {
+    let Some(l) = span.live.as_mut() else { return };
+    let map = attributes_json.as_deref().map(object).unwrap_or_default();
+    let mut attributes = Attributes::with_capacity(map.len());
+    for (k, v) in &map {
+        attributes.set(k.clone(), RawJson::from_value(v));
+    }
+    l.add_event(SpanEvent {
+        name,
+        time_ns: ns(time_ns).unwrap_or_else(now_ns),
+        attributes,
+    });
+}
+
+/// An `exception` event plus status ERROR `"<type>: <message>"`.
+#[napi(catch_unwind)]
+pub fn span_record_exception(mut span: Span, type_name: String, message: String, stack: String) {
+    if let Some(l) = span.live.as_mut() {
+        l.record_exception(&type_name, &message, &stack);
+    }
+}
+
+fn finish(span: &mut Span, outputs: Option<String>, end_ns: Option<u64>) -> bool {
+    let Some(mut live) = span.live.take() else {
+        return false;
+    };
+    if let Some(o) = outputs {
+        live.set_attribute(attr::OUTPUTS, RawJson::from_trusted(o));
+    }
+    span.ended = Some(live.end(end_ns));
+    true
+}
+
+/// Ends the span (now, or at `end_ns`). Ending twice is a no-op returning `false`.
+#[napi(catch_unwind)]
+pub fn span_end(mut span: Span, end_ns: Option<BigInt>) -> bool {
+    finish(&mut span, None, ns(end_ns))
+}
+
+/// Hot path of a traced call that returned: outputs (if given) and end now, in one call.
+#[napi(catch_unwind)]
+pub fn span_finish(mut span: Span, outputs_json: Option<String>) -> bool {
+    finish(&mut span, outputs_json, None)
+}
+
+/// Hot path of a traced call that threw: the exception, then end now, in one call.
+#[napi(catch_unwind)]
+pub fn span_fail(mut span: Span, type_name: String, message: String, stack: String) -> bool {
+    if let Some(l) = span.live.as_mut() {
+        l.record_exception(&type_name, &message, &stack);
+    }
+    finish(&mut span, None, None)
+}
+
+/// Changes trace-level data: `{tags, metadata, clientRequestId, requestPreview,
+/// responsePreview, state}`. Returns `false` once the trace has been sealed.
+#[napi(catch_unwind)]
+pub fn span_update_trace(span: Span, json: String) -> bool {
+    let v: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let state = text("state").and_then(|s| TraceState::parse(&s));
+    span.ctx.update_trace(|d: &mut TraceDraft| {
+        d.tags.extend(string_map(v.get("tags")));
+        d.metadata.extend(string_map(v.get("metadata")));
+        if let Some(s) = text("clientRequestId") {
+            d.client_request_id = Some(s);
+        }
+        if let Some(s) = text("requestPreview") {
+            d.request_preview = Some(s);
+        }
+        if let Some(s) = text("responsePreview") {
+            d.response_preview = Some(s);
+        }
+        if state.is_some() {
+            d.state = state;
+        }
+    })
+}
+
+// ---- getters (work before and after `end`) ----------------------------------------------------
+
+/// `tr-` + 32 hex digits.
+#[napi(catch_unwind)]
+pub fn span_trace_id(span: Span) -> String {
+    span.ctx.trace_id().to_mlflow()
+}
+
+/// 16 hex digits.
+#[napi(catch_unwind)]
+pub fn span_span_id(span: Span) -> String {
+    span.ctx.span_id().to_hex()
+}
+
+#[napi(catch_unwind)]
+pub fn span_parent_id(span: Span) -> Option<String> {
+    span.record()?.parent_id.map(|p| p.to_hex())
+}
+
+#[napi(catch_unwind)]
+pub fn span_name(span: Span) -> String {
+    span.record().map(|r| r.name.clone()).unwrap_or_default()
+}
+
+#[napi(catch_unwind)]
+pub fn span_is_ended(span: Span) -> bool {
+    span.live.is_none()
+}
+
+/// JSON text of one attribute, or `null`.
+#[napi(catch_unwind)]
+pub fn span_get_attribute(span: Span, key: String) -> Option<String> {
+    span.record()?
+        .attributes
+        .get(&key)
+        .map(|v| v.as_str().to_owned())
+}
+
+/// All attributes as one JSON object text (values decoded).
+#[napi(catch_unwind)]
+pub fn span_attributes(span: Span) -> String {
+    let Some(rec) = span.record() else {
+        return "{}".to_owned();
+    };
+    let m: Map<String, Value> = rec
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_value()))
+        .collect();
+    Value::Object(m).to_string()
+}
+
+/// `[{name, timestamp (ns, as a string), attributes}]` as JSON text.
+#[napi(catch_unwind)]
+pub fn span_events(span: Span) -> String {
+    let Some(rec) = span.record() else {
+        return "[]".to_owned();
+    };
+    let events: Vec<Value> = rec
+        .events
+        .iter()
+        .map(|e| {
+            let attrs: Map<String, Value> = e
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_value()))
+                .collect();
+            serde_json::json!({"name": e.name, "timestamp": e.time_ns.to_string(), "attributes": attrs})
+        })
+        .collect();
+    Value::Array(events).to_string()
+}
+
+#[napi(object)]
+pub struct NativeStatus {
+    pub code: String,
+    pub description: String,
+}
+
+#[napi(catch_unwind)]
+pub fn span_status(span: Span) -> NativeStatus {
+    let s = span.record().map(|r| r.status.clone()).unwrap_or_default();
+    NativeStatus {
+        code: s.code.short_name().to_owned(),
+        description: s.message,
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn span_start_ns(span: Span) -> BigInt {
+    BigInt::from(span.record().map_or(0, |r| r.start_ns))
+}
+
+/// `null` while the span is open.
+#[napi(catch_unwind)]
+pub fn span_end_ns(span: Span) -> Option<BigInt> {
+    let end = span.record().map_or(0, |r| r.end_ns);
+    (end != 0).then(|| BigInt::from(end))
+}

@@ -1,0 +1,114 @@
+/**
+ * Loads the native addon (Rust, napi) and describes its surface. Only this module touches it
+ * directly; everything else goes through the typed `native` object.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** An opaque handle to a span owned by the core (a Node-API external). */
+export type SpanHandle = { readonly __ferrotraceSpan: unique symbol };
+
+/** The functions exported by `src/*.rs`. Values cross as JSON text. */
+export interface NativeBinding {
+  startRoot(
+    name: string,
+    spanType?: string | null,
+    inputsJson?: string | null,
+    startNs?: bigint | null,
+  ): SpanHandle;
+  startChild(
+    parent: SpanHandle,
+    name: string,
+    spanType?: string | null,
+    inputsJson?: string | null,
+    startNs?: bigint | null,
+  ): SpanHandle;
+  spanSetInputs(span: SpanHandle, json: string): void;
+  spanSetOutputs(span: SpanHandle, json: string): void;
+  spanSetAttribute(span: SpanHandle, key: string, json: string): void;
+  spanSetSpanType(span: SpanHandle, spanType: string): void;
+  spanSetName(span: SpanHandle, name: string): void;
+  spanSetStatus(span: SpanHandle, code: string, description?: string | null): boolean;
+  spanAddEvent(
+    span: SpanHandle,
+    name: string,
+    timeNs?: bigint | null,
+    attributesJson?: string | null,
+  ): void;
+  spanRecordException(span: SpanHandle, typeName: string, message: string, stack: string): void;
+  spanEnd(span: SpanHandle, endNs?: bigint | null): boolean;
+  spanFinish(span: SpanHandle, outputsJson?: string | null): boolean;
+  spanFail(span: SpanHandle, typeName: string, message: string, stack: string): boolean;
+  spanUpdateTrace(span: SpanHandle, json: string): boolean;
+  spanTraceId(span: SpanHandle): string;
+  spanSpanId(span: SpanHandle): string;
+  spanParentId(span: SpanHandle): string | null;
+  spanName(span: SpanHandle): string;
+  spanIsEnded(span: SpanHandle): boolean;
+  spanGetAttribute(span: SpanHandle, key: string): string | null;
+  spanAttributes(span: SpanHandle): string;
+  spanEvents(span: SpanHandle): string;
+  spanStatus(span: SpanHandle): { code: string; description: string };
+  spanStartNs(span: SpanHandle): bigint;
+  spanEndNs(span: SpanHandle): bigint | null;
+  flush(timeoutMs: number): Promise<boolean>;
+  shutdownSync(timeoutMs: number): boolean;
+  stats(): string;
+  lastTraceId(): string | null;
+  memoryTraces(): string;
+  clearMemory(): void;
+  readLocalStore(dir: string): string;
+  configure(json: string): void;
+  config(): string;
+  caps(): string;
+  setProcessMetadata(json: string): void;
+  recentWarnings(): string[];
+}
+
+const PACKAGE_ROOT = path.join(__dirname, "..");
+const LIB = "libferrotrace_node.so";
+
+/**
+ * Where the addon may be, newest first: `FERROTRACE_NODE_ADDON` if set, else the copy that
+ * `scripts/build.js` leaves at the package root, else (in a source checkout) cargo's own output.
+ * The newest file wins so that a `cargo build` after an install is picked up.
+ */
+function candidates(): string[] {
+  const explicit = process.env.FERROTRACE_NODE_ADDON;
+  if (explicit) return [explicit];
+  const target = path.join(PACKAGE_ROOT, "..", "target");
+  const files = [
+    path.join(PACKAGE_ROOT, "ferrotrace.node"),
+    path.join(target, "x86_64-unknown-linux-gnu", "release", LIB),
+    path.join(target, "x86_64-unknown-linux-gnu", "debug", LIB),
+    path.join(target, "release", LIB),
+    path.join(target, "debug", LIB),
+  ];
+  const found: Array<[string, number]> = [];
+  for (const f of files) {
+    try {
+      found.push([f, fs.statSync(f).mtimeMs]);
+    } catch {
+      // not built here
+    }
+  }
+  return found.sort((a, b) => b[1] - a[1]).map(([f]) => f);
+}
+
+function load(): NativeBinding {
+  const files = candidates();
+  if (files.length === 0) {
+    throw new Error(
+      "ferrotrace: the native addon is not built. Run `node scripts/build.js` in the " +
+        `ferrotrace package folder (${PACKAGE_ROOT}); it needs cargo. With npm's install-script ` +
+        "approval enabled, `npm install-scripts approve ferrotrace && npm rebuild ferrotrace` does the same.",
+    );
+  }
+  const mod = { exports: {} as NativeBinding };
+  // dlopen rather than require: cargo's output ends in `.so`, which require() would read as JS.
+  process.dlopen(mod, files[0]);
+  return mod.exports;
+}
+
+/** The loaded addon. */
+export const native: NativeBinding = load();

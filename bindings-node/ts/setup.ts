@@ -1,0 +1,61 @@
+/**
+ * Once per process: metadata every trace carries (source, user), and the exit hook that
+ * delivers what is still queued within a bounded time.
+ */
+import * as os from "node:os";
+
+import { native } from "./native";
+import { internalError } from "./span";
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // no passwd entry (some containers)
+    return process.env.USER ?? process.env.LOGNAME ?? "unknown";
+  }
+}
+
+/** Sets `mlflow.source.name`, `mlflow.source.type` and `mlflow.user` for every trace. */
+export function setProcessMetadata(): void {
+  try {
+    native.setProcessMetadata(
+      JSON.stringify({
+        "mlflow.source.name": process.argv[1] ?? process.argv0,
+        "mlflow.source.type": "LOCAL",
+        "mlflow.user": userName(),
+      }),
+    );
+  } catch (e) {
+    internalError("setting process metadata", e);
+  }
+}
+
+/** Traces sealed but neither delivered nor counted as dropped. */
+function pending(): number {
+  const s = JSON.parse(native.stats()) as Record<string, number>;
+  return s.traces_completed - s.traces_exported - s.traces_dropped + s.queue_depth;
+}
+
+/**
+ * Flushes at `exit`, which runs both for a natural end and for `process.exit()`. Only
+ * synchronous work can run there, so this is a blocking wait bounded by the exit timeout
+ * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5); it is skipped when nothing is pending.
+ * `beforeExit` is not used: it does not fire on `process.exit()`, and fires again after any
+ * asynchronous flush it starts.
+ */
+export function installExitHook(): void {
+  process.once("exit", () => {
+    try {
+      if (pending() <= 0) return;
+      const timeoutMs = (JSON.parse(native.config()) as { exitTimeout: number }).exitTimeout * 1000;
+      if (!native.shutdownSync(timeoutMs)) {
+        console.warn(
+          `ferrotrace: ${pending()} trace(s) not delivered within the exit timeout (${timeoutMs / 1000} s)`,
+        );
+      }
+    } catch (e) {
+      internalError("flushing at exit", e);
+    }
+  });
+}

@@ -1,0 +1,332 @@
+/**
+ * Span types, status codes, events, and `LiveSpan`: the object user code receives. It wraps a
+ * native span; every setter captures the value to JSON text here and never throws.
+ */
+import { toJsonText } from "./capture";
+import { native, type SpanHandle } from "./native";
+
+/** MLflow's span types (any other string is accepted as well). */
+export enum SpanType {
+  LLM = "LLM",
+  CHAIN = "CHAIN",
+  AGENT = "AGENT",
+  TOOL = "TOOL",
+  CHAT_MODEL = "CHAT_MODEL",
+  RETRIEVER = "RETRIEVER",
+  PARSER = "PARSER",
+  EMBEDDING = "EMBEDDING",
+  RERANKER = "RERANKER",
+  MEMORY = "MEMORY",
+  UNKNOWN = "UNKNOWN",
+  WORKFLOW = "WORKFLOW",
+  TASK = "TASK",
+  GUARDRAIL = "GUARDRAIL",
+  EVALUATOR = "EVALUATOR",
+}
+
+/** A span's status code. */
+export enum SpanStatusCode {
+  UNSET = "UNSET",
+  OK = "OK",
+  ERROR = "ERROR",
+}
+
+/**
+ * A status code plus description.
+ *
+ * @example
+ * ```ts
+ * span.setStatus(new SpanStatus(SpanStatusCode.ERROR, "quota exceeded"));
+ * ```
+ */
+export class SpanStatus {
+  constructor(
+    readonly statusCode: SpanStatusCode,
+    readonly description: string = "",
+  ) {}
+}
+
+/** Attribute values of an event (plain JSON values). */
+export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
+
+/**
+ * Something that happened during a span, at a time in nanoseconds since the epoch.
+ *
+ * @example
+ * ```ts
+ * span.addEvent(new SpanEvent({ name: "cache_miss", attributes: { key: "q1" } }));
+ * ```
+ */
+export class SpanEvent {
+  readonly name: string;
+  readonly timestamp: bigint;
+  readonly attributes: Record<string, AttributeValue>;
+
+  constructor(params: {
+    name: string;
+    timestamp?: bigint;
+    attributes?: Record<string, AttributeValue>;
+  }) {
+    this.name = params.name;
+    this.timestamp = params.timestamp ?? BigInt(Date.now()) * 1_000_000n;
+    this.attributes = params.attributes ?? {};
+  }
+
+  /** An `exception` event with `exception.type`, `exception.message`, `exception.stacktrace`. */
+  static fromException(error: Error): SpanEvent {
+    const e = describeError(error);
+    return new SpanEvent({
+      name: "exception",
+      attributes: {
+        "exception.message": e.message,
+        "exception.type": e.type,
+        "exception.stacktrace": e.stack,
+      },
+    });
+  }
+}
+
+/** Type, message and stack of anything thrown, without letting a getter's throw escape. */
+export function describeError(err: unknown): { type: string; message: string; stack: string } {
+  try {
+    if (err instanceof Error || (typeof err === "object" && err !== null && "message" in err)) {
+      const e = err as Error;
+      const type = String(e.name || e.constructor?.name || "Error");
+      return { type, message: String(e.message ?? ""), stack: String(e.stack ?? "") };
+    }
+    const type = err === null ? "null" : typeof err;
+    return { type, message: String(err), stack: "" };
+  } catch {
+    return { type: "Error", message: "[unreadable error]", stack: "" };
+  }
+}
+
+function parseJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+let warned = false;
+/** Reports an internal failure once; tracing must never break the traced code. */
+export function internalError(what: string, err: unknown): void {
+  if (warned) return;
+  warned = true;
+  console.warn(`ferrotrace: ${what} failed (tracing continues, data may be incomplete):`, err);
+}
+
+/** Converts a nanosecond time given as number or bigint. */
+export function toNs(t: number | bigint | undefined | null): bigint | null {
+  if (t === undefined || t === null) return null;
+  try {
+    return typeof t === "bigint" ? t : BigInt(Math.round(t));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
+ * `getCurrentActiveSpan`, `startSpan`. A span whose start failed is a no-op (`traceId` is
+ * `"no-op-span-trace-id"`).
+ *
+ * @example
+ * ```ts
+ * withSpan((span) => {
+ *   span.setInputs({ q: "hi" });
+ *   span.setAttribute("model", "gpt-x");
+ *   span.setOutputs("hello");
+ * }, { name: "answer", spanType: SpanType.CHAIN });
+ * ```
+ */
+export class LiveSpan {
+  /** @internal */ readonly _native: SpanHandle | null;
+  /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
+  _outputsSet = false;
+  private _traceId: string | undefined;
+
+  /** @internal */
+  constructor(nativeSpan: SpanHandle | null) {
+    this._native = nativeSpan;
+  }
+
+  private call(what: string, f: (n: SpanHandle) => void): void {
+    const n = this._native;
+    if (n === null) return;
+    try {
+      f(n);
+    } catch (e) {
+      internalError(what, e);
+    }
+  }
+
+  private read<T>(f: (n: SpanHandle) => T, fallback: T): T {
+    const n = this._native;
+    if (n === null) return fallback;
+    try {
+      return f(n);
+    } catch (e) {
+      internalError("reading a span", e);
+      return fallback;
+    }
+  }
+
+  /** `tr-` + 32 hex digits. */
+  get traceId(): string {
+    return (this._traceId ??= this.read((n) => native.spanTraceId(n), "no-op-span-trace-id"));
+  }
+  get spanId(): string {
+    return this.read((n) => native.spanSpanId(n), "");
+  }
+  get parentId(): string | null {
+    return this.read((n) => native.spanParentId(n), null);
+  }
+  get name(): string {
+    return this.read((n) => native.spanName(n), "");
+  }
+  get spanType(): string {
+    return (this.getAttribute("mlflow.spanType") as string | undefined) ?? SpanType.UNKNOWN;
+  }
+  get inputs(): unknown {
+    return this.read((n) => parseJson(native.spanGetAttribute(n, "mlflow.spanInputs")), undefined);
+  }
+  get outputs(): unknown {
+    return this.read((n) => parseJson(native.spanGetAttribute(n, "mlflow.spanOutputs")), undefined);
+  }
+  get attributes(): Record<string, unknown> {
+    return this.read((n) => JSON.parse(native.spanAttributes(n)) as Record<string, unknown>, {});
+  }
+  get status(): SpanStatus {
+    return this.read((n) => {
+      const s = native.spanStatus(n);
+      return new SpanStatus(s.code as SpanStatusCode, s.description);
+    }, new SpanStatus(SpanStatusCode.UNSET));
+  }
+  get events(): SpanEvent[] {
+    return this.read((n) => {
+      const raw = JSON.parse(native.spanEvents(n)) as Array<{
+        name: string;
+        timestamp: string;
+        attributes: Record<string, AttributeValue>;
+      }>;
+      return raw.map(
+        (e) => new SpanEvent({ ...e, timestamp: BigInt(e.timestamp) }),
+      );
+    }, []);
+  }
+  /** Start time in nanoseconds since the epoch. */
+  get startTimeNs(): bigint {
+    return this.read((n) => native.spanStartNs(n), 0n);
+  }
+  /** End time in nanoseconds, or `null` while running. */
+  get endTimeNs(): bigint | null {
+    return this.read((n) => native.spanEndNs(n), null);
+  }
+
+  /** One attribute's value (decoded), or `undefined`. */
+  getAttribute(key: string): unknown {
+    return this.read((n) => parseJson(native.spanGetAttribute(n, key)), undefined);
+  }
+
+  setInputs(inputs: unknown): void {
+    this.call("setInputs", (n) => native.spanSetInputs(n, toJsonText(inputs)));
+  }
+
+  setOutputs(outputs: unknown): void {
+    this._outputsSet = true;
+    this.call("setOutputs", (n) => native.spanSetOutputs(n, toJsonText(outputs)));
+  }
+
+  /** Sets an attribute; the value is stored as JSON text (as MLflow does). */
+  setAttribute(key: string, value: unknown): void {
+    if (key === "mlflow.spanOutputs") this._outputsSet = true;
+    this.call("setAttribute", (n) => native.spanSetAttribute(n, String(key), toJsonText(value)));
+  }
+
+  setAttributes(attributes: Record<string, unknown>): void {
+    if (!attributes) return;
+    for (const [k, v] of Object.entries(attributes)) this.setAttribute(k, v);
+  }
+
+  setSpanType(spanType: SpanType | string): void {
+    this.call("setSpanType", (n) => native.spanSetSpanType(n, String(spanType)));
+  }
+
+  /** Sets the status from a `SpanStatus`, or a code (`"OK"`, `"ERROR"`, `"UNSET"`) plus description. */
+  setStatus(status: SpanStatus | SpanStatusCode | string, description?: string): void {
+    const [code, desc] =
+      status instanceof SpanStatus ? [status.statusCode, status.description] : [status, description];
+    this.call("setStatus", (n) => {
+      if (!native.spanSetStatus(n, String(code), desc ?? "") && !native.spanIsEnded(n)) {
+        console.warn(`ferrotrace: unknown span status code ${JSON.stringify(code)} ignored`);
+      }
+    });
+  }
+
+  addEvent(event: SpanEvent): void {
+    this.call("addEvent", (n) =>
+      native.spanAddEvent(n, event.name, toNs(event.timestamp), toJsonText(event.attributes ?? {})),
+    );
+  }
+
+  /** Records an `exception` event and sets status ERROR with `"<name>: <message>"`. */
+  recordException(error: unknown): void {
+    const e = describeError(error);
+    this.call("recordException", (n) => native.spanRecordException(n, e.type, e.message, e.stack));
+  }
+
+  /**
+   * Ends the span. Status UNSET becomes OK. Ending twice does nothing.
+   *
+   * @example
+   * ```ts
+   * span.end({ outputs: { answer: 42 }, status: SpanStatusCode.OK });
+   * ```
+   */
+  end(options?: {
+    outputs?: unknown;
+    attributes?: Record<string, unknown>;
+    status?: SpanStatus | SpanStatusCode;
+    endTimeNs?: number | bigint;
+  }): void {
+    if (options?.outputs !== undefined) this.setOutputs(options.outputs);
+    if (options?.attributes) this.setAttributes(options.attributes);
+    if (options?.status !== undefined) this.setStatus(options.status);
+    this.call("end", (n) => native.spanEnd(n, toNs(options?.endTimeNs)));
+  }
+
+  /**
+   * Changes trace-level data of this span's trace (see `updateCurrentTrace`). Returns `false`
+   * once the trace has ended.
+   * @internal
+   */
+  _updateTrace(fields: Record<string, unknown>): boolean {
+    return this.read((n) => native.spanUpdateTrace(n, JSON.stringify(fields)), false);
+  }
+
+  /** @internal Hot path: outputs (unless set in the body) and end, in one native call. */
+  _finish(result: unknown): void {
+    const n = this._native;
+    if (n === null) return;
+    try {
+      native.spanFinish(n, this._outputsSet ? null : toJsonText(result));
+    } catch (e) {
+      internalError("ending a span", e);
+    }
+  }
+
+  /** @internal Records a thrown value and ends the span. */
+  _fail(err: unknown): void {
+    const n = this._native;
+    if (n === null) return;
+    try {
+      const e = describeError(err);
+      native.spanFail(n, e.type, e.message, e.stack);
+    } catch (e) {
+      internalError("recording an error", e);
+    }
+  }
+}
