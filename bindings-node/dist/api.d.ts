@@ -165,6 +165,18 @@ export interface ConfigureOptions {
  * ```
  */
 export declare function configure(options: ConfigureOptions): void;
-/** The configuration in force. */
-export declare function getConfig(): Required<ConfigureOptions>;
+/**
+ * The configuration in force (`destination` is `"local"`, `"memory"` or `"mlflow"`).
+ *
+ * @example
+ * ```ts
+ * console.log(`traces go to ${getConfig().localDir}`);
+ * ```
+ */
+export declare function getConfig(): {
+    destination: string;
+    localDir: string;
+    samplingRatio: number;
+    exitTimeout: number;
+};
 export {};

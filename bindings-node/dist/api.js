@@ -237,7 +237,14 @@ function stats() {
 function configure(options) {
     native_1.native.configure(JSON.stringify(options ?? {}));
 }
-/** The configuration in force. */
+/**
+ * The configuration in force (`destination` is `"local"`, `"memory"` or `"mlflow"`).
+ *
+ * @example
+ * ```ts
+ * console.log(`traces go to ${getConfig().localDir}`);
+ * ```
+ */
 function getConfig() {
     return JSON.parse(native_1.native.config());
 }

@@ -5,8 +5,8 @@
 //! Every export uses `catch_unwind`: a panic becomes a JS error (which the facade swallows on hot
 //! paths) instead of aborting the process.
 
-mod handle;
-mod span;
+pub mod handle;
+pub mod span;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -363,7 +363,19 @@ export function configure(options: ConfigureOptions): void {
   native.configure(JSON.stringify(options ?? {}));
 }
 
-/** The configuration in force. */
-export function getConfig(): Required<ConfigureOptions> {
-  return JSON.parse(native.config()) as Required<ConfigureOptions>;
+/**
+ * The configuration in force (`destination` is `"local"`, `"memory"` or `"mlflow"`).
+ *
+ * @example
+ * ```ts
+ * console.log(`traces go to ${getConfig().localDir}`);
+ * ```
+ */
+export function getConfig(): {
+  destination: string;
+  localDir: string;
+  samplingRatio: number;
+  exitTimeout: number;
+} {
+  return JSON.parse(native.config()) as ReturnType<typeof getConfig>;
 }
