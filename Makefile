@@ -70,4 +70,4 @@ lint: setup
 	cd bindings-node && npx tsc -p tsconfig.json --noEmit
 
 clean:
-	rm -rf target .venv .cache ferrotrace-traces bindings-node/node_modules bindings-node/dist bindings-node/ferrotrace.node
+	rm -rf target .venv .cache ferrotrace-traces bindings-node/node_modules bindings-node/ferrotrace.node
