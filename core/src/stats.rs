@@ -17,14 +17,18 @@ pub enum DropReason {
     SpanAfterRootEnded,
     /// Open traces abandoned in a forked child (they belong to the parent process).
     InheritedByFork,
+    /// A span was discarded without `end()` (a forgotten detached span, an abandoned generator);
+    /// when it is a root, its whole trace is lost with it.
+    SpanNotEnded,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 4] = [
+    pub const ALL: [DropReason; 5] = [
         DropReason::QueueFull,
         DropReason::ExportFailed,
         DropReason::SpanAfterRootEnded,
         DropReason::InheritedByFork,
+        DropReason::SpanNotEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +37,7 @@ impl DropReason {
             DropReason::ExportFailed => "export_failed",
             DropReason::SpanAfterRootEnded => "span_after_root_ended",
             DropReason::InheritedByFork => "inherited_by_fork",
+            DropReason::SpanNotEnded => "span_not_ended",
         }
     }
 }
@@ -106,6 +111,9 @@ impl Stats {
             export_errors: load(&self.export_errors),
             export_latency_us_last: load(&self.export_latency_us_last),
             export_latency_us_max: load(&self.export_latency_us_max),
+            traces_pending: load(&self.traces_completed)
+                .saturating_sub(load(&self.traces_exported))
+                .saturating_sub(dropped_traces.values().sum::<u64>()),
             traces_dropped: dropped_traces.values().sum(),
             spans_dropped: dropped_spans.values().sum(),
             dropped_traces,
@@ -131,6 +139,8 @@ pub struct StatsSnapshot {
     pub export_latency_us_max: u64,
     pub traces_dropped: u64,
     pub spans_dropped: u64,
+    /// Traces completed but neither exported nor dropped yet (queued or being exported).
+    pub traces_pending: u64,
     /// Dropped traces by reason (`queue_full`, `export_failed`, ...); only non-zero reasons.
     pub dropped_traces: BTreeMap<String, u64>,
     pub dropped_spans: BTreeMap<String, u64>,

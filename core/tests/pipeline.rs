@@ -147,3 +147,23 @@ fn shutdown_delivers_what_is_queued_and_a_later_trace_restarts_the_worker() {
     assert_eq!(rec.count(), 5);
     assert_eq!(tracer.stats().traces_dropped, 0);
 }
+
+#[test]
+fn a_span_dropped_without_end_is_counted_and_a_root_takes_its_trace() {
+    let tracer = ferrotrace_core::Tracer::new(ferrotrace_core::config::Config {
+        memory: true,
+        ..Default::default()
+    });
+    let root = tracer.start_root(
+        "forgotten_root",
+        ferrotrace_core::tracer::RootOptions::default(),
+    );
+    let child = tracer.start_child("forgotten_child", root.context(), None);
+    drop(child);
+    drop(root);
+    let st = tracer.stats();
+    assert_eq!(st.dropped_spans.get("span_not_ended"), Some(&2));
+    assert_eq!(st.dropped_traces.get("span_not_ended"), Some(&1));
+    assert_eq!(st.traces_pending, 0);
+    assert!(tracer.memory_traces().is_empty());
+}

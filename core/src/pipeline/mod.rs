@@ -100,7 +100,11 @@ impl Pipeline {
 }
 
 /// Sends a control message and waits for its reply, at most `timeout` in all.
-pub(crate) fn request(ctl: &Sender<Control>, make: fn(Sender<()>) -> Control, timeout: Duration) -> bool {
+pub(crate) fn request(
+    ctl: &Sender<Control>,
+    make: fn(Sender<()>) -> Control,
+    timeout: Duration,
+) -> bool {
     let deadline = std::time::Instant::now() + timeout;
     let (tx, rx) = bounded(1);
     if ctl.send_deadline(make(tx), deadline).is_err() {

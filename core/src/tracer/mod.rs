@@ -173,6 +173,7 @@ impl Tracer {
             },
             ctx: SpanContext { trace, span_id },
             is_root,
+            ended: false,
         }
     }
 

@@ -65,6 +65,21 @@ pub struct LiveSpan {
     pub(crate) ctx: SpanContext,
     pub(crate) rec: SpanRecord,
     pub(crate) is_root: bool,
+    pub(crate) ended: bool,
+}
+
+impl Drop for LiveSpan {
+    /// A span dropped without `end()` is counted, never lost silently; a root takes its trace.
+    fn drop(&mut self) {
+        if !self.ended && self.ctx.trace.sampled {
+            let stats = &self.ctx.trace.tracer.inner.stats;
+            stats.drop_counted(
+                crate::stats::DropReason::SpanNotEnded,
+                u64::from(self.is_root),
+                1,
+            );
+        }
+    }
 }
 
 impl LiveSpan {
@@ -136,6 +151,7 @@ impl LiveSpan {
     /// UNSET becomes OK and the log level defaults from the span type, as in MLflow. Ending the
     /// root seals the trace and queues it for export.
     pub fn end(mut self, end_ns: Option<u64>) -> Arc<SpanRecord> {
+        self.ended = true;
         self.rec.end_ns = end_ns.unwrap_or_else(now_ns).max(self.rec.start_ns);
         if self.rec.status.code == StatusCode::Unset {
             self.rec.status.code = StatusCode::Ok;
@@ -151,7 +167,7 @@ impl LiveSpan {
                 RawJson::int(if info { LEVEL_INFO } else { LEVEL_DEBUG }),
             );
         }
-        let rec = Arc::new(self.rec);
+        let rec = Arc::new(std::mem::take(&mut self.rec));
         self.ctx.trace.finish_span(rec.clone(), self.is_root);
         rec
     }
