@@ -222,3 +222,18 @@ def test_span_to_dict_is_mlflow_shaped() -> None:
     from mlflow.entities import Span
 
     assert Span.from_dict(d).inputs == {"x": 1}
+
+
+def test_a_span_never_ended_is_counted_not_lost_silently() -> None:
+    import gc
+
+    from ferrotrace import _native
+
+    before = ferrotrace.stats()["dropped_spans"].get("span_not_ended", 0)
+    span = _native.start_span("forgotten")
+    assert span is not None
+    del span
+    gc.collect()
+    after = ferrotrace.stats()
+    assert after["dropped_spans"]["span_not_ended"] == before + 1
+    assert exported() == []
