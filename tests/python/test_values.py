@@ -160,3 +160,15 @@ def test_unbindable_call_still_raises_the_users_type_error() -> None:
     span = only_trace()["data"]["spans"][0]
     assert "mlflow.spanInputs" not in span["attributes"]
     assert span["status"]["code"] == "STATUS_CODE_ERROR"
+
+
+def test_floats_match_json_dumps_exactly() -> None:
+    import random
+    import struct
+
+    rng = random.Random(7)
+    floats = [rng.uniform(-1e6, 1e6) for _ in range(2000)]
+    floats += [struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0] for _ in range(4000)]
+    floats += [10.0**e for e in range(-20, 25)] + [1.5 * 10.0**e for e in range(-20, 25)]
+    floats = [f for f in floats if math.isfinite(f)]
+    assert _native.to_json(floats) == json.dumps(floats)

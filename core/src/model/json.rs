@@ -109,15 +109,25 @@ pub fn push_f64(out: &mut String, x: f64) {
         out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
         return;
     }
-    // `{:e}` gives the shortest round-trip digits, the same digits Python's repr picks.
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    // `{:e}` gives the shortest round-trip digits, the same digits Python's repr picks. Written
+    // into a stack buffer: this runs for every float a traced function takes or returns.
+    let mut buf = StackBuf {
+        bytes: [0; 40],
+        len: 0,
+    };
+    let _ = write!(buf, "{x:e}");
+    let sci = buf.as_str();
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let (neg, mantissa) = match mantissa.strip_prefix('-') {
         Some(m) => (true, m),
         None => (false, mantissa),
     };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    // Mantissa is `d` or `d.ddd`: its digits without the point.
+    let (first, rest) = mantissa.split_at(1);
+    let rest = rest.strip_prefix('.').unwrap_or(rest);
+    let digit = |i: usize| if i == 0 { first } else { &rest[i - 1..i] };
+    let n_digits = 1 + rest.len();
     if neg {
         out.push('-');
     }
@@ -127,28 +137,54 @@ pub fn push_f64(out: &mut String, x: f64) {
             for _ in 0..(-exp - 1) {
                 out.push('0');
             }
-            out.push_str(&digits);
+            out.push_str(first);
+            out.push_str(rest);
         } else {
             let int_len = (exp + 1) as usize;
-            if digits.len() <= int_len {
-                out.push_str(&digits);
-                for _ in digits.len()..int_len {
+            for i in 0..int_len.min(n_digits) {
+                out.push_str(digit(i));
+            }
+            if n_digits <= int_len {
+                for _ in n_digits..int_len {
                     out.push('0');
                 }
                 out.push_str(".0");
             } else {
-                out.push_str(&digits[..int_len]);
                 out.push('.');
-                out.push_str(&digits[int_len..]);
+                out.push_str(&rest[int_len - 1..]);
             }
         }
     } else {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
+        out.push_str(first);
+        if !rest.is_empty() {
             out.push('.');
-            out.push_str(&digits[1..]);
+            out.push_str(rest);
         }
         let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+}
+
+/// A fixed buffer for one formatted float (`{:e}` of an f64 is at most 25 bytes).
+struct StackBuf {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl StackBuf {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("0e0")
+    }
+}
+
+impl std::fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.bytes.len() {
+            return Err(std::fmt::Error);
+        }
+        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
