@@ -136,6 +136,103 @@ impl Config {
     }
 }
 
+/// How a binding spells setting names in its API, so errors name them as the user wrote them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameStyle {
+    /// Python: `sampling_ratio`.
+    Snake,
+    /// JavaScript: `samplingRatio`.
+    Camel,
+}
+
+impl NameStyle {
+    fn name(self, snake: &str) -> String {
+        match self {
+            NameStyle::Snake => snake.to_owned(),
+            NameStyle::Camel => {
+                let mut out = String::with_capacity(snake.len());
+                let mut upper = false;
+                for c in snake.chars() {
+                    if c == '_' {
+                        upper = true;
+                    } else if upper {
+                        out.push(c.to_ascii_uppercase());
+                        upper = false;
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Settings given in code (Python `configure(...)`, Node `configure({...})`). Every binding
+/// fills this in and [`Config::apply`] validates it once for all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConfigUpdate {
+    /// `"local"` or `"memory"`.
+    pub destination: Option<String>,
+    pub local_dir: Option<PathBuf>,
+    pub tracking_uri: Option<String>,
+    pub sampling_ratio: Option<f64>,
+    pub experiment_id: Option<String>,
+    /// Seconds.
+    pub exit_timeout: Option<f64>,
+}
+
+impl Config {
+    /// Applies settings given in code. The first invalid value is an error naming the setting
+    /// in `style`, and then nothing is changed.
+    ///
+    /// ```
+    /// use ferrotrace_core::config::{Config, ConfigUpdate, NameStyle};
+    /// let mut c = Config::default();
+    /// let bad = ConfigUpdate { sampling_ratio: Some(2.0), ..Default::default() };
+    /// let err = c.apply(bad, NameStyle::Camel).unwrap_err();
+    /// assert!(err.to_string().contains("samplingRatio"));
+    /// ```
+    pub fn apply(&mut self, u: ConfigUpdate, style: NameStyle) -> Result<()> {
+        let mut next = self.clone();
+        if let Some(d) = u.destination {
+            next.memory = match d.to_ascii_lowercase().as_str() {
+                "memory" => true,
+                "local" => false,
+                other => {
+                    return Err(Error::config(
+                        style.name("destination"),
+                        format!("{other:?} (use \"local\" or \"memory\")"),
+                    ))
+                }
+            };
+        }
+        if let Some(dir) = u.local_dir {
+            next.local_dir = dir;
+        }
+        if let Some(uri) = u.tracking_uri {
+            next.tracking_uri = validate_tracking_uri(&uri, &style.name("tracking_uri"))?;
+        }
+        if let Some(r) = u.sampling_ratio {
+            next.sampling_ratio = validate_ratio(r, &style.name("sampling_ratio"))?;
+        }
+        if let Some(e) = u.experiment_id {
+            next.experiment_id = Some(e);
+        }
+        if let Some(t) = u.exit_timeout {
+            if !(t.is_finite() && t >= 0.0) {
+                return Err(Error::config(
+                    style.name("exit_timeout"),
+                    format!("{t} (must be seconds >= 0)"),
+                ));
+            }
+            next.exit_timeout = Duration::from_secs_f64(t);
+        }
+        *self = next;
+        Ok(())
+    }
+}
+
 /// Checks a tracking URI. `None` (empty) selects the local store.
 ///
 /// ```
@@ -228,6 +325,47 @@ mod tests {
             c.destination(),
             Destination::Mlflow("http://127.0.0.1:5000".into())
         );
+    }
+
+    #[test]
+    fn code_settings_are_validated_all_or_nothing_and_named_per_language() {
+        let mut c = Config::default();
+        let ok = ConfigUpdate {
+            destination: Some("memory".into()),
+            sampling_ratio: Some(0.5),
+            exit_timeout: Some(1.5),
+            ..Default::default()
+        };
+        c.apply(ok, NameStyle::Snake).unwrap();
+        assert!(
+            c.memory && c.sampling_ratio == 0.5 && c.exit_timeout == Duration::from_millis(1500)
+        );
+        let before = c.clone();
+        let bad = ConfigUpdate {
+            local_dir: Some("/x".into()),
+            tracking_uri: Some("ftp://h".into()),
+            ..Default::default()
+        };
+        assert!(c
+            .apply(bad.clone(), NameStyle::Snake)
+            .unwrap_err()
+            .to_string()
+            .contains("tracking_uri"));
+        assert!(c
+            .apply(bad, NameStyle::Camel)
+            .unwrap_err()
+            .to_string()
+            .contains("trackingUri"));
+        assert_eq!(c, before);
+        let bad = ConfigUpdate {
+            exit_timeout: Some(-1.0),
+            ..Default::default()
+        };
+        assert!(c
+            .apply(bad, NameStyle::Camel)
+            .unwrap_err()
+            .to_string()
+            .contains("exitTimeout"));
     }
 
     #[test]

@@ -257,3 +257,42 @@ fn truncation_counts_characters_not_bytes() {
     assert_eq!(inputs.chars().count(), 250);
     assert!(inputs.ends_with("..."));
 }
+
+#[test]
+fn trace_updates_map_session_user_and_model_and_reject_bad_states() {
+    use ferrotrace_core::tracer::TraceUpdate;
+    let tracer = ferrotrace_core::Tracer::new(ferrotrace_core::config::Config {
+        memory: true,
+        ..Default::default()
+    });
+    let root = tracer.start_root("req", ferrotrace_core::tracer::RootOptions::default());
+    let bad = TraceUpdate {
+        state: Some("DONE".into()),
+        tags: vec![("t".into(), "1".into())],
+        ..Default::default()
+    };
+    assert!(root.context().apply_update(bad).is_err());
+    let update = TraceUpdate {
+        tags: vec![("env".into(), "test".into())],
+        session_id: Some("s1".into()),
+        user: Some("u1".into()),
+        model_id: Some("m-1".into()),
+        state: Some("error".into()),
+        ..Default::default()
+    };
+    assert!(root.context().apply_update(update).unwrap());
+    let ctx = root.context().clone();
+    root.end(None);
+    assert!(!ctx.apply_update(TraceUpdate::default()).unwrap());
+    assert!(tracer.flush(std::time::Duration::from_secs(5)));
+    let info = &tracer.memory_traces()[0].info;
+    assert_eq!(info.metadata["mlflow.trace.session"], "s1");
+    assert_eq!(info.metadata["mlflow.trace.user"], "u1");
+    assert_eq!(info.metadata["mlflow.modelId"], "m-1");
+    assert_eq!(info.tags["env"], "test");
+    assert!(
+        !info.tags.contains_key("t"),
+        "a rejected update changes nothing"
+    );
+    assert_eq!(info.state, ferrotrace_core::model::TraceState::Error);
+}

@@ -31,9 +31,23 @@ pub fn items_marker(cut_items: usize) -> String {
     format!("[truncated {cut_items} items]")
 }
 
-/// Limits in force, as one JSON object (bindings read it once at load).
+/// The key under which a cut map keeps its [`items_marker`].
+pub const CUT_MAP_KEY: &str = "…";
+
+/// Limits and markers in force, as one JSON object (bindings read it once at load). Templates
+/// hold `{n}` where the count goes.
 pub fn caps_json() -> String {
-    format!(
-        r#"{{"max_depth": {MAX_DEPTH}, "max_string_chars": {MAX_STRING_CHARS}, "max_items": {MAX_ITEMS}, "max_value_bytes": {MAX_VALUE_BYTES}, "cycle_marker": "{CYCLE_MARKER}", "size_marker": "{SIZE_MARKER}"}}"#
-    )
+    serde_json::json!({
+        "max_depth": MAX_DEPTH,
+        "max_string_chars": MAX_STRING_CHARS,
+        "max_items": MAX_ITEMS,
+        "max_value_bytes": MAX_VALUE_BYTES,
+        "cycle_marker": CYCLE_MARKER,
+        "size_marker": SIZE_MARKER,
+        "depth_marker": depth_marker(),
+        "string_suffix_template": string_suffix(usize::MAX).replace(&usize::MAX.to_string(), "{n}"),
+        "items_marker_template": items_marker(usize::MAX).replace(&usize::MAX.to_string(), "{n}"),
+        "cut_map_key": CUT_MAP_KEY,
+    })
+    .to_string()
 }

@@ -3,51 +3,92 @@
 //! values are stored as such text, so a value written here reads back byte-identical to MLflow's.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// A JSON document kept as text. Attribute values stay in this form from capture to export: the
 /// hot path writes them once, and nothing re-parses them until the worker needs a typed form.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct RawJson(Box<str>);
+#[derive(Clone)]
+pub struct RawJson(Text);
+
+/// Owned for values captured per call; shared for values set on every call of a traced function
+/// (its span type, its name), whose clone must not allocate.
+#[derive(Clone)]
+enum Text {
+    Owned(Box<str>),
+    Shared(Arc<str>),
+}
+
+impl Default for RawJson {
+    fn default() -> Self {
+        RawJson(Text::Owned(Box::default()))
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RawJson {}
+
+impl std::hash::Hash for RawJson {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
 
 impl RawJson {
     /// Wraps text the caller guarantees to be one JSON value (Python-dialect: `NaN` allowed).
     pub fn from_trusted(text: impl Into<Box<str>>) -> Self {
-        RawJson(text.into())
+        RawJson(Text::Owned(text.into()))
+    }
+
+    /// The same value, cheap to clone (a reference count instead of a copy). For values reused
+    /// on every call.
+    pub fn into_shared(self) -> Self {
+        match self.0 {
+            Text::Owned(b) => RawJson(Text::Shared(Arc::from(b))),
+            shared => RawJson(shared),
+        }
     }
 
     /// A JSON string holding `s`.
     pub fn string(s: &str) -> Self {
         let mut out = String::with_capacity(s.len() + 2);
         push_str(&mut out, s);
-        RawJson(out.into())
+        RawJson::from_trusted(out)
     }
 
     /// A JSON integer.
     pub fn int(v: i64) -> Self {
-        RawJson(v.to_string().into())
+        RawJson::from_trusted(v.to_string())
     }
 
     /// Serialises a `serde_json::Value` with Python's separators.
     pub fn from_value(v: &serde_json::Value) -> Self {
         let mut out = String::new();
         push_value(&mut out, v);
-        RawJson(out.into())
+        RawJson::from_trusted(out)
     }
 
     /// The JSON text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Text::Owned(b) => b,
+            Text::Shared(a) => a,
+        }
     }
 
     /// Parses the text. Python's `NaN`/`Infinity` tokens, which strict JSON lacks, become strings.
     pub fn to_value(&self) -> serde_json::Value {
-        parse_lenient(&self.0)
+        parse_lenient(self.as_str())
     }
 
     /// If the value is a JSON string, its contents.
     pub fn as_plain_string(&self) -> Option<String> {
-        if self.0.starts_with('"') {
-            serde_json::from_str::<String>(&self.0).ok()
+        if self.as_str().starts_with('"') {
+            serde_json::from_str::<String>(self.as_str()).ok()
         } else {
             None
         }
@@ -56,7 +97,7 @@ impl RawJson {
 
 impl std::fmt::Debug for RawJson {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 

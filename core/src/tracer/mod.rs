@@ -10,14 +10,14 @@ mod open_trace;
 mod span;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
 
 pub use clock::now_ns;
-pub use open_trace::TraceDraft;
+pub use open_trace::{TraceDraft, TraceUpdate};
 pub use span::{LiveSpan, SpanContext};
 
 use crate::config::{Config, Destination};
@@ -70,6 +70,8 @@ pub(crate) struct Inner {
     process_metadata: Arc<RwLock<BTreeMap<String, String>>>,
     last_trace_id: Mutex<Option<TraceId>>,
     enabled: AtomicBool,
+    /// `config.sampling_ratio` as f64 bits: read by every root without taking the config lock.
+    sampling_ratio: AtomicU64,
 }
 
 fn default_factory(cfg: &Config, memory: &MemorySink) -> Box<dyn Exporter> {
@@ -98,13 +100,14 @@ impl Tracer {
         Tracer {
             inner: Arc::new(Inner {
                 stats: Arc::default(),
-                config: RwLock::new(config),
+                config: RwLock::new(config.clone()),
                 pipeline: RwLock::new(None),
                 factory,
                 memory: MemorySink::default(),
                 process_metadata: Arc::default(),
                 last_trace_id: Mutex::new(None),
                 enabled: AtomicBool::new(true),
+                sampling_ratio: AtomicU64::new(config.sampling_ratio.to_bits()),
             }),
         }
     }
@@ -267,6 +270,27 @@ impl Tracer {
         }
     }
 
+    /// The exit hook of every binding: delivers what is queued within `timeout`, then reports on
+    /// stderr what did not make it (nothing when all was delivered). Returns `false` on timeout.
+    pub fn exit(&self, timeout: Duration) -> bool {
+        let ok = self.shutdown(timeout);
+        let stats = self.stats();
+        if !ok {
+            crate::diag::warn(
+                "exit",
+                format!(
+                    "{} trace(s) were still being delivered when the exit timeout ({:.1} s) ran out",
+                    stats.traces_pending,
+                    timeout.as_secs_f64()
+                ),
+            );
+        }
+        if let Some(loss) = stats.loss_summary() {
+            crate::diag::warn("exit_loss", loss);
+        }
+        ok
+    }
+
     /// Changes the configuration. Traces already queued are delivered to the old destination
     /// first (bounded by the exit timeout); the next trace starts a pipeline for the new one.
     pub fn configure(&self, f: impl FnOnce(&mut Config) -> Result<()>) -> Result<()> {
@@ -274,6 +298,9 @@ impl Tracer {
         f(&mut cfg)?;
         let timeout = cfg.exit_timeout;
         let destination_changed = cfg.destination() != self.inner.config.read().destination();
+        self.inner
+            .sampling_ratio
+            .store(cfg.sampling_ratio.to_bits(), Ordering::Relaxed);
         *self.inner.config.write() = cfg;
         if destination_changed {
             self.shutdown(timeout);

@@ -22,6 +22,66 @@ pub struct TraceDraft {
     pub experiment_id: Option<String>,
 }
 
+/// What `update_current_trace` / `updateCurrentTrace` may change, as both bindings pass it.
+/// `session_id`, `user` and `model_id` become the metadata keys MLflow reads.
+#[derive(Clone, Debug, Default)]
+pub struct TraceUpdate {
+    pub tags: Vec<(String, String)>,
+    pub metadata: Vec<(String, String)>,
+    pub client_request_id: Option<String>,
+    pub request_preview: Option<String>,
+    pub response_preview: Option<String>,
+    /// `"OK"` or `"ERROR"`; overrides the state derived from the root span's status.
+    pub state: Option<String>,
+    pub session_id: Option<String>,
+    pub user: Option<String>,
+    pub model_id: Option<String>,
+}
+
+impl TraceUpdate {
+    /// Checks the update and applies it to `draft`. An invalid state changes nothing.
+    pub(crate) fn apply(self, draft: &mut TraceDraft) {
+        use crate::model::keys::meta;
+        draft.tags.extend(self.tags);
+        draft.metadata.extend(self.metadata);
+        for (key, value) in [
+            (meta::SESSION, self.session_id),
+            (meta::USER, self.user),
+            (meta::MODEL_ID, self.model_id),
+        ] {
+            if let Some(v) = value {
+                draft.metadata.insert(key.to_owned(), v);
+            }
+        }
+        if self.client_request_id.is_some() {
+            draft.client_request_id = self.client_request_id;
+        }
+        if self.request_preview.is_some() {
+            draft.request_preview = self.request_preview;
+        }
+        if self.response_preview.is_some() {
+            draft.response_preview = self.response_preview;
+        }
+        if let Some(state) = self.state.as_deref().and_then(parse_update_state) {
+            draft.state = Some(state);
+        }
+    }
+
+    /// The error to raise for an invalid `state`, if any.
+    pub fn validate(&self) -> crate::Result<()> {
+        match self.state.as_deref() {
+            Some(s) if parse_update_state(s).is_none() => Err(crate::Error::InvalidArgument(
+                format!("invalid trace state {s:?}: use 'OK' or 'ERROR'"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn parse_update_state(s: &str) -> Option<TraceState> {
+    TraceState::parse(s).filter(|s| matches!(s, TraceState::Ok | TraceState::Error))
+}
+
 pub(crate) struct OpenTrace {
     pub(crate) id: TraceId,
     pub(crate) sampled: bool,

@@ -57,6 +57,13 @@ impl SpanContext {
     pub fn update_trace(&self, f: impl FnOnce(&mut super::TraceDraft)) -> bool {
         self.trace.update(f)
     }
+
+    /// Applies `update_current_trace`'s arguments. `Err` for an invalid state (nothing changed);
+    /// `Ok(false)` when the trace has already been sealed.
+    pub fn apply_update(&self, update: super::TraceUpdate) -> crate::Result<bool> {
+        update.validate()?;
+        Ok(self.trace.update(|d| update.apply(d)))
+    }
 }
 
 /// An open span. All setters are plain field writes; nothing here locks or allocates beyond the
