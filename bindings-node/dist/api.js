@@ -180,14 +180,12 @@ function updateCurrentTrace(options) {
     if (responsePreview !== undefined && typeof responsePreview !== "string") {
         throw new Error("The `responsePreview` parameter must be a string.");
     }
-    const metadata = strings(options.metadata) ?? {};
-    if (options.sessionId !== undefined)
-        metadata["mlflow.trace.session"] = String(options.sessionId);
-    if (options.user !== undefined)
-        metadata["mlflow.trace.user"] = String(options.user);
+    // sessionId and user become MLflow's metadata keys in the core, as for Python.
     const updated = span._updateTrace({
         tags: strings(options.tags),
-        metadata,
+        metadata: strings(options.metadata),
+        sessionId: options.sessionId === undefined ? undefined : String(options.sessionId),
+        user: options.user === undefined ? undefined : String(options.user),
         clientRequestId: options.clientRequestId === undefined ? undefined : String(options.clientRequestId),
         requestPreview,
         responsePreview,

@@ -5,6 +5,10 @@ interface Caps {
     max_value_bytes: number;
     cycle_marker: string;
     size_marker: string;
+    depth_marker: string;
+    string_suffix_template: string;
+    items_marker_template: string;
+    cut_map_key: string;
 }
 /** The limits in force, read once from the core so every binding truncates alike. */
 export declare const CAPS: Readonly<Caps>;

@@ -19,6 +19,10 @@ function readCaps() {
         max_value_bytes: 1048576,
         cycle_marker: "[Circular]",
         size_marker: "[Truncated: size]",
+        depth_marker: "[Truncated: depth > 64]",
+        string_suffix_template: "…[truncated {n} chars]",
+        items_marker_template: "[truncated {n} items]",
+        cut_map_key: "…",
     };
     try {
         return { ...fallback, ...JSON.parse(native_1.native.caps()) };
@@ -35,8 +39,11 @@ const MAX_ITEMS = exports.CAPS.max_items;
 const MAX_BYTES = exports.CAPS.max_value_bytes;
 const CYCLE = JSON.stringify(exports.CAPS.cycle_marker);
 const SIZE = JSON.stringify(exports.CAPS.size_marker);
-const DEPTH = JSON.stringify(`[Truncated: depth > ${MAX_DEPTH}]`);
-const itemsMarker = (n) => JSON.stringify(`[truncated ${n} items]`);
+// Marker texts come from the core too, so Python and Node cut values identically.
+const DEPTH = JSON.stringify(exports.CAPS.depth_marker);
+const itemsMarker = (n) => JSON.stringify(exports.CAPS.items_marker_template.replace("{n}", String(n)));
+const stringSuffix = (n) => exports.CAPS.string_suffix_template.replace("{n}", String(n));
+const CUT_MAP_KEY = JSON.stringify(exports.CAPS.cut_map_key);
 /**
  * Serialises `value` to JSON text. Never throws.
  *
@@ -139,7 +146,7 @@ function capString(s) {
     }
     if (points <= MAX_STRING)
         return s;
-    return `${s.slice(0, cutAt)}…[truncated ${points - MAX_STRING} chars]`;
+    return s.slice(0, cutAt) + stringSuffix(points - MAX_STRING);
 }
 function safeString(f) {
     try {
@@ -295,7 +302,7 @@ class Writer {
             this.value(v, depth + 1);
         }
         if (total > MAX_ITEMS) {
-            this.out += `${first ? "" : ","}"…":${itemsMarker(total - MAX_ITEMS)}`;
+            this.out += `${first ? "" : ","}${CUT_MAP_KEY}:${itemsMarker(total - MAX_ITEMS)}`;
         }
         this.out += "}";
     }

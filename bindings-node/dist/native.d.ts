@@ -33,7 +33,7 @@ export interface NativeBinding {
     spanStartNs(span: SpanHandle): bigint;
     spanEndNs(span: SpanHandle): bigint | null;
     flush(timeoutMs: number): Promise<boolean>;
-    shutdownSync(timeoutMs: number): boolean;
+    exitSync(timeoutMs: number): boolean;
     stats(): string;
     lastTraceId(): string | null;
     memoryTraces(): string;

@@ -31,10 +31,9 @@ function setProcessMetadata() {
         (0, span_1.internalError)("setting process metadata", e);
     }
 }
-/** Traces sealed but neither delivered nor counted as dropped. */
+/** Traces sealed but neither delivered nor counted as dropped (the core keeps the count). */
 function pending() {
-    const s = JSON.parse(native_1.native.stats());
-    return s.traces_completed - s.traces_exported - s.traces_dropped + s.queue_depth;
+    return JSON.parse(native_1.native.stats()).traces_pending;
 }
 /**
  * Flushes at `exit`, which runs both for a natural end and for `process.exit()`. Only
@@ -49,9 +48,8 @@ function installExitHook() {
             if (pending() <= 0)
                 return;
             const timeoutMs = JSON.parse(native_1.native.config()).exitTimeout * 1000;
-            if (!native_1.native.shutdownSync(timeoutMs)) {
-                console.warn(`ferrotrace: ${pending()} trace(s) not delivered within the exit timeout (${timeoutMs / 1000} s)`);
-            }
+            // The core reports on stderr whatever it could not deliver in time.
+            native_1.native.exitSync(timeoutMs);
         }
         catch (e) {
             (0, span_1.internalError)("flushing at exit", e);

@@ -78,11 +78,11 @@ pub fn flush(timeout_ms: f64) -> AsyncTask<FlushTask> {
     })
 }
 
-/// Blocking, bounded flush and stop of the export worker: only for the process `exit` hook,
-/// where no asynchronous work can run any more.
+/// The process `exit` hook, where no asynchronous work can run any more: a blocking, bounded
+/// delivery of what is queued; the core reports on stderr whatever was not delivered.
 #[napi(catch_unwind)]
-pub fn shutdown_sync(timeout_ms: f64) -> bool {
-    global().shutdown(millis(timeout_ms))
+pub fn exit_sync(timeout_ms: f64) -> bool {
+    global().exit(millis(timeout_ms))
 }
 
 /// The tracer's counters (`StatsSnapshot`) as JSON text.
@@ -122,46 +122,23 @@ pub fn read_local_store(dir: String) -> Result<String> {
 }
 
 /// Changes the configuration from a JSON object: `destination` (`"local"` | `"memory"`),
-/// `localDir`, `samplingRatio`, `exitTimeout` (seconds). Throws on an invalid value.
+/// `localDir`, `samplingRatio`, `exitTimeout` (seconds). Throws on an invalid value, naming it.
 #[napi(catch_unwind)]
 pub fn configure(json: String) -> Result<()> {
+    use ferrotrace_core::config::{ConfigUpdate, NameStyle};
     let v = object(&json);
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    // A present but non-numeric value must fail validation, not be ignored.
+    let number = |k: &str| v.get(k).map(|n| n.as_f64().unwrap_or(f64::NAN));
+    let update = ConfigUpdate {
+        destination: text("destination"),
+        local_dir: text("localDir").map(Into::into),
+        sampling_ratio: number("samplingRatio"),
+        exit_timeout: number("exitTimeout"),
+        ..Default::default()
+    };
     global()
-        .configure(|c| {
-            if let Some(d) = v.get("destination").and_then(Value::as_str) {
-                c.memory = match d.to_ascii_lowercase().as_str() {
-                    "memory" => true,
-                    "local" => false,
-                    other => {
-                        return Err(ferrotrace_core::Error::config(
-                            "destination",
-                            format!("{other:?} (use \"local\" or \"memory\")"),
-                        ))
-                    }
-                };
-            }
-            if let Some(dir) = v.get("localDir").and_then(Value::as_str) {
-                c.local_dir = dir.into();
-            }
-            if let Some(r) = v.get("samplingRatio") {
-                let r = r.as_f64().unwrap_or(f64::NAN);
-                c.sampling_ratio = ferrotrace_core::config::validate_ratio(r, "samplingRatio")?;
-            }
-            if let Some(t) = v.get("exitTimeout") {
-                match t.as_f64() {
-                    Some(s) if s.is_finite() && s >= 0.0 => {
-                        c.exit_timeout = Duration::from_secs_f64(s)
-                    }
-                    _ => {
-                        return Err(ferrotrace_core::Error::config(
-                            "exitTimeout",
-                            format!("{t} (must be seconds >= 0)"),
-                        ))
-                    }
-                }
-            }
-            Ok(())
-        })
+        .configure(|c| c.apply(update, NameStyle::Camel))
         .map_err(|e| Error::from_reason(e.to_string()))
 }
 

@@ -3,10 +3,11 @@
 
 use ferrotrace_core::global;
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{Attributes, RawJson, SpanEvent, StatusCode, TraceState};
-use ferrotrace_core::tracer::{now_ns, RootOptions, TraceDraft};
+use ferrotrace_core::model::{Attributes, RawJson, SpanEvent, StatusCode};
+use ferrotrace_core::tracer::{now_ns, RootOptions, TraceUpdate};
 use ferrotrace_core::LiveSpan;
 use napi::bindgen_prelude::BigInt;
+use napi::{Error, Result};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
@@ -164,28 +165,27 @@ pub fn span_fail(mut span: Span, type_name: String, message: String, stack: Stri
 }
 
 /// Changes trace-level data: `{tags, metadata, clientRequestId, requestPreview,
-/// responsePreview, state}`. Returns `false` once the trace has been sealed.
+/// responsePreview, state, sessionId, user, modelId}`. Returns `false` once the trace has been
+/// sealed; throws for an invalid state.
 #[napi(catch_unwind)]
-pub fn span_update_trace(span: Span, json: String) -> bool {
+pub fn span_update_trace(span: Span, json: String) -> Result<bool> {
     let v: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    let state = text("state").and_then(|s| TraceState::parse(&s));
-    span.ctx.update_trace(|d: &mut TraceDraft| {
-        d.tags.extend(string_map(v.get("tags")));
-        d.metadata.extend(string_map(v.get("metadata")));
-        if let Some(s) = text("clientRequestId") {
-            d.client_request_id = Some(s);
-        }
-        if let Some(s) = text("requestPreview") {
-            d.request_preview = Some(s);
-        }
-        if let Some(s) = text("responsePreview") {
-            d.response_preview = Some(s);
-        }
-        if state.is_some() {
-            d.state = state;
-        }
-    })
+    let pairs = |k: &str| string_map(v.get(k)).into_iter().collect();
+    let update = TraceUpdate {
+        tags: pairs("tags"),
+        metadata: pairs("metadata"),
+        client_request_id: text("clientRequestId"),
+        request_preview: text("requestPreview"),
+        response_preview: text("responsePreview"),
+        state: text("state"),
+        session_id: text("sessionId"),
+        user: text("user"),
+        model_id: text("modelId"),
+    };
+    span.ctx
+        .apply_update(update)
+        .map_err(|e| Error::from_reason(e.to_string()))
 }
 
 // ---- getters (work before and after `end`) ----------------------------------------------------

@@ -15,6 +15,10 @@ interface Caps {
   max_value_bytes: number;
   cycle_marker: string;
   size_marker: string;
+  depth_marker: string;
+  string_suffix_template: string;
+  items_marker_template: string;
+  cut_map_key: string;
 }
 
 function readCaps(): Caps {
@@ -25,6 +29,10 @@ function readCaps(): Caps {
     max_value_bytes: 1048576,
     cycle_marker: "[Circular]",
     size_marker: "[Truncated: size]",
+    depth_marker: "[Truncated: depth > 64]",
+    string_suffix_template: "…[truncated {n} chars]",
+    items_marker_template: "[truncated {n} items]",
+    cut_map_key: "…",
   };
   try {
     return { ...fallback, ...(JSON.parse(native.caps()) as Partial<Caps>) };
@@ -41,8 +49,11 @@ const MAX_ITEMS = CAPS.max_items;
 const MAX_BYTES = CAPS.max_value_bytes;
 const CYCLE = JSON.stringify(CAPS.cycle_marker);
 const SIZE = JSON.stringify(CAPS.size_marker);
-const DEPTH = JSON.stringify(`[Truncated: depth > ${MAX_DEPTH}]`);
-const itemsMarker = (n: number): string => JSON.stringify(`[truncated ${n} items]`);
+// Marker texts come from the core too, so Python and Node cut values identically.
+const DEPTH = JSON.stringify(CAPS.depth_marker);
+const itemsMarker = (n: number): string => JSON.stringify(CAPS.items_marker_template.replace("{n}", String(n)));
+const stringSuffix = (n: number): string => CAPS.string_suffix_template.replace("{n}", String(n));
+const CUT_MAP_KEY = JSON.stringify(CAPS.cut_map_key);
 
 /**
  * Serialises `value` to JSON text. Never throws.
@@ -132,7 +143,7 @@ function capString(s: string): string {
     if (points === MAX_STRING) cutAt = i + 1;
   }
   if (points <= MAX_STRING) return s;
-  return `${s.slice(0, cutAt)}…[truncated ${points - MAX_STRING} chars]`;
+  return s.slice(0, cutAt) + stringSuffix(points - MAX_STRING);
 }
 
 function safeString(f: () => unknown): string {
@@ -286,7 +297,7 @@ class Writer {
       this.value(v, depth + 1);
     }
     if (total > MAX_ITEMS) {
-      this.out += `${first ? "" : ","}"…":${itemsMarker(total - MAX_ITEMS)}`;
+      this.out += `${first ? "" : ","}${CUT_MAP_KEY}:${itemsMarker(total - MAX_ITEMS)}`;
     }
     this.out += "}";
   }

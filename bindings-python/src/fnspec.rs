@@ -87,8 +87,9 @@ impl FnSpec {
             _ => SkipFirst::No,
         });
         FnSpec {
-            span_type: RawJson::string(&span_type),
-            function_name: RawJson::string(&function_name),
+            // Shared: set on every call, so cloning them must not allocate.
+            span_type: RawJson::string(&span_type).into_shared(),
+            function_name: RawJson::string(&function_name).into_shared(),
             name,
             attributes,
             params,

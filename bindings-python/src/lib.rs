@@ -82,15 +82,11 @@ fn flush(py: Python<'_>, timeout_seconds: f64) -> bool {
     py.detach(|| ferrotrace_core::global().flush(timeout(timeout_seconds)))
 }
 
-/// Delivers what is queued and stops the worker; returns a loss summary line if anything was lost.
+/// The exit hook: delivers what is queued (GIL released, bounded), reports losses on stderr.
 #[pyfunction]
 #[pyo3(signature = (timeout_seconds=5.0))]
-fn shutdown(py: Python<'_>, timeout_seconds: f64) -> (bool, Option<String>) {
-    py.detach(|| {
-        let t = ferrotrace_core::global();
-        let ok = t.shutdown(timeout(timeout_seconds));
-        (ok, t.stats().loss_summary())
-    })
+fn exit(py: Python<'_>, timeout_seconds: f64) -> bool {
+    py.detach(|| ferrotrace_core::global().exit(timeout(timeout_seconds)))
 }
 
 /// The tracer's counters as JSON text.
@@ -101,43 +97,26 @@ fn stats_json() -> String {
 
 /// Changes where traces go. Invalid values raise `ConfigError` naming the setting.
 #[pyfunction]
-#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None))]
+#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None, exit_timeout=None))]
 fn configure(
     local_dir: Option<PathBuf>,
     destination: Option<String>,
     tracking_uri: Option<String>,
     sampling_ratio: Option<f64>,
     experiment_id: Option<String>,
+    exit_timeout: Option<f64>,
 ) -> PyResult<()> {
-    use ferrotrace_core::config::{validate_ratio, validate_tracking_uri};
+    use ferrotrace_core::config::{ConfigUpdate, NameStyle};
+    let update = ConfigUpdate {
+        destination,
+        local_dir,
+        tracking_uri,
+        sampling_ratio,
+        experiment_id,
+        exit_timeout,
+    };
     ferrotrace_core::global()
-        .configure(|c| {
-            if let Some(d) = local_dir {
-                c.local_dir = d;
-            }
-            if let Some(d) = destination {
-                c.memory = match d.as_str() {
-                    "memory" => true,
-                    "local" => false,
-                    other => {
-                        return Err(ferrotrace_core::Error::config(
-                            "destination",
-                            format!("{other:?} (use \"local\" or \"memory\")"),
-                        ))
-                    }
-                };
-            }
-            if let Some(u) = tracking_uri {
-                c.tracking_uri = validate_tracking_uri(&u, "tracking_uri")?;
-            }
-            if let Some(r) = sampling_ratio {
-                c.sampling_ratio = validate_ratio(r, "sampling_ratio")?;
-            }
-            if let Some(e) = experiment_id {
-                c.experiment_id = Some(e);
-            }
-            Ok(())
-        })
+        .configure(|c| c.apply(update, NameStyle::Snake))
         .map_err(to_py)
 }
 
@@ -215,11 +194,15 @@ fn set_quiet(quiet: bool) {
     ferrotrace_core::diag::set_quiet(quiet);
 }
 
+fn read_store(dir: &std::path::Path) -> PyResult<ferrotrace_core::store::StoreRead> {
+    ferrotrace_core::store::read_store(dir)
+        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))
+}
+
 /// The local store's traces as a table, plus warnings about damaged records.
 #[pyfunction]
 fn store_list(dir: PathBuf) -> PyResult<(String, Vec<String>)> {
-    let read = ferrotrace_core::store::read_store(&dir)
-        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
+    let read = read_store(&dir)?;
     Ok((
         ferrotrace_core::store::render_list(&read.traces),
         read.warnings,
@@ -229,8 +212,7 @@ fn store_list(dir: PathBuf) -> PyResult<(String, Vec<String>)> {
 /// One trace of the local store (by id or unique id prefix) as an indented tree.
 #[pyfunction]
 fn store_show(dir: PathBuf, trace_id: &str) -> PyResult<(Option<String>, Vec<String>)> {
-    let read = ferrotrace_core::store::read_store(&dir)
-        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
+    let read = read_store(&dir)?;
     let wanted = if trace_id.starts_with("tr-") {
         trace_id.to_owned()
     } else {
@@ -257,8 +239,7 @@ fn store_show(dir: PathBuf, trace_id: &str) -> PyResult<(Option<String>, Vec<Str
 /// The local store's traces as `Trace.to_dict()` JSON texts.
 #[pyfunction]
 fn store_read(dir: PathBuf) -> PyResult<(Vec<String>, Vec<String>)> {
-    let read = ferrotrace_core::store::read_store(&dir)
-        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
+    let read = read_store(&dir)?;
     Ok((
         read.traces
             .iter()
@@ -276,7 +257,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ConfigError", m.py().get_type::<ConfigError>())?;
     m.add_function(wrap_pyfunction!(start_span, m)?)?;
     m.add_function(wrap_pyfunction!(flush, m)?)?;
-    m.add_function(wrap_pyfunction!(shutdown, m)?)?;
+    m.add_function(wrap_pyfunction!(exit, m)?)?;
     m.add_function(wrap_pyfunction!(stats_json, m)?)?;
     m.add_function(wrap_pyfunction!(configure, m)?)?;
     m.add_function(wrap_pyfunction!(config, m)?)?;

@@ -5,15 +5,14 @@
 use std::sync::Arc;
 
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{
-    Attributes, RawJson, SpanEvent, SpanRecord, StatusCode, TraceDict, TraceState,
-};
+use ferrotrace_core::model::{Attributes, RawJson, SpanEvent, SpanRecord, StatusCode, TraceDict};
+use ferrotrace_core::tracer::TraceUpdate;
 use ferrotrace_core::{LiveSpan, SpanContext};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::errors::TracingError;
+use crate::errors::{to_py, TracingError};
 use crate::value::{display_text, to_json};
 
 // Not boxed: the span lives inside its Python object already; boxing would add an allocation
@@ -67,6 +66,16 @@ impl PySpan {
             };
             self.state = State::Ended(span.end(end_ns));
         }
+    }
+}
+
+/// Applies `last` to the live span, then ends it: one borrow for the decorator's exit path.
+fn finish(slf: &Bound<'_, PySpan>, last: impl FnOnce(&mut LiveSpan)) {
+    if let Ok(mut me) = slf.try_borrow_mut() {
+        if let Some(live) = me.live() {
+            last(live);
+        }
+        me.end_now(None);
     }
 }
 
@@ -366,26 +375,27 @@ impl PySpan {
 
     /// Decorator exit: outputs from the return value unless the body set them, then end.
     fn _end_ok(slf: &Bound<'_, Self>, result: &Bound<'_, PyAny>) {
-        let explicit = slf.try_borrow().map(|s| s.outputs_set).unwrap_or(true);
-        let sampled = slf.try_borrow().map(|s| s.ctx.sampled()).unwrap_or(false);
-        if !explicit && sampled {
-            let v = to_json(result);
-            with_live(slf, |s| s.set_attribute(attr::OUTPUTS, v));
-        }
-        if let Ok(mut me) = slf.try_borrow_mut() {
-            me.end_now(None);
-        }
+        // Convert outside the borrow: `result` may run user code (`__str__`, `model_dump`).
+        let wanted = slf
+            .try_borrow()
+            .is_ok_and(|s| !s.outputs_set && s.ctx.sampled());
+        let outputs = wanted.then(|| to_json(result));
+        finish(slf, |s| {
+            if let Some(v) = outputs {
+                s.set_attribute(attr::OUTPUTS, v);
+            }
+        });
     }
 
     /// Decorator / context-manager exit with an exception: record it, then end.
     fn _end_exc(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) {
-        if slf.try_borrow().map(|s| s.ctx.sampled()).unwrap_or(false) {
-            let (ty, msg, stack) = exception_parts(exception);
-            with_live(slf, |s| s.record_exception(&ty, &msg, &stack));
-        }
-        if let Ok(mut me) = slf.try_borrow_mut() {
-            me.end_now(None);
-        }
+        let wanted = slf.try_borrow().is_ok_and(|s| s.ctx.sampled());
+        let parts = wanted.then(|| exception_parts(exception));
+        finish(slf, |s| {
+            if let Some((ty, msg, stack)) = parts {
+                s.record_exception(&ty, &msg, &stack);
+            }
+        });
     }
 
     #[getter]
@@ -408,8 +418,10 @@ impl PySpan {
         self.ctx.traceparent().to_string()
     }
 
-    /// Changes the trace of this span before it is exported. Returns False if already exported.
-    #[pyo3(signature = (tags=None, metadata=None, client_request_id=None, request_preview=None, response_preview=None, state=None))]
+    /// Changes the trace of this span before it is exported. Returns False if already exported;
+    /// raises for an invalid state.
+    #[pyo3(signature = (tags=None, metadata=None, client_request_id=None, request_preview=None, response_preview=None, state=None, session_id=None, user=None, model_id=None))]
+    #[allow(clippy::too_many_arguments)]
     fn _update_trace(
         &self,
         tags: Option<&Bound<'_, PyDict>>,
@@ -418,19 +430,10 @@ impl PySpan {
         request_preview: Option<String>,
         response_preview: Option<String>,
         state: Option<String>,
+        session_id: Option<String>,
+        user: Option<String>,
+        model_id: Option<String>,
     ) -> PyResult<bool> {
-        let state = match state {
-            Some(s) => Some(
-                TraceState::parse(&s)
-                    .filter(|s| matches!(s, TraceState::Ok | TraceState::Error))
-                    .ok_or_else(|| {
-                        TracingError::new_err(format!(
-                            "invalid trace state {s:?}: use 'OK' or 'ERROR'"
-                        ))
-                    })?,
-            ),
-            None => None,
-        };
         let pairs = |d: Option<&Bound<'_, PyDict>>| -> Vec<(String, String)> {
             d.map(|d| {
                 d.iter()
@@ -439,23 +442,18 @@ impl PySpan {
             })
             .unwrap_or_default()
         };
-        let (tags, metadata) = (pairs(tags), pairs(metadata));
-        Ok(self.ctx.update_trace(|draft| {
-            draft.tags.extend(tags);
-            draft.metadata.extend(metadata);
-            if client_request_id.is_some() {
-                draft.client_request_id = client_request_id;
-            }
-            if request_preview.is_some() {
-                draft.request_preview = request_preview;
-            }
-            if response_preview.is_some() {
-                draft.response_preview = response_preview;
-            }
-            if state.is_some() {
-                draft.state = state;
-            }
-        }))
+        let update = TraceUpdate {
+            tags: pairs(tags),
+            metadata: pairs(metadata),
+            client_request_id,
+            request_preview,
+            response_preview,
+            state,
+            session_id,
+            user,
+            model_id,
+        };
+        self.ctx.apply_update(update).map_err(to_py)
     }
 
     /// The span in MLflow's `Span.to_dict()` form.

@@ -41,7 +41,8 @@ impl Writer {
             push_str(&mut self.out, SIZE_MARKER);
             return;
         }
-        // Exact-type fast paths first: the common case is plain data.
+        // Exact-type fast paths for scalars: the common case is plain data. Containers (exact or
+        // subclassed) are one flag check away in `other`.
         if obj.is_none() {
             self.out.push_str("null");
         } else if let Ok(s) = obj.cast_exact::<PyString>() {
@@ -56,18 +57,13 @@ impl Writer {
             self.int(i);
         } else if let Ok(f) = obj.cast_exact::<PyFloat>() {
             push_f64(&mut self.out, f.value());
-        } else if let Ok(d) = obj.cast_exact::<PyDict>() {
-            self.container(obj, depth, |w| w.dict(d, depth));
-        } else if let Ok(l) = obj.cast_exact::<PyList>() {
-            self.container(obj, depth, |w| w.seq(l.iter(), l.len(), depth));
-        } else if let Ok(t) = obj.cast_exact::<PyTuple>() {
-            self.container(obj, depth, |w| w.seq(t.iter(), t.len(), depth));
         } else {
             self.other(obj, depth);
         }
     }
 
-    /// Subclasses of the JSON types, then the types MLflow's encoder knows, then `str()`.
+    /// Containers and subclasses of the JSON types, then the types MLflow's encoder knows, then
+    /// `str()`.
     fn other(&mut self, obj: &Bound<'_, PyAny>, depth: usize) {
         if let Ok(s) = obj.cast::<PyString>() {
             self.string(s);

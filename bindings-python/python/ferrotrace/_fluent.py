@@ -258,17 +258,13 @@ def update_current_trace(
     if span is None:
         _logger.warning("update_current_trace() was called without an active span; nothing was updated.")
         return
-    meta = dict(metadata or {})
-    if session_id is not None:
-        meta["mlflow.trace.session"] = session_id
-    if user is not None:
-        meta["mlflow.trace.user"] = user
-    if model_id is not None:
-        meta["mlflow.modelId"] = model_id
     if client_request_id is not None:
         client_request_id = str(client_request_id)
     state_text = None if state is None else str(getattr(state, "value", state))
-    if not span._update_trace(tags, meta, client_request_id, request_preview, response_preview, state_text):
+    updated = span._update_trace(
+        tags, metadata, client_request_id, request_preview, response_preview, state_text, session_id, user, model_id
+    )
+    if not updated:
         _logger.warning("update_current_trace(): the trace %s has already ended; nothing was updated.", span.trace_id)
 
 
