@@ -2,8 +2,12 @@
 //! code. Values given in code are validated strictly (an error names the setting); values from
 //! the environment that cannot be used give a warning naming the variable and fall back.
 
+mod http;
+
 use std::path::PathBuf;
 use std::time::Duration;
+
+pub use http::{split_userinfo, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
 
 use crate::error::{Error, Result};
 
@@ -18,15 +22,22 @@ pub enum Destination {
     Mlflow(String),
 }
 
-/// Settings of one tracer.
+/// Settings of one tracer. `Debug` shows no credentials (see [`Secret`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    /// `MLFLOW_TRACKING_URI`; `None` means the local store.
+    /// `MLFLOW_TRACKING_URI`; `None` means the local store. Credentials written into the URI
+    /// (`https://user:pw@host`) are moved to [`Config::http`] when it is set.
     pub tracking_uri: Option<String>,
-    /// `MLFLOW_EXPERIMENT_ID`.
+    /// `MLFLOW_EXPERIMENT_ID`: where traces go on an MLflow server (before `experiment_name`).
     pub experiment_id: Option<String>,
-    /// `MLFLOW_EXPERIMENT_NAME`.
+    /// `MLFLOW_EXPERIMENT_NAME`: resolved to an id on the server (created if missing). Without
+    /// either, traces go to MLflow's Default experiment `"0"`.
     pub experiment_name: Option<String>,
+    /// Credentials, TLS and timeout for the MLflow server (MLflow's variable names).
+    pub http: HttpSettings,
+    /// `telemetry.sdk.language` of exported spans (`python`, `nodejs`; `rust` by default). Set
+    /// by the binding; not read from the environment.
+    pub sdk_language: String,
     /// `FERROTRACE_LOCAL_DIR`, default `./ferrotrace-traces`.
     pub local_dir: PathBuf,
     /// `FERROTRACE_DESTINATION=memory` keeps traces in memory (tests).
@@ -47,6 +58,8 @@ impl Default for Config {
             tracking_uri: None,
             experiment_id: None,
             experiment_name: None,
+            http: HttpSettings::default(),
+            sdk_language: "rust".to_owned(),
             local_dir: PathBuf::from("ferrotrace-traces"),
             memory: false,
             sampling_ratio: 1.0,
@@ -74,9 +87,10 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
+        c.http = HttpSettings::from_lookup(&get, &mut warnings);
         if let Some(uri) = get("MLFLOW_TRACKING_URI") {
             match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
-                Ok(u) => c.tracking_uri = u,
+                Ok(u) => c.set_tracking_uri(u),
                 Err(e) => warnings.push(format!("{e}; traces go to the local store instead")),
             }
         }
@@ -122,6 +136,21 @@ impl Config {
             }
         }
         (c, warnings)
+    }
+
+    /// Sets the tracking URI, moving credentials written into it to [`Config::http`] (settings
+    /// given explicitly win, as in MLflow).
+    fn set_tracking_uri(&mut self, uri: Option<String>) {
+        self.tracking_uri = uri.map(|u| {
+            let (bare, creds) = split_userinfo(&u);
+            if let Some((user, password)) = creds {
+                if self.http.username.is_none() && self.http.password.is_none() {
+                    self.http.username = Some(user);
+                    self.http.password = password;
+                }
+            }
+            bare
+        });
     }
 
     /// Where traces go under this configuration.
@@ -177,7 +206,10 @@ pub struct ConfigUpdate {
     pub local_dir: Option<PathBuf>,
     pub tracking_uri: Option<String>,
     pub sampling_ratio: Option<f64>,
+    /// Replaces `experiment_name` too (the last experiment set wins, as in MLflow).
     pub experiment_id: Option<String>,
+    /// Replaces `experiment_id` too. Give one of the two, not both.
+    pub experiment_name: Option<String>,
     /// Seconds.
     pub exit_timeout: Option<f64>,
 }
@@ -211,13 +243,37 @@ impl Config {
             next.local_dir = dir;
         }
         if let Some(uri) = u.tracking_uri {
-            next.tracking_uri = validate_tracking_uri(&uri, &style.name("tracking_uri"))?;
+            let uri = validate_tracking_uri(&uri, &style.name("tracking_uri"))?;
+            next.set_tracking_uri(uri);
         }
         if let Some(r) = u.sampling_ratio {
             next.sampling_ratio = validate_ratio(r, &style.name("sampling_ratio"))?;
         }
+        if u.experiment_id.is_some() && u.experiment_name.is_some() {
+            return Err(Error::config(
+                style.name("experiment_name"),
+                format!(
+                    "give {} or {}, not both",
+                    style.name("experiment_id"),
+                    style.name("experiment_name")
+                ),
+            ));
+        }
+        for (value, setting) in [
+            (&u.experiment_id, "experiment_id"),
+            (&u.experiment_name, "experiment_name"),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(Error::config(style.name(setting), "must not be empty"));
+            }
+        }
         if let Some(e) = u.experiment_id {
-            next.experiment_id = Some(e);
+            next.experiment_id = Some(e.trim().to_owned());
+            next.experiment_name = None;
+        }
+        if let Some(n) = u.experiment_name {
+            next.experiment_name = Some(n);
+            next.experiment_id = None;
         }
         if let Some(t) = u.exit_timeout {
             if !(t.is_finite() && t >= 0.0) {

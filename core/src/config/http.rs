@@ -1,0 +1,337 @@
+//! How to talk to an MLflow tracking server: credentials, TLS and timeout, read from MLflow's own
+//! environment variables (and its `~/.mlflow/credentials` file) with MLflow's precedence.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A credential. `Debug` never shows it; only [`Secret::expose`] does, for the one place that
+/// builds the `Authorization` header.
+///
+/// ```
+/// use ferrotrace_core::config::Secret;
+/// let s = Secret::new("hunter2");
+/// assert_eq!(format!("{s:?}"), "Secret(***)");
+/// assert_eq!(s.expose(), "hunter2");
+/// ```
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The credential itself. Never format it into a message.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// MLflow's default `MLFLOW_HTTP_REQUEST_TIMEOUT`.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Connection settings for an MLflow server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpSettings {
+    /// `MLFLOW_TRACKING_USERNAME` (or `mlflow_tracking_username` in `~/.mlflow/credentials`, or
+    /// the user part of the tracking URI).
+    pub username: Option<Secret>,
+    /// `MLFLOW_TRACKING_PASSWORD` (same sources as the username).
+    pub password: Option<Secret>,
+    /// `MLFLOW_TRACKING_TOKEN`: a bearer token, used when no username and password are set
+    /// (MLflow's precedence).
+    pub token: Option<Secret>,
+    /// `MLFLOW_TRACKING_SERVER_CERT_PATH`: a PEM bundle of CA certificates to trust instead of
+    /// the system's.
+    pub server_cert_path: Option<PathBuf>,
+    /// `MLFLOW_TRACKING_INSECURE_TLS=true`: do not verify the server's certificate.
+    pub insecure_tls: bool,
+    /// `MLFLOW_HTTP_REQUEST_TIMEOUT` (seconds, default 120): the limit of one HTTP request.
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            username: None,
+            password: None,
+            token: None,
+            server_cert_path: None,
+            insecure_tls: false,
+            request_timeout: DEFAULT_HTTP_TIMEOUT,
+        }
+    }
+}
+
+impl HttpSettings {
+    /// Reads the variables through `get` (already trimmed, empty as unset). `HOME` locates
+    /// `~/.mlflow/credentials`, whose values the environment overrides one by one, as in MLflow.
+    pub(crate) fn from_lookup(
+        get: &dyn Fn(&str) -> Option<String>,
+        warnings: &mut Vec<String>,
+    ) -> Self {
+        let mut h = HttpSettings::default();
+        let (file_user, file_password) = get("HOME")
+            .map(|home| read_credentials_file(&PathBuf::from(home).join(".mlflow/credentials")))
+            .unwrap_or_default();
+        h.username = get("MLFLOW_TRACKING_USERNAME").or(file_user).map(Secret);
+        h.password = get("MLFLOW_TRACKING_PASSWORD")
+            .or(file_password)
+            .map(Secret);
+        h.token = get("MLFLOW_TRACKING_TOKEN").map(Secret);
+        h.server_cert_path = get("MLFLOW_TRACKING_SERVER_CERT_PATH").map(PathBuf::from);
+        if let Some(v) = get("MLFLOW_TRACKING_INSECURE_TLS") {
+            match v.to_ascii_lowercase().as_str() {
+                "true" | "1" => h.insecure_tls = true,
+                "false" | "0" => {}
+                _ => warnings.push(format!(
+                    "invalid value for MLFLOW_TRACKING_INSECURE_TLS: {v:?} (use true or false); using false"
+                )),
+            }
+        }
+        if let Some(v) = get("MLFLOW_HTTP_REQUEST_TIMEOUT") {
+            match v.parse::<f64>() {
+                Ok(s) if s.is_finite() && s > 0.0 => h.request_timeout = Duration::from_secs_f64(s),
+                _ => warnings.push(format!(
+                    "invalid value for MLFLOW_HTTP_REQUEST_TIMEOUT: {v:?} (must be seconds > 0); using {}",
+                    DEFAULT_HTTP_TIMEOUT.as_secs()
+                )),
+            }
+        }
+        h
+    }
+}
+
+/// `[mlflow]` `mlflow_tracking_username` / `mlflow_tracking_password` of MLflow's credentials file.
+fn read_credentials_file(path: &std::path::Path) -> (Option<String>, Option<String>) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return (None, None);
+    };
+    let (mut user, mut password, mut in_section) = (None, None, false);
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_section = line == "[mlflow]";
+            continue;
+        }
+        let Some((k, v)) = line.split_once(['=', ':']) else {
+            continue;
+        };
+        let v = Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        match (in_section, k.trim().to_ascii_lowercase().as_str()) {
+            (true, "mlflow_tracking_username") => user = v,
+            (true, "mlflow_tracking_password") => password = v,
+            _ => {}
+        }
+    }
+    (user, password)
+}
+
+/// Splits `user:password@` out of an `http(s)://` URI, so the URI can be shown and the
+/// credentials go to the `Authorization` header only. Percent-escapes in them are decoded.
+///
+/// ```
+/// use ferrotrace_core::config::split_userinfo;
+/// let (uri, creds) = split_userinfo("https://al%40x:p%3Aw@mlflow.example:5000/base");
+/// assert_eq!(uri, "https://mlflow.example:5000/base");
+/// let (user, password) = creds.unwrap();
+/// assert_eq!((user.expose(), password.unwrap().expose()), ("al@x", "p:w"));
+/// ```
+pub fn split_userinfo(uri: &str) -> (String, Option<(Secret, Option<Secret>)>) {
+    let Some(scheme_end) = uri.find("://").map(|i| i + 3) else {
+        return (uri.to_owned(), None);
+    };
+    let authority_end = uri[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(uri.len(), |i| scheme_end + i);
+    let Some(at) = uri[scheme_end..authority_end]
+        .rfind('@')
+        .map(|i| scheme_end + i)
+    else {
+        return (uri.to_owned(), None);
+    };
+    let userinfo = &uri[scheme_end..at];
+    let stripped = format!("{}{}", &uri[..scheme_end], &uri[at + 1..]);
+    let (user, password) = match userinfo.split_once(':') {
+        Some((u, p)) => (u, Some(p)),
+        None => (userinfo, None),
+    };
+    let creds = (!user.is_empty()).then(|| {
+        (
+            Secret(percent_decode(user)),
+            password.map(|p| Secret(percent_decode(p))),
+        )
+    });
+    (stripped, creds)
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn read(pairs: &[(&str, &str)]) -> (HttpSettings, Vec<String>) {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut w = Vec::new();
+        (HttpSettings::from_lookup(&|k| m.get(k).cloned(), &mut w), w)
+    }
+
+    #[test]
+    fn env_values_are_read_and_bad_ones_warn() {
+        let (h, w) = read(&[
+            ("MLFLOW_TRACKING_USERNAME", "alice"),
+            ("MLFLOW_TRACKING_PASSWORD", "pw"),
+            ("MLFLOW_TRACKING_TOKEN", "tok"),
+            ("MLFLOW_TRACKING_INSECURE_TLS", "True"),
+            ("MLFLOW_HTTP_REQUEST_TIMEOUT", "7"),
+        ]);
+        assert!(w.is_empty());
+        assert_eq!(h.username.unwrap().expose(), "alice");
+        assert!(h.insecure_tls);
+        assert_eq!(h.request_timeout, Duration::from_secs(7));
+        let (h, w) = read(&[
+            ("MLFLOW_HTTP_REQUEST_TIMEOUT", "-1"),
+            ("MLFLOW_TRACKING_INSECURE_TLS", "maybe"),
+        ]);
+        assert_eq!(h.request_timeout, DEFAULT_HTTP_TIMEOUT);
+        assert_eq!(w.len(), 2);
+        assert!(
+            w[0].contains("MLFLOW_TRACKING_INSECURE_TLS")
+                && w[1].contains("MLFLOW_HTTP_REQUEST_TIMEOUT")
+        );
+    }
+
+    #[test]
+    fn credentials_file_is_read_and_env_overrides_it() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".mlflow")).unwrap();
+        std::fs::write(
+            home.path().join(".mlflow/credentials"),
+            "[other]\nmlflow_tracking_username = nope\n[mlflow]\nmlflow_tracking_username = fileuser\nmlflow_tracking_password = filepw\n",
+        )
+        .unwrap();
+        let home = home.path().to_str().unwrap();
+        let (h, _) = read(&[("HOME", home)]);
+        assert_eq!(h.username.unwrap().expose(), "fileuser");
+        assert_eq!(h.password.unwrap().expose(), "filepw");
+        let (h, _) = read(&[("HOME", home), ("MLFLOW_TRACKING_PASSWORD", "envpw")]);
+        assert_eq!(h.username.unwrap().expose(), "fileuser");
+        assert_eq!(h.password.unwrap().expose(), "envpw");
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let (h, _) = read(&[
+            ("MLFLOW_TRACKING_PASSWORD", "s3cr3t-pw"),
+            ("MLFLOW_TRACKING_TOKEN", "s3cr3t-tok"),
+        ]);
+        let dbg = format!("{h:?}");
+        assert!(!dbg.contains("s3cr3t"), "{dbg}");
+    }
+
+    #[test]
+    fn userinfo_is_split_out() {
+        assert_eq!(split_userinfo("http://h:5000").0, "http://h:5000");
+        assert!(split_userinfo("http://h:5000/a@b").1.is_none());
+        let (uri, creds) = split_userinfo("http://bob@h");
+        assert_eq!(uri, "http://h");
+        let (u, p) = creds.unwrap();
+        assert_eq!(u.expose(), "bob");
+        assert!(p.is_none());
+        assert_eq!(percent_decode("a%2"), "a%2");
+    }
+
+    #[test]
+    fn config_moves_uri_credentials_out_and_keeps_explicit_ones() {
+        use crate::config::{Config, ConfigUpdate, NameStyle};
+        let m: HashMap<&str, &str> = [("MLFLOW_TRACKING_URI", "https://bob:s3cr3t@h:5000/")].into();
+        let (c, w) = Config::from_lookup(|k| m.get(k).map(|v| v.to_string()));
+        assert!(w.is_empty());
+        assert_eq!(c.tracking_uri.as_deref(), Some("https://h:5000"));
+        assert_eq!(c.http.password.as_ref().unwrap().expose(), "s3cr3t");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+        let mut c = Config::default();
+        c.http.username = Some(Secret::new("env-user"));
+        let u = ConfigUpdate {
+            tracking_uri: Some("http://x:y@h".into()),
+            ..Default::default()
+        };
+        c.apply(u, NameStyle::Snake).unwrap();
+        assert_eq!(c.tracking_uri.as_deref(), Some("http://h"));
+        assert_eq!(c.http.username.unwrap().expose(), "env-user");
+    }
+
+    #[test]
+    fn the_last_experiment_set_wins_and_both_at_once_is_an_error() {
+        use crate::config::{Config, ConfigUpdate, NameStyle};
+        let mut c = Config {
+            experiment_id: Some("3".into()),
+            ..Config::default()
+        };
+        let name = ConfigUpdate {
+            experiment_name: Some("exp".into()),
+            ..Default::default()
+        };
+        c.apply(name, NameStyle::Snake).unwrap();
+        assert_eq!(
+            (c.experiment_id.as_deref(), c.experiment_name.as_deref()),
+            (None, Some("exp"))
+        );
+        let id = ConfigUpdate {
+            experiment_id: Some(" 4 ".into()),
+            ..Default::default()
+        };
+        c.apply(id, NameStyle::Snake).unwrap();
+        assert_eq!(
+            (c.experiment_id.as_deref(), c.experiment_name.as_deref()),
+            (Some("4"), None)
+        );
+        let both = ConfigUpdate {
+            experiment_id: Some("4".into()),
+            experiment_name: Some("e".into()),
+            ..Default::default()
+        };
+        let e = c.apply(both, NameStyle::Camel).unwrap_err().to_string();
+        assert!(
+            e.contains("experimentId") && e.contains("experimentName"),
+            "{e}"
+        );
+        let empty = ConfigUpdate {
+            experiment_name: Some(" ".into()),
+            ..Default::default()
+        };
+        assert!(c
+            .apply(empty, NameStyle::Snake)
+            .unwrap_err()
+            .to_string()
+            .contains("experiment_name"));
+    }
+}
