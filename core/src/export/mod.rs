@@ -3,6 +3,7 @@
 
 mod local;
 mod memory;
+pub mod mlflow;
 
 use std::time::Duration;
 
