@@ -2,7 +2,14 @@
 
 use std::time::Duration;
 
+/// The settings that carry credentials for an MLflow server, named in authentication errors.
+pub const AUTH_SETTINGS: &str =
+    "MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (basic) or MLFLOW_TRACKING_TOKEN (bearer)";
+
 /// Everything the core can report to a caller.
+///
+/// Errors from an MLflow server say which request failed (method and path, never the query or
+/// credentials) and carry the server's own message.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A setting has a value the core cannot use. `setting` names it as the user wrote it
@@ -20,6 +27,46 @@ pub enum Error {
     /// An exporter could not deliver.
     #[error("export failed: {0}")]
     Export(String),
+    /// The server refused the credentials (HTTP 401 or 403).
+    #[error("the MLflow server refused the credentials for {request} (HTTP {status}): {message}; set {AUTH_SETTINGS}", AUTH_SETTINGS = AUTH_SETTINGS)]
+    Auth {
+        status: u16,
+        request: String,
+        message: String,
+    },
+    /// HTTP 404: an unknown experiment, trace or endpoint.
+    #[error("{request}: not found (HTTP 404): {message}")]
+    NotFound {
+        request: String,
+        /// MLflow's `error_code` (`RESOURCE_DOES_NOT_EXIST`), when the server sent one.
+        code: Option<String>,
+        message: String,
+    },
+    /// Any other 4xx: the server will refuse the same request again.
+    #[error("the MLflow server rejected {request} (HTTP {status}): {message}")]
+    Rejected {
+        status: u16,
+        request: String,
+        /// MLflow's `error_code` (`RESOURCE_ALREADY_EXISTS`, `INVALID_PARAMETER_VALUE`, ...).
+        code: Option<String>,
+        message: String,
+    },
+    /// HTTP 5xx (and 408/429): the server may accept the request later.
+    #[error("MLflow server error for {request} (HTTP {status}): {message}")]
+    Server {
+        status: u16,
+        request: String,
+        message: String,
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// The server could not be reached or did not answer in time.
+    #[error("could not reach the MLflow server at {server} for {request}: {message}")]
+    Transport {
+        server: String,
+        request: String,
+        message: String,
+    },
 }
 
 impl Error {
@@ -27,6 +74,39 @@ impl Error {
         Error::Config {
             setting: setting.into(),
             message: message.into(),
+        }
+    }
+
+    /// Whether trying the same request again later may succeed: transport errors, 5xx, 408 and
+    /// 429. Never a 4xx refusal, an authentication error or a bad setting.
+    ///
+    /// ```
+    /// use ferrotrace_core::Error;
+    /// let busy = Error::Server { status: 503, request: "POST /v1/traces".into(), message: "busy".into(), retry_after: None };
+    /// assert!(busy.is_retryable());
+    /// assert!(!Error::InvalidArgument("x".into()).is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Server { .. } | Error::Transport { .. })
+    }
+
+    /// The HTTP status the server answered with, if the error comes from one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Auth { status, .. }
+            | Error::Rejected { status, .. }
+            | Error::Server { status, .. } => Some(*status),
+            Error::NotFound { .. } => Some(404),
+            _ => None,
+        }
+    }
+
+    /// MLflow's `error_code` (`RESOURCE_DOES_NOT_EXIST`, `RESOURCE_ALREADY_EXISTS`, ...), if the
+    /// server sent one.
+    pub fn mlflow_code(&self) -> Option<&str> {
+        match self {
+            Error::NotFound { code, .. } | Error::Rejected { code, .. } => code.as_deref(),
+            _ => None,
         }
     }
 }

@@ -56,6 +56,8 @@ pub struct Stats {
     pub spans_exported: AtomicU64,
     pub export_batches: AtomicU64,
     pub export_errors: AtomicU64,
+    /// Requests an exporter sent again after a transient failure.
+    pub export_retries: AtomicU64,
     pub export_latency_us_last: AtomicU64,
     pub export_latency_us_max: AtomicU64,
     dropped_traces: [AtomicU64; N_REASONS],
@@ -109,6 +111,7 @@ impl Stats {
             spans_exported: load(&self.spans_exported),
             export_batches: load(&self.export_batches),
             export_errors: load(&self.export_errors),
+            export_retries: load(&self.export_retries),
             export_latency_us_last: load(&self.export_latency_us_last),
             export_latency_us_max: load(&self.export_latency_us_max),
             traces_pending: load(&self.traces_completed)
@@ -134,7 +137,10 @@ pub struct StatsSnapshot {
     pub traces_exported: u64,
     pub spans_exported: u64,
     pub export_batches: u64,
+    /// Batches an exporter could not deliver.
     pub export_errors: u64,
+    /// Requests sent again after a transient failure (server down, 5xx, 429).
+    pub export_retries: u64,
     pub export_latency_us_last: u64,
     pub export_latency_us_max: u64,
     pub traces_dropped: u64,

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 pub use local::LocalStoreExporter;
 pub use memory::{MemoryExporter, MemorySink};
+pub use mlflow::MlflowExporter;
 
 use crate::error::Result;
 use crate::model::Trace;
@@ -21,6 +22,11 @@ pub trait Exporter: Send {
 
     /// Delivers a batch. An `Err` means none of the batch is known to be delivered.
     fn export(&mut self, batch: &[Trace]) -> Result<()>;
+
+    /// Retries made since the last call (counted in `stats().export_retries`).
+    fn take_retries(&mut self) -> u64 {
+        0
+    }
 
     /// Makes everything exported so far durable or sent.
     fn flush(&mut self, _timeout: Duration) -> Result<()> {

@@ -1,6 +1,7 @@
 //! The export worker thread.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use crossbeam_channel::{select, Receiver};
 use parking_lot::RwLock;
 
 use super::Control;
+use crate::error::Error;
 use crate::export::Exporter;
 use crate::model::Trace;
 use crate::process::finalize_trace;
@@ -100,7 +102,12 @@ fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerSh
     let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
     let traces = batch.len() as u64;
     let started = Instant::now();
-    match exporter.export(batch) {
+    let result = exporter.export(batch);
+    let retries = exporter.take_retries();
+    if retries > 0 {
+        shared.stats.export_retries.fetch_add(retries, Relaxed);
+    }
+    match result {
         Ok(()) => shared
             .stats
             .record_export(traces, spans, started.elapsed().as_micros() as u64),
@@ -110,7 +117,7 @@ fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerSh
                 .stats
                 .drop_counted(DropReason::ExportFailed, traces, spans);
             crate::diag::warn(
-                "export_failed",
+                warn_kind(&e),
                 format!(
                     "could not deliver {traces} trace(s) to the {} destination: {e}",
                     exporter.name()
@@ -119,4 +126,14 @@ fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerSh
         }
     }
     batch.clear();
+}
+
+/// Warnings are rate-limited per kind: an authentication problem, a refusal and an outage each
+/// get their own line instead of hiding one another.
+fn warn_kind(e: &Error) -> &'static str {
+    match e {
+        Error::Auth { .. } => "export_auth",
+        Error::NotFound { .. } | Error::Rejected { .. } => "export_rejected",
+        _ => "export_failed",
+    }
 }

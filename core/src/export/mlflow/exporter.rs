@@ -1,0 +1,275 @@
+//! The MLflow destination: per batch, the spans of all its traces as OTLP to `/v1/traces` (one
+//! request per experiment, split when large), then one StartTraceV3 per trace with its metadata,
+//! tags and previews, as MLflow's SDK does.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use super::client::MlflowClient;
+use super::otlp::{encode_request, gzip, OtlpOptions};
+use super::retry::RetryPolicy;
+use super::trace_info::{start_trace_body, START_TRACE_PATH};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::export::Exporter;
+use crate::model::Trace;
+
+/// MLflow's Default experiment, used when no experiment is configured.
+pub const DEFAULT_EXPERIMENT_ID: &str = "0";
+/// An OTLP request holds at most about this many bytes of spans (before gzip); a larger batch
+/// is split between traces (a single larger trace still goes whole).
+pub const MAX_OTLP_BYTES: usize = 4 * 1024 * 1024;
+/// StartTraceV3 requests in flight at once. The server answers them from a thread pool; one at a
+/// time leaves it idle between requests (MLflow's SDK logs with up to 10 workers).
+pub const INFO_CONCURRENCY: usize = 4;
+
+/// Exports to an MLflow tracking server. Transport errors, 5xx, 408 and 429 are retried with
+/// backoff (bounded by its [`RetryPolicy`]); after a batch has failed that way, the next
+/// batches get one attempt each until one gets through, so an unreachable server does not hold
+/// the worker for the whole budget per batch.
+///
+/// ```no_run
+/// use ferrotrace_core::config::Config;
+/// use ferrotrace_core::export::{Exporter, mlflow::MlflowExporter};
+/// let config = Config { tracking_uri: Some("http://127.0.0.1:5000".into()), ..Config::default() };
+/// let mut exporter = MlflowExporter::new(&config).unwrap();
+/// exporter.export(&[]).unwrap();
+/// ```
+pub struct MlflowExporter {
+    client: MlflowClient,
+    experiment_id: Option<String>,
+    experiment_name: Option<String>,
+    otlp: OtlpOptions,
+    policy: RetryPolicy,
+    /// Set after a batch failed on a retryable error; cleared by the next success.
+    degraded: bool,
+    retries: u64,
+}
+
+impl MlflowExporter {
+    /// The exporter for `config`'s tracking URI. Fails without an `http(s)` tracking URI or
+    /// with an unreadable CA bundle.
+    pub fn new(config: &Config) -> Result<MlflowExporter> {
+        let client = MlflowClient::from_config(config)?.ok_or_else(|| {
+            Error::InvalidArgument(
+                "no MLflow tracking URI (http:// or https://) is configured".into(),
+            )
+        })?;
+        Ok(MlflowExporter::with_client(client, config))
+    }
+
+    /// The exporter sending through `client`, with `config`'s experiment and language.
+    pub fn with_client(client: MlflowClient, config: &Config) -> MlflowExporter {
+        MlflowExporter {
+            client: client.with_retry(RetryPolicy::NONE),
+            experiment_id: config.experiment_id.clone(),
+            experiment_name: config.experiment_name.clone(),
+            otlp: OtlpOptions::mlflow(&config.sdk_language),
+            policy: RetryPolicy::default(),
+            degraded: false,
+            retries: 0,
+        }
+    }
+
+    /// Replaces the retry policy (tests: short waits).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> MlflowExporter {
+        self.policy = policy;
+        self
+    }
+
+    /// Runs `op` under the retry policy (one attempt when degraded), counting retries.
+    fn retrying<T>(&mut self, mut op: impl FnMut(&MlflowClient) -> Result<T>) -> Result<T> {
+        let policy = if self.degraded {
+            RetryPolicy::NONE
+        } else {
+            self.policy
+        };
+        let client = &self.client;
+        let mut retries = 0;
+        let out = policy.run(None, |_| op(client), |_, _| retries += 1);
+        self.retries += retries;
+        if let Err(e) = &out {
+            if e.is_retryable() {
+                self.degraded = true;
+            }
+        }
+        out
+    }
+
+    /// The experiment of traces that do not name their own.
+    fn default_experiment(&mut self) -> Result<String> {
+        if let Some(id) = &self.experiment_id {
+            return Ok(id.clone());
+        }
+        let Some(name) = self.experiment_name.clone() else {
+            return Ok(DEFAULT_EXPERIMENT_ID.to_owned());
+        };
+        self.retrying(|c| c.resolve_experiment_cached(&name, None))
+    }
+
+    fn export_group(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
+        // Spans first (they make the trace); split so one request stays near MAX_OTLP_BYTES.
+        let mut start = 0;
+        while start < traces.len() {
+            let mut end = start;
+            let mut size = 0;
+            while end < traces.len() && (end == start || size < MAX_OTLP_BYTES) {
+                size += approx_size(traces[end]);
+                end += 1;
+            }
+            let body = gzip(&encode_request(
+                traces[start..end].iter().copied(),
+                &self.otlp,
+            ));
+            self.retrying(|c| c.post_otlp(experiment_id, &body))?;
+            start = end;
+        }
+        self.send_trace_infos(experiment_id, traces)
+    }
+
+    /// One StartTraceV3 per trace, [`INFO_CONCURRENCY`] at a time. A retryable or auth failure
+    /// stops the batch (the server is gone or refuses us); a refusal of one trace's info only
+    /// warns, since its spans are stored and the trace is visible.
+    fn send_trace_infos(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
+        let policy = if self.degraded {
+            RetryPolicy::NONE
+        } else {
+            self.policy
+        };
+        let client = &self.client;
+        let (next, stop, retries) = (
+            AtomicUsize::new(0),
+            AtomicBool::new(false),
+            AtomicU64::new(0),
+        );
+        let fatal: Mutex<Option<Error>> = Mutex::new(None);
+        let rejected: Mutex<(usize, Option<Error>)> = Mutex::new((0, None));
+        let work = || {
+            while !stop.load(Relaxed) {
+                let Some(trace) = traces.get(next.fetch_add(1, Relaxed)) else {
+                    break;
+                };
+                let body = start_trace_body(trace, experiment_id);
+                let sent = policy.run(
+                    None,
+                    |_| client.post_json(START_TRACE_PATH, &body),
+                    |_, _| {
+                        retries.fetch_add(1, Relaxed);
+                    },
+                );
+                match sent {
+                    Ok(_) => {}
+                    Err(e) if e.is_retryable() || matches!(e, Error::Auth { .. }) => {
+                        stop.store(true, Relaxed);
+                        fatal.lock().get_or_insert(e);
+                    }
+                    Err(e) => {
+                        let mut r = rejected.lock();
+                        r.0 += 1;
+                        r.1.get_or_insert(e);
+                    }
+                }
+            }
+        };
+        let threads = INFO_CONCURRENCY.min(traces.len());
+        std::thread::scope(|s| {
+            for _ in 1..threads {
+                s.spawn(work);
+            }
+            work();
+        });
+        self.retries += retries.into_inner();
+        if let Some(e) = fatal.into_inner() {
+            self.degraded |= e.is_retryable();
+            return Err(e);
+        }
+        if let (n, Some(e)) = rejected.into_inner() {
+            crate::diag::warn(
+                "mlflow_trace_info",
+                format!("the MLflow server refused the trace info of {n} trace(s) (their spans were stored): {e}"),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A cheap upper-bound-ish estimate of a trace's OTLP size, to split batches.
+fn approx_size(t: &Trace) -> usize {
+    t.spans
+        .iter()
+        .map(|s| {
+            let attrs: usize = s
+                .attributes
+                .iter()
+                .map(|(k, v)| k.len() + v.as_str().len() + 8)
+                .sum();
+            let events: usize = s
+                .events
+                .iter()
+                .flat_map(|e| e.attributes.iter())
+                .map(|(k, v)| k.len() + v.as_str().len() + 8)
+                .sum();
+            120 + s.name.len() + attrs + events + 60
+        })
+        .sum()
+}
+
+impl Exporter for MlflowExporter {
+    fn name(&self) -> &'static str {
+        "mlflow"
+    }
+
+    fn export(&mut self, batch: &[Trace]) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // Group by experiment, keeping the batch's order within each group.
+        let mut groups: Vec<(String, Vec<&Trace>)> = Vec::new();
+        let mut default: Option<String> = None;
+        for trace in batch {
+            let exp = match &trace.info.experiment_id {
+                Some(id) => id.clone(),
+                None => match &default {
+                    Some(d) => d.clone(),
+                    None => default.insert(self.default_experiment()?).clone(),
+                },
+            };
+            match groups.iter_mut().find(|(e, _)| *e == exp) {
+                Some((_, g)) => g.push(trace),
+                None => groups.push((exp, vec![trace])),
+            }
+        }
+        for (exp, traces) in &groups {
+            let result = self.export_group(exp, traces);
+            if let Err(Error::NotFound {
+                code: Some(code), ..
+            }) = &result
+            {
+                // The experiment was deleted since its name was resolved: resolve it again next time.
+                if code == "RESOURCE_DOES_NOT_EXIST" && default.as_deref() == Some(exp.as_str()) {
+                    if let Some(name) = &self.experiment_name {
+                        self.client.forget_experiment(name);
+                    }
+                }
+            }
+            result?;
+        }
+        self.degraded = false;
+        Ok(())
+    }
+
+    fn take_retries(&mut self) -> u64 {
+        std::mem::take(&mut self.retries)
+    }
+
+    fn flush(&mut self, _timeout: Duration) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "exporter_tests.rs"]
+mod tests;

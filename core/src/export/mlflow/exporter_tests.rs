@@ -1,0 +1,242 @@
+use std::io::Read as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use prost::Message as _;
+use serde_json::json;
+
+use super::*;
+use crate::export::mlflow::proto::ExportTraceServiceRequest;
+use crate::export::mlflow::test_server::{refused_uri, Received, Reply, TestServer};
+use crate::model::{SpanId, SpanRecord, TraceId, TraceInfo};
+
+fn fast() -> RetryPolicy {
+    RetryPolicy {
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        ..Default::default()
+    }
+}
+
+fn config(uri: &str) -> Config {
+    Config {
+        tracking_uri: Some(uri.to_owned()),
+        ..Config::default()
+    }
+}
+
+fn trace(id: u128) -> Trace {
+    let span = SpanRecord {
+        trace_id: TraceId(id),
+        span_id: SpanId(id as u64 | 1),
+        name: format!("t{id}"),
+        start_ns: 1_795_606_738_769_000_000,
+        end_ns: 1_795_606_738_818_000_000,
+        ..Default::default()
+    };
+    Trace {
+        info: TraceInfo {
+            trace_id: TraceId(id),
+            request_time_ms: 1_795_606_738_769,
+            execution_duration_ms: 49,
+            ..Default::default()
+        },
+        spans: vec![Arc::new(span)],
+    }
+}
+
+fn otlp_of(r: &Received) -> ExportTraceServiceRequest {
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&r.body[..])
+        .read_to_end(&mut raw)
+        .unwrap();
+    ExportTraceServiceRequest::decode(&raw[..]).unwrap()
+}
+
+fn ok() -> Reply {
+    Reply::json(200, json!({}))
+}
+
+#[test]
+fn a_batch_is_one_otlp_request_then_one_start_trace_per_trace() {
+    let server = TestServer::route(|r, _| match r.target.as_str() {
+        t if t.starts_with("/api/2.0/mlflow/experiments/get-by-name") => Reply::json(
+            200,
+            json!({"experiment": {"experiment_id": "5", "lifecycle_stage": "active"}}),
+        ),
+        _ => ok(),
+    });
+    let mut cfg = config(&server.uri);
+    cfg.experiment_name = Some(format!("exp-{}", server.uri));
+    let mut exporter = MlflowExporter::new(&cfg).unwrap().with_retry_policy(fast());
+    let mut own = trace(3);
+    own.info.experiment_id = Some("9".into());
+    exporter.export(&[trace(1), trace(2), own]).unwrap();
+    exporter.export(&[trace(4)]).unwrap();
+    let reqs = server.requests();
+    let paths: Vec<&str> = reqs
+        .iter()
+        .map(|r| r.target.split('?').next().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/2.0/mlflow/experiments/get-by-name",
+            "/v1/traces",
+            "/api/3.0/mlflow/traces",
+            "/api/3.0/mlflow/traces",
+            "/v1/traces",
+            "/api/3.0/mlflow/traces",
+            // The name was resolved once.
+            "/v1/traces",
+            "/api/3.0/mlflow/traces",
+        ]
+    );
+    assert_eq!(reqs[1].header("x-mlflow-experiment-id"), Some("5"));
+    assert_eq!(
+        otlp_of(&reqs[1]).resource_spans[0].scope_spans[0]
+            .spans
+            .len(),
+        2
+    );
+    assert_eq!(reqs[4].header("x-mlflow-experiment-id"), Some("9"));
+    let info = &reqs[2].json()["trace"]["trace_info"];
+    assert_eq!(info["trace_id"], format!("tr-{:032x}", 1));
+    assert_eq!(
+        info["trace_location"]["mlflow_experiment"]["experiment_id"],
+        "5"
+    );
+    assert_eq!(info["execution_duration"], "0.049s");
+    assert_eq!(
+        reqs[5].json()["trace"]["trace_info"]["trace_location"]["mlflow_experiment"]
+            ["experiment_id"],
+        "9"
+    );
+    assert_eq!(exporter.take_retries(), 0);
+}
+
+#[test]
+fn without_an_experiment_traces_go_to_the_default_one() {
+    let server = TestServer::start(vec![ok()]);
+    let mut exporter = MlflowExporter::new(&config(&server.uri)).unwrap();
+    exporter.export(&[trace(1)]).unwrap();
+    assert_eq!(
+        server.requests()[0].header("x-mlflow-experiment-id"),
+        Some("0")
+    );
+}
+
+#[test]
+fn transient_failures_are_retried_and_counted() {
+    let server = TestServer::start(vec![
+        Reply::json(503, json!({"message": "busy"})),
+        Reply::empty(502),
+        ok(),
+    ]);
+    let mut exporter = MlflowExporter::new(&config(&server.uri))
+        .unwrap()
+        .with_retry_policy(fast());
+    exporter.export(&[trace(1)]).unwrap();
+    assert_eq!(exporter.take_retries(), 2);
+    assert_eq!(exporter.take_retries(), 0);
+    assert_eq!(server.requests().len(), 4, "3 OTLP attempts + StartTraceV3");
+}
+
+#[test]
+fn refusals_are_not_retried() {
+    let server = TestServer::start(vec![Reply::json(
+        404,
+        json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "No Experiment with id=99999 exists"}),
+    )]);
+    let mut cfg = config(&server.uri);
+    cfg.experiment_id = Some("99999".into());
+    let mut exporter = MlflowExporter::new(&cfg).unwrap().with_retry_policy(fast());
+    let e = exporter.export(&[trace(1)]).unwrap_err();
+    assert!(
+        e.to_string().contains("No Experiment with id=99999 exists"),
+        "{e}"
+    );
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(exporter.take_retries(), 0);
+}
+
+#[test]
+fn retries_are_bounded_and_an_outage_degrades_to_one_attempt() {
+    let server = TestServer::start(vec![Reply::json(500, json!({"message": "down"}))]);
+    let policy = RetryPolicy {
+        max_attempts: 4,
+        ..fast()
+    };
+    let mut exporter = MlflowExporter::new(&config(&server.uri))
+        .unwrap()
+        .with_retry_policy(policy);
+    let started = Instant::now();
+    assert!(exporter.export(&[trace(1)]).unwrap_err().is_retryable());
+    assert_eq!(server.requests().len(), 4);
+    assert_eq!(exporter.take_retries(), 3);
+    assert!(exporter.export(&[trace(2)]).is_err());
+    assert_eq!(
+        server.requests().len(),
+        5,
+        "degraded: one attempt per batch"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // Nothing listening at all: transport errors, same bounds.
+    let mut exporter = MlflowExporter::new(&config(&refused_uri()))
+        .unwrap()
+        .with_retry_policy(policy);
+    let e = exporter.export(&[trace(1)]).unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+    assert_eq!(exporter.take_retries(), 3);
+}
+
+#[test]
+fn a_refused_trace_info_does_not_fail_the_batch() {
+    let server = TestServer::route(|r, _| {
+        if r.target == "/api/3.0/mlflow/traces"
+            && r.json()["trace"]["trace_info"]["trace_id"] == format!("tr-{:032x}", 1)
+        {
+            Reply::json(
+                400,
+                json!({"error_code": "INVALID_PARAMETER_VALUE", "message": "bad info"}),
+            )
+        } else {
+            ok()
+        }
+    });
+    let mut exporter = MlflowExporter::new(&config(&server.uri))
+        .unwrap()
+        .with_retry_policy(fast());
+    exporter.export(&[trace(1), trace(2)]).unwrap();
+    assert_eq!(server.requests().len(), 3);
+    assert!(crate::diag::recent_warnings()
+        .iter()
+        .any(|w| w.contains("bad info")));
+}
+
+#[test]
+fn large_batches_are_split_between_traces() {
+    let server = TestServer::start(vec![ok()]);
+    let mut exporter = MlflowExporter::new(&config(&server.uri)).unwrap();
+    let big = |id| {
+        let mut t = trace(id);
+        let mut s = (*t.spans[0]).clone();
+        s.attributes.set(
+            "blob",
+            crate::model::RawJson::string(&"x".repeat(MAX_OTLP_BYTES / 2)),
+        );
+        t.spans = vec![Arc::new(s)];
+        t
+    };
+    exporter
+        .export(&[big(1), big(2), big(3), trace(4)])
+        .unwrap();
+    let otlp: Vec<usize> = server
+        .requests()
+        .iter()
+        .filter(|r| r.target == "/v1/traces")
+        .map(|r| otlp_of(r).resource_spans[0].scope_spans[0].spans.len())
+        .collect();
+    assert_eq!(otlp.iter().sum::<usize>(), 4);
+    assert!(otlp.len() >= 2, "{otlp:?}");
+}

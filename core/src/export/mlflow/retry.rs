@@ -1,0 +1,244 @@
+//! Bounded retries with exponential backoff and jitter, for requests that may succeed later
+//! (transport errors, 5xx, 408, 429). A 4xx refusal is never retried.
+
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+
+/// How often and how long to retry one request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = no retry).
+    pub max_attempts: u32,
+    /// The wait before the first retry; doubled for each further one.
+    pub initial_backoff: Duration,
+    /// No computed wait is longer than this.
+    pub max_backoff: Duration,
+    /// No retry starts after this much time has passed since the first attempt.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 5 attempts, waits of about 0.5, 1, 2, 4 s (jittered), nothing new after 30 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_elapsed: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt only.
+    pub const NONE: RetryPolicy = RetryPolicy {
+        max_attempts: 1,
+        initial_backoff: Duration::ZERO,
+        max_backoff: Duration::ZERO,
+        max_elapsed: Duration::ZERO,
+    };
+
+    /// The wait before retry number `retry` (1-based): `initial * 2^(retry-1)`, capped, then
+    /// jittered to 50-100 % of that ("equal jitter"), so clients that failed together spread out.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let base = self
+            .initial_backoff
+            .saturating_mul(1u32 << (retry.saturating_sub(1)).min(20))
+            .min(self.max_backoff);
+        base.mul_f64(0.5 + fastrand::f64() * 0.5)
+    }
+
+    /// Runs `attempt` until it succeeds, fails with an error that is not retryable, or the
+    /// policy (or `deadline`) runs out; returns the last result. `on_retry` is called before
+    /// each wait with the error that caused it. A server's `Retry-After` replaces the computed
+    /// wait (up to 60 s); if it asks for longer than the time left, there is no retry.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ferrotrace_core::export::mlflow::RetryPolicy;
+    /// use ferrotrace_core::Error;
+    /// let policy = RetryPolicy { initial_backoff: Duration::from_millis(1), ..Default::default() };
+    /// let mut calls = 0;
+    /// let out = policy.run(None, |_| {
+    ///     calls += 1;
+    ///     if calls < 3 {
+    ///         Err(Error::Server { status: 503, request: "GET /".into(), message: "busy".into(), retry_after: None })
+    ///     } else {
+    ///         Ok(calls)
+    ///     }
+    /// }, |_, _| {});
+    /// assert_eq!(out.unwrap(), 3);
+    /// ```
+    pub fn run<T>(
+        &self,
+        deadline: Option<Instant>,
+        mut attempt: impl FnMut(Option<Instant>) -> Result<T>,
+        mut on_retry: impl FnMut(&Error, Duration),
+    ) -> Result<T> {
+        let start = Instant::now();
+        let give_up_at = deadline.map_or(start + self.max_elapsed, |d| {
+            d.min(start + self.max_elapsed)
+        });
+        let mut n = 0;
+        loop {
+            n += 1;
+            let err = match attempt(deadline) {
+                Ok(v) => return Ok(v),
+                Err(e) if !e.is_retryable() || n >= self.max_attempts => return Err(e),
+                Err(e) => e,
+            };
+            let wait = match &err {
+                Error::Server {
+                    retry_after: Some(ra),
+                    ..
+                } => (*ra).min(Duration::from_secs(60)),
+                _ => self.backoff(n),
+            };
+            let now = Instant::now();
+            if now + wait >= give_up_at {
+                return Err(err);
+            }
+            on_retry(&err, wait);
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+/// Reads a `Retry-After` header: delay-seconds only (an HTTP date falls back to the backoff).
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server_error(retry_after: Option<Duration>) -> Error {
+        Error::Server {
+            status: 503,
+            request: "POST /v1/traces".into(),
+            message: "busy".into(),
+            retry_after,
+        }
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            initial_backoff: Duration::from_millis(2),
+            max_backoff: Duration::from_millis(20),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let p = RetryPolicy::default();
+        for retry in 1..=8 {
+            let base = (500u64 << (retry - 1)).min(8000);
+            let b = p.backoff(retry).as_millis() as u64;
+            assert!(b >= base / 2 && b <= base, "retry {retry}: {b} vs {base}");
+        }
+    }
+
+    #[test]
+    fn retryable_errors_retry_up_to_max_attempts() {
+        let (mut calls, mut retries) = (0, 0);
+        let out: Result<()> = fast().run(
+            None,
+            |_| {
+                calls += 1;
+                Err(server_error(None))
+            },
+            |_, _| retries += 1,
+        );
+        assert!(out.is_err());
+        assert_eq!((calls, retries), (5, 4));
+    }
+
+    #[test]
+    fn refusals_are_not_retried() {
+        let mut calls = 0;
+        let out: Result<()> = fast().run(
+            None,
+            |_| {
+                calls += 1;
+                Err(Error::Rejected {
+                    status: 400,
+                    request: "x".into(),
+                    code: None,
+                    message: "bad".into(),
+                })
+            },
+            |_, _| {},
+        );
+        assert!(matches!(out, Err(Error::Rejected { .. })));
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn time_bounds_hold_and_retry_after_is_honoured() {
+        // A Retry-After longer than the budget ends the retries at once.
+        let p = RetryPolicy {
+            max_elapsed: Duration::from_millis(200),
+            ..fast()
+        };
+        let started = Instant::now();
+        let mut calls = 0;
+        let _ = p.run(
+            None,
+            |_| -> Result<()> {
+                calls += 1;
+                Err(server_error(Some(Duration::from_secs(5))))
+            },
+            |_, _| {},
+        );
+        assert_eq!(calls, 1);
+        assert!(started.elapsed() < Duration::from_millis(150));
+        // A short Retry-After is waited for.
+        let mut waits = Vec::new();
+        let mut calls = 0;
+        let _ = fast().run(
+            None,
+            |_| -> Result<()> {
+                calls += 1;
+                if calls == 1 {
+                    Err(server_error(Some(Duration::from_millis(30))))
+                } else {
+                    Ok(())
+                }
+            },
+            |_, w| waits.push(w),
+        );
+        assert_eq!(waits, vec![Duration::from_millis(30)]);
+        // A deadline shorter than the policy wins.
+        let started = Instant::now();
+        let slow = RetryPolicy {
+            initial_backoff: Duration::from_millis(40),
+            max_backoff: Duration::from_millis(40),
+            max_attempts: 100,
+            max_elapsed: Duration::from_secs(30),
+        };
+        let _ = slow.run(
+            Some(started + Duration::from_millis(150)),
+            |_| -> Result<()> { Err(server_error(None)) },
+            |_, _| {},
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn retry_after_parses_seconds_only() {
+        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+}

@@ -1,0 +1,206 @@
+//! The StartTraceV3 request (`POST /api/3.0/mlflow/traces`): a trace's `TraceInfoV3` in proto3
+//! JSON, as MLflow's SDK sends it after the spans (`TraceInfo.to_proto` + `message_to_json`).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::model::keys::meta;
+use crate::model::{RawJson, Trace, TraceDict};
+
+/// The path of StartTraceV3.
+pub const START_TRACE_PATH: &str = "/api/3.0/mlflow/traces";
+
+/// MLflow truncates metadata keys and values to this many characters.
+const MAX_METADATA_CHARS: usize = 250;
+/// MLflow truncates tag keys to this many characters...
+const MAX_TAG_KEY_CHARS: usize = 250;
+/// ...and tag values to this many.
+const MAX_TAG_VALUE_CHARS: usize = 4096;
+
+/// `{"trace": {"trace_info": {...}}}` for `trace` in `experiment_id`, with MLflow's size stats
+/// added to the metadata (unless already there).
+///
+/// ```
+/// use ferrotrace_core::export::mlflow::start_trace_body;
+/// let body = start_trace_body(&Default::default(), "1");
+/// let info = &body["trace"]["trace_info"];
+/// assert_eq!(info["trace_location"]["mlflow_experiment"]["experiment_id"], "1");
+/// assert_eq!(info["execution_duration"], "0s");
+/// ```
+pub fn start_trace_body(trace: &Trace, experiment_id: &str) -> Value {
+    let info = &trace.info;
+    let mut metadata = info.metadata.clone();
+    if !metadata.contains_key(meta::SIZE_BYTES) {
+        let (total, stats) = size_stats(trace, experiment_id);
+        metadata.insert(meta::SIZE_STATS.into(), stats);
+        metadata.insert(meta::SIZE_BYTES.into(), total.to_string());
+    }
+    let mut ti = Map::new();
+    ti.insert("trace_id".into(), info.trace_id.to_mlflow().into());
+    if let Some(id) = &info.client_request_id {
+        ti.insert("client_request_id".into(), id.clone().into());
+    }
+    ti.insert(
+        "trace_location".into(),
+        json!({"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": experiment_id}}),
+    );
+    if let Some(p) = &info.request_preview {
+        ti.insert("request_preview".into(), p.clone().into());
+    }
+    if let Some(p) = &info.response_preview {
+        ti.insert("response_preview".into(), p.clone().into());
+    }
+    ti.insert(
+        "request_time".into(),
+        timestamp_json(info.request_time_ms).into(),
+    );
+    ti.insert(
+        "execution_duration".into(),
+        duration_json(info.execution_duration_ms).into(),
+    );
+    ti.insert("state".into(), info.state.as_str().into());
+    ti.insert(
+        "trace_metadata".into(),
+        truncated(&metadata, MAX_METADATA_CHARS, MAX_METADATA_CHARS),
+    );
+    ti.insert(
+        "tags".into(),
+        truncated(&info.tags, MAX_TAG_KEY_CHARS, MAX_TAG_VALUE_CHARS),
+    );
+    json!({ "trace": { "trace_info": Value::Object(ti) } })
+}
+
+/// A protobuf `Timestamp` in JSON: RFC 3339 with milliseconds, or none when they are zero.
+pub(crate) fn timestamp_json(ms: u64) -> String {
+    let s = crate::model::rfc3339_ms(ms);
+    if ms.is_multiple_of(1000) {
+        format!("{}Z", &s[..19])
+    } else {
+        s
+    }
+}
+
+/// A protobuf `Duration` in JSON (`"0.049s"`, `"2s"`): a string, never a number (MLflow stores
+/// a number as 0 s and loses the state).
+pub(crate) fn duration_json(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{}.{:03}s", ms / 1000, ms % 1000)
+    }
+}
+
+fn truncated(m: &BTreeMap<String, String>, key_max: usize, value_max: usize) -> Value {
+    let cut = |s: &str, max: usize| match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_owned(),
+        None => s.to_owned(),
+    };
+    Value::Object(
+        m.iter()
+            .map(|(k, v)| (cut(k, key_max), Value::String(cut(v, value_max))))
+            .collect(),
+    )
+}
+
+/// MLflow's `mlflow.trace.sizeBytes` and `mlflow.trace.sizeStats`: span sizes as JSON text of
+/// `Span.to_dict()` and the trace's total. Sizes are of our JSON, which keeps non-ASCII text as
+/// is where Python escapes it, so they can be a little smaller than MLflow's own.
+fn size_stats(trace: &Trace, experiment_id: &str) -> (usize, String) {
+    let mut dict = TraceDict::from(trace);
+    dict.info.trace_location["mlflow_experiment"]["experiment_id"] = experiment_id.into();
+    let mut sizes: Vec<usize> = dict
+        .data
+        .spans
+        .iter()
+        .map(|s| serde_json::to_value(s).map_or(0, |v| RawJson::from_value(&v).as_str().len()))
+        .collect();
+    dict.data.spans.clear();
+    let empty = serde_json::to_value(&dict).map_or(0, |v| RawJson::from_value(&v).as_str().len());
+    let total = sizes.iter().sum::<usize>() + empty + sizes.len().saturating_sub(1) * 2;
+    sizes.sort_unstable();
+    let pct = |p: f64| -> usize {
+        if sizes.is_empty() {
+            return 0;
+        }
+        let idx = p * (sizes.len() - 1) as f64;
+        let lo = idx as usize;
+        match sizes.get(lo + 1) {
+            Some(&hi) => {
+                let w = idx - lo as f64;
+                (sizes[lo] as f64 * (1.0 - w) + hi as f64 * w) as usize
+            }
+            None => sizes[sizes.len() - 1],
+        }
+    };
+    let stats = format!(
+        "{{\"total_size_bytes\": {total}, \"num_spans\": {}, \"max\": {}, \"p25\": {}, \"p50\": {}, \"p75\": {}}}",
+        sizes.len(),
+        sizes.last().copied().unwrap_or(0),
+        pct(0.25),
+        pct(0.5),
+        pct(0.75)
+    );
+    (total, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{TraceId, TraceInfo, TraceState};
+
+    #[test]
+    fn times_are_proto_json_strings() {
+        assert_eq!(
+            timestamp_json(1_795_606_738_769),
+            "2026-11-25T11:38:58.769Z"
+        );
+        assert_eq!(timestamp_json(1_795_604_400_000), "2026-11-25T11:00:00Z");
+        assert_eq!(duration_json(49), "0.049s");
+        assert_eq!(duration_json(2000), "2s");
+        assert_eq!(duration_json(61_005), "61.005s");
+    }
+
+    #[test]
+    fn body_matches_the_sdk_shape() {
+        let mut info = TraceInfo {
+            trace_id: TraceId(0xa9732b40b1e105fa56e01a2ff253c2dd),
+            request_time_ms: 1_795_606_738_769,
+            execution_duration_ms: 49,
+            state: TraceState::Error,
+            request_preview: Some("{\"n\": 1}".into()),
+            client_request_id: Some("req-1".into()),
+            ..Default::default()
+        };
+        info.metadata.insert("k".repeat(300), "v".repeat(300));
+        info.tags
+            .insert("mlflow.traceName".into(), "failing_run".into());
+        info.tags.insert("long".into(), "é".repeat(5000));
+        let body = start_trace_body(
+            &Trace {
+                info,
+                spans: vec![],
+            },
+            "7",
+        );
+        let ti = &body["trace"]["trace_info"];
+        assert_eq!(ti["trace_id"], "tr-a9732b40b1e105fa56e01a2ff253c2dd");
+        assert_eq!(ti["client_request_id"], "req-1");
+        assert_eq!(ti["state"], "ERROR");
+        assert_eq!(ti["execution_duration"], "0.049s");
+        assert_eq!(ti["request_time"], "2026-11-25T11:38:58.769Z");
+        assert_eq!(ti["request_preview"], "{\"n\": 1}");
+        assert!(ti.get("response_preview").is_none());
+        assert_eq!(ti["tags"]["long"].as_str().unwrap().chars().count(), 4096);
+        let meta = ti["trace_metadata"].as_object().unwrap();
+        assert!(meta.contains_key(&"k".repeat(250)));
+        assert_eq!(meta[&"k".repeat(250)].as_str().unwrap().len(), 250);
+        let stats: Value =
+            serde_json::from_str(meta["mlflow.trace.sizeStats"].as_str().unwrap()).unwrap();
+        assert_eq!(stats["num_spans"], 0);
+        assert_eq!(
+            meta["mlflow.trace.sizeBytes"],
+            stats["total_size_bytes"].to_string()
+        );
+    }
+}
