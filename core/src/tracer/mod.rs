@@ -6,6 +6,7 @@
 //! lock; ending the root moves the whole trace into the queue with `try_send`.
 
 mod clock;
+mod mlflow;
 mod open_trace;
 mod span;
 
@@ -72,19 +73,24 @@ pub(crate) struct Inner {
     enabled: AtomicBool,
     /// `config.sampling_ratio` as f64 bits: read by every root without taking the config lock.
     sampling_ratio: AtomicU64,
+    /// The REST client for the configured MLflow server, built on first use; reset by `configure`.
+    mlflow_client: Mutex<Option<crate::export::mlflow::MlflowClient>>,
 }
 
 fn default_factory(cfg: &Config, memory: &MemorySink) -> Box<dyn Exporter> {
     match cfg.destination() {
         Destination::Memory => Box::new(MemoryExporter::with_sink(memory.clone())),
         Destination::Local(dir) => Box::new(LocalStoreExporter::new(dir)),
-        Destination::Mlflow(uri) => {
-            crate::diag::warn(
-                "mlflow_unsupported",
-                format!("export to an MLflow server ({uri}) is not available in this build; traces go to the local store"),
-            );
-            Box::new(LocalStoreExporter::new(cfg.local_dir.clone()))
-        }
+        Destination::Mlflow(uri) => match crate::export::MlflowExporter::new(cfg) {
+            Ok(exporter) => Box::new(exporter),
+            Err(e) => {
+                crate::diag::warn(
+                    "mlflow_config",
+                    format!("cannot export to the MLflow server at {uri}: {e}; traces go to the local store"),
+                );
+                Box::new(LocalStoreExporter::new(cfg.local_dir.clone()))
+            }
+        },
     }
 }
 
@@ -108,6 +114,7 @@ impl Tracer {
                 last_trace_id: Mutex::new(None),
                 enabled: AtomicBool::new(true),
                 sampling_ratio: AtomicU64::new(config.sampling_ratio.to_bits()),
+                mlflow_client: Mutex::new(None),
             }),
         }
     }
@@ -291,13 +298,15 @@ impl Tracer {
         ok
     }
 
-    /// Changes the configuration. Traces already queued are delivered to the old destination
-    /// first (bounded by the exit timeout); the next trace starts a pipeline for the new one.
+    /// Changes the configuration. When the destination changes (or, for an MLflow server, its
+    /// experiment, credentials or TLS settings), traces already queued are delivered to the old
+    /// one first (bounded by the exit timeout); the next trace starts a pipeline for the new one.
     pub fn configure(&self, f: impl FnOnce(&mut Config) -> Result<()>) -> Result<()> {
         let mut cfg = self.inner.config.read().clone();
         f(&mut cfg)?;
         let timeout = cfg.exit_timeout;
-        let destination_changed = cfg.destination() != self.inner.config.read().destination();
+        let destination_changed = exporter_settings_changed(&self.inner.config.read(), &cfg);
+        *self.inner.mlflow_client.lock() = None;
         self.inner
             .sampling_ratio
             .store(cfg.sampling_ratio.to_bits(), Ordering::Relaxed);
@@ -355,6 +364,16 @@ impl Tracer {
     pub fn set_enabled(&self, on: bool) {
         self.inner.enabled.store(on, Ordering::Relaxed);
     }
+}
+
+/// Whether a running exporter was built from settings that `new` changes.
+fn exporter_settings_changed(old: &Config, new: &Config) -> bool {
+    old.destination() != new.destination()
+        || (matches!(new.destination(), Destination::Mlflow(_))
+            && (old.experiment_id != new.experiment_id
+                || old.experiment_name != new.experiment_name
+                || old.http != new.http
+                || old.sdk_language != new.sdk_language))
 }
 
 /// The process-wide tracer the bindings use, configured from the environment on first use.

@@ -1,0 +1,161 @@
+//! COLD PATH: the MLflow server calls the bindings make through the tracer (experiment lookup,
+//! assessments, trace tags). Each first delivers the traces still queued, so a trace ended a
+//! moment ago is on the server before it is annotated.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::Tracer;
+use crate::error::{Error, Result};
+use crate::export::mlflow::{Method, MlflowClient, DEFAULT_EXPERIMENT_ID};
+
+const GET_EXPERIMENT: &str = "/api/2.0/mlflow/experiments/get";
+
+impl Tracer {
+    /// The REST client for the configured MLflow server; `None` without an `http(s)` tracking
+    /// URI (or with an unusable CA bundle: [`Tracer::resolve_experiment`] says why). Clones
+    /// share one connection pool.
+    ///
+    /// ```
+    /// use ferrotrace_core::{config::Config, Tracer};
+    /// assert!(Tracer::new(Config::default()).mlflow_client().is_none());
+    /// let cfg = Config { tracking_uri: Some("http://127.0.0.1:5000".into()), ..Config::default() };
+    /// assert_eq!(Tracer::new(cfg).mlflow_client().unwrap().base_uri(), "http://127.0.0.1:5000");
+    /// ```
+    pub fn mlflow_client(&self) -> Option<MlflowClient> {
+        self.client().ok()
+    }
+
+    fn client(&self) -> Result<MlflowClient> {
+        let mut slot = self.inner.mlflow_client.lock();
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let client = MlflowClient::from_config(&self.config())?.ok_or_else(|| {
+            Error::InvalidArgument(
+                "no MLflow tracking server is configured: set MLFLOW_TRACKING_URI (or tracking_uri) to an http:// or https:// URI".into(),
+            )
+        })?;
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// The id of the configured experiment on the server, checked there within `timeout` (also
+    /// when the server is unreachable): `experiment_id` if set (it must exist), else
+    /// `experiment_name` (created if missing; the id is remembered), else MLflow's Default
+    /// experiment `"0"`. Bindings call it from `set_experiment` to report a wrong server or
+    /// credentials at once instead of at export.
+    pub fn resolve_experiment(&self, timeout: Duration) -> Result<String> {
+        let client = self.client()?;
+        let deadline = Some(Instant::now() + timeout);
+        let cfg = self.config();
+        if let (None, Some(name)) = (&cfg.experiment_id, &cfg.experiment_name) {
+            return client.resolve_experiment_cached(name, deadline);
+        }
+        let id = cfg
+            .experiment_id
+            .unwrap_or_else(|| DEFAULT_EXPERIMENT_ID.to_owned());
+        let found = client.json(
+            Method::Get,
+            GET_EXPERIMENT,
+            &[("experiment_id", &id)],
+            None,
+            deadline,
+        )?;
+        if found["experiment"]["lifecycle_stage"] == "deleted" {
+            return Err(Error::InvalidArgument(format!(
+                "the MLflow experiment {id} is deleted; restore it on the server or use another experiment"
+            )));
+        }
+        Ok(id)
+    }
+
+    /// Logs an assessment (feedback or expectation, MLflow's REST JSON: `assessment_name`,
+    /// `source`, `feedback` / `expectation`, ...) on a trace and returns the server's
+    /// `assessment` (with its `assessment_id`). `trace_id` is filled in when missing. Traces
+    /// still queued are delivered first (waiting at most the HTTP timeout).
+    pub fn log_assessment(&self, trace_id: &str, assessment: Value) -> Result<Value> {
+        let mut assessment = assessment;
+        match assessment.as_object_mut() {
+            Some(obj) => {
+                obj.entry("trace_id").or_insert_with(|| trace_id.into());
+            }
+            None => {
+                return Err(Error::InvalidArgument(
+                    "an assessment must be a JSON object".into(),
+                ))
+            }
+        }
+        let path = format!("{}/assessments", trace_path(trace_id, "3.0")?);
+        let client = self.deliver_pending()?;
+        let resp = client.post_json(&path, &json!({ "assessment": assessment }))?;
+        Ok(match resp {
+            Value::Object(mut m) if m.contains_key("assessment") => {
+                m.remove("assessment").unwrap_or_default()
+            }
+            other => other,
+        })
+    }
+
+    /// Any JSON call to the configured server (`path` may carry a query), for the REST calls the
+    /// bindings make themselves. Unlike [`Tracer::mlflow_client`], a missing server is an error
+    /// that says what to set. Does not flush: call [`Tracer::flush`] first where a queued trace
+    /// must be on the server.
+    pub fn mlflow_request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        self.client()?.json(method, path, &[], body, None)
+    }
+
+    /// The server's `trace_info` of a trace (after delivering the traces still queued).
+    pub fn get_trace_info(&self, trace_id: &str) -> Result<Value> {
+        let path = trace_path(trace_id, "3.0")?;
+        let client = self.deliver_pending()?;
+        let mut resp = client.get_json(&path, &[])?;
+        Ok(resp["trace"]["trace_info"].take())
+    }
+
+    /// Sets a tag on an exported trace (after delivering the traces still queued).
+    pub fn set_trace_tag(&self, trace_id: &str, key: &str, value: &str) -> Result<()> {
+        let path = format!("{}/tags", trace_path(trace_id, "2.0")?);
+        let client = self.deliver_pending()?;
+        client
+            .patch_json(&path, &json!({"key": key, "value": value}))
+            .map(|_| ())
+    }
+
+    /// Deletes a tag of an exported trace (after delivering the traces still queued).
+    pub fn delete_trace_tag(&self, trace_id: &str, key: &str) -> Result<()> {
+        let path = format!("{}/tags", trace_path(trace_id, "2.0")?);
+        let client = self.deliver_pending()?;
+        client
+            .delete_json(&path, &json!({ "key": key }))
+            .map(|_| ())
+    }
+
+    /// Flushes the pipeline (at most the HTTP timeout) and returns the client.
+    fn deliver_pending(&self) -> Result<MlflowClient> {
+        let client = self.client()?;
+        self.flush(client.request_timeout());
+        Ok(client)
+    }
+}
+
+fn trace_path(trace_id: &str, version: &str) -> Result<String> {
+    let id = trace_id.trim();
+    if id.is_empty() {
+        return Err(Error::InvalidArgument("a trace id is required".into()));
+    }
+    Ok(format!(
+        "/api/{version}/mlflow/traces/{}",
+        crate::export::mlflow::encode_path_segment(id)
+    ))
+}
+
+#[cfg(test)]
+#[path = "mlflow_tests.rs"]
+mod tests;
