@@ -60,6 +60,14 @@ pub enum Error {
         /// The server's `Retry-After`, when it sent one.
         retry_after: Option<Duration>,
     },
+    /// The TLS handshake failed (an untrusted or mismatched certificate, no common protocol).
+    /// Not retried: it fails the same way until the settings change.
+    #[error("TLS with the MLflow server at {server} failed for {request}: {message}; to trust a private CA, set MLFLOW_TRACKING_SERVER_CERT_PATH to its PEM bundle (MLFLOW_TRACKING_INSECURE_TLS=true skips verification)")]
+    Tls {
+        server: String,
+        request: String,
+        message: String,
+    },
     /// The server could not be reached or did not answer in time.
     #[error("could not reach the MLflow server at {server} for {request}: {message}")]
     Transport {

@@ -370,16 +370,7 @@ impl MlflowClient {
                 }
             }
         };
-        let mut resp = sent.map_err(|e| {
-            let message = match e {
-                ureq::Error::Timeout(_) => format!(
-                    "no answer within {:.1} s (MLFLOW_HTTP_REQUEST_TIMEOUT)",
-                    timeout.as_secs_f64()
-                ),
-                other => other.to_string(),
-            };
-            self.transport(&request, message)
-        })?;
+        let mut resp = sent.map_err(|e| self.request_failed(&request, e, timeout))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -396,6 +387,31 @@ impl MlflowClient {
             return Ok(bytes);
         }
         Err(classify(status, request, &bytes, retry_after))
+    }
+
+    fn request_failed(&self, request: &str, e: ureq::Error, timeout: Duration) -> Error {
+        let tls = match &e {
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => true,
+            ureq::Error::Io(io) => io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<rustls::Error>()),
+            _ => false,
+        };
+        if tls {
+            return Error::Tls {
+                server: self.inner.base.clone(),
+                request: request.to_owned(),
+                message: e.to_string(),
+            };
+        }
+        let message = match e {
+            ureq::Error::Timeout(_) => format!(
+                "no answer within {:.1} s (MLFLOW_HTTP_REQUEST_TIMEOUT)",
+                timeout.as_secs_f64()
+            ),
+            other => other.to_string(),
+        };
+        self.transport(request, message)
     }
 
     fn transport(&self, request: &str, message: String) -> Error {

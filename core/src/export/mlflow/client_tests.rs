@@ -322,3 +322,31 @@ fn an_unreadable_ca_bundle_names_the_setting() {
     };
     assert!(MlflowClient::new("https://h", &insecure).is_ok());
 }
+
+#[test]
+fn a_tls_failure_is_not_retried_and_names_the_settings() {
+    // A plain-HTTP peer answering a TLS ClientHello: the handshake fails in rustls.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let n = accepted.clone();
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(mut s) = s else { return };
+            n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            use std::io::Write as _;
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let c = client(
+        &format!("https://127.0.0.1:{port}"),
+        &HttpSettings::default(),
+    );
+    let e = c.get_json("/x", &[]).unwrap_err();
+    assert!(matches!(e, Error::Tls { .. }) && !e.is_retryable(), "{e:?}");
+    assert!(
+        e.to_string().contains("MLFLOW_TRACKING_SERVER_CERT_PATH"),
+        "{e}"
+    );
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -130,7 +130,7 @@ impl MlflowExporter {
         self.send_trace_infos(experiment_id, traces)
     }
 
-    /// One StartTraceV3 per trace, [`INFO_CONCURRENCY`] at a time. A retryable or auth failure
+    /// One StartTraceV3 per trace, [`INFO_CONCURRENCY`] at a time. A retryable, auth or TLS failure
     /// stops the batch (the server is gone or refuses us); a refusal of one trace's info only
     /// warns, since its spans are stored and the trace is visible.
     fn send_trace_infos(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
@@ -162,7 +162,10 @@ impl MlflowExporter {
                 );
                 match sent {
                     Ok(_) => {}
-                    Err(e) if e.is_retryable() || matches!(e, Error::Auth { .. }) => {
+                    Err(e)
+                        if e.is_retryable()
+                            || matches!(e, Error::Auth { .. } | Error::Tls { .. }) =>
+                    {
                         stop.store(true, Relaxed);
                         fatal.lock().get_or_insert(e);
                     }
