@@ -42,7 +42,8 @@ pub enum Error {
         code: Option<String>,
         message: String,
     },
-    /// Any other 4xx: the server will refuse the same request again.
+    /// Any other 4xx, and 5xx other than 500/502/503/504 (a 501 "not supported"): the server
+    /// will refuse the same request again.
     #[error("the MLflow server rejected {request} (HTTP {status}): {message}")]
     Rejected {
         status: u16,
@@ -51,7 +52,8 @@ pub enum Error {
         code: Option<String>,
         message: String,
     },
-    /// HTTP 5xx (and 408/429): the server may accept the request later.
+    /// HTTP 500, 502, 503, 504, 408 or 429 (MLflow's transient codes): the server may accept
+    /// the request later.
     #[error("MLflow server error for {request} (HTTP {status}): {message}")]
     Server {
         status: u16,

@@ -538,7 +538,8 @@ pub(crate) fn classify(
             code,
             message,
         },
-        408 | 429 | 500..=599 => Error::Server {
+        // MLflow's transient codes; a 501 (the file store has no OTLP ingestion) is final.
+        408 | 429 | 500 | 502 | 503 | 504 => Error::Server {
             status,
             request,
             message,

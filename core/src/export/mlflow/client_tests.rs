@@ -149,6 +149,10 @@ fn not_found_and_refusals_carry_the_server_message_and_code() {
             json!({"detail": [{"type": "missing", "loc": ["header", "x-mlflow-experiment-id"]}]}),
         ),
         Reply::With(418, vec![], "plain text teapot".into()),
+        Reply::json(
+            501,
+            json!({"detail": "REST OTLP span logging is not supported by FileStore"}),
+        ),
     ]);
     let c = client(&server.uri, &HttpSettings::default());
     let e = c.get_json("/a", &[]).unwrap_err();
@@ -164,7 +168,12 @@ fn not_found_and_refusals_carry_the_server_message_and_code() {
     assert!(e.to_string().contains("x-mlflow-experiment-id"), "{e}");
     let e = c.post_json("/d", &json!({})).unwrap_err();
     assert!(e.to_string().contains("plain text teapot") && !e.is_retryable());
-    assert_eq!(server.requests().len(), 4, "4xx are never retried");
+    let e = c.post_otlp("1", b"x").unwrap_err();
+    assert!(
+        matches!(e, Error::Rejected { status: 501, .. }) && e.to_string().contains("FileStore"),
+        "{e}"
+    );
+    assert_eq!(server.requests().len(), 5, "4xx and 501 are never retried");
 }
 
 #[test]

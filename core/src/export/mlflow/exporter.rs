@@ -124,7 +124,8 @@ impl MlflowExporter {
                 traces[start..end].iter().copied(),
                 &self.otlp,
             ));
-            self.retrying(|c| c.post_otlp(experiment_id, &body))?;
+            self.retrying(|c| c.post_otlp(experiment_id, &body))
+                .map_err(otlp_hint)?;
             start = end;
         }
         self.send_trace_infos(experiment_id, traces)
@@ -196,6 +197,25 @@ impl MlflowExporter {
             );
         }
         Ok(())
+    }
+}
+
+/// A 404 without MLflow's error code is the route itself missing: an MLflow server older than
+/// 3.4 (which takes spans only as artifacts, not supported here).
+fn otlp_hint(e: Error) -> Error {
+    match e {
+        Error::NotFound {
+            request,
+            code: None,
+            message,
+        } => Error::NotFound {
+            request,
+            code: None,
+            message: format!(
+                "{message} (the server has no OTLP endpoint: MLflow 3.4 or later is needed)"
+            ),
+        },
+        other => other,
     }
 }
 

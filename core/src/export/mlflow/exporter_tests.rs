@@ -168,6 +168,11 @@ fn refusals_are_not_retried() {
     );
     assert_eq!(server.requests().len(), 1);
     assert_eq!(exporter.take_retries(), 0);
+    // No OTLP route at all: an old server.
+    let server = TestServer::start(vec![Reply::json(404, json!({"detail": "Not Found"}))]);
+    let mut exporter = MlflowExporter::new(&config(&server.uri)).unwrap();
+    let e = exporter.export(&[trace(1)]).unwrap_err();
+    assert!(e.to_string().contains("MLflow 3.4 or later"), "{e}");
 }
 
 #[test]
