@@ -29,15 +29,23 @@ impl Tracer {
 
     fn client(&self) -> Result<MlflowClient> {
         let mut slot = self.inner.mlflow_client.lock();
-        if let Some(c) = slot.as_ref() {
-            return Ok(c.clone());
+        let generation = crate::pipeline::fork::generation();
+        match slot.take() {
+            Some((g, c)) if g == generation => {
+                *slot = Some((g, c.clone()));
+                return Ok(c);
+            }
+            // Inherited through fork: its pooled connections belong to the parent. Leave them
+            // alone (no close on drop) and connect anew.
+            Some((_, inherited)) => std::mem::forget(inherited),
+            None => {}
         }
         let client = MlflowClient::from_config(&self.config())?.ok_or_else(|| {
             Error::InvalidArgument(
                 "no MLflow tracking server is configured: set MLFLOW_TRACKING_URI (or tracking_uri) to an http:// or https:// URI".into(),
             )
         })?;
-        *slot = Some(client.clone());
+        *slot = Some((generation, client.clone()));
         Ok(client)
     }
 

@@ -73,8 +73,9 @@ pub(crate) struct Inner {
     enabled: AtomicBool,
     /// `config.sampling_ratio` as f64 bits: read by every root without taking the config lock.
     sampling_ratio: AtomicU64,
-    /// The REST client for the configured MLflow server, built on first use; reset by `configure`.
-    mlflow_client: Mutex<Option<crate::export::mlflow::MlflowClient>>,
+    /// The REST client for the configured MLflow server and the fork generation it was built
+    /// in; built on first use, reset by `configure`.
+    mlflow_client: Mutex<Option<(u64, crate::export::mlflow::MlflowClient)>>,
 }
 
 fn default_factory(cfg: &Config, memory: &MemorySink) -> Box<dyn Exporter> {
