@@ -1,5 +1,9 @@
 //! ferrotrace core: span model, hot-path tracer, lock-free hand-off to one export worker,
-//! exporters (local store, memory), and the local store's format.
+//! exporters (MLflow server, local store, memory), and the local store's format.
+//!
+//! With `MLFLOW_TRACKING_URI=http(s)://...` traces go to an MLflow tracking server the way
+//! MLflow's own SDK sends them (OTLP spans, then StartTraceV3; see [`export::mlflow`]); without
+//! it, to the local store.
 //!
 //! Bindings (Python, Node) hold the language's notion of the current span and call in here with
 //! explicit parents:
