@@ -97,13 +97,16 @@ fn stats_json() -> String {
 
 /// Changes where traces go. Invalid values raise `ConfigError` naming the setting.
 #[pyfunction]
-#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None, exit_timeout=None))]
+#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None, experiment_name=None, exit_timeout=None))]
+#[allow(clippy::too_many_arguments)]
 fn configure(
+    py: Python<'_>,
     local_dir: Option<PathBuf>,
     destination: Option<String>,
     tracking_uri: Option<String>,
     sampling_ratio: Option<f64>,
     experiment_id: Option<String>,
+    experiment_name: Option<String>,
     exit_timeout: Option<f64>,
 ) -> PyResult<()> {
     use ferrotrace_core::config::{ConfigUpdate, NameStyle};
@@ -113,10 +116,64 @@ fn configure(
         tracking_uri,
         sampling_ratio,
         experiment_id,
+        experiment_name,
         exit_timeout,
     };
-    ferrotrace_core::global()
-        .configure(|c| c.apply(update, NameStyle::Snake))
+    // A changed destination first delivers what the old one still holds (bounded): no GIL then.
+    py.detach(|| ferrotrace_core::global().configure(|c| c.apply(update, NameStyle::Snake)))
+        .map_err(to_py)
+}
+
+/// Resolves (creating if needed) the configured experiment, waiting at most `timeout_seconds`.
+#[pyfunction]
+fn resolve_experiment(py: Python<'_>, timeout_seconds: f64) -> PyResult<String> {
+    py.detach(|| ferrotrace_core::global().resolve_experiment(timeout(timeout_seconds)))
+        .map_err(to_py)
+}
+
+/// Logs an assessment (MLflow REST JSON text) on a trace, delivering a still-queued trace first;
+/// returns the server's assessment as JSON text.
+#[pyfunction]
+fn log_assessment(py: Python<'_>, trace_id: &str, assessment_json: &str) -> PyResult<String> {
+    let body: serde_json::Value = serde_json::from_str(assessment_json)
+        .map_err(|e| TracingError::new_err(format!("invalid assessment: {e}")))?;
+    py.detach(|| ferrotrace_core::global().log_assessment(trace_id, body))
+        .map(|v| v.to_string())
+        .map_err(to_py)
+}
+
+/// One JSON call to the tracking server (`GET`, `POST`, `PATCH`, `DELETE`); JSON text back.
+#[pyfunction]
+#[pyo3(signature = (method, path, body_json=None))]
+fn mlflow_request(
+    py: Python<'_>,
+    method: &str,
+    path: &str,
+    body_json: Option<&str>,
+) -> PyResult<String> {
+    use ferrotrace_core::export::mlflow::Method;
+    let method = Method::parse(method)
+        .ok_or_else(|| TracingError::new_err(format!("unknown HTTP method {method:?}")))?;
+    let body = body_json
+        .map(serde_json::from_str::<serde_json::Value>)
+        .transpose()
+        .map_err(|e| TracingError::new_err(format!("invalid request body: {e}")))?;
+    py.detach(|| ferrotrace_core::global().mlflow_request(method, path, body.as_ref()))
+        .map(|v| v.to_string())
+        .map_err(to_py)
+}
+
+/// Sets a tag on a trace on the server (a still-queued trace is delivered first).
+#[pyfunction]
+fn set_trace_tag(py: Python<'_>, trace_id: &str, key: &str, value: &str) -> PyResult<()> {
+    py.detach(|| ferrotrace_core::global().set_trace_tag(trace_id, key, value))
+        .map_err(to_py)
+}
+
+/// Deletes a tag of a trace on the server.
+#[pyfunction]
+fn delete_trace_tag(py: Python<'_>, trace_id: &str, key: &str) -> PyResult<()> {
+    py.detach(|| ferrotrace_core::global().delete_trace_tag(trace_id, key))
         .map_err(to_py)
 }
 
@@ -260,6 +317,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exit, m)?)?;
     m.add_function(wrap_pyfunction!(stats_json, m)?)?;
     m.add_function(wrap_pyfunction!(configure, m)?)?;
+    m.add_function(wrap_pyfunction!(resolve_experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(log_assessment, m)?)?;
+    m.add_function(wrap_pyfunction!(mlflow_request, m)?)?;
+    m.add_function(wrap_pyfunction!(set_trace_tag, m)?)?;
+    m.add_function(wrap_pyfunction!(delete_trace_tag, m)?)?;
     m.add_function(wrap_pyfunction!(config, m)?)?;
     m.add_function(wrap_pyfunction!(memory_traces, m)?)?;
     m.add_function(wrap_pyfunction!(clear_memory, m)?)?;

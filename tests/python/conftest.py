@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
@@ -49,8 +49,43 @@ def attr(span: dict[str, Any], key: str) -> Any:
     return None if raw is None else json.loads(raw)
 
 
-def run_script(code: str, env: dict[str, str], cwd: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_script(
+    code: str, env: dict[str, str], cwd: str, timeout: float = 120, argv: Optional[list[str]] = None
+) -> subprocess.CompletedProcess[str]:
     """Runs Python code in a fresh interpreter (fresh tracer, real local store, real exit)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("FERROTRACE_", "MLFLOW_"))}
+    full_env.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
     full_env.update(env)
-    return subprocess.run([sys.executable, "-c", code], env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    cmd = [sys.executable, "-c", code, *(argv or [])]
+    return subprocess.run(cmd, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real MLflow tracking server on 127.0.0.1 for the whole session (or the one named by
+    FERROTRACE_TEST_MLFLOW_URI), stopped by the pid this fixture started."""
+    import mlflow_server as support
+
+    given = os.environ.get("FERROTRACE_TEST_MLFLOW_URI")
+    if given:
+        yield given
+        return
+    server = support.start(tmp_path_factory.mktemp("mlflow-server"))
+    try:
+        yield server.uri
+    finally:
+        support.stop_pid(server.pid)
+
+
+@pytest.fixture(scope="session")
+def mlflow_reader(mlflow_server: str) -> Any:
+    """MLflow's own client, pointed at the test server."""
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    os.environ["DO_NOT_TRACK"] = "true"
+    import mlflow
+
+    mlflow.set_tracking_uri(mlflow_server)
+    return mlflow

@@ -15,6 +15,17 @@ traces list``).
 from __future__ import annotations
 
 from ferrotrace import entities
+from ferrotrace._assessments import (
+    delete_assessment,
+    delete_trace_tag,
+    get_assessment,
+    log_assessment,
+    log_expectation,
+    log_feedback,
+    override_feedback,
+    set_trace_tag,
+    update_assessment,
+)
 from ferrotrace._fluent import (
     flush,
     flush_trace_async_logging,
@@ -27,11 +38,25 @@ from ferrotrace._fluent import (
     update_current_trace,
 )
 from ferrotrace._lifecycle import install as _install
+from ferrotrace._tracking import get_tracking_uri, is_tracking_uri_set, set_experiment, set_tracking_uri
 from ferrotrace._native import ConfigError, LiveSpan, TracingError
 
 MlflowException = TracingError
 
 __all__ = [
+    "delete_assessment",
+    "delete_trace_tag",
+    "get_assessment",
+    "get_tracking_uri",
+    "is_tracking_uri_set",
+    "log_assessment",
+    "log_expectation",
+    "log_feedback",
+    "override_feedback",
+    "set_experiment",
+    "set_trace_tag",
+    "set_tracking_uri",
+    "update_assessment",
     "ConfigError",
     "LiveSpan",
     "MlflowException",

@@ -14,9 +14,23 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from ferrotrace._assessment_entities import (
+    Assessment,
+    AssessmentError,
+    AssessmentSource,
+    AssessmentSourceType,
+    Expectation,
+    Feedback,
+)
 from ferrotrace._native import LiveSpan
 
 __all__ = [
+    "Assessment",
+    "AssessmentError",
+    "AssessmentSource",
+    "AssessmentSourceType",
+    "Expectation",
+    "Feedback",
     "LiveSpan",
     "NoOpSpan",
     "SpanEvent",
