@@ -2,15 +2,14 @@
 //! Authentication, TLS and the request timeout follow MLflow's settings; failures come back as
 //! classified [`Error`]s carrying the server's message and never a credential.
 
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use parking_lot::Mutex;
-use serde_json::{json, Value};
-use ureq::tls::{PemItem, RootCerts, TlsConfig};
+use serde_json::Value;
 
+use super::http::{classify, encode_component, parse_json_response, prepare, tls_config, Body};
+pub use super::http::{encode_path_segment, Method};
 use super::retry::{parse_retry_after, RetryPolicy};
 use crate::config::{Config, HttpSettings, Secret};
 use crate::error::{Error, Result};
@@ -35,12 +34,12 @@ const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 /// ```
 #[derive(Clone)]
 pub struct MlflowClient {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
     retry: RetryPolicy,
 }
 
-struct Inner {
-    base: String,
+pub(crate) struct Inner {
+    pub(crate) base: String,
     agent: ureq::Agent,
     /// The whole `Authorization` header value.
     authorization: Option<Secret>,
@@ -56,50 +55,6 @@ impl std::fmt::Debug for MlflowClient {
             .field("timeout", &self.inner.timeout)
             .finish()
     }
-}
-
-/// HTTP methods the client sends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-    Patch,
-    Delete,
-}
-
-impl Method {
-    /// `GET`, `POST`, `PATCH`, `DELETE` (any case).
-    ///
-    /// ```
-    /// use ferrotrace_core::export::mlflow::Method;
-    /// assert_eq!(Method::parse("patch"), Some(Method::Patch));
-    /// assert_eq!(Method::parse("PUT"), None);
-    /// ```
-    pub fn parse(s: &str) -> Option<Method> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "GET" => Some(Method::Get),
-            "POST" => Some(Method::Post),
-            "PATCH" => Some(Method::Patch),
-            "DELETE" => Some(Method::Delete),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-}
-
-/// One request's body and headers beyond the defaults.
-pub(crate) struct Body<'a> {
-    pub(crate) bytes: &'a [u8],
-    pub(crate) content_type: &'static str,
-    pub(crate) headers: &'a [(&'static str, &'a str)],
 }
 
 impl MlflowClient {
@@ -239,74 +194,6 @@ impl MlflowClient {
         .map(|_| ())
     }
 
-    /// The id of the experiment named `name`, created if it does not exist. A concurrent creator
-    /// (`RESOURCE_ALREADY_EXISTS`) is survived by reading the name again. A deleted experiment
-    /// is an error, as in MLflow's `set_experiment`.
-    pub fn resolve_experiment(&self, name: &str) -> Result<String> {
-        self.resolve_experiment_by(name, None)
-    }
-
-    /// [`MlflowClient::resolve_experiment`] within `deadline`, remembered per server and name
-    /// for the life of the process.
-    pub(crate) fn resolve_experiment_cached(
-        &self,
-        name: &str,
-        deadline: Option<Instant>,
-    ) -> Result<String> {
-        let key = (self.inner.base.clone(), name.to_owned());
-        if let Some(id) = experiment_cache().lock().get(&key) {
-            return Ok(id.clone());
-        }
-        let id = self.resolve_experiment_by(name, deadline)?;
-        experiment_cache().lock().insert(key, id.clone());
-        Ok(id)
-    }
-
-    /// Forgets a cached name (its experiment was deleted on the server).
-    pub(crate) fn forget_experiment(&self, name: &str) {
-        experiment_cache()
-            .lock()
-            .remove(&(self.inner.base.clone(), name.to_owned()));
-    }
-
-    fn resolve_experiment_by(&self, name: &str, deadline: Option<Instant>) -> Result<String> {
-        const BY_NAME: &str = "/api/2.0/mlflow/experiments/get-by-name";
-        let get = || {
-            self.json(
-                Method::Get,
-                BY_NAME,
-                &[("experiment_name", name)],
-                None,
-                deadline,
-            )
-        };
-        let found = match get() {
-            Ok(v) => v,
-            Err(Error::NotFound { .. }) => {
-                let created = self.json(
-                    Method::Post,
-                    "/api/2.0/mlflow/experiments/create",
-                    &[],
-                    Some(&json!({ "name": name })),
-                    deadline,
-                );
-                match created {
-                    Ok(v) => return experiment_id_of(&v, "experiment_id"),
-                    Err(e) if e.mlflow_code() == Some("RESOURCE_ALREADY_EXISTS") => get()?,
-                    Err(e) => return Err(e),
-                }
-            }
-            Err(e) => return Err(e),
-        };
-        let exp = &found["experiment"];
-        if exp["lifecycle_stage"] == "deleted" {
-            return Err(Error::InvalidArgument(format!(
-                "the MLflow experiment {name:?} is deleted; restore it on the server or use another name"
-            )));
-        }
-        experiment_id_of(exp, "experiment_id")
-    }
-
     /// Sends one request with retries; returns the response body of a 2xx answer.
     pub(crate) fn send(
         &self,
@@ -421,166 +308,6 @@ impl MlflowClient {
             message,
         }
     }
-}
-
-/// Timeout, credentials and body headers of one request.
-fn prepare<B>(
-    b: ureq::RequestBuilder<B>,
-    timeout: Duration,
-    auth: Option<&Secret>,
-    body: Option<&Body<'_>>,
-) -> ureq::RequestBuilder<B> {
-    let mut b = b.config().timeout_global(Some(timeout)).build();
-    if let Some(auth) = auth {
-        b = b.header("Authorization", auth.expose());
-    }
-    if let Some(body) = body {
-        b = b.header("Content-Type", body.content_type);
-        for (k, v) in body.headers {
-            b = b.header(*k, *v);
-        }
-    }
-    b
-}
-
-fn experiment_cache() -> &'static Mutex<HashMap<(String, String), String>> {
-    static CACHE: OnceLock<Mutex<HashMap<(String, String), String>>> = OnceLock::new();
-    CACHE.get_or_init(Default::default)
-}
-
-fn experiment_id_of(v: &Value, key: &str) -> Result<String> {
-    match &v[key] {
-        Value::String(s) if !s.is_empty() => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        _ => Err(Error::Rejected {
-            status: 200,
-            request: "experiment lookup".into(),
-            code: None,
-            message: format!("the answer has no {key}: {}", truncate(&v.to_string(), 300)),
-        }),
-    }
-}
-
-fn tls_config(http: &HttpSettings) -> Result<TlsConfig> {
-    let builder = TlsConfig::builder();
-    if http.insecure_tls {
-        return Ok(builder.disable_verification(true).build());
-    }
-    let Some(path) = &http.server_cert_path else {
-        return Ok(builder.root_certs(RootCerts::PlatformVerifier).build());
-    };
-    const SETTING: &str = "MLFLOW_TRACKING_SERVER_CERT_PATH";
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::config(SETTING, format!("cannot read {}: {e}", path.display())))?;
-    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(PemItem::Certificate(c)) => Some(c),
-            _ => None,
-        })
-        .collect();
-    if certs.is_empty() {
-        return Err(Error::config(
-            SETTING,
-            format!("{} holds no PEM certificate", path.display()),
-        ));
-    }
-    Ok(builder
-        .root_certs(RootCerts::new_with_certs(&certs))
-        .build())
-}
-
-fn parse_json_response(method: Method, path: &str, bytes: &[u8]) -> Result<Value> {
-    let text = String::from_utf8_lossy(bytes);
-    if text.trim().is_empty() {
-        return Ok(Value::Object(Default::default()));
-    }
-    serde_json::from_str(&text).map_err(|_| Error::Rejected {
-        status: 200,
-        request: format!("{} {path}", method.as_str()),
-        code: None,
-        message: format!(
-            "the answer is not JSON (is the tracking URI an MLflow server?): {}",
-            truncate(&text, 200)
-        ),
-    })
-}
-
-/// Maps a non-2xx answer to an error with the server's message (MLflow's `{"error_code",
-/// "message"}`, FastAPI's `{"detail"}`, or the text).
-pub(crate) fn classify(
-    status: u16,
-    request: String,
-    body: &[u8],
-    retry_after: Option<Duration>,
-) -> Error {
-    let text = String::from_utf8_lossy(body);
-    let parsed: Option<Value> = serde_json::from_str(&text).ok();
-    let code = parsed
-        .as_ref()
-        .and_then(|v| v["error_code"].as_str())
-        .map(str::to_owned);
-    let message = match parsed.as_ref() {
-        Some(v) if v["message"].is_string() => v["message"].as_str().unwrap_or_default().to_owned(),
-        Some(v) if v["detail"].is_string() => v["detail"].as_str().unwrap_or_default().to_owned(),
-        Some(v) if !v["detail"].is_null() => v["detail"].to_string(),
-        _ if text.trim().is_empty() => format!("HTTP {status} with no message"),
-        _ => text.trim().to_owned(),
-    };
-    let message = truncate(&message, 1000);
-    match status {
-        401 | 403 => Error::Auth {
-            status,
-            request,
-            message,
-        },
-        404 => Error::NotFound {
-            request,
-            code,
-            message,
-        },
-        // MLflow's transient codes; a 501 (the file store has no OTLP ingestion) is final.
-        408 | 429 | 500 | 502 | 503 | 504 => Error::Server {
-            status,
-            request,
-            message,
-            retry_after,
-        },
-        _ => Error::Rejected {
-            status,
-            request,
-            code,
-            message,
-        },
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-        None => s.to_owned(),
-    }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters (for a query value or one
-/// path segment).
-///
-/// ```
-/// assert_eq!(ferrotrace_core::export::mlflow::encode_path_segment("tr-1 a/b"), "tr-1%20a%2Fb");
-/// ```
-pub fn encode_path_segment(s: &str) -> String {
-    encode_component(s)
-}
-
-pub(crate) fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@
 
 mod anyvalue;
 mod client;
+mod experiment;
 mod exporter;
+mod http;
 pub mod otlp;
 pub mod proto;
 mod retry;

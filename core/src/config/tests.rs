@@ -1,0 +1,99 @@
+//! Config from the environment and from code.
+use super::*;
+use std::collections::HashMap;
+
+fn from(pairs: &[(&str, &str)]) -> (Config, Vec<String>) {
+    let m: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(|k| m.get(k).cloned())
+}
+
+#[test]
+fn defaults_go_to_the_local_store() {
+    let (c, w) = from(&[]);
+    assert!(w.is_empty());
+    assert_eq!(
+        c.destination(),
+        Destination::Local(PathBuf::from("ferrotrace-traces"))
+    );
+}
+
+#[test]
+fn bad_env_values_warn_with_the_variable_name_and_fall_back() {
+    let (c, w) = from(&[
+        ("MLFLOW_TRACKING_URI", "ftp://nope"),
+        ("MLFLOW_TRACE_SAMPLING_RATIO", "1.5"),
+        ("FERROTRACE_MAX_QUEUE_TRACES", "-3"),
+    ]);
+    assert_eq!(c.sampling_ratio, 1.0);
+    assert_eq!(c.tracking_uri, None);
+    assert_eq!(c.max_queue_traces, 10_000);
+    assert_eq!(w.len(), 3);
+    assert!(w[0].contains("MLFLOW_TRACKING_URI"));
+    assert!(w[1].contains("MLFLOW_TRACE_SAMPLING_RATIO"));
+    assert!(w[2].contains("FERROTRACE_MAX_QUEUE_TRACES"));
+}
+
+#[test]
+fn good_env_values_are_read() {
+    let (c, w) = from(&[
+        ("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000/"),
+        ("MLFLOW_TRACE_SAMPLING_RATIO", "0.25"),
+        ("FERROTRACE_LOCAL_DIR", "/tmp/x"),
+    ]);
+    assert!(w.is_empty());
+    assert_eq!(c.tracking_uri.as_deref(), Some("http://127.0.0.1:5000"));
+    assert_eq!(c.sampling_ratio, 0.25);
+    assert_eq!(
+        c.destination(),
+        Destination::Mlflow("http://127.0.0.1:5000".into())
+    );
+}
+
+#[test]
+fn code_settings_are_validated_all_or_nothing_and_named_per_language() {
+    let mut c = Config::default();
+    let ok = ConfigUpdate {
+        destination: Some("memory".into()),
+        sampling_ratio: Some(0.5),
+        exit_timeout: Some(1.5),
+        ..Default::default()
+    };
+    c.apply(ok, NameStyle::Snake).unwrap();
+    assert!(c.memory && c.sampling_ratio == 0.5 && c.exit_timeout == Duration::from_millis(1500));
+    let before = c.clone();
+    let bad = ConfigUpdate {
+        local_dir: Some("/x".into()),
+        tracking_uri: Some("ftp://h".into()),
+        ..Default::default()
+    };
+    assert!(c
+        .apply(bad.clone(), NameStyle::Snake)
+        .unwrap_err()
+        .to_string()
+        .contains("tracking_uri"));
+    assert!(c
+        .apply(bad, NameStyle::Camel)
+        .unwrap_err()
+        .to_string()
+        .contains("trackingUri"));
+    assert_eq!(c, before);
+    let bad = ConfigUpdate {
+        exit_timeout: Some(-1.0),
+        ..Default::default()
+    };
+    assert!(c
+        .apply(bad, NameStyle::Camel)
+        .unwrap_err()
+        .to_string()
+        .contains("exitTimeout"));
+}
+
+#[test]
+fn ratio_validation_names_the_setting() {
+    assert!(validate_ratio(0.0, "x").is_ok());
+    let e = validate_ratio(f64::NAN, "sampling_ratio_override").unwrap_err();
+    assert!(e.to_string().contains("sampling_ratio_override"));
+}
