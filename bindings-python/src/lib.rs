@@ -97,7 +97,7 @@ fn stats_json() -> String {
 
 /// Changes where traces go. Invalid values raise `ConfigError` naming the setting.
 #[pyfunction]
-#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None, experiment_name=None, exit_timeout=None))]
+#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None, experiment_name=None, exit_timeout=None, sdk_language=None))]
 #[allow(clippy::too_many_arguments)]
 fn configure(
     py: Python<'_>,
@@ -108,6 +108,7 @@ fn configure(
     experiment_id: Option<String>,
     experiment_name: Option<String>,
     exit_timeout: Option<f64>,
+    sdk_language: Option<String>,
 ) -> PyResult<()> {
     use ferrotrace_core::config::{ConfigUpdate, NameStyle};
     let update = ConfigUpdate {
@@ -118,6 +119,8 @@ fn configure(
         experiment_id,
         experiment_name,
         exit_timeout,
+        sdk_language,
+        ..Default::default()
     };
     // A changed destination first delivers what the old one still holds (bounded): no GIL then.
     py.detach(|| ferrotrace_core::global().configure(|c| c.apply(update, NameStyle::Snake)))

@@ -24,6 +24,8 @@ def _user() -> str:
 
 
 def install() -> None:
+    # Reported to MLflow servers as the resource's telemetry.sdk.language, as MLflow's SDK does.
+    _native.configure(sdk_language="python")
     _native.set_process_metadata(
         {
             "mlflow.user": _user(),

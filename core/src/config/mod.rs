@@ -212,6 +212,14 @@ pub struct ConfigUpdate {
     pub experiment_name: Option<String>,
     /// Seconds.
     pub exit_timeout: Option<f64>,
+    /// Basic auth user (`MLFLOW_TRACKING_USERNAME`); given in code, e.g. Node's `init`.
+    pub username: Option<Secret>,
+    /// Basic auth password (`MLFLOW_TRACKING_PASSWORD`).
+    pub password: Option<Secret>,
+    /// Bearer token (`MLFLOW_TRACKING_TOKEN`).
+    pub token: Option<Secret>,
+    /// The binding's language, reported to the server as `telemetry.sdk.language`.
+    pub sdk_language: Option<String>,
 }
 
 impl Config {
@@ -283,6 +291,18 @@ impl Config {
                 ));
             }
             next.exit_timeout = Duration::from_secs_f64(t);
+        }
+        for (value, slot) in [
+            (u.username, &mut next.http.username),
+            (u.password, &mut next.http.password),
+            (u.token, &mut next.http.token),
+        ] {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+        if let Some(lang) = u.sdk_language {
+            next.sdk_language = lang;
         }
         *self = next;
         Ok(())

@@ -97,3 +97,31 @@ fn ratio_validation_names_the_setting() {
     let e = validate_ratio(f64::NAN, "sampling_ratio_override").unwrap_err();
     assert!(e.to_string().contains("sampling_ratio_override"));
 }
+
+#[test]
+fn credentials_given_in_code_are_applied_and_never_shown() {
+    let mut c = Config::default();
+    let u = ConfigUpdate {
+        username: Some(Secret::new("alice")),
+        password: Some(Secret::new("pw-in-code")),
+        token: Some(Secret::new("tok-in-code")),
+        sdk_language: Some("nodejs".into()),
+        ..Default::default()
+    };
+    let shown = format!("{u:?}");
+    assert!(
+        !shown.contains("pw-in-code") && !shown.contains("tok-in-code"),
+        "{shown}"
+    );
+    c.apply(u, NameStyle::Camel).unwrap();
+    assert_eq!(
+        c.http.password.as_ref().map(Secret::expose),
+        Some("pw-in-code")
+    );
+    assert_eq!(
+        c.http.token.as_ref().map(Secret::expose),
+        Some("tok-in-code")
+    );
+    assert_eq!(c.sdk_language, "nodejs");
+    assert!(!format!("{c:?}").contains("pw-in-code"));
+}
