@@ -166,6 +166,19 @@ fn mlflow_request(
         .map_err(to_py)
 }
 
+/// A trace as `Trace.to_dict()` JSON text: recent traces of this process, else the server.
+#[pyfunction]
+#[pyo3(signature = (trace_id, timeout_seconds=30.0))]
+fn get_trace_json(
+    py: Python<'_>,
+    trace_id: &str,
+    timeout_seconds: f64,
+) -> PyResult<Option<String>> {
+    py.detach(|| ferrotrace_core::global().get_trace(trace_id, timeout(timeout_seconds)))
+        .map_err(to_py)
+        .map(|t| t.and_then(|t| serde_json::to_string(&t).ok()))
+}
+
 /// Sets a tag on a trace on the server (a still-queued trace is delivered first).
 #[pyfunction]
 fn set_trace_tag(py: Python<'_>, trace_id: &str, key: &str, value: &str) -> PyResult<()> {
@@ -324,6 +337,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(log_assessment, m)?)?;
     m.add_function(wrap_pyfunction!(mlflow_request, m)?)?;
     m.add_function(wrap_pyfunction!(set_trace_tag, m)?)?;
+    m.add_function(wrap_pyfunction!(get_trace_json, m)?)?;
     m.add_function(wrap_pyfunction!(delete_trace_tag, m)?)?;
     m.add_function(wrap_pyfunction!(config, m)?)?;
     m.add_function(wrap_pyfunction!(memory_traces, m)?)?;

@@ -167,3 +167,36 @@ fn a_span_dropped_without_end_is_counted_and_a_root_takes_its_trace() {
     assert_eq!(st.traces_pending, 0);
     assert!(tracer.memory_traces().is_empty());
 }
+
+#[test]
+fn get_trace_finds_recent_traces_finalized_and_rejects_bad_ids() {
+    let tracer = ferrotrace_core::Tracer::new(ferrotrace_core::config::Config {
+        memory: true,
+        trace_buffer_max: 2,
+        ..Default::default()
+    });
+    let mut ids = Vec::new();
+    for name in ["a", "b", "c"] {
+        let root = tracer.start_root(name, ferrotrace_core::tracer::RootOptions::default());
+        ids.push(root.context().trace_id().to_mlflow());
+        root.end(None);
+    }
+    let t = tracer
+        .get_trace(&ids[2], std::time::Duration::from_secs(5))
+        .unwrap()
+        .expect("recent");
+    assert_eq!(t.info.tags["mlflow.traceName"], "c");
+    assert_eq!(t.info.trace_metadata["mlflow.trace_schema.version"], "3");
+    assert!(tracer
+        .get_trace(&ids[1], std::time::Duration::from_secs(5))
+        .unwrap()
+        .is_some());
+    // Only the 2 most recent are kept; no server is configured to ask for the oldest.
+    assert!(tracer
+        .get_trace(&ids[0], std::time::Duration::from_secs(5))
+        .unwrap()
+        .is_none());
+    assert!(tracer
+        .get_trace("nope", std::time::Duration::from_secs(1))
+        .is_err());
+}

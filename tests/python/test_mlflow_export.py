@@ -224,3 +224,28 @@ def test_a_server_that_is_down_never_blocks_the_app(tmp_path: Path) -> None:
     assert worst_call_s < 0.05
     assert elapsed < 30
     assert "set_experiment" in r.stderr
+
+
+def test_get_trace_reads_from_the_server_and_from_recent_traces(traced: dict[str, Any], mlflow_server: str, tmp_path: Path) -> None:
+    import ferrotrace
+    from ferrotrace import _native
+
+    # This process never traced it: the trace comes from the server.
+    _native.configure(tracking_uri=mlflow_server)
+    try:
+        t = ferrotrace.get_trace(traced["ok"])
+        assert t is not None and t.info.trace_id == traced["ok"]
+        assert t.info.state.value == "OK" and t.info.tags["mlflow.traceName"] == "agent_run"
+        assert t.info.token_usage == {"input_tokens": 12, "output_tokens": 3, "total_tokens": 15}
+        spans = {s.name: s for s in t.data.spans}
+        assert spans["call_llm"].span_type == "LLM" and spans["call_llm"].outputs == {"content": "answer"}
+        assert spans["call_llm"].parent_id == spans["agent_run"].span_id
+        assert {a.name for a in t.info.assessments} >= {"relevance", "expected_answer"}
+        assert ferrotrace.get_trace("tr-" + "0" * 31 + "1", silent=True) is None
+    finally:
+        _native.configure(tracking_uri="", destination="memory")
+    # A trace this process just made is found without a server.
+    with ferrotrace.start_span("local") as s:
+        s.set_inputs({"x": 1})
+    t = ferrotrace.get_trace(s.trace_id)
+    assert t is not None and t.data.spans[0].inputs == {"x": 1}

@@ -8,6 +8,7 @@ traced call always finds its trace.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Optional, Union
 
 from ferrotrace import _native
@@ -21,6 +22,9 @@ from ferrotrace._assessment_entities import (
     FeedbackValueType,
 )
 from ferrotrace._native import TracingError
+from ferrotrace._trace_entities import Trace
+
+_logger = logging.getLogger("ferrotrace")
 
 _PREFIX = "/api/3.0/mlflow/traces"
 
@@ -135,3 +139,20 @@ def set_trace_tag(trace_id: str, key: str, value: str) -> None:
 def delete_trace_tag(trace_id: str, key: str) -> None:
     """Removes a tag from an exported trace."""
     _native.delete_trace_tag(trace_id, str(key)[:250])
+
+
+def get_trace(trace_id: str, silent: bool = False, flush: bool = False) -> Optional[Trace]:
+    """A trace by id: from the recently finished traces of this process, else from the MLflow
+    server. ``None`` (with a warning unless ``silent``) when it cannot be found. Traces still
+    queued are delivered first (``flush`` is accepted for MLflow compatibility)."""
+    try:
+        text = _native.get_trace_json(trace_id, 30.0)
+    except TracingError as e:
+        if not silent:
+            _logger.warning("get_trace(%r) failed: %s", trace_id, e)
+        return None
+    if text is None:
+        if not silent:
+            _logger.warning("Trace with ID %s is not found.", trace_id)
+        return None
+    return Trace.from_dict(json.loads(text))

@@ -39,6 +39,10 @@ __all__ = [
     "SpanType",
     "TraceState",
     "NO_OP_SPAN_TRACE_ID",
+    "Span",
+    "Trace",
+    "TraceData",
+    "TraceInfo",
 ]
 
 NO_OP_SPAN_TRACE_ID = "MLFLOW_NO_OP_SPAN_TRACE_ID"
@@ -169,3 +173,12 @@ class NoOpSpan:
 
     def to_dict(self) -> dict[str, Any]:
         return {}
+
+
+def __getattr__(name: str) -> Any:
+    # Trace entities import this module, so they are loaded on first use.
+    if name in ("Span", "Trace", "TraceData", "TraceInfo"):
+        from ferrotrace import _trace_entities
+
+        return getattr(_trace_entities, name)
+    raise AttributeError(name)

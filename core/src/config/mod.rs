@@ -48,6 +48,8 @@ pub struct Config {
     pub max_queue_traces: usize,
     /// `FERROTRACE_MAX_BATCH_TRACES`: traces per export call.
     pub max_batch_traces: usize,
+    /// `MLFLOW_TRACE_BUFFER_MAX_SIZE`: recently exported traces kept for `get_trace`.
+    pub trace_buffer_max: usize,
     /// `FERROTRACE_EXIT_TIMEOUT` (seconds): how long the exit hook may flush.
     pub exit_timeout: Duration,
 }
@@ -65,6 +67,7 @@ impl Default for Config {
             sampling_ratio: 1.0,
             max_queue_traces: 10_000,
             max_batch_traces: 512,
+            trace_buffer_max: 1000,
             exit_timeout: Duration::from_secs(5),
         }
     }
@@ -126,6 +129,7 @@ impl Config {
         };
         count("FERROTRACE_MAX_QUEUE_TRACES", &mut c.max_queue_traces);
         count("FERROTRACE_MAX_BATCH_TRACES", &mut c.max_batch_traces);
+        count("MLFLOW_TRACE_BUFFER_MAX_SIZE", &mut c.trace_buffer_max);
         if let Some(v) = get("FERROTRACE_EXIT_TIMEOUT") {
             match v.parse::<f64>() {
                 Ok(s) if s.is_finite() && s >= 0.0 => c.exit_timeout = Duration::from_secs_f64(s),

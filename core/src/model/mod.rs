@@ -8,7 +8,7 @@ pub mod keys;
 mod span;
 mod trace;
 
-pub use dict::{EventDict, InfoDict, SpanDict, StatusDict, TraceDict};
+pub use dict::{DataDict, EventDict, InfoDict, SpanDict, StatusDict, TraceDict};
 pub use ids::{reseed_ids, SpanId, TraceId, TraceParent, TRACE_ID_PREFIX};
 pub use json::RawJson;
 pub use span::{Attributes, SpanEvent, SpanLink, SpanRecord, SpanStatus, StatusCode};

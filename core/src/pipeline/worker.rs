@@ -1,6 +1,6 @@
 //! The export worker thread.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,6 +22,25 @@ pub(crate) struct WorkerShared {
     pub(crate) process_metadata: Arc<RwLock<BTreeMap<String, String>>>,
     pub(crate) max_batch: usize,
     pub(crate) shutdown_timeout: Duration,
+    /// Recently finalized traces, newest last, for `get_trace` without a server round trip.
+    pub(crate) recent: Arc<parking_lot::Mutex<VecDeque<Trace>>>,
+    pub(crate) recent_max: usize,
+}
+
+impl WorkerShared {
+    fn remember(&self, batch: &[Trace]) {
+        if self.recent_max == 0 {
+            return;
+        }
+        let mut recent = self.recent.lock();
+        // Cloning a trace copies its info and bumps one reference count per span.
+        for t in batch.iter().rev().take(self.recent_max).rev() {
+            if recent.len() == self.recent_max {
+                recent.pop_front();
+            }
+            recent.push_back(t.clone());
+        }
+    }
 }
 
 pub(crate) fn run(
@@ -99,6 +118,7 @@ fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerSh
             finalize_trace(t, &meta);
         }
     }
+    shared.remember(batch);
     let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
     let traces = batch.len() as u64;
     let started = Instant::now();

@@ -119,6 +119,50 @@ impl Tracer {
         self.client()?.json(method, path, &[], body, None)
     }
 
+    /// A trace in MLflow's `Trace.to_dict()` shape: delivers what is queued (at most `timeout`),
+    /// then looks in the recently exported traces, then asks the server (if one is configured).
+    /// `Ok(None)` when nobody has it.
+    pub fn get_trace(
+        &self,
+        trace_id: &str,
+        timeout: Duration,
+    ) -> Result<Option<crate::model::TraceDict>> {
+        let id = crate::model::TraceId::parse(trace_id).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "{trace_id:?} is not a trace id (tr- and 32 hex digits)"
+            ))
+        })?;
+        self.flush(timeout);
+        if let Some(t) = self
+            .inner
+            .recent
+            .lock()
+            .iter()
+            .rev()
+            .find(|t| t.info.trace_id == id)
+        {
+            return Ok(Some(crate::model::TraceDict::from(t)));
+        }
+        let Some(client) = self.mlflow_client() else {
+            return Ok(None);
+        };
+        let deadline = Some(Instant::now() + timeout);
+        let query = [("trace_id", trace_id), ("allow_partial", "true")];
+        match client.json(
+            Method::Get,
+            "/api/3.0/mlflow/traces/get",
+            &query,
+            None,
+            deadline,
+        ) {
+            Ok(resp) => Ok(Some(crate::export::mlflow::trace_dict_from_server(
+                &resp["trace"],
+            ))),
+            Err(e) if e.http_status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The server's `trace_info` of a trace (after delivering the traces still queued).
     pub fn get_trace_info(&self, trace_id: &str) -> Result<Value> {
         let path = trace_path(trace_id, "3.0")?;

@@ -70,6 +70,8 @@ pub(crate) struct Inner {
     memory: MemorySink,
     process_metadata: Arc<RwLock<BTreeMap<String, String>>>,
     last_trace_id: Mutex<Option<TraceId>>,
+    /// Recently finalized traces (the worker fills it), for `get_trace`.
+    pub(crate) recent: Arc<Mutex<std::collections::VecDeque<Trace>>>,
     enabled: AtomicBool,
     /// `config.sampling_ratio` as f64 bits: read by every root without taking the config lock.
     sampling_ratio: AtomicU64,
@@ -113,6 +115,7 @@ impl Tracer {
                 memory: MemorySink::default(),
                 process_metadata: Arc::default(),
                 last_trace_id: Mutex::new(None),
+                recent: Arc::default(),
                 enabled: AtomicBool::new(true),
                 sampling_ratio: AtomicU64::new(config.sampling_ratio.to_bits()),
                 mlflow_client: Mutex::new(None),
@@ -243,6 +246,8 @@ impl Tracer {
             process_metadata: self.inner.process_metadata.clone(),
             max_batch: cfg.max_batch_traces,
             shutdown_timeout: cfg.exit_timeout,
+            recent: self.inner.recent.clone(),
+            recent_max: cfg.trace_buffer_max,
         };
         *slot = Some(Pipeline::start(
             exporter,

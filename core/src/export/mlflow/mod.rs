@@ -17,6 +17,7 @@ mod exporter;
 mod http;
 pub mod otlp;
 pub mod proto;
+mod readback;
 mod retry;
 #[cfg(test)]
 pub(crate) mod test_server;
@@ -27,5 +28,6 @@ pub use client::{
 };
 pub use exporter::{MlflowExporter, DEFAULT_EXPERIMENT_ID, MAX_OTLP_BYTES};
 pub use otlp::{build_request, encode_request, gzip, OtlpOptions};
+pub use readback::trace_dict_from_server;
 pub use retry::RetryPolicy;
 pub use trace_info::{start_trace_body, START_TRACE_PATH};
