@@ -398,6 +398,28 @@ impl PySpan {
         });
     }
 
+    /// A streamed item: event `mlflow.chunk.item.{index}` with `mlflow.chunk.value`, as MLflow
+    /// records generator output. Past the item cap only the count grows (the outputs list says
+    /// how many were cut).
+    fn _chunk(slf: &Bound<'_, Self>, index: usize, item: &Bound<'_, PyAny>) {
+        if index >= ferrotrace_core::model::caps::MAX_ITEMS
+            || !slf.try_borrow().is_ok_and(|s| s.ctx.sampled())
+        {
+            return;
+        }
+        let value = to_json(item);
+        with_live(slf, |s| {
+            let mut attributes = Attributes::with_capacity(1);
+            attributes.set(attr::CHUNK_VALUE, value);
+            let name = format!("mlflow.chunk.item.{index}");
+            s.add_event(SpanEvent {
+                name,
+                time_ns: ferrotrace_core::tracer::now_ns(),
+                attributes,
+            });
+        });
+    }
+
     #[getter]
     fn _is_root(&self) -> bool {
         self.is_root

@@ -11,6 +11,7 @@ from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 from ferrotrace import _native
 from ferrotrace._context import CURRENT, LAST_TRACE_ID
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
+from ferrotrace._streaming import wrap_async_generator, wrap_generator
 from ferrotrace.entities import NoOpSpan, SpanType
 
 _logger = logging.getLogger("ferrotrace")
@@ -106,7 +107,13 @@ def trace(
         )
         start = spec.start
 
-        if inspect.iscoroutinefunction(fn):
+        if inspect.isgeneratorfunction(fn):
+            wrapper: Callable[..., Any] = wrap_generator(fn, start, output_reducer)
+        elif inspect.isasyncgenfunction(fn):
+            wrapper = wrap_async_generator(fn, start, output_reducer)
+        elif output_reducer is not None:
+            raise TracingError("output_reducer is only supported for generator functions")
+        elif inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -128,7 +135,7 @@ def trace(
                 _after_root(span)
                 return result
 
-            wrapper: Callable[..., Any] = async_wrapper
+            wrapper = async_wrapper
         else:
 
             @functools.wraps(fn)
