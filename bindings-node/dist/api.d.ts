@@ -165,18 +165,26 @@ export interface ConfigureOptions {
  * ```
  */
 export declare function configure(options: ConfigureOptions): void;
-/**
- * The configuration in force (`destination` is `"local"`, `"memory"` or `"mlflow"`).
- *
- * @example
- * ```ts
- * console.log(`traces go to ${getConfig().localDir}`);
- * ```
- */
-export declare function getConfig(): {
+/** The configuration in force, as `getConfig` returns it (credentials are never shown). */
+export interface TracerConfig {
+    /** `"local"`, `"memory"` or `"mlflow"`. */
     destination: string;
     localDir: string;
     samplingRatio: number;
     exitTimeout: number;
-};
+    /** The MLflow tracking server (`init`, `MLFLOW_TRACKING_URI`), or `null`. */
+    trackingUri: string | null;
+    experimentId: string | null;
+    experimentName: string | null;
+}
+/**
+ * The configuration in force.
+ *
+ * @example
+ * ```ts
+ * const c = getConfig();
+ * console.log(c.destination === "mlflow" ? `traces go to ${c.trackingUri}` : `traces go to ${c.localDir}`);
+ * ```
+ */
+export declare function getConfig(): TracerConfig;
 export {};

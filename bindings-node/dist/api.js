@@ -236,11 +236,12 @@ function configure(options) {
     native_1.native.configure(JSON.stringify(options ?? {}));
 }
 /**
- * The configuration in force (`destination` is `"local"`, `"memory"` or `"mlflow"`).
+ * The configuration in force.
  *
  * @example
  * ```ts
- * console.log(`traces go to ${getConfig().localDir}`);
+ * const c = getConfig();
+ * console.log(c.destination === "mlflow" ? `traces go to ${c.trackingUri}` : `traces go to ${c.localDir}`);
  * ```
  */
 function getConfig() {

@@ -1,7 +1,11 @@
 import * as testing from "./testing";
 export { configure, flushTraces, getConfig, getCurrentActiveSpan, getLastActiveTraceId, startSpan, stats, trace, updateCurrentTrace, withSpan, } from "./api";
-export type { ConfigureOptions, SpanOptions, TraceOptions, TracerStats, UpdateCurrentTraceOptions, } from "./api";
+export type { ConfigureOptions, SpanOptions, TraceOptions, TracerConfig, TracerStats, UpdateCurrentTraceOptions, } from "./api";
+export { AssessmentSourceType, logExpectation, logFeedback } from "./assessments";
+export type { AssessmentError, AssessmentSource, Expectation, Feedback, FeedbackValueType, LogExpectationOptions, LogFeedbackOptions, } from "./assessments";
 export { CAPS, toJsonText } from "./capture";
+export { deleteTraceTag, init, setTraceTag } from "./mlflow";
+export type { InitOptions, MLflowTracingInitOptions } from "./mlflow";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue } from "./span";
 export { testing };

@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.testing = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.toJsonText = exports.CAPS = exports.withSpan = exports.updateCurrentTrace = exports.trace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
+exports.testing = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.setTraceTag = exports.init = exports.deleteTraceTag = exports.toJsonText = exports.CAPS = exports.logFeedback = exports.logExpectation = exports.AssessmentSourceType = exports.withSpan = exports.updateCurrentTrace = exports.trace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
 /**
  * ferrotrace for Node: MLflow Tracing's TypeScript API backed by a native core.
  *
@@ -26,14 +26,23 @@ Object.defineProperty(exports, "stats", { enumerable: true, get: function () { r
 Object.defineProperty(exports, "trace", { enumerable: true, get: function () { return api_1.trace; } });
 Object.defineProperty(exports, "updateCurrentTrace", { enumerable: true, get: function () { return api_1.updateCurrentTrace; } });
 Object.defineProperty(exports, "withSpan", { enumerable: true, get: function () { return api_1.withSpan; } });
+var assessments_1 = require("./assessments");
+Object.defineProperty(exports, "AssessmentSourceType", { enumerable: true, get: function () { return assessments_1.AssessmentSourceType; } });
+Object.defineProperty(exports, "logExpectation", { enumerable: true, get: function () { return assessments_1.logExpectation; } });
+Object.defineProperty(exports, "logFeedback", { enumerable: true, get: function () { return assessments_1.logFeedback; } });
 var capture_1 = require("./capture");
 Object.defineProperty(exports, "CAPS", { enumerable: true, get: function () { return capture_1.CAPS; } });
 Object.defineProperty(exports, "toJsonText", { enumerable: true, get: function () { return capture_1.toJsonText; } });
+var mlflow_1 = require("./mlflow");
+Object.defineProperty(exports, "deleteTraceTag", { enumerable: true, get: function () { return mlflow_1.deleteTraceTag; } });
+Object.defineProperty(exports, "init", { enumerable: true, get: function () { return mlflow_1.init; } });
+Object.defineProperty(exports, "setTraceTag", { enumerable: true, get: function () { return mlflow_1.setTraceTag; } });
 var span_1 = require("./span");
 Object.defineProperty(exports, "LiveSpan", { enumerable: true, get: function () { return span_1.LiveSpan; } });
 Object.defineProperty(exports, "SpanEvent", { enumerable: true, get: function () { return span_1.SpanEvent; } });
 Object.defineProperty(exports, "SpanStatus", { enumerable: true, get: function () { return span_1.SpanStatus; } });
 Object.defineProperty(exports, "SpanStatusCode", { enumerable: true, get: function () { return span_1.SpanStatusCode; } });
 Object.defineProperty(exports, "SpanType", { enumerable: true, get: function () { return span_1.SpanType; } });
+(0, setup_1.setSdkLanguage)();
 (0, setup_1.setProcessMetadata)();
 (0, setup_1.installExitHook)();

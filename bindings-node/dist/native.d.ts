@@ -44,6 +44,11 @@ export interface NativeBinding {
     caps(): string;
     setProcessMetadata(json: string): void;
     recentWarnings(): string[];
+    init(json: string): boolean;
+    resolveExperiment(timeoutMs: number): Promise<string>;
+    logAssessment(traceId: string, assessmentJson: string): Promise<string>;
+    setTraceTag(traceId: string, key: string, value: string): Promise<string>;
+    deleteTraceTag(traceId: string, key: string): Promise<string>;
 }
 /** The loaded addon. */
 export declare const native: NativeBinding;

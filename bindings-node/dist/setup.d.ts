@@ -1,3 +1,8 @@
+/**
+ * Spans exported to an MLflow server report `telemetry.sdk.language` = `nodejs`, as MLflow's
+ * TypeScript SDK does (OpenTelemetry's Node SDK sets it).
+ */
+export declare function setSdkLanguage(): void;
 /** Sets `mlflow.source.name`, `mlflow.source.type` and `mlflow.user` for every trace. */
 export declare function setProcessMetadata(): void;
 /**

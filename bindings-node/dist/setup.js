@@ -1,5 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
+exports.setSdkLanguage = setSdkLanguage;
 exports.setProcessMetadata = setProcessMetadata;
 exports.installExitHook = installExitHook;
 /**
@@ -16,6 +17,18 @@ function userName() {
     catch {
         // no passwd entry (some containers)
         return process.env.USER ?? process.env.LOGNAME ?? "unknown";
+    }
+}
+/**
+ * Spans exported to an MLflow server report `telemetry.sdk.language` = `nodejs`, as MLflow's
+ * TypeScript SDK does (OpenTelemetry's Node SDK sets it).
+ */
+function setSdkLanguage() {
+    try {
+        native_1.native.configure(JSON.stringify({ sdkLanguage: "nodejs" }));
+    }
+    catch (e) {
+        (0, span_1.internalError)("setting the SDK language", e);
     }
 }
 /** Sets `mlflow.source.name`, `mlflow.source.type` and `mlflow.user` for every trace. */

@@ -6,6 +6,7 @@
 //! paths) instead of aborting the process.
 
 pub mod handle;
+pub mod mlflow;
 pub mod span;
 
 use std::collections::BTreeMap;
@@ -121,28 +122,17 @@ pub fn read_local_store(dir: String) -> Result<String> {
     Ok(v.to_string())
 }
 
-/// Changes the configuration from a JSON object: `destination` (`"local"` | `"memory"`),
-/// `localDir`, `samplingRatio`, `exitTimeout` (seconds). Throws on an invalid value, naming it.
+/// Changes the configuration from a JSON object of JS-named settings (see
+/// [`mlflow::update_from`]): `destination` (`"local"` | `"memory"`), `localDir`, `samplingRatio`,
+/// `exitTimeout` (seconds), and the MLflow server settings `init` takes. Throws on an invalid
+/// value, naming it; nothing changes then.
 #[napi(catch_unwind)]
 pub fn configure(json: String) -> Result<()> {
-    use ferrotrace_core::config::{ConfigUpdate, NameStyle};
-    let v = object(&json);
-    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    // A present but non-numeric value must fail validation, not be ignored.
-    let number = |k: &str| v.get(k).map(|n| n.as_f64().unwrap_or(f64::NAN));
-    let update = ConfigUpdate {
-        destination: text("destination"),
-        local_dir: text("localDir").map(Into::into),
-        sampling_ratio: number("samplingRatio"),
-        exit_timeout: number("exitTimeout"),
-        ..Default::default()
-    };
-    global()
-        .configure(|c| c.apply(update, NameStyle::Camel))
-        .map_err(|e| Error::from_reason(e.to_string()))
+    mlflow::apply(mlflow::update_from(&object(&json))?)
 }
 
-/// The configuration in force: `{destination, localDir, samplingRatio, exitTimeout}`.
+/// The configuration in force: `{destination, localDir, samplingRatio, exitTimeout,
+/// trackingUri, experimentId, experimentName}` (never a credential).
 #[napi(catch_unwind)]
 pub fn config() -> String {
     let c = global().config();
@@ -156,6 +146,9 @@ pub fn config() -> String {
         "localDir": c.local_dir.to_string_lossy(),
         "samplingRatio": c.sampling_ratio,
         "exitTimeout": c.exit_timeout.as_secs_f64(),
+        "trackingUri": c.tracking_uri,
+        "experimentId": c.experiment_id,
+        "experimentName": c.experiment_name,
     })
     .to_string()
 }

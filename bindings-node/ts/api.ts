@@ -363,19 +363,28 @@ export function configure(options: ConfigureOptions): void {
   native.configure(JSON.stringify(options ?? {}));
 }
 
-/**
- * The configuration in force (`destination` is `"local"`, `"memory"` or `"mlflow"`).
- *
- * @example
- * ```ts
- * console.log(`traces go to ${getConfig().localDir}`);
- * ```
- */
-export function getConfig(): {
+/** The configuration in force, as `getConfig` returns it (credentials are never shown). */
+export interface TracerConfig {
+  /** `"local"`, `"memory"` or `"mlflow"`. */
   destination: string;
   localDir: string;
   samplingRatio: number;
   exitTimeout: number;
-} {
-  return JSON.parse(native.config()) as ReturnType<typeof getConfig>;
+  /** The MLflow tracking server (`init`, `MLFLOW_TRACKING_URI`), or `null`. */
+  trackingUri: string | null;
+  experimentId: string | null;
+  experimentName: string | null;
+}
+
+/**
+ * The configuration in force.
+ *
+ * @example
+ * ```ts
+ * const c = getConfig();
+ * console.log(c.destination === "mlflow" ? `traces go to ${c.trackingUri}` : `traces go to ${c.localDir}`);
+ * ```
+ */
+export function getConfig(): TracerConfig {
+  return JSON.parse(native.config()) as TracerConfig;
 }

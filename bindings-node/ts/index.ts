@@ -9,7 +9,7 @@
  * console.log(mlflow.getLastActiveTraceId());
  * ```
  */
-import { installExitHook, setProcessMetadata } from "./setup";
+import { installExitHook, setProcessMetadata, setSdkLanguage } from "./setup";
 import * as testing from "./testing";
 
 export {
@@ -28,13 +28,27 @@ export type {
   ConfigureOptions,
   SpanOptions,
   TraceOptions,
+  TracerConfig,
   TracerStats,
   UpdateCurrentTraceOptions,
 } from "./api";
+export { AssessmentSourceType, logExpectation, logFeedback } from "./assessments";
+export type {
+  AssessmentError,
+  AssessmentSource,
+  Expectation,
+  Feedback,
+  FeedbackValueType,
+  LogExpectationOptions,
+  LogFeedbackOptions,
+} from "./assessments";
 export { CAPS, toJsonText } from "./capture";
+export { deleteTraceTag, init, setTraceTag } from "./mlflow";
+export type { InitOptions, MLflowTracingInitOptions } from "./mlflow";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue } from "./span";
 export { testing };
 
+setSdkLanguage();
 setProcessMetadata();
 installExitHook();

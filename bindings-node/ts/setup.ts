@@ -16,6 +16,18 @@ function userName(): string {
   }
 }
 
+/**
+ * Spans exported to an MLflow server report `telemetry.sdk.language` = `nodejs`, as MLflow's
+ * TypeScript SDK does (OpenTelemetry's Node SDK sets it).
+ */
+export function setSdkLanguage(): void {
+  try {
+    native.configure(JSON.stringify({ sdkLanguage: "nodejs" }));
+  } catch (e) {
+    internalError("setting the SDK language", e);
+  }
+}
+
 /** Sets `mlflow.source.name`, `mlflow.source.type` and `mlflow.user` for every trace. */
 export function setProcessMetadata(): void {
   try {

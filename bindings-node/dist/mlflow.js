@@ -1,0 +1,127 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.init = init;
+exports.requireServer = requireServer;
+exports.setTraceTag = setTraceTag;
+exports.deleteTraceTag = deleteTraceTag;
+/**
+ * Where traces go: MLflow's `init` (tracking server, experiment, credentials), and tags on
+ * traces already on the server. Nothing here waits on the network on the JS thread: server
+ * calls run on the libuv thread pool and settle Promises.
+ */
+const native_1 = require("./native");
+const span_1 = require("./span");
+/** How long `init` lets its background experiment check wait for the server. */
+const RESOLVE_TIMEOUT_MS = 3_000;
+const OPTIONS = [
+    "trackingUri",
+    "experimentId",
+    "experimentName",
+    "trackingServerUsername",
+    "trackingServerPassword",
+    "trackingServerToken",
+];
+/** MLflow options ferrotrace does not support (Databricks, workspaces): ignored with a warning. */
+const UNSUPPORTED = [
+    "databricksConfigPath",
+    "host",
+    "databricksToken",
+    "workspace",
+    "traceLocation",
+    "authProvider",
+];
+const ENV = [
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_EXPERIMENT_ID",
+    "MLFLOW_EXPERIMENT_NAME",
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_TRACKING_TOKEN",
+];
+/**
+ * Sends traces to an MLflow tracking server, as MLflow's `init`. Options not given fall back to
+ * `MLFLOW_TRACKING_URI`, `MLFLOW_EXPERIMENT_ID` / `MLFLOW_EXPERIMENT_NAME`,
+ * `MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD` and `MLFLOW_TRACKING_TOKEN`.
+ *
+ * Throws only for an invalid option (the error names it, e.g. `trackingUri`); then nothing
+ * changes. It never waits for the server: the experiment is checked (or created, by name) in the
+ * background, and a server that is down or refuses the experiment gives one warning on stderr.
+ * Calling it again applies the new settings.
+ *
+ * Differences from MLflow: without any tracking URI, traces go to the local store
+ * (`./ferrotrace-traces`) instead of `init` throwing; without an experiment, MLflow's Default
+ * experiment "0" is used; Databricks URIs are not supported.
+ *
+ * @example
+ * ```ts
+ * import * as mlflow from "ferrotrace";
+ * mlflow.init({ trackingUri: "http://localhost:5000", experimentId: "123456789" });
+ * // or by name, created if missing:
+ * mlflow.init({ trackingUri: "http://localhost:5000", experimentName: "my-agent" });
+ * ```
+ */
+function init(options = {}) {
+    if (options === null || typeof options !== "object") {
+        throw new TypeError("ferrotrace: init takes an options object, e.g. init({ trackingUri })");
+    }
+    const given = {};
+    for (const key of OPTIONS) {
+        const value = options[key];
+        if (value !== undefined)
+            given[key] = value;
+    }
+    for (const key of UNSUPPORTED) {
+        if (options[key] !== undefined) {
+            console.warn(`ferrotrace: the init option ${key} is not supported (Databricks/workspaces); ignored.`);
+        }
+    }
+    const env = {};
+    for (const name of ENV) {
+        const value = process.env[name];
+        if (value !== undefined)
+            env[name] = value;
+    }
+    // Validates and applies in one step; throws naming the option.
+    const hasServer = native_1.native.init(JSON.stringify({ options: given, env }));
+    if (!hasServer)
+        return;
+    // The check runs on the thread pool and reports a problem itself (once, on stderr).
+    try {
+        native_1.native.resolveExperiment(RESOLVE_TIMEOUT_MS).catch((e) => (0, span_1.internalError)("init", e));
+    }
+    catch (e) {
+        (0, span_1.internalError)("init", e);
+    }
+}
+/** The tracking server in force, or a clear error for calls that need one. */
+function requireServer(what) {
+    const { trackingUri } = JSON.parse(native_1.native.config());
+    if (!trackingUri) {
+        throw new Error(`ferrotrace: ${what} needs an MLflow tracking server: call init({ trackingUri }) or set MLFLOW_TRACKING_URI.`);
+    }
+}
+/**
+ * Sets a tag on a trace on the MLflow server; a trace that ended a moment ago and is still
+ * queued is delivered first. Keys are cut at 250 characters and values at 4096, as in MLflow.
+ *
+ * @example
+ * ```ts
+ * await mlflow.setTraceTag(mlflow.getLastActiveTraceId()!, "reviewed", "yes");
+ * ```
+ */
+async function setTraceTag(traceId, key, value) {
+    requireServer("setTraceTag");
+    await native_1.native.setTraceTag(String(traceId), String(key).slice(0, 250), String(value).slice(0, 4096));
+}
+/**
+ * Removes a tag from a trace on the MLflow server.
+ *
+ * @example
+ * ```ts
+ * await mlflow.deleteTraceTag(traceId, "reviewed");
+ * ```
+ */
+async function deleteTraceTag(traceId, key) {
+    requireServer("deleteTraceTag");
+    await native_1.native.deleteTraceTag(String(traceId), String(key).slice(0, 250));
+}

@@ -1,0 +1,235 @@
+//! COLD PATH: settings for an MLflow tracking server and the calls made to it (experiment
+//! lookup, assessments, trace tags). Every network call is an `AsyncTask`: it runs on the libuv
+//! thread pool and settles a Promise, so the JS thread never waits on the server.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
+
+use ferrotrace_core::config::{validate_tracking_uri, ConfigUpdate, NameStyle, Secret};
+use ferrotrace_core::{global, Error as CoreError};
+use napi::bindgen_prelude::AsyncTask;
+use napi::{Env, Error, Result, Task};
+use napi_derive::napi;
+use serde_json::{Map, Value};
+
+use crate::object;
+
+fn config_error(setting: &str, message: &str) -> Error {
+    Error::from_reason(CoreError::config(setting, message).to_string())
+}
+
+/// `options[key]` as text: absent or `null` is `None`; any other non-string is an error naming
+/// the option (a silently ignored `trackingUri: 5000` would send traces elsewhere).
+fn text(options: &Map<String, Value>, key: &str) -> Result<Option<String>> {
+    match options.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(config_error(key, "must be a string")),
+    }
+}
+
+fn number(options: &Map<String, Value>, key: &str) -> Option<f64> {
+    // A present but non-numeric value must fail validation, not be ignored.
+    options
+        .get(key)
+        .filter(|v| !v.is_null())
+        .map(|n| n.as_f64().unwrap_or(f64::NAN))
+}
+
+/// A credential: an empty string counts as not given (as in MLflow's TypeScript SDK).
+fn secret(options: &Map<String, Value>, key: &str) -> Result<Option<Secret>> {
+    Ok(text(options, key)?
+        .filter(|s| !s.is_empty())
+        .map(Secret::new))
+}
+
+/// The settings a JS options object names, with JS names: `destination`, `localDir`,
+/// `samplingRatio`, `exitTimeout`, `trackingUri`, `experimentId`, `experimentName`,
+/// `trackingServerUsername`, `trackingServerPassword`, `trackingServerToken`, `sdkLanguage`.
+pub(crate) fn update_from(options: &Map<String, Value>) -> Result<ConfigUpdate> {
+    Ok(ConfigUpdate {
+        destination: text(options, "destination")?,
+        local_dir: text(options, "localDir")?.map(Into::into),
+        tracking_uri: text(options, "trackingUri")?,
+        sampling_ratio: number(options, "samplingRatio"),
+        experiment_id: text(options, "experimentId")?,
+        experiment_name: text(options, "experimentName")?,
+        exit_timeout: number(options, "exitTimeout"),
+        username: secret(options, "trackingServerUsername")?,
+        password: secret(options, "trackingServerPassword")?,
+        token: secret(options, "trackingServerToken")?,
+        sdk_language: text(options, "sdkLanguage")?,
+    })
+}
+
+/// Applies an update in one step (one exporter restart at most); errors name JS options.
+pub(crate) fn apply(update: ConfigUpdate) -> Result<()> {
+    global()
+        .configure(|c| c.apply(update, NameStyle::Camel))
+        .map_err(|e| Error::from_reason(e.to_string()))
+}
+
+/// MLflow's `init(options)`: `{"options": {...}, "env": {"MLFLOW_TRACKING_URI": ..., ...}}`.
+/// Options given are validated strictly (an error names the option, nothing changes). For each
+/// one not given, the variable from `env` (the JS `process.env` at the time of the call) is used
+/// instead; as at startup, an unusable variable is reported as a warning and skipped, so a typo
+/// in a deployment never stops the application. Returns whether a tracking server is set.
+#[napi(catch_unwind)]
+pub fn init(json: String) -> Result<bool> {
+    let v = object(&json);
+    let options = match v.get("options") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let env = match v.get("env") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let env_var = |k: &str| {
+        env.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let mut update = update_from(&options)?;
+    if update.tracking_uri.is_none() {
+        if let Some(uri) = env_var("MLFLOW_TRACKING_URI") {
+            match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
+                Ok(_) => update.tracking_uri = Some(uri),
+                Err(e) => ferrotrace_core::diag::warn("config", format!("{e}; ignored by init")),
+            }
+        }
+    }
+    if update.experiment_id.is_none() && update.experiment_name.is_none() {
+        // The id wins over the name, as when both variables are read at startup.
+        update.experiment_id = env_var("MLFLOW_EXPERIMENT_ID");
+        if update.experiment_id.is_none() {
+            update.experiment_name = env_var("MLFLOW_EXPERIMENT_NAME");
+        }
+    }
+    let from_env = |slot: &mut Option<Secret>, var: &str| {
+        if slot.is_none() {
+            *slot = env_var(var).map(Secret::new);
+        }
+    };
+    from_env(&mut update.username, "MLFLOW_TRACKING_USERNAME");
+    from_env(&mut update.password, "MLFLOW_TRACKING_PASSWORD");
+    from_env(&mut update.token, "MLFLOW_TRACKING_TOKEN");
+    apply(update)?;
+    Ok(global().config().tracking_uri.is_some())
+}
+
+/// A blocking call to the core, run on the libuv thread pool; resolves with its text.
+pub struct Blocking {
+    call: Option<Box<dyn FnOnce() -> ferrotrace_core::Result<String> + Send>>,
+}
+
+impl Blocking {
+    fn task(
+        call: impl FnOnce() -> ferrotrace_core::Result<String> + Send + 'static,
+    ) -> AsyncTask<Blocking> {
+        AsyncTask::new(Blocking {
+            call: Some(Box::new(call)),
+        })
+    }
+}
+
+impl Task for Blocking {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> Result<String> {
+        let call = self
+            .call
+            .take()
+            .ok_or_else(|| Error::from_reason("ferrotrace: task run twice"))?;
+        // A panic on a pool thread must become a rejected Promise, not an abort.
+        match catch_unwind(AssertUnwindSafe(call)) {
+            Ok(Ok(text)) => Ok(text),
+            Ok(Err(e)) => Err(Error::from_reason(e.to_string())),
+            Err(_) => Err(Error::from_reason(
+                "ferrotrace: internal error (panic) in an MLflow call",
+            )),
+        }
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> Result<String> {
+        Ok(output)
+    }
+}
+
+/// Checks the configured experiment on the server within `timeout_ms` (creating it by name if
+/// missing), for `init`. Never rejects: a problem is reported once as a warning on stderr, and
+/// the Promise resolves with the experiment id, or `""` when it could not be checked.
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn resolve_experiment(timeout_ms: f64) -> AsyncTask<Blocking> {
+    let timeout = Duration::from_secs_f64((timeout_ms.max(0.0) / 1000.0).min(600.0));
+    let configured = global().config();
+    Blocking::task(move || {
+        let tracer = global();
+        // Settings changed since (a later `init` checks its own): nothing to report.
+        let changed = || {
+            let now = tracer.config();
+            (now.tracking_uri, now.experiment_id, now.experiment_name)
+                != (
+                    configured.tracking_uri.clone(),
+                    configured.experiment_id.clone(),
+                    configured.experiment_name.clone(),
+                )
+        };
+        if changed() {
+            return Ok(String::new());
+        }
+        Ok(match tracer.resolve_experiment(timeout) {
+            Ok(id) => id,
+            Err(_) if changed() => String::new(),
+            Err(e) => {
+                let server = configured.tracking_uri.clone().unwrap_or_default();
+                let message = match &e {
+                    CoreError::Transport { .. } | CoreError::Server { .. } | CoreError::Timeout(_) => format!(
+                        "init: the MLflow server at {server} did not answer: {e}. Tracing goes on without waiting for it; traces it cannot take are counted in stats().dropped_traces"
+                    ),
+                    _ => format!(
+                        "init: the MLflow experiment on {server} cannot be used: {e}. Traces will not be exported until this is fixed"
+                    ),
+                };
+                ferrotrace_core::diag::warn("init", message);
+                String::new()
+            }
+        })
+    })
+}
+
+/// Logs an assessment (MLflow's REST JSON text) on a trace, delivering a still-queued trace
+/// first; resolves with the server's assessment as JSON text.
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn log_assessment(trace_id: String, assessment_json: String) -> Result<AsyncTask<Blocking>> {
+    let body: Value = serde_json::from_str(&assessment_json)
+        .map_err(|e| Error::from_reason(format!("invalid assessment: {e}")))?;
+    Ok(Blocking::task(move || {
+        global()
+            .log_assessment(&trace_id, body)
+            .map(|v| v.to_string())
+    }))
+}
+
+/// Sets a tag on an exported trace (a still-queued trace is delivered first).
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn set_trace_tag(trace_id: String, key: String, value: String) -> AsyncTask<Blocking> {
+    Blocking::task(move || {
+        global()
+            .set_trace_tag(&trace_id, &key, &value)
+            .map(|()| String::new())
+    })
+}
+
+/// Deletes a tag of an exported trace.
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn delete_trace_tag(trace_id: String, key: String) -> AsyncTask<Blocking> {
+    Blocking::task(move || {
+        global()
+            .delete_trace_tag(&trace_id, &key)
+            .map(|()| String::new())
+    })
+}

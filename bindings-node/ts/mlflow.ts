@@ -1,0 +1,153 @@
+/**
+ * Where traces go: MLflow's `init` (tracking server, experiment, credentials), and tags on
+ * traces already on the server. Nothing here waits on the network on the JS thread: server
+ * calls run on the libuv thread pool and settle Promises.
+ */
+import { native } from "./native";
+import { internalError } from "./span";
+
+/** How long `init` lets its background experiment check wait for the server. */
+const RESOLVE_TIMEOUT_MS = 3_000;
+
+/**
+ * Options of `init` (MLflow's `MLflowTracingInitOptions` for an MLflow tracking server). Each
+ * one not given falls back to its environment variable, read when `init` is called.
+ */
+export interface InitOptions {
+  /** `http(s)://host:port` of the MLflow tracking server (`MLFLOW_TRACKING_URI`). */
+  trackingUri?: string;
+  /** Experiment to log traces to (`MLFLOW_EXPERIMENT_ID`); it must exist on the server. */
+  experimentId?: string;
+  /**
+   * Experiment to log traces to, by name (`MLFLOW_EXPERIMENT_NAME`), created if missing. Not in
+   * MLflow's TypeScript SDK (ferrotrace's addition, as Python's `set_experiment(name)`). Give
+   * `experimentId` or `experimentName`, not both; with neither, MLflow's Default experiment "0".
+   */
+  experimentName?: string;
+  /** Basic auth user (`MLFLOW_TRACKING_USERNAME`); basic auth wins over a token, as in MLflow. */
+  trackingServerUsername?: string;
+  /** Basic auth password (`MLFLOW_TRACKING_PASSWORD`). */
+  trackingServerPassword?: string;
+  /** Bearer token (`MLFLOW_TRACKING_TOKEN`). */
+  trackingServerToken?: string;
+}
+
+/** MLflow's name for the options of `init`. */
+export type MLflowTracingInitOptions = InitOptions;
+
+const OPTIONS = [
+  "trackingUri",
+  "experimentId",
+  "experimentName",
+  "trackingServerUsername",
+  "trackingServerPassword",
+  "trackingServerToken",
+] as const;
+
+/** MLflow options ferrotrace does not support (Databricks, workspaces): ignored with a warning. */
+const UNSUPPORTED = [
+  "databricksConfigPath",
+  "host",
+  "databricksToken",
+  "workspace",
+  "traceLocation",
+  "authProvider",
+];
+
+const ENV = [
+  "MLFLOW_TRACKING_URI",
+  "MLFLOW_EXPERIMENT_ID",
+  "MLFLOW_EXPERIMENT_NAME",
+  "MLFLOW_TRACKING_USERNAME",
+  "MLFLOW_TRACKING_PASSWORD",
+  "MLFLOW_TRACKING_TOKEN",
+];
+
+/**
+ * Sends traces to an MLflow tracking server, as MLflow's `init`. Options not given fall back to
+ * `MLFLOW_TRACKING_URI`, `MLFLOW_EXPERIMENT_ID` / `MLFLOW_EXPERIMENT_NAME`,
+ * `MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD` and `MLFLOW_TRACKING_TOKEN`.
+ *
+ * Throws only for an invalid option (the error names it, e.g. `trackingUri`); then nothing
+ * changes. It never waits for the server: the experiment is checked (or created, by name) in the
+ * background, and a server that is down or refuses the experiment gives one warning on stderr.
+ * Calling it again applies the new settings.
+ *
+ * Differences from MLflow: without any tracking URI, traces go to the local store
+ * (`./ferrotrace-traces`) instead of `init` throwing; without an experiment, MLflow's Default
+ * experiment "0" is used; Databricks URIs are not supported.
+ *
+ * @example
+ * ```ts
+ * import * as mlflow from "ferrotrace";
+ * mlflow.init({ trackingUri: "http://localhost:5000", experimentId: "123456789" });
+ * // or by name, created if missing:
+ * mlflow.init({ trackingUri: "http://localhost:5000", experimentName: "my-agent" });
+ * ```
+ */
+export function init(options: InitOptions = {}): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("ferrotrace: init takes an options object, e.g. init({ trackingUri })");
+  }
+  const given: Record<string, unknown> = {};
+  for (const key of OPTIONS) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) given[key] = value;
+  }
+  for (const key of UNSUPPORTED) {
+    if ((options as Record<string, unknown>)[key] !== undefined) {
+      console.warn(`ferrotrace: the init option ${key} is not supported (Databricks/workspaces); ignored.`);
+    }
+  }
+  const env: Record<string, string> = {};
+  for (const name of ENV) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  // Validates and applies in one step; throws naming the option.
+  const hasServer = native.init(JSON.stringify({ options: given, env }));
+  if (!hasServer) return;
+  // The check runs on the thread pool and reports a problem itself (once, on stderr).
+  try {
+    native.resolveExperiment(RESOLVE_TIMEOUT_MS).catch((e: unknown) => internalError("init", e));
+  } catch (e) {
+    internalError("init", e);
+  }
+}
+
+/** The tracking server in force, or a clear error for calls that need one. */
+export function requireServer(what: string): void {
+  const { trackingUri } = JSON.parse(native.config()) as { trackingUri: string | null };
+  if (!trackingUri) {
+    throw new Error(
+      `ferrotrace: ${what} needs an MLflow tracking server: call init({ trackingUri }) or set MLFLOW_TRACKING_URI.`,
+    );
+  }
+}
+
+/**
+ * Sets a tag on a trace on the MLflow server; a trace that ended a moment ago and is still
+ * queued is delivered first. Keys are cut at 250 characters and values at 4096, as in MLflow.
+ *
+ * @example
+ * ```ts
+ * await mlflow.setTraceTag(mlflow.getLastActiveTraceId()!, "reviewed", "yes");
+ * ```
+ */
+export async function setTraceTag(traceId: string, key: string, value: string): Promise<void> {
+  requireServer("setTraceTag");
+  await native.setTraceTag(String(traceId), String(key).slice(0, 250), String(value).slice(0, 4096));
+}
+
+/**
+ * Removes a tag from a trace on the MLflow server.
+ *
+ * @example
+ * ```ts
+ * await mlflow.deleteTraceTag(traceId, "reviewed");
+ * ```
+ */
+export async function deleteTraceTag(traceId: string, key: string): Promise<void> {
+  requireServer("deleteTraceTag");
+  await native.deleteTraceTag(String(traceId), String(key).slice(0, 250));
+}
