@@ -100,13 +100,14 @@ impl FnSpec {
 
     /// Starts the span for one call: a child of `parent`, or a new trace. Returns `None` when
     /// tracing is disabled (the wrapper then just calls the function).
-    #[pyo3(signature = (parent, args, kwargs=None))]
+    #[pyo3(signature = (parent, args, kwargs=None, traceparent=None))]
     fn start(
         &self,
         py: Python<'_>,
         parent: Option<&Bound<'_, PySpan>>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
+        traceparent: Option<&str>,
     ) -> Option<Py<PySpan>> {
         let tracer = ferrotrace_core::global();
         if !tracer.enabled() {
@@ -118,6 +119,8 @@ impl FnSpec {
                 self.name.as_str(),
                 RootOptions {
                     sampling_ratio: self.sampling_ratio,
+                    // Inside set_tracing_context_from_http_request_headers: continue that trace.
+                    remote_parent: traceparent.and_then(ferrotrace_core::model::TraceParent::parse),
                     ..Default::default()
                 },
             ),

@@ -421,6 +421,11 @@ impl PySpan {
     }
 
     #[getter]
+    fn _outputs_set(&self) -> bool {
+        self.outputs_set
+    }
+
+    #[getter]
     fn _is_root(&self) -> bool {
         self.is_root
     }

@@ -14,7 +14,7 @@ traces list``).
 
 from __future__ import annotations
 
-from ferrotrace import entities
+from ferrotrace import entities, tracing
 from ferrotrace._assessments import (
     delete_assessment,
     delete_trace_tag,
@@ -34,6 +34,7 @@ from ferrotrace._fluent import (
     get_current_active_span,
     get_last_active_trace_id,
     start_span,
+    start_span_no_context,
     stats,
     trace,
     update_current_trace,
@@ -43,6 +44,7 @@ from ferrotrace._tracking import get_tracking_uri, is_tracking_uri_set, set_expe
 from ferrotrace._native import ConfigError, LiveSpan, TracingError
 
 MlflowException = TracingError
+context = tracing.context
 
 __all__ = [
     "delete_assessment",
@@ -70,6 +72,9 @@ __all__ = [
     "get_current_active_span",
     "get_last_active_trace_id",
     "start_span",
+    "start_span_no_context",
+    "context",
+    "tracing",
     "stats",
     "trace",
     "update_current_trace",

@@ -1,12 +1,105 @@
-"""The active span, held in a contextvar: asyncio tasks inherit it, threads do not."""
+"""Per-context state of the Python API, in contextvars (asyncio tasks inherit it, threads do not):
+the active span, the last finished trace, and the scope set by ``tracing.context`` or
+``set_tracing_context_from_http_request_headers``. Plus the span processors (process-wide)."""
 
 from __future__ import annotations
 
+import logging
 from contextvars import ContextVar
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from ferrotrace._native import LiveSpan
+
+_logger = logging.getLogger("ferrotrace")
 
 CURRENT: ContextVar[Optional[LiveSpan]] = ContextVar("ferrotrace_current_span", default=None)
 # The last root span that ended in this context (get_last_active_trace_id(thread_local=True)).
 LAST_TRACE_ID: ContextVar[Optional[str]] = ContextVar("ferrotrace_last_trace_id", default=None)
+
+
+class Scope:
+    """What ``tracing.context(...)`` declares for traces started inside it (inner scopes win)."""
+
+    __slots__ = ("enabled", "metadata", "tags", "traceparent")
+
+    def __init__(
+        self,
+        enabled: bool = True,
+        metadata: Optional[dict[str, str]] = None,
+        tags: Optional[dict[str, str]] = None,
+        traceparent: Optional[str] = None,
+    ) -> None:
+        self.enabled = enabled
+        self.metadata = metadata or {}
+        self.tags = tags or {}
+        self.traceparent = traceparent
+
+    def nested(self, **changes: Any) -> Scope:
+        s = Scope(self.enabled, dict(self.metadata), dict(self.tags), self.traceparent)
+        s.metadata.update(changes.pop("metadata", None) or {})
+        s.tags.update(changes.pop("tags", None) or {})
+        for k, v in changes.items():
+            if v is not None:
+                setattr(s, k, v)
+        return s
+
+    def on_start(self, span: LiveSpan) -> None:
+        if span._is_root and (self.metadata or self.tags):
+            span._update_trace(self.tags or None, self.metadata or None)
+
+
+SCOPE: ContextVar[Optional[Scope]] = ContextVar("ferrotrace_scope", default=None)
+
+# Span processors of tracing.configure(span_processors=[...]); run at each span's end, in order,
+# on the application thread. Replaced as a whole, never mutated, so readers need no lock.
+PROCESSORS: tuple[Callable[[LiveSpan], Any], ...] = ()
+
+
+def set_processors(processors: tuple[Callable[[LiveSpan], Any], ...]) -> None:
+    global PROCESSORS
+    PROCESSORS = processors
+
+
+def after_root(span: LiveSpan) -> None:
+    if span._is_root:
+        LAST_TRACE_ID.set(span.trace_id)
+
+
+def end(span: LiveSpan, result: Any, exc: Optional[BaseException], capture_result: bool = True) -> None:
+    """Ends a span the way every API does: outputs or exception, processors, end."""
+    if not PROCESSORS:
+        if exc is not None:
+            span._end_exc(exc)
+        elif capture_result:
+            span._end_ok(result)
+        else:
+            span.end()
+    else:
+        if exc is not None:
+            span.record_exception(exc)
+        elif capture_result and not span._outputs_set:
+            span.set_outputs(result)
+        for processor in PROCESSORS:
+            try:
+                returned = processor(span)
+            except Exception as e:
+                _logger.warning("span processor %r failed: %s", processor, e)
+                continue
+            if returned is not None:
+                _logger.warning("span processor %r returned a value; processors change the span in place", processor)
+        span.end()
+    after_root(span)
+
+
+def begin(start: Callable[..., Optional[LiveSpan]], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Optional[LiveSpan]:
+    """Starts the span of one traced call, honouring the scope; None when not tracing."""
+    scope = SCOPE.get()
+    if scope is not None and not scope.enabled:
+        return None
+    try:
+        span = start(CURRENT.get(), args, kwargs, None if scope is None else scope.traceparent)
+    except Exception:
+        return None
+    if scope is not None and span is not None:
+        scope.on_start(span)
+    return span

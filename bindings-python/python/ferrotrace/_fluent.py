@@ -9,7 +9,7 @@ import logging
 from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 
 from ferrotrace import _native
-from ferrotrace._context import CURRENT, LAST_TRACE_ID
+from ferrotrace._context import CURRENT, LAST_TRACE_ID, SCOPE, begin, end
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
 from ferrotrace._streaming import wrap_async_generator, wrap_generator
 from ferrotrace.entities import NoOpSpan, SpanType
@@ -40,11 +40,6 @@ def _params(fn: Callable[..., Any]) -> Optional[list[tuple[str, int, bool, Any]]
 
 def _type_name(span_type: Any) -> str:
     return str(getattr(span_type, "value", span_type))
-
-
-def _after_root(span: LiveSpan) -> None:
-    if span._is_root:
-        LAST_TRACE_ID.set(span.trace_id)
 
 
 @overload
@@ -117,10 +112,7 @@ def trace(
 
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                try:
-                    span = start(CURRENT.get(), args, kwargs)
-                except Exception:
-                    span = None
+                span = begin(start, args, kwargs)
                 if span is None:
                     return await fn(*args, **kwargs)
                 token = CURRENT.set(span)
@@ -128,11 +120,10 @@ def trace(
                     result = await fn(*args, **kwargs)
                 except BaseException as e:
                     CURRENT.reset(token)
-                    span._end_exc(e)
+                    end(span, None, e)
                     raise
                 CURRENT.reset(token)
-                span._end_ok(result)
-                _after_root(span)
+                end(span, result, None)
                 return result
 
             wrapper = async_wrapper
@@ -140,10 +131,7 @@ def trace(
 
             @functools.wraps(fn)
             def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-                try:
-                    span = start(CURRENT.get(), args, kwargs)
-                except Exception:
-                    span = None
+                span = begin(start, args, kwargs)
                 if span is None:
                     return fn(*args, **kwargs)
                 token = CURRENT.set(span)
@@ -151,11 +139,10 @@ def trace(
                     result = fn(*args, **kwargs)
                 except BaseException as e:
                     CURRENT.reset(token)
-                    span._end_exc(e)
+                    end(span, None, e)
                     raise
                 CURRENT.reset(token)
-                span._end_ok(result)
-                _after_root(span)
+                end(span, result, None)
                 return result
 
             wrapper = sync_wrapper
@@ -196,11 +183,17 @@ class start_span:
 
     def __enter__(self) -> Union[LiveSpan, NoOpSpan]:
         name, span_type, attributes = self._args
+        scope = SCOPE.get()
+        if scope is not None and not scope.enabled:
+            return NoOpSpan()
         try:
-            self._span = _native.start_span(name, CURRENT.get(), span_type, attributes)
+            traceparent = None if scope is None else scope.traceparent
+            self._span = _native.start_span(name, CURRENT.get(), span_type, attributes, traceparent=traceparent)
         except Exception as e:  # tracing must never break the block
             _logger.warning("ferrotrace: could not start span %r: %s", name, e)
             self._span = None
+        if self._span is not None and scope is not None:
+            scope.on_start(self._span)
         if self._span is None:
             return NoOpSpan()
         self._token = CURRENT.set(self._span)
@@ -214,11 +207,7 @@ class start_span:
             CURRENT.reset(self._token)
         except ValueError:  # exited in another context (e.g. a different asyncio task)
             CURRENT.set(None)
-        if exc is not None:
-            span._end_exc(exc)
-        else:
-            span.end()
-        _after_root(span)
+        end(span, None, exc, capture_result=False)
 
 
 def get_current_active_span() -> Optional[LiveSpan]:
@@ -295,3 +284,41 @@ def stats() -> dict[str, Any]:
     ['dropped_spans', 'dropped_traces', 'export_batches']
     """
     return cast(dict[str, Any], json.loads(_native.stats_json()))
+
+
+def start_span_no_context(
+    name: str,
+    span_type: str = SpanType.UNKNOWN,
+    parent_span: Optional[LiveSpan] = None,
+    inputs: Optional[Any] = None,
+    attributes: Optional[dict[str, Any]] = None,
+    tags: Optional[dict[str, str]] = None,
+    metadata: Optional[dict[str, str]] = None,
+    experiment_id: Optional[str] = None,
+    start_time_ns: Optional[int] = None,
+    log_level: Any = None,
+    links: Any = None,
+    description: Optional[str] = None,
+) -> Union[LiveSpan, NoOpSpan]:
+    """Starts a span that is not made active: its parent is ``parent_span`` (None starts a new
+    trace). End it with ``span.end(...)``. ``tags`` and ``metadata`` go onto the trace.
+
+    >>> import ferrotrace
+    >>> root = ferrotrace.start_span_no_context("job")
+    >>> step = ferrotrace.start_span_no_context("step", parent_span=root, inputs={"i": 1})
+    >>> step.end(outputs=2); root.end()
+    """
+    if isinstance(parent_span, NoOpSpan):
+        return NoOpSpan()
+    try:
+        span = _native.start_span(
+            name, parent_span, _type_name(span_type), attributes, inputs, start_time_ns
+        )
+    except Exception as e:
+        _logger.warning("ferrotrace: could not start span %r: %s", name, e)
+        return NoOpSpan()
+    if span is None:
+        return NoOpSpan()
+    if tags or metadata:
+        span._update_trace(tags, metadata)
+    return span

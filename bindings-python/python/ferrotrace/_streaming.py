@@ -12,11 +12,11 @@ from __future__ import annotations
 import functools
 from typing import Any, AsyncGenerator, Callable, Generator, Optional
 
-from ferrotrace._context import CURRENT, LAST_TRACE_ID
+from ferrotrace._context import CURRENT, begin, end
 from ferrotrace._native import LiveSpan
 
 Reducer = Optional[Callable[[list[Any]], Any]]
-Start = Callable[[Optional[LiveSpan], tuple[Any, ...], dict[str, Any]], Optional[LiveSpan]]
+Start = Callable[..., Optional[LiveSpan]]
 
 
 def _outputs(items: list[Any], reducer: Reducer) -> Any:
@@ -29,24 +29,17 @@ def _outputs(items: list[Any], reducer: Reducer) -> Any:
 
 
 def _finish(span: LiveSpan, items: list[Any], reducer: Reducer) -> None:
-    span._end_ok(_outputs(items, reducer))
-    if span._is_root:
-        LAST_TRACE_ID.set(span.trace_id)
+    end(span, _outputs(items, reducer), None)
 
 
 def _fail(span: LiveSpan, e: BaseException) -> None:
-    span._end_exc(e)
-    if span._is_root:
-        LAST_TRACE_ID.set(span.trace_id)
+    end(span, None, e)
 
 
 def wrap_generator(fn: Callable[..., Generator[Any, Any, Any]], start: Start, reducer: Reducer) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        try:
-            span = start(CURRENT.get(), args, kwargs)
-        except Exception:
-            span = None
+        span = begin(start, args, kwargs)
         gen = fn(*args, **kwargs)
         if span is None:
             return (yield from gen)
@@ -91,10 +84,7 @@ def wrap_generator(fn: Callable[..., Generator[Any, Any, Any]], start: Start, re
 def wrap_async_generator(fn: Callable[..., AsyncGenerator[Any, Any]], start: Start, reducer: Reducer) -> Callable[..., Any]:
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-        try:
-            span = start(CURRENT.get(), args, kwargs)
-        except Exception:
-            span = None
+        span = begin(start, args, kwargs)
         agen = fn(*args, **kwargs)
         items: list[Any] = []
         to_send: Any = None

@@ -1,0 +1,146 @@
+"""``ferrotrace.tracing``: switches and scopes of tracing, MLflow's ``mlflow.tracing`` namespace.
+
+>>> import ferrotrace
+>>> with ferrotrace.tracing.context(tags={"tenant": "acme"}):
+...     with ferrotrace.start_span("request"):
+...         pass
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional
+
+from ferrotrace import _context, _native
+from ferrotrace._context import CURRENT, SCOPE, Scope
+from ferrotrace._native import LiveSpan, TracingError
+
+_logger = logging.getLogger("ferrotrace")
+
+__all__ = [
+    "MlflowExperimentLocation",
+    "configure",
+    "context",
+    "disable",
+    "enable",
+    "get_tracing_context_headers_for_http_request",
+    "reset",
+    "set_destination",
+    "set_tracing_context_from_http_request_headers",
+]
+
+
+def enable() -> None:
+    """Turns tracing on (the default)."""
+    _native.set_enabled(True)
+
+
+def disable() -> None:
+    """Turns tracing off: traced functions run untouched and ``start_span`` yields a NoOpSpan."""
+    _native.set_enabled(False)
+
+
+def reset() -> None:
+    """Forgets span processors and turns tracing back on."""
+    _context.set_processors(())
+    _native.set_enabled(True)
+
+
+@contextmanager
+def context(
+    metadata: Optional[dict[str, Any]] = None,
+    tags: Optional[dict[str, Any]] = None,
+    enabled: Optional[bool] = None,
+    session_id: Optional[str] = None,
+    user: Optional[str] = None,
+) -> Iterator[None]:
+    """Adds metadata and tags to every trace started inside the block, without making a span;
+    ``enabled=False`` turns tracing off inside it only. Scopes nest; the inner one wins."""
+    meta = {str(k): str(v) for k, v in (metadata or {}).items()}
+    if session_id is not None:
+        meta["mlflow.trace.session"] = session_id
+    if user is not None:
+        meta["mlflow.trace.user"] = user
+    outer = SCOPE.get() or Scope()
+    token = SCOPE.set(outer.nested(metadata=meta, tags={str(k): str(v) for k, v in (tags or {}).items()}, enabled=enabled))
+    try:
+        yield
+    finally:
+        SCOPE.reset(token)
+
+
+class configure:
+    """Sets span processors: callables taking one ``LiveSpan``, run in order when each span
+    ends (after its outputs and status, before export), on the application thread; they may
+    change inputs, outputs and attributes (redaction). Used as a call the setting stays; used
+    as ``with tracing.configure(...)`` it is reverted at the end of the block."""
+
+    def __init__(self, span_processors: Optional[list[Callable[[LiveSpan], Any]]] = None) -> None:
+        processors = tuple(span_processors or ())
+        for p in processors:
+            _check_processor(p)
+        self._previous = _context.PROCESSORS
+        _context.set_processors(processors)
+
+    def __enter__(self) -> configure:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _context.set_processors(self._previous)
+
+
+def _check_processor(p: Any) -> None:
+    if not callable(p):
+        raise TracingError(f"span processor {p!r} is not callable")
+    if inspect.isfunction(p) or inspect.ismethod(p):
+        params = [
+            x
+            for x in inspect.signature(p).parameters.values()
+            if x.kind in (x.POSITIONAL_ONLY, x.POSITIONAL_OR_KEYWORD) and x.default is x.empty
+        ]
+        if len(params) != 1:
+            raise TracingError(f"span processor {p.__name__} must take exactly one argument (the span)")
+
+
+class MlflowExperimentLocation:
+    """A trace destination: an experiment on the configured MLflow server."""
+
+    def __init__(self, experiment_id: str) -> None:
+        self.experiment_id = str(experiment_id)
+
+
+def set_destination(destination: Any, *, context_local: bool = False) -> None:
+    """Sends traces to this destination (an ``MlflowExperimentLocation``, or an experiment id).
+    ``context_local`` is not supported yet: the destination applies process-wide."""
+    exp_id = getattr(destination, "experiment_id", destination)
+    if context_local:
+        _logger.warning("set_destination(context_local=True) is not supported yet; the destination is process-wide")
+    _native.configure(experiment_id=str(exp_id))
+
+
+def get_tracing_context_headers_for_http_request() -> dict[str, str]:
+    """W3C ``traceparent`` of the active span, to send to a downstream service (``{}`` and a
+    warning without an active span)."""
+    span = CURRENT.get()
+    if span is None:
+        _logger.warning("get_tracing_context_headers_for_http_request() was called without an active span")
+        return {}
+    return {"traceparent": span._traceparent()}
+
+
+@contextmanager
+def set_tracing_context_from_http_request_headers(headers: Any) -> Iterator[None]:
+    """Continues the caller's trace: spans started inside become children of the remote span
+    named by the ``traceparent`` header (any capitalisation), in the same trace."""
+    items = headers.items() if hasattr(headers, "items") else headers
+    traceparent = next((str(v) for k, v in items if str(k).lower() == "traceparent"), None)
+    if traceparent is None:
+        raise TracingError("The 'traceparent' header is required to continue a trace")
+    outer = SCOPE.get() or Scope()
+    token = SCOPE.set(outer.nested(traceparent=traceparent))
+    try:
+        yield
+    finally:
+        SCOPE.reset(token)
