@@ -303,6 +303,33 @@ impl PySpan {
         });
     }
 
+    fn set_description(slf: &Bound<'_, Self>, description: &Bound<'_, PyAny>) {
+        let text = display_text(description);
+        with_live(slf, |s| {
+            s.set_attribute(attr::DESCRIPTION, RawJson::string(&text))
+        });
+    }
+
+    /// A `SpanLogLevel`, an int, or a level name (`"DEBUG"` ... `"CRITICAL"`).
+    fn set_log_level(slf: &Bound<'_, Self>, level: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = match level.extract::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => match display_text(level).trim().to_ascii_uppercase().as_str() {
+                "DEBUG" => Some(10),
+                "INFO" => Some(20),
+                "WARNING" => Some(30),
+                "ERROR" => Some(40),
+                "CRITICAL" => Some(50),
+                _ => None,
+            },
+        };
+        let v = value.ok_or_else(|| {
+            TracingError::new_err("invalid log level: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        })?;
+        with_live(slf, |s| s.set_attribute(attr::LOG_LEVEL, RawJson::int(v)));
+        Ok(())
+    }
+
     /// Accepts `SpanStatusCode`, `SpanStatus`, or `"OK"` / `"ERROR"` / `"UNSET"`.
     fn set_status(slf: &Bound<'_, Self>, status: &Bound<'_, PyAny>) -> PyResult<()> {
         let (code, desc) = parse_status(status)?;
@@ -395,6 +422,41 @@ impl PySpan {
             if let Some((ty, msg, stack)) = parts {
                 s.record_exception(&ty, &msg, &stack);
             }
+        });
+    }
+
+    /// Adds a link (`entities.Link`: `trace_id`, `span_id`, `attributes`) to another span. An
+    /// invalid link is skipped with a warning, as in MLflow.
+    fn add_link(slf: &Bound<'_, Self>, link: &Bound<'_, PyAny>) {
+        use ferrotrace_core::model::{SpanId, SpanLink, TraceId};
+        let text = |k: &str| {
+            link.getattr(k)
+                .map(|v| display_text(&v))
+                .unwrap_or_default()
+        };
+        let (trace_id, span_id) = (
+            TraceId::parse(&text("trace_id")),
+            SpanId::parse(&text("span_id")),
+        );
+        let (Some(trace_id), Some(span_id)) = (trace_id, span_id) else {
+            ferrotrace_core::diag::warn("link", "a span link needs a trace id (tr-<32 hex>) and a 16-hex span id; the link was skipped");
+            return;
+        };
+        let mut attributes = Attributes::new();
+        if let Ok(d) = link
+            .getattr("attributes")
+            .and_then(|a| a.cast_into::<PyDict>().map_err(PyErr::from))
+        {
+            for (k, v) in d.iter() {
+                attributes.set(display_text(&k), to_json(&v));
+            }
+        }
+        with_live(slf, |s| {
+            s.record_mut().links.push(SpanLink {
+                trace_id,
+                span_id,
+                attributes,
+            })
         });
     }
 

@@ -237,3 +237,29 @@ def test_a_span_never_ended_is_counted_not_lost_silently() -> None:
     after = ferrotrace.stats()
     assert after["dropped_spans"]["span_not_ended"] == before + 1
     assert exported() == []
+
+
+def test_log_level_description_and_links_from_decorator_and_span() -> None:
+    from ferrotrace.entities import Link, SpanLogLevel
+
+    with ferrotrace.start_span("other") as other:
+        pass
+
+    @ferrotrace.trace(log_level="warning", description="does work", links=[Link(other.trace_id, other.span_id, {"why": "retry of"})])
+    def f() -> None:
+        span = ferrotrace.get_current_active_span()
+        assert span is not None
+        span.add_link(Link("bad", "ids"))  # skipped with a warning
+
+    f()
+    with ferrotrace.start_span("s", log_level=SpanLogLevel.CRITICAL, description="d") as s:
+        s.set_log_level("debug")
+        s.set_description("d2")
+    with pytest.raises(ferrotrace.MlflowException):
+        ferrotrace.trace(log_level="LOUD")(lambda: 1)
+    traces = exported()
+    fspan = traces[1]["data"]["spans"][0]
+    assert attr(fspan, "mlflow.spanLogLevel") == 30 and attr(fspan, "mlflow.spanDescription") == "does work"
+    assert fspan["links"] == [{"trace_id": other.trace_id, "span_id": other.span_id, "attributes": {"why": "retry of"}}]
+    sspan = traces[2]["data"]["spans"][0]
+    assert attr(sspan, "mlflow.spanLogLevel") == 10 and attr(sspan, "mlflow.spanDescription") == "d2"

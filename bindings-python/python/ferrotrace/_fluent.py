@@ -12,7 +12,7 @@ from ferrotrace import _native
 from ferrotrace._context import CURRENT, LAST_TRACE_ID, SCOPE, begin, end
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
 from ferrotrace._streaming import wrap_async_generator, wrap_generator
-from ferrotrace.entities import NoOpSpan, SpanType
+from ferrotrace.entities import NoOpSpan, SpanLogLevel, SpanType
 
 _logger = logging.getLogger("ferrotrace")
 
@@ -40,6 +40,36 @@ def _params(fn: Callable[..., Any]) -> Optional[list[tuple[str, int, bool, Any]]
 
 def _type_name(span_type: Any) -> str:
     return str(getattr(span_type, "value", span_type))
+
+
+def _static_attributes(attributes: Optional[dict[str, Any]], log_level: Any, description: Optional[str]) -> Optional[dict[str, Any]]:
+    """User attributes plus MLflow's description and log level attributes, checked once."""
+    if log_level is None and description is None:
+        return attributes
+    out = dict(attributes or {})
+    if description is not None:
+        out["mlflow.spanDescription"] = str(description)
+    if log_level is not None:
+        try:
+            out["mlflow.spanLogLevel"] = int(SpanLogLevel.from_value(log_level))
+        except (KeyError, ValueError) as e:
+            raise TracingError(f"invalid log_level {log_level!r}: use DEBUG, INFO, WARNING, ERROR or CRITICAL") from e
+    return out
+
+
+def _with_links(start: Callable[..., Optional[LiveSpan]], links: Any) -> Callable[..., Optional[LiveSpan]]:
+    if not links:
+        return start
+    links = list(links)
+
+    def start_linked(*args: Any) -> Optional[LiveSpan]:
+        span = start(*args)
+        if span is not None:
+            for link in links:
+                span.add_link(link)
+        return span
+
+    return start_linked
 
 
 @overload
@@ -96,11 +126,11 @@ def trace(
             name or fn_name,
             _type_name(span_type),
             fn_name,
-            attributes,
+            _static_attributes(attributes, log_level, description),
             _params(fn),
             None if sampling_ratio_override is None else float(sampling_ratio_override),
         )
-        start = spec.start
+        start = _with_links(spec.start, links)
 
         if inspect.isgeneratorfunction(fn):
             wrapper: Callable[..., Any] = wrap_generator(fn, start, output_reducer)
@@ -177,12 +207,12 @@ class start_span:
         links: Any = None,
         description: Optional[str] = None,
     ) -> None:
-        self._args = (name, _type_name(span_type), attributes)
+        self._args = (name, _type_name(span_type), _static_attributes(attributes, log_level, description), links)
         self._span: Optional[LiveSpan] = None
         self._token: Any = None
 
     def __enter__(self) -> Union[LiveSpan, NoOpSpan]:
-        name, span_type, attributes = self._args
+        name, span_type, attributes, links = self._args
         scope = SCOPE.get()
         if scope is not None and not scope.enabled:
             return NoOpSpan()
@@ -192,8 +222,11 @@ class start_span:
         except Exception as e:  # tracing must never break the block
             _logger.warning("ferrotrace: could not start span %r: %s", name, e)
             self._span = None
-        if self._span is not None and scope is not None:
-            scope.on_start(self._span)
+        if self._span is not None:
+            if scope is not None:
+                scope.on_start(self._span)
+            for link in links or ():
+                self._span.add_link(link)
         if self._span is None:
             return NoOpSpan()
         self._token = CURRENT.set(self._span)
@@ -312,7 +345,7 @@ def start_span_no_context(
         return NoOpSpan()
     try:
         span = _native.start_span(
-            name, parent_span, _type_name(span_type), attributes, inputs, start_time_ns
+            name, parent_span, _type_name(span_type), _static_attributes(attributes, log_level, description), inputs, start_time_ns
         )
     except Exception as e:
         _logger.warning("ferrotrace: could not start span %r: %s", name, e)
@@ -321,4 +354,6 @@ def start_span_no_context(
         return NoOpSpan()
     if tags or metadata:
         span._update_trace(tags, metadata)
+    for link in links or ():
+        span.add_link(link)
     return span

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Optional
 
 from ferrotrace._assessment_entities import (
     Assessment,
@@ -32,6 +32,8 @@ __all__ = [
     "Expectation",
     "Feedback",
     "LiveSpan",
+    "Link",
+    "SpanLogLevel",
     "NoOpSpan",
     "SpanEvent",
     "SpanStatus",
@@ -66,6 +68,35 @@ class SpanType:
     TASK = "TASK"
     GUARDRAIL = "GUARDRAIL"
     EVALUATOR = "EVALUATOR"
+
+
+class SpanLogLevel(int, Enum):
+    """Verbosity of a span, as Python's logging levels (MLflow's UI filters on it)."""
+
+    DEBUG = 10
+    INFO = 20
+    WARNING = 30
+    ERROR = 40
+    CRITICAL = 50
+
+    @classmethod
+    def from_value(cls, value: Any) -> SpanLogLevel:
+        """A level from a ``SpanLogLevel``, an int, or a name in any case."""
+        if isinstance(value, str):
+            return cls[value.strip().upper()]
+        return cls(int(value))
+
+
+@dataclass
+class Link:
+    """A link from a span to a span of another (or the same) trace."""
+
+    trace_id: str
+    span_id: str
+    attributes: Optional[dict[str, Any]] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"trace_id": self.trace_id, "span_id": self.span_id, "attributes": self.attributes}
 
 
 class SpanStatusCode(str, Enum):
@@ -166,6 +197,9 @@ class NoOpSpan:
         pass
 
     def record_exception(self, exception: Any) -> None:
+        pass
+
+    def add_link(self, link: Any) -> None:
         pass
 
     def end(self, outputs: Any = None, attributes: Any = None, status: Any = None, end_time_ns: int | None = None) -> None:
