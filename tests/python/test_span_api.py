@@ -263,3 +263,21 @@ def test_log_level_description_and_links_from_decorator_and_span() -> None:
     assert fspan["links"] == [{"trace_id": other.trace_id, "span_id": other.span_id, "attributes": {"why": "retry of"}}]
     sspan = traces[2]["data"]["spans"][0]
     assert attr(sspan, "mlflow.spanLogLevel") == 10 and attr(sspan, "mlflow.spanDescription") == "d2"
+
+
+def test_with_active_span_carries_the_parent_into_a_thread_pool() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    @ferrotrace.trace
+    def job(i: int) -> int:
+        return i * i
+
+    with ferrotrace.start_span("fan_out") as root, ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(ferrotrace.with_active_span(job), range(6))) == [0, 1, 4, 9, 16, 25]
+        # Without it, pool workers start traces of their own (contextvars do not cross threads).
+        pool.submit(job, 7).result()
+    traces = exported()
+    main = [t for t in traces if t["info"]["trace_id"] == root.trace_id][0]
+    jobs = [s for s in main["data"]["spans"] if s["name"] == "job"]
+    assert len(jobs) == 6
+    assert len(traces) == 2

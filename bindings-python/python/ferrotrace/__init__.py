@@ -38,6 +38,7 @@ from ferrotrace._fluent import (
     stats,
     trace,
     update_current_trace,
+    with_active_span,
 )
 from ferrotrace._lifecycle import install as _install
 from ferrotrace._tracking import get_tracking_uri, is_tracking_uri_set, set_experiment, set_tracking_uri
@@ -78,6 +79,7 @@ __all__ = [
     "stats",
     "trace",
     "update_current_trace",
+    "with_active_span",
 ]
 
 _install()
