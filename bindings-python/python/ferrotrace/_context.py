@@ -20,7 +20,7 @@ LAST_TRACE_ID: ContextVar[Optional[str]] = ContextVar("ferrotrace_last_trace_id"
 class Scope:
     """What ``tracing.context(...)`` declares for traces started inside it (inner scopes win)."""
 
-    __slots__ = ("enabled", "metadata", "tags", "traceparent")
+    __slots__ = ("enabled", "metadata", "tags", "traceparent", "session_id", "user")
 
     def __init__(
         self,
@@ -28,14 +28,18 @@ class Scope:
         metadata: Optional[dict[str, str]] = None,
         tags: Optional[dict[str, str]] = None,
         traceparent: Optional[str] = None,
+        session_id: Optional[str] = None,
+        user: Optional[str] = None,
     ) -> None:
         self.enabled = enabled
         self.metadata = metadata or {}
         self.tags = tags or {}
         self.traceparent = traceparent
+        self.session_id = session_id
+        self.user = user
 
     def nested(self, **changes: Any) -> Scope:
-        s = Scope(self.enabled, dict(self.metadata), dict(self.tags), self.traceparent)
+        s = Scope(self.enabled, dict(self.metadata), dict(self.tags), self.traceparent, self.session_id, self.user)
         s.metadata.update(changes.pop("metadata", None) or {})
         s.tags.update(changes.pop("tags", None) or {})
         for k, v in changes.items():
@@ -44,8 +48,9 @@ class Scope:
         return s
 
     def on_start(self, span: LiveSpan) -> None:
-        if span._is_root and (self.metadata or self.tags):
-            span._update_trace(self.tags or None, self.metadata or None)
+        if span._is_root and (self.metadata or self.tags or self.session_id or self.user):
+            # Session and user become MLflow's metadata keys in the core, as for update_current_trace.
+            span._update_trace(self.tags or None, self.metadata or None, session_id=self.session_id, user=self.user)
 
 
 SCOPE: ContextVar[Optional[Scope]] = ContextVar("ferrotrace_scope", default=None)

@@ -59,12 +59,15 @@ def context(
     """Adds metadata and tags to every trace started inside the block, without making a span;
     ``enabled=False`` turns tracing off inside it only. Scopes nest; the inner one wins."""
     meta = {str(k): str(v) for k, v in (metadata or {}).items()}
-    if session_id is not None:
-        meta["mlflow.trace.session"] = session_id
-    if user is not None:
-        meta["mlflow.trace.user"] = user
     outer = SCOPE.get() or Scope()
-    token = SCOPE.set(outer.nested(metadata=meta, tags={str(k): str(v) for k, v in (tags or {}).items()}, enabled=enabled))
+    inner = outer.nested(
+        metadata=meta,
+        tags={str(k): str(v) for k, v in (tags or {}).items()},
+        enabled=enabled,
+        session_id=session_id,
+        user=user,
+    )
+    token = SCOPE.set(inner)
     try:
         yield
     finally:
