@@ -179,6 +179,35 @@ fn get_trace_json(
         .map(|t| t.and_then(|t| serde_json::to_string(&t).ok()))
 }
 
+/// Searches traces on the server; each as `Trace.to_dict()` JSON text.
+#[pyfunction]
+#[pyo3(signature = (experiment_ids, filter=None, max_results=100, order_by=None, include_spans=true))]
+fn search_traces_json(
+    py: Python<'_>,
+    experiment_ids: Vec<String>,
+    filter: Option<String>,
+    max_results: usize,
+    order_by: Option<Vec<String>>,
+    include_spans: bool,
+) -> PyResult<Vec<String>> {
+    let order_by = order_by.unwrap_or_default();
+    py.detach(|| {
+        ferrotrace_core::global().search_traces(
+            &experiment_ids,
+            filter.as_deref(),
+            max_results,
+            &order_by,
+            include_spans,
+        )
+    })
+    .map_err(to_py)
+    .map(|ts| {
+        ts.iter()
+            .filter_map(|t| serde_json::to_string(t).ok())
+            .collect()
+    })
+}
+
 /// Sets a tag on a trace on the server (a still-queued trace is delivered first).
 #[pyfunction]
 fn set_trace_tag(py: Python<'_>, trace_id: &str, key: &str, value: &str) -> PyResult<()> {
@@ -338,6 +367,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mlflow_request, m)?)?;
     m.add_function(wrap_pyfunction!(set_trace_tag, m)?)?;
     m.add_function(wrap_pyfunction!(get_trace_json, m)?)?;
+    m.add_function(wrap_pyfunction!(search_traces_json, m)?)?;
     m.add_function(wrap_pyfunction!(delete_trace_tag, m)?)?;
     m.add_function(wrap_pyfunction!(config, m)?)?;
     m.add_function(wrap_pyfunction!(memory_traces, m)?)?;

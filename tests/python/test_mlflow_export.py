@@ -249,3 +249,23 @@ def test_get_trace_reads_from_the_server_and_from_recent_traces(traced: dict[str
         s.set_inputs({"x": 1})
     t = ferrotrace.get_trace(s.trace_id)
     assert t is not None and t.data.spans[0].inputs == {"x": 1}
+
+
+def test_search_traces_through_ferrotrace(traced: dict[str, Any], mlflow_server: str) -> None:
+    import ferrotrace
+    from ferrotrace import _native
+
+    _native.configure(tracking_uri=mlflow_server)
+    try:
+        found = ferrotrace.search_traces(locations=[traced["exp"]], filter_string="span.type = 'LLM'", return_type="list")
+        assert [t.info.trace_id for t in found] == [traced["ok"]]
+        assert {s.name for s in found[0].data.spans} >= {"agent_run", "call_llm"}
+        everything = ferrotrace.search_traces(experiment_ids=[traced["exp"]], return_type="list", include_spans=False)
+        assert {t.info.trace_id for t in everything} == {traced["ok"], traced["err"]}
+        assert all(t.data.spans == [] for t in everything)
+        assert len(ferrotrace.search_traces(locations=[traced["exp"]], max_results=1, return_type="list")) == 1
+        df = ferrotrace.search_traces(locations=[traced["exp"]], filter_string="trace.status = 'ERROR'")
+        assert list(df["trace_id"]) == [traced["err"]]
+        assert df["trace"][0].info.tags["mlflow.traceName"] == "failing_run"
+    finally:
+        _native.configure(tracking_uri="", destination="memory")

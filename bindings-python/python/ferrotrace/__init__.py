@@ -24,6 +24,7 @@ from ferrotrace._assessments import (
     log_expectation,
     log_feedback,
     override_feedback,
+    search_traces,
     set_trace_tag,
     update_assessment,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "log_expectation",
     "log_feedback",
     "override_feedback",
+    "search_traces",
     "set_experiment",
     "set_trace_tag",
     "set_tracking_uri",

@@ -156,3 +156,63 @@ def get_trace(trace_id: str, silent: bool = False, flush: bool = False) -> Optio
             _logger.warning("Trace with ID %s is not found.", trace_id)
         return None
     return Trace.from_dict(json.loads(text))
+
+
+# search_traces(max_results=None) means "all matching traces"; this bounds the paging.
+_SEARCH_ALL = 1_000_000
+
+
+def search_traces(
+    experiment_ids: Optional[list[str]] = None,
+    filter_string: Optional[str] = None,
+    max_results: Optional[int] = None,
+    order_by: Optional[list[str]] = None,
+    extract_fields: Optional[list[str]] = None,
+    run_id: Optional[str] = None,
+    return_type: Optional[str] = None,
+    model_id: Optional[str] = None,
+    sql_warehouse_id: Optional[str] = None,
+    include_spans: bool = True,
+    locations: Optional[list[str]] = None,
+    flush: bool = False,
+) -> Any:
+    """Traces on the MLflow server matching the server's filter syntax (``trace.name = 'x'``,
+    ``span.type = 'LLM'``, ``tag.k = 'v'``, ``metadata.`mlflow.trace.user` = 'u'``, ...).
+    Returns ``list[Trace]`` with ``return_type="list"``, else a pandas DataFrame (MLflow's
+    columns) when pandas is installed. Traces still queued are delivered first."""
+    ids = [str(x) for x in (locations or experiment_ids or [])]
+    filters = [f for f in (filter_string,) if f]
+    if run_id is not None:
+        filters.append(f"metadata.`mlflow.sourceRun` = '{run_id}'")
+    if model_id is not None:
+        filters.append(f"metadata.`mlflow.modelId` = '{model_id}'")
+    texts = _native.search_traces_json(
+        ids, " AND ".join(filters) or None, _SEARCH_ALL if max_results is None else int(max_results), order_by, include_spans
+    )
+    traces = [Trace.from_dict(json.loads(t)) for t in texts]
+    if return_type == "list":
+        return traces
+    try:
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        if return_type == "pandas":
+            raise
+        return traces
+    rows = [
+        {
+            "trace_id": t.info.trace_id,
+            "trace": t,
+            "client_request_id": t.info.client_request_id,
+            "state": t.info.state,
+            "request_time": t.info.request_time,
+            "execution_duration": t.info.execution_duration,
+            "request": t.data.request,
+            "response": t.data.response,
+            "trace_metadata": t.info.trace_metadata,
+            "tags": t.info.tags,
+            "spans": [s.to_dict() for s in t.data.spans],
+            "assessments": t.info.assessments,
+        }
+        for t in traces
+    ]
+    return pd.DataFrame(rows)

@@ -189,6 +189,100 @@ impl Tracer {
             .map(|_| ())
     }
 
+    /// Searches traces on the server (MLflow's `search_traces`): the filter and order syntax are
+    /// the server's. Delivers what is queued first. Pages through results up to `max_results`;
+    /// with `include_spans`, fetches the spans in batches. `experiment_ids` empty: the configured
+    /// experiment.
+    pub fn search_traces(
+        &self,
+        experiment_ids: &[String],
+        filter: Option<&str>,
+        max_results: usize,
+        order_by: &[String],
+        include_spans: bool,
+    ) -> Result<Vec<crate::model::TraceDict>> {
+        const PAGE: usize = 500;
+        const BATCH_GET: usize = 20;
+        let client = self.deliver_pending()?;
+        let ids: Vec<String> = if experiment_ids.is_empty() {
+            vec![self.resolve_experiment(client.request_timeout())?]
+        } else {
+            experiment_ids.to_vec()
+        };
+        let locations: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": id}}))
+            .collect();
+        let mut infos: Vec<Value> = Vec::new();
+        let mut token: Option<String> = None;
+        while infos.len() < max_results {
+            let mut body = json!({"locations": locations, "max_results": (max_results - infos.len()).min(PAGE)});
+            if let Some(f) = filter {
+                body["filter"] = json!(f);
+            }
+            if !order_by.is_empty() {
+                body["order_by"] = json!(order_by);
+            }
+            if let Some(t) = &token {
+                body["page_token"] = json!(t);
+            }
+            let page = client.post_json("/api/3.0/mlflow/traces/search", &body)?;
+            infos.extend(page["traces"].as_array().cloned().unwrap_or_default());
+            token = page["next_page_token"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        infos.truncate(max_results);
+        if !include_spans {
+            return Ok(infos
+                .into_iter()
+                .map(|info| {
+                    crate::export::mlflow::trace_dict_from_server(
+                        &json!({"trace_info": info, "spans": []}),
+                    )
+                })
+                .collect());
+        }
+        let mut out = Vec::with_capacity(infos.len());
+        for chunk in infos.chunks(BATCH_GET) {
+            let ids: Vec<&str> = chunk
+                .iter()
+                .filter_map(|i| i["trace_id"].as_str())
+                .collect();
+            let query: Vec<(&str, &str)> = ids.iter().map(|id| ("trace_ids", *id)).collect();
+            let got = client.get_json("/api/3.0/mlflow/traces/batchGet", &query)?;
+            let mut by_id: std::collections::HashMap<String, Value> = got["traces"]
+                .as_array()
+                .map(|ts| {
+                    ts.iter()
+                        .map(|t| {
+                            (
+                                t["trace_info"]["trace_id"]
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                                t.clone(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            // Keep the search order; a trace whose spans are missing keeps its info.
+            for info in chunk {
+                let id = info["trace_id"].as_str().unwrap_or_default();
+                let full = by_id
+                    .remove(id)
+                    .unwrap_or_else(|| json!({"trace_info": info, "spans": []}));
+                out.push(crate::export::mlflow::trace_dict_from_server(&full));
+            }
+        }
+        Ok(out)
+    }
+
     /// Flushes the pipeline (at most the HTTP timeout) and returns the client.
     fn deliver_pending(&self) -> Result<MlflowClient> {
         let client = self.client()?;
