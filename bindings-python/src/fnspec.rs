@@ -40,7 +40,8 @@ enum SkipFirst {
 pub struct FnSpec {
     name: String,
     span_type: RawJson,
-    function_name: RawJson,
+    /// `None` for generators: MLflow does not record the function name on their spans.
+    function_name: Option<RawJson>,
     attributes: Vec<(String, RawJson)>,
     params: Vec<Param>,
     skip_first: SkipFirst,
@@ -56,7 +57,7 @@ impl FnSpec {
     fn new(
         name: String,
         span_type: String,
-        function_name: String,
+        function_name: Option<String>,
         attributes: Option<&Bound<'_, PyDict>>,
         params: Option<Vec<ParamTuple<'_>>>,
         sampling_ratio: Option<f64>,
@@ -89,7 +90,7 @@ impl FnSpec {
         FnSpec {
             // Shared: set on every call, so cloning them must not allocate.
             span_type: RawJson::string(&span_type).into_shared(),
-            function_name: RawJson::string(&function_name).into_shared(),
+            function_name: function_name.map(|f| RawJson::string(&f).into_shared()),
             name,
             attributes,
             params,
@@ -127,7 +128,9 @@ impl FnSpec {
         };
         if span.context().sampled() {
             span.set_attribute(attr::SPAN_TYPE, self.span_type.clone());
-            span.set_attribute(attr::FUNCTION_NAME, self.function_name.clone());
+            if let Some(f) = &self.function_name {
+                span.set_attribute(attr::FUNCTION_NAME, f.clone());
+            }
             for (k, v) in &self.attributes {
                 span.set_attribute(k.clone(), v.clone());
             }

@@ -469,7 +469,8 @@ impl PySpan {
         {
             return;
         }
-        let value = to_json(item);
+        // MLflow stores the item's JSON text as a string attribute of the event.
+        let value = RawJson::string(to_json(item).as_str());
         with_live(slf, |s| {
             let mut attributes = Attributes::with_capacity(1);
             attributes.set(attr::CHUNK_VALUE, value);

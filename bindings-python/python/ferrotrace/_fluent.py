@@ -122,10 +122,11 @@ def trace(
         if isinstance(fn, (classmethod, staticmethod)):
             return cast(F, type(fn)(decorator(fn.__func__)))  # type: ignore[arg-type]
         fn_name = getattr(fn, "__name__", None) or "span"
+        streams = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
         spec = FnSpec(
             name or fn_name,
             _type_name(span_type),
-            fn_name,
+            None if streams else fn_name,
             _static_attributes(attributes, log_level, description),
             _params(fn),
             None if sampling_ratio_override is None else float(sampling_ratio_override),

@@ -82,7 +82,7 @@ class FnSpec:
         self,
         name: str,
         span_type: str,
-        function_name: str,
+        function_name: Optional[str],
         attributes: Optional[dict[str, Any]] = None,
         params: Optional[list[tuple[str, int, bool, Any]]] = None,
         sampling_ratio: Optional[float] = None,

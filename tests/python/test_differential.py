@@ -1,0 +1,149 @@
+"""Differential test: MLflow's own SDK and ferrotrace run the same scenarios against the same real
+server; read back with MLflow's client and normalised (ids, times, host paths), the traces must be
+equal field by field. Known, deliberate differences would be listed in the README."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import run_script
+
+SCENARIOS = r'''
+import asyncio, json, sys
+mlflow = __import__(sys.argv[3])
+from importlib import import_module
+entities = import_module(sys.argv[3] + ".entities")
+mlflow.set_tracking_uri(sys.argv[1])
+mlflow.set_experiment(sys.argv[2])
+
+@mlflow.trace(span_type="RETRIEVER")
+def search_docs(query, k=2):
+    return [{"id": i, "text": f"doc {i} about {query}", "score": 0.5 + i / 10} for i in range(k)]
+
+@mlflow.trace(span_type="LLM", attributes={"model": "stub-1", "temperature": 0.2})
+def chat(messages, max_tokens=64):
+    mlflow.get_current_active_span().set_attribute(
+        "mlflow.chat.tokenUsage", {"input_tokens": 20, "output_tokens": 5, "total_tokens": 25})
+    return {"role": "assistant", "content": "It depends.", "finish_reason": "stop"}
+
+@mlflow.trace(span_type="TOOL")
+def calculator(expression):
+    if "/0" in expression:
+        raise ZeroDivisionError("division by zero")
+    return 42
+
+@mlflow.trace(span_type="AGENT")
+def agent(question, history=None):
+    mlflow.update_current_trace(tags={"scenario": "agent"}, metadata={"app.version": "7"})
+    docs = search_docs(question)
+    with mlflow.start_span("build_prompt", span_type="PARSER") as s:
+        s.set_inputs({"docs": len(docs)})
+        s.add_event(entities.SpanEvent("built", attributes={"chars": 120, "ok": True}))
+        s.set_outputs("prompt text")
+    try:
+        calculator("1/0")
+    except ZeroDivisionError:
+        pass
+    calculator("6*7")
+    return chat([{"role": "user", "content": question}])["content"]
+
+@mlflow.trace(span_type="TOOL")
+async def fetch(i):
+    await asyncio.sleep(0.01 * (3 - i))
+    return {"i": i, "ok": i != 1}
+
+@mlflow.trace(span_type="CHAIN")
+async def fan_out(n):
+    return await asyncio.gather(*(fetch(i) for i in range(n)))
+
+@mlflow.trace(span_type="LLM", output_reducer=lambda chunks: "".join(chunks))
+def stream_answer(prompt):
+    for tok in ["Hel", "lo", "!"]:
+        yield tok
+
+@mlflow.trace(span_type="CHAIN")
+def streaming(prompt):
+    return list(stream_answer(prompt))
+
+@mlflow.trace
+def failing(code, detail=None):
+    raise ValueError(f"bad input {code}")
+
+agent("what is 6*7?")
+asyncio.run(fan_out(3))
+streaming("say hello")
+try:
+    failing(3, detail={"nested": [1, 2.5, None, True]})
+except ValueError:
+    pass
+if hasattr(mlflow, "flush_trace_async_logging"):
+    mlflow.flush_trace_async_logging()
+print("done")
+'''
+
+VOLATILE_META = {
+    "mlflow.trace.sizeBytes", "mlflow.trace.sizeStats", "mlflow.source.name", "mlflow.source.type",
+    "mlflow.user", "mlflow.trace.infoFinalized",
+}
+VOLATILE_TAGS = {"mlflow.artifactLocation"}
+VOLATILE_ATTRS = {"mlflow.traceRequestId"}
+
+
+def normalise(trace: Any) -> dict[str, Any]:
+    spans = sorted(trace.data.spans, key=lambda s: s.start_time_ns)
+    names = {s.span_id: s.name for s in spans}
+
+    def event(e: Any) -> dict[str, Any]:
+        attrs = {k: v for k, v in e.attributes.items() if k != "exception.stacktrace"}
+        return {"name": e.name, "attributes": attrs}
+
+    return {
+        "state": trace.info.state.value,
+        "tags": {k: v for k, v in trace.info.tags.items() if k not in VOLATILE_TAGS},
+        "metadata": {k: v for k, v in trace.info.trace_metadata.items() if k not in VOLATILE_META},
+        "request_preview": trace.info.request_preview,
+        "response_preview": trace.info.response_preview,
+        "spans": [
+            {
+                "name": s.name,
+                "parent": names.get(s.parent_id),
+                "type": s.span_type,
+                "inputs": s.inputs,
+                "outputs": s.outputs,
+                "attributes": {k: v for k, v in s.attributes.items() if k not in VOLATILE_ATTRS},
+                "status": [s.status.status_code.value, s.status.description],
+                "events": [event(e) for e in s.events],
+            }
+            for s in spans
+        ],
+    }
+
+
+def run_and_read(sdk: str, server: str, reader: Any, tmp: Path) -> dict[str, dict[str, Any]]:
+    exp = f"diff-{sdk}-{uuid.uuid4().hex[:6]}"
+    r = run_script(SCENARIOS, {}, cwd=str(tmp), argv=[server, exp, sdk], timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    exp_id = reader.get_experiment_by_name(exp).experiment_id
+    traces = reader.search_traces(locations=[exp_id], return_type="list")
+    return {t.info.tags["mlflow.traceName"]: normalise(t) for t in traces}
+
+
+@pytest.fixture(scope="module")
+def both(mlflow_server: str, mlflow_reader: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("diff")
+    return {sdk: run_and_read(sdk, mlflow_server, mlflow_reader, tmp) for sdk in ("mlflow", "ferrotrace")}
+
+
+@pytest.mark.parametrize("scenario", ["agent", "fan_out", "streaming", "failing"])
+def test_same_trace_as_mlflows_sdk(both: dict[str, Any], scenario: str) -> None:
+    ours, theirs = both["ferrotrace"][scenario], both["mlflow"][scenario]
+    if ours != theirs:
+        diff = {
+            k: {"mlflow": theirs.get(k), "ferrotrace": ours.get(k)} for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k)
+        }
+        pytest.fail(json.dumps(diff, indent=1, default=str)[:6000])
