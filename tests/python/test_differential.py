@@ -74,7 +74,12 @@ def streaming(prompt):
 def failing(code, detail=None):
     raise ValueError(f"bad input {code}")
 
+@mlflow.trace(span_type="CHAT_MODEL")
+def chat_completion(messages, model="stub"):
+    return {"id": "c1", "choices": [{"index": 0, "message": {"role": "assistant", "content": [{"type": "text", "text": "Hi there"}]}}]}
+
 agent("what is 6*7?")
+chat_completion([{"role": "system", "content": "be nice"}, {"role": "user", "content": "hello?"}, {"role": "assistant", "content": "..."}])
 asyncio.run(fan_out(3))
 streaming("say hello")
 try:
@@ -139,7 +144,7 @@ def both(mlflow_server: str, mlflow_reader: Any, tmp_path_factory: pytest.TempPa
     return {sdk: run_and_read(sdk, mlflow_server, mlflow_reader, tmp) for sdk in ("mlflow", "ferrotrace")}
 
 
-@pytest.mark.parametrize("scenario", ["agent", "fan_out", "streaming", "failing"])
+@pytest.mark.parametrize("scenario", ["agent", "fan_out", "streaming", "failing", "chat_completion"])
 def test_same_trace_as_mlflows_sdk(both: dict[str, Any], scenario: str) -> None:
     ours, theirs = both["ferrotrace"][scenario], both["mlflow"][scenario]
     if ours != theirs:

@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
-use crate::model::keys::{
-    attr, meta, tag, MAX_CHARS_IN_PREVIEW, MAX_CHARS_IN_TRACE_INFO_METADATA, TRACE_SCHEMA_VERSION,
-};
+use crate::model::keys::{attr, meta, tag, MAX_CHARS_IN_TRACE_INFO_METADATA, TRACE_SCHEMA_VERSION};
 use crate::model::{SpanId, SpanRecord, Trace};
 
 const TOKEN_KEYS: [&str; 3] = ["input_tokens", "output_tokens", "total_tokens"];
@@ -59,10 +57,10 @@ pub fn finalize_trace(trace: &mut Trace, process_metadata: &BTreeMap<String, Str
             .or_insert_with(|| text.unwrap_or_default());
     }
     if info.request_preview.is_none() {
-        info.request_preview = inputs.map(|v| truncate_with_suffix(&v, MAX_CHARS_IN_PREVIEW));
+        info.request_preview = inputs.map(|v| super::preview(&v, super::Role::User));
     }
     if info.response_preview.is_none() {
-        info.response_preview = outputs.map(|v| truncate_with_suffix(&v, MAX_CHARS_IN_PREVIEW));
+        info.response_preview = outputs.map(|v| super::preview(&v, super::Role::Assistant));
     }
     if let Some(usage) = aggregate_token_usage(&trace.spans) {
         info.metadata

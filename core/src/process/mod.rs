@@ -2,7 +2,9 @@
 //! derives from the spans when a trace is sealed.
 
 mod finalize;
+mod preview;
 mod sampling;
 
 pub use finalize::{finalize_trace, truncate_with_suffix};
+pub use preview::{preview, Role};
 pub use sampling::sampled;
