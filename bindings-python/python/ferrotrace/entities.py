@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Optional
 
@@ -87,13 +86,29 @@ class SpanLogLevel(int, Enum):
         return cls(int(value))
 
 
-@dataclass
-class Link:
+class _Record:
+    """Equality and repr by fields, like a dataclass; plain classes keep `import ferrotrace`
+    from loading `dataclasses` (and `inspect` with it)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class Link(_Record):
     """A link from a span to a span of another (or the same) trace."""
 
-    trace_id: str
-    span_id: str
-    attributes: Optional[dict[str, Any]] = None
+    __slots__ = ("trace_id", "span_id", "attributes")
+
+    def __init__(self, trace_id: str, span_id: str, attributes: Optional[dict[str, Any]] = None) -> None:
+        self.trace_id = trace_id
+        self.span_id = span_id
+        self.attributes = attributes
 
     def to_dict(self) -> dict[str, Any]:
         return {"trace_id": self.trace_id, "span_id": self.span_id, "attributes": self.attributes}
@@ -116,29 +131,31 @@ class TraceState(str, Enum):
     IN_PROGRESS = "IN_PROGRESS"
 
 
-@dataclass
-class SpanStatus:
+class SpanStatus(_Record):
     """A status code with an optional description."""
 
-    status_code: SpanStatusCode
-    description: str = ""
+    __slots__ = ("status_code", "description")
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.status_code, SpanStatusCode):
-            self.status_code = SpanStatusCode(str(self.status_code).upper())
+    def __init__(self, status_code: Any, description: str = "") -> None:
+        if not isinstance(status_code, SpanStatusCode):
+            status_code = SpanStatusCode(str(status_code).upper())
+        self.status_code: SpanStatusCode = status_code
+        self.description = description
 
 
-@dataclass
-class SpanEvent:
+class SpanEvent(_Record):
     """A point-in-time event on a span.
 
     >>> SpanEvent("retry", attributes={"attempt": 2}).name
     'retry'
     """
 
-    name: str
-    timestamp: int = field(default_factory=time.time_ns)
-    attributes: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("name", "timestamp", "attributes")
+
+    def __init__(self, name: str, timestamp: Optional[int] = None, attributes: Optional[dict[str, Any]] = None) -> None:
+        self.name = name
+        self.timestamp: int = time.time_ns() if timestamp is None else timestamp
+        self.attributes: dict[str, Any] = {} if attributes is None else attributes
 
     @classmethod
     def from_exception(cls, exception: BaseException) -> SpanEvent:

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional
@@ -95,6 +94,8 @@ class configure:
 
 
 def _check_processor(p: Any) -> None:
+    import inspect
+
     if not callable(p):
         raise TracingError(f"span processor {p!r} is not callable")
     if inspect.isfunction(p) or inspect.ismethod(p):
