@@ -4,6 +4,7 @@
 mod errors;
 mod fnspec;
 mod span;
+mod span_convert;
 mod value;
 
 use std::collections::BTreeMap;

@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{Attributes, RawJson, SpanEvent, SpanRecord, StatusCode, TraceDict};
+use ferrotrace_core::model::{Attributes, RawJson, SpanEvent, SpanRecord, TraceDict};
 use ferrotrace_core::tracer::TraceUpdate;
 use ferrotrace_core::{LiveSpan, SpanContext};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::errors::{to_py, TracingError};
+use crate::span_convert::{entities, exception_parts, json_loads, parse_status};
 use crate::value::{display_text, to_json};
 
 // Not boxed: the span lives inside its Python object already; boxing would add an allocation
@@ -86,66 +86,6 @@ fn with_live(slf: &Bound<'_, PySpan>, f: impl FnOnce(&mut LiveSpan)) {
             f(live);
         }
     }
-}
-
-fn entities(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
-    static M: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-    M.get_or_try_init(py, || py.import("ferrotrace.entities").map(Bound::unbind))
-        .map(|m| m.bind(py))
-}
-
-fn json_loads<'py>(py: Python<'py>, v: &RawJson) -> PyResult<Bound<'py, PyAny>> {
-    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let loads = LOADS.get_or_try_init(py, || {
-        py.import("json")?.getattr("loads").map(Bound::unbind)
-    })?;
-    loads.bind(py).call1((v.as_str(),))
-}
-
-/// Reads a status given as `SpanStatusCode`, `SpanStatus` or a string.
-fn parse_status(status: &Bound<'_, PyAny>) -> PyResult<(StatusCode, String)> {
-    let (code_obj, desc) = match status.getattr("status_code") {
-        Ok(code) => {
-            let d = status
-                .getattr("description")
-                .ok()
-                .filter(|d| !d.is_none())
-                .map(|d| display_text(&d));
-            (code, d.unwrap_or_default())
-        }
-        Err(_) => (status.clone(), String::new()),
-    };
-    let text = match code_obj.getattr("value") {
-        Ok(v) => display_text(&v),
-        Err(_) => display_text(&code_obj),
-    };
-    StatusCode::parse(&text).map(|c| (c, desc)).ok_or_else(|| {
-        TracingError::new_err(format!(
-            "invalid span status {text:?}: use 'OK', 'ERROR' or 'UNSET'"
-        ))
-    })
-}
-
-/// Type name, message and formatted traceback of an exception (or of a plain message).
-pub(crate) fn exception_parts(exc: &Bound<'_, PyAny>) -> (String, String, String) {
-    let py = exc.py();
-    if let Ok(s) = exc.cast::<PyString>() {
-        let msg = s.to_string_lossy().into_owned();
-        return ("Exception".into(), msg.clone(), format!("Exception: {msg}"));
-    }
-    let ty = exc
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "Exception".into());
-    let msg = display_text(exc);
-    let stack = py
-        .import("traceback")
-        .and_then(|tb| tb.call_method1("format_exception", (exc,)))
-        .and_then(|lines| PyString::new(py, "").call_method1("join", (lines,)))
-        .map(|s| s.to_string())
-        .unwrap_or_else(|_| format!("{ty}: {msg}"));
-    (ty, msg, stack.trim_end().to_owned())
 }
 
 #[pymethods]
