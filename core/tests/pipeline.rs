@@ -200,3 +200,54 @@ fn get_trace_finds_recent_traces_finalized_and_rejects_bad_ids() {
         .get_trace("nope", std::time::Duration::from_secs(1))
         .is_err());
 }
+
+#[test]
+fn a_root_left_open_past_the_trace_timeout_is_exported_with_state_error() {
+    use std::time::Duration;
+    let tracer = ferrotrace_core::Tracer::new(ferrotrace_core::config::Config {
+        memory: true,
+        trace_timeout: Some(Duration::from_millis(200)),
+        trace_timeout_check_interval: Duration::from_millis(20),
+        ..Default::default()
+    });
+    let root = tracer.start_root("stuck", ferrotrace_core::tracer::RootOptions::default());
+    let child = tracer.start_child("done_step", root.context(), None);
+    child.end(None);
+    let quick = tracer.start_root("quick", ferrotrace_core::tracer::RootOptions::default());
+    quick.end(None);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while tracer.memory_traces().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        tracer.flush(Duration::from_secs(1));
+    }
+    let traces = tracer.memory_traces();
+    let stuck = traces
+        .iter()
+        .find(|t| t.root().unwrap().name == "stuck")
+        .expect("exported by the timeout");
+    assert_eq!(stuck.info.state, ferrotrace_core::model::TraceState::Error);
+    let r = stuck.root().unwrap();
+    assert_eq!(r.status.code, ferrotrace_core::model::StatusCode::Error);
+    assert_eq!(r.events[0].name, "exception");
+    assert!(r.events[0]
+        .attributes
+        .get("exception.message")
+        .unwrap()
+        .as_str()
+        .contains("timed out"));
+    assert_eq!(stuck.spans.len(), 2, "the ended child goes with it");
+    let quick_trace = traces
+        .iter()
+        .find(|t| t.root().unwrap().name == "quick")
+        .unwrap();
+    assert_eq!(
+        quick_trace.info.state,
+        ferrotrace_core::model::TraceState::Ok
+    );
+    // The real root ending later is counted, not exported twice.
+    root.end(None);
+    assert_eq!(
+        tracer.stats().dropped_spans.get("span_after_root_ended"),
+        Some(&1)
+    );
+}

@@ -161,3 +161,27 @@ def test_configure_rejects_bad_values_naming_the_setting() -> None:
         _native.configure(sampling_ratio=1.5)
     with pytest.raises(_native.ConfigError, match="tracking_uri"):
         _native.configure(tracking_uri="ftp://x")
+
+
+def test_trace_timeout_exports_a_stuck_trace_with_state_error(tmp_path: Path) -> None:
+    code = (
+        "import time, ferrotrace\n"
+        "root = ferrotrace.start_span_no_context('stuck_job', inputs={'n': 1})\n"
+        "ferrotrace.start_span_no_context('step', parent_span=root).end()\n"
+        "time.sleep(1.6)\n"
+        "ferrotrace.flush()\n"
+    )
+    env = {
+        "FERROTRACE_LOCAL_DIR": str(tmp_path / "store"),
+        "MLFLOW_TRACE_TIMEOUT_SECONDS": "0.5",
+        "MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS": "0.1",
+    }
+    r = run_script(code, env, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "timed out" in r.stderr
+    from ferrotrace import _native
+
+    texts, _ = _native.store_read(str(tmp_path / "store"))
+    (t,) = [json.loads(x) for x in texts]
+    assert t["info"]["state"] == "ERROR"
+    assert {s["name"] for s in t["data"]["spans"]} == {"stuck_job", "step"}

@@ -50,6 +50,11 @@ pub struct Config {
     pub max_batch_traces: usize,
     /// `MLFLOW_TRACE_BUFFER_MAX_SIZE`: recently exported traces kept for `get_trace`.
     pub trace_buffer_max: usize,
+    /// `MLFLOW_TRACE_TIMEOUT_SECONDS`: a trace whose root is still open this long is exported
+    /// with state ERROR. `None`: no timeout (MLflow's default).
+    pub trace_timeout: Option<Duration>,
+    /// `MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS`: how often open traces are checked.
+    pub trace_timeout_check_interval: Duration,
     /// `FERROTRACE_EXIT_TIMEOUT` (seconds): how long the exit hook may flush.
     pub exit_timeout: Duration,
 }
@@ -68,6 +73,8 @@ impl Default for Config {
             max_queue_traces: 10_000,
             max_batch_traces: 512,
             trace_buffer_max: 1000,
+            trace_timeout: None,
+            trace_timeout_check_interval: Duration::from_secs(1),
             exit_timeout: Duration::from_secs(5),
         }
     }
@@ -130,6 +137,20 @@ impl Config {
         count("FERROTRACE_MAX_QUEUE_TRACES", &mut c.max_queue_traces);
         count("FERROTRACE_MAX_BATCH_TRACES", &mut c.max_batch_traces);
         count("MLFLOW_TRACE_BUFFER_MAX_SIZE", &mut c.trace_buffer_max);
+        if let Some(v) = get("MLFLOW_TRACE_TIMEOUT_SECONDS") {
+            match v.parse::<f64>() {
+                Ok(s) if s.is_finite() && s > 0.0 => c.trace_timeout = Some(Duration::from_secs_f64(s)),
+                _ => warnings.push(format!("invalid value for MLFLOW_TRACE_TIMEOUT_SECONDS: {v:?} (must be seconds > 0); no timeout")),
+            }
+        }
+        if let Some(v) = get("MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS") {
+            match v.parse::<f64>() {
+                Ok(s) if s.is_finite() && s > 0.0 => c.trace_timeout_check_interval = Duration::from_secs_f64(s),
+                _ => warnings.push(format!(
+                    "invalid value for MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS: {v:?} (must be seconds > 0); using 1"
+                )),
+            }
+        }
         if let Some(v) = get("FERROTRACE_EXIT_TIMEOUT") {
             match v.parse::<f64>() {
                 Ok(s) if s.is_finite() && s >= 0.0 => c.exit_timeout = Duration::from_secs_f64(s),

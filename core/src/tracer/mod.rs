@@ -9,6 +9,7 @@ mod clock;
 mod mlflow;
 mod open_trace;
 mod span;
+mod timeout;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -75,6 +76,10 @@ pub(crate) struct Inner {
     enabled: AtomicBool,
     /// `config.sampling_ratio` as f64 bits: read by every root without taking the config lock.
     sampling_ratio: AtomicU64,
+    /// `config.trace_timeout` in ns, 0 when off: read by every root.
+    trace_timeout_ns: AtomicU64,
+    /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS`.
+    pub(crate) watched: timeout::Watched,
     /// The REST client for the configured MLflow server and the fork generation it was built
     /// in; built on first use, reset by `configure`.
     mlflow_client: Mutex<Option<(u64, crate::export::mlflow::MlflowClient)>>,
@@ -118,6 +123,8 @@ impl Tracer {
                 recent: Arc::default(),
                 enabled: AtomicBool::new(true),
                 sampling_ratio: AtomicU64::new(config.sampling_ratio.to_bits()),
+                trace_timeout_ns: AtomicU64::new(timeout::as_ns(config.trace_timeout)),
+                watched: timeout::Watched::default(),
                 mlflow_client: Mutex::new(None),
             }),
         }
@@ -133,7 +140,7 @@ impl Tracer {
         };
         let ratio = opts
             .sampling_ratio
-            .unwrap_or_else(|| self.inner.config.read().sampling_ratio);
+            .unwrap_or_else(|| f64::from_bits(self.inner.sampling_ratio.load(Ordering::Relaxed)));
         let sampled = remote_sampled && crate::process::sampled(trace_id, ratio);
         let stats = &self.inner.stats;
         Stats::inc(&stats.traces_started);
@@ -141,7 +148,12 @@ impl Tracer {
             Stats::inc(&stats.traces_sampled_out);
         }
         let trace = Arc::new(OpenTrace::new(trace_id, sampled, self.clone()));
-        self.make_span(trace, parent_id, name.into(), opts.start_ns, true)
+        let span = self.make_span(trace, parent_id, name.into(), opts.start_ns, true);
+        let timeout_ns = self.inner.trace_timeout_ns.load(Ordering::Relaxed);
+        if timeout_ns > 0 && sampled {
+            timeout::watch(self, &span, timeout_ns);
+        }
+        span
     }
 
     /// Starts a child of `parent` (same trace, same sampling decision).
@@ -316,6 +328,9 @@ impl Tracer {
         self.inner
             .sampling_ratio
             .store(cfg.sampling_ratio.to_bits(), Ordering::Relaxed);
+        self.inner
+            .trace_timeout_ns
+            .store(timeout::as_ns(cfg.trace_timeout), Ordering::Relaxed);
         *self.inner.config.write() = cfg;
         if destination_changed {
             self.shutdown(timeout);

@@ -95,6 +95,17 @@ struct Buf {
     spans: Vec<Arc<SpanRecord>>,
     draft: TraceDraft,
     sealed: bool,
+    /// What the trace timeout needs to end a root the binding still holds (set only when a
+    /// timeout is configured).
+    root_stub: Option<RootStub>,
+}
+
+/// The root's identity and start, kept for the trace timeout.
+pub(crate) struct RootStub {
+    pub(crate) span_id: crate::model::SpanId,
+    pub(crate) parent_id: Option<crate::model::SpanId>,
+    pub(crate) name: String,
+    pub(crate) start_ns: u64,
 }
 
 impl OpenTrace {
@@ -140,6 +151,71 @@ impl OpenTrace {
         if !is_root {
             return;
         }
+        self.seal(buf, &rec);
+    }
+
+    pub(crate) fn watch_root(&self, stub: RootStub) {
+        self.buf.lock().root_stub = Some(stub);
+    }
+
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.buf.lock().sealed
+    }
+
+    /// The trace timeout: ends the root MLflow's way (status ERROR and an exception event) and
+    /// exports the trace with what has ended so far. Spans that end later are counted as ended
+    /// after their root. Returns false if the trace was already sealed.
+    pub(crate) fn expire(&self, message: &str) -> bool {
+        let mut buf = self.buf.lock();
+        if buf.sealed {
+            return false;
+        }
+        let Some(stub) = buf.root_stub.take() else {
+            return false;
+        };
+        let now = super::now_ns();
+        let mut attributes = crate::model::Attributes::with_capacity(3);
+        attributes.set("exception.message", crate::model::RawJson::string(message));
+        attributes.set(
+            "exception.type",
+            crate::model::RawJson::string("MlflowTracingException"),
+        );
+        attributes.set(
+            "exception.stacktrace",
+            crate::model::RawJson::string(&format!("MlflowTracingException: {message}")),
+        );
+        let mut root_attrs = crate::model::Attributes::with_capacity(1);
+        root_attrs.set(
+            crate::model::keys::attr::LOG_LEVEL,
+            crate::model::RawJson::int(40),
+        );
+        let rec = Arc::new(SpanRecord {
+            trace_id: self.id,
+            span_id: stub.span_id,
+            parent_id: stub.parent_id,
+            name: stub.name,
+            start_ns: stub.start_ns,
+            end_ns: now.max(stub.start_ns),
+            status: crate::model::SpanStatus {
+                code: StatusCode::Error,
+                message: String::new(),
+            },
+            attributes: root_attrs,
+            events: vec![crate::model::SpanEvent {
+                name: "exception".into(),
+                time_ns: now,
+                attributes,
+            }],
+            links: Vec::new(),
+        });
+        buf.spans.push(rec.clone());
+        self.seal(buf, &rec);
+        true
+    }
+
+    /// Takes the collected spans and hands the whole trace to the export queue.
+    fn seal(&self, mut buf: parking_lot::MutexGuard<'_, Buf>, rec: &SpanRecord) {
+        let stats = &self.tracer.inner.stats;
         buf.sealed = true;
         let spans = std::mem::take(&mut buf.spans);
         let draft = std::mem::take(&mut buf.draft);

@@ -1,0 +1,101 @@
+//! `MLFLOW_TRACE_TIMEOUT_SECONDS`: traces whose root stays open too long are exported anyway,
+//! with state ERROR, as MLflow does. Roots are watched only when a timeout is set; one sweeper
+//! thread per process checks them every `MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::open_trace::{OpenTrace, RootStub};
+use super::{LiveSpan, Tracer};
+
+/// Watched roots and the fork generation whose sweeper runs (`u64::MAX`: none yet).
+pub(crate) struct Watched {
+    roots: Mutex<Vec<(Instant, Weak<OpenTrace>)>>,
+    sweeper_generation: AtomicU64,
+}
+
+impl Default for Watched {
+    fn default() -> Self {
+        Watched {
+            roots: Mutex::new(Vec::new()),
+            sweeper_generation: AtomicU64::new(u64::MAX),
+        }
+    }
+}
+
+pub(crate) fn as_ns(timeout: Option<Duration>) -> u64 {
+    timeout.map_or(0, |t| t.as_nanos().clamp(1, u128::from(u64::MAX)) as u64)
+}
+
+/// Starts watching a new root (called by `start_root` when a timeout is set).
+pub(crate) fn watch(tracer: &Tracer, root: &LiveSpan, timeout_ns: u64) {
+    let rec = root.record();
+    root.ctx.trace.watch_root(RootStub {
+        span_id: rec.span_id,
+        parent_id: rec.parent_id,
+        name: rec.name.clone(),
+        start_ns: rec.start_ns,
+    });
+    let deadline = Instant::now() + Duration::from_nanos(timeout_ns);
+    let watched = &tracer.inner.watched;
+    watched
+        .roots
+        .lock()
+        .push((deadline, Arc::downgrade(&root.ctx.trace)));
+    let generation = crate::pipeline::fork::generation();
+    if watched
+        .sweeper_generation
+        .swap(generation, Ordering::AcqRel)
+        != generation
+    {
+        let t = tracer.clone();
+        let spawned = std::thread::Builder::new()
+            .name("ferrotrace-timeout".into())
+            .spawn(move || sweep(t, generation));
+        if spawned.is_err() {
+            crate::diag::warn("timeout_thread", "could not start the trace-timeout thread; MLFLOW_TRACE_TIMEOUT_SECONDS is not applied");
+        }
+    }
+}
+
+fn sweep(tracer: Tracer, generation: u64) {
+    loop {
+        let interval = tracer.config().trace_timeout_check_interval;
+        std::thread::sleep(interval);
+        if crate::pipeline::fork::generation() != generation {
+            return; // a forked child starts its own sweeper
+        }
+        let timeout = tracer.config().trace_timeout;
+        let now = Instant::now();
+        let expired: Vec<Arc<OpenTrace>> = {
+            let mut roots = tracer.inner.watched.roots.lock();
+            let mut due = Vec::new();
+            roots.retain(|(deadline, weak)| match weak.upgrade() {
+                Some(t) if t.is_sealed() => false,
+                Some(t) if *deadline <= now => {
+                    due.push(t);
+                    false
+                }
+                Some(_) => true,
+                None => false,
+            });
+            due
+        };
+        for trace in expired {
+            let secs = timeout.map_or(0.0, |t| t.as_secs_f64());
+            let message = format!(
+                "Trace {} is timed out after {secs} seconds. The operation may be stuck or taking too long to complete. To increase the timeout, set the environment variable MLFLOW_TRACE_TIMEOUT_SECONDS to a larger value.",
+                trace.id.to_mlflow()
+            );
+            if trace.expire(&message) {
+                crate::diag::warn(
+                    "trace_timeout",
+                    format!("{message} The trace was exported with state ERROR."),
+                );
+            }
+        }
+    }
+}
