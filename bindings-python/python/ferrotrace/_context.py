@@ -84,6 +84,8 @@ def end(span: LiveSpan, result: Any, exc: Optional[BaseException], capture_resul
             span.record_exception(exc)
         elif capture_result and not span._outputs_set:
             span.set_outputs(result)
+        if span.status.status_code.value == "UNSET":
+            span.set_status("OK")  # as MLflow: processors see the final status
         for processor in PROCESSORS:
             try:
                 returned = processor(span)
