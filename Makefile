@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK            := true
 
-.PHONY: demo test bench lint setup python node test-rust test-python test-node clean
+.PHONY: demo test bench bench-setup lint setup python node test-rust test-python test-node clean
 
 ## demo: set up, trace both quickstarts into the local store, show the traces.
 demo: setup
@@ -57,10 +57,25 @@ test-python: python
 test-node: node
 	node --test tests/node/
 
-## bench: per-call cost of tracing, Python and Node (more to come: see bench/).
-bench: setup
+## bench: core (divan), per-call overhead, side by side with MLflow's SDK and OpenTelemetry
+## (Python and Node); BENCH_EXPORT=1 adds export throughput to a real MLflow server (~2 min).
+## Results of one run: bench/RESULTS.md.
+# The OpenTelemetry SDK pinned to the version mlflow==3.17.2 already pulls in.
+BENCH_PY_DEPS := "opentelemetry-sdk==1.45.2"
+BENCH_EXPORT  ?= 0
+
+bench-setup: setup
+	$(PIP) install -q $(BENCH_PY_DEPS)
+	cd bench && npm install --no-audit --no-fund --loglevel=error
+
+bench: bench-setup
+	cargo bench -p ferrotrace-core
 	$(PY) bench/python_overhead.py
+	$(PY) bench/python_sdks.py
 	node bench/node_overhead.mjs
+	node bench/node_sdks.mjs
+	@if [ "$(BENCH_EXPORT)" = "1" ]; then $(PY) bench/mlflow_export.py; \
+	else echo "(skipped bench/mlflow_export.py, ~2 min: make bench BENCH_EXPORT=1)"; fi
 
 ## lint: formatting, clippy, type checks.
 lint: setup
@@ -70,4 +85,4 @@ lint: setup
 	cd bindings-node && npx tsc -p tsconfig.json --noEmit
 
 clean:
-	rm -rf target .venv .cache ferrotrace-traces bindings-node/node_modules bindings-node/ferrotrace.node
+	rm -rf target .venv .cache ferrotrace-traces bindings-node/node_modules bindings-node/ferrotrace.node bench/node_modules
