@@ -86,6 +86,13 @@ pub fn exit_sync(timeout_ms: f64) -> bool {
     global().exit(millis(timeout_ms))
 }
 
+/// A blocking, bounded flush for the `exit` event of a worker thread: unlike [`exit_sync`] it
+/// leaves the process-wide export worker running for the other threads.
+#[napi(catch_unwind)]
+pub fn flush_sync(timeout_ms: f64) -> bool {
+    global().flush(millis(timeout_ms))
+}
+
 /// The tracer's counters (`StatsSnapshot`) as JSON text.
 #[napi(catch_unwind)]
 pub fn stats() -> String {

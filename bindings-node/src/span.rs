@@ -3,7 +3,7 @@
 
 use ferrotrace_core::global;
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{Attributes, RawJson, SpanEvent, StatusCode};
+use ferrotrace_core::model::{Attributes, RawJson, SpanEvent, StatusCode, TraceParent};
 use ferrotrace_core::tracer::{now_ns, RootOptions, TraceUpdate};
 use ferrotrace_core::LiveSpan;
 use napi::bindgen_prelude::BigInt;
@@ -28,16 +28,20 @@ fn new_span(mut live: LiveSpan, span_type: Option<String>, inputs: Option<String
     NewSpan(SpanState::new(live))
 }
 
-/// Starts the root span of a new trace.
+/// Starts the root span of a new trace or, given a W3C `traceparent` (validated by the caller;
+/// an invalid one is ignored), this process's part of that remote trace: same trace id, the
+/// remote span as parent, its sampled flag honoured.
 #[napi(catch_unwind, ts_return_type = "SpanHandle")]
 pub fn start_root(
     name: String,
     span_type: Option<String>,
     inputs_json: Option<String>,
     start_ns: Option<BigInt>,
+    traceparent: Option<String>,
 ) -> NewSpan {
     let opts = RootOptions {
         start_ns: ns(start_ns),
+        remote_parent: traceparent.as_deref().and_then(TraceParent::parse),
         ..RootOptions::default()
     };
     new_span(global().start_root(name, opts), span_type, inputs_json)
@@ -286,4 +290,119 @@ pub fn span_start_ns(span: Span) -> BigInt {
 pub fn span_end_ns(span: Span) -> Option<BigInt> {
     let end = span.record().map_or(0, |r| r.end_ns);
     (end != 0).then(|| BigInt::from(end))
+}
+
+// ---- streams, links, distributed context, serialization ---------------------------------------
+
+/// Whether the span's trace is kept (sampling is decided at the root): a stream skips capturing
+/// its chunks otherwise.
+#[napi(catch_unwind)]
+pub fn span_is_sampled(span: Span) -> bool {
+    span.ctx.sampled()
+}
+
+/// A streamed item: event `mlflow.chunk.item.{index}` whose attribute `mlflow.chunk.value` is the
+/// item's JSON text as a string, as MLflow (and the Python binding) record generator output.
+/// Past the item cap no event is added (the outputs list says how many items were cut).
+#[napi(catch_unwind)]
+pub fn span_chunk(mut span: Span, index: u32, json: String) {
+    if index as usize >= ferrotrace_core::model::caps::MAX_ITEMS || !span.ctx.sampled() {
+        return;
+    }
+    let Some(l) = span.live.as_mut() else { return };
+    let mut attributes = Attributes::with_capacity(1);
+    attributes.set(attr::CHUNK_VALUE, RawJson::string(&json));
+    l.add_event(SpanEvent {
+        name: format!("mlflow.chunk.item.{index}"),
+        time_ns: now_ns(),
+        attributes,
+    });
+}
+
+/// Adds a link to another span: `trace_id` as `tr-<32 hex>` or 32 hex, `span_id` 16 hex,
+/// `attributes_json` a JSON object. Returns `false` (nothing added) for an invalid id or an
+/// ended span.
+#[napi(catch_unwind)]
+pub fn span_add_link(
+    mut span: Span,
+    trace_id: String,
+    span_id: String,
+    attributes_json: Option<String>,
+) -> bool {
+    use ferrotrace_core::model::{SpanId, SpanLink, TraceId};
+    let (Some(trace_id), Some(span_id), Some(l)) = (
+        TraceId::parse(trace_id.trim()),
+        SpanId::parse(span_id.trim()),
+        span.live.as_mut(),
+    ) else {
+        return false;
+    };
+    let map = attributes_json.as_deref().map(object).unwrap_or_default();
+    let mut attributes = Attributes::with_capacity(map.len());
+    for (k, v) in &map {
+        attributes.set(k.clone(), RawJson::from_value(v));
+    }
+    l.record_mut().links.push(SpanLink {
+        trace_id,
+        span_id,
+        attributes,
+    });
+    true
+}
+
+/// `[{traceId: "tr-...", spanId, attributes}]` as JSON text.
+#[napi(catch_unwind)]
+pub fn span_links(span: Span) -> String {
+    let Some(rec) = span.record() else {
+        return "[]".to_owned();
+    };
+    let links: Vec<Value> = rec
+        .links
+        .iter()
+        .map(|l| {
+            let attrs: Map<String, Value> = l
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_value()))
+                .collect();
+            serde_json::json!({"traceId": l.trace_id.to_mlflow(), "spanId": l.span_id.to_hex(), "attributes": attrs})
+        })
+        .collect();
+    Value::Array(links).to_string()
+}
+
+/// The W3C `traceparent` naming this span, for a downstream service.
+#[napi(catch_unwind)]
+pub fn span_traceparent(span: Span) -> String {
+    span.ctx.traceparent().to_string()
+}
+
+/// A `traceparent` header value in its canonical form, or `null` if it is not a valid one.
+#[napi(catch_unwind)]
+pub fn normalize_traceparent(header: String) -> Option<String> {
+    TraceParent::parse(&header).map(|t| t.to_string())
+}
+
+/// The span as MLflow's `Span.to_dict()` (the stored form: base64 ids, JSON-text attribute
+/// values), as JSON text; `end_time_unix_nano` is `null` while the span is open.
+#[napi(catch_unwind)]
+pub fn span_to_json(span: Span) -> String {
+    use ferrotrace_core::model::{Trace, TraceDict, TraceInfo};
+    let Some(rec) = span.record() else {
+        return "{}".to_owned();
+    };
+    let trace = Trace {
+        info: TraceInfo {
+            trace_id: rec.trace_id,
+            ..TraceInfo::default()
+        },
+        spans: vec![std::sync::Arc::new(rec.clone())],
+    };
+    let Some(mut dict) = TraceDict::from(&trace).data.spans.pop() else {
+        return "{}".to_owned();
+    };
+    if rec.end_ns == 0 {
+        dict.end_time_unix_nano = None;
+    }
+    serde_json::to_string(&dict).unwrap_or_else(|_| "{}".to_owned())
 }
