@@ -14,12 +14,6 @@ export interface SpanOptions {
     /** Explicit parent (for `startSpan`); otherwise the current span, if any. */
     parent?: LiveSpan;
 }
-/** Options of `trace`. */
-export interface TraceOptions {
-    name?: string;
-    spanType?: SpanType | string;
-    attributes?: Record<string, unknown>;
-}
 /**
  * Starts a span that is NOT made current; end it with `span.end()`. Its parent is
  * `options.parent`, else the current span, else it starts a new trace.
@@ -45,23 +39,6 @@ export declare function startSpan(options: SpanOptions): LiveSpan;
  */
 export declare function withSpan<T>(callback: (span: LiveSpan) => T, options?: Omit<SpanOptions, "parent">): T;
 export declare function withSpan<T>(options: Omit<SpanOptions, "parent">, callback: (span: LiveSpan) => T): T;
-type AnyFunction = (...args: any[]) => any;
-/**
- * Wraps a function so every call is recorded as a span: inputs keyed by parameter name,
- * the return (or resolved) value as outputs, and a thrown error as status ERROR plus an
- * `exception` event (the error is rethrown unchanged). `this`, `name` and `length` are kept.
- * Called with options only, returns a method decorator (legacy and TC39 forms).
- *
- * @example
- * ```ts
- * const retrieve = trace(async function retrieve(query: string) {
- *   return await search(query);
- * }, { spanType: SpanType.RETRIEVER });
- * await retrieve("rust"); // span "retrieve", inputs {query: "rust"}
- * ```
- */
-export declare function trace<F extends AnyFunction>(fn: F, options?: TraceOptions): F;
-export declare function trace(options?: TraceOptions): any;
 /**
  * The span of the innermost running `trace`/`withSpan` call, or `null` outside any.
  *
@@ -187,4 +164,3 @@ export interface TracerConfig {
  * ```
  */
 export declare function getConfig(): TracerConfig;
-export {};

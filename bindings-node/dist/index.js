@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.testing = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.setTraceTag = exports.init = exports.deleteTraceTag = exports.toJsonText = exports.CAPS = exports.logFeedback = exports.logExpectation = exports.AssessmentSourceType = exports.withSpan = exports.updateCurrentTrace = exports.trace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
+exports.testing = exports.trace = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.setTraceTag = exports.init = exports.deleteTraceTag = exports.registerOnSpanStartHook = exports.registerOnSpanEndHook = exports.TraceTagKey = exports.TraceMetadataKey = exports.TRACE_SCHEMA_VERSION = exports.TRACE_ID_PREFIX = exports.TokenUsageKey = exports.SpanLogLevel = exports.SpanAttributeKey = exports.NO_OP_SPAN_TRACE_ID = exports.DEFAULT_SPAN_NAME = exports.toJsonText = exports.CAPS = exports.logFeedback = exports.logExpectation = exports.AssessmentSourceType = exports.withSpan = exports.updateCurrentTrace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
 /**
  * ferrotrace for Node: MLflow Tracing's TypeScript API backed by a native core.
  *
@@ -23,7 +23,6 @@ Object.defineProperty(exports, "getCurrentActiveSpan", { enumerable: true, get: 
 Object.defineProperty(exports, "getLastActiveTraceId", { enumerable: true, get: function () { return api_1.getLastActiveTraceId; } });
 Object.defineProperty(exports, "startSpan", { enumerable: true, get: function () { return api_1.startSpan; } });
 Object.defineProperty(exports, "stats", { enumerable: true, get: function () { return api_1.stats; } });
-Object.defineProperty(exports, "trace", { enumerable: true, get: function () { return api_1.trace; } });
 Object.defineProperty(exports, "updateCurrentTrace", { enumerable: true, get: function () { return api_1.updateCurrentTrace; } });
 Object.defineProperty(exports, "withSpan", { enumerable: true, get: function () { return api_1.withSpan; } });
 var assessments_1 = require("./assessments");
@@ -33,6 +32,19 @@ Object.defineProperty(exports, "logFeedback", { enumerable: true, get: function 
 var capture_1 = require("./capture");
 Object.defineProperty(exports, "CAPS", { enumerable: true, get: function () { return capture_1.CAPS; } });
 Object.defineProperty(exports, "toJsonText", { enumerable: true, get: function () { return capture_1.toJsonText; } });
+var constants_1 = require("./constants");
+Object.defineProperty(exports, "DEFAULT_SPAN_NAME", { enumerable: true, get: function () { return constants_1.DEFAULT_SPAN_NAME; } });
+Object.defineProperty(exports, "NO_OP_SPAN_TRACE_ID", { enumerable: true, get: function () { return constants_1.NO_OP_SPAN_TRACE_ID; } });
+Object.defineProperty(exports, "SpanAttributeKey", { enumerable: true, get: function () { return constants_1.SpanAttributeKey; } });
+Object.defineProperty(exports, "SpanLogLevel", { enumerable: true, get: function () { return constants_1.SpanLogLevel; } });
+Object.defineProperty(exports, "TokenUsageKey", { enumerable: true, get: function () { return constants_1.TokenUsageKey; } });
+Object.defineProperty(exports, "TRACE_ID_PREFIX", { enumerable: true, get: function () { return constants_1.TRACE_ID_PREFIX; } });
+Object.defineProperty(exports, "TRACE_SCHEMA_VERSION", { enumerable: true, get: function () { return constants_1.TRACE_SCHEMA_VERSION; } });
+Object.defineProperty(exports, "TraceMetadataKey", { enumerable: true, get: function () { return constants_1.TraceMetadataKey; } });
+Object.defineProperty(exports, "TraceTagKey", { enumerable: true, get: function () { return constants_1.TraceTagKey; } });
+var hooks_1 = require("./hooks");
+Object.defineProperty(exports, "registerOnSpanEndHook", { enumerable: true, get: function () { return hooks_1.registerOnSpanEndHook; } });
+Object.defineProperty(exports, "registerOnSpanStartHook", { enumerable: true, get: function () { return hooks_1.registerOnSpanStartHook; } });
 var mlflow_1 = require("./mlflow");
 Object.defineProperty(exports, "deleteTraceTag", { enumerable: true, get: function () { return mlflow_1.deleteTraceTag; } });
 Object.defineProperty(exports, "init", { enumerable: true, get: function () { return mlflow_1.init; } });
@@ -43,6 +55,8 @@ Object.defineProperty(exports, "SpanEvent", { enumerable: true, get: function ()
 Object.defineProperty(exports, "SpanStatus", { enumerable: true, get: function () { return span_1.SpanStatus; } });
 Object.defineProperty(exports, "SpanStatusCode", { enumerable: true, get: function () { return span_1.SpanStatusCode; } });
 Object.defineProperty(exports, "SpanType", { enumerable: true, get: function () { return span_1.SpanType; } });
+var trace_1 = require("./trace");
+Object.defineProperty(exports, "trace", { enumerable: true, get: function () { return trace_1.trace; } });
 (0, setup_1.setSdkLanguage)();
 (0, setup_1.setProcessMetadata)();
 (0, setup_1.installExitHook)();

@@ -4,7 +4,7 @@ export type SpanHandle = {
 };
 /** The functions exported by `src/*.rs`. Values cross as JSON text. */
 export interface NativeBinding {
-    startRoot(name: string, spanType?: string | null, inputsJson?: string | null, startNs?: bigint | null): SpanHandle;
+    startRoot(name: string, spanType?: string | null, inputsJson?: string | null, startNs?: bigint | null, traceparent?: string | null): SpanHandle;
     startChild(parent: SpanHandle, name: string, spanType?: string | null, inputsJson?: string | null, startNs?: bigint | null): SpanHandle;
     spanSetInputs(span: SpanHandle, json: string): void;
     spanSetOutputs(span: SpanHandle, json: string): void;
@@ -32,8 +32,16 @@ export interface NativeBinding {
     };
     spanStartNs(span: SpanHandle): bigint;
     spanEndNs(span: SpanHandle): bigint | null;
+    spanIsSampled(span: SpanHandle): boolean;
+    spanChunk(span: SpanHandle, index: number, json: string): void;
+    spanAddLink(span: SpanHandle, traceId: string, spanId: string, attributesJson?: string | null): boolean;
+    spanLinks(span: SpanHandle): string;
+    spanTraceparent(span: SpanHandle): string;
+    normalizeTraceparent(header: string): string | null;
+    spanToJson(span: SpanHandle): string;
     flush(timeoutMs: number): Promise<boolean>;
     exitSync(timeoutMs: number): boolean;
+    flushSync(timeoutMs: number): boolean;
     stats(): string;
     lastTraceId(): string | null;
     memoryTraces(): string;

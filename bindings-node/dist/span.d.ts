@@ -1,3 +1,4 @@
+import { SpanLogLevel } from "./constants";
 import { type SpanHandle } from "./native";
 /** MLflow's span types (any other string is accepted as well). */
 export declare enum SpanType {
@@ -39,6 +40,18 @@ export declare class SpanStatus {
 /** Attribute values of an event (plain JSON values). */
 export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
 /**
+ * A link to another span (of this or another trace), e.g. the request that caused a batch job.
+ * `traceId` is `tr-<32 hex>` (or 32 hex), `spanId` 16 hex. OpenTelemetry's form
+ * `{context: {traceId, spanId}, attributes}` is accepted by `addLink` too.
+ */
+export interface SpanLink {
+    traceId: string;
+    spanId: string;
+    attributes?: Record<string, AttributeValue>;
+}
+/** OpenTelemetry's high-resolution time: `[seconds, nanoseconds]` since the epoch. */
+export type HrTime = [number, number];
+/**
  * Something that happened during a span, at a time in nanoseconds since the epoch.
  *
  * @example
@@ -70,8 +83,9 @@ export declare function internalError(what: string, err: unknown): void;
 export declare function toNs(t: number | bigint | undefined | null): bigint | null;
 /**
  * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
- * `getCurrentActiveSpan`, `startSpan`. A span whose start failed is a no-op (`traceId` is
- * `"no-op-span-trace-id"`).
+ * `getCurrentActiveSpan`, `startSpan`, and passed to span hooks. A span whose start failed
+ * (or that was started under one) is a no-op: `traceId` is `NO_OP_SPAN_TRACE_ID`, every
+ * method does nothing. No method throws.
  *
  * @example
  * ```ts
@@ -86,6 +100,8 @@ export declare class LiveSpan {
     /** @internal */ readonly _native: SpanHandle | null;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet: boolean;
+    /** @internal Set when ending starts: end hooks run once, and `end()` twice is a no-op. */
+    _ending: boolean;
     private _traceId;
     /** @internal */
     constructor(nativeSpan: SpanHandle | null);
@@ -106,6 +122,14 @@ export declare class LiveSpan {
     get startTimeNs(): bigint;
     /** End time in nanoseconds, or `null` while running. */
     get endTimeNs(): bigint | null;
+    /** Start time as OpenTelemetry's `[seconds, nanoseconds]`. */
+    get startTime(): HrTime;
+    /** End time as `[seconds, nanoseconds]`, or `null` while running. */
+    get endTime(): HrTime | null;
+    /** `mlflow.spanLogLevel` (a `SpanLogLevel` value); set when the span ends unless given. */
+    get logLevel(): SpanLogLevel | undefined;
+    /** Links added with `addLink`. */
+    get links(): SpanLink[];
     /** One attribute's value (decoded), or `undefined`. */
     getAttribute(key: string): unknown;
     setInputs(inputs: unknown): void;
@@ -114,13 +138,36 @@ export declare class LiveSpan {
     setAttribute(key: string, value: unknown): void;
     setAttributes(attributes: Record<string, unknown>): void;
     setSpanType(spanType: SpanType | string): void;
+    /**
+     * Sets the verbosity: a `SpanLogLevel`, its number, or its name in any case (`"warning"`).
+     * Anything else is ignored with a warning.
+     */
+    setLogLevel(level: SpanLogLevel | number | string): void;
+    /**
+     * Links this span to another one (`{traceId, spanId, attributes?}`, or OpenTelemetry's
+     * `{context: {traceId, spanId}, attributes?}`). An invalid id is ignored with a warning.
+     */
+    addLink(link: SpanLink | {
+        context: {
+            traceId: string;
+            spanId: string;
+        };
+        attributes?: Record<string, AttributeValue>;
+    }): void;
+    /**
+     * The span as MLflow serializes it (`Span.to_dict()`, the stored form): base64 ids, attribute
+     * values as JSON text, times in nanoseconds as `bigint` (`end_time_unix_nano` null while
+     * running).
+     */
+    toJson(): Record<string, unknown>;
     /** Sets the status from a `SpanStatus`, or a code (`"OK"`, `"ERROR"`, `"UNSET"`) plus description. */
     setStatus(status: SpanStatus | SpanStatusCode | string, description?: string): void;
     addEvent(event: SpanEvent): void;
     /** Records an `exception` event and sets status ERROR with `"<name>: <message>"`. */
     recordException(error: unknown): void;
     /**
-     * Ends the span. Status UNSET becomes OK. Ending twice does nothing.
+     * Ends the span: sets the given outputs, attributes and status, runs the end hooks, closes
+     * it. Status UNSET becomes OK. Ending twice does nothing.
      *
      * @example
      * ```ts
@@ -130,9 +177,11 @@ export declare class LiveSpan {
     end(options?: {
         outputs?: unknown;
         attributes?: Record<string, unknown>;
-        status?: SpanStatus | SpanStatusCode;
+        status?: SpanStatus | SpanStatusCode | "OK" | "ERROR" | "UNSET";
         endTimeNs?: number | bigint;
     }): void;
+    /** @internal Runs the end hooks (once), then ends the span. */
+    _end(endNs: bigint | null): void;
     /**
      * Changes trace-level data of this span's trace (see `updateCurrentTrace`). Returns `false`
      * once the trace has ended.

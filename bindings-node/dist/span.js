@@ -9,6 +9,8 @@ exports.toNs = toNs;
  * native span; every setter captures the value to JSON text here and never throws.
  */
 const capture_1 = require("./capture");
+const constants_1 = require("./constants");
+const hooks_1 = require("./hooks");
 const native_1 = require("./native");
 /** MLflow's span types (any other string is accepted as well). */
 var SpanType;
@@ -53,6 +55,10 @@ class SpanStatus {
     }
 }
 exports.SpanStatus = SpanStatus;
+function hrTime(ns) {
+    return [Number(ns / 1000000000n), Number(ns % 1000000000n)];
+}
+const LOG_LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
 /**
  * Something that happened during a span, at a time in nanoseconds since the epoch.
  *
@@ -130,8 +136,9 @@ function toNs(t) {
 }
 /**
  * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
- * `getCurrentActiveSpan`, `startSpan`. A span whose start failed is a no-op (`traceId` is
- * `"no-op-span-trace-id"`).
+ * `getCurrentActiveSpan`, `startSpan`, and passed to span hooks. A span whose start failed
+ * (or that was started under one) is a no-op: `traceId` is `NO_OP_SPAN_TRACE_ID`, every
+ * method does nothing. No method throws.
  *
  * @example
  * ```ts
@@ -146,6 +153,8 @@ class LiveSpan {
     /** @internal */ _native;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet = false;
+    /** @internal Set when ending starts: end hooks run once, and `end()` twice is a no-op. */
+    _ending = false;
     _traceId;
     /** @internal */
     constructor(nativeSpan) {
@@ -176,7 +185,7 @@ class LiveSpan {
     }
     /** `tr-` + 32 hex digits. */
     get traceId() {
-        return (this._traceId ??= this.read((n) => native_1.native.spanTraceId(n), "no-op-span-trace-id"));
+        return (this._traceId ??= this.read((n) => native_1.native.spanTraceId(n), constants_1.NO_OP_SPAN_TRACE_ID));
     }
     get spanId() {
         return this.read((n) => native_1.native.spanSpanId(n), "");
@@ -219,6 +228,24 @@ class LiveSpan {
     get endTimeNs() {
         return this.read((n) => native_1.native.spanEndNs(n), null);
     }
+    /** Start time as OpenTelemetry's `[seconds, nanoseconds]`. */
+    get startTime() {
+        return hrTime(this.startTimeNs);
+    }
+    /** End time as `[seconds, nanoseconds]`, or `null` while running. */
+    get endTime() {
+        const ns = this.endTimeNs;
+        return ns === null ? null : hrTime(ns);
+    }
+    /** `mlflow.spanLogLevel` (a `SpanLogLevel` value); set when the span ends unless given. */
+    get logLevel() {
+        const v = this.getAttribute(constants_1.SpanAttributeKey.LOG_LEVEL);
+        return typeof v === "number" ? v : undefined;
+    }
+    /** Links added with `addLink`. */
+    get links() {
+        return this.read((n) => JSON.parse(native_1.native.spanLinks(n)), []);
+    }
     /** One attribute's value (decoded), or `undefined`. */
     getAttribute(key) {
         return this.read((n) => parseJson(native_1.native.spanGetAttribute(n, key)), undefined);
@@ -245,6 +272,46 @@ class LiveSpan {
     setSpanType(spanType) {
         this.call("setSpanType", (n) => native_1.native.spanSetSpanType(n, String(spanType)));
     }
+    /**
+     * Sets the verbosity: a `SpanLogLevel`, its number, or its name in any case (`"warning"`).
+     * Anything else is ignored with a warning.
+     */
+    setLogLevel(level) {
+        const v = typeof level === "number" ? level : LOG_LEVELS[String(level).trim().toUpperCase()];
+        if (v === undefined || !Number.isInteger(v)) {
+            console.warn(`ferrotrace: invalid log level ${JSON.stringify(level)} ignored: use DEBUG, INFO, WARNING, ERROR or CRITICAL`);
+            return;
+        }
+        this.call("setLogLevel", (n) => native_1.native.spanSetAttribute(n, constants_1.SpanAttributeKey.LOG_LEVEL, String(v)));
+    }
+    /**
+     * Links this span to another one (`{traceId, spanId, attributes?}`, or OpenTelemetry's
+     * `{context: {traceId, spanId}, attributes?}`). An invalid id is ignored with a warning.
+     */
+    addLink(link) {
+        this.call("addLink", (n) => {
+            const l = link;
+            const traceId = String(l?.traceId ?? l?.context?.traceId ?? "");
+            const spanId = String(l?.spanId ?? l?.context?.spanId ?? "");
+            if (!native_1.native.spanAddLink(n, traceId, spanId, (0, capture_1.toJsonText)(l?.attributes ?? {})) && !native_1.native.spanIsEnded(n)) {
+                console.warn(`ferrotrace: invalid span link ignored (traceId ${JSON.stringify(traceId)}, spanId ${JSON.stringify(spanId)}): ` +
+                    "use tr-<32 hex> (or 32 hex) and 16 hex");
+            }
+        });
+    }
+    /**
+     * The span as MLflow serializes it (`Span.to_dict()`, the stored form): base64 ids, attribute
+     * values as JSON text, times in nanoseconds as `bigint` (`end_time_unix_nano` null while
+     * running).
+     */
+    toJson() {
+        return this.read((n) => {
+            const d = JSON.parse(native_1.native.spanToJson(n));
+            d.start_time_unix_nano = native_1.native.spanStartNs(n);
+            d.end_time_unix_nano = native_1.native.spanEndNs(n);
+            return d;
+        }, {});
+    }
     /** Sets the status from a `SpanStatus`, or a code (`"OK"`, `"ERROR"`, `"UNSET"`) plus description. */
     setStatus(status, description) {
         const [code, desc] = status instanceof SpanStatus ? [status.statusCode, status.description] : [status, description];
@@ -263,7 +330,8 @@ class LiveSpan {
         this.call("recordException", (n) => native_1.native.spanRecordException(n, e.type, e.message, e.stack));
     }
     /**
-     * Ends the span. Status UNSET becomes OK. Ending twice does nothing.
+     * Ends the span: sets the given outputs, attributes and status, runs the end hooks, closes
+     * it. Status UNSET becomes OK. Ending twice does nothing.
      *
      * @example
      * ```ts
@@ -271,13 +339,34 @@ class LiveSpan {
      * ```
      */
     end(options) {
+        if (this._native === null || this._ending)
+            return;
         if (options?.outputs !== undefined)
             this.setOutputs(options.outputs);
         if (options?.attributes)
             this.setAttributes(options.attributes);
         if (options?.status !== undefined)
             this.setStatus(options.status);
-        this.call("end", (n) => native_1.native.spanEnd(n, toNs(options?.endTimeNs)));
+        this._end(toNs(options?.endTimeNs));
+    }
+    /** @internal Runs the end hooks (once), then ends the span. */
+    _end(endNs) {
+        const n = this._native;
+        if (n === null)
+            return;
+        this._ending = true;
+        try {
+            if (hooks_1.endHooks.length > 0 && !native_1.native.spanIsEnded(n)) {
+                // As MLflow's `end`: a status that is not ERROR reads OK before the span closes.
+                if (native_1.native.spanStatus(n).code === "UNSET")
+                    native_1.native.spanSetStatus(n, "OK", "");
+                (0, hooks_1.runHooks)(hooks_1.endHooks, this, "end");
+            }
+            native_1.native.spanEnd(n, endNs);
+        }
+        catch (e) {
+            internalError("ending a span", e);
+        }
     }
     /**
      * Changes trace-level data of this span's trace (see `updateCurrentTrace`). Returns `false`
@@ -290,8 +379,15 @@ class LiveSpan {
     /** @internal Hot path: outputs (unless set in the body) and end, in one native call. */
     _finish(result) {
         const n = this._native;
-        if (n === null)
+        if (n === null || this._ending)
             return;
+        if (hooks_1.endHooks.length > 0) {
+            if (!this._outputsSet)
+                this.setOutputs(result);
+            this._end(null);
+            return;
+        }
+        this._ending = true;
         try {
             native_1.native.spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result));
         }
@@ -302,10 +398,16 @@ class LiveSpan {
     /** @internal Records a thrown value and ends the span. */
     _fail(err) {
         const n = this._native;
-        if (n === null)
+        if (n === null || this._ending)
             return;
         try {
             const e = describeError(err);
+            if (hooks_1.endHooks.length > 0) {
+                native_1.native.spanRecordException(n, e.type, e.message, e.stack);
+                this._end(null);
+                return;
+            }
+            this._ending = true;
             native_1.native.spanFail(n, e.type, e.message, e.stack);
         }
         catch (e) {

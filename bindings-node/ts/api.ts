@@ -1,17 +1,13 @@
 /**
- * The MLflow-compatible tracing API: `trace`, `withSpan`, `startSpan`, the current span, trace
- * updates and flushing. The current span lives in one AsyncLocalStorage, so spans started in
- * nested calls, across `await`, become children.
+ * The MLflow-compatible tracing API: `withSpan`, `startSpan`, the current span, trace updates,
+ * flushing, counters and settings. (`trace` is in `trace.ts`, scopes and distributed context in
+ * `context.ts`.)
  */
-import { AsyncLocalStorage } from "node:async_hooks";
-
-import { toJsonText } from "./capture";
-import { native, type SpanHandle } from "./native";
-import { inputsFor, parameterNames } from "./params";
+import { DEFAULT_SPAN_NAME } from "./constants";
+import { current, strings } from "./context";
+import { native } from "./native";
 import { internalError, LiveSpan, SpanType, toNs } from "./span";
-
-const DEFAULT_SPAN_NAME = "span";
-const current = new AsyncLocalStorage<LiveSpan>();
+import { open, runIn } from "./spans";
 
 /** Options of `startSpan` / `withSpan`. */
 export interface SpanOptions {
@@ -29,68 +25,6 @@ export interface SpanOptions {
   parent?: LiveSpan;
 }
 
-/** Options of `trace`. */
-export interface TraceOptions {
-  name?: string;
-  spanType?: SpanType | string;
-  attributes?: Record<string, unknown>;
-}
-
-/** Starts a span: a child of `parent` if it is a real span, else the root of a new trace. */
-function open(
-  name: string,
-  spanType: string | undefined,
-  inputs: unknown,
-  attributes: Record<string, unknown> | undefined,
-  startNs: bigint | null,
-  parent: LiveSpan | undefined,
-): LiveSpan {
-  try {
-    const inputsJson = inputs === undefined ? null : toJsonText(inputs);
-    const type = spanType ?? SpanType.UNKNOWN;
-    const p: SpanHandle | null = parent ? parent._native : null;
-    const n = p
-      ? native.startChild(p, name, type, inputsJson, startNs)
-      : native.startRoot(name, type, inputsJson, startNs);
-    const span = new LiveSpan(n);
-    if (attributes) span.setAttributes(attributes);
-    return span;
-  } catch (e) {
-    internalError("starting a span", e);
-    return new LiveSpan(null);
-  }
-}
-
-/**
- * Runs `callback` with `span` as the current span and ends it: outputs are the return (or
- * resolved) value unless the body set them; a throw (or rejection) is recorded and rethrown
- * unchanged. Only real Promises are awaited: calling `then` on other thenables could start work
- * (query builders do), so they are returned as they are.
- */
-function runIn<T>(span: LiveSpan, callback: (span: LiveSpan) => T): T {
-  let result: T;
-  try {
-    result = current.run(span, callback, span);
-  } catch (err) {
-    span._fail(err);
-    throw err;
-  }
-  if (result instanceof Promise) {
-    return result.then(
-      (value: unknown) => {
-        span._finish(value);
-        return value;
-      },
-      (err: unknown) => {
-        span._fail(err);
-        throw err;
-      },
-    ) as T;
-  }
-  span._finish(result);
-  return result;
-}
-
 /**
  * Starts a span that is NOT made current; end it with `span.end()`. Its parent is
  * `options.parent`, else the current span, else it starts a new trace.
@@ -102,13 +36,15 @@ function runIn<T>(span: LiveSpan, callback: (span: LiveSpan) => T): T {
  * ```
  */
 export function startSpan(options: SpanOptions): LiveSpan {
-  return open(
-    options?.name || DEFAULT_SPAN_NAME,
-    options?.spanType,
-    options?.inputs,
-    options?.attributes,
-    toNs(options?.startTimeNs),
-    options?.parent ?? current.getStore(),
+  return (
+    open(
+      options?.name || DEFAULT_SPAN_NAME,
+      options?.spanType,
+      options?.inputs,
+      options?.attributes,
+      toNs(options?.startTimeNs),
+      options?.parent ?? current.getStore(),
+    ) ?? new LiveSpan(null)
   );
 }
 
@@ -145,57 +81,9 @@ export function withSpan<T>(
     toNs(options?.startTimeNs),
     current.getStore(),
   );
+  // Tracing is off in this scope: the callback runs untouched, with a no-op span.
+  if (span === null) return callback(new LiveSpan(null));
   return runIn(span, callback);
-}
-
-type AnyFunction = (...args: any[]) => any;
-
-/** Wraps `fn` so each call is a span; see `trace`. */
-function traceFunction<F extends AnyFunction>(fn: F, options?: TraceOptions, fallbackName?: string): F {
-  const names = parameterNames(fn);
-  const name = options?.name || fn.name || fallbackName || DEFAULT_SPAN_NAME;
-  const spanType = options?.spanType;
-  const attributes = options?.attributes;
-  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-    const span = open(name, spanType, inputsFor(names, args), attributes, null, current.getStore());
-    return runIn(span, () => fn.apply(this, args));
-  };
-  Object.defineProperty(wrapper, "length", { value: fn.length });
-  Object.defineProperty(wrapper, "name", { value: fn.name });
-  for (const key of Object.keys(fn)) {
-    (wrapper as unknown as Record<string, unknown>)[key] = (fn as unknown as Record<string, unknown>)[key];
-  }
-  return wrapper as unknown as F;
-}
-
-/**
- * Wraps a function so every call is recorded as a span: inputs keyed by parameter name,
- * the return (or resolved) value as outputs, and a thrown error as status ERROR plus an
- * `exception` event (the error is rethrown unchanged). `this`, `name` and `length` are kept.
- * Called with options only, returns a method decorator (legacy and TC39 forms).
- *
- * @example
- * ```ts
- * const retrieve = trace(async function retrieve(query: string) {
- *   return await search(query);
- * }, { spanType: SpanType.RETRIEVER });
- * await retrieve("rust"); // span "retrieve", inputs {query: "rust"}
- * ```
- */
-export function trace<F extends AnyFunction>(fn: F, options?: TraceOptions): F;
-export function trace(options?: TraceOptions): any;
-export function trace(a?: AnyFunction | TraceOptions, b?: TraceOptions): any {
-  if (typeof a === "function") return traceFunction(a, b);
-  const options = a;
-  return function decorator(...args: any[]): any {
-    // TC39 decorators: (method, context); legacy: (target, key, descriptor).
-    if (args.length === 2 && typeof args[1] === "object" && args[1] !== null) {
-      return traceFunction(args[0] as AnyFunction, options, String(args[1].name));
-    }
-    const descriptor = args[2] as PropertyDescriptor;
-    descriptor.value = traceFunction(descriptor.value as AnyFunction, options, String(args[1]));
-    return descriptor;
-  };
 }
 
 /**
@@ -239,13 +127,6 @@ export interface UpdateCurrentTraceOptions {
   sessionId?: string;
   /** Stored as metadata `mlflow.trace.user`. */
   user?: string;
-}
-
-function strings(r: Record<string, unknown> | undefined): Record<string, string> | undefined {
-  if (!r) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r)) out[k] = typeof v === "string" ? v : toJsonText(v);
-  return out;
 }
 
 /**

@@ -20,14 +20,12 @@ export {
   getLastActiveTraceId,
   startSpan,
   stats,
-  trace,
   updateCurrentTrace,
   withSpan,
 } from "./api";
 export type {
   ConfigureOptions,
   SpanOptions,
-  TraceOptions,
   TracerConfig,
   TracerStats,
   UpdateCurrentTraceOptions,
@@ -43,10 +41,25 @@ export type {
   LogFeedbackOptions,
 } from "./assessments";
 export { CAPS, toJsonText } from "./capture";
+export {
+  DEFAULT_SPAN_NAME,
+  NO_OP_SPAN_TRACE_ID,
+  SpanAttributeKey,
+  SpanLogLevel,
+  TokenUsageKey,
+  TRACE_ID_PREFIX,
+  TRACE_SCHEMA_VERSION,
+  TraceMetadataKey,
+  TraceTagKey,
+} from "./constants";
+export { registerOnSpanEndHook, registerOnSpanStartHook } from "./hooks";
+export type { SpanHook } from "./hooks";
 export { deleteTraceTag, init, setTraceTag } from "./mlflow";
 export type { InitOptions, MLflowTracingInitOptions } from "./mlflow";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
-export type { AttributeValue } from "./span";
+export type { AttributeValue, HrTime, SpanLink } from "./span";
+export { trace } from "./trace";
+export type { TraceDecorator, TraceOptions } from "./trace";
 export { testing };
 
 setSdkLanguage();

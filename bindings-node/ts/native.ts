@@ -15,6 +15,7 @@ export interface NativeBinding {
     spanType?: string | null,
     inputsJson?: string | null,
     startNs?: bigint | null,
+    traceparent?: string | null,
   ): SpanHandle;
   startChild(
     parent: SpanHandle,
@@ -51,8 +52,16 @@ export interface NativeBinding {
   spanStatus(span: SpanHandle): { code: string; description: string };
   spanStartNs(span: SpanHandle): bigint;
   spanEndNs(span: SpanHandle): bigint | null;
+  spanIsSampled(span: SpanHandle): boolean;
+  spanChunk(span: SpanHandle, index: number, json: string): void;
+  spanAddLink(span: SpanHandle, traceId: string, spanId: string, attributesJson?: string | null): boolean;
+  spanLinks(span: SpanHandle): string;
+  spanTraceparent(span: SpanHandle): string;
+  normalizeTraceparent(header: string): string | null;
+  spanToJson(span: SpanHandle): string;
   flush(timeoutMs: number): Promise<boolean>;
   exitSync(timeoutMs: number): boolean;
+  flushSync(timeoutMs: number): boolean;
   stats(): string;
   lastTraceId(): string | null;
   memoryTraces(): string;

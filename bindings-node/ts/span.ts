@@ -3,6 +3,8 @@
  * native span; every setter captures the value to JSON text here and never throws.
  */
 import { toJsonText } from "./capture";
+import { NO_OP_SPAN_TRACE_ID, SpanAttributeKey, SpanLogLevel } from "./constants";
+import { endHooks, runHooks } from "./hooks";
 import { native, type SpanHandle } from "./native";
 
 /** MLflow's span types (any other string is accepted as well). */
@@ -48,6 +50,26 @@ export class SpanStatus {
 
 /** Attribute values of an event (plain JSON values). */
 export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
+
+/**
+ * A link to another span (of this or another trace), e.g. the request that caused a batch job.
+ * `traceId` is `tr-<32 hex>` (or 32 hex), `spanId` 16 hex. OpenTelemetry's form
+ * `{context: {traceId, spanId}, attributes}` is accepted by `addLink` too.
+ */
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  attributes?: Record<string, AttributeValue>;
+}
+
+/** OpenTelemetry's high-resolution time: `[seconds, nanoseconds]` since the epoch. */
+export type HrTime = [number, number];
+
+function hrTime(ns: bigint): HrTime {
+  return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+}
+
+const LOG_LEVELS: Record<string, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
 
 /**
  * Something that happened during a span, at a time in nanoseconds since the epoch.
@@ -130,8 +152,9 @@ export function toNs(t: number | bigint | undefined | null): bigint | null {
 
 /**
  * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
- * `getCurrentActiveSpan`, `startSpan`. A span whose start failed is a no-op (`traceId` is
- * `"no-op-span-trace-id"`).
+ * `getCurrentActiveSpan`, `startSpan`, and passed to span hooks. A span whose start failed
+ * (or that was started under one) is a no-op: `traceId` is `NO_OP_SPAN_TRACE_ID`, every
+ * method does nothing. No method throws.
  *
  * @example
  * ```ts
@@ -146,6 +169,8 @@ export class LiveSpan {
   /** @internal */ readonly _native: SpanHandle | null;
   /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
   _outputsSet = false;
+  /** @internal Set when ending starts: end hooks run once, and `end()` twice is a no-op. */
+  _ending = false;
   private _traceId: string | undefined;
 
   /** @internal */
@@ -176,7 +201,7 @@ export class LiveSpan {
 
   /** `tr-` + 32 hex digits. */
   get traceId(): string {
-    return (this._traceId ??= this.read((n) => native.spanTraceId(n), "no-op-span-trace-id"));
+    return (this._traceId ??= this.read((n) => native.spanTraceId(n), NO_OP_SPAN_TRACE_ID));
   }
   get spanId(): string {
     return this.read((n) => native.spanSpanId(n), "");
@@ -225,6 +250,24 @@ export class LiveSpan {
   get endTimeNs(): bigint | null {
     return this.read((n) => native.spanEndNs(n), null);
   }
+  /** Start time as OpenTelemetry's `[seconds, nanoseconds]`. */
+  get startTime(): HrTime {
+    return hrTime(this.startTimeNs);
+  }
+  /** End time as `[seconds, nanoseconds]`, or `null` while running. */
+  get endTime(): HrTime | null {
+    const ns = this.endTimeNs;
+    return ns === null ? null : hrTime(ns);
+  }
+  /** `mlflow.spanLogLevel` (a `SpanLogLevel` value); set when the span ends unless given. */
+  get logLevel(): SpanLogLevel | undefined {
+    const v = this.getAttribute(SpanAttributeKey.LOG_LEVEL);
+    return typeof v === "number" ? (v as SpanLogLevel) : undefined;
+  }
+  /** Links added with `addLink`. */
+  get links(): SpanLink[] {
+    return this.read((n) => JSON.parse(native.spanLinks(n)) as SpanLink[], []);
+  }
 
   /** One attribute's value (decoded), or `undefined`. */
   getAttribute(key: string): unknown {
@@ -255,6 +298,53 @@ export class LiveSpan {
     this.call("setSpanType", (n) => native.spanSetSpanType(n, String(spanType)));
   }
 
+  /**
+   * Sets the verbosity: a `SpanLogLevel`, its number, or its name in any case (`"warning"`).
+   * Anything else is ignored with a warning.
+   */
+  setLogLevel(level: SpanLogLevel | number | string): void {
+    const v = typeof level === "number" ? level : LOG_LEVELS[String(level).trim().toUpperCase()];
+    if (v === undefined || !Number.isInteger(v)) {
+      console.warn(
+        `ferrotrace: invalid log level ${JSON.stringify(level)} ignored: use DEBUG, INFO, WARNING, ERROR or CRITICAL`,
+      );
+      return;
+    }
+    this.call("setLogLevel", (n) => native.spanSetAttribute(n, SpanAttributeKey.LOG_LEVEL, String(v)));
+  }
+
+  /**
+   * Links this span to another one (`{traceId, spanId, attributes?}`, or OpenTelemetry's
+   * `{context: {traceId, spanId}, attributes?}`). An invalid id is ignored with a warning.
+   */
+  addLink(link: SpanLink | { context: { traceId: string; spanId: string }; attributes?: Record<string, AttributeValue> }): void {
+    this.call("addLink", (n) => {
+      const l = link as Partial<SpanLink> & { context?: { traceId?: string; spanId?: string } };
+      const traceId = String(l?.traceId ?? l?.context?.traceId ?? "");
+      const spanId = String(l?.spanId ?? l?.context?.spanId ?? "");
+      if (!native.spanAddLink(n, traceId, spanId, toJsonText(l?.attributes ?? {})) && !native.spanIsEnded(n)) {
+        console.warn(
+          `ferrotrace: invalid span link ignored (traceId ${JSON.stringify(traceId)}, spanId ${JSON.stringify(spanId)}): ` +
+            "use tr-<32 hex> (or 32 hex) and 16 hex",
+        );
+      }
+    });
+  }
+
+  /**
+   * The span as MLflow serializes it (`Span.to_dict()`, the stored form): base64 ids, attribute
+   * values as JSON text, times in nanoseconds as `bigint` (`end_time_unix_nano` null while
+   * running).
+   */
+  toJson(): Record<string, unknown> {
+    return this.read((n) => {
+      const d = JSON.parse(native.spanToJson(n)) as Record<string, unknown>;
+      d.start_time_unix_nano = native.spanStartNs(n);
+      d.end_time_unix_nano = native.spanEndNs(n);
+      return d;
+    }, {});
+  }
+
   /** Sets the status from a `SpanStatus`, or a code (`"OK"`, `"ERROR"`, `"UNSET"`) plus description. */
   setStatus(status: SpanStatus | SpanStatusCode | string, description?: string): void {
     const [code, desc] =
@@ -279,7 +369,8 @@ export class LiveSpan {
   }
 
   /**
-   * Ends the span. Status UNSET becomes OK. Ending twice does nothing.
+   * Ends the span: sets the given outputs, attributes and status, runs the end hooks, closes
+   * it. Status UNSET becomes OK. Ending twice does nothing.
    *
    * @example
    * ```ts
@@ -289,13 +380,31 @@ export class LiveSpan {
   end(options?: {
     outputs?: unknown;
     attributes?: Record<string, unknown>;
-    status?: SpanStatus | SpanStatusCode;
+    status?: SpanStatus | SpanStatusCode | "OK" | "ERROR" | "UNSET";
     endTimeNs?: number | bigint;
   }): void {
+    if (this._native === null || this._ending) return;
     if (options?.outputs !== undefined) this.setOutputs(options.outputs);
     if (options?.attributes) this.setAttributes(options.attributes);
     if (options?.status !== undefined) this.setStatus(options.status);
-    this.call("end", (n) => native.spanEnd(n, toNs(options?.endTimeNs)));
+    this._end(toNs(options?.endTimeNs));
+  }
+
+  /** @internal Runs the end hooks (once), then ends the span. */
+  _end(endNs: bigint | null): void {
+    const n = this._native;
+    if (n === null) return;
+    this._ending = true;
+    try {
+      if (endHooks.length > 0 && !native.spanIsEnded(n)) {
+        // As MLflow's `end`: a status that is not ERROR reads OK before the span closes.
+        if (native.spanStatus(n).code === "UNSET") native.spanSetStatus(n, "OK", "");
+        runHooks(endHooks, this, "end");
+      }
+      native.spanEnd(n, endNs);
+    } catch (e) {
+      internalError("ending a span", e);
+    }
   }
 
   /**
@@ -310,7 +419,13 @@ export class LiveSpan {
   /** @internal Hot path: outputs (unless set in the body) and end, in one native call. */
   _finish(result: unknown): void {
     const n = this._native;
-    if (n === null) return;
+    if (n === null || this._ending) return;
+    if (endHooks.length > 0) {
+      if (!this._outputsSet) this.setOutputs(result);
+      this._end(null);
+      return;
+    }
+    this._ending = true;
     try {
       native.spanFinish(n, this._outputsSet ? null : toJsonText(result));
     } catch (e) {
@@ -321,9 +436,15 @@ export class LiveSpan {
   /** @internal Records a thrown value and ends the span. */
   _fail(err: unknown): void {
     const n = this._native;
-    if (n === null) return;
+    if (n === null || this._ending) return;
     try {
       const e = describeError(err);
+      if (endHooks.length > 0) {
+        native.spanRecordException(n, e.type, e.message, e.stack);
+        this._end(null);
+        return;
+      }
+      this._ending = true;
       native.spanFail(n, e.type, e.message, e.stack);
     } catch (e) {
       internalError("recording an error", e);

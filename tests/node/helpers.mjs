@@ -9,9 +9,16 @@ export const PKG = path.join(REPO, "bindings-node");
 process.env.FERROTRACE_DESTINATION ??= "memory";
 export const mlflow = await import(path.join(PKG, "dist", "index.mjs"));
 
+/** Empties the memory destination once what earlier code left queued is delivered (else it
+ * could land after the clear). */
+export async function clearMemory() {
+  await mlflow.flushTraces(10_000);
+  mlflow.testing.clearMemoryTraces();
+}
+
 /** Clears the memory destination, runs `fn`, flushes, and returns the traces stored. */
 export async function collect(fn) {
-  mlflow.testing.clearMemoryTraces();
+  await clearMemory();
   const result = await fn();
   assertOk(await mlflow.flushTraces(10_000), "flushTraces timed out");
   return { traces: mlflow.testing.memoryTraces(), result };

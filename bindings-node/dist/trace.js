@@ -1,0 +1,68 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.trace = trace;
+/**
+ * `trace`: a function wrapper (each call is a span) and a method decorator, in both the legacy
+ * (`experimentalDecorators`) and the TC39 (TypeScript 5) forms.
+ */
+const constants_1 = require("./constants");
+const context_1 = require("./context");
+const params_1 = require("./params");
+const spans_1 = require("./spans");
+/** Wraps `fn` so each call is a span; see `trace`. */
+function traceFunction(fn, options, methodName) {
+    const names = (0, params_1.parameterNames)(fn);
+    const name = options?.name || methodName || fn.name || constants_1.DEFAULT_SPAN_NAME;
+    const spanType = options?.spanType;
+    const attributes = options?.attributes;
+    const wrapper = function (...args) {
+        if ((0, context_1.disabledHere)())
+            return fn.apply(this, args);
+        const span = (0, spans_1.open)(name, spanType, (0, params_1.inputsFor)(names, args), attributes, null, context_1.current.getStore());
+        if (span === null)
+            return fn.apply(this, args);
+        return (0, spans_1.runIn)(span, () => fn.apply(this, args));
+    };
+    Object.defineProperty(wrapper, "length", { value: fn.length });
+    Object.defineProperty(wrapper, "name", { value: fn.name });
+    for (const key of Object.keys(fn)) {
+        wrapper[key] = fn[key];
+    }
+    return wrapper;
+}
+function keyName(key) {
+    return typeof key === "symbol" ? (key.description ?? "") : String(key);
+}
+let warnedDecorator = false;
+function notAMethod(what) {
+    if (warnedDecorator)
+        return;
+    warnedDecorator = true;
+    console.warn(`ferrotrace: @trace() decorates methods only; left ${what} untraced.`);
+}
+function decorator(options) {
+    return function traceDecorator(...args) {
+        const [a, b, c] = args;
+        // TC39: (value, context) where context.kind says what is decorated.
+        if (args.length === 2 && typeof b === "object" && b !== null && "kind" in b) {
+            if (b.kind === "method" && typeof a === "function") {
+                return traceFunction(a, options, keyName(b.name));
+            }
+            notAMethod(`the ${String(b.kind)} ${keyName(b.name)}`);
+            return undefined;
+        }
+        // Legacy: (target, key, descriptor).
+        const descriptor = c;
+        if (descriptor && typeof descriptor.value === "function") {
+            descriptor.value = traceFunction(descriptor.value, options, keyName(b));
+            return descriptor;
+        }
+        notAMethod(args.length >= 2 ? `the member ${keyName(b)}` : "a class");
+        return descriptor;
+    };
+}
+function trace(a, b) {
+    if (typeof a === "function")
+        return traceFunction(a, b);
+    return decorator(a);
+}
