@@ -5,10 +5,12 @@ export { AssessmentSourceType, logExpectation, logFeedback } from "./assessments
 export type { AssessmentError, AssessmentSource, Expectation, Feedback, FeedbackValueType, LogExpectationOptions, LogFeedbackOptions, } from "./assessments";
 export { CAPS, toJsonText } from "./capture";
 export { DEFAULT_SPAN_NAME, NO_OP_SPAN_TRACE_ID, SpanAttributeKey, SpanLogLevel, TokenUsageKey, TRACE_ID_PREFIX, TRACE_SCHEMA_VERSION, TraceMetadataKey, TraceTagKey, } from "./constants";
+export { getTracingContextHeadersForHttpRequest, tracingContext, withTracingContextFromHeaders, withTracingContextFromHeadersAsync, } from "./context";
+export type { HeadersLike, TracingContextOptions } from "./context";
 export { registerOnSpanEndHook, registerOnSpanStartHook } from "./hooks";
 export type { SpanHook } from "./hooks";
-export { deleteTraceTag, init, setTraceTag } from "./mlflow";
-export type { InitOptions, MLflowTracingInitOptions } from "./mlflow";
+export { createTraceLocationFromExperimentId, deleteTraceTag, getDestination, init, setDestination, setTraceTag, TraceLocationType, } from "./mlflow";
+export type { InitOptions, MLflowTracingInitOptions, TraceDestination, TraceLocation } from "./mlflow";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";

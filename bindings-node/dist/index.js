@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.testing = exports.trace = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.setTraceTag = exports.init = exports.deleteTraceTag = exports.registerOnSpanStartHook = exports.registerOnSpanEndHook = exports.TraceTagKey = exports.TraceMetadataKey = exports.TRACE_SCHEMA_VERSION = exports.TRACE_ID_PREFIX = exports.TokenUsageKey = exports.SpanLogLevel = exports.SpanAttributeKey = exports.NO_OP_SPAN_TRACE_ID = exports.DEFAULT_SPAN_NAME = exports.toJsonText = exports.CAPS = exports.logFeedback = exports.logExpectation = exports.AssessmentSourceType = exports.withSpan = exports.updateCurrentTrace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
+exports.testing = exports.trace = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.TraceLocationType = exports.setTraceTag = exports.setDestination = exports.init = exports.getDestination = exports.deleteTraceTag = exports.createTraceLocationFromExperimentId = exports.registerOnSpanStartHook = exports.registerOnSpanEndHook = exports.withTracingContextFromHeadersAsync = exports.withTracingContextFromHeaders = exports.tracingContext = exports.getTracingContextHeadersForHttpRequest = exports.TraceTagKey = exports.TraceMetadataKey = exports.TRACE_SCHEMA_VERSION = exports.TRACE_ID_PREFIX = exports.TokenUsageKey = exports.SpanLogLevel = exports.SpanAttributeKey = exports.NO_OP_SPAN_TRACE_ID = exports.DEFAULT_SPAN_NAME = exports.toJsonText = exports.CAPS = exports.logFeedback = exports.logExpectation = exports.AssessmentSourceType = exports.withSpan = exports.updateCurrentTrace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
 /**
  * ferrotrace for Node: MLflow Tracing's TypeScript API backed by a native core.
  *
@@ -42,13 +42,22 @@ Object.defineProperty(exports, "TRACE_ID_PREFIX", { enumerable: true, get: funct
 Object.defineProperty(exports, "TRACE_SCHEMA_VERSION", { enumerable: true, get: function () { return constants_1.TRACE_SCHEMA_VERSION; } });
 Object.defineProperty(exports, "TraceMetadataKey", { enumerable: true, get: function () { return constants_1.TraceMetadataKey; } });
 Object.defineProperty(exports, "TraceTagKey", { enumerable: true, get: function () { return constants_1.TraceTagKey; } });
+var context_1 = require("./context");
+Object.defineProperty(exports, "getTracingContextHeadersForHttpRequest", { enumerable: true, get: function () { return context_1.getTracingContextHeadersForHttpRequest; } });
+Object.defineProperty(exports, "tracingContext", { enumerable: true, get: function () { return context_1.tracingContext; } });
+Object.defineProperty(exports, "withTracingContextFromHeaders", { enumerable: true, get: function () { return context_1.withTracingContextFromHeaders; } });
+Object.defineProperty(exports, "withTracingContextFromHeadersAsync", { enumerable: true, get: function () { return context_1.withTracingContextFromHeadersAsync; } });
 var hooks_1 = require("./hooks");
 Object.defineProperty(exports, "registerOnSpanEndHook", { enumerable: true, get: function () { return hooks_1.registerOnSpanEndHook; } });
 Object.defineProperty(exports, "registerOnSpanStartHook", { enumerable: true, get: function () { return hooks_1.registerOnSpanStartHook; } });
 var mlflow_1 = require("./mlflow");
+Object.defineProperty(exports, "createTraceLocationFromExperimentId", { enumerable: true, get: function () { return mlflow_1.createTraceLocationFromExperimentId; } });
 Object.defineProperty(exports, "deleteTraceTag", { enumerable: true, get: function () { return mlflow_1.deleteTraceTag; } });
+Object.defineProperty(exports, "getDestination", { enumerable: true, get: function () { return mlflow_1.getDestination; } });
 Object.defineProperty(exports, "init", { enumerable: true, get: function () { return mlflow_1.init; } });
+Object.defineProperty(exports, "setDestination", { enumerable: true, get: function () { return mlflow_1.setDestination; } });
 Object.defineProperty(exports, "setTraceTag", { enumerable: true, get: function () { return mlflow_1.setTraceTag; } });
+Object.defineProperty(exports, "TraceLocationType", { enumerable: true, get: function () { return mlflow_1.TraceLocationType; } });
 var span_1 = require("./span");
 Object.defineProperty(exports, "LiveSpan", { enumerable: true, get: function () { return span_1.LiveSpan; } });
 Object.defineProperty(exports, "SpanEvent", { enumerable: true, get: function () { return span_1.SpanEvent; } });

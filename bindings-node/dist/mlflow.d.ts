@@ -66,3 +66,58 @@ export declare function setTraceTag(traceId: string, key: string, value: string)
  * ```
  */
 export declare function deleteTraceTag(traceId: string, key: string): Promise<void>;
+/** Kinds of trace location (MLflow's `TraceLocationType`); ferrotrace supports experiments. */
+export declare enum TraceLocationType {
+    MLFLOW_EXPERIMENT = "MLFLOW_EXPERIMENT",
+    INFERENCE_TABLE = "INFERENCE_TABLE",
+    UC_SCHEMA = "UC_SCHEMA"
+}
+/** Where traces are logged: an MLflow experiment (MLflow's `TraceLocation` shape). */
+export interface TraceLocation {
+    type: TraceLocationType | `${TraceLocationType}`;
+    mlflowExperiment?: {
+        experimentId: string;
+    };
+}
+/** What `setDestination` accepts besides a `TraceLocation`. */
+export type TraceDestination = TraceLocation | {
+    type: "experiment";
+    experimentId: string;
+} | {
+    experimentId: string;
+} | string;
+/**
+ * The `TraceLocation` of an MLflow experiment.
+ *
+ * @example
+ * ```ts
+ * mlflow.setDestination(mlflow.createTraceLocationFromExperimentId("123"));
+ * ```
+ */
+export declare function createTraceLocationFromExperimentId(experimentId: string): TraceLocation;
+/**
+ * Logs traces to this MLflow experiment from now on (the core's experiment setting, as
+ * `init({ experimentId })` sets it; process-wide). Accepts MLflow's `TraceLocation`
+ * (`{type: "MLFLOW_EXPERIMENT", mlflowExperiment: {experimentId}}`), `{type: "experiment",
+ * experimentId}`, `{experimentId}` or the id itself. Throws for other location types (Unity
+ * Catalog, inference tables). With a tracking server set, the experiment is checked in the
+ * background as by `init`; traces still queued for the previous experiment are delivered
+ * there first (at most `exitTimeout`).
+ *
+ * @example
+ * ```ts
+ * mlflow.setDestination({ type: "MLFLOW_EXPERIMENT", mlflowExperiment: { experimentId: "42" } });
+ * ```
+ */
+export declare function setDestination(destination: TraceDestination): void;
+/**
+ * The experiment traces are logged to, as a `TraceLocation`, or `undefined` when none is set by
+ * id (`setDestination`, `init`, `MLFLOW_EXPERIMENT_ID`; an experiment given by name is
+ * resolved by the server later).
+ *
+ * @example
+ * ```ts
+ * mlflow.getDestination()?.mlflowExperiment?.experimentId; // "42"
+ * ```
+ */
+export declare function getDestination(): TraceLocation | undefined;

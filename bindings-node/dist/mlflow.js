@@ -1,9 +1,13 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
+exports.TraceLocationType = void 0;
 exports.init = init;
 exports.requireServer = requireServer;
 exports.setTraceTag = setTraceTag;
 exports.deleteTraceTag = deleteTraceTag;
+exports.createTraceLocationFromExperimentId = createTraceLocationFromExperimentId;
+exports.setDestination = setDestination;
+exports.getDestination = getDestination;
 /**
  * Where traces go: MLflow's `init` (tracking server, experiment, credentials), and tags on
  * traces already on the server. Nothing here waits on the network on the JS thread: server
@@ -124,4 +128,81 @@ async function setTraceTag(traceId, key, value) {
 async function deleteTraceTag(traceId, key) {
     requireServer("deleteTraceTag");
     await native_1.native.deleteTraceTag(String(traceId), String(key).slice(0, 250));
+}
+// ---- destination ------------------------------------------------------------------------------
+/** Kinds of trace location (MLflow's `TraceLocationType`); ferrotrace supports experiments. */
+var TraceLocationType;
+(function (TraceLocationType) {
+    TraceLocationType["MLFLOW_EXPERIMENT"] = "MLFLOW_EXPERIMENT";
+    TraceLocationType["INFERENCE_TABLE"] = "INFERENCE_TABLE";
+    TraceLocationType["UC_SCHEMA"] = "UC_SCHEMA";
+})(TraceLocationType || (exports.TraceLocationType = TraceLocationType = {}));
+/**
+ * The `TraceLocation` of an MLflow experiment.
+ *
+ * @example
+ * ```ts
+ * mlflow.setDestination(mlflow.createTraceLocationFromExperimentId("123"));
+ * ```
+ */
+function createTraceLocationFromExperimentId(experimentId) {
+    return { type: TraceLocationType.MLFLOW_EXPERIMENT, mlflowExperiment: { experimentId: String(experimentId) } };
+}
+function experimentIdOf(destination) {
+    if (typeof destination === "string" || typeof destination === "number")
+        return String(destination);
+    if (destination === null || typeof destination !== "object") {
+        throw new TypeError("setDestination takes a TraceLocation, e.g. { type: \"MLFLOW_EXPERIMENT\", mlflowExperiment: { experimentId } }");
+    }
+    const d = destination;
+    const type = typeof d.type === "string" ? d.type.toUpperCase() : undefined;
+    if (type !== undefined && type !== "MLFLOW_EXPERIMENT" && type !== "EXPERIMENT") {
+        throw new Error(`setDestination: trace location type ${String(d.type)} is not supported; use an MLflow experiment.`);
+    }
+    const id = d.mlflowExperiment?.experimentId ?? d.experimentId;
+    if (typeof id !== "string" && typeof id !== "number") {
+        throw new TypeError("setDestination: the location names no experimentId");
+    }
+    return String(id);
+}
+/**
+ * Logs traces to this MLflow experiment from now on (the core's experiment setting, as
+ * `init({ experimentId })` sets it; process-wide). Accepts MLflow's `TraceLocation`
+ * (`{type: "MLFLOW_EXPERIMENT", mlflowExperiment: {experimentId}}`), `{type: "experiment",
+ * experimentId}`, `{experimentId}` or the id itself. Throws for other location types (Unity
+ * Catalog, inference tables). With a tracking server set, the experiment is checked in the
+ * background as by `init`; traces still queued for the previous experiment are delivered
+ * there first (at most `exitTimeout`).
+ *
+ * @example
+ * ```ts
+ * mlflow.setDestination({ type: "MLFLOW_EXPERIMENT", mlflowExperiment: { experimentId: "42" } });
+ * ```
+ */
+function setDestination(destination) {
+    const experimentId = experimentIdOf(destination);
+    native_1.native.configure(JSON.stringify({ experimentId }));
+    const { trackingUri } = JSON.parse(native_1.native.config());
+    if (!trackingUri)
+        return;
+    try {
+        native_1.native.resolveExperiment(RESOLVE_TIMEOUT_MS).catch((e) => (0, span_1.internalError)("setDestination", e));
+    }
+    catch (e) {
+        (0, span_1.internalError)("setDestination", e);
+    }
+}
+/**
+ * The experiment traces are logged to, as a `TraceLocation`, or `undefined` when none is set by
+ * id (`setDestination`, `init`, `MLFLOW_EXPERIMENT_ID`; an experiment given by name is
+ * resolved by the server later).
+ *
+ * @example
+ * ```ts
+ * mlflow.getDestination()?.mlflowExperiment?.experimentId; // "42"
+ * ```
+ */
+function getDestination() {
+    const { experimentId } = JSON.parse(native_1.native.config());
+    return experimentId ? createTraceLocationFromExperimentId(experimentId) : undefined;
 }

@@ -52,10 +52,25 @@ export {
   TraceMetadataKey,
   TraceTagKey,
 } from "./constants";
+export {
+  getTracingContextHeadersForHttpRequest,
+  tracingContext,
+  withTracingContextFromHeaders,
+  withTracingContextFromHeadersAsync,
+} from "./context";
+export type { HeadersLike, TracingContextOptions } from "./context";
 export { registerOnSpanEndHook, registerOnSpanStartHook } from "./hooks";
 export type { SpanHook } from "./hooks";
-export { deleteTraceTag, init, setTraceTag } from "./mlflow";
-export type { InitOptions, MLflowTracingInitOptions } from "./mlflow";
+export {
+  createTraceLocationFromExperimentId,
+  deleteTraceTag,
+  getDestination,
+  init,
+  setDestination,
+  setTraceTag,
+  TraceLocationType,
+} from "./mlflow";
+export type { InitOptions, MLflowTracingInitOptions, TraceDestination, TraceLocation } from "./mlflow";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";

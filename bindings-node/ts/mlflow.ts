@@ -151,3 +151,95 @@ export async function deleteTraceTag(traceId: string, key: string): Promise<void
   requireServer("deleteTraceTag");
   await native.deleteTraceTag(String(traceId), String(key).slice(0, 250));
 }
+
+// ---- destination ------------------------------------------------------------------------------
+
+/** Kinds of trace location (MLflow's `TraceLocationType`); ferrotrace supports experiments. */
+export enum TraceLocationType {
+  MLFLOW_EXPERIMENT = "MLFLOW_EXPERIMENT",
+  INFERENCE_TABLE = "INFERENCE_TABLE",
+  UC_SCHEMA = "UC_SCHEMA",
+}
+
+/** Where traces are logged: an MLflow experiment (MLflow's `TraceLocation` shape). */
+export interface TraceLocation {
+  type: TraceLocationType | `${TraceLocationType}`;
+  mlflowExperiment?: { experimentId: string };
+}
+
+/** What `setDestination` accepts besides a `TraceLocation`. */
+export type TraceDestination =
+  | TraceLocation
+  | { type: "experiment"; experimentId: string }
+  | { experimentId: string }
+  | string;
+
+/**
+ * The `TraceLocation` of an MLflow experiment.
+ *
+ * @example
+ * ```ts
+ * mlflow.setDestination(mlflow.createTraceLocationFromExperimentId("123"));
+ * ```
+ */
+export function createTraceLocationFromExperimentId(experimentId: string): TraceLocation {
+  return { type: TraceLocationType.MLFLOW_EXPERIMENT, mlflowExperiment: { experimentId: String(experimentId) } };
+}
+
+function experimentIdOf(destination: unknown): string {
+  if (typeof destination === "string" || typeof destination === "number") return String(destination);
+  if (destination === null || typeof destination !== "object") {
+    throw new TypeError("setDestination takes a TraceLocation, e.g. { type: \"MLFLOW_EXPERIMENT\", mlflowExperiment: { experimentId } }");
+  }
+  const d = destination as { type?: unknown; experimentId?: unknown; mlflowExperiment?: { experimentId?: unknown } };
+  const type = typeof d.type === "string" ? d.type.toUpperCase() : undefined;
+  if (type !== undefined && type !== "MLFLOW_EXPERIMENT" && type !== "EXPERIMENT") {
+    throw new Error(`setDestination: trace location type ${String(d.type)} is not supported; use an MLflow experiment.`);
+  }
+  const id = d.mlflowExperiment?.experimentId ?? d.experimentId;
+  if (typeof id !== "string" && typeof id !== "number") {
+    throw new TypeError("setDestination: the location names no experimentId");
+  }
+  return String(id);
+}
+
+/**
+ * Logs traces to this MLflow experiment from now on (the core's experiment setting, as
+ * `init({ experimentId })` sets it; process-wide). Accepts MLflow's `TraceLocation`
+ * (`{type: "MLFLOW_EXPERIMENT", mlflowExperiment: {experimentId}}`), `{type: "experiment",
+ * experimentId}`, `{experimentId}` or the id itself. Throws for other location types (Unity
+ * Catalog, inference tables). With a tracking server set, the experiment is checked in the
+ * background as by `init`; traces still queued for the previous experiment are delivered
+ * there first (at most `exitTimeout`).
+ *
+ * @example
+ * ```ts
+ * mlflow.setDestination({ type: "MLFLOW_EXPERIMENT", mlflowExperiment: { experimentId: "42" } });
+ * ```
+ */
+export function setDestination(destination: TraceDestination): void {
+  const experimentId = experimentIdOf(destination);
+  native.configure(JSON.stringify({ experimentId }));
+  const { trackingUri } = JSON.parse(native.config()) as { trackingUri: string | null };
+  if (!trackingUri) return;
+  try {
+    native.resolveExperiment(RESOLVE_TIMEOUT_MS).catch((e: unknown) => internalError("setDestination", e));
+  } catch (e) {
+    internalError("setDestination", e);
+  }
+}
+
+/**
+ * The experiment traces are logged to, as a `TraceLocation`, or `undefined` when none is set by
+ * id (`setDestination`, `init`, `MLFLOW_EXPERIMENT_ID`; an experiment given by name is
+ * resolved by the server later).
+ *
+ * @example
+ * ```ts
+ * mlflow.getDestination()?.mlflowExperiment?.experimentId; // "42"
+ * ```
+ */
+export function getDestination(): TraceLocation | undefined {
+  const { experimentId } = JSON.parse(native.config()) as { experimentId: string | null };
+  return experimentId ? createTraceLocationFromExperimentId(experimentId) : undefined;
+}

@@ -1,0 +1,135 @@
+// Distributed tracing with W3C traceparent: headers of the current span, continuing a remote
+// trace from request headers (also over real HTTP between two servers in this process).
+import assert from "node:assert/strict";
+import * as http from "node:http";
+import { test } from "node:test";
+
+import { collect, hex, mlflow, parentName, span } from "./helpers.mjs";
+
+const {
+  trace,
+  withSpan,
+  getCurrentActiveSpan,
+  getTracingContextHeadersForHttpRequest: headersOut,
+  withTracingContextFromHeaders: fromHeaders,
+  withTracingContextFromHeadersAsync: fromHeadersAsync,
+} = mlflow;
+
+const TP = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
+
+test("the headers name the current span; outside any span they are {} with a warning", () => {
+  withSpan((s) => {
+    const h = headersOut();
+    assert.deepEqual(Object.keys(h), ["traceparent"]);
+    const [, traceHex, spanHex] = TP.exec(h.traceparent);
+    assert.equal(`tr-${traceHex}`, s.traceId);
+    assert.equal(spanHex, s.spanId);
+  });
+  const seen = [];
+  const orig = console.warn;
+  console.warn = (...a) => seen.push(a.join(" "));
+  try {
+    assert.deepEqual(headersOut(), {});
+  } finally {
+    console.warn = orig;
+  }
+  assert.match(seen[0], /without an active span/);
+});
+
+test("spans started inside join the remote trace as children of the remote span", async () => {
+  let sent;
+  const server = trace(function server(q) {
+    return withSpan(() => q.toUpperCase(), { name: "work" });
+  });
+  const { traces } = await collect(() =>
+    withSpan((client) => {
+      sent = { ...headersOut(), client };
+      // The receiving side: keys in any case, array values, in another "service".
+      const res = fromHeaders({ TraceParent: [sent.traceparent, "ignored"], host: "x" }, () => {
+        assert.equal(getCurrentActiveSpan(), null, "the local span is not the parent inside");
+        return server("hi");
+      });
+      assert.equal(res, "HI");
+      assert.equal(getCurrentActiveSpan(), client, "restored after the callback");
+    }, { name: "client" }),
+  );
+  // Two records of one trace id: the client's and the server's part.
+  assert.equal(traces.length, 2);
+  const [client, srv] = traces[0].data.spans.some((s) => s.name === "client") ? traces : [traces[1], traces[0]];
+  assert.equal(srv.info.trace_id, client.info.trace_id);
+  const root = span(srv, "server");
+  assert.equal(hex(root.parent_span_id), sent.client.spanId);
+  assert.equal(parentName(srv, span(srv, "work")), "server");
+});
+
+test("the async form, Headers objects, and headers passed on without a local span", async () => {
+  const remote = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const { traces } = await collect(async () => {
+    const inner = await fromHeadersAsync(new Headers({ traceparent: remote }), async () => {
+      // No local span yet: the remote parent is what goes downstream.
+      assert.deepEqual(headersOut(), { traceparent: remote });
+      return trace(async function step() {
+        return headersOut().traceparent;
+      })();
+    });
+    assert.match(inner, /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    // A Map and [key, value] pairs are accepted as well.
+    fromHeaders(new Map([["traceparent", remote]]), () => withSpan(() => 1, { name: "m" }));
+    fromHeaders([["Traceparent", remote]], () => withSpan(() => 1, { name: "p" }));
+  });
+  assert.deepEqual(traces.map((t) => t.info.trace_id), Array(3).fill("tr-0af7651916cd43dd8448eb211c80319c"));
+  for (const t of traces) assert.equal(hex(t.data.spans[0].parent_span_id), "b7ad6b7169203331");
+});
+
+test("a missing or invalid traceparent throws (the async form rejects)", async () => {
+  assert.throws(() => fromHeaders({ host: "x" }, () => 1), /'traceparent' header is required/);
+  assert.throws(() => fromHeaders({ traceparent: "00-xyz" }, () => 1), /Invalid 'traceparent'/);
+  assert.throws(() => fromHeaders({ traceparent: `00-${"0".repeat(32)}-${"1".repeat(16)}-01` }, () => 1), /Invalid/);
+  assert.throws(() => fromHeaders(null, () => 1), TypeError);
+  await assert.rejects(fromHeadersAsync({}, async () => 1), /required/);
+});
+
+test("an unsampled remote parent (flags 00) keeps this service's spans out too", async () => {
+  const { traces } = await collect(() =>
+    fromHeaders({ traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00" }, () =>
+      withSpan(() => 1, { name: "dropped" }),
+    ),
+  );
+  assert.equal(traces.length, 0);
+});
+
+test("over HTTP: a traced client calls a traced server, one trace id end to end", async () => {
+  const srv = http.createServer((req, res) =>
+    fromHeadersAsync(req.headers, async () => {
+      const answer = await trace(async function handleRequest(path) {
+        return `served ${path}`;
+      })(req.url);
+      res.end(answer);
+    }).catch((e) => {
+      res.statusCode = 400;
+      res.end(String(e.message));
+    }),
+  );
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${srv.address().port}/docs`;
+  try {
+    const { traces, result } = await collect(() =>
+      trace(async function callService() {
+        const r = await fetch(url, { headers: headersOut() });
+        return r.text();
+      })(),
+    );
+    assert.equal(result, "served /docs");
+    assert.equal(traces.length, 2);
+    const ids = new Set(traces.map((t) => t.info.trace_id));
+    assert.equal(ids.size, 1);
+    const client = traces.find((t) => t.data.spans[0].name === "callService");
+    const server = traces.find((t) => t.data.spans[0].name === "handleRequest");
+    assert.equal(server.data.spans[0].parent_span_id, client.data.spans[0].span_id);
+    // Without the header the server answers 400 (the callback is not run).
+    const bad = await fetch(url);
+    assert.equal(bad.status, 400);
+  } finally {
+    srv.close();
+  }
+});
