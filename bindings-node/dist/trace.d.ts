@@ -20,7 +20,8 @@ export interface TraceDecorator {
  * Wraps a function so every call is recorded as a span: inputs keyed by parameter name,
  * the return (or resolved) value as outputs, and a thrown error as status ERROR plus an
  * `exception` event (the error is rethrown unchanged). `this`, `name` and `length` are kept.
- * Called with options only (or none), returns
+ * A function that returns a generator, async generator or async iterable gets one span for the
+ * whole stream (items as events, outputs the list). Called with options only (or none), returns
  * a method decorator (legacy and TC39 forms); the span is named after the method.
  *
  * @example

@@ -7,6 +7,7 @@ import { current, disabledHere } from "./context";
 import { inputsFor, parameterNames } from "./params";
 import type { LiveSpan, SpanType } from "./span";
 import { open, runIn } from "./spans";
+import { traceStream } from "./stream";
 
 /** Options of `trace`. */
 export interface TraceOptions {
@@ -18,6 +19,14 @@ export interface TraceOptions {
 
 type AnyFunction = (...args: any[]) => any;
 
+/** Ends the span of a traced call, unless the call returned a stream (then the stream does). */
+function settleTraced(span: LiveSpan, value: unknown): unknown {
+  const stream = traceStream(span, value);
+  if (stream !== undefined) return stream;
+  span._finish(value);
+  return value;
+}
+
 /** Wraps `fn` so each call is a span; see `trace`. */
 function traceFunction<F extends AnyFunction>(fn: F, options?: TraceOptions, methodName?: string): F {
   const names = parameterNames(fn);
@@ -28,7 +37,7 @@ function traceFunction<F extends AnyFunction>(fn: F, options?: TraceOptions, met
     if (disabledHere()) return fn.apply(this, args);
     const span = open(name, spanType, inputsFor(names, args), attributes, null, current.getStore());
     if (span === null) return fn.apply(this, args);
-    return runIn(span, () => fn.apply(this, args));
+    return runIn(span, () => fn.apply(this, args), settleTraced);
   };
   Object.defineProperty(wrapper, "length", { value: fn.length });
   Object.defineProperty(wrapper, "name", { value: fn.name });
@@ -85,7 +94,8 @@ function decorator(options: TraceOptions | undefined): TraceDecorator {
  * Wraps a function so every call is recorded as a span: inputs keyed by parameter name,
  * the return (or resolved) value as outputs, and a thrown error as status ERROR plus an
  * `exception` event (the error is rethrown unchanged). `this`, `name` and `length` are kept.
- * Called with options only (or none), returns
+ * A function that returns a generator, async generator or async iterable gets one span for the
+ * whole stream (items as events, outputs the list). Called with options only (or none), returns
  * a method decorator (legacy and TC39 forms); the span is named after the method.
  *
  * @example

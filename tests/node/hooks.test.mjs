@@ -153,3 +153,25 @@ test("unregistering stops a hook; hooks must be functions", async () => {
   assert.throws(() => registerOnSpanStartHook("nope"), TypeError);
   assert.throws(() => registerOnSpanEndHook(undefined), TypeError);
 });
+
+test("stream spans run the end hook when the iteration ends", async () => {
+  const ends = [];
+  const gen = trace(function* gen() {
+    yield "a@b.co";
+    yield "x";
+  });
+  const { trace: t } = await withHooks(
+    [
+      [
+        "end",
+        (s) => {
+          ends.push(s.name);
+          s.setOutputs(redact(s.outputs));
+        },
+      ],
+    ],
+    () => oneTrace(() => [...gen()]),
+  );
+  assert.deepEqual(ends, ["gen"]);
+  assert.deepEqual(attr(t.data.spans[0], "mlflow.spanOutputs"), ["<email>", "x"]);
+});
