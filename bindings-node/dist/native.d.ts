@@ -60,3 +60,5 @@ export interface NativeBinding {
 }
 /** The loaded addon. */
 export declare const native: NativeBinding;
+/** The file the addon was loaded from (the same in every thread of the process). */
+export declare const addonPath: string;

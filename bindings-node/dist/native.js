@@ -1,12 +1,13 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.native = void 0;
+exports.addonPath = exports.native = void 0;
 /**
  * Loads the native addon (Rust, napi) and describes its surface. Only this module touches it
  * directly; everything else goes through the typed `native` object.
  */
 const fs = require("node:fs");
 const path = require("node:path");
+const node_worker_threads_1 = require("node:worker_threads");
 const PACKAGE_ROOT = path.join(__dirname, "..");
 const LIB = "libferrotrace_node.so";
 /**
@@ -18,16 +19,8 @@ function candidates() {
     const explicit = process.env.FERROTRACE_NODE_ADDON;
     if (explicit)
         return [explicit];
-    const target = path.join(PACKAGE_ROOT, "..", "target");
-    const files = [
-        path.join(PACKAGE_ROOT, "ferrotrace.node"),
-        path.join(target, "x86_64-unknown-linux-gnu", "release", LIB),
-        path.join(target, "x86_64-unknown-linux-gnu", "debug", LIB),
-        path.join(target, "release", LIB),
-        path.join(target, "debug", LIB),
-    ];
     const found = [];
-    for (const f of files) {
+    for (const f of builtFiles()) {
         try {
             found.push([f, fs.statSync(f).mtimeMs]);
         }
@@ -37,17 +30,71 @@ function candidates() {
     }
     return found.sort((a, b) => b[1] - a[1]).map(([f]) => f);
 }
+/** The package's copy of the addon and cargo's outputs in a source checkout. */
+function builtFiles() {
+    const target = path.join(PACKAGE_ROOT, "..", "target");
+    return [
+        path.join(PACKAGE_ROOT, "ferrotrace.node"),
+        path.join(target, "x86_64-unknown-linux-gnu", "release", LIB),
+        path.join(target, "x86_64-unknown-linux-gnu", "debug", LIB),
+        path.join(target, "release", LIB),
+        path.join(target, "debug", LIB),
+    ];
+}
+/**
+ * In a worker thread, the addon file this process already has mapped (Linux), if it is one of
+ * `files`: every thread must use that same file, since a second copy (a newer build, another
+ * `FERROTRACE_NODE_ADDON`) would be a second tracer with its own queue and memory store.
+ */
+function loadedInProcess(files) {
+    if (node_worker_threads_1.isMainThread)
+        return undefined;
+    let maps;
+    try {
+        maps = fs.readFileSync("/proc/self/maps", "utf8");
+    }
+    catch {
+        return undefined;
+    }
+    const real = new Map();
+    for (const f of files) {
+        try {
+            real.set(fs.realpathSync(f), f);
+        }
+        catch {
+            // gone since it was listed
+        }
+    }
+    for (const line of maps.split("\n")) {
+        const at = line.indexOf("/");
+        if (at < 0)
+            continue;
+        const file = real.get(line.slice(at));
+        if (file !== undefined)
+            return file;
+    }
+    return undefined;
+}
+/** Every file the addon may be loaded from, for the in-process check. */
+function allCandidates() {
+    const explicit = process.env.FERROTRACE_NODE_ADDON;
+    return explicit ? [explicit, ...builtFiles()] : builtFiles();
+}
 function load() {
     const files = candidates();
-    if (files.length === 0) {
+    const file = loadedInProcess(allCandidates()) ?? files[0];
+    if (file === undefined) {
         throw new Error("ferrotrace: the native addon is not built. Run `node scripts/build.js` in the " +
             `ferrotrace package folder (${PACKAGE_ROOT}); it needs cargo. With npm's install-script ` +
             "approval enabled, `npm install-scripts approve ferrotrace && npm rebuild ferrotrace` does the same.");
     }
     const mod = { exports: {} };
     // dlopen rather than require: cargo's output ends in `.so`, which require() would read as JS.
-    process.dlopen(mod, files[0]);
-    return mod.exports;
+    process.dlopen(mod, file);
+    return [mod.exports, file];
 }
+const [binding, file] = load();
 /** The loaded addon. */
-exports.native = load();
+exports.native = binding;
+/** The file the addon was loaded from (the same in every thread of the process). */
+exports.addonPath = file;

@@ -11,5 +11,8 @@ export declare function setProcessMetadata(): void;
  * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5); it is skipped when nothing is pending.
  * `beforeExit` is not used: it does not fire on `process.exit()`, and fires again after any
  * asynchronous flush it starts.
+ *
+ * A worker thread's `exit` ends only that thread: there the wait delivers what is queued but
+ * leaves the process-wide export worker running for the other threads (and reports nothing).
  */
 export declare function installExitHook(): void;

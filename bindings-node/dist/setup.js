@@ -8,6 +8,7 @@ exports.installExitHook = installExitHook;
  * delivers what is still queued within a bounded time.
  */
 const os = require("node:os");
+const node_worker_threads_1 = require("node:worker_threads");
 const native_1 = require("./native");
 const span_1 = require("./span");
 function userName() {
@@ -54,6 +55,9 @@ function pending() {
  * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5); it is skipped when nothing is pending.
  * `beforeExit` is not used: it does not fire on `process.exit()`, and fires again after any
  * asynchronous flush it starts.
+ *
+ * A worker thread's `exit` ends only that thread: there the wait delivers what is queued but
+ * leaves the process-wide export worker running for the other threads (and reports nothing).
  */
 function installExitHook() {
     process.once("exit", () => {
@@ -62,7 +66,10 @@ function installExitHook() {
                 return;
             const timeoutMs = JSON.parse(native_1.native.config()).exitTimeout * 1000;
             // The core reports on stderr whatever it could not deliver in time.
-            native_1.native.exitSync(timeoutMs);
+            if (node_worker_threads_1.isMainThread)
+                native_1.native.exitSync(timeoutMs);
+            else
+                native_1.native.flushSync(timeoutMs);
         }
         catch (e) {
             (0, span_1.internalError)("flushing at exit", e);

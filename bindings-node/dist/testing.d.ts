@@ -47,3 +47,5 @@ export declare function readLocalStore(dir: string): {
 };
 /** Decodes a stored attribute value (JSON text). */
 export declare function attribute(span: StoredSpan, key: string): unknown;
+/** The file the native addon was loaded from (every thread of a process uses the same one). */
+export declare function addonPath(): string;

@@ -4,6 +4,7 @@ exports.memoryTraces = memoryTraces;
 exports.clearMemoryTraces = clearMemoryTraces;
 exports.readLocalStore = readLocalStore;
 exports.attribute = attribute;
+exports.addonPath = addonPath;
 /**
  * Helpers for tests: read what the memory destination (`FERROTRACE_DESTINATION=memory`) or a
  * local store folder holds, as MLflow trace dicts (`Trace.to_dict()`).
@@ -33,4 +34,8 @@ function readLocalStore(dir) {
 function attribute(span, key) {
     const v = span.attributes[key];
     return v === undefined ? undefined : JSON.parse(v);
+}
+/** The file the native addon was loaded from (every thread of a process uses the same one). */
+function addonPath() {
+    return native_1.addonPath;
 }

@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isMainThread } from "node:worker_threads";
 
 /** An opaque handle to a span owned by the core (a Node-API external). */
 export type SpanHandle = { readonly __ferrotraceSpan: unique symbol };
@@ -90,16 +91,8 @@ const LIB = "libferrotrace_node.so";
 function candidates(): string[] {
   const explicit = process.env.FERROTRACE_NODE_ADDON;
   if (explicit) return [explicit];
-  const target = path.join(PACKAGE_ROOT, "..", "target");
-  const files = [
-    path.join(PACKAGE_ROOT, "ferrotrace.node"),
-    path.join(target, "x86_64-unknown-linux-gnu", "release", LIB),
-    path.join(target, "x86_64-unknown-linux-gnu", "debug", LIB),
-    path.join(target, "release", LIB),
-    path.join(target, "debug", LIB),
-  ];
   const found: Array<[string, number]> = [];
-  for (const f of files) {
+  for (const f of builtFiles()) {
     try {
       found.push([f, fs.statSync(f).mtimeMs]);
     } catch {
@@ -109,9 +102,58 @@ function candidates(): string[] {
   return found.sort((a, b) => b[1] - a[1]).map(([f]) => f);
 }
 
-function load(): NativeBinding {
+/** The package's copy of the addon and cargo's outputs in a source checkout. */
+function builtFiles(): string[] {
+  const target = path.join(PACKAGE_ROOT, "..", "target");
+  return [
+    path.join(PACKAGE_ROOT, "ferrotrace.node"),
+    path.join(target, "x86_64-unknown-linux-gnu", "release", LIB),
+    path.join(target, "x86_64-unknown-linux-gnu", "debug", LIB),
+    path.join(target, "release", LIB),
+    path.join(target, "debug", LIB),
+  ];
+}
+
+/**
+ * In a worker thread, the addon file this process already has mapped (Linux), if it is one of
+ * `files`: every thread must use that same file, since a second copy (a newer build, another
+ * `FERROTRACE_NODE_ADDON`) would be a second tracer with its own queue and memory store.
+ */
+function loadedInProcess(files: string[]): string | undefined {
+  if (isMainThread) return undefined;
+  let maps: string;
+  try {
+    maps = fs.readFileSync("/proc/self/maps", "utf8");
+  } catch {
+    return undefined;
+  }
+  const real = new Map<string, string>();
+  for (const f of files) {
+    try {
+      real.set(fs.realpathSync(f), f);
+    } catch {
+      // gone since it was listed
+    }
+  }
+  for (const line of maps.split("\n")) {
+    const at = line.indexOf("/");
+    if (at < 0) continue;
+    const file = real.get(line.slice(at));
+    if (file !== undefined) return file;
+  }
+  return undefined;
+}
+
+/** Every file the addon may be loaded from, for the in-process check. */
+function allCandidates(): string[] {
+  const explicit = process.env.FERROTRACE_NODE_ADDON;
+  return explicit ? [explicit, ...builtFiles()] : builtFiles();
+}
+
+function load(): [NativeBinding, string] {
   const files = candidates();
-  if (files.length === 0) {
+  const file = loadedInProcess(allCandidates()) ?? files[0];
+  if (file === undefined) {
     throw new Error(
       "ferrotrace: the native addon is not built. Run `node scripts/build.js` in the " +
         `ferrotrace package folder (${PACKAGE_ROOT}); it needs cargo. With npm's install-script ` +
@@ -120,9 +162,14 @@ function load(): NativeBinding {
   }
   const mod = { exports: {} as NativeBinding };
   // dlopen rather than require: cargo's output ends in `.so`, which require() would read as JS.
-  process.dlopen(mod, files[0]);
-  return mod.exports;
+  process.dlopen(mod, file);
+  return [mod.exports, file];
 }
 
+const [binding, file] = load();
+
 /** The loaded addon. */
-export const native: NativeBinding = load();
+export const native: NativeBinding = binding;
+
+/** The file the addon was loaded from (the same in every thread of the process). */
+export const addonPath: string = file;

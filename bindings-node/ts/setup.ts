@@ -3,6 +3,7 @@
  * delivers what is still queued within a bounded time.
  */
 import * as os from "node:os";
+import { isMainThread } from "node:worker_threads";
 
 import { native } from "./native";
 import { internalError } from "./span";
@@ -54,6 +55,9 @@ function pending(): number {
  * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5); it is skipped when nothing is pending.
  * `beforeExit` is not used: it does not fire on `process.exit()`, and fires again after any
  * asynchronous flush it starts.
+ *
+ * A worker thread's `exit` ends only that thread: there the wait delivers what is queued but
+ * leaves the process-wide export worker running for the other threads (and reports nothing).
  */
 export function installExitHook(): void {
   process.once("exit", () => {
@@ -61,7 +65,8 @@ export function installExitHook(): void {
       if (pending() <= 0) return;
       const timeoutMs = (JSON.parse(native.config()) as { exitTimeout: number }).exitTimeout * 1000;
       // The core reports on stderr whatever it could not deliver in time.
-      native.exitSync(timeoutMs);
+      if (isMainThread) native.exitSync(timeoutMs);
+      else native.flushSync(timeoutMs);
     } catch (e) {
       internalError("flushing at exit", e);
     }

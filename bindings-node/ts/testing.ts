@@ -10,7 +10,7 @@
  * t.data.spans.map((s) => s.name);
  * ```
  */
-import { native } from "./native";
+import { addonPath as loadedFrom, native } from "./native";
 
 /** A span as stored: base64 ids, attribute values as JSON text. */
 export interface StoredSpan {
@@ -62,4 +62,9 @@ export function readLocalStore(dir: string): { traces: StoredTrace[]; warnings: 
 export function attribute(span: StoredSpan, key: string): unknown {
   const v = span.attributes[key];
   return v === undefined ? undefined : (JSON.parse(v) as unknown);
+}
+
+/** The file the native addon was loaded from (every thread of a process uses the same one). */
+export function addonPath(): string {
+  return loadedFrom;
 }
