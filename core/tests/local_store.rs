@@ -312,3 +312,34 @@ fn an_unwritable_store_drops_with_a_count_and_one_warning() {
     let w = warnings_containing("to the local destination");
     assert_eq!(w.len(), 1, "{w:?}");
 }
+
+#[test]
+fn records_of_one_trace_id_merge_their_spans() {
+    // Two services of one distributed trace writing to the same folder.
+    let dir = tempfile::tempdir().unwrap();
+    let tracer = ferrotrace_core::Tracer::new(ferrotrace_core::config::Config {
+        local_dir: dir.path().to_owned(),
+        ..Default::default()
+    });
+    let client = tracer.start_root("client", ferrotrace_core::tracer::RootOptions::default());
+    let tp = client.context().traceparent();
+    client.end(None);
+    let server = tracer.start_root(
+        "server",
+        ferrotrace_core::tracer::RootOptions {
+            remote_parent: Some(tp),
+            ..Default::default()
+        },
+    );
+    server.end(None);
+    assert!(tracer.flush(std::time::Duration::from_secs(5)));
+    let read = ferrotrace_core::store::read_store(dir.path()).unwrap();
+    assert_eq!(read.traces.len(), 1);
+    let names: Vec<&str> = read.traces[0]
+        .data
+        .spans
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["client", "server"]);
+}

@@ -9,7 +9,9 @@ use crate::model::TraceDict;
 /// What a store holds, plus what could not be read.
 #[derive(Debug, Default)]
 pub struct StoreRead {
-    /// In write order; a trace written twice appears once (its last record).
+    /// In write order. Records of the same trace id (a re-delivered trace, or the parts of a
+    /// distributed trace written by several services) become one trace: the last record's info
+    /// and the union of their spans (by span id, the later record winning).
     pub traces: Vec<TraceDict>,
     /// One line per damaged record or unreadable file.
     pub warnings: Vec<String>,
@@ -50,7 +52,16 @@ pub fn read_store(dir: &Path) -> std::io::Result<StoreRead> {
         for payload in records {
             match serde_json::from_slice::<TraceDict>(payload) {
                 Ok(t) => match index.get(&t.info.trace_id) {
-                    Some(&i) => out.traces[i] = t,
+                    Some(&i) => {
+                        let earlier = std::mem::replace(&mut out.traces[i], t);
+                        let merged = &mut out.traces[i];
+                        for span in earlier.data.spans {
+                            if !merged.data.spans.iter().any(|s| s.span_id == span.span_id) {
+                                merged.data.spans.push(span);
+                            }
+                        }
+                        merged.data.spans.sort_by_key(|s| s.start_time_unix_nano);
+                    }
                     None => {
                         index.insert(t.info.trace_id.clone(), out.traces.len());
                         out.traces.push(t);
