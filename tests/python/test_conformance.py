@@ -1,0 +1,81 @@
+"""Cross-language conformance: the same scenario written in Python (tests/conformance/scenario.py)
+and in JavaScript (scenario.mjs) produces the same trace. Normalised (ids, times, JSON text
+formatting, language-specific exception names), both must equal tests/conformance/expected.json.
+
+Language-specific by design, as in MLflow's two SDKs: Python spans carry
+`mlflow.spanFunctionName`, JavaScript spans do not; exception types are the language's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ferrotrace import _native
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "tests" / "conformance"
+LANGUAGE_SPECIFIC_ATTRS = {"mlflow.spanFunctionName", "mlflow.traceRequestId"}
+COMPARED_METADATA = ("mlflow.trace.session", "mlflow.trace.user", "mlflow.trace.tokenUsage", "mlflow.traceInputs",
+                     "mlflow.traceOutputs", "mlflow.trace_schema.version")
+
+
+def _value(text: Any) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def normalise(trace: dict[str, Any]) -> dict[str, Any]:
+    spans = sorted(trace["data"]["spans"], key=lambda s: s["start_time_unix_nano"])
+    names = {s["span_id"]: s["name"] for s in spans}
+    return {
+        "state": trace["info"]["state"],
+        "tags": {k: v for k, v in trace["info"]["tags"].items()},
+        "metadata": {k: _value(trace["info"]["trace_metadata"].get(k)) for k in COMPARED_METADATA},
+        "request_preview": _value(trace["info"].get("request_preview")),
+        "response_preview": _value(trace["info"].get("response_preview")),
+        "spans": [
+            {
+                "name": s["name"],
+                "parent": names.get(s["parent_span_id"]),
+                "attributes": {k: _value(v) for k, v in sorted(s["attributes"].items()) if k not in LANGUAGE_SPECIFIC_ATTRS},
+                "status": s["status"]["code"],
+                "events": [e["name"] for e in s["events"]],
+            }
+            for s in spans
+        ],
+    }
+
+
+def run(cmd: list[str], store: Path) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FERROTRACE_", "MLFLOW_"))}
+    env["FERROTRACE_LOCAL_DIR"] = str(store)
+    r = subprocess.run(cmd, env=env, cwd=str(ROOT), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    texts, warnings = _native.store_read(str(store))
+    assert warnings == [] and len(texts) == 1
+    return normalise(json.loads(texts[0]))
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, Any]:
+    return json.loads((CONF / "expected.json").read_text())
+
+
+def test_python_scenario_matches_the_expected_trace(expected: dict[str, Any], tmp_path: Path) -> None:
+    assert run([sys.executable, str(CONF / "scenario.py")], tmp_path / "py") == expected
+
+
+def test_javascript_scenario_matches_the_expected_trace(expected: dict[str, Any], tmp_path: Path) -> None:
+    if shutil.which("node") is None or not (ROOT / "bindings-node" / "ferrotrace.node").exists():
+        pytest.skip("the Node addon is not built (make node)")
+    assert run(["node", str(CONF / "scenario.mjs")], tmp_path / "js") == expected
