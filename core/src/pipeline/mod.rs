@@ -39,7 +39,7 @@ pub(crate) enum SendError {
 
 impl Pipeline {
     pub(crate) fn start(
-        exporter: Box<dyn Exporter>,
+        exporters: Vec<Box<dyn Exporter>>,
         capacity: usize,
         shared: WorkerShared,
         fork_generation: u64,
@@ -48,7 +48,7 @@ impl Pipeline {
         let (ctl, ctl_rx) = bounded(64);
         let worker = std::thread::Builder::new()
             .name("ferrotrace-export".into())
-            .spawn(move || worker::run(exporter, data_rx, ctl_rx, shared))
+            .spawn(move || worker::run(exporters, data_rx, ctl_rx, shared))
             .ok();
         if worker.is_none() {
             crate::diag::warn(

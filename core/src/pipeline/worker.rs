@@ -44,7 +44,7 @@ impl WorkerShared {
 }
 
 pub(crate) fn run(
-    mut exporter: Box<dyn Exporter>,
+    mut exporters: Vec<Box<dyn Exporter>>,
     data: Receiver<Box<Trace>>,
     ctl: Receiver<Control>,
     shared: WorkerShared,
@@ -56,22 +56,26 @@ pub(crate) fn run(
                 Ok(trace) => {
                     batch.push(*trace);
                     fill(&data, &mut batch, shared.max_batch);
-                    export(exporter.as_mut(), &mut batch, &shared);
+                    export(&mut exporters, &mut batch, &shared);
                 }
                 Err(_) => break,
             },
             recv(ctl) -> msg => match msg {
                 Ok(Control::Flush(reply)) => {
-                    drain(exporter.as_mut(), &data, &mut batch, &shared);
-                    if let Err(e) = exporter.flush(shared.shutdown_timeout) {
-                        crate::diag::warn("flush_failed", format!("flushing the {} destination failed: {e}", exporter.name()));
+                    drain(&mut exporters, &data, &mut batch, &shared);
+                    for exporter in exporters.iter_mut() {
+                        if let Err(e) = exporter.flush(shared.shutdown_timeout) {
+                            crate::diag::warn("flush_failed", format!("flushing the {} destination failed: {e}", exporter.name()));
+                        }
                     }
                     let _ = reply.send(());
                 }
                 Ok(Control::Shutdown(reply)) => {
-                    drain(exporter.as_mut(), &data, &mut batch, &shared);
-                    if let Err(e) = exporter.shutdown(shared.shutdown_timeout) {
-                        crate::diag::warn("flush_failed", format!("closing the {} destination failed: {e}", exporter.name()));
+                    drain(&mut exporters, &data, &mut batch, &shared);
+                    for exporter in exporters.iter_mut() {
+                        if let Err(e) = exporter.shutdown(shared.shutdown_timeout) {
+                            crate::diag::warn("flush_failed", format!("closing the {} destination failed: {e}", exporter.name()));
+                        }
                     }
                     let _ = reply.send(());
                     return;
@@ -80,7 +84,7 @@ pub(crate) fn run(
             },
         }
     }
-    drain(exporter.as_mut(), &data, &mut batch, &shared);
+    drain(&mut exporters, &data, &mut batch, &shared);
 }
 
 fn fill(data: &Receiver<Box<Trace>>, batch: &mut Vec<Trace>, max: usize) {
@@ -94,7 +98,7 @@ fn fill(data: &Receiver<Box<Trace>>, batch: &mut Vec<Trace>, max: usize) {
 
 /// Exports everything queued right now, a batch at a time.
 fn drain(
-    exporter: &mut dyn Exporter,
+    exporters: &mut [Box<dyn Exporter>],
     data: &Receiver<Box<Trace>>,
     batch: &mut Vec<Trace>,
     shared: &WorkerShared,
@@ -104,11 +108,13 @@ fn drain(
         if batch.is_empty() {
             return;
         }
-        export(exporter, batch, shared);
+        export(exporters, batch, shared);
     }
 }
 
-fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerShared) {
+/// Finalizes a batch once and hands it to every destination. A trace counts as exported when
+/// every destination took it, and as dropped (`export_failed`) when any of them did not.
+fn export(exporters: &mut [Box<dyn Exporter>], batch: &mut Vec<Trace>, shared: &WorkerShared) {
     if batch.is_empty() {
         return;
     }
@@ -122,20 +128,16 @@ fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerSh
     let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
     let traces = batch.len() as u64;
     let started = Instant::now();
-    let result = exporter.export(batch);
-    let retries = exporter.take_retries();
-    if retries > 0 {
-        shared.stats.export_retries.fetch_add(retries, Relaxed);
-    }
-    match result {
-        Ok(()) => shared
-            .stats
-            .record_export(traces, spans, started.elapsed().as_micros() as u64),
-        Err(e) => {
+    let mut failed = false;
+    for exporter in exporters.iter_mut() {
+        let result = exporter.export(batch);
+        let retries = exporter.take_retries();
+        if retries > 0 {
+            shared.stats.export_retries.fetch_add(retries, Relaxed);
+        }
+        if let Err(e) = result {
+            failed = true;
             Stats::inc(&shared.stats.export_errors);
-            shared
-                .stats
-                .drop_counted(DropReason::ExportFailed, traces, spans);
             crate::diag::warn(
                 warn_kind(&e),
                 format!(
@@ -144,6 +146,15 @@ fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerSh
                 ),
             );
         }
+    }
+    if failed {
+        shared
+            .stats
+            .drop_counted(DropReason::ExportFailed, traces, spans);
+    } else {
+        shared
+            .stats
+            .record_export(traces, spans, started.elapsed().as_micros() as u64);
     }
     batch.clear();
 }

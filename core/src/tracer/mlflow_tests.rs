@@ -131,7 +131,9 @@ fn fast_tracer(cfg: Config) -> Tracer {
     };
     Tracer::with_exporter_factory(
         cfg,
-        Box::new(move |c, _| Box::new(MlflowExporter::new(c).unwrap().with_retry_policy(policy))),
+        Box::new(move |c, _| {
+            vec![Box::new(MlflowExporter::new(c).unwrap().with_retry_policy(policy)) as _]
+        }),
     )
 }
 

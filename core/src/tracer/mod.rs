@@ -30,8 +30,10 @@ use crate::pipeline::{fork, request, Control, Pipeline, SendError, WorkerShared}
 use crate::stats::{DropReason, Stats, StatsSnapshot};
 use open_trace::OpenTrace;
 
-/// Builds the exporter for a configuration (replaceable in tests).
-pub type ExporterFactory = Box<dyn Fn(&Config, &MemorySink) -> Box<dyn Exporter> + Send + Sync>;
+/// Builds the exporters for a configuration, one per destination (replaceable in tests). Each
+/// gets every trace; several run at once for MLflow + OTLP dual export.
+pub type ExporterFactory =
+    Box<dyn Fn(&Config, &MemorySink) -> Vec<Box<dyn Exporter>> + Send + Sync>;
 
 /// How a root span starts.
 #[derive(Clone, Copy, Debug, Default)]
@@ -85,7 +87,11 @@ pub(crate) struct Inner {
     mlflow_client: Mutex<Option<(u64, crate::export::mlflow::MlflowClient)>>,
 }
 
-fn default_factory(cfg: &Config, memory: &MemorySink) -> Box<dyn Exporter> {
+fn default_factory(cfg: &Config, memory: &MemorySink) -> Vec<Box<dyn Exporter>> {
+    vec![primary_exporter(cfg, memory)]
+}
+
+fn primary_exporter(cfg: &Config, memory: &MemorySink) -> Box<dyn Exporter> {
     match cfg.destination() {
         Destination::Memory => Box::new(MemoryExporter::with_sink(memory.clone())),
         Destination::Local(dir) => Box::new(LocalStoreExporter::new(dir)),
@@ -252,7 +258,7 @@ impl Tracer {
             inherited.abandon();
         }
         let cfg = self.inner.config.read().clone();
-        let exporter = (self.inner.factory)(&cfg, &self.inner.memory);
+        let exporters = (self.inner.factory)(&cfg, &self.inner.memory);
         let shared = WorkerShared {
             stats: self.inner.stats.clone(),
             process_metadata: self.inner.process_metadata.clone(),
@@ -262,7 +268,7 @@ impl Tracer {
             recent_max: cfg.trace_buffer_max,
         };
         *slot = Some(Pipeline::start(
-            exporter,
+            exporters,
             cfg.max_queue_traces,
             shared,
             generation,

@@ -35,7 +35,7 @@ pub fn tracer_with<E: Exporter + 'static>(
     config: Config,
     make: impl Fn() -> E + Send + Sync + 'static,
 ) -> Tracer {
-    Tracer::with_exporter_factory(config, Box::new(move |_, _| Box::new(make())))
+    Tracer::with_exporter_factory(config, Box::new(move |_, _| vec![Box::new(make()) as _]))
 }
 
 /// Keeps every exported trace, optionally waiting on a gate or sleeping before each batch.
