@@ -186,6 +186,7 @@ pub fn span_update_trace(span: Span, json: String) -> Result<bool> {
         session_id: text("sessionId"),
         user: text("user"),
         model_id: text("modelId"),
+        experiment_id: None,
     };
     span.ctx
         .apply_update(update)

@@ -450,7 +450,7 @@ impl PySpan {
 
     /// Changes the trace of this span before it is exported. Returns False if already exported;
     /// raises for an invalid state.
-    #[pyo3(signature = (tags=None, metadata=None, client_request_id=None, request_preview=None, response_preview=None, state=None, session_id=None, user=None, model_id=None))]
+    #[pyo3(signature = (tags=None, metadata=None, client_request_id=None, request_preview=None, response_preview=None, state=None, session_id=None, user=None, model_id=None, experiment_id=None))]
     #[allow(clippy::too_many_arguments)]
     fn _update_trace(
         &self,
@@ -463,6 +463,7 @@ impl PySpan {
         session_id: Option<String>,
         user: Option<String>,
         model_id: Option<String>,
+        experiment_id: Option<String>,
     ) -> PyResult<bool> {
         let pairs = |d: Option<&Bound<'_, PyDict>>| -> Vec<(String, String)> {
             d.map(|d| {
@@ -482,6 +483,7 @@ impl PySpan {
             session_id,
             user,
             model_id,
+            experiment_id,
         };
         self.ctx.apply_update(update).map_err(to_py)
     }

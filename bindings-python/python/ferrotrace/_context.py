@@ -8,7 +8,7 @@ import logging
 from contextvars import ContextVar
 from typing import Any, Callable, Optional
 
-from ferrotrace._native import LiveSpan
+from ferrotrace._native import LiveSpan, TracingError
 
 _logger = logging.getLogger("ferrotrace")
 
@@ -20,7 +20,7 @@ LAST_TRACE_ID: ContextVar[Optional[str]] = ContextVar("ferrotrace_last_trace_id"
 class Scope:
     """What ``tracing.context(...)`` declares for traces started inside it (inner scopes win)."""
 
-    __slots__ = ("enabled", "metadata", "tags", "traceparent", "session_id", "user")
+    __slots__ = ("enabled", "metadata", "tags", "traceparent", "session_id", "user", "experiment_id")
 
     def __init__(
         self,
@@ -30,6 +30,7 @@ class Scope:
         traceparent: Optional[str] = None,
         session_id: Optional[str] = None,
         user: Optional[str] = None,
+        experiment_id: Optional[str] = None,
     ) -> None:
         self.enabled = enabled
         self.metadata = metadata or {}
@@ -37,9 +38,18 @@ class Scope:
         self.traceparent = traceparent
         self.session_id = session_id
         self.user = user
+        self.experiment_id = experiment_id
 
     def nested(self, **changes: Any) -> Scope:
-        s = Scope(self.enabled, dict(self.metadata), dict(self.tags), self.traceparent, self.session_id, self.user)
+        s = Scope(
+            self.enabled,
+            dict(self.metadata),
+            dict(self.tags),
+            self.traceparent,
+            self.session_id,
+            self.user,
+            self.experiment_id,
+        )
         s.metadata.update(changes.pop("metadata", None) or {})
         s.tags.update(changes.pop("tags", None) or {})
         for k, v in changes.items():
@@ -48,9 +58,40 @@ class Scope:
         return s
 
     def on_start(self, span: LiveSpan) -> None:
-        if span._is_root and (self.metadata or self.tags or self.session_id or self.user):
+        if span._is_root and (self.metadata or self.tags or self.session_id or self.user or self.experiment_id):
             # Session and user become MLflow's metadata keys in the core, as for update_current_trace.
-            span._update_trace(self.tags or None, self.metadata or None, session_id=self.session_id, user=self.user)
+            span._update_trace(
+                self.tags or None,
+                self.metadata or None,
+                session_id=self.session_id,
+                user=self.user,
+                experiment_id=self.experiment_id,
+            )
+
+
+def destination_experiment(destination: Any) -> Optional[str]:
+    """The experiment id a trace destination names: an ``MlflowExperimentLocation`` (or MLflow's
+    older ``MlflowExperiment``), or an experiment id; ``None`` for no destination."""
+    if destination is None:
+        return None
+    exp_id = getattr(destination, "experiment_id", destination)
+    if exp_id is None or isinstance(exp_id, bool) or not isinstance(exp_id, (str, int)):
+        raise TracingError(f"unsupported trace destination {destination!r}: use MlflowExperimentLocation(experiment_id)")
+    return str(exp_id)
+
+
+def with_destination(start: Callable[..., Optional[LiveSpan]], experiment_id: Optional[str]) -> Callable[..., Optional[LiveSpan]]:
+    """``start`` that sends the traces its roots begin to ``experiment_id`` (``trace_destination``)."""
+    if experiment_id is None:
+        return start
+
+    def start_to_destination(*args: Any) -> Optional[LiveSpan]:
+        span = start(*args)
+        if span is not None and span._is_root:
+            span._update_trace(experiment_id=experiment_id)
+        return span
+
+    return start_to_destination
 
 
 SCOPE: ContextVar[Optional[Scope]] = ContextVar("ferrotrace_scope", default=None)

@@ -9,7 +9,7 @@ import logging
 from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 
 from ferrotrace import _native
-from ferrotrace._context import CURRENT, LAST_TRACE_ID, SCOPE, begin, end
+from ferrotrace._context import CURRENT, LAST_TRACE_ID, SCOPE, begin, destination_experiment, end, with_destination
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
 from ferrotrace._streaming import wrap_async_generator, wrap_generator
 from ferrotrace.entities import NoOpSpan, SpanLogLevel, SpanType
@@ -118,6 +118,8 @@ def trace(
                 f"invalid value for sampling_ratio_override: {sampling_ratio_override!r} (must be between 0.0 and 1.0)"
             )
 
+    destination = destination_experiment(trace_destination)
+
     def decorator(fn: F) -> F:
         if isinstance(fn, (classmethod, staticmethod)):
             return cast(F, type(fn)(decorator(fn.__func__)))  # type: ignore[arg-type]
@@ -131,7 +133,7 @@ def trace(
             _params(fn),
             None if sampling_ratio_override is None else float(sampling_ratio_override),
         )
-        start = _with_links(spec.start, links)
+        start = with_destination(_with_links(spec.start, links), destination)
 
         if inspect.isgeneratorfunction(fn):
             wrapper: Callable[..., Any] = wrap_generator(fn, start, output_reducer)
@@ -195,7 +197,7 @@ class start_span:
     ...     span.set_outputs(["doc"])
     """
 
-    __slots__ = ("_args", "_span", "_token")
+    __slots__ = ("_args", "_span", "_token", "_destination")
 
     def __init__(
         self,
@@ -209,6 +211,7 @@ class start_span:
         description: Optional[str] = None,
     ) -> None:
         self._args = (name, _type_name(span_type), _static_attributes(attributes, log_level, description), links)
+        self._destination = destination_experiment(trace_destination)
         self._span: Optional[LiveSpan] = None
         self._token: Any = None
 
@@ -224,6 +227,8 @@ class start_span:
             _logger.warning("ferrotrace: could not start span %r: %s", name, e)
             self._span = None
         if self._span is not None:
+            if self._destination is not None and self._span._is_root:
+                self._span._update_trace(experiment_id=self._destination)
             if scope is not None:
                 scope.on_start(self._span)
             for link in links or ():
@@ -353,8 +358,8 @@ def start_span_no_context(
         return NoOpSpan()
     if span is None:
         return NoOpSpan()
-    if tags or metadata:
-        span._update_trace(tags, metadata)
+    if span._is_root and (tags or metadata or experiment_id is not None):
+        span._update_trace(tags, metadata, experiment_id=None if experiment_id is None else str(experiment_id))
     for link in links or ():
         span.add_link(link)
     return span

@@ -75,6 +75,7 @@ class LiveSpan:
         session_id: Optional[str] = None,
         user: Optional[str] = None,
         model_id: Optional[str] = None,
+        experiment_id: Optional[str] = None,
     ) -> bool: ...
 
 class FnSpec:

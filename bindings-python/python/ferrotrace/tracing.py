@@ -116,12 +116,20 @@ class MlflowExperimentLocation:
 
 
 def set_destination(destination: Any, *, context_local: bool = False) -> None:
-    """Sends traces to this destination (an ``MlflowExperimentLocation``, or an experiment id).
-    ``context_local`` is not supported yet: the destination applies process-wide."""
-    exp_id = getattr(destination, "experiment_id", destination)
+    """Sends traces to this destination (an ``MlflowExperimentLocation``, or an experiment id of
+    the configured server). With ``context_local=True`` only traces started later in the current
+    context (thread, asyncio task, and tasks it starts) go there; others keep the process-wide one.
+
+    >>> from ferrotrace import tracing
+    >>> tracing.set_destination(tracing.MlflowExperimentLocation("0"), context_local=True)
+    """
+    exp_id = _context.destination_experiment(destination)
+    if exp_id is None:
+        raise TracingError("set_destination() needs a destination, e.g. MlflowExperimentLocation(experiment_id)")
     if context_local:
-        _logger.warning("set_destination(context_local=True) is not supported yet; the destination is process-wide")
-    _native.configure(experiment_id=str(exp_id))
+        SCOPE.set((SCOPE.get() or Scope()).nested(experiment_id=exp_id))
+    else:
+        _native.configure(experiment_id=exp_id)
 
 
 def get_tracing_context_headers_for_http_request() -> dict[str, str]:

@@ -36,6 +36,9 @@ pub struct TraceUpdate {
     pub session_id: Option<String>,
     pub user: Option<String>,
     pub model_id: Option<String>,
+    /// Sends this trace to another experiment of the configured server (`trace_destination`,
+    /// context-local `set_destination`).
+    pub experiment_id: Option<String>,
 }
 
 impl TraceUpdate {
@@ -55,6 +58,11 @@ impl TraceUpdate {
         }
         if self.client_request_id.is_some() {
             draft.client_request_id = self.client_request_id;
+        }
+        // The destination is chosen once, as the root starts: the root's own
+        // `trace_destination` is applied first and wins over a context-local one applied after.
+        if draft.experiment_id.is_none() {
+            draft.experiment_id = self.experiment_id;
         }
         if self.request_preview.is_some() {
             draft.request_preview = self.request_preview;
