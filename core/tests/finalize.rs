@@ -296,3 +296,46 @@ fn trace_updates_map_session_user_and_model_and_reject_bad_states() {
     );
     assert_eq!(info.state, ferrotrace_core::model::TraceState::Error);
 }
+
+#[test]
+fn cost_is_aggregated_once_per_subtree_with_mlflows_float_sums() {
+    let tracer = memory_tracer();
+    let opts = RootOptions {
+        start_ns: Some(1_000),
+        ..RootOptions::default()
+    };
+    let root = tracer.start_root("root", opts);
+    let cost = |i: f64, o: f64| json!({"input_cost": i, "output_cost": o, "total_cost": i + o});
+    let mut spans = Vec::new();
+    // Explicit start times fix the order MLflow walks the tree in, and so the float sums.
+    let agent = tracer.start_child("agent", root.context(), Some(2_000));
+    let l1 = tracer.start_child("l1", agent.context(), Some(3_000));
+    spans.push((l1, cost(0.1, 0.2)));
+    for (i, (name, c)) in [
+        ("a", cost(0.1, 0.7)),
+        ("b", cost(0.2, 0.3)),
+        ("d", cost(0.3, 1e-9)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        spans.push((
+            tracer.start_child(name, root.context(), Some(4_000 + i as u64)),
+            c,
+        ));
+    }
+    spans.push((agent, cost(1.0, 1.0)));
+    for (mut s, c) in spans {
+        s.set_attribute(attr::LLM_COST, RawJson::from_value(&c));
+        s.end(None);
+    }
+    root.end(None);
+
+    let t = only_trace(&tracer);
+    // What MLflow's `aggregate_cost_from_span_nodes` gives for this tree (the agent's own cost
+    // covers l1; the siblings are summed last-first, hence 0.6 and not 0.6000000000000001).
+    assert_eq!(
+        t.info.metadata[meta::COST],
+        r#"{"input_cost": 1.6, "output_cost": 2.000000001, "total_cost": 3.6000000009999997}"#
+    );
+}

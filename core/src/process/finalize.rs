@@ -1,5 +1,6 @@
 //! The trace-level data MLflow's SDK derives when a root span ends: previews, truncated
-//! `mlflow.traceInputs`/`mlflow.traceOutputs`, aggregated token usage, schema version, trace name.
+//! `mlflow.traceInputs`/`mlflow.traceOutputs`, aggregated token usage and cost, schema version,
+//! trace name.
 //! Runs on the export worker, off the application's path.
 
 use std::collections::{BTreeMap, HashMap};
@@ -9,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::model::keys::{attr, meta, tag, MAX_CHARS_IN_TRACE_INFO_METADATA, TRACE_SCHEMA_VERSION};
 use crate::model::{SpanId, SpanRecord, Trace};
 
+const COST_KEYS: [&str; 3] = ["input_cost", "output_cost", "total_cost"];
 const TOKEN_KEYS: [&str; 3] = ["input_tokens", "output_tokens", "total_tokens"];
 const OPTIONAL_TOKEN_KEYS: [&str; 3] = [
     "cache_read_input_tokens",
@@ -67,8 +69,71 @@ pub fn finalize_trace(trace: &mut Trace, process_metadata: &BTreeMap<String, Str
             .entry(meta::TOKEN_USAGE.into())
             .or_insert(usage);
     }
+    if let Some(cost) = aggregate_cost(&trace.spans) {
+        info.metadata.entry(meta::COST.into()).or_insert(cost);
+    }
     // MLflow sets the name tag last, so the root's name wins over a context tag.
     info.tags.insert(tag::TRACE_NAME.into(), root.name.clone());
+}
+
+/// Sums `mlflow.llm.cost` (USD) over the trace into MLflow's `mlflow.trace.cost` JSON, skipping a
+/// span whose ancestor carries a cost. Spans are visited in the order of MLflow's stack walk
+/// (`_aggregate_from_nodes`), so the float sums come out bit-identical to MLflow's.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ferrotrace_core::model::{RawJson, SpanId, SpanRecord};
+/// use ferrotrace_core::process::aggregate_cost;
+/// let root = SpanRecord { span_id: SpanId(1), ..Default::default() };
+/// let mut llm = SpanRecord { span_id: SpanId(2), parent_id: Some(SpanId(1)), ..Default::default() };
+/// let cost = r#"{"input_cost": 0.1, "output_cost": 0.2, "total_cost": 0.3}"#;
+/// llm.attributes.set("mlflow.llm.cost", RawJson::from_trusted(cost));
+/// let cost = aggregate_cost(&[Arc::new(root), Arc::new(llm)]).unwrap();
+/// assert_eq!(cost, r#"{"input_cost": 0.1, "output_cost": 0.2, "total_cost": 0.3}"#);
+/// ```
+pub fn aggregate_cost(spans: &[std::sync::Arc<SpanRecord>]) -> Option<String> {
+    let cost: HashMap<SpanId, Map<String, Value>> = spans
+        .iter()
+        .filter_map(|s| match s.attributes.get(attr::LLM_COST)?.to_value() {
+            Value::Object(m) => Some((s.span_id, m)),
+            _ => None,
+        })
+        .collect();
+    if cost.is_empty() {
+        return None;
+    }
+    let ids: std::collections::HashSet<SpanId> = spans.iter().map(|s| s.span_id).collect();
+    let mut children: HashMap<SpanId, Vec<SpanId>> = HashMap::new();
+    let mut stack: Vec<(SpanId, bool)> = Vec::new();
+    for s in spans {
+        match s.parent_id {
+            Some(p) if ids.contains(&p) => children.entry(p).or_default().push(s.span_id),
+            _ => stack.push((s.span_id, false)),
+        }
+    }
+    let mut totals = [0.0f64; 3];
+    while let Some((id, ancestor_has)) = stack.pop() {
+        let own = cost.get(&id);
+        if let (Some(m), false) = (own, ancestor_has) {
+            for (t, k) in totals.iter_mut().zip(COST_KEYS) {
+                *t += m.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+            }
+        }
+        let next = ancestor_has || own.is_some();
+        if let Some(kids) = children.get(&id) {
+            stack.extend(kids.iter().map(|c| (*c, next)));
+        }
+    }
+    let mut out = String::from("{");
+    for (i, (k, v)) in COST_KEYS.iter().zip(totals).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&format!("\"{k}\": "));
+        crate::model::json::push_f64(&mut out, v);
+    }
+    out.push('}');
+    Some(out)
 }
 
 /// Sums `mlflow.chat.tokenUsage` over the trace, counting a span's usage only when no ancestor

@@ -5,6 +5,6 @@ mod finalize;
 mod preview;
 mod sampling;
 
-pub use finalize::{finalize_trace, truncate_with_suffix};
+pub use finalize::{aggregate_cost, finalize_trace, truncate_with_suffix};
 pub use preview::{preview, Role};
 pub use sampling::sampled;

@@ -31,6 +31,9 @@ const MAX_TAG_VALUE_CHARS: usize = 4096;
 pub fn start_trace_body(trace: &Trace, experiment_id: &str) -> Value {
     let info = &trace.info;
     let mut metadata = info.metadata.clone();
+    // An MLflow server computes the trace cost from the spans it stores (MLflow's client only
+    // sends it to Databricks and SageMaker), so the server's value is the one users see.
+    metadata.remove(meta::COST);
     if !metadata.contains_key(meta::SIZE_BYTES) {
         let (total, stats) = size_stats(trace, experiment_id);
         metadata.insert(meta::SIZE_STATS.into(), stats);
