@@ -172,3 +172,82 @@ def test_floats_match_json_dumps_exactly() -> None:
     floats += [10.0**e for e in range(-20, 25)] + [1.5 * 10.0**e for e in range(-20, 25)]
     floats = [f for f in floats if math.isfinite(f)]
     assert _native.to_json(floats) == json.dumps(floats)
+
+
+class _Color(enum.Enum):
+    RED = "red"
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
+def _battery() -> list[Any]:
+    import decimal
+    import pathlib
+    import uuid
+
+    import numpy as np
+
+    return [
+        datetime.datetime(2026, 11, 25, 14, 55, 1, 123456),
+        datetime.date(2026, 11, 25),
+        datetime.timedelta(seconds=90),
+        _Color.RED,
+        _Level.HIGH,
+        b"bytes\x00\xff",
+        bytearray(b"ba"),
+        {3, 1, 2},
+        frozenset({"x"}),
+        decimal.Decimal("1.10"),
+        uuid.UUID(int=5),
+        pathlib.PurePosixPath("/a/b"),
+        complex(1, 2),
+        np.array([1, 2, 3]),
+        np.array([[0.5, float("nan")]]),
+        np.float64(0.1),
+        np.int64(7),
+        np.bool_(True),
+        {"when": datetime.date(2026, 1, 1), "tags": {"a"}, 1: "int key", None: "none key"},
+        [_Color.RED, b"x", (1, 2.5)],
+    ]
+
+
+@pytest.mark.parametrize("value", _battery(), ids=lambda v: type(v).__name__)
+def test_values_beyond_json_are_written_as_mlflows_encoder_writes_them(value: Any) -> None:
+    """Byte-identical to ``json.dumps(value, cls=TraceJSONEncoder, ensure_ascii=False)``: what MLflow's
+    SDK stores for the same argument."""
+    from mlflow.tracing.utils import TraceJSONEncoder
+
+    @ferrotrace.trace
+    def f(v: Any) -> None:
+        return None
+
+    f(value)
+    span = only_trace()["data"]["spans"][0]
+    want = json.dumps({"v": value}, cls=TraceJSONEncoder, ensure_ascii=False)
+    assert span["attributes"]["mlflow.spanInputs"] == want
+
+
+def test_capture_imports_no_library_the_app_did_not(tmp_path: Any) -> None:
+    from conftest import run_script
+
+    code = r'''
+import dataclasses, datetime, sys
+import ferrotrace
+
+@dataclasses.dataclass
+class D:
+    x: int
+
+@ferrotrace.trace
+def f(*values):
+    return values
+
+f({"a": [1.5, None]}, D(1), datetime.date.today(), {1, 2}, b"x", object())
+ferrotrace.flush()
+print(sorted(m for m in ("numpy", "pydantic", "pandas", "mlflow", "opentelemetry") if m in sys.modules))
+'''
+    r = run_script(code, {"FERROTRACE_DESTINATION": "memory"}, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "[]"
