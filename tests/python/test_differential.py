@@ -1,6 +1,8 @@
 """Differential test: MLflow's own SDK and ferrotrace run the same scenarios against the same real
 server; read back with MLflow's client and normalised (ids, times, host paths), the traces must be
-equal field by field. Known, deliberate differences would be listed in the README."""
+equal field by field (span tree, types, inputs, outputs, attributes, events, statuses, tags,
+metadata with token usage and the server's cost, previews, assessments). Known, deliberate
+differences would be listed in the README."""
 
 from __future__ import annotations
 
@@ -27,8 +29,9 @@ def search_docs(query, k=2):
 
 @mlflow.trace(span_type="LLM", attributes={"model": "stub-1", "temperature": 0.2})
 def chat(messages, max_tokens=64):
-    mlflow.get_current_active_span().set_attribute(
-        "mlflow.chat.tokenUsage", {"input_tokens": 20, "output_tokens": 5, "total_tokens": 25})
+    span = mlflow.get_current_active_span()
+    span.set_attribute("mlflow.chat.tokenUsage", {"input_tokens": 20, "output_tokens": 5, "total_tokens": 25})
+    span.set_attribute("mlflow.llm.cost", {"input_cost": 0.1, "output_cost": 0.2, "total_cost": 0.30000000000000004})
     return {"role": "assistant", "content": "It depends.", "finish_reason": "stop"}
 
 @mlflow.trace(span_type="TOOL")
@@ -79,6 +82,7 @@ def chat_completion(messages, model="stub"):
     return {"id": "c1", "choices": [{"index": 0, "message": {"role": "assistant", "content": [{"type": "text", "text": "Hi there"}]}}]}
 
 agent("what is 6*7?")
+agent_id = mlflow.get_last_active_trace_id()
 chat_completion([{"role": "system", "content": "be nice"}, {"role": "user", "content": "hello?"}, {"role": "assistant", "content": "..."}])
 asyncio.run(fan_out(3))
 streaming("say hello")
@@ -86,8 +90,12 @@ try:
     failing(3, detail={"nested": [1, 2.5, None, True]})
 except ValueError:
     pass
-if hasattr(mlflow, "flush_trace_async_logging"):
-    mlflow.flush_trace_async_logging()
+mlflow.flush_trace_async_logging()
+judge = entities.AssessmentSource(source_type="LLM_JUDGE", source_id="judge-1")
+mlflow.log_feedback(trace_id=agent_id, name="relevance", value=0.9, rationale="on topic", source=judge,
+                    metadata={"judge_version": "2"})
+mlflow.log_feedback(trace_id=agent_id, name="safety", value=True)
+mlflow.log_expectation(trace_id=agent_id, name="expected_answer", value={"answer": 42, "unit": None})
 print("done")
 '''
 
@@ -103,6 +111,19 @@ def normalise(trace: Any) -> dict[str, Any]:
     spans = sorted(trace.data.spans, key=lambda s: s.start_time_ns)
     names = {s.span_id: s.name for s in spans}
 
+    def assessment(a: Any) -> dict[str, Any]:
+        value = a.feedback.value if getattr(a, "feedback", None) is not None else a.expectation.value
+        return {
+            "name": a.name,
+            "kind": type(a).__name__,
+            "value": value,
+            "rationale": a.rationale,
+            "source": [a.source.source_type, a.source.source_id],
+            "metadata": a.metadata,
+            "span": names.get(a.span_id),
+            "valid": a.valid,
+        }
+
     def event(e: Any) -> dict[str, Any]:
         attrs = {k: v for k, v in e.attributes.items() if k != "exception.stacktrace"}
         return {"name": e.name, "attributes": attrs}
@@ -113,6 +134,7 @@ def normalise(trace: Any) -> dict[str, Any]:
         "metadata": {k: v for k, v in trace.info.trace_metadata.items() if k not in VOLATILE_META},
         "request_preview": trace.info.request_preview,
         "response_preview": trace.info.response_preview,
+        "assessments": sorted((assessment(a) for a in trace.info.assessments), key=lambda a: a["name"]),
         "spans": [
             {
                 "name": s.name,
@@ -152,3 +174,11 @@ def test_same_trace_as_mlflows_sdk(both: dict[str, Any], scenario: str) -> None:
             k: {"mlflow": theirs.get(k), "ferrotrace": ours.get(k)} for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k)
         }
         pytest.fail(json.dumps(diff, indent=1, default=str)[:6000])
+
+
+def test_the_comparison_covers_assessments_and_server_side_cost(both: dict[str, Any]) -> None:
+    """Guards the test above against comparing empty fields."""
+    agent = both["ferrotrace"]["agent"]
+    assert [a["name"] for a in agent["assessments"]] == ["expected_answer", "relevance", "safety"]
+    assert "mlflow.trace.tokenUsage" in agent["metadata"]
+    assert "mlflow.trace.cost" in agent["metadata"], sorted(agent["metadata"])
