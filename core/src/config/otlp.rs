@@ -5,6 +5,7 @@
 //!   **instead of** the MLflow server / local store, as MLflow does;
 //! * `MLFLOW_TRACE_ENABLE_OTLP_DUAL_EXPORT=true` sends them to both.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[cfg(test)]
@@ -52,6 +53,9 @@ pub struct OtlpSettings {
     /// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` / `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds, as the
     /// OTel specification says; default 10 s): the limit of one request.
     pub timeout: Duration,
+    /// `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE` / `OTEL_EXPORTER_OTLP_CERTIFICATE`: a PEM bundle
+    /// of CA certificates to trust for an `https` collector instead of the system's.
+    pub certificate: Option<PathBuf>,
     /// `OTEL_SERVICE_NAME`: the resource's `service.name` (wins over the one in
     /// `OTEL_RESOURCE_ATTRIBUTES`; `unknown_service` when neither sets it).
     pub service_name: Option<String>,
@@ -71,6 +75,7 @@ impl Default for OtlpSettings {
             headers: Vec::new(),
             compression: OtlpCompression::None,
             timeout: DEFAULT_OTLP_TIMEOUT,
+            certificate: None,
             service_name: None,
             resource_attributes: Vec::new(),
             enabled: true,
@@ -179,6 +184,11 @@ impl OtlpSettings {
                 ));
             }
         }
+        s.certificate = signal_or_generic(
+            "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+        )
+        .map(|(_, p)| PathBuf::from(p));
         s.service_name = get("OTEL_SERVICE_NAME");
         if let Some(r) = get("OTEL_RESOURCE_ATTRIBUTES") {
             let (pairs, bad) = parse_key_values(&r);

@@ -2,6 +2,7 @@
 use super::*;
 use crate::config::Config;
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 fn from(pairs: &[(&str, &str)]) -> (OtlpSettings, Vec<String>) {
     let m: HashMap<String, String> = pairs
@@ -88,6 +89,7 @@ fn headers_compression_timeout_and_resource_are_read() {
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
         ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"),
         ("OTEL_SERVICE_NAME", "checkout"),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"),
         (
             "OTEL_RESOURCE_ATTRIBUTES",
             "service.name=ignored,deployment.environment=prod%20eu",
@@ -105,6 +107,7 @@ fn headers_compression_timeout_and_resource_are_read() {
     );
     assert_eq!(o.compression, OtlpCompression::Gzip);
     assert_eq!(o.timeout, Duration::from_millis(2500));
+    assert_eq!(o.certificate, Some(PathBuf::from("/etc/ca.pem")));
     let res = o.resource("nodejs");
     assert_eq!(res[0], ("deployment.environment".into(), "prod eu".into()));
     assert_eq!(res[1], ("service.name".into(), "checkout".into()));

@@ -13,7 +13,7 @@ mod response;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::tls::{RootCerts, TlsConfig};
+use ureq::tls::{PemItem, RootCerts, TlsConfig};
 
 use crate::config::{Config, OtlpCompression, OtlpMode, Secret};
 use crate::error::{Error, Result};
@@ -57,7 +57,8 @@ pub struct OtlpExporter {
 }
 
 impl OtlpExporter {
-    /// The exporter for `config.otlp`. Fails when no endpoint is configured.
+    /// The exporter for `config.otlp`. Fails when no endpoint is configured or the CA bundle
+    /// (`OTEL_EXPORTER_OTLP_CERTIFICATE`) cannot be read.
     pub fn new(config: &Config) -> Result<OtlpExporter> {
         let otlp = &config.otlp;
         let endpoint = otlp.endpoint.clone().ok_or_else(|| {
@@ -69,11 +70,7 @@ impl OtlpExporter {
             .http_status_as_error(false)
             .user_agent(format!("ferrotrace/{}", env!("CARGO_PKG_VERSION")))
             .timeout_global(Some(otlp.timeout))
-            .tls_config(
-                TlsConfig::builder()
-                    .root_certs(RootCerts::PlatformVerifier)
-                    .build(),
-            )
+            .tls_config(tls_config(otlp.certificate.as_deref())?)
             .build()
             .new_agent();
         let (bare, _) = crate::config::split_userinfo(&endpoint);
@@ -202,6 +199,32 @@ impl OtlpExporter {
             OtlpCompression::None => encoded,
         }
     }
+}
+
+/// The system's roots, or only the CA certificates of the PEM bundle at `path`.
+fn tls_config(path: Option<&std::path::Path>) -> Result<TlsConfig> {
+    let builder = TlsConfig::builder();
+    let Some(path) = path else {
+        return Ok(builder.root_certs(RootCerts::PlatformVerifier).build());
+    };
+    const SETTING: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::config(SETTING, format!("cannot read {}: {e}", path.display())))?;
+    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(Error::config(
+            SETTING,
+            format!("{} holds no PEM certificate", path.display()),
+        ));
+    }
+    Ok(builder
+        .root_certs(RootCerts::new_with_certs(&certs))
+        .build())
 }
 
 /// The exporters for `config`: `primary` (the MLflow server, local store or memory) alone, the

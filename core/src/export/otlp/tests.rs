@@ -310,3 +310,26 @@ fn a_tracer_in_dual_mode_delivers_each_trace_to_both() {
         .all(|s| s.trace_id == trace_id.to_bytes().to_vec()));
     assert_eq!(tracer.stats().traces_exported, 1);
 }
+
+#[test]
+fn an_unreadable_ca_bundle_names_the_variable_and_traces_stay_with_the_primary() {
+    use crate::export::MemoryExporter;
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("ca.pem");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    for path in [dir.path().join("missing.pem"), not_pem] {
+        let mut c = Config::default();
+        c.otlp.endpoint = Some("https://127.0.0.1:4318/v1/traces".into());
+        c.otlp.certificate = Some(path);
+        let err = OtlpExporter::new(&c).err().expect("an error");
+        assert!(
+            err.to_string().contains("OTEL_EXPORTER_OTLP_CERTIFICATE"),
+            "{err}"
+        );
+        let names: Vec<_> = destinations(&c, || Box::new(MemoryExporter::new().0))
+            .iter()
+            .map(|e| e.name())
+            .collect();
+        assert_eq!(names, ["memory"]);
+    }
+}
