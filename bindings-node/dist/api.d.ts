@@ -1,3 +1,4 @@
+import type { OtlpOptions } from "./otlp";
 import { LiveSpan, SpanType } from "./span";
 /** Options of `startSpan` / `withSpan`. */
 export interface SpanOptions {
@@ -123,7 +124,7 @@ export interface TracerStats {
  */
 export declare function stats(): TracerStats;
 /** Settings that can be changed from code (the environment sets the defaults). */
-export interface ConfigureOptions {
+export interface ConfigureOptions extends OtlpOptions {
     /** `"local"` (the folder store) or `"memory"` (tests). */
     destination?: "local" | "memory";
     /** Folder of the local store (`FERROTRACE_LOCAL_DIR`). */
@@ -153,6 +154,10 @@ export interface TracerConfig {
     trackingUri: string | null;
     experimentId: string | null;
     experimentName: string | null;
+    /** The OTLP collector traces go to, or `null`. */
+    otlpEndpoint: string | null;
+    /** Whether traces go to the collector and the MLflow server / local store both. */
+    otlpDualExport: boolean;
 }
 /**
  * The configuration in force.

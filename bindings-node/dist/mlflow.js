@@ -14,6 +14,7 @@ exports.getDestination = getDestination;
  * calls run on the libuv thread pool and settle Promises.
  */
 const native_1 = require("./native");
+const otlp_1 = require("./otlp");
 const span_1 = require("./span");
 /** How long `init` lets its background experiment check wait for the server. */
 const RESOLVE_TIMEOUT_MS = 3_000;
@@ -24,6 +25,7 @@ const OPTIONS = [
     "trackingServerUsername",
     "trackingServerPassword",
     "trackingServerToken",
+    ...otlp_1.OTLP_OPTIONS,
 ];
 /** MLflow options ferrotrace does not support (Databricks, workspaces): ignored with a warning. */
 const UNSUPPORTED = [
@@ -41,6 +43,7 @@ const ENV = [
     "MLFLOW_TRACKING_USERNAME",
     "MLFLOW_TRACKING_PASSWORD",
     "MLFLOW_TRACKING_TOKEN",
+    ...otlp_1.OTLP_ENV,
 ];
 /**
  * Sends traces to an MLflow tracking server, as MLflow's `init`. Options not given fall back to

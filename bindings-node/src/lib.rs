@@ -139,7 +139,8 @@ pub fn configure(json: String) -> Result<()> {
 }
 
 /// The configuration in force: `{destination, localDir, samplingRatio, exitTimeout,
-/// trackingUri, experimentId, experimentName}` (never a credential).
+/// trackingUri, experimentId, experimentName, otlpEndpoint, otlpDualExport}` (never a
+/// credential).
 #[napi(catch_unwind)]
 pub fn config() -> String {
     let c = global().config();
@@ -156,6 +157,10 @@ pub fn config() -> String {
         "trackingUri": c.tracking_uri,
         "experimentId": c.experiment_id,
         "experimentName": c.experiment_name,
+        "otlpEndpoint": c.otlp.endpoint.as_deref()
+            .filter(|_| c.otlp.mode() != ferrotrace_core::config::OtlpMode::Off)
+            .map(|e| ferrotrace_core::config::split_userinfo(e).0),
+        "otlpDualExport": c.otlp.dual_export,
     })
     .to_string()
 }

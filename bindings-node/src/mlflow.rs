@@ -5,7 +5,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use ferrotrace_core::config::{validate_tracking_uri, ConfigUpdate, NameStyle, Secret};
+use ferrotrace_core::config::{validate_tracking_uri, ConfigUpdate, NameStyle, OtlpUpdate, Secret};
 use ferrotrace_core::{global, Error as CoreError};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Error, Result, Task};
@@ -43,9 +43,51 @@ fn secret(options: &Map<String, Value>, key: &str) -> Result<Option<Secret>> {
         .map(Secret::new))
 }
 
+fn flag(options: &Map<String, Value>, key: &str) -> Result<Option<bool>> {
+    match options.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(config_error(key, "must be a boolean")),
+    }
+}
+
+/// An object of string values, e.g. `otlpHeaders: { "x-api-key": "..." }` (values never shown).
+fn string_map(options: &Map<String, Value>, key: &str) -> Result<Option<Vec<(String, String)>>> {
+    match options.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                _ => Err(config_error(
+                    key,
+                    &format!("the value of {k:?} must be a string"),
+                )),
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        Some(_) => Err(config_error(key, "must be an object of strings")),
+    }
+}
+
+/// The OTLP collector options: `otlpEndpoint`, `otlpHeaders`, `otlpCompression`, `otlpTimeout`
+/// (seconds), `otlpServiceName`, `otlpDualExport`.
+fn otlp_from(options: &Map<String, Value>) -> Result<OtlpUpdate> {
+    Ok(OtlpUpdate {
+        endpoint: text(options, "otlpEndpoint")?,
+        headers: string_map(options, "otlpHeaders")?,
+        compression: text(options, "otlpCompression")?,
+        timeout: number(options, "otlpTimeout"),
+        service_name: text(options, "otlpServiceName")?,
+        dual_export: flag(options, "otlpDualExport")?,
+        ..Default::default()
+    })
+}
+
 /// The settings a JS options object names, with JS names: `destination`, `localDir`,
 /// `samplingRatio`, `exitTimeout`, `trackingUri`, `experimentId`, `experimentName`,
-/// `trackingServerUsername`, `trackingServerPassword`, `trackingServerToken`, `sdkLanguage`.
+/// `trackingServerUsername`, `trackingServerPassword`, `trackingServerToken`, `sdkLanguage`,
+/// and the OTLP options of [`otlp_from`].
 pub(crate) fn update_from(options: &Map<String, Value>) -> Result<ConfigUpdate> {
     Ok(ConfigUpdate {
         destination: text(options, "destination")?,
@@ -59,6 +101,7 @@ pub(crate) fn update_from(options: &Map<String, Value>) -> Result<ConfigUpdate> 
         password: secret(options, "trackingServerPassword")?,
         token: secret(options, "trackingServerToken")?,
         sdk_language: text(options, "sdkLanguage")?,
+        otlp: otlp_from(options)?,
     })
 }
 
@@ -116,6 +159,15 @@ pub fn init(json: String) -> Result<bool> {
     from_env(&mut update.username, "MLFLOW_TRACKING_USERNAME");
     from_env(&mut update.password, "MLFLOW_TRACKING_PASSWORD");
     from_env(&mut update.token, "MLFLOW_TRACKING_TOKEN");
+    let mut warnings = Vec::new();
+    update.otlp.fill_from_env(&env_var, &mut warnings);
+    if !warnings.is_empty() {
+        let all: Vec<String> = warnings
+            .iter()
+            .map(|w| format!("{w}; ignored by init"))
+            .collect();
+        ferrotrace_core::diag::warn("config", all.join("\nferrotrace: WARNING: "));
+    }
     apply(update)?;
     Ok(global().config().tracking_uri.is_some())
 }

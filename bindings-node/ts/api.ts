@@ -6,6 +6,7 @@
 import { DEFAULT_SPAN_NAME } from "./constants";
 import { current, strings } from "./context";
 import { native } from "./native";
+import type { OtlpOptions } from "./otlp";
 import { internalError, LiveSpan, SpanType, toNs } from "./span";
 import { open, runIn } from "./spans";
 
@@ -221,7 +222,7 @@ export function stats(): TracerStats {
 }
 
 /** Settings that can be changed from code (the environment sets the defaults). */
-export interface ConfigureOptions {
+export interface ConfigureOptions extends OtlpOptions {
   /** `"local"` (the folder store) or `"memory"` (tests). */
   destination?: "local" | "memory";
   /** Folder of the local store (`FERROTRACE_LOCAL_DIR`). */
@@ -255,6 +256,10 @@ export interface TracerConfig {
   trackingUri: string | null;
   experimentId: string | null;
   experimentName: string | null;
+  /** The OTLP collector traces go to, or `null`. */
+  otlpEndpoint: string | null;
+  /** Whether traces go to the collector and the MLflow server / local store both. */
+  otlpDualExport: boolean;
 }
 
 /**

@@ -4,6 +4,7 @@
  * calls run on the libuv thread pool and settle Promises.
  */
 import { native } from "./native";
+import { OTLP_ENV, OTLP_OPTIONS, OtlpOptions } from "./otlp";
 import { internalError } from "./span";
 
 /** How long `init` lets its background experiment check wait for the server. */
@@ -13,7 +14,7 @@ const RESOLVE_TIMEOUT_MS = 3_000;
  * Options of `init` (MLflow's `MLflowTracingInitOptions` for an MLflow tracking server). Each
  * one not given falls back to its environment variable, read when `init` is called.
  */
-export interface InitOptions {
+export interface InitOptions extends OtlpOptions {
   /** `http(s)://host:port` of the MLflow tracking server (`MLFLOW_TRACKING_URI`). */
   trackingUri?: string;
   /** Experiment to log traces to (`MLFLOW_EXPERIMENT_ID`); it must exist on the server. */
@@ -42,6 +43,7 @@ const OPTIONS = [
   "trackingServerUsername",
   "trackingServerPassword",
   "trackingServerToken",
+  ...OTLP_OPTIONS,
 ] as const;
 
 /** MLflow options ferrotrace does not support (Databricks, workspaces): ignored with a warning. */
@@ -61,6 +63,7 @@ const ENV = [
   "MLFLOW_TRACKING_USERNAME",
   "MLFLOW_TRACKING_PASSWORD",
   "MLFLOW_TRACKING_TOKEN",
+  ...OTLP_ENV,
 ];
 
 /**

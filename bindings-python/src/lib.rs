@@ -96,9 +96,36 @@ fn stats_json() -> String {
     serde_json::to_string(&ferrotrace_core::global().stats()).unwrap_or_else(|_| "{}".into())
 }
 
+/// The OTLP settings of `configure(otlp=...)`: a dict with all of `endpoint`, `headers` (list of
+/// pairs), `compression`, `timeout` (seconds), `service_name`, `dual_export` (`None`: unchanged).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct OtlpArgs {
+    endpoint: Option<String>,
+    headers: Option<Vec<(String, String)>>,
+    compression: Option<String>,
+    timeout: Option<f64>,
+    service_name: Option<String>,
+    dual_export: Option<bool>,
+}
+
+impl OtlpArgs {
+    fn into_update(self) -> ferrotrace_core::config::OtlpUpdate {
+        ferrotrace_core::config::OtlpUpdate {
+            endpoint: self.endpoint,
+            headers: self.headers,
+            compression: self.compression,
+            timeout: self.timeout,
+            service_name: self.service_name,
+            dual_export: self.dual_export,
+            ..Default::default()
+        }
+    }
+}
+
 /// Changes where traces go. Invalid values raise `ConfigError` naming the setting.
 #[pyfunction]
-#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None, experiment_name=None, exit_timeout=None, sdk_language=None))]
+#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None, experiment_name=None, exit_timeout=None, sdk_language=None, otlp=None))]
 #[allow(clippy::too_many_arguments)]
 fn configure(
     py: Python<'_>,
@@ -110,6 +137,7 @@ fn configure(
     experiment_name: Option<String>,
     exit_timeout: Option<f64>,
     sdk_language: Option<String>,
+    otlp: Option<OtlpArgs>,
 ) -> PyResult<()> {
     use ferrotrace_core::config::{ConfigUpdate, NameStyle};
     let update = ConfigUpdate {
@@ -121,6 +149,7 @@ fn configure(
         experiment_name,
         exit_timeout,
         sdk_language,
+        otlp: otlp.map(OtlpArgs::into_update).unwrap_or_default(),
         ..Default::default()
     };
     // A changed destination first delivers what the old one still holds (bounded): no GIL then.
@@ -234,6 +263,15 @@ fn config<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("destination", if c.memory { "memory" } else { "local" })?;
     d.set_item("sampling_ratio", c.sampling_ratio)?;
     d.set_item("exit_timeout", c.exit_timeout.as_secs_f64())?;
+    let otlp_on = c.otlp.mode() != ferrotrace_core::config::OtlpMode::Off;
+    d.set_item(
+        "otlp_endpoint",
+        c.otlp
+            .endpoint
+            .filter(|_| otlp_on)
+            .map(|e| ferrotrace_core::config::split_userinfo(&e).0),
+    )?;
+    d.set_item("otlp_dual_export", c.otlp.dual_export)?;
     Ok(d)
 }
 

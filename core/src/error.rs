@@ -70,6 +70,16 @@ pub enum Error {
         request: String,
         message: String,
     },
+    /// An OpenTelemetry collector did not take an OTLP request. `status` is its HTTP answer,
+    /// `None` when it could not be reached or did not answer in time.
+    #[error("OTLP export to {endpoint} failed: {message}")]
+    Otlp {
+        endpoint: String,
+        status: Option<u16>,
+        message: String,
+        /// The collector's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+    },
     /// The server could not be reached or did not answer in time.
     #[error("could not reach the MLflow server at {server} for {request}: {message}")]
     Transport {
@@ -97,7 +107,14 @@ impl Error {
     /// assert!(!Error::InvalidArgument("x".into()).is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Server { .. } | Error::Transport { .. })
+        match self {
+            Error::Server { .. } | Error::Transport { .. } => true,
+            // OTLP/HTTP's transient answers (408, 429, 5xx but 501) and transport failures.
+            Error::Otlp { status, .. } => {
+                status.is_none_or(|s| matches!(s, 408 | 429 | 500 | 502 | 503 | 504))
+            }
+            _ => false,
+        }
     }
 
     /// The HTTP status the server answered with, if the error comes from one.
@@ -107,6 +124,7 @@ impl Error {
             | Error::Rejected { status, .. }
             | Error::Server { status, .. } => Some(*status),
             Error::NotFound { .. } => Some(404),
+            Error::Otlp { status, .. } => *status,
             _ => None,
         }
     }

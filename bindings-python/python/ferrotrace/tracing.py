@@ -21,6 +21,7 @@ _logger = logging.getLogger("ferrotrace")
 __all__ = [
     "MlflowExperimentLocation",
     "configure",
+    "configure_otlp",
     "context",
     "disable",
     "enable",
@@ -106,6 +107,36 @@ def _check_processor(p: Any) -> None:
         ]
         if len(params) != 1:
             raise TracingError(f"span processor {p.__name__} must take exactly one argument (the span)")
+
+
+def configure_otlp(
+    endpoint: Optional[str] = None,
+    *,
+    headers: Optional[dict[str, str]] = None,
+    compression: Optional[str] = None,
+    timeout: Optional[float] = None,
+    service_name: Optional[str] = None,
+    dual_export: Optional[bool] = None,
+) -> None:
+    """Sends traces to an OpenTelemetry collector over OTLP/HTTP (protobuf), as the
+    ``OTEL_EXPORTER_OTLP_*`` variables do. ``endpoint`` is used as is when it has a path,
+    else ``/v1/traces`` is appended; ``""`` turns OTLP export off. As in MLflow, the collector
+    replaces the MLflow server (or local store) unless ``dual_export=True``. ``compression``
+    is ``"gzip"`` or ``"none"``, ``timeout`` in seconds. Arguments left ``None`` keep their
+    setting. An invalid value raises ``ConfigError`` naming it (``otlp_endpoint``, ...).
+
+    Example: ``ferrotrace.tracing.configure_otlp("http://localhost:4318", headers={"x-api-key": "k"})``
+    """
+    _native.configure(
+        otlp={
+            "endpoint": endpoint,
+            "headers": None if headers is None else [(str(k), str(v)) for k, v in headers.items()],
+            "compression": compression,
+            "timeout": timeout,
+            "service_name": service_name,
+            "dual_export": dual_export,
+        }
+    )
 
 
 class MlflowExperimentLocation:

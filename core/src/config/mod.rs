@@ -3,11 +3,16 @@
 //! the environment that cannot be used give a warning naming the variable and fall back.
 
 mod http;
+mod otlp;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use http::{split_userinfo, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
+pub use otlp::{
+    validate_endpoint as validate_otlp_endpoint, OtlpCompression, OtlpMode, OtlpSettings,
+    OtlpUpdate, DEFAULT_OTLP_TIMEOUT,
+};
 
 use crate::error::{Error, Result};
 
@@ -57,6 +62,9 @@ pub struct Config {
     pub trace_timeout_check_interval: Duration,
     /// `FERROTRACE_EXIT_TIMEOUT` (seconds): how long the exit hook may flush.
     pub exit_timeout: Duration,
+    /// Export to an OpenTelemetry collector (`OTEL_EXPORTER_OTLP_*`), instead of or besides the
+    /// destination above.
+    pub otlp: OtlpSettings,
 }
 
 impl Default for Config {
@@ -76,6 +84,7 @@ impl Default for Config {
             trace_timeout: None,
             trace_timeout_check_interval: Duration::from_secs(1),
             exit_timeout: Duration::from_secs(5),
+            otlp: OtlpSettings::default(),
         }
     }
 }
@@ -98,6 +107,7 @@ impl Config {
                 .filter(|v| !v.is_empty())
         };
         c.http = HttpSettings::from_lookup(&get, &mut warnings);
+        c.otlp = OtlpSettings::from_lookup(&get, &mut warnings);
         if let Some(uri) = get("MLFLOW_TRACKING_URI") {
             match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
                 Ok(u) => c.set_tracking_uri(u),
@@ -245,6 +255,8 @@ pub struct ConfigUpdate {
     pub token: Option<Secret>,
     /// The binding's language, reported to the server as `telemetry.sdk.language`.
     pub sdk_language: Option<String>,
+    /// The OTLP collector settings given in code.
+    pub otlp: OtlpUpdate,
 }
 
 impl Config {
@@ -329,6 +341,7 @@ impl Config {
         if let Some(lang) = u.sdk_language {
             next.sdk_language = lang;
         }
+        next.otlp.apply(u.otlp, style)?;
         *self = next;
         Ok(())
     }

@@ -4,12 +4,14 @@
 mod local;
 mod memory;
 pub mod mlflow;
+pub mod otlp;
 
 use std::time::Duration;
 
 pub use local::LocalStoreExporter;
 pub use memory::{MemoryExporter, MemorySink};
 pub use mlflow::MlflowExporter;
+pub use otlp::OtlpExporter;
 
 use crate::error::Result;
 use crate::model::Trace;

@@ -88,7 +88,7 @@ pub(crate) struct Inner {
 }
 
 fn default_factory(cfg: &Config, memory: &MemorySink) -> Vec<Box<dyn Exporter>> {
-    vec![primary_exporter(cfg, memory)]
+    crate::export::otlp::destinations(cfg, || primary_exporter(cfg, memory))
 }
 
 fn primary_exporter(cfg: &Config, memory: &MemorySink) -> Box<dyn Exporter> {
@@ -153,10 +153,11 @@ impl Tracer {
         if !sampled {
             Stats::inc(&stats.traces_sampled_out);
         }
-        let trace = Arc::new(OpenTrace::new(trace_id, sampled, self.clone()));
-        let span = self.make_span(trace, parent_id, name.into(), opts.start_ns, true);
         let timeout_ns = self.inner.trace_timeout_ns.load(Ordering::Relaxed);
-        if timeout_ns > 0 && sampled {
+        let watched = timeout_ns > 0 && sampled;
+        let trace = Arc::new(OpenTrace::new(trace_id, sampled, watched, self.clone()));
+        let span = self.make_span(trace, parent_id, name.into(), opts.start_ns, true);
+        if watched {
             timeout::watch(self, &span, timeout_ns);
         }
         span
@@ -190,7 +191,7 @@ impl Tracer {
     ) -> LiveSpan {
         Stats::inc(&self.inner.stats.spans_started);
         let span_id = SpanId::random();
-        LiveSpan {
+        let span = LiveSpan {
             rec: SpanRecord {
                 trace_id: trace.id,
                 span_id,
@@ -206,7 +207,11 @@ impl Tracer {
             ctx: SpanContext { trace, span_id },
             is_root,
             ended: false,
+        };
+        if span.ctx.trace.watched {
+            timeout::track(&span);
         }
+        span
     }
 
     /// Hands a sealed trace to the export worker without waiting.
@@ -396,6 +401,7 @@ impl Tracer {
 /// Whether a running exporter was built from settings that `new` changes.
 fn exporter_settings_changed(old: &Config, new: &Config) -> bool {
     old.destination() != new.destination()
+        || old.otlp != new.otlp
         || (matches!(new.destination(), Destination::Mlflow(_))
             && (old.experiment_id != new.experiment_id
                 || old.experiment_name != new.experiment_name
@@ -409,8 +415,9 @@ pub fn global() -> &'static Tracer {
     static GLOBAL: OnceLock<Tracer> = OnceLock::new();
     GLOBAL.get_or_init(|| {
         let (config, warnings) = Config::from_env();
-        for w in warnings {
-            crate::diag::warn("config", w);
+        // One warning for all: the rate limit would keep all but the first of one kind.
+        if !warnings.is_empty() {
+            crate::diag::warn("config", warnings.join("\nferrotrace: WARNING: "));
         }
         Tracer::new(config)
     })

@@ -93,6 +93,9 @@ fn parse_update_state(s: &str) -> Option<TraceState> {
 pub(crate) struct OpenTrace {
     pub(crate) id: TraceId,
     pub(crate) sampled: bool,
+    /// A trace timeout is set: open spans are tracked (and their attributes mirrored) so an
+    /// expired trace can be exported whole. False costs the hot path one branch.
+    pub(crate) watched: bool,
     pub(crate) tracer: Tracer,
     fork_generation: u64,
     buf: Mutex<Buf>,
@@ -103,24 +106,27 @@ struct Buf {
     spans: Vec<Arc<SpanRecord>>,
     draft: TraceDraft,
     sealed: bool,
-    /// What the trace timeout needs to end a root the binding still holds (set only when a
-    /// timeout is configured).
-    root_stub: Option<RootStub>,
+    /// The spans the bindings still hold, as far as the trace timeout needs them (only when
+    /// `watched`).
+    open: Vec<OpenStub>,
 }
 
-/// The root's identity and start, kept for the trace timeout.
-pub(crate) struct RootStub {
+/// A copy of an open span for the trace timeout: identity, start, name and attributes.
+pub(crate) struct OpenStub {
     pub(crate) span_id: crate::model::SpanId,
     pub(crate) parent_id: Option<crate::model::SpanId>,
     pub(crate) name: String,
     pub(crate) start_ns: u64,
+    pub(crate) attributes: crate::model::Attributes,
+    pub(crate) is_root: bool,
 }
 
 impl OpenTrace {
-    pub(crate) fn new(id: TraceId, sampled: bool, tracer: Tracer) -> Self {
+    pub(crate) fn new(id: TraceId, sampled: bool, watched: bool, tracer: Tracer) -> Self {
         OpenTrace {
             id,
             sampled,
+            watched,
             tracer,
             fork_generation: crate::pipeline::fork::generation(),
             buf: Mutex::default(),
@@ -155,6 +161,9 @@ impl OpenTrace {
             );
             return;
         }
+        if self.watched {
+            buf.open.retain(|s| s.span_id != rec.span_id);
+        }
         buf.spans.push(rec.clone());
         if !is_root {
             return;
@@ -162,62 +171,62 @@ impl OpenTrace {
         self.seal(buf, &rec);
     }
 
-    pub(crate) fn watch_root(&self, stub: RootStub) {
-        self.buf.lock().root_stub = Some(stub);
+    /// Tracks a span the binding now holds (only when `watched`).
+    pub(crate) fn track_open(&self, stub: OpenStub) {
+        let mut buf = self.buf.lock();
+        if !buf.sealed {
+            buf.open.push(stub);
+        }
+    }
+
+    /// Applies a change the binding made to an open span to its copy (only when `watched`).
+    pub(crate) fn mirror(&self, span_id: crate::model::SpanId, f: impl FnOnce(&mut OpenStub)) {
+        let mut buf = self.buf.lock();
+        if let Some(stub) = buf.open.iter_mut().rev().find(|s| s.span_id == span_id) {
+            f(stub);
+        }
     }
 
     pub(crate) fn is_sealed(&self) -> bool {
         self.buf.lock().sealed
     }
 
-    /// The trace timeout: ends the root MLflow's way (status ERROR and an exception event) and
-    /// exports the trace with what has ended so far. Spans that end later are counted as ended
+    /// The trace timeout: ends the root MLflow's way (status ERROR and an exception event) with
+    /// the inputs and attributes it has so far, ends every span still open the same way (MLflow
+    /// leaves those out), and exports the trace. Spans that end later are counted as ended
     /// after their root. Returns false if the trace was already sealed.
     pub(crate) fn expire(&self, message: &str) -> bool {
         let mut buf = self.buf.lock();
         if buf.sealed {
             return false;
         }
-        let Some(stub) = buf.root_stub.take() else {
+        let open = std::mem::take(&mut buf.open);
+        let Some(root_id) = open.iter().find(|s| s.is_root).map(|s| s.span_id) else {
+            buf.open = open;
             return false;
         };
         let now = super::now_ns();
-        let mut attributes = crate::model::Attributes::with_capacity(3);
-        attributes.set("exception.message", crate::model::RawJson::string(message));
-        attributes.set(
-            "exception.type",
-            crate::model::RawJson::string("MlflowTracingException"),
-        );
-        attributes.set(
-            "exception.stacktrace",
-            crate::model::RawJson::string(&format!("MlflowTracingException: {message}")),
-        );
-        let mut root_attrs = crate::model::Attributes::with_capacity(1);
-        root_attrs.set(
-            crate::model::keys::attr::LOG_LEVEL,
-            crate::model::RawJson::int(40),
-        );
-        let rec = Arc::new(SpanRecord {
-            trace_id: self.id,
-            span_id: stub.span_id,
-            parent_id: stub.parent_id,
-            name: stub.name,
-            start_ns: stub.start_ns,
-            end_ns: now.max(stub.start_ns),
-            status: crate::model::SpanStatus {
-                code: StatusCode::Error,
-                message: String::new(),
-            },
-            attributes: root_attrs,
-            events: vec![crate::model::SpanEvent {
-                name: "exception".into(),
-                time_ns: now,
-                attributes,
-            }],
-            links: Vec::new(),
-        });
-        buf.spans.push(rec.clone());
-        self.seal(buf, &rec);
+        let mut root = None;
+        for stub in open {
+            let is_root = stub.span_id == root_id;
+            let text = if is_root {
+                message.to_owned()
+            } else {
+                format!(
+                    "Span {:?} was still open when its trace timed out: {message}",
+                    stub.name
+                )
+            };
+            let rec = Arc::new(timed_out_record(self.id, stub, &text, now));
+            if is_root {
+                root = Some(rec.clone());
+            }
+            buf.spans.push(rec);
+        }
+        match root {
+            Some(rec) => self.seal(buf, &rec),
+            None => return false,
+        }
         true
     }
 
@@ -254,5 +263,39 @@ impl OpenTrace {
             tags: draft.tags,
         };
         self.tracer.submit(Box::new(Trace { info, spans }));
+    }
+}
+
+/// An open span ended by the trace timeout: status ERROR, an `exception` event of type
+/// `MlflowTracingException` with `message`, log level ERROR (MLflow's marks on an expired root).
+fn timed_out_record(trace_id: TraceId, stub: OpenStub, message: &str, now: u64) -> SpanRecord {
+    use crate::model::{keys::attr, RawJson, SpanEvent, SpanStatus};
+    let mut event = crate::model::Attributes::with_capacity(3);
+    event.set("exception.message", RawJson::string(message));
+    event.set("exception.type", RawJson::string("MlflowTracingException"));
+    event.set(
+        "exception.stacktrace",
+        RawJson::string(&format!("MlflowTracingException: {message}")),
+    );
+    let mut attributes = stub.attributes;
+    attributes.set(attr::LOG_LEVEL, RawJson::int(40));
+    SpanRecord {
+        trace_id,
+        span_id: stub.span_id,
+        parent_id: stub.parent_id,
+        name: stub.name,
+        start_ns: stub.start_ns,
+        end_ns: now.max(stub.start_ns),
+        status: SpanStatus {
+            code: StatusCode::Error,
+            message: String::new(),
+        },
+        attributes,
+        events: vec![SpanEvent {
+            name: "exception".into(),
+            time_ns: now,
+            attributes: event,
+        }],
+        links: Vec::new(),
     }
 }

@@ -110,11 +110,18 @@ impl LiveSpan {
 
     #[inline]
     pub fn set_attribute(&mut self, key: impl Into<Cow<'static, str>>, value: RawJson) {
+        let key = key.into();
+        if self.ctx.trace.watched {
+            super::timeout::mirror_attribute(self, &key, &value);
+        }
         self.rec.attributes.set(key, value);
     }
 
     pub fn set_name(&mut self, name: impl Into<String>) {
         self.rec.name = name.into();
+        if self.ctx.trace.watched {
+            super::timeout::mirror_name(self);
+        }
     }
 
     pub fn set_status(&mut self, code: StatusCode, message: impl Into<String>) {

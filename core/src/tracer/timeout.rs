@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::open_trace::{OpenTrace, RootStub};
+use super::open_trace::{OpenStub, OpenTrace};
 use super::{LiveSpan, Tracer};
 
 /// Watched roots and the fork generation whose sweeper runs (`u64::MAX`: none yet).
@@ -30,15 +30,39 @@ pub(crate) fn as_ns(timeout: Option<Duration>) -> u64 {
     timeout.map_or(0, |t| t.as_nanos().clamp(1, u128::from(u64::MAX)) as u64)
 }
 
-/// Starts watching a new root (called by `start_root` when a timeout is set).
-pub(crate) fn watch(tracer: &Tracer, root: &LiveSpan, timeout_ns: u64) {
-    let rec = root.record();
-    root.ctx.trace.watch_root(RootStub {
+/// Tracks a span of a watched trace while the binding holds it (called by `make_span` only
+/// when a timeout is set).
+#[cold]
+pub(crate) fn track(span: &LiveSpan) {
+    let rec = &span.rec;
+    span.ctx.trace.track_open(OpenStub {
         span_id: rec.span_id,
         parent_id: rec.parent_id,
         name: rec.name.clone(),
         start_ns: rec.start_ns,
+        attributes: rec.attributes.clone(),
+        is_root: span.is_root,
     });
+}
+
+/// Copies an attribute set on an open span of a watched trace to its tracked copy.
+#[cold]
+pub(crate) fn mirror_attribute(span: &LiveSpan, key: &str, value: &crate::model::RawJson) {
+    let (key, value) = (key.to_owned(), value.clone());
+    span.ctx
+        .trace
+        .mirror(span.rec.span_id, |s| s.attributes.set(key, value));
+}
+
+/// Copies a span's new name to its tracked copy.
+#[cold]
+pub(crate) fn mirror_name(span: &LiveSpan) {
+    let name = span.rec.name.clone();
+    span.ctx.trace.mirror(span.rec.span_id, |s| s.name = name);
+}
+
+/// Starts watching a new root (called by `start_root` when a timeout is set).
+pub(crate) fn watch(tracer: &Tracer, root: &LiveSpan, timeout_ns: u64) {
     let deadline = Instant::now() + Duration::from_nanos(timeout_ns);
     let watched = &tracer.inner.watched;
     watched

@@ -220,7 +220,7 @@ fn otlp_hint(e: Error) -> Error {
 }
 
 /// A cheap upper-bound-ish estimate of a trace's OTLP size, to split batches.
-fn approx_size(t: &Trace) -> usize {
+pub(crate) fn approx_size(t: &Trace) -> usize {
     t.spans
         .iter()
         .map(|s| {

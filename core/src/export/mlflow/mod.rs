@@ -13,12 +13,12 @@
 mod anyvalue;
 mod client;
 mod experiment;
-mod exporter;
+pub(crate) mod exporter;
 mod http;
 pub mod otlp;
 pub mod proto;
 mod readback;
-mod retry;
+pub(crate) mod retry;
 #[cfg(test)]
 pub(crate) mod test_server;
 mod trace_info;

@@ -92,6 +92,10 @@ impl RetryPolicy {
                 Error::Server {
                     retry_after: Some(ra),
                     ..
+                }
+                | Error::Otlp {
+                    retry_after: Some(ra),
+                    ..
                 } => (*ra).min(Duration::from_secs(60)),
                 _ => self.backoff(n),
             };

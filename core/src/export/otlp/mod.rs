@@ -1,0 +1,321 @@
+//! Export to any OpenTelemetry collector (the OTel Collector, Jaeger, Tempo, Phoenix, MLflow's
+//! own `/v1/traces`): OTLP/HTTP with a protobuf body, optionally gzip'd, to the configured
+//! endpoint with the configured headers ([`crate::config::OtlpSettings`]).
+//!
+//! The spans are encoded exactly as for the MLflow server ([`crate::export::mlflow::otlp`]):
+//! typed attribute values with MLflow's `mlflow.*` keys, status, events and links, and
+//! `mlflow.traceRequestId` on every span, so MLflow-aware backends read them as MLflow traces.
+//! When OTLP replaces MLflow export, the user's trace tags ride on the root span as
+//! `mlflow.traceTag.<key>` attributes, as MLflow's OTLP span processor does.
+
+mod response;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ureq::tls::{PemItem, RootCerts, TlsConfig};
+
+use crate::config::{Config, OtlpCompression, OtlpMode, Secret};
+use crate::error::{Error, Result};
+use crate::export::mlflow::exporter::approx_size;
+use crate::export::mlflow::retry::parse_retry_after;
+use crate::export::mlflow::{encode_request, gzip, OtlpOptions, RetryPolicy, MAX_OTLP_BYTES};
+use crate::export::Exporter;
+use crate::model::keys::attr::TRACE_TAG_PREFIX;
+use crate::model::{RawJson, SpanRecord, Trace};
+
+/// The largest answer body read from a collector.
+const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+
+/// Exports to an OTLP/HTTP collector. Transport errors, 408, 429 and 5xx (but 501) are retried
+/// with MLflow export's [`RetryPolicy`]; after a batch has failed that way, the next batches get
+/// one attempt each until one gets through, so an unreachable collector does not hold the
+/// worker for the whole budget per batch. Header values are never formatted into a message.
+///
+/// ```no_run
+/// use ferrotrace_core::config::Config;
+/// use ferrotrace_core::export::{Exporter, OtlpExporter};
+/// let mut config = Config::default();
+/// config.otlp.endpoint = Some("http://127.0.0.1:4318/v1/traces".into());
+/// let mut exporter = OtlpExporter::new(&config).unwrap();
+/// exporter.export(&[]).unwrap();
+/// ```
+pub struct OtlpExporter {
+    agent: ureq::Agent,
+    endpoint: String,
+    /// The endpoint as messages show it: no credentials, no query.
+    shown: String,
+    headers: Vec<(String, Secret)>,
+    compression: OtlpCompression,
+    timeout: Duration,
+    options: OtlpOptions,
+    /// Put the user's trace tags on the root span (OTLP replaces MLflow export).
+    trace_tags: bool,
+    policy: RetryPolicy,
+    degraded: bool,
+    retries: u64,
+}
+
+impl OtlpExporter {
+    /// The exporter for `config.otlp`. Fails when no endpoint is configured or the CA bundle
+    /// (`OTEL_EXPORTER_OTLP_CERTIFICATE`) cannot be read.
+    pub fn new(config: &Config) -> Result<OtlpExporter> {
+        let otlp = &config.otlp;
+        let endpoint = otlp.endpoint.clone().ok_or_else(|| {
+            Error::InvalidArgument(
+                "no OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) is configured".into(),
+            )
+        })?;
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(format!("ferrotrace/{}", env!("CARGO_PKG_VERSION")))
+            .timeout_global(Some(otlp.timeout))
+            .tls_config(tls_config(otlp.certificate.as_deref())?)
+            .build()
+            .new_agent();
+        let (bare, _) = crate::config::split_userinfo(&endpoint);
+        let shown = bare.split(['?', '#']).next().unwrap_or_default().to_owned();
+        let mut options = OtlpOptions::mlflow(&config.sdk_language);
+        options.resource = otlp.resource(&config.sdk_language);
+        Ok(OtlpExporter {
+            agent,
+            endpoint,
+            shown,
+            headers: otlp.headers.clone(),
+            compression: otlp.compression,
+            timeout: otlp.timeout,
+            options,
+            trace_tags: otlp.mode() != OtlpMode::Dual,
+            policy: RetryPolicy::default(),
+            degraded: false,
+            retries: 0,
+        })
+    }
+
+    /// Replaces the retry policy (tests: short waits).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> OtlpExporter {
+        self.policy = policy;
+        self
+    }
+
+    /// The URL spans are sent to, without credentials or query.
+    pub fn shown_endpoint(&self) -> &str {
+        &self.shown
+    }
+
+    /// One POST of an encoded request, with retries.
+    fn send(&mut self, body: &[u8]) -> Result<()> {
+        let policy = if self.degraded {
+            RetryPolicy::NONE
+        } else {
+            self.policy
+        };
+        let mut retries = 0;
+        let out = policy.run(None, |_| self.post_once(body), |_, _| retries += 1);
+        self.retries += retries;
+        if let Err(e) = &out {
+            if e.is_retryable() {
+                self.degraded = true;
+            }
+        }
+        out
+    }
+
+    fn post_once(&self, body: &[u8]) -> Result<()> {
+        let mut b = self
+            .agent
+            .post(&self.endpoint)
+            .header("Content-Type", "application/x-protobuf");
+        if self.compression == OtlpCompression::Gzip {
+            b = b.header("Content-Encoding", "gzip");
+        }
+        for (k, v) in &self.headers {
+            b = b.header(k.as_str(), v.expose());
+        }
+        let mut resp = b
+            .send(body)
+            .map_err(|e| self.failed(None, self.transport_message(e), None))?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let protobuf = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.contains("protobuf"));
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_vec()
+            .unwrap_or_default();
+        if (200..300).contains(&status) {
+            if protobuf {
+                if let Some((rejected, message)) = response::partial_success(&bytes) {
+                    crate::diag::warn(
+                        "otlp_partial_success",
+                        format!(
+                            "the OTLP collector at {} rejected {rejected} span(s): {message}",
+                            self.shown
+                        ),
+                    );
+                }
+            }
+            return Ok(());
+        }
+        let message = format!(
+            "HTTP {status}: {}",
+            response::error_message(&bytes, protobuf)
+        );
+        Err(self.failed(Some(status), message, retry_after))
+    }
+
+    fn transport_message(&self, e: ureq::Error) -> String {
+        match e {
+            ureq::Error::Timeout(_) => format!(
+                "no answer within {:.1} s (OTEL_EXPORTER_OTLP_TIMEOUT)",
+                self.timeout.as_secs_f64()
+            ),
+            other => other.to_string(),
+        }
+    }
+
+    fn failed(&self, status: Option<u16>, message: String, retry_after: Option<Duration>) -> Error {
+        Error::Otlp {
+            endpoint: self.shown.clone(),
+            status,
+            message,
+            retry_after,
+        }
+    }
+
+    fn body(&self, traces: &[&Trace]) -> Vec<u8> {
+        let encoded = encode_request(traces.iter().copied(), &self.options);
+        match self.compression {
+            OtlpCompression::Gzip => gzip(&encoded),
+            OtlpCompression::None => encoded,
+        }
+    }
+}
+
+/// The system's roots, or only the CA certificates of the PEM bundle at `path`.
+fn tls_config(path: Option<&std::path::Path>) -> Result<TlsConfig> {
+    let builder = TlsConfig::builder();
+    let Some(path) = path else {
+        return Ok(builder.root_certs(RootCerts::PlatformVerifier).build());
+    };
+    const SETTING: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::config(SETTING, format!("cannot read {}: {e}", path.display())))?;
+    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(Error::config(
+            SETTING,
+            format!("{} holds no PEM certificate", path.display()),
+        ));
+    }
+    Ok(builder
+        .root_certs(RootCerts::new_with_certs(&certs))
+        .build())
+}
+
+/// The exporters for `config`: `primary` (the MLflow server, local store or memory) alone, the
+/// OTLP collector alone (an endpoint is set: MLflow's behaviour), or both
+/// (`MLFLOW_TRACE_ENABLE_OTLP_DUAL_EXPORT`).
+pub fn destinations(
+    config: &Config,
+    primary: impl FnOnce() -> Box<dyn Exporter>,
+) -> Vec<Box<dyn Exporter>> {
+    let mode = config.otlp.mode();
+    let otlp = match mode {
+        OtlpMode::Off => None,
+        _ => match OtlpExporter::new(config) {
+            Ok(e) => Some(Box::new(e) as Box<dyn Exporter>),
+            Err(e) => {
+                crate::diag::warn("otlp_config", format!("cannot export over OTLP: {e}"));
+                None
+            }
+        },
+    };
+    match (mode, otlp) {
+        (OtlpMode::Replace, Some(otlp)) => vec![otlp],
+        (OtlpMode::Dual, Some(otlp)) => vec![primary(), otlp],
+        _ => vec![primary()],
+    }
+}
+
+/// The trace with its user tags (not `mlflow.*`) as `mlflow.traceTag.<key>` string attributes
+/// on the root span; `None` when it has no such tags.
+fn with_tags_on_root(trace: &Trace) -> Option<Trace> {
+    let tags: Vec<_> = trace
+        .info
+        .tags
+        .iter()
+        .filter(|(k, _)| !k.starts_with("mlflow."))
+        .collect();
+    if tags.is_empty() {
+        return None;
+    }
+    let root_id = trace.root()?.span_id;
+    let mut out = trace.clone();
+    let root = out.spans.iter_mut().find(|s| s.span_id == root_id)?;
+    let mut rec: SpanRecord = (**root).clone();
+    for (k, v) in tags {
+        rec.attributes
+            .set(format!("{TRACE_TAG_PREFIX}{k}"), RawJson::string(v));
+    }
+    *root = Arc::new(rec);
+    Some(out)
+}
+
+impl Exporter for OtlpExporter {
+    fn name(&self) -> &'static str {
+        "otlp"
+    }
+
+    fn export(&mut self, batch: &[Trace]) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let tagged: Vec<Option<Trace>> = if self.trace_tags {
+            batch.iter().map(with_tags_on_root).collect()
+        } else {
+            Vec::new()
+        };
+        let traces: Vec<&Trace> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, t)| tagged.get(i).and_then(Option::as_ref).unwrap_or(t))
+            .collect();
+        // Split so one request stays near MAX_OTLP_BYTES: collectors cap request sizes.
+        let mut start = 0;
+        while start < traces.len() {
+            let mut end = start;
+            let mut size = 0;
+            while end < traces.len() && (end == start || size < MAX_OTLP_BYTES) {
+                size += approx_size(traces[end]);
+                end += 1;
+            }
+            let body = self.body(&traces[start..end]);
+            self.send(&body)?;
+            start = end;
+        }
+        self.degraded = false;
+        Ok(())
+    }
+
+    fn take_retries(&mut self) -> u64 {
+        std::mem::take(&mut self.retries)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,161 @@
+// OTLP export to any collector from Node: a loopback receiver built on the `opentelemetry-proto`
+// Python package (tests/support/otlp_receiver.py, from .venv) decodes what ferrotrace sends,
+// configured through init options (in this process) and through OTEL_* variables (a child).
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+
+import { clearMemory, mlflow, PKG, REPO } from "./helpers.mjs";
+
+const PY = path.join(REPO, ".venv", "bin", "python");
+const RECEIVER = path.join(REPO, "tests", "support", "otlp_receiver.py");
+const IMPORT = JSON.stringify(pathToFileURL(path.join(PKG, "dist", "index.mjs")).href);
+
+function missing() {
+  if (!fs.existsSync(PY)) return `${PY} not found: run \`make python\``;
+  const r = spawnSync(PY, ["-c", "import opentelemetry.proto.collector.trace.v1.trace_service_pb2"]);
+  return r.status === 0 ? false : "opentelemetry-proto is not installed in .venv: run `make python`";
+}
+const skip = missing();
+
+const tmp = (prefix) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/** What the receiver decoded so far: one object per request. */
+function received(file) {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+const spansOf = (reqs, traceHex) =>
+  Object.fromEntries(reqs.flatMap((r) => r.spans).filter((s) => s.trace_id === traceHex).map((s) => [s.name, s]));
+
+describe("OTLP export", { skip }, () => {
+  let dir;
+  let out;
+  let receiver;
+  let uri;
+
+  before(async () => {
+    dir = tmp("ferrotrace-otlp-");
+    out = path.join(dir, "received.jsonl");
+    receiver = spawn(PY, [RECEIVER, out], { stdio: ["pipe", "pipe", "inherit"] });
+    uri = await new Promise((resolve, reject) => {
+      let text = "";
+      receiver.stdout.on("data", (d) => {
+        text += d;
+        if (text.includes("\n")) resolve(text.trim());
+      });
+      receiver.on("error", reject);
+      receiver.on("exit", (code) => reject(new Error(`receiver exited with ${code}`)));
+    });
+  });
+
+  after(() => {
+    receiver.stdin.end();
+    receiver.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("init options: dual export, headers, gzip; the trace decodes as OTLP", async () => {
+    await clearMemory();
+    mlflow.init({
+      otlpEndpoint: uri,
+      otlpHeaders: { "x-api-key": "n0de-key" },
+      otlpCompression: "gzip",
+      otlpServiceName: "node-svc",
+      otlpDualExport: true,
+    });
+    try {
+      assert.equal(mlflow.getConfig().otlpEndpoint, `${uri}/v1/traces`);
+      const tool = mlflow.trace(
+        (x) => {
+          throw new Error(`bad ${x}`);
+        },
+        { name: "tool", spanType: "TOOL" },
+      );
+      const agent = mlflow.trace(
+        (question) => {
+          try {
+            tool(1);
+          } catch {
+            // the tool's failure is recorded on its span
+          }
+          return "answer";
+        },
+        { name: "agent", spanType: "AGENT" },
+      );
+      agent("hi");
+      assert.ok(await mlflow.flushTraces(10_000));
+      const [trace] = mlflow.testing.memoryTraces();
+      const tid = trace.info.trace_id;
+      const reqs = received(out);
+      assert.ok(reqs.length >= 1);
+      const req = reqs.at(-1);
+      assert.equal(req.path, "/v1/traces");
+      assert.equal(req.gzip, true);
+      assert.equal(req.headers["x-api-key"], "n0de-key");
+      assert.equal(req.resource["service.name"], "node-svc");
+      assert.equal(req.resource["telemetry.sdk.language"], "nodejs");
+      const spans = spansOf(reqs, tid.slice(3));
+      assert.deepEqual(Object.keys(spans).sort(), ["agent", "tool"]);
+      assert.equal(spans.agent.parent_id, null);
+      assert.equal(spans.tool.parent_id, spans.agent.span_id);
+      assert.equal(spans.agent.attributes["mlflow.spanType"], "AGENT");
+      assert.equal(spans.agent.attributes["mlflow.spanOutputs"], "answer");
+      assert.equal(spans.agent.attributes["mlflow.traceRequestId"], tid);
+      assert.equal(spans.tool.status.code, 2);
+      assert.match(spans.tool.status.message, /bad 1/);
+      assert.equal(spans.tool.events[0].name, "exception");
+    } finally {
+      mlflow.configure({ otlpEndpoint: "" });
+    }
+    assert.equal(mlflow.getConfig().otlpEndpoint, null);
+  });
+
+  test("invalid OTLP options are errors naming them", () => {
+    assert.throws(() => mlflow.init({ otlpEndpoint: "collector:4317" }), /otlpEndpoint/);
+    assert.throws(() => mlflow.init({ otlpHeaders: { k: 1 } }), /otlpHeaders/);
+    assert.throws(() => mlflow.configure({ otlpCompression: "br" }), /otlpCompression/);
+    assert.equal(mlflow.getConfig().otlpEndpoint, null);
+  });
+
+  test("OTEL_* variables in a fresh process: OTLP replaces the local store", async () => {
+    const app = path.join(dir, "app.mjs");
+    fs.writeFileSync(
+      app,
+      `import * as mlflow from ${IMPORT};
+const f = mlflow.trace((x) => x * 2, { name: "from_env" });
+f(21);
+await mlflow.flushTraces(10000);
+console.log(JSON.stringify({ tid: mlflow.getLastActiveTraceId() }));
+`,
+    );
+    const env = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (!/^(FERROTRACE_|MLFLOW_|OTEL_)/.test(k) && k !== "NODE_TEST_CONTEXT") env[k] = v;
+    }
+    Object.assign(env, {
+      FERROTRACE_LOCAL_DIR: path.join(dir, "store"),
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${uri}/env/traces`,
+      OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20env-token",
+      OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=ci",
+    });
+    const r = spawnSync(process.execPath, [app], { env, cwd: dir, encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!r.stderr.includes("env-token"));
+    const { tid } = JSON.parse(r.stdout.trim().split("\n").at(-1));
+    const reqs = received(out).filter((q) => q.path === "/env/traces");
+    assert.equal(reqs.length, 1);
+    assert.equal(reqs[0].headers.authorization, "Bearer env-token");
+    assert.equal(reqs[0].resource["deployment.environment"], "ci");
+    assert.equal(reqs[0].resource["service.name"], "unknown_service");
+    const spans = spansOf(reqs, tid.slice(3));
+    assert.deepEqual(spans.from_env.attributes["mlflow.spanInputs"], { x: 21 });
+    assert.equal(spans.from_env.attributes["mlflow.spanOutputs"], 42);
+    assert.ok(!fs.existsSync(path.join(dir, "store")), "nothing went to the local store");
+  });
+});
