@@ -30,6 +30,8 @@ export type {
   TracerStats,
   UpdateCurrentTraceOptions,
 } from "./api";
+export { deleteAssessment, getAssessment, overrideFeedback, updateAssessment } from "./assessment_ops";
+export type { Assessment, OverrideFeedbackOptions, UpdateAssessmentOptions } from "./assessment_ops";
 export { AssessmentSourceType, logExpectation, logFeedback } from "./assessments";
 export type {
   AssessmentError,
@@ -48,6 +50,7 @@ export {
   SpanLogLevel,
   TokenUsageKey,
   TRACE_ID_PREFIX,
+  TRACE_ID_V4_PREFIX,
   TRACE_SCHEMA_VERSION,
   TraceMetadataKey,
   TraceTagKey,
@@ -66,6 +69,7 @@ export {
   deleteTraceTag,
   getDestination,
   init,
+  resetDestination,
   setDestination,
   setTraceTag,
   TraceLocationType,
@@ -74,6 +78,8 @@ export type { InitOptions, MLflowTracingInitOptions, TraceDestination, TraceLoca
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";
+export { getTrace, Span, Trace, TraceInfo } from "./traces";
+export type { GetTraceOptions, TokenUsage } from "./traces";
 export type { TraceDecorator, TraceOptions } from "./trace";
 export { testing };
 
