@@ -6,7 +6,7 @@ export type { Assessment, OverrideFeedbackOptions, UpdateAssessmentOptions } fro
 export { AssessmentSourceType, logExpectation, logFeedback } from "./assessments";
 export type { AssessmentError, AssessmentSource, Expectation, Feedback, FeedbackValueType, LogExpectationOptions, LogFeedbackOptions, } from "./assessments";
 export { CAPS, toJsonText } from "./capture";
-export { DEFAULT_SPAN_NAME, NO_OP_SPAN_TRACE_ID, SpanAttributeKey, SpanLogLevel, TokenUsageKey, TRACE_ID_PREFIX, TRACE_ID_V4_PREFIX, TRACE_SCHEMA_VERSION, TraceMetadataKey, TraceTagKey, } from "./constants";
+export { DEFAULT_SPAN_NAME, NO_OP_SPAN_TRACE_ID, REQUEST_RESPONSE_PREVIEW_MAX_LENGTH, SpanAttributeKey, SpanLogLevel, TokenUsageKey, TRACE_ID_PREFIX, TRACE_ID_V4_PREFIX, TRACE_SCHEMA_VERSION, TraceMetadataKey, TraceTagKey, } from "./constants";
 export { getTracingContextHeadersForHttpRequest, tracingContext, withTracingContextFromHeaders, withTracingContextFromHeadersAsync, } from "./context";
 export type { HeadersLike, TracingContextOptions } from "./context";
 export { registerOnSpanEndHook, registerOnSpanStartHook } from "./hooks";

@@ -37,6 +37,7 @@ export const {
   CAPS,
   DEFAULT_SPAN_NAME,
   NO_OP_SPAN_TRACE_ID,
+  REQUEST_RESPONSE_PREVIEW_MAX_LENGTH,
   SpanAttributeKey,
   SpanLogLevel,
   TokenUsageKey,

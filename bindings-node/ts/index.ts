@@ -46,6 +46,7 @@ export { CAPS, toJsonText } from "./capture";
 export {
   DEFAULT_SPAN_NAME,
   NO_OP_SPAN_TRACE_ID,
+  REQUEST_RESPONSE_PREVIEW_MAX_LENGTH,
   SpanAttributeKey,
   SpanLogLevel,
   TokenUsageKey,

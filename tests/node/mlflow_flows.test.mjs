@@ -34,6 +34,7 @@ for tid in sys.argv[2:]:
     t = mlflow.get_trace(tid)
     out[tid] = None if t is None else {
         "state": t.info.state.value, "experiment_id": t.info.experiment_id, "tags": t.info.tags,
+        "experiment_name": mlflow.get_experiment(t.info.experiment_id).name,
         "metadata": t.info.trace_metadata, "request_preview": t.info.request_preview,
         "response_preview": t.info.response_preview,
         "assessments": [assessment(a) for a in t.info.assessments],
@@ -43,6 +44,27 @@ print(json.dumps(out, default=str))
 `;
 
 const readTraces = (uri, ids) => python(READ_TRACES, [uri, ...ids]);
+
+/** A traced Python client (ferrotrace's Python binding) sending its traceparent to a Node server. */
+const PY_CLIENT = `
+import json, sys, urllib.request
+import ferrotrace as mlflow
+
+uri, experiment, port = sys.argv[1:4]
+mlflow.set_tracking_uri(uri)
+mlflow.set_experiment(experiment)
+
+@mlflow.trace(span_type="AGENT")
+def py_ask(q):
+    headers = mlflow.tracing.get_tracing_context_headers_for_http_request()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/answer", data=json.dumps({"q": q}).encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+py_ask("from python")
+mlflow.flush()
+print(json.dumps({"traceId": mlflow.get_last_active_trace_id()}))
+`;
 const byName = (spans) => Object.fromEntries(spans.map((s) => [s.name, s]));
 
 describe("hooks, streams, distributed traces and assessments on a real MLflow server", { skip }, () => {
@@ -151,7 +173,7 @@ describe("hooks, streams, distributed traces and assessments on a real MLflow se
     assert.deepEqual(spans.chat.outputs, out.result);
   });
 
-  test("a distributed trace: a client and a server process joined by traceparent, one trace on the server", async () => {
+  test("distributed traces: Node and Python clients and a Node server joined by traceparent, one trace each on the server", async () => {
     const experiment = uniqueName("ferrotrace-distributed");
     const dir = tmp("ferrotrace-service-");
     const serverFile = path.join(dir, "service.mjs");
@@ -161,6 +183,7 @@ describe("hooks, streams, distributed traces and assessments on a real MLflow se
       import * as http from "node:http";
       mlflow.init({ trackingUri: process.argv[2], experimentName: process.argv[3] });
       const retrieve = mlflow.trace(async function retrieve(q) { return ["doc-" + q.length]; }, { spanType: mlflow.SpanType.RETRIEVER });
+      let served = 0;
       const server = http.createServer((req, res) => {
         let body = "";
         req.on("data", (d) => (body += d));
@@ -175,7 +198,7 @@ describe("hooks, streams, distributed traces and assessments on a real MLflow se
               await new Promise((r) => setTimeout(r, 500));
               return { docs };
             }, { name: "handle", spanType: mlflow.SpanType.CHAIN }),
-          ).finally(() => server.close()), // one request, then exit (the exit hook delivers)
+          ).finally(() => ++served === 2 && server.close()), // two requests, then exit (the exit hook delivers)
         );
       });
       server.listen(0, "127.0.0.1", () => console.log(server.address().port));
@@ -204,12 +227,15 @@ describe("hooks, streams, distributed traces and assessments on a real MLflow se
         console.log(JSON.stringify({ traceId: mlflow.getLastActiveTraceId(), headers, result }));
       `;
       const { out } = await runApp(client, [uri, experiment, String(port)]);
+      // A Python client (ferrotrace's Python binding) calls the same Node server.
+      const py = await python(PY_CLIENT, [uri, experiment, String(port)]);
       assert.equal(await exited, 0, serviceErr);
       assert.deepEqual(out.result, { docs: ["doc-16"] });
       const [, traceHex, parentHex] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(out.headers.traceparent);
       assert.equal(out.traceId, `tr-${traceHex}`);
 
-      const t = (await readTraces(uri, [out.traceId]))[out.traceId];
+      const both = await readTraces(uri, [out.traceId, py.traceId]);
+      const t = both[out.traceId];
       assert.ok(t, "the server has the trace");
       const spans = byName(t.spans);
       assert.deepEqual(Object.keys(spans).sort(), ["ask", "handle", "http_call", "retrieve"]);
@@ -227,6 +253,17 @@ describe("hooks, streams, distributed traces and assessments on a real MLflow se
       assert.equal(t.tags["mlflow.traceName"], "ask");
       assert.equal(t.state, "OK");
       assert.equal(t.request_preview, '{"q":"what is tracing?"}');
+
+      // Python client -> Node server: one trace, the Node span under the Python span.
+      const p = both[py.traceId];
+      const pySpans = byName(p.spans);
+      assert.deepEqual(Object.keys(pySpans).sort(), ["handle", "py_ask", "retrieve"]);
+      assert.equal(pySpans.py_ask.parent_id, null);
+      assert.equal(pySpans.handle.parent_id, pySpans.py_ask.span_id);
+      assert.equal(pySpans.retrieve.parent_id, pySpans.handle.span_id);
+      assert.deepEqual(pySpans.py_ask.outputs, { docs: ["doc-11"] });
+      assert.equal(p.tags["mlflow.traceName"], "py_ask");
+      assert.equal(p.state, "OK");
     } finally {
       if (service.exitCode === null) service.kill("SIGKILL");
       fs.rmSync(dir, { recursive: true, force: true });
@@ -380,12 +417,9 @@ describe("hooks, streams, distributed traces and assessments on a real MLflow se
     assert.deepEqual(out.during, { type: "MLFLOW_EXPERIMENT", mlflowExperiment: { experimentId: secondId } });
     assert.equal(out.afterReset, null, "back to the experiment init named (by name: no id to show)");
     const traces = await readTraces(uri, [out.firstTrace, out.secondTrace, out.thirdTrace]);
-    const experiments = await python(
-      "import json, sys, mlflow\nmlflow.set_tracking_uri(sys.argv[1])\nprint(json.dumps({'first': mlflow.get_experiment_by_name(sys.argv[2]).experiment_id}))",
-      [uri, first],
-    );
-    assert.equal(traces[out.firstTrace].experiment_id, experiments.first);
+    const firstId = traces[out.firstTrace].experiment_id;
+    assert.equal(traces[out.firstTrace].experiment_name, first);
     assert.equal(traces[out.secondTrace].experiment_id, secondId);
-    assert.equal(traces[out.thirdTrace].experiment_id, experiments.first);
+    assert.equal(traces[out.thirdTrace].experiment_id, firstId);
   });
 });
