@@ -29,6 +29,8 @@ export declare function startSpan(options: SpanOptions): LiveSpan;
 /**
  * Runs `callback` inside a new span (a child of the current one) and returns its result.
  * Accepts `withSpan(callback, options)` (MLflow's order) and `withSpan(options, callback)`.
+ * If the callback returns (or resolves to) a generator, async generator or async iterable, the
+ * span stays open while it is consumed, as for `trace` (items as events, outputs the list).
  *
  * @example
  * ```ts

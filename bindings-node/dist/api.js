@@ -40,7 +40,8 @@ function withSpan(a, b) {
     // Tracing is off in this scope: the callback runs untouched, with a no-op span.
     if (span === null)
         return callback(new span_1.LiveSpan(null));
-    return (0, spans_1.runIn)(span, callback);
+    // A stream returned by the callback (or its Promise) is one span for the whole iteration.
+    return (0, spans_1.runIn)(span, callback, spans_1.finishOrStream);
 }
 /**
  * The span of the innermost running `trace`/`withSpan` call, or `null` outside any.

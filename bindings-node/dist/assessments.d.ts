@@ -86,6 +86,25 @@ export interface Feedback extends AssessmentBase {
 export interface Expectation extends AssessmentBase {
     value: unknown;
 }
+export declare function source(given: AssessmentSource | undefined, fallback: string): Record<string, string>;
+/** A value as the JSON it is sent as (BigInt, Map, Date, ... as ferrotrace captures them). */
+export declare function jsonValue(value: unknown): unknown;
+export declare function assessmentError(error: Error | AssessmentError | string): Record<string, string>;
+export declare function metadataStrings(metadata: Record<string, unknown> | undefined): Record<string, string> | undefined;
+export declare function traceIdOf(options: {
+    traceId?: unknown;
+} | undefined, what: string): string;
+/**
+ * The body sent for a feedback or an expectation, in the key order of Python's
+ * `Assessment.to_dictionary()` with `trace_id` last (as ferrotrace's Python `log_assessment`).
+ */
+export declare function body(traceId: string, name: string, spanId: string | undefined, src: Record<string, string>, value: Record<string, unknown>, rationale: string | undefined, metadata: Record<string, string> | undefined, valid: boolean | undefined, overrides?: string): Record<string, unknown>;
+/** MLflow's REST JSON of an assessment. */
+export type Json = Record<string, any>;
+/** A feedback as the server returned it (MLflow's REST JSON), in camelCase. */
+export declare function feedbackFrom(a: Json): Feedback;
+/** An expectation as the server returned it, in camelCase. */
+export declare function expectationFrom(a: Json): Expectation;
 /**
  * Logs feedback on a trace (or one of its spans): a score, label, flag or structure, or the
  * error that prevented one. A trace that ended a moment ago and is still queued is delivered

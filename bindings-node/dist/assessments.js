@@ -1,6 +1,14 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.AssessmentSourceType = void 0;
+exports.source = source;
+exports.jsonValue = jsonValue;
+exports.assessmentError = assessmentError;
+exports.metadataStrings = metadataStrings;
+exports.traceIdOf = traceIdOf;
+exports.body = body;
+exports.feedbackFrom = feedbackFrom;
+exports.expectationFrom = expectationFrom;
 exports.logFeedback = logFeedback;
 exports.logExpectation = logExpectation;
 /**
@@ -105,7 +113,7 @@ function traceIdOf(options, what) {
  * The body sent for a feedback or an expectation, in the key order of Python's
  * `Assessment.to_dictionary()` with `trace_id` last (as ferrotrace's Python `log_assessment`).
  */
-function body(traceId, name, spanId, src, value, rationale, metadata, valid) {
+function body(traceId, name, spanId, src, value, rationale, metadata, valid, overrides) {
     const now = new Date().toISOString();
     const d = { assessment_name: name };
     if (spanId)
@@ -118,6 +126,8 @@ function body(traceId, name, spanId, src, value, rationale, metadata, valid) {
         d.rationale = rationale;
     if (metadata)
         d.metadata = metadata;
+    if (overrides)
+        d.overrides = overrides;
     if (valid !== undefined)
         d.valid = valid;
     d.trace_id = traceId;
@@ -162,6 +172,7 @@ function feedbackFrom(a) {
         out.overrides = String(a.overrides);
     return out;
 }
+/** An expectation as the server returned it, in camelCase. */
 function expectationFrom(a) {
     const exp = (a.expectation ?? {});
     let value = exp.value;

@@ -13,6 +13,10 @@
  */
 /** Prefix of MLflow V3 trace ids: `tr-` + 32 hex digits. */
 export declare const TRACE_ID_PREFIX = "tr-";
+/** Prefix of MLflow V4 trace ids (Unity Catalog traces, not supported here): `trace:/<location>/<hex>`. */
+export declare const TRACE_ID_V4_PREFIX = "trace:/";
+/** Request and response previews in the trace info are cut to this many characters (MLflow's value). */
+export declare const REQUEST_RESPONSE_PREVIEW_MAX_LENGTH = 1000;
 /** Name of a span started without one (`withSpan`, `startSpan`, an anonymous traced function). */
 export declare const DEFAULT_SPAN_NAME = "span";
 /** `traceId` of the no-op span returned when a span cannot be started. */

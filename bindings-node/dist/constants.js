@@ -13,9 +13,13 @@
  * ```
  */
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.SpanLogLevel = exports.TokenUsageKey = exports.TraceTagKey = exports.TraceMetadataKey = exports.SpanAttributeKey = exports.TRACE_SCHEMA_VERSION = exports.NO_OP_SPAN_TRACE_ID = exports.DEFAULT_SPAN_NAME = exports.TRACE_ID_PREFIX = void 0;
+exports.SpanLogLevel = exports.TokenUsageKey = exports.TraceTagKey = exports.TraceMetadataKey = exports.SpanAttributeKey = exports.TRACE_SCHEMA_VERSION = exports.NO_OP_SPAN_TRACE_ID = exports.DEFAULT_SPAN_NAME = exports.REQUEST_RESPONSE_PREVIEW_MAX_LENGTH = exports.TRACE_ID_V4_PREFIX = exports.TRACE_ID_PREFIX = void 0;
 /** Prefix of MLflow V3 trace ids: `tr-` + 32 hex digits. */
 exports.TRACE_ID_PREFIX = "tr-";
+/** Prefix of MLflow V4 trace ids (Unity Catalog traces, not supported here): `trace:/<location>/<hex>`. */
+exports.TRACE_ID_V4_PREFIX = "trace:/";
+/** Request and response previews in the trace info are cut to this many characters (MLflow's value). */
+exports.REQUEST_RESPONSE_PREVIEW_MAX_LENGTH = 1000;
 /** Name of a span started without one (`withSpan`, `startSpan`, an anonymous traced function). */
 exports.DEFAULT_SPAN_NAME = "span";
 /** `traceId` of the no-op span returned when a span cannot be started. */

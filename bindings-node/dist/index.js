@@ -1,6 +1,7 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.testing = exports.trace = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.TraceLocationType = exports.setTraceTag = exports.setDestination = exports.init = exports.getDestination = exports.deleteTraceTag = exports.createTraceLocationFromExperimentId = exports.registerOnSpanStartHook = exports.registerOnSpanEndHook = exports.withTracingContextFromHeadersAsync = exports.withTracingContextFromHeaders = exports.tracingContext = exports.getTracingContextHeadersForHttpRequest = exports.TraceTagKey = exports.TraceMetadataKey = exports.TRACE_SCHEMA_VERSION = exports.TRACE_ID_PREFIX = exports.TokenUsageKey = exports.SpanLogLevel = exports.SpanAttributeKey = exports.NO_OP_SPAN_TRACE_ID = exports.DEFAULT_SPAN_NAME = exports.toJsonText = exports.CAPS = exports.logFeedback = exports.logExpectation = exports.AssessmentSourceType = exports.withSpan = exports.updateCurrentTrace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
+exports.getTrace = exports.trace = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.TraceLocationType = exports.setTraceTag = exports.setDestination = exports.resetDestination = exports.init = exports.getDestination = exports.deleteTraceTag = exports.createTraceLocationFromExperimentId = exports.registerOnSpanStartHook = exports.registerOnSpanEndHook = exports.withTracingContextFromHeadersAsync = exports.withTracingContextFromHeaders = exports.tracingContext = exports.getTracingContextHeadersForHttpRequest = exports.TraceTagKey = exports.TraceMetadataKey = exports.TRACE_SCHEMA_VERSION = exports.TRACE_ID_V4_PREFIX = exports.TRACE_ID_PREFIX = exports.TokenUsageKey = exports.SpanLogLevel = exports.SpanAttributeKey = exports.REQUEST_RESPONSE_PREVIEW_MAX_LENGTH = exports.NO_OP_SPAN_TRACE_ID = exports.DEFAULT_SPAN_NAME = exports.toJsonText = exports.CAPS = exports.logFeedback = exports.logExpectation = exports.AssessmentSourceType = exports.updateAssessment = exports.overrideFeedback = exports.getAssessment = exports.deleteAssessment = exports.withSpan = exports.updateCurrentTrace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
+exports.testing = exports.TraceInfo = exports.Trace = exports.Span = void 0;
 /**
  * ferrotrace for Node: MLflow Tracing's TypeScript API backed by a native core.
  *
@@ -25,6 +26,11 @@ Object.defineProperty(exports, "startSpan", { enumerable: true, get: function ()
 Object.defineProperty(exports, "stats", { enumerable: true, get: function () { return api_1.stats; } });
 Object.defineProperty(exports, "updateCurrentTrace", { enumerable: true, get: function () { return api_1.updateCurrentTrace; } });
 Object.defineProperty(exports, "withSpan", { enumerable: true, get: function () { return api_1.withSpan; } });
+var assessment_ops_1 = require("./assessment_ops");
+Object.defineProperty(exports, "deleteAssessment", { enumerable: true, get: function () { return assessment_ops_1.deleteAssessment; } });
+Object.defineProperty(exports, "getAssessment", { enumerable: true, get: function () { return assessment_ops_1.getAssessment; } });
+Object.defineProperty(exports, "overrideFeedback", { enumerable: true, get: function () { return assessment_ops_1.overrideFeedback; } });
+Object.defineProperty(exports, "updateAssessment", { enumerable: true, get: function () { return assessment_ops_1.updateAssessment; } });
 var assessments_1 = require("./assessments");
 Object.defineProperty(exports, "AssessmentSourceType", { enumerable: true, get: function () { return assessments_1.AssessmentSourceType; } });
 Object.defineProperty(exports, "logExpectation", { enumerable: true, get: function () { return assessments_1.logExpectation; } });
@@ -35,10 +41,12 @@ Object.defineProperty(exports, "toJsonText", { enumerable: true, get: function (
 var constants_1 = require("./constants");
 Object.defineProperty(exports, "DEFAULT_SPAN_NAME", { enumerable: true, get: function () { return constants_1.DEFAULT_SPAN_NAME; } });
 Object.defineProperty(exports, "NO_OP_SPAN_TRACE_ID", { enumerable: true, get: function () { return constants_1.NO_OP_SPAN_TRACE_ID; } });
+Object.defineProperty(exports, "REQUEST_RESPONSE_PREVIEW_MAX_LENGTH", { enumerable: true, get: function () { return constants_1.REQUEST_RESPONSE_PREVIEW_MAX_LENGTH; } });
 Object.defineProperty(exports, "SpanAttributeKey", { enumerable: true, get: function () { return constants_1.SpanAttributeKey; } });
 Object.defineProperty(exports, "SpanLogLevel", { enumerable: true, get: function () { return constants_1.SpanLogLevel; } });
 Object.defineProperty(exports, "TokenUsageKey", { enumerable: true, get: function () { return constants_1.TokenUsageKey; } });
 Object.defineProperty(exports, "TRACE_ID_PREFIX", { enumerable: true, get: function () { return constants_1.TRACE_ID_PREFIX; } });
+Object.defineProperty(exports, "TRACE_ID_V4_PREFIX", { enumerable: true, get: function () { return constants_1.TRACE_ID_V4_PREFIX; } });
 Object.defineProperty(exports, "TRACE_SCHEMA_VERSION", { enumerable: true, get: function () { return constants_1.TRACE_SCHEMA_VERSION; } });
 Object.defineProperty(exports, "TraceMetadataKey", { enumerable: true, get: function () { return constants_1.TraceMetadataKey; } });
 Object.defineProperty(exports, "TraceTagKey", { enumerable: true, get: function () { return constants_1.TraceTagKey; } });
@@ -55,6 +63,7 @@ Object.defineProperty(exports, "createTraceLocationFromExperimentId", { enumerab
 Object.defineProperty(exports, "deleteTraceTag", { enumerable: true, get: function () { return mlflow_1.deleteTraceTag; } });
 Object.defineProperty(exports, "getDestination", { enumerable: true, get: function () { return mlflow_1.getDestination; } });
 Object.defineProperty(exports, "init", { enumerable: true, get: function () { return mlflow_1.init; } });
+Object.defineProperty(exports, "resetDestination", { enumerable: true, get: function () { return mlflow_1.resetDestination; } });
 Object.defineProperty(exports, "setDestination", { enumerable: true, get: function () { return mlflow_1.setDestination; } });
 Object.defineProperty(exports, "setTraceTag", { enumerable: true, get: function () { return mlflow_1.setTraceTag; } });
 Object.defineProperty(exports, "TraceLocationType", { enumerable: true, get: function () { return mlflow_1.TraceLocationType; } });
@@ -66,6 +75,11 @@ Object.defineProperty(exports, "SpanStatusCode", { enumerable: true, get: functi
 Object.defineProperty(exports, "SpanType", { enumerable: true, get: function () { return span_1.SpanType; } });
 var trace_1 = require("./trace");
 Object.defineProperty(exports, "trace", { enumerable: true, get: function () { return trace_1.trace; } });
+var traces_1 = require("./traces");
+Object.defineProperty(exports, "getTrace", { enumerable: true, get: function () { return traces_1.getTrace; } });
+Object.defineProperty(exports, "Span", { enumerable: true, get: function () { return traces_1.Span; } });
+Object.defineProperty(exports, "Trace", { enumerable: true, get: function () { return traces_1.Trace; } });
+Object.defineProperty(exports, "TraceInfo", { enumerable: true, get: function () { return traces_1.TraceInfo; } });
 (0, setup_1.setSdkLanguage)();
 (0, setup_1.setProcessMetadata)();
 (0, setup_1.installExitHook)();

@@ -69,8 +69,12 @@ export declare function setTraceTag(traceId: string, key: string, value: string)
 export declare function deleteTraceTag(traceId: string, key: string): Promise<void>;
 /** Kinds of trace location (MLflow's `TraceLocationType`); ferrotrace supports experiments. */
 export declare enum TraceLocationType {
+    TRACE_LOCATION_TYPE_UNSPECIFIED = "TRACE_LOCATION_TYPE_UNSPECIFIED",
     MLFLOW_EXPERIMENT = "MLFLOW_EXPERIMENT",
     INFERENCE_TABLE = "INFERENCE_TABLE",
+    /** A Databricks Unity Catalog table prefix (MLflow's newest SDK); not supported. */
+    UC_TABLE_PREFIX = "UC_TABLE_PREFIX",
+    /** A Unity Catalog schema (earlier MLflow versions); not supported. */
     UC_SCHEMA = "UC_SCHEMA"
 }
 /** Where traces are logged: an MLflow experiment (MLflow's `TraceLocation` shape). */
@@ -111,6 +115,21 @@ export declare function createTraceLocationFromExperimentId(experimentId: string
  * ```
  */
 export declare function setDestination(destination: TraceDestination): void;
+/**
+ * Undoes `setDestination`: traces go to the experiment that `init` or the environment
+ * (`MLFLOW_EXPERIMENT_ID` / `MLFLOW_EXPERIMENT_NAME`) set before the first `setDestination`
+ * call since the last `init`, or, if none was set, to MLflow's Default experiment "0" (where
+ * traces go without an experiment; `getDestination()` then says "0"). Nothing happens when
+ * `setDestination` was not called. Process-wide, like `setDestination`.
+ *
+ * @example
+ * ```ts
+ * mlflow.setDestination(mlflow.createTraceLocationFromExperimentId("42"));
+ * await evaluate();            // traced into experiment 42
+ * mlflow.resetDestination();   // back to the experiment from init
+ * ```
+ */
+export declare function resetDestination(): void;
 /**
  * The experiment traces are logged to, as a `TraceLocation`, or `undefined` when none is set by
  * id (`setDestination`, `init`, `MLFLOW_EXPERIMENT_ID`; an experiment given by name is

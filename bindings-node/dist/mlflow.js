@@ -7,6 +7,7 @@ exports.setTraceTag = setTraceTag;
 exports.deleteTraceTag = deleteTraceTag;
 exports.createTraceLocationFromExperimentId = createTraceLocationFromExperimentId;
 exports.setDestination = setDestination;
+exports.resetDestination = resetDestination;
 exports.getDestination = getDestination;
 /**
  * Where traces go: MLflow's `init` (tracking server, experiment, credentials), and tags on
@@ -90,6 +91,8 @@ function init(options = {}) {
     }
     // Validates and applies in one step; throws naming the option.
     const hasServer = native_1.native.init(JSON.stringify({ options: given, env }));
+    // init sets the destination anew: resetDestination returns to this one.
+    saved = null;
     if (!hasServer)
         return;
     // The check runs on the thread pool and reports a problem itself (once, on stderr).
@@ -136,8 +139,12 @@ async function deleteTraceTag(traceId, key) {
 /** Kinds of trace location (MLflow's `TraceLocationType`); ferrotrace supports experiments. */
 var TraceLocationType;
 (function (TraceLocationType) {
+    TraceLocationType["TRACE_LOCATION_TYPE_UNSPECIFIED"] = "TRACE_LOCATION_TYPE_UNSPECIFIED";
     TraceLocationType["MLFLOW_EXPERIMENT"] = "MLFLOW_EXPERIMENT";
     TraceLocationType["INFERENCE_TABLE"] = "INFERENCE_TABLE";
+    /** A Databricks Unity Catalog table prefix (MLflow's newest SDK); not supported. */
+    TraceLocationType["UC_TABLE_PREFIX"] = "UC_TABLE_PREFIX";
+    /** A Unity Catalog schema (earlier MLflow versions); not supported. */
     TraceLocationType["UC_SCHEMA"] = "UC_SCHEMA";
 })(TraceLocationType || (exports.TraceLocationType = TraceLocationType = {}));
 /**
@@ -184,16 +191,47 @@ function experimentIdOf(destination) {
  */
 function setDestination(destination) {
     const experimentId = experimentIdOf(destination);
+    const before = JSON.parse(native_1.native.config());
     native_1.native.configure(JSON.stringify({ experimentId }));
+    // What `resetDestination` returns to: the experiment in force before the first call.
+    saved ??= { experimentId: before.experimentId, experimentName: before.experimentName };
+    checkExperiment("setDestination");
+}
+let saved = null;
+/** Checks the experiment now configured on the server, in the background (as `init`). */
+function checkExperiment(what) {
     const { trackingUri } = JSON.parse(native_1.native.config());
     if (!trackingUri)
         return;
     try {
-        native_1.native.resolveExperiment(RESOLVE_TIMEOUT_MS).catch((e) => (0, span_1.internalError)("setDestination", e));
+        native_1.native.resolveExperiment(RESOLVE_TIMEOUT_MS).catch((e) => (0, span_1.internalError)(what, e));
     }
     catch (e) {
-        (0, span_1.internalError)("setDestination", e);
+        (0, span_1.internalError)(what, e);
     }
+}
+/**
+ * Undoes `setDestination`: traces go to the experiment that `init` or the environment
+ * (`MLFLOW_EXPERIMENT_ID` / `MLFLOW_EXPERIMENT_NAME`) set before the first `setDestination`
+ * call since the last `init`, or, if none was set, to MLflow's Default experiment "0" (where
+ * traces go without an experiment; `getDestination()` then says "0"). Nothing happens when
+ * `setDestination` was not called. Process-wide, like `setDestination`.
+ *
+ * @example
+ * ```ts
+ * mlflow.setDestination(mlflow.createTraceLocationFromExperimentId("42"));
+ * await evaluate();            // traced into experiment 42
+ * mlflow.resetDestination();   // back to the experiment from init
+ * ```
+ */
+function resetDestination() {
+    if (saved === null)
+        return;
+    const { experimentId, experimentName } = saved;
+    saved = null;
+    const update = experimentId ? { experimentId } : experimentName ? { experimentName } : { experimentId: "0" };
+    native_1.native.configure(JSON.stringify(update));
+    checkExperiment("resetDestination");
 }
 /**
  * The experiment traces are logged to, as a `TraceLocation`, or `undefined` when none is set by

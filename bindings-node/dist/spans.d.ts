@@ -8,6 +8,11 @@ export declare function open(name: string, spanType: string | undefined, inputs:
 /** Ends `span` with `value` as outputs (unless the body set them) and returns the value. */
 export declare function finishWith(span: LiveSpan, value: unknown): unknown;
 /**
+ * As `finishWith`, unless `value` is a stream (generator, async generator, async iterable):
+ * then the traced stream is returned and its iteration ends the span.
+ */
+export declare function finishOrStream(span: LiveSpan, value: unknown): unknown;
+/**
  * Runs `callback` with `span` as the current span; `settle` ends it with the return (or
  * resolved) value and gives what the caller receives. A throw (or rejection) is recorded and
  * rethrown unchanged. Only real Promises are awaited: calling `then` on other thenables could

@@ -2,6 +2,7 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.open = open;
 exports.finishWith = finishWith;
+exports.finishOrStream = finishOrStream;
 exports.runIn = runIn;
 /**
  * How every API starts a span and runs code in it: the scope decides whether to trace and adds
@@ -13,6 +14,7 @@ const context_1 = require("./context");
 const hooks_1 = require("./hooks");
 const native_1 = require("./native");
 const span_1 = require("./span");
+const stream_1 = require("./stream");
 /**
  * Starts a span: a child of `parent`, else the root of a new trace (continuing the scope's remote
  * parent, if any). Returns `null` when tracing is off in this scope, and a no-op span when
@@ -51,6 +53,17 @@ function open(name, spanType, inputs, attributes, startNs, parent) {
 }
 /** Ends `span` with `value` as outputs (unless the body set them) and returns the value. */
 function finishWith(span, value) {
+    span._finish(value);
+    return value;
+}
+/**
+ * As `finishWith`, unless `value` is a stream (generator, async generator, async iterable):
+ * then the traced stream is returned and its iteration ends the span.
+ */
+function finishOrStream(span, value) {
+    const stream = (0, stream_1.traceStream)(span, value);
+    if (stream !== undefined)
+        return stream;
     span._finish(value);
     return value;
 }

@@ -9,15 +9,6 @@ const constants_1 = require("./constants");
 const context_1 = require("./context");
 const params_1 = require("./params");
 const spans_1 = require("./spans");
-const stream_1 = require("./stream");
-/** Ends the span of a traced call, unless the call returned a stream (then the stream does). */
-function settleTraced(span, value) {
-    const stream = (0, stream_1.traceStream)(span, value);
-    if (stream !== undefined)
-        return stream;
-    span._finish(value);
-    return value;
-}
 /** Wraps `fn` so each call is a span; see `trace`. */
 function traceFunction(fn, options, methodName) {
     const names = (0, params_1.parameterNames)(fn);
@@ -30,7 +21,7 @@ function traceFunction(fn, options, methodName) {
         const span = (0, spans_1.open)(name, spanType, (0, params_1.inputsFor)(names, args), attributes, null, context_1.current.getStore());
         if (span === null)
             return fn.apply(this, args);
-        return (0, spans_1.runIn)(span, () => fn.apply(this, args), settleTraced);
+        return (0, spans_1.runIn)(span, () => fn.apply(this, args), spans_1.finishOrStream);
     };
     Object.defineProperty(wrapper, "length", { value: fn.length });
     Object.defineProperty(wrapper, "name", { value: fn.name });

@@ -285,3 +285,40 @@ pub fn delete_trace_tag(trace_id: String, key: String) -> AsyncTask<Blocking> {
             .map(|()| String::new())
     })
 }
+
+/// Any JSON call to the configured MLflow server (`GET`, `POST`, `PATCH`, `DELETE`; `path` may
+/// carry a query), for the REST calls the TypeScript side builds itself (assessments). Resolves
+/// with the response's JSON text; rejects with the server's message or "no server".
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn mlflow_request(
+    method: String,
+    path: String,
+    body_json: Option<String>,
+) -> Result<AsyncTask<Blocking>> {
+    use ferrotrace_core::export::mlflow::Method;
+    let method = Method::parse(&method)
+        .ok_or_else(|| Error::from_reason(format!("unknown HTTP method {method:?}")))?;
+    let body = body_json
+        .map(|b| serde_json::from_str::<Value>(&b))
+        .transpose()
+        .map_err(|e| Error::from_reason(format!("invalid request body: {e}")))?;
+    Ok(Blocking::task(move || {
+        global()
+            .mlflow_request(method, &path, body.as_ref())
+            .map(|v| v.to_string())
+    }))
+}
+
+/// A trace as MLflow's `Trace.to_dict()` JSON text: what is queued is delivered first (at most
+/// `timeout_ms`), then the recently finished traces of this process are searched, then the
+/// server. Resolves with `""` when nobody has it.
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn get_trace_json(trace_id: String, timeout_ms: f64) -> AsyncTask<Blocking> {
+    let timeout = Duration::from_secs_f64((timeout_ms.max(0.0) / 1000.0).min(600.0));
+    Blocking::task(move || {
+        let trace = global().get_trace(&trace_id, timeout)?;
+        Ok(trace
+            .and_then(|t| serde_json::to_string(&t).ok())
+            .unwrap_or_default())
+    })
+}

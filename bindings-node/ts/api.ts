@@ -8,7 +8,7 @@ import { current, strings } from "./context";
 import { native } from "./native";
 import type { OtlpOptions } from "./otlp";
 import { internalError, LiveSpan, SpanType, toNs } from "./span";
-import { open, runIn } from "./spans";
+import { finishOrStream, open, runIn } from "./spans";
 
 /** Options of `startSpan` / `withSpan`. */
 export interface SpanOptions {
@@ -52,6 +52,8 @@ export function startSpan(options: SpanOptions): LiveSpan {
 /**
  * Runs `callback` inside a new span (a child of the current one) and returns its result.
  * Accepts `withSpan(callback, options)` (MLflow's order) and `withSpan(options, callback)`.
+ * If the callback returns (or resolves to) a generator, async generator or async iterable, the
+ * span stays open while it is consumed, as for `trace` (items as events, outputs the list).
  *
  * @example
  * ```ts
@@ -84,7 +86,8 @@ export function withSpan<T>(
   );
   // Tracing is off in this scope: the callback runs untouched, with a no-op span.
   if (span === null) return callback(new LiveSpan(null));
-  return runIn(span, callback);
+  // A stream returned by the callback (or its Promise) is one span for the whole iteration.
+  return runIn(span, callback, finishOrStream);
 }
 
 /**

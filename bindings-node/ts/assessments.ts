@@ -129,7 +129,7 @@ function sourceType(value: unknown): string {
   return upper;
 }
 
-function source(given: AssessmentSource | undefined, fallback: string): Record<string, string> {
+export function source(given: AssessmentSource | undefined, fallback: string): Record<string, string> {
   if (given === undefined || given === null) return { source_type: fallback, source_id: "default" };
   return {
     source_type: sourceType(given.sourceType),
@@ -138,11 +138,11 @@ function source(given: AssessmentSource | undefined, fallback: string): Record<s
 }
 
 /** A value as the JSON it is sent as (BigInt, Map, Date, ... as ferrotrace captures them). */
-function jsonValue(value: unknown): unknown {
+export function jsonValue(value: unknown): unknown {
   return JSON.parse(toJsonText(value)) as unknown;
 }
 
-function assessmentError(error: Error | AssessmentError | string): Record<string, string> {
+export function assessmentError(error: Error | AssessmentError | string): Record<string, string> {
   if (typeof error === "string") return { error_code: "ASSESSMENT_ERROR", error_message: error };
   let code: string;
   let message: string | undefined;
@@ -168,14 +168,14 @@ function assessmentError(error: Error | AssessmentError | string): Record<string
   return out;
 }
 
-function metadataStrings(metadata: Record<string, unknown> | undefined): Record<string, string> | undefined {
+export function metadataStrings(metadata: Record<string, unknown> | undefined): Record<string, string> | undefined {
   if (!metadata || typeof metadata !== "object") return undefined;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata)) out[k] = typeof v === "string" ? v : toJsonText(v);
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function traceIdOf(options: { traceId?: unknown } | undefined, what: string): string {
+export function traceIdOf(options: { traceId?: unknown } | undefined, what: string): string {
   const id = options?.traceId;
   if (typeof id !== "string" || id.trim() === "") throw new Error(`${what} requires \`traceId\`.`);
   return id;
@@ -185,7 +185,7 @@ function traceIdOf(options: { traceId?: unknown } | undefined, what: string): st
  * The body sent for a feedback or an expectation, in the key order of Python's
  * `Assessment.to_dictionary()` with `trace_id` last (as ferrotrace's Python `log_assessment`).
  */
-function body(
+export function body(
   traceId: string,
   name: string,
   spanId: string | undefined,
@@ -194,6 +194,7 @@ function body(
   rationale: string | undefined,
   metadata: Record<string, string> | undefined,
   valid: boolean | undefined,
+  overrides?: string,
 ): Record<string, unknown> {
   const now = new Date().toISOString();
   const d: Record<string, unknown> = { assessment_name: name };
@@ -204,12 +205,14 @@ function body(
   Object.assign(d, value);
   if (rationale !== undefined) d.rationale = rationale;
   if (metadata) d.metadata = metadata;
+  if (overrides) d.overrides = overrides;
   if (valid !== undefined) d.valid = valid;
   d.trace_id = traceId;
   return d;
 }
 
-type Json = Record<string, any>;
+/** MLflow's REST JSON of an assessment. */
+export type Json = Record<string, any>;
 
 function common(a: Json): AssessmentBase {
   const out: AssessmentBase = {
@@ -230,7 +233,7 @@ function common(a: Json): AssessmentBase {
 }
 
 /** A feedback as the server returned it (MLflow's REST JSON), in camelCase. */
-function feedbackFrom(a: Json): Feedback {
+export function feedbackFrom(a: Json): Feedback {
   const out: Feedback = common(a);
   const fb = (a.feedback ?? {}) as Json;
   if (fb.value !== undefined && fb.value !== null) out.value = fb.value as FeedbackValueType;
@@ -244,7 +247,8 @@ function feedbackFrom(a: Json): Feedback {
   return out;
 }
 
-function expectationFrom(a: Json): Expectation {
+/** An expectation as the server returned it, in camelCase. */
+export function expectationFrom(a: Json): Expectation {
   const exp = (a.expectation ?? {}) as Json;
   let value: unknown = exp.value;
   if (value === undefined && exp.serialized_value) {

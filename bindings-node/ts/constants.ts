@@ -15,6 +15,12 @@
 /** Prefix of MLflow V3 trace ids: `tr-` + 32 hex digits. */
 export const TRACE_ID_PREFIX = "tr-";
 
+/** Prefix of MLflow V4 trace ids (Unity Catalog traces, not supported here): `trace:/<location>/<hex>`. */
+export const TRACE_ID_V4_PREFIX = "trace:/";
+
+/** Request and response previews in the trace info are cut to this many characters (MLflow's value). */
+export const REQUEST_RESPONSE_PREVIEW_MAX_LENGTH = 1000;
+
 /** Name of a span started without one (`withSpan`, `startSpan`, an anonymous traced function). */
 export const DEFAULT_SPAN_NAME = "span";
 

@@ -30,6 +30,8 @@ export type {
   TracerStats,
   UpdateCurrentTraceOptions,
 } from "./api";
+export { deleteAssessment, getAssessment, overrideFeedback, updateAssessment } from "./assessment_ops";
+export type { Assessment, OverrideFeedbackOptions, UpdateAssessmentOptions } from "./assessment_ops";
 export { AssessmentSourceType, logExpectation, logFeedback } from "./assessments";
 export type {
   AssessmentError,
@@ -44,10 +46,12 @@ export { CAPS, toJsonText } from "./capture";
 export {
   DEFAULT_SPAN_NAME,
   NO_OP_SPAN_TRACE_ID,
+  REQUEST_RESPONSE_PREVIEW_MAX_LENGTH,
   SpanAttributeKey,
   SpanLogLevel,
   TokenUsageKey,
   TRACE_ID_PREFIX,
+  TRACE_ID_V4_PREFIX,
   TRACE_SCHEMA_VERSION,
   TraceMetadataKey,
   TraceTagKey,
@@ -66,6 +70,7 @@ export {
   deleteTraceTag,
   getDestination,
   init,
+  resetDestination,
   setDestination,
   setTraceTag,
   TraceLocationType,
@@ -75,6 +80,8 @@ export type { OtlpOptions } from "./otlp";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";
+export { getTrace, Span, Trace, TraceInfo } from "./traces";
+export type { GetTraceOptions, TokenUsage } from "./traces";
 export type { TraceDecorator, TraceOptions } from "./trace";
 export { testing };
 

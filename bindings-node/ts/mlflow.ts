@@ -109,6 +109,8 @@ export function init(options: InitOptions = {}): void {
   }
   // Validates and applies in one step; throws naming the option.
   const hasServer = native.init(JSON.stringify({ options: given, env }));
+  // init sets the destination anew: resetDestination returns to this one.
+  saved = null;
   if (!hasServer) return;
   // The check runs on the thread pool and reports a problem itself (once, on stderr).
   try {
@@ -159,8 +161,12 @@ export async function deleteTraceTag(traceId: string, key: string): Promise<void
 
 /** Kinds of trace location (MLflow's `TraceLocationType`); ferrotrace supports experiments. */
 export enum TraceLocationType {
+  TRACE_LOCATION_TYPE_UNSPECIFIED = "TRACE_LOCATION_TYPE_UNSPECIFIED",
   MLFLOW_EXPERIMENT = "MLFLOW_EXPERIMENT",
   INFERENCE_TABLE = "INFERENCE_TABLE",
+  /** A Databricks Unity Catalog table prefix (MLflow's newest SDK); not supported. */
+  UC_TABLE_PREFIX = "UC_TABLE_PREFIX",
+  /** A Unity Catalog schema (earlier MLflow versions); not supported. */
   UC_SCHEMA = "UC_SCHEMA",
 }
 
@@ -222,14 +228,53 @@ function experimentIdOf(destination: unknown): string {
  */
 export function setDestination(destination: TraceDestination): void {
   const experimentId = experimentIdOf(destination);
+  const before = JSON.parse(native.config()) as Experiment;
   native.configure(JSON.stringify({ experimentId }));
-  const { trackingUri } = JSON.parse(native.config()) as { trackingUri: string | null };
+  // What `resetDestination` returns to: the experiment in force before the first call.
+  saved ??= { experimentId: before.experimentId, experimentName: before.experimentName };
+  checkExperiment("setDestination");
+}
+
+/** The experiment settings `setDestination` replaced (`null`: nothing to restore). */
+interface Experiment {
+  trackingUri?: string | null;
+  experimentId: string | null;
+  experimentName: string | null;
+}
+let saved: Experiment | null = null;
+
+/** Checks the experiment now configured on the server, in the background (as `init`). */
+function checkExperiment(what: string): void {
+  const { trackingUri } = JSON.parse(native.config()) as Experiment;
   if (!trackingUri) return;
   try {
-    native.resolveExperiment(RESOLVE_TIMEOUT_MS).catch((e: unknown) => internalError("setDestination", e));
+    native.resolveExperiment(RESOLVE_TIMEOUT_MS).catch((e: unknown) => internalError(what, e));
   } catch (e) {
-    internalError("setDestination", e);
+    internalError(what, e);
   }
+}
+
+/**
+ * Undoes `setDestination`: traces go to the experiment that `init` or the environment
+ * (`MLFLOW_EXPERIMENT_ID` / `MLFLOW_EXPERIMENT_NAME`) set before the first `setDestination`
+ * call since the last `init`, or, if none was set, to MLflow's Default experiment "0" (where
+ * traces go without an experiment; `getDestination()` then says "0"). Nothing happens when
+ * `setDestination` was not called. Process-wide, like `setDestination`.
+ *
+ * @example
+ * ```ts
+ * mlflow.setDestination(mlflow.createTraceLocationFromExperimentId("42"));
+ * await evaluate();            // traced into experiment 42
+ * mlflow.resetDestination();   // back to the experiment from init
+ * ```
+ */
+export function resetDestination(): void {
+  if (saved === null) return;
+  const { experimentId, experimentName } = saved;
+  saved = null;
+  const update = experimentId ? { experimentId } : experimentName ? { experimentName } : { experimentId: "0" };
+  native.configure(JSON.stringify(update));
+  checkExperiment("resetDestination");
 }
 
 /**

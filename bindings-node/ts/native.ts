@@ -78,6 +78,8 @@ export interface NativeBinding {
   logAssessment(traceId: string, assessmentJson: string): Promise<string>;
   setTraceTag(traceId: string, key: string, value: string): Promise<string>;
   deleteTraceTag(traceId: string, key: string): Promise<string>;
+  mlflowRequest(method: string, path: string, bodyJson?: string | null): Promise<string>;
+  getTraceJson(traceId: string, timeoutMs: number): Promise<string>;
 }
 
 const PACKAGE_ROOT = path.join(__dirname, "..");

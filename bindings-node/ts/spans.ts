@@ -8,6 +8,7 @@ import { current, scopes } from "./context";
 import { runHooks, startHooks } from "./hooks";
 import { native } from "./native";
 import { internalError, LiveSpan, SpanType } from "./span";
+import { traceStream } from "./stream";
 
 /**
  * Starts a span: a child of `parent`, else the root of a new trace (continuing the scope's remote
@@ -49,6 +50,17 @@ export function open(
 
 /** Ends `span` with `value` as outputs (unless the body set them) and returns the value. */
 export function finishWith(span: LiveSpan, value: unknown): unknown {
+  span._finish(value);
+  return value;
+}
+
+/**
+ * As `finishWith`, unless `value` is a stream (generator, async generator, async iterable):
+ * then the traced stream is returned and its iteration ends the span.
+ */
+export function finishOrStream(span: LiveSpan, value: unknown): unknown {
+  const stream = traceStream(span, value);
+  if (stream !== undefined) return stream;
   span._finish(value);
   return value;
 }

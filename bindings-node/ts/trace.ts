@@ -5,9 +5,8 @@
 import { DEFAULT_SPAN_NAME } from "./constants";
 import { current, disabledHere } from "./context";
 import { inputsFor, parameterNames } from "./params";
-import type { LiveSpan, SpanType } from "./span";
-import { open, runIn } from "./spans";
-import { traceStream } from "./stream";
+import type { SpanType } from "./span";
+import { finishOrStream, open, runIn } from "./spans";
 
 /** Options of `trace`. */
 export interface TraceOptions {
@@ -19,14 +18,6 @@ export interface TraceOptions {
 
 type AnyFunction = (...args: any[]) => any;
 
-/** Ends the span of a traced call, unless the call returned a stream (then the stream does). */
-function settleTraced(span: LiveSpan, value: unknown): unknown {
-  const stream = traceStream(span, value);
-  if (stream !== undefined) return stream;
-  span._finish(value);
-  return value;
-}
-
 /** Wraps `fn` so each call is a span; see `trace`. */
 function traceFunction<F extends AnyFunction>(fn: F, options?: TraceOptions, methodName?: string): F {
   const names = parameterNames(fn);
@@ -37,7 +28,7 @@ function traceFunction<F extends AnyFunction>(fn: F, options?: TraceOptions, met
     if (disabledHere()) return fn.apply(this, args);
     const span = open(name, spanType, inputsFor(names, args), attributes, null, current.getStore());
     if (span === null) return fn.apply(this, args);
-    return runIn(span, () => fn.apply(this, args), settleTraced);
+    return runIn(span, () => fn.apply(this, args), finishOrStream);
   };
   Object.defineProperty(wrapper, "length", { value: fn.length });
   Object.defineProperty(wrapper, "name", { value: fn.name });

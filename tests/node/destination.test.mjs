@@ -26,11 +26,32 @@ test("setDestination takes MLflow's TraceLocation and simpler shapes; getDestina
   assert.equal(mlflow.TraceLocationType.MLFLOW_EXPERIMENT, "MLFLOW_EXPERIMENT");
 });
 
+test("resetDestination: back to the experiment before the first setDestination; a no-op otherwise", () => {
+  // Earlier tests set destinations: back to what this process started with (without
+  // MLFLOW_EXPERIMENT_ID, MLflow's Default experiment "0").
+  mlflow.resetDestination();
+  const base = getConfig().experimentId;
+  if (!process.env.MLFLOW_EXPERIMENT_ID) assert.equal(base, "0");
+  setDestination("60");
+  setDestination("61");
+  assert.equal(getConfig().experimentId, "61");
+  mlflow.resetDestination();
+  assert.equal(getConfig().experimentId, base);
+  setDestination("62");
+  mlflow.resetDestination();
+  mlflow.resetDestination(); // nothing saved any more: no change
+  assert.deepEqual(getDestination(), createTraceLocationFromExperimentId(base));
+});
+
 test("other locations and malformed ones throw, and nothing changes", () => {
   setDestination("50");
   assert.throws(
     () => setDestination({ type: "UC_SCHEMA", ucSchema: { catalogName: "c", schemaName: "s" } }),
     /UC_SCHEMA is not supported/,
+  );
+  assert.throws(
+    () => setDestination({ type: mlflow.TraceLocationType.UC_TABLE_PREFIX, ucTablePrefix: { catalogName: "c", schemaName: "s" } }),
+    /UC_TABLE_PREFIX is not supported/,
   );
   assert.throws(() => setDestination({ type: "MLFLOW_EXPERIMENT" }), /names no experimentId/);
   assert.throws(() => setDestination(null), TypeError);
@@ -79,12 +100,17 @@ const step = mlflow.trace(function step(n) { return n; });
   mlflow.setDestination({ type: "MLFLOW_EXPERIMENT", mlflowExperiment: { experimentId: "7" } });
   const first = mlflow.getLastActiveTraceId();
   step(2);
+  const second = mlflow.getLastActiveTraceId();
+  const dest = mlflow.getDestination();
+  mlflow.resetDestination();
+  const reset = mlflow.getDestination();
+  step(3);
   const ok = await mlflow.flushTraces(20000);
-  console.log(JSON.stringify({ ok, first, second: mlflow.getLastActiveTraceId(), dest: mlflow.getDestination() }));
+  console.log(JSON.stringify({ ok, first, second, third: mlflow.getLastActiveTraceId(), dest, reset }));
 })();
 `;
 
-test("traces started after setDestination go to the new experiment on the server", async () => {
+test("traces started after setDestination go to the new experiment on the server; resetDestination returns to init's", async () => {
   const { seen, server, uri } = await stubServer();
   try {
     const env = { ...process.env, STUB_URI: uri };
@@ -101,8 +127,9 @@ test("traces started after setDestination go to the new experiment on the server
     assert.ok(res.ok, "flush timed out");
     assert.deepEqual(res.dest, { type: "MLFLOW_EXPERIMENT", mlflowExperiment: { experimentId: "7" } });
     const byTrace = Object.fromEntries(seen.traceInfos.map((i) => [i.traceId, i.experiment]));
-    assert.deepEqual(byTrace, { [res.first]: "1", [res.second]: "7" });
-    assert.deepEqual(seen.otlp.map((o) => o.experiment).sort(), ["1", "7"]);
+    assert.deepEqual(res.reset, { type: "MLFLOW_EXPERIMENT", mlflowExperiment: { experimentId: "1" } });
+    assert.deepEqual(byTrace, { [res.first]: "1", [res.second]: "7", [res.third]: "1" });
+    assert.deepEqual(seen.otlp.map((o) => o.experiment).sort(), ["1", "1", "7"]);
     assert.doesNotMatch(err, /WARNING/, err);
   } finally {
     server.close();

@@ -2,78 +2,14 @@
 // or the one named by FERROTRACE_TEST_MLFLOW_URI). Each traced app runs in its own node process
 // (fresh tracer, real exit) and is read back with MLflow's own Python client, field by field.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, before, describe, test } from "node:test";
-import { pathToFileURL } from "node:url";
+import { before, describe, test } from "node:test";
 import * as zlib from "node:zlib";
 
-import { PKG, REPO } from "./helpers.mjs";
-
-const PY = path.join(REPO, ".venv", "bin", "python");
-const SERVER_SCRIPT = path.join(REPO, "tests", "support", "mlflow_server.py");
-const IMPORT = JSON.stringify(pathToFileURL(path.join(PKG, "dist", "index.mjs")).href);
-
-/** Why this file cannot run, or false. */
-function missing() {
-  if (!fs.existsSync(PY)) return `${PY} not found: run \`make python\` (it installs mlflow into .venv)`;
-  const r = spawnSync(PY, ["-c", "import importlib.util as u, sys; sys.exit(0 if u.find_spec('mlflow') and u.find_spec('ferrotrace') else 1)"]);
-  return r.status === 0 ? false : "mlflow or ferrotrace is not installed in .venv: run `make python`";
-}
-const skip = missing();
-
-/** The environment of a child: none of the test run's ferrotrace/MLflow settings. */
-function childEnv(extra = {}) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(FERROTRACE_|MLFLOW_)/.test(k) && k !== "NODE_TEST_CONTEXT") env[k] = v;
-  }
-  return { ...env, MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true", ...extra };
-}
-
-/** Runs a command without blocking this event loop (the proxy below must keep answering). */
-function run(cmd, args, { env, cwd, timeout = 120_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeout);
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
-
-const tmp = (prefix) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-
-/** Runs `body` (ESM, `mlflow` imported) in a fresh node process; returns its last stdout line as JSON. */
-async function runApp(body, args, extraEnv = {}) {
-  const dir = tmp("ferrotrace-app-");
-  try {
-    const file = path.join(dir, "app.mjs");
-    fs.writeFileSync(file, `import * as mlflow from ${IMPORT};\n${body}`);
-    const r = await run(process.execPath, [file, ...args], { env: childEnv(extraEnv), cwd: dir });
-    assert.equal(r.status, 0, `app failed:\n${r.stderr}`);
-    return { out: JSON.parse(r.stdout.trim().split("\n").at(-1)), stderr: r.stderr, ms: r.ms, file };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Runs Python code with .venv's interpreter; returns its stdout as JSON. */
-async function python(code, args) {
-  const r = await run(PY, ["-c", code, ...args], { env: childEnv(), cwd: REPO });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
+import { REPO } from "./helpers.mjs";
+import { childEnv, mlflowServer, python, run, runApp, skip, uniqueName } from "./mlflow_support.mjs";
 
 /**
  * A loopback HTTP proxy in front of the server that records every request (method, path,
@@ -130,8 +66,6 @@ function authProxy(target, required) {
 
 const bodyText = (req) =>
   (req.encoding === "gzip" ? zlib.gunzipSync(req.body) : req.body).toString("latin1");
-
-const uniqueName = (prefix) => `${prefix}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
 
 // ---- the traced application and what MLflow reads back -------------------------------------
 
@@ -257,23 +191,9 @@ print(json.dumps({"exp_id": exp_id, "ok": trace(ok), "err": trace(err), "searche
 `;
 
 describe("export to a real MLflow server", { skip }, () => {
+  const serverUri = mlflowServer();
   let uri;
-  let serverDir;
-
-  before(() => {
-    uri = process.env.FERROTRACE_TEST_MLFLOW_URI;
-    if (uri) return;
-    serverDir = tmp("ferrotrace-mlflow-");
-    const r = spawnSync(PY, [SERVER_SCRIPT, "start", serverDir], { cwd: REPO, env: childEnv(), encoding: "utf8", timeout: 180_000 });
-    assert.equal(r.status, 0, `the MLflow server did not start:\n${r.stderr}`);
-    uri = r.stdout.trim().split("\n").at(-1);
-  });
-
-  after(() => {
-    if (!serverDir) return;
-    spawnSync(PY, [SERVER_SCRIPT, "stop", serverDir], { cwd: REPO, env: childEnv(), timeout: 60_000 });
-    fs.rmSync(serverDir, { recursive: true, force: true });
-  });
+  before(() => (uri = serverUri()));
 
   // The app runs once; the tests below check what it reported and what the server holds.
   let traced;

@@ -147,6 +147,10 @@ test("invalid log levels and links warn and change nothing", async () => {
 test("constants are the keys the core writes", async () => {
   const { SpanAttributeKey: A, TraceMetadataKey: M, TraceTagKey: T, TokenUsageKey: U } = mlflow;
   assert.equal(mlflow.TRACE_ID_PREFIX, "tr-");
+  assert.equal(mlflow.TRACE_ID_V4_PREFIX, "trace:/");
+  const { trace: long } = await oneTrace(() => mlflow.trace(function big(text) { return text; })("x".repeat(5000)));
+  assert.equal(long.info.request_preview.length, mlflow.REQUEST_RESPONSE_PREVIEW_MAX_LENGTH);
+  assert.equal(long.info.response_preview.length, mlflow.REQUEST_RESPONSE_PREVIEW_MAX_LENGTH);
   assert.equal(mlflow.DEFAULT_SPAN_NAME, "span");
   assert.equal(mlflow.NO_OP_SPAN_TRACE_ID, "no-op-span-trace-id");
   assert.deepEqual(

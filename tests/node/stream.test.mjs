@@ -234,3 +234,35 @@ test("a stream that is dropped without being consumed ends its span when collect
   assert.ok(t, "the span was not ended after garbage collection");
   assert.deepEqual(attr(t.data.spans[0], "mlflow.spanOutputs"), [{ i: 0, current: "count" }]);
 });
+
+test("withSpan whose callback returns a stream: one span for the iteration (sync, async, via a Promise)", async () => {
+  const { withSpan } = mlflow;
+  const { trace: t, result } = await oneTrace(() =>
+    trace(async function consumer() {
+      const seen = [];
+      for (const x of withSpan(function* () { yield 1; yield 2; }, { name: "sync_stream" })) seen.push(x);
+      const asyncStream = withSpan(async function* () {
+        yield "a";
+        yield "b";
+      }, { name: "async_stream" });
+      for await (const x of asyncStream) {
+        seen.push(x);
+        break; // abandoned after one item: the span ends with it
+      }
+      const later = withSpan({ name: "promised_stream" }, async () => (async function* () { yield { n: 3 }; })());
+      for await (const x of await later) seen.push(x);
+      withSpan((span) => span.setOutputs("kept"), { name: "plain" });
+      return seen;
+    })(),
+  );
+  assert.deepEqual(result, [1, 2, "a", { n: 3 }]);
+  assert.deepEqual(attr(span(t, "sync_stream"), "mlflow.spanOutputs"), [1, 2]);
+  assert.deepEqual(chunks(span(t, "sync_stream")), [[0, 1], [1, 2]]);
+  assert.deepEqual(attr(span(t, "async_stream"), "mlflow.spanOutputs"), ["a"]);
+  assert.deepEqual(chunks(span(t, "promised_stream")), [[0, { n: 3 }]]);
+  assert.equal(attr(span(t, "plain"), "mlflow.spanOutputs"), "kept");
+  for (const n of ["sync_stream", "async_stream", "promised_stream", "plain"]) {
+    assert.equal(parentName(t, span(t, n)), "consumer", n);
+    assert.equal(span(t, n).status.code, "STATUS_CODE_OK", n);
+  }
+});

@@ -1,6 +1,10 @@
-"""Cross-language conformance: the same scenario written in Python (tests/conformance/scenario.py)
-and in JavaScript (scenario.mjs) produces the same trace. Normalised (ids, times, JSON text
-formatting, language-specific exception names), both must equal tests/conformance/expected.json.
+"""Cross-language conformance: each scenario written in Python (tests/conformance/scenario*.py)
+and in JavaScript (the .mjs of the same name) produces the same trace. Normalised (ids, times,
+JSON text formatting, language-specific exception names), both must equal the scenario's
+expected file (scenario.py -> expected.json, scenario_tools.py -> expected_tools.json, ...).
+Scenarios: the first agent (scenario.py), tools (a failing tool, a retry, an ERROR trace),
+fanout (async concurrency), stream (a streamed answer and an abandoned stream), tokens (token
+usage, previews and client request id set by the app, unicode and JSON scalars).
 
 Language-specific by design, as in MLflow's two SDKs: Python spans carry
 `mlflow.spanFunctionName`, JavaScript spans do not; exception types are the language's own.
@@ -35,12 +39,13 @@ def _value(text: Any) -> Any:
 
 
 def normalise(trace: dict[str, Any]) -> dict[str, Any]:
-    spans = sorted(trace["data"]["spans"], key=lambda s: s["start_time_unix_nano"])
+    spans = sorted(trace["data"]["spans"], key=lambda s: (s["start_time_unix_nano"], s["name"]))
     names = {s["span_id"]: s["name"] for s in spans}
     return {
         "state": trace["info"]["state"],
         "tags": {k: v for k, v in trace["info"]["tags"].items()},
         "metadata": {k: _value(trace["info"]["trace_metadata"].get(k)) for k in COMPARED_METADATA},
+        "client_request_id": trace["info"].get("client_request_id"),
         "request_preview": _value(trace["info"].get("request_preview")),
         "response_preview": _value(trace["info"].get("response_preview")),
         "spans": [
@@ -66,16 +71,28 @@ def run(cmd: list[str], store: Path) -> dict[str, Any]:
     return normalise(json.loads(texts[0]))
 
 
-@pytest.fixture(scope="module")
-def expected() -> dict[str, Any]:
-    return json.loads((CONF / "expected.json").read_text())
+SCENARIOS = sorted(p.stem for p in CONF.glob("scenario*.py"))
 
 
-def test_python_scenario_matches_the_expected_trace(expected: dict[str, Any], tmp_path: Path) -> None:
-    assert run([sys.executable, str(CONF / "scenario.py")], tmp_path / "py") == expected
+def expected(scenario: str) -> dict[str, Any]:
+    suffix = scenario.removeprefix("scenario")
+    return json.loads((CONF / f"expected{suffix}.json").read_text())
 
 
-def test_javascript_scenario_matches_the_expected_trace(expected: dict[str, Any], tmp_path: Path) -> None:
+def test_every_scenario_has_both_languages_and_an_expected_trace() -> None:
+    assert len(SCENARIOS) >= 5
+    for name in SCENARIOS:
+        assert (CONF / f"{name}.mjs").exists(), name
+        assert expected(name)["spans"], name
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_python_scenario_matches_the_expected_trace(scenario: str, tmp_path: Path) -> None:
+    assert run([sys.executable, str(CONF / f"{scenario}.py")], tmp_path / "py") == expected(scenario)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_javascript_scenario_matches_the_expected_trace(scenario: str, tmp_path: Path) -> None:
     if shutil.which("node") is None or not (ROOT / "bindings-node" / "ferrotrace.node").exists():
         pytest.skip("the Node addon is not built (make node)")
-    assert run(["node", str(CONF / "scenario.mjs")], tmp_path / "js") == expected
+    assert run(["node", str(CONF / f"{scenario}.mjs")], tmp_path / "js") == expected(scenario)

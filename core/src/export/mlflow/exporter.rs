@@ -17,6 +17,25 @@ use crate::error::{Error, Result};
 use crate::export::Exporter;
 use crate::model::Trace;
 
+/// Whether `trace` is one service's part of a distributed trace (its root has a remote parent)
+/// whose originating service already stored the trace info (a finished state). Then this part
+/// sends spans only: its own StartTraceV3 would replace the origin's name, previews and times
+/// (MLflow's SDK lets the last writer win). With no finished info yet (the origin has not
+/// reported, or never will), this part's info is sent; the origin's, arriving later, replaces it.
+fn origin_reported(client: &MlflowClient, trace: &Trace) -> bool {
+    if trace.root().is_none_or(|r| r.parent_id.is_none()) {
+        return false;
+    }
+    let path = format!(
+        "/api/3.0/mlflow/traces/{}",
+        super::client::encode_path_segment(&trace.info.trace_id.to_mlflow())
+    );
+    client.get_json(&path, &[]).is_ok_and(|v| {
+        let state = v["trace"]["trace_info"]["state"].as_str().unwrap_or("");
+        state == "OK" || state == "ERROR"
+    })
+}
+
 /// MLflow's Default experiment, used when no experiment is configured.
 pub const DEFAULT_EXPERIMENT_ID: &str = "0";
 /// An OTLP request holds at most about this many bytes of spans (before gzip); a larger batch
@@ -153,6 +172,9 @@ impl MlflowExporter {
                 let Some(trace) = traces.get(next.fetch_add(1, Relaxed)) else {
                     break;
                 };
+                if origin_reported(client, trace) {
+                    continue;
+                }
                 let body = start_trace_body(trace, experiment_id);
                 let sent = policy.run(
                     None,

@@ -255,3 +255,52 @@ fn large_batches_are_split_between_traces() {
     assert_eq!(otlp.iter().sum::<usize>(), 4);
     assert!(otlp.len() >= 2, "{otlp:?}");
 }
+
+#[test]
+fn a_remote_part_sends_its_trace_info_only_while_the_origin_has_not_reported() {
+    let reported = format!("/api/3.0/mlflow/traces/tr-{:032x}", 0x10);
+    let server = TestServer::route(move |r, _| {
+        if r.method == "GET" {
+            let state = if r.target == reported {
+                "OK"
+            } else {
+                "IN_PROGRESS"
+            };
+            return Reply::json(200, json!({"trace": {"trace_info": {"state": state}}}));
+        }
+        ok()
+    });
+    let mut exporter = MlflowExporter::new(&config(&server.uri)).unwrap();
+    let remote_part = |id: u128| {
+        let mut t = trace(id);
+        let mut root = (*t.spans[0]).clone();
+        root.parent_id = Some(SpanId(0xabc)); // a span of another process
+        t.spans = vec![Arc::new(root)];
+        t
+    };
+    exporter
+        .export(&[remote_part(0x10), remote_part(0x11), trace(0x12)])
+        .unwrap();
+    let reqs = server.requests();
+    let gets: Vec<&str> = reqs
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.target.as_str())
+        .collect();
+    assert_eq!(gets.len(), 2, "only the remote parts ask: {gets:?}");
+    let mut infos: Vec<String> = reqs
+        .iter()
+        .filter(|r| r.method == "POST" && r.target == "/api/3.0/mlflow/traces")
+        .map(|r| {
+            r.json()["trace"]["trace_info"]["trace_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    infos.sort();
+    assert_eq!(
+        infos,
+        [format!("tr-{:032x}", 0x11), format!("tr-{:032x}", 0x12)]
+    );
+}

@@ -1,0 +1,201 @@
+/**
+ * Reading and changing assessments already on the MLflow server: `getAssessment`,
+ * `updateAssessment`, `deleteAssessment`, `overrideFeedback` (the camelCase names of MLflow's
+ * Python `get_assessment`, ...; MLflow's TypeScript SDK has none of them). Each call is one or
+ * two REST requests run on the libuv thread pool.
+ */
+import {
+  assessmentError,
+  AssessmentSourceType,
+  body,
+  expectationFrom,
+  feedbackFrom,
+  jsonValue,
+  metadataStrings,
+  source,
+  traceIdOf,
+} from "./assessments";
+import type { AssessmentError, AssessmentSource, Expectation, Feedback, FeedbackValueType, Json } from "./assessments";
+import { requireServer } from "./mlflow";
+import { native } from "./native";
+
+/** A feedback or an expectation, as the server stores it. */
+export type Assessment = Feedback | Expectation;
+
+function assessmentIdOf(id: unknown, what: string): string {
+  if (typeof id !== "string" || id.trim() === "") throw new Error(`${what} requires \`assessmentId\`.`);
+  return id;
+}
+
+function path(traceId: string, assessmentId: string): string {
+  return `/api/3.0/mlflow/traces/${encodeURIComponent(traceId)}/assessments/${encodeURIComponent(assessmentId)}`;
+}
+
+async function request(method: string, p: string, payload?: unknown): Promise<Json> {
+  const text = await native.mlflowRequest(method, p, payload === undefined ? null : JSON.stringify(payload));
+  return (text ? JSON.parse(text) : {}) as Json;
+}
+
+async function fetchRaw(traceId: string, assessmentId: string): Promise<Json> {
+  const resp = await request("GET", path(traceId, assessmentId));
+  return (resp.assessment ?? {}) as Json;
+}
+
+/** A server assessment in camelCase: a `Feedback` or an `Expectation`. */
+function assessmentFrom(a: Json): Assessment {
+  return a.feedback !== undefined || a.expectation === undefined ? feedbackFrom(a) : expectationFrom(a);
+}
+
+/**
+ * Reads one assessment (feedback or expectation) of a trace from the MLflow server.
+ *
+ * @example
+ * ```ts
+ * const fb = await mlflow.getAssessment(traceId, "a-1234...");
+ * console.log(fb.name, fb.value, fb.valid);
+ * ```
+ */
+export async function getAssessment(traceId: string, assessmentId: string): Promise<Assessment> {
+  const t = traceIdOf({ traceId }, "getAssessment");
+  const a = assessmentIdOf(assessmentId, "getAssessment");
+  requireServer("getAssessment");
+  return assessmentFrom(await fetchRaw(t, a));
+}
+
+/** What `updateAssessment` changes; fields not given keep their value. */
+export interface UpdateAssessmentOptions {
+  name?: string;
+  /** The new value (of a feedback or an expectation). */
+  value?: unknown;
+  /** A feedback's error (as `logFeedback`'s `error`). */
+  error?: Error | AssessmentError | string;
+  rationale?: string;
+  /** Replaces the metadata; values that are not strings are stored as JSON text. */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Changes the name, value (or error), rationale or metadata of an assessment in place, as
+ * MLflow's Python `update_assessment`; resolves with the assessment as the server now stores it.
+ * A feedback stays a feedback and an expectation an expectation (the kind is read from the
+ * server first). To keep the old value on record, use `overrideFeedback` instead.
+ *
+ * @example
+ * ```ts
+ * await mlflow.updateAssessment(traceId, fb.assessmentId, { value: 0.4, rationale: "re-judged" });
+ * ```
+ */
+export async function updateAssessment(
+  traceId: string,
+  assessmentId: string,
+  assessment: UpdateAssessmentOptions,
+): Promise<Assessment> {
+  const t = traceIdOf({ traceId }, "updateAssessment");
+  const a = assessmentIdOf(assessmentId, "updateAssessment");
+  const u = assessment ?? {};
+  requireServer("updateAssessment");
+  const old = await fetchRaw(t, a);
+  const isExpectation = old.expectation !== undefined && old.feedback === undefined;
+  const d: Record<string, unknown> = {
+    assessment_id: a,
+    trace_id: t,
+    assessment_name: u.name === undefined || u.name === null ? String(old.assessment_name ?? "") : String(u.name),
+  };
+  const paths = ["assessment_name"];
+  const hasValue = u.value !== undefined && u.value !== null;
+  const hasError = u.error !== undefined && u.error !== null && u.error !== "";
+  if (isExpectation && hasError) throw new Error("updateAssessment: an expectation has no `error`.");
+  if (hasValue || hasError) {
+    if (isExpectation) {
+      d.expectation = { value: jsonValue(u.value) };
+      paths.push("expectation");
+    } else {
+      const feedback: Record<string, unknown> = {};
+      if (hasValue) feedback.value = jsonValue(u.value);
+      if (hasError) feedback.error = assessmentError(u.error as Error | AssessmentError | string);
+      d.feedback = feedback;
+      paths.push("feedback");
+    }
+  }
+  if (u.rationale !== undefined && u.rationale !== null) {
+    d.rationale = String(u.rationale);
+    paths.push("rationale");
+  }
+  const metadata = metadataStrings(u.metadata);
+  if (metadata) {
+    d.metadata = metadata;
+    paths.push("metadata");
+  }
+  // A protobuf FieldMask in JSON: comma-separated lowerCamelCase paths.
+  const mask = paths.map((p) => p.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())).join(",");
+  const resp = await request("PATCH", path(t, a), { assessment: d, update_mask: mask });
+  return assessmentFrom((resp.assessment ?? {}) as Json);
+}
+
+/**
+ * Deletes an assessment from the MLflow server.
+ *
+ * @example
+ * ```ts
+ * await mlflow.deleteAssessment(traceId, fb.assessmentId);
+ * ```
+ */
+export async function deleteAssessment(traceId: string, assessmentId: string): Promise<void> {
+  const t = traceIdOf({ traceId }, "deleteAssessment");
+  const a = assessmentIdOf(assessmentId, "deleteAssessment");
+  requireServer("deleteAssessment");
+  await request("DELETE", path(t, a));
+}
+
+/** Options of `overrideFeedback`. */
+export interface OverrideFeedbackOptions {
+  traceId: string;
+  /** The feedback to override (`a-...`). */
+  assessmentId: string;
+  /** The corrected value. */
+  value: FeedbackValueType;
+  rationale?: string;
+  /** Default `{ sourceType: CODE, sourceId: "default" }`, as `logFeedback`. */
+  source?: AssessmentSource;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Logs a corrected feedback that overrides an earlier one, as MLflow's Python
+ * `override_feedback`: the new feedback keeps the old one's name and span and names it in
+ * `overrides`; the server marks the old one invalid (`valid: false`) and keeps it. Rejects if
+ * the assessment is not a feedback.
+ *
+ * @example
+ * ```ts
+ * const judged = await mlflow.logFeedback({ traceId, name: "correct", value: false, source: judge });
+ * const fixed = await mlflow.overrideFeedback({
+ *   traceId, assessmentId: judged.assessmentId, value: true, rationale: "the judge misread it",
+ *   source: { sourceType: "HUMAN", sourceId: "alice" },
+ * });
+ * fixed.overrides === judged.assessmentId; // true
+ * ```
+ */
+export async function overrideFeedback(options: OverrideFeedbackOptions): Promise<Feedback> {
+  const t = traceIdOf(options, "overrideFeedback");
+  const a = assessmentIdOf(options?.assessmentId, "overrideFeedback");
+  if (options.value === undefined || options.value === null) throw new Error("overrideFeedback requires `value`.");
+  const src = source(options.source, AssessmentSourceType.CODE);
+  requireServer("overrideFeedback");
+  const old = await fetchRaw(t, a);
+  if (old.feedback === undefined) {
+    throw new Error(`The assessment with ID ${a} is not a feedback assessment.`);
+  }
+  const d = body(
+    t,
+    String(old.assessment_name ?? "feedback"),
+    old.span_id ? String(old.span_id) : undefined,
+    src,
+    { feedback: { value: jsonValue(options.value) } },
+    options.rationale === undefined || options.rationale === null ? undefined : String(options.rationale),
+    metadataStrings(options.metadata),
+    true,
+    a,
+  );
+  return feedbackFrom(JSON.parse(await native.logAssessment(t, JSON.stringify(d))) as Json);
+}
