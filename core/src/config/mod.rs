@@ -2,11 +2,13 @@
 //! code. Values given in code are validated strictly (an error names the setting); values from
 //! the environment that cannot be used give a warning naming the variable and fall back.
 
+mod delivery;
 mod http;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use delivery::DeliverySettings;
 pub use http::{split_userinfo, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
 
 use crate::error::{Error, Result};
@@ -57,6 +59,8 @@ pub struct Config {
     pub trace_timeout_check_interval: Duration,
     /// `FERROTRACE_EXIT_TIMEOUT` (seconds): how long the exit hook may flush.
     pub exit_timeout: Duration,
+    /// Async/sync export, queue byte bound, retry budget, spill store.
+    pub delivery: DeliverySettings,
 }
 
 impl Default for Config {
@@ -76,6 +80,7 @@ impl Default for Config {
             trace_timeout: None,
             trace_timeout_check_interval: Duration::from_secs(1),
             exit_timeout: Duration::from_secs(5),
+            delivery: DeliverySettings::default(),
         }
     }
 }
@@ -98,6 +103,7 @@ impl Config {
                 .filter(|v| !v.is_empty())
         };
         c.http = HttpSettings::from_lookup(&get, &mut warnings);
+        c.delivery = DeliverySettings::from_lookup(&get, &mut warnings);
         if let Some(uri) = get("MLFLOW_TRACKING_URI") {
             match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
                 Ok(u) => c.set_tracking_uri(u),
@@ -134,6 +140,11 @@ impl Config {
                 }
             }
         };
+        // MLflow's name first: FERROTRACE_MAX_QUEUE_TRACES, when set too, wins.
+        count(
+            "MLFLOW_ASYNC_TRACE_LOGGING_MAX_QUEUE_SIZE",
+            &mut c.max_queue_traces,
+        );
         count("FERROTRACE_MAX_QUEUE_TRACES", &mut c.max_queue_traces);
         count("FERROTRACE_MAX_BATCH_TRACES", &mut c.max_batch_traces);
         count("MLFLOW_TRACE_BUFFER_MAX_SIZE", &mut c.trace_buffer_max);
