@@ -30,6 +30,9 @@ use overflow::{Overflow, Target};
 use spill::SpillStore;
 pub(crate) use worker::WorkerShared;
 
+/// The overflow channel holds at least this many traces (its byte bound still applies).
+const OVERFLOW_MIN_SLOTS: usize = 16_384;
+
 pub(crate) enum Control {
     /// Deliver what is queued (and replay what can be) by the deadline, then reply.
     Flush(Sender<()>, Instant),
@@ -122,7 +125,9 @@ impl Pipeline {
             targets.clear();
         }
         let (data, data_rx) = bounded(capacity);
-        let (over, over_rx) = bounded(capacity);
+        // The overflow is bounded by bytes like the queue; its slot count only needs to be
+        // large enough for bursts of small traces while the spill thread writes.
+        let (over, over_rx) = bounded(capacity.max(OVERFLOW_MIN_SLOTS));
         let (ctl, ctl_rx) = bounded(64);
         let overflow = Arc::new(Overflow {
             targets,
