@@ -4,6 +4,7 @@
 mod local;
 mod memory;
 pub mod mlflow;
+mod push;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 pub use local::LocalStoreExporter;
 pub use memory::{MemoryExporter, MemorySink};
 pub use mlflow::MlflowExporter;
+pub use push::{push_store, PushReport};
 
 use crate::error::Result;
 use crate::model::Trace;
