@@ -89,7 +89,7 @@ impl Lane {
             }
             Err(e) => {
                 Stats::inc(&stats.export_errors);
-                self.failed(batch.len(), &e, stats);
+                self.failed(batch.len(), &e);
                 if e.is_retryable() {
                     self.went_down();
                     if self.spill.is_some() {
@@ -103,8 +103,7 @@ impl Lane {
         }
     }
 
-    fn failed(&self, traces: usize, e: &Error, stats: &Stats) {
-        let _ = stats;
+    fn failed(&self, traces: usize, e: &Error) {
         let what = if e.is_retryable() {
             if self.spill.is_some() {
                 "kept in the spill folder to be sent again when it answers"
@@ -178,7 +177,7 @@ impl Lane {
                 }
                 Err(e) => {
                     Stats::inc(&stats.export_errors);
-                    self.failed(chunk.len(), &e, stats);
+                    self.failed(chunk.len(), &e);
                     let spans = chunk.iter().map(|t| t.spans.len() as u64).sum();
                     stats.drop_counted(refusal_reason(&e), chunk.len() as u64, spans);
                 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
 
 use crate::config::DeliverySettings;
@@ -29,9 +29,6 @@ use lane::Lane;
 use overflow::{Overflow, Target};
 use spill::SpillStore;
 pub(crate) use worker::WorkerShared;
-
-/// The overflow channel holds at least this many traces (its byte bound still applies).
-const OVERFLOW_MIN_SLOTS: usize = 16_384;
 
 pub(crate) enum Control {
     /// Deliver what is queued (and replay what can be) by the deadline, then reply.
@@ -125,9 +122,9 @@ impl Pipeline {
             targets.clear();
         }
         let (data, data_rx) = bounded(capacity);
-        // The overflow is bounded by bytes like the queue; its slot count only needs to be
-        // large enough for bursts of small traces while the spill thread writes.
-        let (over, over_rx) = bounded(capacity.max(OVERFLOW_MIN_SLOTS));
+        // The overflow is bounded by bytes only (`max_queue_bytes`, checked in `try_send`):
+        // a burst of small traces must reach the disk, not be dropped for want of slots.
+        let (over, over_rx) = unbounded();
         let (ctl, ctl_rx) = bounded(64);
         let overflow = Arc::new(Overflow {
             targets,

@@ -91,7 +91,7 @@ pub(crate) fn run(rx: Receiver<Queued>, overflow: Arc<Overflow>) {
     while let Ok(first) = rx.recv() {
         crate::diag::warn(
             "queue_full",
-            "the export queue is full (the destination is slower than the application); traces go to the spill folder",
+            "the export queue is full (the destination is slower than the application); the overflow is written to disk (spill folder or local store) and counted in stats()",
         );
         let mut batch = vec![take(first, &overflow)];
         while batch.len() < max {

@@ -333,6 +333,16 @@ impl Tracer {
         if let Some(loss) = stats.loss_summary() {
             crate::diag::warn("exit_loss", loss);
         }
+        let kept = stats.traces_spilled.saturating_sub(stats.traces_replayed);
+        if kept > 0 {
+            crate::diag::warn(
+                "exit_spilled",
+                format!(
+                    "{kept} trace(s) are kept in the spill folder ({}) for the next process with the same configuration (or `ferrotrace push`)",
+                    self.inner.config.read().delivery.spill_dir.display()
+                ),
+            );
+        }
         ok
     }
 
