@@ -60,7 +60,9 @@ async function runApp(body, args, extraEnv = {}) {
   try {
     const file = path.join(dir, "app.mjs");
     fs.writeFileSync(file, `import * as mlflow from ${IMPORT};\n${body}`);
-    const r = await run(process.execPath, [file, ...args], { env: childEnv(extraEnv), cwd: dir });
+    // Spilled traces stay in the app's folder, not in the user's cache.
+    const env = childEnv({ FERROTRACE_SPILL_DIR: path.join(dir, "spill"), ...extraEnv });
+    const r = await run(process.execPath, [file, ...args], { env, cwd: dir });
     assert.equal(r.status, 0, `app failed:\n${r.stderr}`);
     return { out: JSON.parse(r.stdout.trim().split("\n").at(-1)), stderr: r.stderr, ms: r.ms, file };
   } finally {
@@ -494,7 +496,7 @@ print(json.dumps({"spans": sorted(s.name for s in t.data.spans), "tags": t.info.
     assert.match(initWarnings[0], new RegExp(`the MLflow server at ${down} did not answer`));
   });
 
-  test("an unknown experiment id: a clear warning at init and a counted export_failed", async () => {
+  test("an unknown experiment id: a clear warning at init and a counted drop (rejected)", async () => {
     const body = `
       mlflow.init({ trackingUri: process.argv[2], experimentId: "987654321" });
       mlflow.trace(function x() { return 1; })();
@@ -502,7 +504,7 @@ print(json.dumps({"spans": sorted(s.name for s in t.data.spans), "tags": t.info.
       console.log(JSON.stringify(mlflow.stats()));
     `;
     const { out, stderr } = await runApp(body, [uri]);
-    assert.deepEqual(out.dropped_traces, { export_failed: 1 });
+    assert.deepEqual(out.dropped_traces, { rejected: 1 });
     assert.equal(out.traces_exported, 0);
     assert.match(stderr, /WARNING: init: the MLflow experiment on .* cannot be used: .*987654321/);
     assert.match(stderr, /could not deliver 1 trace\(s\) to the mlflow destination: .*987654321/);
