@@ -235,3 +235,57 @@ fn sync_mode_delivers_before_the_root_end_returns() {
         assert_eq!(remote.got.lock().last(), Some(&n));
     }
 }
+
+/// A destination that keeps no spill folder (the trait's default), like a plain collector.
+struct PlainExporter(Remote);
+
+impl Exporter for PlainExporter {
+    fn name(&self) -> &'static str {
+        "plain"
+    }
+    fn export(&mut self, batch: &[Trace]) -> Result<()> {
+        std::thread::sleep(Duration::from_millis(
+            self.0.delay_ms.load(Ordering::Relaxed),
+        ));
+        self.0
+            .got
+            .lock()
+            .extend(batch.iter().map(|t| t.spans[0].name.clone()));
+        Ok(())
+    }
+}
+
+#[test]
+fn with_two_destinations_the_overflow_still_reaches_the_one_that_spills() {
+    ferrotrace_core::diag::set_quiet(true);
+    let dir = tempfile::tempdir().unwrap();
+    let (spilling, plain) = (Remote::default(), Remote::default());
+    spilling.up.store(true, Ordering::Relaxed);
+    plain.delay_ms.store(20, Ordering::Relaxed);
+    let mut config = Config::default();
+    config.delivery.spill_dir = dir.path().to_path_buf();
+    config.max_queue_traces = 4;
+    config.max_batch_traces = 2;
+    let (s, p) = (spilling.clone(), plain.clone());
+    let t = Tracer::with_exporter_factory(
+        config,
+        Box::new(move |_, _| {
+            vec![
+                Box::new(RemoteExporter(s.clone(), "two-lanes".into())) as Box<dyn Exporter>,
+                Box::new(PlainExporter(p.clone())),
+            ]
+        }),
+    );
+    for n in names(200, "d") {
+        trace(&t, &n);
+    }
+    eventually("the spilling destination has all", || {
+        spilling.got.lock().iter().collect::<HashSet<_>>().len() >= 200
+    });
+    assert!(t.flush(Duration::from_secs(30)));
+    let st = t.stats();
+    let missed = st.dropped_traces.get("queue_full").copied().unwrap_or(0);
+    // The plain destination got exactly what was not counted as missed.
+    assert!(missed > 0, "{st:?}");
+    assert_eq!(plain.got.lock().len() as u64 + missed, 200, "{st:?}");
+}

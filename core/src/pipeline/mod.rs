@@ -95,7 +95,8 @@ impl Pipeline {
     ) -> Pipeline {
         let mut lanes = Vec::with_capacity(exporters.len());
         let mut targets = Vec::new();
-        let mut all_overflow = true;
+        // Destinations that cannot take overflow (memory, or an exporter without a spill kind).
+        let mut missing = 0;
         for exporter in exporters {
             let spill = match exporter.spill_kind() {
                 SpillKind::Remote(identity) if delivery.spill => {
@@ -112,14 +113,11 @@ impl Pipeline {
                     None
                 }
                 _ => {
-                    all_overflow = false;
+                    missing += 1;
                     None
                 }
             };
             lanes.push(Lane::new(exporter, spill, delivery.probe_max_interval));
-        }
-        if !all_overflow {
-            targets.clear();
         }
         let (data, data_rx) = bounded(capacity);
         // The overflow is bounded by bytes only (`max_queue_bytes`, checked in `try_send`):
@@ -128,6 +126,7 @@ impl Pipeline {
         let (ctl, ctl_rx) = bounded(64);
         let overflow = Arc::new(Overflow {
             targets,
+            missing,
             shared: shared.clone(),
             bytes: Arc::default(),
         });

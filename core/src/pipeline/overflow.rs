@@ -26,10 +26,13 @@ pub(crate) enum Target {
     Local(Mutex<LocalStoreExporter>),
 }
 
-/// The overflow targets of all destinations; empty when some destination cannot take overflow
-/// (the memory destination), in which case a full queue drops (`queue_full`).
+/// The overflow targets of the destinations that can take overflow. With none (the memory
+/// destination alone), a full queue drops (`queue_full`).
 pub(crate) struct Overflow {
     pub(crate) targets: Vec<Target>,
+    /// Destinations without a target: they never see overflowed traces, so those count as
+    /// dropped (`queue_full`) even though the other destinations have them.
+    pub(crate) missing: usize,
     pub(crate) shared: WorkerShared,
     /// Estimated bytes waiting in the overflow channel.
     pub(crate) bytes: Arc<AtomicU64>,
@@ -71,11 +74,13 @@ impl Overflow {
         }
         let traces = batch.len() as u64;
         let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
-        if failed {
-            crate::diag::warn(
-                "spill_write",
-                "the export queue was full and the overflow could not be written to disk; traces dropped",
-            );
+        if failed || self.missing > 0 {
+            let message = if failed {
+                "the export queue was full and the overflow could not be written to disk; traces dropped"
+            } else {
+                "the export queue was full: the overflow was written to disk for the destinations that keep a spill folder, the others miss those traces (counted as queue_full)"
+            };
+            crate::diag::warn("spill_write", message);
             stats.drop_counted(DropReason::QueueFull, traces, spans);
         } else if spilled {
             stats.traces_spilled.fetch_add(traces, Relaxed);

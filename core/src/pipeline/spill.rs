@@ -71,6 +71,7 @@ impl SpillStore {
         store
     }
 
+    /// This destination's folder (`<root>/<lane id>`).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -205,9 +206,7 @@ impl SpillStore {
         self.rescan();
         None
     }
-}
 
-impl SpillStore {
     /// A claimed segment delivered in full: remove it.
     pub fn finish(&mut self, claim: Claimed) {
         let len = fs::metadata(&claim.path).map(|m| m.len()).unwrap_or(0);
