@@ -71,6 +71,9 @@ def test_exit_with_the_server_unreachable_spills_and_the_next_process_replays(
         assert r.returncode == 0, r.stderr
         segments = list((tmp_path / "spill").rglob("*.ftseg"))
         assert segments, r.stderr
+        # One line at exit says where the undelivered traces wait; nothing was dropped.
+        assert "20 trace(s) are kept in the spill folder" in r.stderr, r.stderr
+        assert "not delivered" not in r.stderr
         assert server_traces(mlflow_reader, exp) == []
         proxy.set("pass")
         r = run_script(TRACE_N, env, str(tmp_path), argv=["1", "replay"], timeout=60)
