@@ -202,13 +202,25 @@ export interface TracerStats {
   spans_exported: number;
   export_batches: number;
   export_errors: number;
+  /** Requests sent again after a transient failure (server down, 5xx, 429). */
+  export_retries: number;
   export_latency_us_last: number;
   export_latency_us_max: number;
   traces_dropped: number;
   spans_dropped: number;
+  /** Traces written to the spill folder (destination down, or the queue full). */
+  traces_spilled: number;
+  /** Traces delivered from a spill folder (this process's or an earlier one's). */
+  traces_replayed: number;
+  /** Traces completed but not yet exported, spilled or dropped. */
+  traces_pending: number;
+  /** By reason: `queue_full`, `export_failed`, `rejected`, `spill_full`, ... */
   dropped_traces: Record<string, number>;
   dropped_spans: Record<string, number>;
+  /** Traces waiting in the queue (and its overflow). */
   queue_depth: number;
+  /** Their estimated size in bytes. */
+  queue_bytes: number;
 }
 
 /**

@@ -390,6 +390,32 @@ fn store_read(dir: PathBuf) -> PyResult<(Vec<String>, Vec<String>)> {
     ))
 }
 
+/// Sends a store folder's traces to an MLflow server (`ferrotrace push`); the report as JSON.
+/// Credentials and TLS settings come from the environment, as for tracing.
+#[pyfunction]
+#[pyo3(signature = (dir, tracking_uri, experiment_id=None))]
+fn push_store(
+    py: Python<'_>,
+    dir: PathBuf,
+    tracking_uri: String,
+    experiment_id: Option<String>,
+) -> PyResult<String> {
+    let mut config = ferrotrace_core::global().config();
+    config
+        .apply(
+            ferrotrace_core::config::ConfigUpdate {
+                tracking_uri: Some(tracking_uri),
+                ..Default::default()
+            },
+            ferrotrace_core::config::NameStyle::Snake,
+        )
+        .map_err(to_py)?;
+    let report = py
+        .detach(|| ferrotrace_core::export::push_store(&dir, &config, experiment_id.as_deref()))
+        .map_err(to_py)?;
+    Ok(serde_json::to_string(&report).unwrap_or_else(|_| "{}".into()))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySpan>()?;
@@ -422,5 +448,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(store_list, m)?)?;
     m.add_function(wrap_pyfunction!(store_show, m)?)?;
     m.add_function(wrap_pyfunction!(store_read, m)?)?;
+    m.add_function(wrap_pyfunction!(push_store, m)?)?;
     Ok(())
 }

@@ -20,15 +20,21 @@ pub enum DropReason {
     /// A span was discarded without `end()` (a forgotten detached span, an abandoned generator);
     /// when it is a root, its whole trace is lost with it.
     SpanNotEnded,
+    /// The destination refused the trace for good (HTTP 400, 401, 403, 404, 413, 422...).
+    Rejected,
+    /// The spill folder reached `FERROTRACE_SPILL_MAX_BYTES`; its oldest traces were removed.
+    SpillFull,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 5] = [
+    pub const ALL: [DropReason; 7] = [
         DropReason::QueueFull,
         DropReason::ExportFailed,
         DropReason::SpanAfterRootEnded,
         DropReason::InheritedByFork,
         DropReason::SpanNotEnded,
+        DropReason::Rejected,
+        DropReason::SpillFull,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +44,8 @@ impl DropReason {
             DropReason::SpanAfterRootEnded => "span_after_root_ended",
             DropReason::InheritedByFork => "inherited_by_fork",
             DropReason::SpanNotEnded => "span_not_ended",
+            DropReason::Rejected => "rejected",
+            DropReason::SpillFull => "spill_full",
         }
     }
 }
@@ -60,6 +68,10 @@ pub struct Stats {
     pub export_retries: AtomicU64,
     pub export_latency_us_last: AtomicU64,
     pub export_latency_us_max: AtomicU64,
+    /// Traces written to a spill folder (destination down, or the queue full).
+    pub traces_spilled: AtomicU64,
+    /// Traces delivered from a spill folder (this process's or an earlier one's).
+    pub traces_replayed: AtomicU64,
     dropped_traces: [AtomicU64; N_REASONS],
     dropped_spans: [AtomicU64; N_REASONS],
 }
@@ -87,7 +99,7 @@ impl Stats {
     }
 
     /// A consistent-enough copy for users (each counter is read once).
-    pub fn snapshot(&self, queue_depth: usize) -> StatsSnapshot {
+    pub fn snapshot(&self, queue_depth: usize, queue_bytes: u64) -> StatsSnapshot {
         let load = |c: &AtomicU64| c.load(Relaxed);
         let mut dropped_traces = BTreeMap::new();
         let mut dropped_spans = BTreeMap::new();
@@ -114,14 +126,18 @@ impl Stats {
             export_retries: load(&self.export_retries),
             export_latency_us_last: load(&self.export_latency_us_last),
             export_latency_us_max: load(&self.export_latency_us_max),
+            traces_spilled: load(&self.traces_spilled),
+            traces_replayed: load(&self.traces_replayed),
             traces_pending: load(&self.traces_completed)
                 .saturating_sub(load(&self.traces_exported))
+                .saturating_sub(load(&self.traces_spilled))
                 .saturating_sub(dropped_traces.values().sum::<u64>()),
             traces_dropped: dropped_traces.values().sum(),
             spans_dropped: dropped_spans.values().sum(),
             dropped_traces,
             dropped_spans,
             queue_depth: queue_depth as u64,
+            queue_bytes,
         }
     }
 }
@@ -145,12 +161,19 @@ pub struct StatsSnapshot {
     pub export_latency_us_max: u64,
     pub traces_dropped: u64,
     pub spans_dropped: u64,
-    /// Traces completed but neither exported nor dropped yet (queued or being exported).
+    /// Traces written to a spill folder to be delivered later.
+    pub traces_spilled: u64,
+    /// Traces delivered from a spill folder.
+    pub traces_replayed: u64,
+    /// Traces completed but neither exported, spilled nor dropped yet (queued or being
+    /// exported).
     pub traces_pending: u64,
     /// Dropped traces by reason (`queue_full`, `export_failed`, ...); only non-zero reasons.
     pub dropped_traces: BTreeMap<String, u64>,
     pub dropped_spans: BTreeMap<String, u64>,
     pub queue_depth: u64,
+    /// Estimated bytes of the queued traces.
+    pub queue_bytes: u64,
 }
 
 impl StatsSnapshot {

@@ -171,6 +171,11 @@ test("flushTraces resolves after delivery; stats count it", async () => {
   assert.equal(after.queue_depth, 0);
   assert.equal(after.traces_dropped, 0);
   for (const k of ["spans_ended", "traces_started", "export_batches", "dropped_traces"]) assert.ok(k in after);
+  // Delivery counters: nothing spilled or replayed with the memory destination, queue empty.
+  assert.equal(after.traces_spilled, 0);
+  assert.equal(after.traces_replayed, 0);
+  assert.equal(after.queue_bytes, 0);
+  for (const k of ["export_retries", "traces_pending", "export_latency_us_max"]) assert.ok(k in after);
 });
 
 test("token usage on LLM spans is summed into trace metadata", async () => {

@@ -414,7 +414,7 @@ print(json.dumps({"spans": sorted(s.name for s in t.data.spans), "tags": t.info.
     assert.match(initWarnings[0], new RegExp(`the MLflow server at ${down} did not answer`));
   });
 
-  test("an unknown experiment id: a clear warning at init and a counted export_failed", async () => {
+  test("an unknown experiment id: a clear warning at init and a counted drop (rejected)", async () => {
     const body = `
       mlflow.init({ trackingUri: process.argv[2], experimentId: "987654321" });
       mlflow.trace(function x() { return 1; })();
@@ -422,7 +422,7 @@ print(json.dumps({"spans": sorted(s.name for s in t.data.spans), "tags": t.info.
       console.log(JSON.stringify(mlflow.stats()));
     `;
     const { out, stderr } = await runApp(body, [uri]);
-    assert.deepEqual(out.dropped_traces, { export_failed: 1 });
+    assert.deepEqual(out.dropped_traces, { rejected: 1 });
     assert.equal(out.traces_exported, 0);
     assert.match(stderr, /WARNING: init: the MLflow experiment on .* cannot be used: .*987654321/);
     assert.match(stderr, /could not deliver 1 trace\(s\) to the mlflow destination: .*987654321/);
@@ -542,7 +542,7 @@ print(json.dumps(out))
     }
     const { out, stderr } = run;
     assert.equal(out.traces_exported, 0);
-    assert.ok(out.dropped_traces.export_failed >= 1, JSON.stringify(out));
+    assert.ok(out.dropped_traces.rejected >= 1, JSON.stringify(out)); // a 401 is final: not retried, not spilled
     assert.match(stderr, /WARNING: init: .*refused the credentials.*HTTP 401.*MLFLOW_TRACKING_TOKEN/);
     assert.ok(!(stderr + JSON.stringify(out)).includes("wrong-token-xyz"));
   });

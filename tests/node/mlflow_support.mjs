@@ -58,7 +58,9 @@ export async function runApp(body, args, extraEnv = {}) {
   try {
     const file = path.join(dir, "app.mjs");
     fs.writeFileSync(file, `import * as mlflow from ${IMPORT};\n${body}`);
-    const r = await run(process.execPath, [file, ...args], { env: childEnv(extraEnv), cwd: dir });
+    // Spilled traces stay in the app's folder, not in the user's cache.
+    const env = childEnv({ FERROTRACE_SPILL_DIR: path.join(dir, "spill"), ...extraEnv });
+    const r = await run(process.execPath, [file, ...args], { env, cwd: dir });
     assert.equal(r.status, 0, `app failed:\n${r.stderr}`);
     return { out: JSON.parse(r.stdout.trim().split("\n").at(-1)), stderr: r.stderr, ms: r.ms, file };
   } finally {

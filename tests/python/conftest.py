@@ -55,6 +55,8 @@ def run_script(
     """Runs Python code in a fresh interpreter (fresh tracer, real local store, real exit)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("FERROTRACE_", "MLFLOW_"))}
     full_env.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
+    # Spilled traces stay inside the test's folder, not in the user's cache.
+    full_env["FERROTRACE_SPILL_DIR"] = os.path.join(cwd, "ferrotrace-spill")
     full_env.update(env)
     cmd = [sys.executable, "-c", code, *(argv or [])]
     return subprocess.run(cmd, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout)

@@ -194,7 +194,7 @@ def test_unknown_experiment_id_gives_a_clear_error_and_a_counted_drop(mlflow_ser
     )
     r = run_script(code, {}, cwd=str(tmp_path), argv=[mlflow_server])
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "{'export_failed': 1}"
+    assert r.stdout.strip() == "{'rejected': 1}"  # a 404 is final: dropped with its reason
     assert "987654321" in r.stderr  # the server's message names the experiment
 
 

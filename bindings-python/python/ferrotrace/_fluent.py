@@ -315,8 +315,8 @@ def flush_trace_async_logging(terminate: bool = False) -> None:
 
 
 def stats() -> dict[str, Any]:
-    """The tracer's counters: spans started/ended, traces exported, dropped by reason, queue
-    depth, export latency.
+    """The tracer's counters: spans started/ended, traces exported, spilled to disk and replayed,
+    dropped by reason, export retries, queue depth (traces and bytes), export latency.
 
     >>> import ferrotrace
     >>> sorted(ferrotrace.stats())[:3]

@@ -1,12 +1,14 @@
-"""``ferrotrace`` command line: look at the traces in the local store.
+"""``ferrotrace`` command line: look at the traces in the local store, send a store to a server.
 
     ferrotrace traces list [--dir DIR]
     ferrotrace traces show TRACE_ID [--dir DIR]
+    ferrotrace push --tracking-uri URI [--experiment-id ID] [DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Optional, Sequence
@@ -33,7 +35,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if name == "show":
             p.add_argument("trace_id", help="trace id (tr-...) or a unique prefix of it")
         p.add_argument("--dir", default=_default_dir(), help="store folder (default: $FERROTRACE_LOCAL_DIR or ./ferrotrace-traces)")
+    push = sub.add_parser(
+        "push",
+        help="send the traces of a store folder (local store, spill folder or spill root) to an MLflow server; "
+        "safe to repeat: a trace already on the server is updated, not duplicated",
+    )
+    push.add_argument("dir", nargs="?", default=_default_dir(), help="store folder (default: the local store)")
+    push.add_argument(
+        "--tracking-uri",
+        default=os.environ.get("MLFLOW_TRACKING_URI"),
+        help="http(s) URI of the MLflow server (default: $MLFLOW_TRACKING_URI)",
+    )
+    push.add_argument("--experiment-id", default=None, help="send every trace to this experiment")
     args = parser.parse_args(argv)
+    if args.group == "push":
+        return _push(args.dir, args.tracking_uri, args.experiment_id)
     try:
         if args.command == "list":
             table, warnings = _native.store_list(args.dir)
@@ -50,6 +66,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except _native.TracingError as e:
         sys.stderr.write(f"error: {e}\n")
         return 2
+
+
+def _push(directory: str, tracking_uri: Optional[str], experiment_id: Optional[str]) -> int:
+    if not tracking_uri:
+        sys.stderr.write("error: give --tracking-uri (or set MLFLOW_TRACKING_URI)\n")
+        return 2
+    try:
+        report = json.loads(_native.push_store(directory, tracking_uri, experiment_id))
+    except _native.TracingError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 2
+    _warn(report["warnings"])
+    print(
+        f"found {report['found']} trace(s): sent {report['sent']}, "
+        f"rejected {report['rejected']}, unsent {report['unsent']}"
+    )
+    return 0 if report["rejected"] == 0 and report["unsent"] == 0 else 1
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 //! code. Values given in code are validated strictly (an error names the setting); values from
 //! the environment that cannot be used give a warning naming the variable and fall back.
 
+mod delivery;
 mod http;
 mod otlp;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use delivery::DeliverySettings;
 pub use http::{split_userinfo, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
 pub use otlp::{
     validate_endpoint as validate_otlp_endpoint, OtlpCompression, OtlpMode, OtlpSettings,
@@ -65,6 +67,8 @@ pub struct Config {
     /// Export to an OpenTelemetry collector (`OTEL_EXPORTER_OTLP_*`), instead of or besides the
     /// destination above.
     pub otlp: OtlpSettings,
+    /// Async/sync export, queue byte bound, retry budget, spill store.
+    pub delivery: DeliverySettings,
 }
 
 impl Default for Config {
@@ -85,6 +89,7 @@ impl Default for Config {
             trace_timeout_check_interval: Duration::from_secs(1),
             exit_timeout: Duration::from_secs(5),
             otlp: OtlpSettings::default(),
+            delivery: DeliverySettings::default(),
         }
     }
 }
@@ -108,6 +113,7 @@ impl Config {
         };
         c.http = HttpSettings::from_lookup(&get, &mut warnings);
         c.otlp = OtlpSettings::from_lookup(&get, &mut warnings);
+        c.delivery = DeliverySettings::from_lookup(&get, &mut warnings);
         if let Some(uri) = get("MLFLOW_TRACKING_URI") {
             match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
                 Ok(u) => c.set_tracking_uri(u),
@@ -144,6 +150,11 @@ impl Config {
                 }
             }
         };
+        // MLflow's name first: FERROTRACE_MAX_QUEUE_TRACES, when set too, wins.
+        count(
+            "MLFLOW_ASYNC_TRACE_LOGGING_MAX_QUEUE_SIZE",
+            &mut c.max_queue_traces,
+        );
         count("FERROTRACE_MAX_QUEUE_TRACES", &mut c.max_queue_traces);
         count("FERROTRACE_MAX_BATCH_TRACES", &mut c.max_batch_traces);
         count("MLFLOW_TRACE_BUFFER_MAX_SIZE", &mut c.trace_buffer_max);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::Exporter;
+use super::{Exporter, SpillKind};
 use crate::error::Result;
 use crate::model::{Trace, TraceDict};
 use crate::store::SegmentWriter;
@@ -25,6 +25,10 @@ impl LocalStoreExporter {
 impl Exporter for LocalStoreExporter {
     fn name(&self) -> &'static str {
         "local"
+    }
+
+    fn spill_kind(&self) -> SpillKind {
+        SpillKind::LocalDir(self.writer.dir().to_path_buf())
     }
 
     fn export(&mut self, batch: &[Trace]) -> Result<()> {

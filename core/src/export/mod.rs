@@ -5,16 +5,31 @@ mod local;
 mod memory;
 pub mod mlflow;
 pub mod otlp;
+mod push;
 
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 pub use local::LocalStoreExporter;
 pub use memory::{MemoryExporter, MemorySink};
 pub use mlflow::MlflowExporter;
 pub use otlp::OtlpExporter;
+pub use push::{push_store, PushReport};
 
 use crate::error::Result;
 use crate::model::Trace;
+
+/// What a destination does with traces it cannot take right now (see `pipeline::spill`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpillKind {
+    /// Nothing: a failed batch is dropped and counted (`export_failed`).
+    None,
+    /// A remote destination: failed and overflowing traces go to a spill folder keyed by this
+    /// stable identity (no credentials in it) and are replayed when it answers again.
+    Remote(String),
+    /// The local store in this folder: overflowing traces are appended to it directly.
+    LocalDir(PathBuf),
+}
 
 /// A destination for whole traces. Implementations are called from the export worker only,
 /// never concurrently, and never from an application thread.
@@ -24,6 +39,15 @@ pub trait Exporter: Send {
 
     /// Delivers a batch. An `Err` means none of the batch is known to be delivered.
     fn export(&mut self, batch: &[Trace]) -> Result<()>;
+
+    /// Where traces this destination cannot take right now go.
+    fn spill_kind(&self) -> SpillKind {
+        SpillKind::None
+    }
+
+    /// Limits the time `export` may take from now on (`None`: the retry policy alone); set
+    /// while flushing at exit.
+    fn set_deadline(&mut self, _deadline: Option<Instant>) {}
 
     /// Retries made since the last call (counted in `stats().export_retries`).
     fn take_retries(&mut self) -> u64 {

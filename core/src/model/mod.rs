@@ -2,6 +2,7 @@
 
 pub mod caps;
 mod dict;
+mod from_dict;
 mod ids;
 pub mod json;
 pub mod keys;

@@ -1,31 +1,60 @@
 //! COLD PATH: the bounded hand-off from application threads to one export worker per process.
 //!
-//! Application threads only ever `try_send` a sealed trace; a full queue is counted, never waited
-//! on. The worker drains whatever is queued (up to a batch), finalizes the traces and calls the
-//! exporter. `flush` and `shutdown` are messages on a separate control channel carrying a reply
-//! channel, and every wait on them is bounded.
+//! Application threads only ever `try_send` a sealed trace. The queue is bounded in traces and
+//! in estimated bytes; what does not fit goes to a second bounded channel whose own thread
+//! writes it to disk (see [`overflow`]), and only when that is full too is a trace dropped
+//! (`queue_full`). The worker drains the queue (up to a batch), finalizes the traces and hands
+//! them to each destination's [`lane`], which retries, spills and replays. `flush` and
+//! `shutdown` are messages on a separate control channel carrying a reply channel, and every
+//! wait on them is bounded.
 
 pub mod fork;
+mod lane;
+mod overflow;
+pub mod spill;
 mod worker;
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Sender, TrySendError};
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TrySendError};
+use parking_lot::Mutex;
 
-use crate::export::Exporter;
+use crate::config::DeliverySettings;
+use crate::export::{Exporter, LocalStoreExporter, SpillKind};
 use crate::model::Trace;
+use lane::Lane;
+use overflow::{Overflow, Target};
+use spill::SpillStore;
 pub(crate) use worker::WorkerShared;
 
 pub(crate) enum Control {
-    Flush(Sender<()>),
-    Shutdown(Sender<()>),
+    /// Deliver what is queued (and replay what can be) by the deadline, then reply.
+    Flush(Sender<()>, Instant),
+    /// Deliver what is queued by the deadline, spill the rest, reply and stop.
+    Shutdown(Sender<()>, Instant),
+}
+
+/// A queued trace with its estimated size.
+pub(crate) struct Queued {
+    // Boxed: a pointer per queue slot instead of the whole trace struct.
+    pub(crate) trace: Box<Trace>,
+    pub(crate) bytes: u64,
 }
 
 /// The sending side of the queue plus the worker that drains it.
 pub(crate) struct Pipeline {
-    // Boxed: a pointer per queue slot instead of the whole trace struct.
-    data: Sender<Box<Trace>>,
+    data: Sender<Queued>,
+    data_rx: Receiver<Queued>,
+    queued_bytes: Arc<AtomicU64>,
+    max_bytes: u64,
+    over: Sender<Queued>,
+    over_rx: Receiver<Queued>,
+    overflow: Arc<Overflow>,
+    /// The batch the worker is sending right now (finalized), for the exit hook's rescue.
+    inflight: Arc<Mutex<Vec<Trace>>>,
     ctl: Sender<Control>,
     worker: Option<JoinHandle<()>>,
     /// The fork generation this pipeline was started in; a forked child must not use it.
@@ -37,18 +66,84 @@ pub(crate) enum SendError {
     Closed(Box<Trace>),
 }
 
+/// A cheap estimate of a trace's size in memory and on the wire, made once at seal.
+#[inline]
+pub(crate) fn estimate_bytes(t: &Trace) -> u64 {
+    let mut n = 256;
+    for s in &t.spans {
+        n += 160 + s.name.len();
+        for (k, v) in s.attributes.iter() {
+            n += k.len() + v.as_str().len() + 16;
+        }
+        for e in &s.events {
+            n += 64 + e.name.len();
+            for (k, v) in e.attributes.iter() {
+                n += k.len() + v.as_str().len() + 16;
+            }
+        }
+    }
+    n as u64
+}
+
 impl Pipeline {
     pub(crate) fn start(
         exporters: Vec<Box<dyn Exporter>>,
         capacity: usize,
+        delivery: &DeliverySettings,
         shared: WorkerShared,
         fork_generation: u64,
     ) -> Pipeline {
+        let mut lanes = Vec::with_capacity(exporters.len());
+        let mut targets = Vec::new();
+        // Destinations that cannot take overflow (memory, or an exporter without a spill kind).
+        let mut missing = 0;
+        for exporter in exporters {
+            let spill = match exporter.spill_kind() {
+                SpillKind::Remote(identity) if delivery.spill => {
+                    let s = Arc::new(Mutex::new(SpillStore::new(
+                        &delivery.spill_dir,
+                        &identity,
+                        delivery.spill_max_bytes,
+                    )));
+                    targets.push(Target::Spill(s.clone()));
+                    Some(s)
+                }
+                SpillKind::LocalDir(dir) => {
+                    targets.push(Target::Local(Mutex::new(LocalStoreExporter::new(dir))));
+                    None
+                }
+                _ => {
+                    missing += 1;
+                    None
+                }
+            };
+            lanes.push(Lane::new(exporter, spill, delivery.probe_max_interval));
+        }
         let (data, data_rx) = bounded(capacity);
+        // The overflow is bounded by bytes only (`max_queue_bytes`, checked in `try_send`):
+        // a burst of small traces must reach the disk, not be dropped for want of slots.
+        let (over, over_rx) = unbounded();
         let (ctl, ctl_rx) = bounded(64);
+        let overflow = Arc::new(Overflow {
+            targets,
+            missing,
+            shared: shared.clone(),
+            bytes: Arc::default(),
+        });
+        let queued_bytes = Arc::new(AtomicU64::new(0));
+        let inflight = Arc::new(Mutex::new(Vec::new()));
+        let parts = worker::Parts {
+            lanes,
+            data: data_rx.clone(),
+            queued_bytes: queued_bytes.clone(),
+            over: over_rx.clone(),
+            overflow: overflow.clone(),
+            ctl: ctl_rx,
+            inflight: inflight.clone(),
+        };
         let worker = std::thread::Builder::new()
             .name("ferrotrace-export".into())
-            .spawn(move || worker::run(exporters, data_rx, ctl_rx, shared))
+            .spawn(move || worker::run(parts, shared))
             .ok();
         if worker.is_none() {
             crate::diag::warn(
@@ -56,40 +151,114 @@ impl Pipeline {
                 "could not start the export thread; traces will be counted as dropped",
             );
         }
+        if overflow.enabled() {
+            let (rx, o) = (over_rx.clone(), overflow.clone());
+            let spawned = std::thread::Builder::new()
+                .name("ferrotrace-spill".into())
+                .spawn(move || overflow::run(rx, o));
+            if spawned.is_err() {
+                crate::diag::warn("worker_spawn", "could not start the spill thread");
+            }
+        }
         Pipeline {
             data,
+            data_rx,
+            queued_bytes,
+            max_bytes: delivery.max_queue_bytes,
+            over,
+            over_rx,
+            overflow,
+            inflight,
             ctl,
             worker,
             fork_generation,
         }
     }
 
+    /// Queues a trace, or hands it to the overflow thread, without waiting.
     #[inline]
     pub(crate) fn try_send(&self, trace: Box<Trace>) -> Result<(), SendError> {
-        match self.data.try_send(trace) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(t)) => Err(SendError::Full(t)),
-            Err(TrySendError::Disconnected(t)) => Err(SendError::Closed(t)),
+        let bytes = estimate_bytes(&trace);
+        let mut trace = trace;
+        if self.queued_bytes.load(Relaxed) + bytes <= self.max_bytes {
+            self.queued_bytes.fetch_add(bytes, Relaxed);
+            match self.data.try_send(Queued { trace, bytes }) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(q)) => {
+                    self.queued_bytes.fetch_sub(bytes, Relaxed);
+                    trace = q.trace;
+                }
+                Err(TrySendError::Disconnected(q)) => {
+                    self.queued_bytes.fetch_sub(bytes, Relaxed);
+                    return Err(SendError::Closed(q.trace));
+                }
+            }
         }
+        if self.overflow.enabled() && self.overflow.bytes.load(Relaxed) + bytes <= self.max_bytes {
+            self.overflow.bytes.fetch_add(bytes, Relaxed);
+            match self.over.try_send(Queued { trace, bytes }) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(q) | TrySendError::Disconnected(q)) => {
+                    self.overflow.bytes.fetch_sub(bytes, Relaxed);
+                    trace = q.trace;
+                }
+            }
+        }
+        Err(SendError::Full(trace))
     }
 
     pub(crate) fn depth(&self) -> usize {
-        self.data.len()
+        self.data.len() + self.over.len()
+    }
+
+    pub(crate) fn bytes(&self) -> u64 {
+        self.queued_bytes.load(Relaxed) + self.overflow.bytes.load(Relaxed)
     }
 
     pub(crate) fn control(&self) -> Sender<Control> {
         self.ctl.clone()
     }
 
-    /// Asks the worker to deliver everything queued, then stop; waits at most `timeout`.
+    /// Asks the worker to deliver everything queued, then stop; waits at most `timeout`. If it
+    /// does not finish in time (a server that never answers), what is still queued and the
+    /// batch in flight are written to the spill folders from this thread.
     pub(crate) fn shutdown(mut self, timeout: Duration) -> bool {
-        let done = request(&self.ctl, Control::Shutdown, timeout);
+        let start = Instant::now();
+        // The worker stops sending a bit before the deadline, to leave time to spill.
+        let worker_deadline = start + timeout.mul_f64(0.8);
+        let done = request(
+            &self.ctl,
+            |tx| Control::Shutdown(tx, worker_deadline),
+            timeout,
+        );
         if done {
             if let Some(w) = self.worker.take() {
                 let _ = w.join();
             }
+        } else {
+            self.rescue(start + timeout + Duration::from_millis(500));
         }
         done
+    }
+
+    /// Spills what the worker could not get to. A trace the worker is still sending may also
+    /// arrive later; the server takes the second copy as an update.
+    fn rescue(&self, deadline: Instant) {
+        if !self.overflow.enabled() {
+            return;
+        }
+        if let Some(inflight) = self.inflight.try_lock_until(deadline) {
+            let batch = inflight.clone();
+            drop(inflight);
+            self.overflow.write_finalized(&batch);
+        }
+        let mut batch = Vec::new();
+        while let Ok(q) = self.data_rx.try_recv() {
+            self.queued_bytes.fetch_sub(q.bytes, Relaxed);
+            batch.push(*q.trace);
+        }
+        self.overflow.write_raw(batch);
+        overflow::drain(&self.over_rx, &self.overflow);
     }
 
     /// Leaves a pipeline inherited through `fork` alone: its thread does not exist in this process,
@@ -102,10 +271,10 @@ impl Pipeline {
 /// Sends a control message and waits for its reply, at most `timeout` in all.
 pub(crate) fn request(
     ctl: &Sender<Control>,
-    make: fn(Sender<()>) -> Control,
+    make: impl FnOnce(Sender<()>) -> Control,
     timeout: Duration,
 ) -> bool {
-    let deadline = std::time::Instant::now() + timeout;
+    let deadline = Instant::now() + timeout;
     let (tx, rx) = bounded(1);
     if ctl.send_deadline(make(tx), deadline).is_err() {
         return false;

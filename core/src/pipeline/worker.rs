@@ -1,19 +1,23 @@
-//! The export worker thread.
+//! The export worker thread: batches from the queue, finalized once, handed to every lane;
+//! spilled traces replayed when the queue is idle.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{select, Receiver};
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
-use super::Control;
-use crate::error::Error;
-use crate::export::Exporter;
+use super::lane::{Lane, Outcome};
+use super::overflow::{self, Overflow};
+use super::{Control, Queued};
 use crate::model::Trace;
 use crate::process::finalize_trace;
-use crate::stats::{DropReason, Stats};
+use crate::stats::Stats;
+
+/// How often an idle worker looks at its spill folders.
+const TICK: Duration = Duration::from_millis(200);
 
 /// What the worker shares with the tracer.
 #[derive(Clone)]
@@ -21,14 +25,13 @@ pub(crate) struct WorkerShared {
     pub(crate) stats: Arc<Stats>,
     pub(crate) process_metadata: Arc<RwLock<BTreeMap<String, String>>>,
     pub(crate) max_batch: usize,
-    pub(crate) shutdown_timeout: Duration,
     /// Recently finalized traces, newest last, for `get_trace` without a server round trip.
-    pub(crate) recent: Arc<parking_lot::Mutex<VecDeque<Trace>>>,
+    pub(crate) recent: Arc<Mutex<VecDeque<Trace>>>,
     pub(crate) recent_max: usize,
 }
 
 impl WorkerShared {
-    fn remember(&self, batch: &[Trace]) {
+    pub(crate) fn remember(&self, batch: &[Trace]) {
         if self.recent_max == 0 {
             return;
         }
@@ -43,128 +46,183 @@ impl WorkerShared {
     }
 }
 
-pub(crate) fn run(
-    mut exporters: Vec<Box<dyn Exporter>>,
-    data: Receiver<Box<Trace>>,
-    ctl: Receiver<Control>,
+/// Everything the worker thread owns or drains.
+pub(crate) struct Parts {
+    pub(crate) lanes: Vec<Lane>,
+    pub(crate) data: Receiver<Queued>,
+    pub(crate) queued_bytes: Arc<AtomicU64>,
+    pub(crate) over: Receiver<Queued>,
+    pub(crate) overflow: Arc<Overflow>,
+    pub(crate) ctl: Receiver<Control>,
+    pub(crate) inflight: Arc<Mutex<Vec<Trace>>>,
+}
+
+struct Worker {
+    p: Parts,
     shared: WorkerShared,
-) {
-    let mut batch: Vec<Trace> = Vec::with_capacity(shared.max_batch);
+    batch: Vec<Trace>,
+    /// Set at shutdown: batches after it are spilled without a send.
+    deadline: Option<Instant>,
+}
+
+pub(crate) fn run(parts: Parts, shared: WorkerShared) {
+    let mut w = Worker {
+        batch: Vec::with_capacity(shared.max_batch),
+        p: parts,
+        shared,
+        deadline: None,
+    };
     loop {
+        let (data, ctl) = (w.p.data.clone(), w.p.ctl.clone());
         select! {
             recv(data) -> msg => match msg {
-                Ok(trace) => {
-                    batch.push(*trace);
-                    fill(&data, &mut batch, shared.max_batch);
-                    export(&mut exporters, &mut batch, &shared);
+                Ok(q) => {
+                    w.push(q);
+                    w.fill();
+                    w.export();
                 }
                 Err(_) => break,
             },
             recv(ctl) -> msg => match msg {
-                Ok(Control::Flush(reply)) => {
-                    drain(&mut exporters, &data, &mut batch, &shared);
-                    for exporter in exporters.iter_mut() {
-                        if let Err(e) = exporter.flush(shared.shutdown_timeout) {
-                            crate::diag::warn("flush_failed", format!("flushing the {} destination failed: {e}", exporter.name()));
-                        }
-                    }
+                Ok(Control::Flush(reply, deadline)) => {
+                    w.flush(deadline);
                     let _ = reply.send(());
                 }
-                Ok(Control::Shutdown(reply)) => {
-                    drain(&mut exporters, &data, &mut batch, &shared);
-                    for exporter in exporters.iter_mut() {
-                        if let Err(e) = exporter.shutdown(shared.shutdown_timeout) {
-                            crate::diag::warn("flush_failed", format!("closing the {} destination failed: {e}", exporter.name()));
-                        }
-                    }
+                Ok(Control::Shutdown(reply, deadline)) => {
+                    w.shutdown(deadline);
                     let _ = reply.send(());
                     return;
                 }
                 Err(_) => break,
             },
+            default(TICK) => {}
+        }
+        if w.p.data.is_empty() {
+            w.replay_one();
         }
     }
-    drain(&mut exporters, &data, &mut batch, &shared);
+    w.drain();
 }
 
-fn fill(data: &Receiver<Box<Trace>>, batch: &mut Vec<Trace>, max: usize) {
-    while batch.len() < max {
-        match data.try_recv() {
-            Ok(t) => batch.push(*t),
-            Err(_) => break,
+impl Worker {
+    fn push(&mut self, q: Queued) {
+        self.p.queued_bytes.fetch_sub(q.bytes, Relaxed);
+        self.batch.push(*q.trace);
+    }
+
+    fn fill(&mut self) {
+        while self.batch.len() < self.shared.max_batch {
+            match self.p.data.try_recv() {
+                Ok(q) => self.push(q),
+                Err(_) => break,
+            }
         }
     }
-}
 
-/// Exports everything queued right now, a batch at a time.
-fn drain(
-    exporters: &mut [Box<dyn Exporter>],
-    data: &Receiver<Box<Trace>>,
-    batch: &mut Vec<Trace>,
-    shared: &WorkerShared,
-) {
-    loop {
-        fill(data, batch, shared.max_batch);
-        if batch.is_empty() {
+    /// Exports everything queued right now, a batch at a time.
+    fn drain(&mut self) {
+        loop {
+            self.fill();
+            if self.batch.is_empty() {
+                break;
+            }
+            self.export();
+        }
+        overflow::drain(&self.p.over, &self.p.overflow);
+    }
+
+    fn flush(&mut self, deadline: Instant) {
+        self.set_deadline(Some(deadline));
+        self.drain();
+        // What is spilled counts as handed over; still, send it now if the destination is up.
+        while Instant::now() < deadline && self.replay_one() {}
+        for lane in self.p.lanes.iter_mut() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Err(e) = lane.exporter.flush(left) {
+                crate::diag::warn(
+                    "flush_failed",
+                    format!(
+                        "flushing the {} destination failed: {e}",
+                        lane.exporter.name()
+                    ),
+                );
+            }
+        }
+        self.set_deadline(None);
+    }
+
+    fn shutdown(&mut self, deadline: Instant) {
+        self.set_deadline(Some(deadline));
+        self.deadline = Some(deadline);
+        self.drain();
+        for lane in self.p.lanes.iter_mut() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Err(e) = lane.exporter.shutdown(left) {
+                crate::diag::warn(
+                    "flush_failed",
+                    format!(
+                        "closing the {} destination failed: {e}",
+                        lane.exporter.name()
+                    ),
+                );
+            }
+        }
+    }
+
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        for lane in self.p.lanes.iter_mut() {
+            lane.exporter.set_deadline(deadline);
+        }
+    }
+
+    /// Replays one spilled segment of the first lane that has one; whether anything was done.
+    fn replay_one(&mut self) -> bool {
+        let max = self.shared.max_batch;
+        let stats = self.shared.stats.clone();
+        self.p
+            .lanes
+            .iter_mut()
+            .any(|lane| lane.replay_one(&stats, max))
+    }
+
+    /// Finalizes the batch once and hands it to every lane. A trace counts once, by its worst
+    /// outcome: dropped (with the reason) over spilled over exported.
+    fn export(&mut self) {
+        if self.batch.is_empty() {
             return;
         }
-        export(exporters, batch, shared);
-    }
-}
-
-/// Finalizes a batch once and hands it to every destination. A trace counts as exported when
-/// every destination took it, and as dropped (`export_failed`) when any of them did not.
-fn export(exporters: &mut [Box<dyn Exporter>], batch: &mut Vec<Trace>, shared: &WorkerShared) {
-    if batch.is_empty() {
-        return;
-    }
-    {
-        let meta = shared.process_metadata.read();
-        for t in batch.iter_mut() {
-            finalize_trace(t, &meta);
+        {
+            let meta = self.shared.process_metadata.read();
+            for t in self.batch.iter_mut() {
+                finalize_trace(t, &meta);
+            }
         }
-    }
-    shared.remember(batch);
-    let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
-    let traces = batch.len() as u64;
-    let started = Instant::now();
-    let mut failed = false;
-    for exporter in exporters.iter_mut() {
-        let result = exporter.export(batch);
-        let retries = exporter.take_retries();
-        if retries > 0 {
-            shared.stats.export_retries.fetch_add(retries, Relaxed);
+        self.shared.remember(&self.batch);
+        *self.p.inflight.lock() = self.batch.clone();
+        let stats = &self.shared.stats;
+        let spans: u64 = self.batch.iter().map(|t| t.spans.len() as u64).sum();
+        let traces = self.batch.len() as u64;
+        let started = Instant::now();
+        let no_send = self.deadline.is_some_and(|d| Instant::now() >= d);
+        let worst = self
+            .p
+            .lanes
+            .iter_mut()
+            .map(|lane| lane.deliver(&self.batch, stats, no_send))
+            .max()
+            .unwrap_or(Outcome::Delivered);
+        self.p.inflight.lock().clear();
+        match worst {
+            Outcome::Delivered => {
+                stats.record_export(traces, spans, started.elapsed().as_micros() as u64)
+            }
+            Outcome::Spilled => {
+                stats.traces_spilled.fetch_add(traces, Relaxed);
+            }
+            Outcome::Dropped(reason) => {
+                stats.drop_counted(reason, traces, spans);
+            }
         }
-        if let Err(e) = result {
-            failed = true;
-            Stats::inc(&shared.stats.export_errors);
-            crate::diag::warn(
-                warn_kind(&e),
-                format!(
-                    "could not deliver {traces} trace(s) to the {} destination: {e}",
-                    exporter.name()
-                ),
-            );
-        }
-    }
-    if failed {
-        shared
-            .stats
-            .drop_counted(DropReason::ExportFailed, traces, spans);
-    } else {
-        shared
-            .stats
-            .record_export(traces, spans, started.elapsed().as_micros() as u64);
-    }
-    batch.clear();
-}
-
-/// Warnings are rate-limited per kind: an authentication problem, a refusal and an outage each
-/// get their own line instead of hiding one another.
-fn warn_kind(e: &Error) -> &'static str {
-    match e {
-        Error::Auth { .. } => "export_auth",
-        Error::NotFound { .. } | Error::Rejected { .. } => "export_rejected",
-        _ => "export_failed",
+        self.batch.clear();
     }
 }

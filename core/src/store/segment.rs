@@ -1,4 +1,4 @@
-//! The record format of the local store (and, later, of the spill store).
+//! The record format of the local store and of the spill store.
 //!
 //! A store is a folder of append-only segment files `<unix ms>-<pid>-<seq>.ftseg`. Each process
 //! writes its own segments, so concurrent writers never interleave. A record is one line:
@@ -26,9 +26,11 @@ const MAX_SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
 pub struct SegmentWriter {
     dir: PathBuf,
     file: Option<File>,
+    current: Option<PathBuf>,
     written: u64,
     seq: u32,
     dirty: bool,
+    max_bytes: u64,
 }
 
 impl SegmentWriter {
@@ -36,10 +38,34 @@ impl SegmentWriter {
         SegmentWriter {
             dir,
             file: None,
+            current: None,
             written: 0,
             seq: 0,
             dirty: false,
+            max_bytes: MAX_SEGMENT_BYTES,
         }
+    }
+
+    /// A writer that starts a new segment past `max_bytes` (the spill store keeps segments
+    /// small, so claiming, replaying and dropping work in small units).
+    pub fn with_max_bytes(dir: PathBuf, max_bytes: u64) -> Self {
+        SegmentWriter {
+            max_bytes,
+            ..SegmentWriter::new(dir)
+        }
+    }
+
+    /// Syncs and closes the current segment; the next append starts a new one.
+    pub fn close(&mut self) -> io::Result<()> {
+        let out = self.sync();
+        self.file = None;
+        self.current = None;
+        out
+    }
+
+    /// The segment being appended to, if one is open.
+    pub fn current(&self) -> Option<&Path> {
+        self.current.as_deref()
     }
 
     pub fn dir(&self) -> &Path {
@@ -49,13 +75,14 @@ impl SegmentWriter {
     /// Appends one record. The line is built first and written with one call.
     pub fn append(&mut self, payload: &str) -> io::Result<()> {
         let line = encode_record(payload.as_bytes());
-        if self.file.is_none() || self.written + line.len() as u64 > MAX_SEGMENT_BYTES {
+        if self.file.is_none() || self.written + line.len() as u64 > self.max_bytes {
             self.open_next()?;
         }
         let file = self.file.as_mut().expect("opened above");
         if let Err(e) = file.write_all(&line) {
             // Whatever part was written is a torn record; start a fresh segment next time.
             self.file = None;
+            self.current = None;
             return Err(e);
         }
         self.written += line.len() as u64;
@@ -76,6 +103,7 @@ impl SegmentWriter {
         if let Some(f) = self.file.take() {
             let _ = f.sync_data();
         }
+        self.current = None;
         std::fs::create_dir_all(&self.dir)?;
         let ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -90,6 +118,7 @@ impl SegmentWriter {
             match OpenOptions::new().append(true).create_new(true).open(&path) {
                 Ok(f) => {
                     self.file = Some(f);
+                    self.current = Some(path);
                     self.written = 0;
                     return Ok(());
                 }

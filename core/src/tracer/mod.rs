@@ -78,6 +78,9 @@ pub(crate) struct Inner {
     enabled: AtomicBool,
     /// `config.sampling_ratio` as f64 bits: read by every root without taking the config lock.
     sampling_ratio: AtomicU64,
+    /// In sync mode (`MLFLOW_ENABLE_ASYNC_TRACE_LOGGING=false`) the longest a root's end waits
+    /// for its export, in ms; 0 in async mode. Read by every root end.
+    sync_wait_ms: AtomicU64,
     /// `config.trace_timeout` in ns, 0 when off: read by every root.
     trace_timeout_ns: AtomicU64,
     /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS`.
@@ -130,6 +133,7 @@ impl Tracer {
                 enabled: AtomicBool::new(true),
                 sampling_ratio: AtomicU64::new(config.sampling_ratio.to_bits()),
                 trace_timeout_ns: AtomicU64::new(timeout::as_ns(config.trace_timeout)),
+                sync_wait_ms: AtomicU64::new(sync_wait_ms(&config)),
                 watched: timeout::Watched::default(),
                 mlflow_client: Mutex::new(None),
             }),
@@ -232,7 +236,13 @@ impl Tracer {
             }
         };
         match result {
-            Ok(()) => {}
+            Ok(()) => {
+                let wait_ms = self.inner.sync_wait_ms.load(Ordering::Relaxed);
+                if wait_ms > 0 {
+                    // MLflow's sync mode: the root's end returns once its trace is delivered.
+                    self.flush(Duration::from_millis(wait_ms));
+                }
+            }
             Err(SendError::Full(t)) => {
                 let before = stats.drop_counted(DropReason::QueueFull, 1, t.spans.len() as u64);
                 // Only the 1st, 2nd, 4th, 8th... drop reaches the (locking) warning path: a
@@ -268,13 +278,13 @@ impl Tracer {
             stats: self.inner.stats.clone(),
             process_metadata: self.inner.process_metadata.clone(),
             max_batch: cfg.max_batch_traces,
-            shutdown_timeout: cfg.exit_timeout,
             recent: self.inner.recent.clone(),
             recent_max: cfg.trace_buffer_max,
         };
         *slot = Some(Pipeline::start(
             exporters,
             cfg.max_queue_traces,
+            &cfg.delivery,
             shared,
             generation,
         ));
@@ -289,7 +299,8 @@ impl Tracer {
             Some(p) if p.fork_generation == fork::generation() => p.control(),
             _ => return true,
         };
-        request(&ctl, Control::Flush, timeout)
+        let deadline = std::time::Instant::now() + timeout;
+        request(&ctl, |tx| Control::Flush(tx, deadline), timeout)
     }
 
     /// Delivers what is queued and stops the worker (a later trace starts a new one). Returns
@@ -309,7 +320,10 @@ impl Tracer {
     /// The exit hook of every binding: delivers what is queued within `timeout`, then reports on
     /// stderr what did not make it (nothing when all was delivered). Returns `false` on timeout.
     pub fn exit(&self, timeout: Duration) -> bool {
+        // Retries in progress stop now: what cannot be sent goes to the spill folder.
+        crate::export::mlflow::stop_retrying(true);
         let ok = self.shutdown(timeout);
+        crate::export::mlflow::stop_retrying(false);
         let stats = self.stats();
         if !ok {
             crate::diag::warn(
@@ -323,6 +337,16 @@ impl Tracer {
         }
         if let Some(loss) = stats.loss_summary() {
             crate::diag::warn("exit_loss", loss);
+        }
+        let kept = stats.traces_spilled.saturating_sub(stats.traces_replayed);
+        if kept > 0 {
+            crate::diag::warn(
+                "exit_spilled",
+                format!(
+                    "{kept} trace(s) are kept in the spill folder ({}) for the next process with the same configuration (or `ferrotrace push`)",
+                    self.inner.config.read().delivery.spill_dir.display()
+                ),
+            );
         }
         ok
     }
@@ -342,6 +366,9 @@ impl Tracer {
         self.inner
             .trace_timeout_ns
             .store(timeout::as_ns(cfg.trace_timeout), Ordering::Relaxed);
+        self.inner
+            .sync_wait_ms
+            .store(sync_wait_ms(&cfg), Ordering::Relaxed);
         *self.inner.config.write() = cfg;
         if destination_changed {
             self.shutdown(timeout);
@@ -359,13 +386,13 @@ impl Tracer {
     }
 
     pub fn stats(&self) -> StatsSnapshot {
-        let depth = self
+        let (depth, bytes) = self
             .inner
             .pipeline
             .read()
             .as_ref()
-            .map_or(0, Pipeline::depth);
-        self.inner.stats.snapshot(depth)
+            .map_or((0, 0), |p| (p.depth(), p.bytes()));
+        self.inner.stats.snapshot(depth, bytes)
     }
 
     /// Traces delivered to the memory destination so far.
@@ -395,6 +422,14 @@ impl Tracer {
 
     pub fn set_enabled(&self, on: bool) {
         self.inner.enabled.store(on, Ordering::Relaxed);
+    }
+}
+
+fn sync_wait_ms(cfg: &Config) -> u64 {
+    if cfg.delivery.async_logging {
+        0
+    } else {
+        (cfg.delivery.sync_timeout.as_millis() as u64).max(1)
     }
 }
 

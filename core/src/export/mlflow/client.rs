@@ -168,6 +168,34 @@ impl MlflowClient {
         self.post_otlp_counting(experiment_id, gz_body, &mut |_, _| {})
     }
 
+    /// [`MlflowClient::post_otlp`] finishing by `deadline` (retries stop, the last attempt's
+    /// timeout shrinks).
+    pub fn post_otlp_until(
+        &self,
+        experiment_id: &str,
+        gz_body: &[u8],
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let headers = [
+            (EXPERIMENT_ID_HEADER, experiment_id),
+            ("content-encoding", "gzip"),
+        ];
+        let body = Body {
+            bytes: gz_body,
+            content_type: "application/x-protobuf",
+            headers: &headers,
+        };
+        self.send(
+            Method::Post,
+            OTLP_TRACES_PATH,
+            &[],
+            Some(&body),
+            deadline,
+            &mut |_, _| {},
+        )
+        .map(|_| ())
+    }
+
     pub(crate) fn post_otlp_counting(
         &self,
         experiment_id: &str,

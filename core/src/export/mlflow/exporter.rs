@@ -4,17 +4,17 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::client::MlflowClient;
+use super::client::{Method, MlflowClient};
 use super::otlp::{encode_request, gzip, OtlpOptions};
 use super::retry::RetryPolicy;
 use super::trace_info::{start_trace_body, START_TRACE_PATH};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::export::Exporter;
+use crate::export::{Exporter, SpillKind};
 use crate::model::Trace;
 
 /// Whether `trace` is one service's part of a distributed trace (its root has a remote parent)
@@ -41,9 +41,6 @@ pub const DEFAULT_EXPERIMENT_ID: &str = "0";
 /// An OTLP request holds at most about this many bytes of spans (before gzip); a larger batch
 /// is split between traces (a single larger trace still goes whole).
 pub const MAX_OTLP_BYTES: usize = 4 * 1024 * 1024;
-/// StartTraceV3 requests in flight at once. The server answers them from a thread pool; one at a
-/// time leaves it idle between requests (MLflow's SDK logs with up to 10 workers).
-pub const INFO_CONCURRENCY: usize = 4;
 
 /// Exports to an MLflow tracking server. Transport errors, 5xx, 408 and 429 are retried with
 /// backoff (bounded by its [`RetryPolicy`]); after a batch has failed that way, the next
@@ -66,6 +63,11 @@ pub struct MlflowExporter {
     /// Set after a batch failed on a retryable error; cleared by the next success.
     degraded: bool,
     retries: u64,
+    /// Set while flushing at exit: no request or retry goes past it.
+    deadline: Option<Instant>,
+    /// StartTraceV3 requests in flight at once (`MLFLOW_ASYNC_TRACE_LOGGING_MAX_WORKERS`). The
+    /// server answers them from a thread pool; one at a time leaves it idle between requests.
+    info_concurrency: usize,
 }
 
 impl MlflowExporter {
@@ -87,9 +89,17 @@ impl MlflowExporter {
             experiment_id: config.experiment_id.clone(),
             experiment_name: config.experiment_name.clone(),
             otlp: OtlpOptions::mlflow(&config.sdk_language),
-            policy: RetryPolicy::default(),
+            // Retried for the whole budget (`MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT`), then
+            // the worker spills the batch.
+            policy: RetryPolicy {
+                max_attempts: u32::MAX,
+                max_elapsed: config.delivery.retry_timeout,
+                ..RetryPolicy::default()
+            },
             degraded: false,
             retries: 0,
+            deadline: None,
+            info_concurrency: config.delivery.max_workers.max(1),
         }
     }
 
@@ -100,7 +110,10 @@ impl MlflowExporter {
     }
 
     /// Runs `op` under the retry policy (one attempt when degraded), counting retries.
-    fn retrying<T>(&mut self, mut op: impl FnMut(&MlflowClient) -> Result<T>) -> Result<T> {
+    fn retrying<T>(
+        &mut self,
+        mut op: impl FnMut(&MlflowClient, Option<Instant>) -> Result<T>,
+    ) -> Result<T> {
         let policy = if self.degraded {
             RetryPolicy::NONE
         } else {
@@ -108,7 +121,7 @@ impl MlflowExporter {
         };
         let client = &self.client;
         let mut retries = 0;
-        let out = policy.run(None, |_| op(client), |_, _| retries += 1);
+        let out = policy.run(self.deadline, |d| op(client, d), |_, _| retries += 1);
         self.retries += retries;
         if let Err(e) = &out {
             if e.is_retryable() {
@@ -126,7 +139,7 @@ impl MlflowExporter {
         let Some(name) = self.experiment_name.clone() else {
             return Ok(DEFAULT_EXPERIMENT_ID.to_owned());
         };
-        self.retrying(|c| c.resolve_experiment_cached(&name, None))
+        self.retrying(|c, d| c.resolve_experiment_cached(&name, d))
     }
 
     fn export_group(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
@@ -143,14 +156,14 @@ impl MlflowExporter {
                 traces[start..end].iter().copied(),
                 &self.otlp,
             ));
-            self.retrying(|c| c.post_otlp(experiment_id, &body))
+            self.retrying(|c, d| c.post_otlp_until(experiment_id, &body, d))
                 .map_err(otlp_hint)?;
             start = end;
         }
         self.send_trace_infos(experiment_id, traces)
     }
 
-    /// One StartTraceV3 per trace, [`INFO_CONCURRENCY`] at a time. A retryable, auth or TLS failure
+    /// One StartTraceV3 per trace, `info_concurrency` at a time. A retryable, auth or TLS failure
     /// stops the batch (the server is gone or refuses us); a refusal of one trace's info only
     /// warns, since its spans are stored and the trace is visible.
     fn send_trace_infos(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
@@ -160,6 +173,7 @@ impl MlflowExporter {
             self.policy
         };
         let client = &self.client;
+        let deadline = self.deadline;
         let (next, stop, retries) = (
             AtomicUsize::new(0),
             AtomicBool::new(false),
@@ -177,8 +191,8 @@ impl MlflowExporter {
                 }
                 let body = start_trace_body(trace, experiment_id);
                 let sent = policy.run(
-                    None,
-                    |_| client.post_json(START_TRACE_PATH, &body),
+                    deadline,
+                    |d| client.json(Method::Post, START_TRACE_PATH, &[], Some(&body), d),
                     |_, _| {
                         retries.fetch_add(1, Relaxed);
                     },
@@ -200,7 +214,7 @@ impl MlflowExporter {
                 }
             }
         };
-        let threads = INFO_CONCURRENCY.min(traces.len());
+        let threads = self.info_concurrency.min(traces.len());
         std::thread::scope(|s| {
             for _ in 1..threads {
                 s.spawn(work);
@@ -304,6 +318,20 @@ impl Exporter for MlflowExporter {
         }
         self.degraded = false;
         Ok(())
+    }
+
+    fn spill_kind(&self) -> SpillKind {
+        // Credentials never reach the identity: `base_uri` has none.
+        SpillKind::Remote(format!(
+            "mlflow {} experiment_id={} experiment_name={}",
+            self.client.base_uri(),
+            self.experiment_id.as_deref().unwrap_or(""),
+            self.experiment_name.as_deref().unwrap_or("")
+        ))
+    }
+
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
     }
 
     fn take_retries(&mut self) -> u64 {

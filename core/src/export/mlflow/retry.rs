@@ -1,9 +1,23 @@
 //! Bounded retries with exponential backoff and jitter, for requests that may succeed later
 //! (transport errors, 5xx, 408, 429). A 4xx refusal is never retried.
 
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
+
+/// Set when the process exits: retries in progress stop at their next wait, so the exit hook
+/// can spill what is left instead of waiting out a backoff.
+static HURRY: AtomicBool = AtomicBool::new(false);
+
+/// Ends retrying in this process (the exit hook; also a fork child resets nothing: it exits).
+pub fn stop_retrying(on: bool) {
+    HURRY.store(on, Ordering::Relaxed);
+}
+
+fn hurry() -> bool {
+    HURRY.load(Ordering::Relaxed)
+}
 
 /// How often and how long to retry one request.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -100,23 +114,70 @@ impl RetryPolicy {
                 _ => self.backoff(n),
             };
             let now = Instant::now();
-            if now + wait >= give_up_at {
+            if now + wait >= give_up_at || hurry() {
                 return Err(err);
             }
             on_retry(&err, wait);
-            std::thread::sleep(wait);
+            // In short steps, so an exit does not wait out a long backoff.
+            let until = now + wait;
+            while let Some(left) = until.checked_duration_since(Instant::now()) {
+                if hurry() {
+                    return Err(err);
+                }
+                std::thread::sleep(left.min(Duration::from_millis(50)));
+            }
         }
     }
 }
 
-/// Reads a `Retry-After` header: delay-seconds only (an HTTP date falls back to the backoff).
+/// Reads a `Retry-After` header: delay-seconds, or an HTTP date (the wait until then; zero
+/// when it has passed).
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
-    value
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    let value = value.trim();
+    if let Ok(s) = value.parse::<f64>() {
+        return Some(s)
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64);
+    }
+    let at = parse_http_date(value)?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_millis() as u64;
+    Some(Duration::from_millis(at.saturating_sub(now)))
+}
+
+/// An HTTP date in any of RFC 9110's three forms (`Sun, 06 Nov 1994 08:49:37 GMT`,
+/// `Sunday, 06-Nov-94 08:49:37 GMT`, `Sun Nov  6 08:49:37 1994`) as unix milliseconds.
+fn parse_http_date(s: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
+    for tok in s.split(|c: char| c.is_whitespace() || c == ',' || c == '-') {
+        let lower = tok.to_ascii_lowercase();
+        if tok.contains(':') {
+            time = Some(tok);
+        } else if let Some(m) = MONTHS
+            .iter()
+            .position(|m| lower.starts_with(m) && lower.len() == 3)
+        {
+            month = Some(m + 1);
+        } else if let Ok(n) = tok.parse::<u32>() {
+            if day.is_none() && tok.len() <= 2 && year.is_none() {
+                day = Some(n);
+            } else {
+                // Two-digit years (RFC 850) are 19xx/20xx by the 50-year rule.
+                year = Some(match (tok.len(), n) {
+                    (2, n) if n < 50 => 2000 + n,
+                    (2, n) => 1900 + n,
+                    _ => n,
+                });
+            }
+        }
+    }
+    let (day, month, year, time) = (day?, month?, year?, time?);
+    crate::model::parse_rfc3339_ms(&format!("{year:04}-{month:02}-{day:02}T{time}Z"))
 }
 
 #[cfg(test)]
@@ -241,8 +302,40 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_parses_seconds_only() {
+    fn retry_after_parses_seconds_and_http_dates() {
         assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        // A date in the past: retry now.
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let at = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(at));
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(at));
+        assert_eq!(at, 784_111_777_000);
+        assert_eq!(parse_http_date("soon"), None);
+        // A date ahead: the wait until then.
+        let ahead = SystemTime::now() + Duration::from_secs(120);
+        let secs = ahead.duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let text = http_date(secs);
+        let wait = parse_retry_after(&text).unwrap();
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{text} {wait:?}"
+        );
+    }
+
+    fn http_date(secs: u64) -> String {
+        // rfc3339 -> IMF-fixdate, enough for the test.
+        let r = crate::model::rfc3339_ms(secs * 1000);
+        let (y, mo, d, t) = (&r[0..4], &r[5..7], &r[8..10], &r[11..19]);
+        let months = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        format!(
+            "Thu, {d} {} {y} {t} GMT",
+            months[mo.parse::<usize>().unwrap() - 1]
+        )
     }
 }

@@ -11,7 +11,7 @@
 mod response;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
 
@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::export::mlflow::exporter::approx_size;
 use crate::export::mlflow::retry::parse_retry_after;
 use crate::export::mlflow::{encode_request, gzip, OtlpOptions, RetryPolicy, MAX_OTLP_BYTES};
-use crate::export::Exporter;
+use crate::export::{Exporter, SpillKind};
 use crate::model::keys::attr::TRACE_TAG_PREFIX;
 use crate::model::{RawJson, SpanRecord, Trace};
 
@@ -54,6 +54,8 @@ pub struct OtlpExporter {
     policy: RetryPolicy,
     degraded: bool,
     retries: u64,
+    /// Set while flushing at exit: no retry may run past it.
+    deadline: Option<Instant>,
 }
 
 impl OtlpExporter {
@@ -86,8 +88,15 @@ impl OtlpExporter {
             timeout: otlp.timeout,
             options,
             trace_tags: otlp.mode() != OtlpMode::Dual,
-            policy: RetryPolicy::default(),
+            // Retried for the whole budget (`MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT`), then the
+            // worker spills the batch and replays it when the collector answers again.
+            policy: RetryPolicy {
+                max_attempts: u32::MAX,
+                max_elapsed: config.delivery.retry_timeout,
+                ..RetryPolicy::default()
+            },
             degraded: false,
+            deadline: None,
             retries: 0,
         })
     }
@@ -111,7 +120,7 @@ impl OtlpExporter {
             self.policy
         };
         let mut retries = 0;
-        let out = policy.run(None, |_| self.post_once(body), |_, _| retries += 1);
+        let out = policy.run(self.deadline, |_| self.post_once(body), |_, _| retries += 1);
         self.retries += retries;
         if let Err(e) = &out {
             if e.is_retryable() {
@@ -279,6 +288,15 @@ fn with_tags_on_root(trace: &Trace) -> Option<Trace> {
 impl Exporter for OtlpExporter {
     fn name(&self) -> &'static str {
         "otlp"
+    }
+
+    fn spill_kind(&self) -> SpillKind {
+        // `shown` carries no credentials; headers (tokens) never reach the identity.
+        SpillKind::Remote(format!("otlp {}", self.shown))
+    }
+
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
     }
 
     fn export(&mut self, batch: &[Trace]) -> Result<()> {

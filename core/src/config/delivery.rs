@@ -1,0 +1,178 @@
+//! Delivery settings: async or sync export, the queue's byte bound, retries, the spill store.
+//! MLflow's variable names where MLflow has one (`MLFLOW_ENABLE_ASYNC_TRACE_LOGGING`,
+//! `MLFLOW_ASYNC_TRACE_LOGGING_*`), `FERROTRACE_*` otherwise.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How traces travel from the queue to their destinations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeliverySettings {
+    /// `MLFLOW_ENABLE_ASYNC_TRACE_LOGGING` (default true). `false`: ending a root span waits
+    /// until its trace is delivered (or spilled), at most [`DeliverySettings::sync_timeout`].
+    pub async_logging: bool,
+    /// `FERROTRACE_SYNC_EXPORT_TIMEOUT` seconds (default 10): the longest a root span's end
+    /// waits in sync mode.
+    pub sync_timeout: Duration,
+    /// `FERROTRACE_MAX_QUEUE_BYTES` (default 64 MiB): estimated bytes of queued traces; beyond
+    /// it (or beyond the trace count) traces go to the overflow spill.
+    pub max_queue_bytes: u64,
+    /// `MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT` seconds (default 30): how long a batch is
+    /// retried before it is spilled.
+    pub retry_timeout: Duration,
+    /// `MLFLOW_ASYNC_TRACE_LOGGING_MAX_WORKERS` (default 4): trace-info requests in flight at
+    /// once per MLflow destination.
+    pub max_workers: usize,
+    /// `FERROTRACE_SPILL` (default true): keep undeliverable traces on disk instead of dropping.
+    pub spill: bool,
+    /// `FERROTRACE_SPILL_DIR`: the spill root; each destination spills into its own sub-folder.
+    pub spill_dir: PathBuf,
+    /// `FERROTRACE_SPILL_MAX_BYTES` (default 1 GiB): the spill folder of one destination is
+    /// kept under this; the oldest traces go first (counted as `spill_full`).
+    pub spill_max_bytes: u64,
+    /// `FERROTRACE_PROBE_MAX_INTERVAL` seconds (default 30): while a destination is down it is
+    /// probed with doubling waits from 0.5 s up to this.
+    pub probe_max_interval: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            async_logging: true,
+            sync_timeout: Duration::from_secs(10),
+            max_queue_bytes: 64 << 20,
+            retry_timeout: Duration::from_secs(30),
+            max_workers: 4,
+            spill: true,
+            spill_dir: default_spill_dir(|k| std::env::var(k).ok()),
+            spill_max_bytes: 1 << 30,
+            probe_max_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `$XDG_CACHE_HOME/ferrotrace/spill`, else `~/.cache/ferrotrace/spill`, else the temp folder:
+/// stable across processes of one user, so a later process finds what an earlier one left.
+fn default_spill_dir(get: impl Fn(&str) -> Option<String>) -> PathBuf {
+    let cache = get("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            get("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".cache"))
+        });
+    match cache {
+        Some(c) => c.join("ferrotrace").join("spill"),
+        None => std::env::temp_dir().join("ferrotrace-spill"),
+    }
+}
+
+impl DeliverySettings {
+    pub(crate) fn from_lookup(
+        get: &dyn Fn(&str) -> Option<String>,
+        warnings: &mut Vec<String>,
+    ) -> Self {
+        let mut d = DeliverySettings {
+            spill_dir: default_spill_dir(get),
+            ..DeliverySettings::default()
+        };
+        let mut flag = |var: &str, slot: &mut bool| {
+            if let Some(v) = get(var) {
+                match v.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" | "on" => *slot = true,
+                    "false" | "0" | "no" | "off" => *slot = false,
+                    _ => warnings.push(format!(
+                        "invalid value for {var}: {v:?} (use true or false); using {slot}"
+                    )),
+                }
+            }
+        };
+        flag("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", &mut d.async_logging);
+        flag("FERROTRACE_SPILL", &mut d.spill);
+        let mut seconds = |var: &str, slot: &mut Duration| {
+            if let Some(v) = get(var) {
+                match v.parse::<f64>() {
+                    Ok(s) if s.is_finite() && s >= 0.0 => *slot = Duration::from_secs_f64(s),
+                    _ => warnings.push(format!(
+                        "invalid value for {var}: {v:?} (must be seconds >= 0); using {}",
+                        slot.as_secs_f64()
+                    )),
+                }
+            }
+        };
+        seconds("FERROTRACE_SYNC_EXPORT_TIMEOUT", &mut d.sync_timeout);
+        seconds(
+            "MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT",
+            &mut d.retry_timeout,
+        );
+        seconds("FERROTRACE_PROBE_MAX_INTERVAL", &mut d.probe_max_interval);
+        let mut count = |var: &str, slot: &mut u64| {
+            if let Some(v) = get(var) {
+                match v.parse::<u64>() {
+                    Ok(n) if n > 0 => *slot = n,
+                    _ => warnings.push(format!(
+                        "invalid value for {var}: {v:?} (must be a positive integer); using {slot}"
+                    )),
+                }
+            }
+        };
+        count("FERROTRACE_MAX_QUEUE_BYTES", &mut d.max_queue_bytes);
+        count("FERROTRACE_SPILL_MAX_BYTES", &mut d.spill_max_bytes);
+        let mut workers = d.max_workers as u64;
+        count("MLFLOW_ASYNC_TRACE_LOGGING_MAX_WORKERS", &mut workers);
+        d.max_workers = workers.clamp(1, 64) as usize;
+        if let Some(dir) = get("FERROTRACE_SPILL_DIR").filter(|v| !v.is_empty()) {
+            d.spill_dir = PathBuf::from(dir);
+        }
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> (DeliverySettings, Vec<String>) {
+        let m: HashMap<&str, &str> = pairs.iter().copied().collect();
+        let mut w = Vec::new();
+        let get = |k: &str| m.get(k).map(|v| v.to_string());
+        (DeliverySettings::from_lookup(&get, &mut w), w)
+    }
+
+    #[test]
+    fn reads_mlflow_and_ferrotrace_variables() {
+        let (d, w) = from(&[
+            ("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false"),
+            ("MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT", "2.5"),
+            ("MLFLOW_ASYNC_TRACE_LOGGING_MAX_WORKERS", "10"),
+            ("FERROTRACE_SPILL_DIR", "/x/spill"),
+            ("FERROTRACE_SPILL_MAX_BYTES", "1000"),
+            ("HOME", "/home/u"),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert!(!d.async_logging);
+        assert_eq!(d.retry_timeout, Duration::from_millis(2500));
+        assert_eq!(d.max_workers, 10);
+        assert_eq!(d.spill_dir, PathBuf::from("/x/spill"));
+        assert_eq!(d.spill_max_bytes, 1000);
+        let (d, _) = from(&[("HOME", "/home/u")]);
+        assert_eq!(
+            d.spill_dir,
+            PathBuf::from("/home/u/.cache/ferrotrace/spill")
+        );
+    }
+
+    #[test]
+    fn bad_values_warn_with_the_variable_name() {
+        let (d, w) = from(&[
+            ("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "maybe"),
+            ("FERROTRACE_SPILL_MAX_BYTES", "-1"),
+        ]);
+        assert!(d.async_logging);
+        assert_eq!(w.len(), 2);
+        assert!(w[0].contains("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING"));
+        assert!(w[1].contains("FERROTRACE_SPILL_MAX_BYTES"));
+    }
+}

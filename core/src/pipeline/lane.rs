@@ -1,0 +1,221 @@
+//! One destination's delivery: its exporter, its spill folder, and whether it is up.
+//!
+//! A batch goes to the exporter (which retries within its budget). When it still fails with a
+//! transient error, the batch is spilled and the lane is down: later batches are spilled
+//! without a send, in order, until the next probe (doubling waits, 0.5 s up to
+//! `FERROTRACE_PROBE_MAX_INTERVAL`); a probe is one single attempt, with the oldest spilled
+//! segment or the current batch. Once the destination answers, the spill is replayed. A
+//! permanent refusal (4xx) is dropped with reason `rejected`: sending it again cannot help.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::spill::SpillStore;
+use crate::error::Error;
+use crate::export::Exporter;
+use crate::model::Trace;
+use crate::stats::{DropReason, Stats};
+
+const FIRST_PROBE: Duration = Duration::from_millis(500);
+
+/// What happened to a batch in one lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Outcome {
+    Delivered,
+    Spilled,
+    Dropped(DropReason),
+}
+
+pub(crate) struct Lane {
+    pub(crate) exporter: Box<dyn Exporter>,
+    pub(crate) spill: Option<Arc<Mutex<SpillStore>>>,
+    down_until: Option<Instant>,
+    backoff: Duration,
+    probe_max: Duration,
+}
+
+impl Lane {
+    pub(crate) fn new(
+        exporter: Box<dyn Exporter>,
+        spill: Option<Arc<Mutex<SpillStore>>>,
+        probe_max: Duration,
+    ) -> Lane {
+        Lane {
+            exporter,
+            spill,
+            down_until: None,
+            backoff: Duration::ZERO,
+            probe_max: probe_max.max(Duration::from_millis(10)),
+        }
+    }
+
+    fn is_resting(&self) -> bool {
+        self.down_until.is_some_and(|t| Instant::now() < t)
+    }
+
+    fn went_down(&mut self) {
+        self.backoff = if self.backoff.is_zero() {
+            FIRST_PROBE
+        } else {
+            (self.backoff * 2).min(self.probe_max)
+        }
+        .min(self.probe_max);
+        let jittered = self.backoff.mul_f64(0.5 + fastrand::f64() * 0.5);
+        self.down_until = Some(Instant::now() + jittered);
+    }
+
+    fn came_up(&mut self) {
+        self.down_until = None;
+        self.backoff = Duration::ZERO;
+    }
+
+    /// Delivers a finalized batch, or spills it, or drops it with a reason.
+    pub(crate) fn deliver(&mut self, batch: &[Trace], stats: &Stats, no_send: bool) -> Outcome {
+        if self.spill.is_some() && (no_send || self.is_resting()) {
+            return self.spill_batch(batch, stats);
+        }
+        let result = self.exporter.export(batch);
+        let retries = self.exporter.take_retries();
+        if retries > 0 {
+            stats.export_retries.fetch_add(retries, Relaxed);
+        }
+        match result {
+            Ok(()) => {
+                self.came_up();
+                Outcome::Delivered
+            }
+            Err(e) => {
+                Stats::inc(&stats.export_errors);
+                self.failed(batch.len(), &e);
+                if e.is_retryable() {
+                    self.went_down();
+                    if self.spill.is_some() {
+                        return self.spill_batch(batch, stats);
+                    }
+                    Outcome::Dropped(DropReason::ExportFailed)
+                } else {
+                    Outcome::Dropped(refusal_reason(&e))
+                }
+            }
+        }
+    }
+
+    fn failed(&self, traces: usize, e: &Error) {
+        let what = if e.is_retryable() {
+            if self.spill.is_some() {
+                "kept in the spill folder to be sent again when it answers"
+            } else {
+                "dropped (export_failed)"
+            }
+        } else {
+            "dropped (rejected): sending them again cannot succeed"
+        };
+        crate::diag::warn(
+            warn_kind(e),
+            format!(
+                "could not deliver {traces} trace(s) to the {} destination: {e}{}; {what}",
+                self.exporter.name(),
+                refusal_hint(e)
+            ),
+        );
+    }
+
+    fn spill_batch(&mut self, batch: &[Trace], stats: &Stats) -> Outcome {
+        let Some(spill) = &self.spill else {
+            return Outcome::Dropped(DropReason::ExportFailed);
+        };
+        match spill.lock().write(batch, stats) {
+            Ok(()) => Outcome::Spilled,
+            Err(e) => {
+                crate::diag::warn(
+                    "spill_write",
+                    format!("could not write to the spill folder (FERROTRACE_SPILL_DIR): {e}; traces dropped"),
+                );
+                Outcome::Dropped(DropReason::ExportFailed)
+            }
+        }
+    }
+
+    /// Whether there is spilled work this lane could try now.
+    pub(crate) fn wants_replay(&self) -> bool {
+        !self.is_resting() && self.spill.as_ref().is_some_and(|s| s.lock().has_pending())
+    }
+
+    /// Replays one spilled segment, in batches of `max_batch`. Returns whether it made progress
+    /// (so the caller may continue). A transient failure gives the segment back and the lane
+    /// goes down; a refused batch is dropped (`rejected`) so it cannot block the rest.
+    pub(crate) fn replay_one(&mut self, stats: &Stats, max_batch: usize) -> bool {
+        if !self.wants_replay() {
+            return false;
+        }
+        let Some(spill) = self.spill.clone() else {
+            return false;
+        };
+        let Some(claim) = spill.lock().claim_next() else {
+            return false;
+        };
+        let traces = claim.read();
+        for chunk in traces.chunks(max_batch.max(1)) {
+            let result = self.exporter.export(chunk);
+            let retries = self.exporter.take_retries();
+            if retries > 0 {
+                stats.export_retries.fetch_add(retries, Relaxed);
+            }
+            match result {
+                Ok(()) => {
+                    self.came_up();
+                    stats.traces_replayed.fetch_add(chunk.len() as u64, Relaxed);
+                }
+                Err(e) if e.is_retryable() => {
+                    Stats::inc(&stats.export_errors);
+                    self.went_down();
+                    spill.lock().release(claim);
+                    return false;
+                }
+                Err(e) => {
+                    Stats::inc(&stats.export_errors);
+                    self.failed(chunk.len(), &e);
+                    let spans = chunk.iter().map(|t| t.spans.len() as u64).sum();
+                    stats.drop_counted(refusal_reason(&e), chunk.len() as u64, spans);
+                }
+            }
+        }
+        spill.lock().finish(claim);
+        true
+    }
+}
+
+/// A permanent failure with an HTTP status is a refusal (`rejected`); anything else (a local
+/// store that cannot be written, TLS) keeps the old reason.
+fn refusal_reason(e: &Error) -> DropReason {
+    if e.http_status().is_some() {
+        DropReason::Rejected
+    } else {
+        DropReason::ExportFailed
+    }
+}
+
+/// What a refusal usually means, so the message names the cause.
+fn refusal_hint(e: &Error) -> &'static str {
+    match e.http_status() {
+        Some(400) => " (the server could not parse the request)",
+        Some(401 | 403) => " (credentials missing or refused)",
+        Some(404) => " (the experiment or the endpoint does not exist on this server)",
+        Some(413) => " (the request is larger than the server accepts)",
+        Some(422) => " (the server could not process the request's content)",
+        _ => "",
+    }
+}
+
+/// Warnings are rate-limited per kind: an authentication problem, a refusal and an outage each
+/// get their own line instead of hiding one another.
+fn warn_kind(e: &Error) -> &'static str {
+    match e {
+        Error::Auth { .. } => "export_auth",
+        Error::NotFound { .. } | Error::Rejected { .. } => "export_rejected",
+        _ => "export_failed",
+    }
+}

@@ -1,0 +1,127 @@
+//! Traces the queue had no room for: a second bounded channel drained by its own thread, which
+//! finalizes them (redaction happens there, before any disk write) and writes them to each
+//! destination's spill folder (or straight into the local store). The application thread only
+//! ever does a `try_send`; the worker is free to be stuck on a slow server meanwhile.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+use crossbeam_channel::Receiver;
+use parking_lot::Mutex;
+
+use super::spill::SpillStore;
+use super::worker::WorkerShared;
+use super::Queued;
+use crate::export::{Exporter, LocalStoreExporter};
+use crate::model::Trace;
+use crate::process::finalize_trace;
+use crate::stats::DropReason;
+
+/// Where one destination's overflow goes.
+pub(crate) enum Target {
+    /// A remote destination's spill folder (shared with its lane).
+    Spill(Arc<Mutex<SpillStore>>),
+    /// The local store, written by a writer of its own (its own segment files).
+    Local(Mutex<LocalStoreExporter>),
+}
+
+/// The overflow targets of the destinations that can take overflow. With none (the memory
+/// destination alone), a full queue drops (`queue_full`).
+pub(crate) struct Overflow {
+    pub(crate) targets: Vec<Target>,
+    /// Destinations without a target: they never see overflowed traces, so those count as
+    /// dropped (`queue_full`) even though the other destinations have them.
+    pub(crate) missing: usize,
+    pub(crate) shared: WorkerShared,
+    /// Estimated bytes waiting in the overflow channel.
+    pub(crate) bytes: Arc<AtomicU64>,
+}
+
+impl Overflow {
+    pub(crate) fn enabled(&self) -> bool {
+        !self.targets.is_empty()
+    }
+
+    /// Finalizes and writes traces that never went through the worker.
+    pub(crate) fn write_raw(&self, mut batch: Vec<Trace>) {
+        {
+            let meta = self.shared.process_metadata.read();
+            for t in batch.iter_mut() {
+                finalize_trace(t, &meta);
+            }
+        }
+        self.shared.remember(&batch);
+        self.write_finalized(&batch);
+    }
+
+    /// Writes finalized traces to every target and counts the result once per trace.
+    pub(crate) fn write_finalized(&self, batch: &[Trace]) {
+        if batch.is_empty() {
+            return;
+        }
+        let stats = &self.shared.stats;
+        let (mut spilled, mut failed) = (false, false);
+        for target in &self.targets {
+            let ok = match target {
+                Target::Spill(s) => {
+                    spilled = true;
+                    s.lock().write(batch, stats).is_ok()
+                }
+                Target::Local(l) => l.lock().export(batch).is_ok(),
+            };
+            failed |= !ok;
+        }
+        let traces = batch.len() as u64;
+        let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
+        if failed || self.missing > 0 {
+            let message = if failed {
+                "the export queue was full and the overflow could not be written to disk; traces dropped"
+            } else {
+                "the export queue was full: the overflow was written to disk for the destinations that keep a spill folder, the others miss those traces (counted as queue_full)"
+            };
+            crate::diag::warn("spill_write", message);
+            stats.drop_counted(DropReason::QueueFull, traces, spans);
+        } else if spilled {
+            stats.traces_spilled.fetch_add(traces, Relaxed);
+        } else {
+            // Written straight into the local store: delivered, but not an export call whose
+            // latency would mean anything.
+            stats.traces_exported.fetch_add(traces, Relaxed);
+            stats.spans_exported.fetch_add(spans, Relaxed);
+        }
+    }
+}
+
+/// The overflow thread: writes what arrives, a batch at a time, until the channel closes.
+pub(crate) fn run(rx: Receiver<Queued>, overflow: Arc<Overflow>) {
+    let max = overflow.shared.max_batch.max(1);
+    while let Ok(first) = rx.recv() {
+        crate::diag::warn(
+            "queue_full",
+            "the export queue is full (the destination is slower than the application); the overflow is written to disk (spill folder or local store) and counted in stats()",
+        );
+        let mut batch = vec![take(first, &overflow)];
+        while batch.len() < max {
+            match rx.try_recv() {
+                Ok(q) => batch.push(take(q, &overflow)),
+                Err(_) => break,
+            }
+        }
+        overflow.write_raw(batch);
+    }
+}
+
+/// Drains what is in the channel now (flush, and the exit hook's rescue).
+pub(crate) fn drain(rx: &Receiver<Queued>, overflow: &Overflow) {
+    let mut batch = Vec::new();
+    while let Ok(q) = rx.try_recv() {
+        batch.push(take(q, overflow));
+    }
+    overflow.write_raw(batch);
+}
+
+fn take(q: Queued, overflow: &Overflow) -> Trace {
+    overflow.bytes.fetch_sub(q.bytes, Relaxed);
+    *q.trace
+}
