@@ -13,7 +13,7 @@ use ferrotrace_core::model::caps::{
     depth_marker, items_marker, string_suffix, CYCLE_MARKER, MAX_DEPTH, MAX_ITEMS,
     MAX_STRING_CHARS, MAX_VALUE_BYTES, SIZE_MARKER,
 };
-use ferrotrace_core::model::json::{push_f64, push_str};
+use ferrotrace_core::model::json::{push_f64, push_i64, push_str};
 use ferrotrace_core::model::RawJson;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -137,10 +137,7 @@ impl Writer {
 
     fn int(&mut self, i: &Bound<'_, PyInt>) {
         match i.extract::<i64>() {
-            Ok(v) => {
-                use std::fmt::Write as _;
-                let _ = write!(self.out, "{v}");
-            }
+            Ok(v) => push_i64(&mut self.out, v),
             // Big ints: JSON numbers have no size limit; write the digits.
             Err(_) => match i.str() {
                 Ok(s) => self.out.push_str(&s.to_string_lossy()),
