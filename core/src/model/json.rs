@@ -11,11 +11,13 @@ use std::sync::Arc;
 pub struct RawJson(Text);
 
 /// Owned for values captured per call; shared for values set on every call of a traced function
-/// (its span type, its name), whose clone must not allocate.
+/// (its span type, its name), whose clone must not allocate; static for constants the tracer
+/// sets on every span (log levels), which cost nothing at all.
 #[derive(Clone)]
 enum Text {
     Owned(Box<str>),
     Shared(Arc<str>),
+    Static(&'static str),
 }
 
 impl Default for RawJson {
@@ -42,6 +44,11 @@ impl RawJson {
     /// Wraps text the caller guarantees to be one JSON value (Python-dialect: `NaN` allowed).
     pub fn from_trusted(text: impl Into<Box<str>>) -> Self {
         RawJson(Text::Owned(text.into()))
+    }
+
+    /// Wraps constant text the caller guarantees to be one JSON value; no allocation.
+    pub const fn from_static(text: &'static str) -> Self {
+        RawJson(Text::Static(text))
     }
 
     /// The same value, cheap to clone (a reference count instead of a copy). For values reused
@@ -77,6 +84,7 @@ impl RawJson {
         match &self.0 {
             Text::Owned(b) => b,
             Text::Shared(a) => a,
+            Text::Static(s) => s,
         }
     }
 
