@@ -9,7 +9,8 @@ import logging
 from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 
 from ferrotrace import _native
-from ferrotrace._context import CURRENT, LAST_TRACE_ID, SCOPE, begin, end
+from ferrotrace import _context
+from ferrotrace._context import CURRENT, LAST_ROOT, SCOPE, begin, end
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
 from ferrotrace._streaming import wrap_async_generator, wrap_generator
 from ferrotrace.entities import NoOpSpan, SpanLogLevel, SpanType
@@ -154,7 +155,10 @@ def trace(
                     end(span, None, e)
                     raise
                 CURRENT.reset(token)
-                end(span, result, None)
+                if _context.PROCESSORS:
+                    end(span, result, None)
+                elif span._end_ok(result):
+                    LAST_ROOT.set(span)
                 return result
 
             wrapper = async_wrapper
@@ -162,7 +166,15 @@ def trace(
 
             @functools.wraps(fn)
             def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-                span = begin(start, args, kwargs)
+                # begin() and end() inlined for the common case (no tracing.context scope, no
+                # span processors): each Python-level call saved is ~5 % of a traced call.
+                if SCOPE.get() is None:
+                    try:
+                        span = start(CURRENT.get(), args, kwargs)
+                    except Exception:
+                        span = None
+                else:
+                    span = begin(start, args, kwargs)
                 if span is None:
                     return fn(*args, **kwargs)
                 token = CURRENT.set(span)
@@ -173,7 +185,10 @@ def trace(
                     end(span, None, e)
                     raise
                 CURRENT.reset(token)
-                end(span, result, None)
+                if _context.PROCESSORS:
+                    end(span, result, None)
+                elif span._end_ok(result):
+                    LAST_ROOT.set(span)
                 return result
 
             wrapper = sync_wrapper
@@ -259,7 +274,8 @@ def get_last_active_trace_id(thread_local: bool = False) -> Optional[str]:
     """The id of the most recently finished trace: process-wide by default, or of this
     context (thread / asyncio task) with ``thread_local=True``."""
     if thread_local:
-        return LAST_TRACE_ID.get()
+        root = LAST_ROOT.get()
+        return None if root is None else root.trace_id
     return _native.last_trace_id()
 
 
