@@ -190,8 +190,12 @@ impl Writer {
     /// other key types, which `json.dumps` rejects, become their `str()`.
     fn key(&mut self, k: &Bound<'_, PyAny>) {
         if let Ok(s) = k.cast::<PyString>() {
-            let text = s.to_string_lossy();
-            push_str(&mut self.out, &text);
+            // to_str borrows CPython's UTF-8 cache; to_string_lossy would encode into a new
+            // bytes object for every key.
+            match s.to_str() {
+                Ok(text) => push_str(&mut self.out, text),
+                Err(_) => push_str(&mut self.out, &s.to_string_lossy()),
+            }
         } else if k.is_none() {
             push_str(&mut self.out, "null");
         } else if k.is_instance_of::<PyBool>() {

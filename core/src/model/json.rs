@@ -15,14 +15,15 @@ pub struct RawJson(Text);
 /// sets on every span (log levels), which cost nothing at all.
 #[derive(Clone)]
 enum Text {
-    Owned(Box<str>),
+    // A String, not a Box<str>: converting would shrink (realloc) every captured value.
+    Owned(String),
     Shared(Arc<str>),
     Static(&'static str),
 }
 
 impl Default for RawJson {
     fn default() -> Self {
-        RawJson(Text::Owned(Box::default()))
+        RawJson(Text::Owned(String::new()))
     }
 }
 
@@ -42,7 +43,7 @@ impl std::hash::Hash for RawJson {
 
 impl RawJson {
     /// Wraps text the caller guarantees to be one JSON value (Python-dialect: `NaN` allowed).
-    pub fn from_trusted(text: impl Into<Box<str>>) -> Self {
+    pub fn from_trusted(text: impl Into<String>) -> Self {
         RawJson(Text::Owned(text.into()))
     }
 
@@ -55,7 +56,7 @@ impl RawJson {
     /// on every call.
     pub fn into_shared(self) -> Self {
         match self.0 {
-            Text::Owned(b) => RawJson(Text::Shared(Arc::from(b))),
+            Text::Owned(b) => RawJson(Text::Shared(Arc::from(b.as_str()))),
             shared => RawJson(shared),
         }
     }
