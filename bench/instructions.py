@@ -1,7 +1,7 @@
 """Instructions per traced call, counted by callgrind: repeatable on a busy machine, where
 wall-clock medians move ±30 % with the load of other processes.
 
-    .venv/bin/python bench/instructions.py [python|node|core ...]
+    .venv/bin/python bench/instructions.py [python|node|core|LANG:CASE ...]
 
 Each case runs twice under `valgrind --tool=callgrind --separate-threads=yes`, with N and 2N
 calls; the application thread's instruction count of the second run minus the first, divided
@@ -21,8 +21,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable
 N = {"python": 2000, "node": 4000, "core": 20000}
 CASES = {
-    "python": ["plain", "trivial", "nested", "dict", "disabled", "unsampled"],
-    "node": ["plain", "trivial", "nested", "big"],
+    "python": ["plain", "trivial", "nested", "dict", "disabled", "unsampled", "floor_native", "floor_wrapper", "floor_design"],
+    "node": ["plain", "trivial", "nested", "big", "floor_napi", "floor_als"],
     "core": ["child", "root", "floats"],
 }
 
@@ -56,17 +56,17 @@ def main_thread_ir(cmd: list[str]) -> int:
 
 
 def main() -> None:
-    langs = sys.argv[1:] or ["core", "python", "node"]
-    if "core" in langs:
+    wanted = [a.split(":", 1) for a in (sys.argv[1:] or ["core", "python", "node"])]
+    runs = [(w[0], c) for w in wanted for c in (w[1:] or CASES[w[0]])]
+    if any(lang == "core" for lang, _ in runs):
         subprocess.run(["cargo", "build", "-q", "--release", "-p", "ferrotrace-core", "--example", "hot_loop"], cwd=ROOT, check=True)
     print("| case | instructions per call |")
     print("| --- | ---: |")
-    for lang in langs:
+    for lang, case in runs:
         n = N[lang]
-        for case in CASES[lang]:
-            a = main_thread_ir(command(lang, case, n))
-            b = main_thread_ir(command(lang, case, 2 * n))
-            print(f"| {lang} {case} | {(b - a) / n:,.0f} |", flush=True)
+        a = main_thread_ir(command(lang, case, n))
+        b = main_thread_ir(command(lang, case, 2 * n))
+        print(f"| {lang} {case} | {(b - a) / n:,.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 // One Node case, N calls, for bench/instructions.py (run under callgrind).
-//   node bench/instr/node_cases.mjs CASE N     # CASE: plain trivial nested big
+//   node bench/instr/node_cases.mjs CASE N     # CASE: plain trivial nested big floor_napi floor_als
+// floor_napi: one bare call into the addon (a span handle in, a boolean out); floor_als: a
+// wrapper that runs the function inside AsyncLocalStorage.run, as every traced call does.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,6 +13,8 @@ process.env.FERROTRACE_LOCAL_DIR ??= dir;
 process.env.FERROTRACE_MAX_QUEUE_TRACES ??= "100000";
 const pkg = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bindings-node");
 const ft = await import(path.join(pkg, "dist", "index.mjs"));
+const { native } = await import(path.join(pkg, "dist", "native.js"));
+const { AsyncLocalStorage } = await import("node:async_hooks");
 
 const add = (a, b) => a + b;
 const traced = ft.trace(function add2(a, b) { return a + b; });
@@ -22,11 +26,17 @@ const BIG = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`key_${i}`,
 const NUMS = Array.from({ length: 50 }, (_, i) => i * 0.25);
 const big = ft.trace(function big(d, xs) { return { d, xs }; });
 
+const als = new AsyncLocalStorage();
+const handle = native.startRoot("floor", null, null, null, null);
+const inAls = function (a, b) { return als.run(handle, () => add(a, b)); };
+
 let sink = 0;
 const cases = {
   plain: () => { for (let i = 0; i < N; i++) sink += add(i, 1); },
   trivial: () => { for (let i = 0; i < N; i++) sink += traced(i, 1); },
   nested: () => { for (let i = 0; i < N; i++) sink += l1(i); },
+  floor_napi: () => { for (let i = 0; i < N; i++) sink += native.spanIsSampled(handle) ? 1 : 0; },
+  floor_als: () => { for (let i = 0; i < N; i++) sink += inAls(i, 1); },
   big: () => { for (let i = 0; i < N; i++) sink += big(BIG, NUMS).xs.length; },
 };
 cases[CASE]();
