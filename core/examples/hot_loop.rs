@@ -24,7 +24,9 @@ fn main() {
             for _ in 0..n.div_ceil(64) {
                 let root = tracer.start_root("root", RootOptions::default());
                 for _ in 0..64 {
-                    std::hint::black_box(tracer.start_child("child", root.context(), None).end(None));
+                    std::hint::black_box(
+                        tracer.start_child("child", root.context(), None).end(None),
+                    );
                 }
                 std::mem::forget(root);
             }
