@@ -19,6 +19,15 @@ _logger = logging.getLogger("ferrotrace")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The contextvar methods the @trace wrappers call, bound once: inside the wrappers (closures)
+# CPython 3.11 compiles `CURRENT.get()` as an attribute load that builds a bound method on
+# every call (~90 instructions each).
+_scope_get = SCOPE.get
+_current_get = CURRENT.get
+_current_set = CURRENT.set
+_current_reset = CURRENT.reset
+_last_root_set = LAST_ROOT.set
+
 _KIND = {
     inspect.Parameter.POSITIONAL_ONLY: 0,
     inspect.Parameter.POSITIONAL_OR_KEYWORD: 1,
@@ -147,18 +156,18 @@ def trace(
                 span = begin(start, args, kwargs)
                 if span is None:
                     return await fn(*args, **kwargs)
-                token = CURRENT.set(span)
+                token = _current_set(span)
                 try:
                     result = await fn(*args, **kwargs)
                 except BaseException as e:
-                    CURRENT.reset(token)
+                    _current_reset(token)
                     end(span, None, e)
                     raise
-                CURRENT.reset(token)
+                _current_reset(token)
                 if _context.PROCESSORS:
                     end(span, result, None)
                 elif span._end_ok(result):
-                    LAST_ROOT.set(span)
+                    _last_root_set(span)
                 return result
 
             wrapper = async_wrapper
@@ -168,27 +177,27 @@ def trace(
             def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
                 # begin() and end() inlined for the common case (no tracing.context scope, no
                 # span processors): each Python-level call saved is ~5 % of a traced call.
-                if SCOPE.get() is None:
+                if _scope_get() is None:
                     try:
-                        span = start(CURRENT.get(), args, kwargs)
+                        span = start(_current_get(), args, kwargs)
                     except Exception:
                         span = None
                 else:
                     span = begin(start, args, kwargs)
                 if span is None:
                     return fn(*args, **kwargs)
-                token = CURRENT.set(span)
+                token = _current_set(span)
                 try:
                     result = fn(*args, **kwargs)
                 except BaseException as e:
-                    CURRENT.reset(token)
+                    _current_reset(token)
                     end(span, None, e)
                     raise
-                CURRENT.reset(token)
+                _current_reset(token)
                 if _context.PROCESSORS:
                     end(span, result, None)
                 elif span._end_ok(result):
-                    LAST_ROOT.set(span)
+                    _last_root_set(span)
                 return result
 
             wrapper = sync_wrapper
