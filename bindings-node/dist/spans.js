@@ -26,7 +26,9 @@ function open(name, spanType, inputs, attributes, startNs, parent) {
         return null;
     try {
         const inputsJson = inputs === undefined ? null : (0, capture_1.toJsonText)(inputs);
-        const type = spanType ?? span_1.SpanType.UNKNOWN;
+        // No type crosses as null: the addon writes UNKNOWN from a constant (one string
+        // conversion fewer per traced call).
+        const type = spanType === undefined || spanType === span_1.SpanType.UNKNOWN ? null : spanType;
         let span;
         if (parent !== undefined) {
             const p = parent._native;

@@ -18,10 +18,13 @@ fn ns(v: Option<BigInt>) -> Option<u64> {
     v.map(|b| b.get_u64().1)
 }
 
+/// `span_type` `None` is MLflow's default type, UNKNOWN (static text: no allocation).
 fn new_span(mut live: LiveSpan, span_type: Option<String>, inputs: Option<String>) -> NewSpan {
-    if let Some(t) = span_type {
-        live.set_attribute(attr::SPAN_TYPE, RawJson::string(&t));
-    }
+    let span_type = match span_type {
+        Some(t) => RawJson::string(&t),
+        None => RawJson::from_static("\"UNKNOWN\""),
+    };
+    live.set_attribute(attr::SPAN_TYPE, span_type);
     if let Some(i) = inputs {
         live.set_attribute(attr::INPUTS, RawJson::from_trusted(i));
     }

@@ -27,7 +27,9 @@ export function open(
   if (scope !== undefined && !scope.enabled) return null;
   try {
     const inputsJson = inputs === undefined ? null : toJsonText(inputs);
-    const type = spanType ?? SpanType.UNKNOWN;
+    // No type crosses as null: the addon writes UNKNOWN from a constant (one string
+    // conversion fewer per traced call).
+    const type = spanType === undefined || spanType === SpanType.UNKNOWN ? null : spanType;
     let span: LiveSpan;
     if (parent !== undefined) {
       const p = parent._native;

@@ -70,13 +70,16 @@ impl PySpan {
 }
 
 /// Applies `last` to the live span, then ends it: one borrow for the decorator's exit path.
-fn finish(slf: &Bound<'_, PySpan>, last: impl FnOnce(&mut LiveSpan)) {
+/// Returns whether the span is a root (the caller records the last root of its context).
+fn finish(slf: &Bound<'_, PySpan>, last: impl FnOnce(&mut LiveSpan)) -> bool {
     if let Ok(mut me) = slf.try_borrow_mut() {
         if let Some(live) = me.live() {
             last(live);
         }
         me.end_now(None);
+        return me.is_root;
     }
+    false
 }
 
 /// Runs `f` on the span if it is live and not borrowed elsewhere.
@@ -341,7 +344,8 @@ impl PySpan {
     }
 
     /// Decorator exit: outputs from the return value unless the body set them, then end.
-    fn _end_ok(slf: &Bound<'_, Self>, result: &Bound<'_, PyAny>) {
+    /// Returns whether the span is a root.
+    fn _end_ok(slf: &Bound<'_, Self>, result: &Bound<'_, PyAny>) -> bool {
         // Convert outside the borrow: `result` may run user code (`__str__`, `model_dump`).
         let wanted = slf
             .try_borrow()
@@ -351,18 +355,19 @@ impl PySpan {
             if let Some(v) = outputs {
                 s.set_attribute(attr::OUTPUTS, v);
             }
-        });
+        })
     }
 
-    /// Decorator / context-manager exit with an exception: record it, then end.
-    fn _end_exc(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) {
+    /// Decorator / context-manager exit with an exception: record it, then end. Returns whether
+    /// the span is a root.
+    fn _end_exc(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) -> bool {
         let wanted = slf.try_borrow().is_ok_and(|s| s.ctx.sampled());
         let parts = wanted.then(|| exception_parts(exception));
         finish(slf, |s| {
             if let Some((ty, msg, stack)) = parts {
                 s.record_exception(&ty, &msg, &stack);
             }
-        });
+        })
     }
 
     /// Adds a link (`entities.Link`: `trace_id`, `span_id`, `attributes`) to another span. An

@@ -13,7 +13,7 @@ use ferrotrace_core::model::caps::{
     depth_marker, items_marker, string_suffix, CYCLE_MARKER, MAX_DEPTH, MAX_ITEMS,
     MAX_STRING_CHARS, MAX_VALUE_BYTES, SIZE_MARKER,
 };
-use ferrotrace_core::model::json::{push_f64, push_str};
+use ferrotrace_core::model::json::{push_f64, push_i64, push_str};
 use ferrotrace_core::model::RawJson;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -137,10 +137,7 @@ impl Writer {
 
     fn int(&mut self, i: &Bound<'_, PyInt>) {
         match i.extract::<i64>() {
-            Ok(v) => {
-                use std::fmt::Write as _;
-                let _ = write!(self.out, "{v}");
-            }
+            Ok(v) => push_i64(&mut self.out, v),
             // Big ints: JSON numbers have no size limit; write the digits.
             Err(_) => match i.str() {
                 Ok(s) => self.out.push_str(&s.to_string_lossy()),
@@ -193,8 +190,12 @@ impl Writer {
     /// other key types, which `json.dumps` rejects, become their `str()`.
     fn key(&mut self, k: &Bound<'_, PyAny>) {
         if let Ok(s) = k.cast::<PyString>() {
-            let text = s.to_string_lossy();
-            push_str(&mut self.out, &text);
+            // to_str borrows CPython's UTF-8 cache; to_string_lossy would encode into a new
+            // bytes object for every key.
+            match s.to_str() {
+                Ok(text) => push_str(&mut self.out, text),
+                Err(_) => push_str(&mut self.out, &s.to_string_lossy()),
+            }
         } else if k.is_none() {
             push_str(&mut self.out, "null");
         } else if k.is_instance_of::<PyBool>() {

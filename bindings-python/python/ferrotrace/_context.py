@@ -14,7 +14,8 @@ _logger = logging.getLogger("ferrotrace")
 
 CURRENT: ContextVar[Optional[LiveSpan]] = ContextVar("ferrotrace_current_span", default=None)
 # The last root span that ended in this context (get_last_active_trace_id(thread_local=True)).
-LAST_TRACE_ID: ContextVar[Optional[str]] = ContextVar("ferrotrace_last_trace_id", default=None)
+# The span, not its id: formatting the id on every root end costs more than the rare read.
+LAST_ROOT: ContextVar[Optional[LiveSpan]] = ContextVar("ferrotrace_last_root", default=None)
 
 
 class Scope:
@@ -108,34 +109,38 @@ def set_processors(processors: tuple[Callable[[LiveSpan], Any], ...]) -> None:
 
 def after_root(span: LiveSpan) -> None:
     if span._is_root:
-        LAST_TRACE_ID.set(span.trace_id)
+        LAST_ROOT.set(span)
 
 
 def end(span: LiveSpan, result: Any, exc: Optional[BaseException], capture_result: bool = True) -> None:
     """Ends a span the way every API does: outputs or exception, processors, end."""
     if not PROCESSORS:
+        # _end_ok / _end_exc return whether the span was a root.
         if exc is not None:
-            span._end_exc(exc)
+            if span._end_exc(exc):
+                LAST_ROOT.set(span)
         elif capture_result:
-            span._end_ok(result)
+            if span._end_ok(result):
+                LAST_ROOT.set(span)
         else:
             span.end()
-    else:
-        if exc is not None:
-            span.record_exception(exc)
-        elif capture_result and not span._outputs_set:
-            span.set_outputs(result)
-        if span.status.status_code.value == "UNSET":
-            span.set_status("OK")  # as MLflow: processors see the final status
-        for processor in PROCESSORS:
-            try:
-                returned = processor(span)
-            except Exception as e:
-                _logger.warning("span processor %r failed: %s", processor, e)
-                continue
-            if returned is not None:
-                _logger.warning("span processor %r returned a value; processors change the span in place", processor)
-        span.end()
+            after_root(span)
+        return
+    if exc is not None:
+        span.record_exception(exc)
+    elif capture_result and not span._outputs_set:
+        span.set_outputs(result)
+    if span.status.status_code.value == "UNSET":
+        span.set_status("OK")  # as MLflow: processors see the final status
+    for processor in PROCESSORS:
+        try:
+            returned = processor(span)
+        except Exception as e:
+            _logger.warning("span processor %r failed: %s", processor, e)
+            continue
+        if returned is not None:
+            _logger.warning("span processor %r returned a value; processors change the span in place", processor)
+    span.end()
     after_root(span)
 
 

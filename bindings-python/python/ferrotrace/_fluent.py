@@ -9,7 +9,8 @@ import logging
 from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 
 from ferrotrace import _native
-from ferrotrace._context import CURRENT, LAST_TRACE_ID, SCOPE, begin, destination_experiment, end, with_destination
+from ferrotrace import _context
+from ferrotrace._context import CURRENT, LAST_ROOT, SCOPE, begin, destination_experiment, end, with_destination
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
 from ferrotrace._streaming import wrap_async_generator, wrap_generator
 from ferrotrace.entities import NoOpSpan, SpanLogLevel, SpanType
@@ -17,6 +18,15 @@ from ferrotrace.entities import NoOpSpan, SpanLogLevel, SpanType
 _logger = logging.getLogger("ferrotrace")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The contextvar methods the @trace wrappers call, bound once: inside the wrappers (closures)
+# CPython 3.11 compiles `CURRENT.get()` as an attribute load that builds a bound method on
+# every call (~90 instructions each).
+_scope_get = SCOPE.get
+_current_get = CURRENT.get
+_current_set = CURRENT.set
+_current_reset = CURRENT.reset
+_last_root_set = LAST_ROOT.set
 
 _KIND = {
     inspect.Parameter.POSITIONAL_ONLY: 0,
@@ -148,15 +158,18 @@ def trace(
                 span = begin(start, args, kwargs)
                 if span is None:
                     return await fn(*args, **kwargs)
-                token = CURRENT.set(span)
+                token = _current_set(span)
                 try:
                     result = await fn(*args, **kwargs)
                 except BaseException as e:
-                    CURRENT.reset(token)
+                    _current_reset(token)
                     end(span, None, e)
                     raise
-                CURRENT.reset(token)
-                end(span, result, None)
+                _current_reset(token)
+                if _context.PROCESSORS:
+                    end(span, result, None)
+                elif span._end_ok(result):
+                    _last_root_set(span)
                 return result
 
             wrapper = async_wrapper
@@ -164,18 +177,29 @@ def trace(
 
             @functools.wraps(fn)
             def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-                span = begin(start, args, kwargs)
+                # begin() and end() inlined for the common case (no tracing.context scope, no
+                # span processors): each Python-level call saved is ~5 % of a traced call.
+                if _scope_get() is None:
+                    try:
+                        span = start(_current_get(), args, kwargs)
+                    except Exception:
+                        span = None
+                else:
+                    span = begin(start, args, kwargs)
                 if span is None:
                     return fn(*args, **kwargs)
-                token = CURRENT.set(span)
+                token = _current_set(span)
                 try:
                     result = fn(*args, **kwargs)
                 except BaseException as e:
-                    CURRENT.reset(token)
+                    _current_reset(token)
                     end(span, None, e)
                     raise
-                CURRENT.reset(token)
-                end(span, result, None)
+                _current_reset(token)
+                if _context.PROCESSORS:
+                    end(span, result, None)
+                elif span._end_ok(result):
+                    _last_root_set(span)
                 return result
 
             wrapper = sync_wrapper
@@ -264,7 +288,8 @@ def get_last_active_trace_id(thread_local: bool = False) -> Optional[str]:
     """The id of the most recently finished trace: process-wide by default, or of this
     context (thread / asyncio task) with ``thread_local=True``."""
     if thread_local:
-        return LAST_TRACE_ID.get()
+        root = LAST_ROOT.get()
+        return None if root is None else root.trace_id
     return _native.last_trace_id()
 
 

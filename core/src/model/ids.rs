@@ -37,12 +37,12 @@ impl TraceId {
 
     /// 32 lowercase hex digits.
     pub fn to_hex(self) -> String {
-        format!("{:032x}", self.0)
+        hex_string("", &self.0.to_be_bytes())
     }
 
     /// `tr-` + 32 hex digits: the id MLflow's server derives from the OTLP trace id.
     pub fn to_mlflow(self) -> String {
-        format!("{TRACE_ID_PREFIX}{:032x}", self.0)
+        hex_string(TRACE_ID_PREFIX, &self.0.to_be_bytes())
     }
 
     /// Big-endian bytes, as OTLP carries them.
@@ -85,7 +85,7 @@ impl SpanId {
 
     /// 16 lowercase hex digits.
     pub fn to_hex(self) -> String {
-        format!("{:016x}", self.0)
+        hex_string("", &self.0.to_be_bytes())
     }
 
     /// Big-endian bytes, as OTLP carries them.
@@ -132,6 +132,19 @@ impl fmt::Display for SpanId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:016x}", self.0)
     }
+}
+
+/// `prefix` + lowercase hex of `bytes`, without the formatter machinery (ids are formatted for
+/// every span the bindings read and every span exported).
+fn hex_string(prefix: &str, bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(prefix.len() + bytes.len() * 2);
+    out.push_str(prefix);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {

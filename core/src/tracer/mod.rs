@@ -204,7 +204,12 @@ impl Tracer {
                 start_ns: start_ns.unwrap_or_else(now_ns),
                 end_ns: 0,
                 status: SpanStatus::default(),
-                attributes: Attributes::with_capacity(6),
+                // An unsampled span records nothing: no allocation for it.
+                attributes: if trace.sampled {
+                    Attributes::with_capacity(6)
+                } else {
+                    Attributes::new()
+                },
                 events: Vec::new(),
                 links: Vec::new(),
             },

@@ -1,0 +1,45 @@
+// One Node case, N calls, for bench/instructions.py (run under callgrind).
+//   node bench/instr/node_cases.mjs CASE N     # CASE: plain trivial nested big floor_napi floor_als
+// floor_napi: one bare call into the addon (a span handle in, a boolean out); floor_als: a
+// wrapper that runs the function inside AsyncLocalStorage.run, as every traced call does.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const [CASE, N] = [process.argv[2], Number(process.argv[3])];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferrotrace-instr-"));
+process.env.FERROTRACE_LOCAL_DIR ??= dir;
+process.env.FERROTRACE_MAX_QUEUE_TRACES ??= "100000";
+const pkg = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bindings-node");
+const ft = await import(path.join(pkg, "dist", "index.mjs"));
+const { native } = await import(path.join(pkg, "dist", "native.js"));
+const { AsyncLocalStorage } = await import("node:async_hooks");
+
+const add = (a, b) => a + b;
+const traced = ft.trace(function add2(a, b) { return a + b; });
+const l4 = ft.trace(function l4(x) { return x; });
+const l3 = ft.trace(function l3(x) { return l4(x); });
+const l2 = ft.trace(function l2(x) { return l3(x); });
+const l1 = ft.trace(function l1(x) { return l2(x); });
+const BIG = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`key_${i}`, i * 1.5]));
+const NUMS = Array.from({ length: 50 }, (_, i) => i * 0.25);
+const big = ft.trace(function big(d, xs) { return { d, xs }; });
+
+const als = new AsyncLocalStorage();
+const handle = native.startRoot("floor", null, null, null, null);
+const inAls = function (a, b) { return als.run(handle, () => add(a, b)); };
+
+let sink = 0;
+const cases = {
+  plain: () => { for (let i = 0; i < N; i++) sink += add(i, 1); },
+  trivial: () => { for (let i = 0; i < N; i++) sink += traced(i, 1); },
+  nested: () => { for (let i = 0; i < N; i++) sink += l1(i); },
+  floor_napi: () => { for (let i = 0; i < N; i++) sink += native.spanIsSampled(handle) ? 1 : 0; },
+  floor_als: () => { for (let i = 0; i < N; i++) sink += inAls(i, 1); },
+  big: () => { for (let i = 0; i < N; i++) sink += big(BIG, NUMS).xs.length; },
+};
+cases[CASE]();
+await ft.flushTraces();
+if (sink === -1) console.log(sink);
+fs.rmSync(dir, { recursive: true, force: true });

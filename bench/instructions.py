@@ -1,0 +1,73 @@
+"""Instructions per traced call, counted by callgrind: repeatable on a busy machine, where
+wall-clock medians move ±30 % with the load of other processes.
+
+    .venv/bin/python bench/instructions.py [python|node|core|LANG:CASE ...]
+
+Each case runs twice under `valgrind --tool=callgrind --separate-threads=yes`, with N and 2N
+calls; the application thread's instruction count of the second run minus the first, divided
+by N, is the cost of one call (start-up, imports and warm-up cancel out; the export worker
+runs on its own thread and is not counted). `plain` is the untraced call, for reference.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = sys.executable
+N = {"python": 2000, "node": 4000, "core": 20000}
+CASES = {
+    "python": ["plain", "trivial", "nested", "dict", "disabled", "unsampled", "floor_native", "floor_wrapper", "floor_design"],
+    "node": ["plain", "trivial", "nested", "big", "floor_napi", "floor_als"],
+    "core": ["child", "root", "floats"],
+}
+
+
+def command(lang: str, case: str, n: int) -> list[str]:
+    if lang == "python":
+        return [PY, os.path.join(ROOT, "bench", "instr", "py_cases.py"), case, str(n)]
+    if lang == "node":
+        return ["node", os.path.join(ROOT, "bench", "instr", "node_cases.mjs"), case, str(n)]
+    exe = os.path.join(ROOT, "target", "x86_64-unknown-linux-gnu", "release", "examples", "hot_loop")
+    return [exe, case, str(n)]
+
+
+def main_thread_ir(cmd: list[str]) -> int:
+    out = tempfile.mkdtemp(prefix="ferrotrace-callgrind-")
+    try:
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}/cg.out"] + cmd,
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"},
+        )
+        # Thread 1 is the application's; the export worker and runtime helpers come after.
+        first = f"{out}/cg.out-01"
+        with open(first) as f:
+            for line in f:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    return int(line.split()[1])
+        raise RuntimeError(f"no totals in {first}")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def main() -> None:
+    wanted = [a.split(":", 1) for a in (sys.argv[1:] or ["core", "python", "node"])]
+    runs = [(w[0], c) for w in wanted for c in (w[1:] or CASES[w[0]])]
+    if any(lang == "core" for lang, _ in runs):
+        subprocess.run(["cargo", "build", "-q", "--release", "-p", "ferrotrace-core", "--example", "hot_loop"], cwd=ROOT, check=True)
+    print("| case | instructions per call |")
+    print("| --- | ---: |")
+    for lang, case in runs:
+        n = N[lang]
+        a = main_thread_ir(command(lang, case, n))
+        b = main_thread_ir(command(lang, case, 2 * n))
+        print(f"| {lang} {case} | {(b - a) / n:,.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
