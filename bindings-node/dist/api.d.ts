@@ -1,3 +1,4 @@
+import type { ProcessOptions } from "./process_options";
 import { LiveSpan, SpanType } from "./span";
 /** Options of `startSpan` / `withSpan`. */
 export interface SpanOptions {
@@ -106,6 +107,8 @@ export interface TracerStats {
     export_errors: number;
     export_latency_us_last: number;
     export_latency_us_max: number;
+    /** Values replaced by redaction rules (`[REDACTED:<rule>]`). */
+    redactions: number;
     traces_dropped: number;
     spans_dropped: number;
     dropped_traces: Record<string, number>;
@@ -123,7 +126,7 @@ export interface TracerStats {
  */
 export declare function stats(): TracerStats;
 /** Settings that can be changed from code (the environment sets the defaults). */
-export interface ConfigureOptions {
+export interface ConfigureOptions extends ProcessOptions {
     /** `"local"` (the folder store) or `"memory"` (tests). */
     destination?: "local" | "memory";
     /** Folder of the local store (`FERROTRACE_LOCAL_DIR`). */

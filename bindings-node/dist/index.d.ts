@@ -11,6 +11,7 @@ export { registerOnSpanEndHook, registerOnSpanStartHook } from "./hooks";
 export type { SpanHook } from "./hooks";
 export { createTraceLocationFromExperimentId, deleteTraceTag, getDestination, init, setDestination, setTraceTag, TraceLocationType, } from "./mlflow";
 export type { InitOptions, MLflowTracingInitOptions, TraceDestination, TraceLocation } from "./mlflow";
+export type { ProcessOptions } from "./process_options";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";

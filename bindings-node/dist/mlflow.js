@@ -14,6 +14,7 @@ exports.getDestination = getDestination;
  * calls run on the libuv thread pool and settle Promises.
  */
 const native_1 = require("./native");
+const process_options_1 = require("./process_options");
 const span_1 = require("./span");
 /** How long `init` lets its background experiment check wait for the server. */
 const RESOLVE_TIMEOUT_MS = 3_000;
@@ -24,6 +25,7 @@ const OPTIONS = [
     "trackingServerUsername",
     "trackingServerPassword",
     "trackingServerToken",
+    ...process_options_1.PROCESS_OPTIONS,
 ];
 /** MLflow options ferrotrace does not support (Databricks, workspaces): ignored with a warning. */
 const UNSUPPORTED = [

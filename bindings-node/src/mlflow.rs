@@ -5,7 +5,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use ferrotrace_core::config::{validate_tracking_uri, ConfigUpdate, NameStyle, Secret};
+use ferrotrace_core::config::{
+    validate_tracking_uri, ConfigUpdate, NameStyle, ProcessUpdate, Secret,
+};
 use ferrotrace_core::{global, Error as CoreError};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Error, Result, Task};
@@ -43,9 +45,45 @@ fn secret(options: &Map<String, Value>, key: &str) -> Result<Option<Secret>> {
         .map(Secret::new))
 }
 
+fn boolean(options: &Map<String, Value>, key: &str) -> Result<Option<bool>> {
+    match options.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(config_error(key, "must be true or false")),
+    }
+}
+
+/// `redactPatterns`: an object of rule name -> regex source.
+fn patterns(options: &Map<String, Value>, key: &str) -> Result<Option<Vec<(String, String)>>> {
+    match options.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(name, p)| match p {
+                Value::String(s) => Ok((name.clone(), s.clone())),
+                _ => Err(config_error(key, &format!("rule {name:?} must be a regex string"))),
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        Some(_) => Err(config_error(key, "must be an object of name: regex")),
+    }
+}
+
+/// Tail sampling and redaction: `redact` (`"secrets"`, `"secrets,pii"`, `"off"`),
+/// `redactPatterns`, `samplingKeepErrors`, `samplingKeepSlowerThanMs`.
+fn process_update(options: &Map<String, Value>) -> Result<ProcessUpdate> {
+    Ok(ProcessUpdate {
+        redact: text(options, "redact")?,
+        redact_patterns: patterns(options, "redactPatterns")?,
+        keep_errors: boolean(options, "samplingKeepErrors")?,
+        keep_slower_than_ms: number(options, "samplingKeepSlowerThanMs"),
+    })
+}
+
 /// The settings a JS options object names, with JS names: `destination`, `localDir`,
 /// `samplingRatio`, `exitTimeout`, `trackingUri`, `experimentId`, `experimentName`,
-/// `trackingServerUsername`, `trackingServerPassword`, `trackingServerToken`, `sdkLanguage`.
+/// `trackingServerUsername`, `trackingServerPassword`, `trackingServerToken`, `sdkLanguage`, and
+/// the tail-sampling and redaction options of [`process_update`].
 pub(crate) fn update_from(options: &Map<String, Value>) -> Result<ConfigUpdate> {
     Ok(ConfigUpdate {
         destination: text(options, "destination")?,
@@ -59,6 +97,7 @@ pub(crate) fn update_from(options: &Map<String, Value>) -> Result<ConfigUpdate> 
         password: secret(options, "trackingServerPassword")?,
         token: secret(options, "trackingServerToken")?,
         sdk_language: text(options, "sdkLanguage")?,
+        process: process_update(options)?,
     })
 }
 

@@ -6,6 +6,7 @@
 import { DEFAULT_SPAN_NAME } from "./constants";
 import { current, strings } from "./context";
 import { native } from "./native";
+import type { ProcessOptions } from "./process_options";
 import { internalError, LiveSpan, SpanType, toNs } from "./span";
 import { open, runIn } from "./spans";
 
@@ -200,6 +201,8 @@ export interface TracerStats {
   export_errors: number;
   export_latency_us_last: number;
   export_latency_us_max: number;
+  /** Values replaced by redaction rules (`[REDACTED:<rule>]`). */
+  redactions: number;
   traces_dropped: number;
   spans_dropped: number;
   dropped_traces: Record<string, number>;
@@ -221,7 +224,7 @@ export function stats(): TracerStats {
 }
 
 /** Settings that can be changed from code (the environment sets the defaults). */
-export interface ConfigureOptions {
+export interface ConfigureOptions extends ProcessOptions {
   /** `"local"` (the folder store) or `"memory"` (tests). */
   destination?: "local" | "memory";
   /** Folder of the local store (`FERROTRACE_LOCAL_DIR`). */

@@ -71,6 +71,7 @@ export {
   TraceLocationType,
 } from "./mlflow";
 export type { InitOptions, MLflowTracingInitOptions, TraceDestination, TraceLocation } from "./mlflow";
+export type { ProcessOptions } from "./process_options";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";

@@ -4,6 +4,7 @@
  * calls run on the libuv thread pool and settle Promises.
  */
 import { native } from "./native";
+import { PROCESS_OPTIONS, type ProcessOptions } from "./process_options";
 import { internalError } from "./span";
 
 /** How long `init` lets its background experiment check wait for the server. */
@@ -13,7 +14,7 @@ const RESOLVE_TIMEOUT_MS = 3_000;
  * Options of `init` (MLflow's `MLflowTracingInitOptions` for an MLflow tracking server). Each
  * one not given falls back to its environment variable, read when `init` is called.
  */
-export interface InitOptions {
+export interface InitOptions extends ProcessOptions {
   /** `http(s)://host:port` of the MLflow tracking server (`MLFLOW_TRACKING_URI`). */
   trackingUri?: string;
   /** Experiment to log traces to (`MLFLOW_EXPERIMENT_ID`); it must exist on the server. */
@@ -42,6 +43,7 @@ const OPTIONS = [
   "trackingServerUsername",
   "trackingServerPassword",
   "trackingServerToken",
+  ...PROCESS_OPTIONS,
 ] as const;
 
 /** MLflow options ferrotrace does not support (Databricks, workspaces): ignored with a warning. */

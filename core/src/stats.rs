@@ -60,6 +60,8 @@ pub struct Stats {
     pub export_retries: AtomicU64,
     pub export_latency_us_last: AtomicU64,
     pub export_latency_us_max: AtomicU64,
+    /// Values replaced by redaction rules.
+    pub redactions: AtomicU64,
     dropped_traces: [AtomicU64; N_REASONS],
     dropped_spans: [AtomicU64; N_REASONS],
 }
@@ -114,6 +116,7 @@ impl Stats {
             export_retries: load(&self.export_retries),
             export_latency_us_last: load(&self.export_latency_us_last),
             export_latency_us_max: load(&self.export_latency_us_max),
+            redactions: load(&self.redactions),
             traces_pending: load(&self.traces_completed)
                 .saturating_sub(load(&self.traces_exported))
                 .saturating_sub(dropped_traces.values().sum::<u64>()),
@@ -143,6 +146,8 @@ pub struct StatsSnapshot {
     pub export_retries: u64,
     pub export_latency_us_last: u64,
     pub export_latency_us_max: u64,
+    /// Values replaced by redaction rules (`[REDACTED:<rule>]`).
+    pub redactions: u64,
     pub traces_dropped: u64,
     pub spans_dropped: u64,
     /// Traces completed but neither exported nor dropped yet (queued or being exported).

@@ -3,11 +3,16 @@
 //! the environment that cannot be used give a warning naming the variable and fall back.
 
 mod http;
+mod process;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use http::{split_userinfo, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
+pub use process::{
+    check_pattern, parse_patterns, ProcessSettings, ProcessUpdate, RedactSettings, TailSampling,
+    UserPattern,
+};
 
 use crate::error::{Error, Result};
 
@@ -57,6 +62,8 @@ pub struct Config {
     pub trace_timeout_check_interval: Duration,
     /// `FERROTRACE_EXIT_TIMEOUT` (seconds): how long the exit hook may flush.
     pub exit_timeout: Duration,
+    /// Tail sampling and redaction (`FERROTRACE_SAMPLING_KEEP_*`, `FERROTRACE_REDACT*`).
+    pub process: ProcessSettings,
 }
 
 impl Default for Config {
@@ -76,6 +83,7 @@ impl Default for Config {
             trace_timeout: None,
             trace_timeout_check_interval: Duration::from_secs(1),
             exit_timeout: Duration::from_secs(5),
+            process: ProcessSettings::default(),
         }
     }
 }
@@ -98,6 +106,7 @@ impl Config {
                 .filter(|v| !v.is_empty())
         };
         c.http = HttpSettings::from_lookup(&get, &mut warnings);
+        c.process = ProcessSettings::from_lookup(&get, &mut warnings);
         if let Some(uri) = get("MLFLOW_TRACKING_URI") {
             match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
                 Ok(u) => c.set_tracking_uri(u),
@@ -245,6 +254,8 @@ pub struct ConfigUpdate {
     pub token: Option<Secret>,
     /// The binding's language, reported to the server as `telemetry.sdk.language`.
     pub sdk_language: Option<String>,
+    /// Tail sampling and redaction.
+    pub process: ProcessUpdate,
 }
 
 impl Config {
@@ -329,6 +340,7 @@ impl Config {
         if let Some(lang) = u.sdk_language {
             next.sdk_language = lang;
         }
+        next.process.apply(u.process, style)?;
         *self = next;
         Ok(())
     }

@@ -12,7 +12,7 @@ use super::Control;
 use crate::error::Error;
 use crate::export::Exporter;
 use crate::model::Trace;
-use crate::process::finalize_trace;
+use crate::process::{prepare_trace, Redactor};
 use crate::stats::{DropReason, Stats};
 
 /// What the worker shares with the tracer.
@@ -25,6 +25,8 @@ pub(crate) struct WorkerShared {
     /// Recently finalized traces, newest last, for `get_trace` without a server round trip.
     pub(crate) recent: Arc<parking_lot::Mutex<VecDeque<Trace>>>,
     pub(crate) recent_max: usize,
+    /// The redaction rules in force (replaced when the configuration changes).
+    pub(crate) redactor: Arc<RwLock<Arc<Redactor>>>,
 }
 
 impl WorkerShared {
@@ -114,8 +116,13 @@ fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerSh
     }
     {
         let meta = shared.process_metadata.read();
+        let redactor = shared.redactor.read().clone();
+        let mut redactions = 0;
         for t in batch.iter_mut() {
-            finalize_trace(t, &meta);
+            redactions += prepare_trace(t, &meta, &redactor);
+        }
+        if redactions > 0 {
+            shared.stats.redactions.fetch_add(redactions, Relaxed);
         }
     }
     shared.remember(batch);

@@ -76,6 +76,10 @@ pub(crate) struct Inner {
     enabled: AtomicBool,
     /// `config.sampling_ratio` as f64 bits: read by every root without taking the config lock.
     sampling_ratio: AtomicU64,
+    /// The tail-sampling rule ([`crate::process::TailRule`] bits): read by ratio-dropped roots.
+    tail_rule: AtomicU64,
+    /// The compiled redaction rules, shared with the export worker.
+    redactor: Arc<RwLock<Arc<crate::process::Redactor>>>,
     /// `config.trace_timeout` in ns, 0 when off: read by every root.
     trace_timeout_ns: AtomicU64,
     /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS`.
@@ -123,6 +127,8 @@ impl Tracer {
                 recent: Arc::default(),
                 enabled: AtomicBool::new(true),
                 sampling_ratio: AtomicU64::new(config.sampling_ratio.to_bits()),
+                tail_rule: AtomicU64::new(crate::process::TailRule::new(&config.process.tail).0),
+                redactor: Arc::new(RwLock::new(Arc::new(compile_redactor(&config)))),
                 trace_timeout_ns: AtomicU64::new(timeout::as_ns(config.trace_timeout)),
                 watched: timeout::Watched::default(),
                 mlflow_client: Mutex::new(None),
@@ -141,13 +147,23 @@ impl Tracer {
         let ratio = opts
             .sampling_ratio
             .unwrap_or_else(|| f64::from_bits(self.inner.sampling_ratio.load(Ordering::Relaxed)));
-        let sampled = remote_sampled && crate::process::sampled(trace_id, ratio);
+        let mut sampled = remote_sampled && crate::process::sampled(trace_id, ratio);
+        let mut trace = None;
+        if !sampled && remote_sampled {
+            // The opt-in tail rule records what the ratio drops and decides at seal. A trace
+            // the calling service dropped stays dropped.
+            let tail = crate::process::TailRule(self.inner.tail_rule.load(Ordering::Relaxed));
+            if tail.is_on() {
+                sampled = true;
+                trace = Some(OpenTrace::new(trace_id, true, self.clone()).tentative(tail));
+            }
+        }
         let stats = &self.inner.stats;
         Stats::inc(&stats.traces_started);
         if !sampled {
             Stats::inc(&stats.traces_sampled_out);
         }
-        let trace = Arc::new(OpenTrace::new(trace_id, sampled, self.clone()));
+        let trace = Arc::new(trace.unwrap_or_else(|| OpenTrace::new(trace_id, sampled, self.clone())));
         let span = self.make_span(trace, parent_id, name.into(), opts.start_ns, true);
         let timeout_ns = self.inner.trace_timeout_ns.load(Ordering::Relaxed);
         if timeout_ns > 0 && sampled {
@@ -260,6 +276,7 @@ impl Tracer {
             shutdown_timeout: cfg.exit_timeout,
             recent: self.inner.recent.clone(),
             recent_max: cfg.trace_buffer_max,
+            redactor: self.inner.redactor.clone(),
         };
         *slot = Some(Pipeline::start(
             exporter,
@@ -331,6 +348,13 @@ impl Tracer {
         self.inner
             .trace_timeout_ns
             .store(timeout::as_ns(cfg.trace_timeout), Ordering::Relaxed);
+        self.inner.tail_rule.store(
+            crate::process::TailRule::new(&cfg.process.tail).0,
+            Ordering::Relaxed,
+        );
+        if cfg.process.redact != self.inner.config.read().process.redact {
+            *self.inner.redactor.write() = Arc::new(compile_redactor(&cfg));
+        }
         *self.inner.config.write() = cfg;
         if destination_changed {
             self.shutdown(timeout);
@@ -385,6 +409,17 @@ impl Tracer {
     pub fn set_enabled(&self, on: bool) {
         self.inner.enabled.store(on, Ordering::Relaxed);
     }
+}
+
+/// The redaction rules of a configuration. Patterns are checked when they are set, so this
+/// fails only for a hand-built `Config`: then nothing leaves unredacted by the built-in rules.
+fn compile_redactor(cfg: &Config) -> crate::process::Redactor {
+    crate::process::Redactor::new(&cfg.process.redact).unwrap_or_else(|e| {
+        crate::diag::warn("redact_config", format!("invalid redaction rule: {e}; user rules are ignored"));
+        let mut builtin = cfg.process.redact.clone();
+        builtin.patterns.clear();
+        crate::process::Redactor::new(&builtin).unwrap_or_else(|_| crate::process::Redactor::off())
+    })
 }
 
 /// Whether a running exporter was built from settings that `new` changes.
