@@ -58,7 +58,7 @@ fn apply_rule(rule: &Rule, s: &str, count: &mut u64) -> Option<String> {
     let mut out = String::new();
     let mut last = 0;
     let mut hit = |range: std::ops::Range<usize>, out: &mut String, last: &mut usize| {
-        if range.start < *last || s[range.clone()].starts_with("[REDACTED:") {
+        if range.start < *last || s[range.clone()].starts_with("[REDACTED") {
             return;
         }
         out.push_str(&s[*last..range.start]);

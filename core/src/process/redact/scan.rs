@@ -20,9 +20,10 @@ pub(super) struct Ctx<'p> {
     pub(super) count: u64,
 }
 
-/// Whether `s` is already a redaction marker (redacting twice changes nothing, counts nothing).
+/// Whether `s` is already a redaction marker, ours or a user processor's plain `[REDACTED]`
+/// (redacting twice changes nothing, counts nothing).
 pub(super) fn is_marker(s: &str) -> bool {
-    s.starts_with("[REDACTED:") && s.ends_with(']')
+    s == "[REDACTED]" || (s.starts_with("[REDACTED:") && s.ends_with(']'))
 }
 
 impl Ctx<'_> {
