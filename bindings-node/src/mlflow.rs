@@ -61,7 +61,10 @@ fn patterns(options: &Map<String, Value>, key: &str) -> Result<Option<Vec<(Strin
             .iter()
             .map(|(name, p)| match p {
                 Value::String(s) => Ok((name.clone(), s.clone())),
-                _ => Err(config_error(key, &format!("rule {name:?} must be a regex string"))),
+                _ => Err(config_error(
+                    key,
+                    &format!("rule {name:?} must be a regex string"),
+                )),
             })
             .collect::<Result<Vec<_>>>()
             .map(Some),

@@ -53,11 +53,16 @@ fn trace(secrets: bool) -> Trace {
         ),
         (
             attr::TOKEN_USAGE,
-            RawJson::from_trusted(r#"{"input_tokens": 812, "output_tokens": 23, "total_tokens": 835}"#),
+            RawJson::from_trusted(
+                r#"{"input_tokens": 812, "output_tokens": 23, "total_tokens": 835}"#,
+            ),
         ),
     ];
     if secrets {
-        llm_attrs.push(("http.request.header", RawJson::string("Bearer abcdefghijklmnop0123")));
+        llm_attrs.push((
+            "http.request.header",
+            RawJson::string("Bearer abcdefghijklmnop0123"),
+        ));
     }
     let spans = vec![
         span(
@@ -65,14 +70,20 @@ fn trace(secrets: bool) -> Trace {
             &[
                 (attr::SPAN_TYPE, RawJson::string("CHAIN")),
                 (attr::INPUTS, RawJson::from_trusted(root_inputs)),
-                (attr::OUTPUTS, RawJson::string("Paris: it is the seat of government.")),
+                (
+                    attr::OUTPUTS,
+                    RawJson::string("Paris: it is the seat of government."),
+                ),
             ],
         ),
         span(
             "retrieve",
             &[
                 (attr::SPAN_TYPE, RawJson::string("RETRIEVER")),
-                (attr::INPUTS, RawJson::from_trusted(r#"{"query": "capital of France", "k": 3}"#)),
+                (
+                    attr::INPUTS,
+                    RawJson::from_trusted(r#"{"query": "capital of France", "k": 3}"#),
+                ),
                 (
                     attr::OUTPUTS,
                     RawJson::from_trusted(
@@ -87,8 +98,12 @@ fn trace(secrets: bool) -> Trace {
         spans,
         ..Trace::default()
     };
-    t.info.tags.insert("mlflow.traceName".into(), "rag_answer".into());
-    t.info.metadata.insert("mlflow.trace.user".into(), "alice".into());
+    t.info
+        .tags
+        .insert("mlflow.traceName".into(), "rag_answer".into());
+    t.info
+        .metadata
+        .insert("mlflow.trace.user".into(), "alice".into());
     t
 }
 

@@ -57,7 +57,10 @@ fn errors_are_kept_the_rest_sampled_out() {
     assert_eq!(st.traces_started, 90);
     assert_eq!(st.traces_sampled_out, 60);
     assert_eq!((st.traces_completed, st.traces_exported), (30, 30));
-    assert_eq!((st.traces_dropped, st.spans_dropped, st.traces_pending), (0, 0, 0));
+    assert_eq!(
+        (st.traces_dropped, st.spans_dropped, st.traces_pending),
+        (0, 0, 0)
+    );
 }
 
 #[test]
@@ -84,7 +87,10 @@ fn slow_roots_are_kept() {
 fn rule_off_records_nothing_and_a_dropping_caller_is_followed() {
     let off = tracer(TailSampling::default());
     let root = off.start_root("r", RootOptions::default());
-    assert!(!root.context().sampled(), "unsampled spans are not recorded");
+    assert!(
+        !root.context().sampled(),
+        "unsampled spans are not recorded"
+    );
     root.end(None);
 
     let on = tracer(TailSampling {

@@ -35,7 +35,13 @@ impl TailRule {
         let slow = settings.keep_slower_than.map_or(0, |d| {
             (d.as_nanos().min(u128::from(Self::ERRORS - 2)) as u64) + 1
         });
-        TailRule(if settings.keep_errors { Self::ERRORS } else { 0 } | slow)
+        TailRule(
+            if settings.keep_errors {
+                Self::ERRORS
+            } else {
+                0
+            } | slow,
+        )
     }
 
     #[inline]

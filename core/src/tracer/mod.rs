@@ -163,7 +163,8 @@ impl Tracer {
         if !sampled {
             Stats::inc(&stats.traces_sampled_out);
         }
-        let trace = Arc::new(trace.unwrap_or_else(|| OpenTrace::new(trace_id, sampled, self.clone())));
+        let trace =
+            Arc::new(trace.unwrap_or_else(|| OpenTrace::new(trace_id, sampled, self.clone())));
         let span = self.make_span(trace, parent_id, name.into(), opts.start_ns, true);
         let timeout_ns = self.inner.trace_timeout_ns.load(Ordering::Relaxed);
         if timeout_ns > 0 && sampled {
@@ -415,7 +416,10 @@ impl Tracer {
 /// fails only for a hand-built `Config`: then nothing leaves unredacted by the built-in rules.
 fn compile_redactor(cfg: &Config) -> crate::process::Redactor {
     crate::process::Redactor::new(&cfg.process.redact).unwrap_or_else(|e| {
-        crate::diag::warn("redact_config", format!("invalid redaction rule: {e}; user rules are ignored"));
+        crate::diag::warn(
+            "redact_config",
+            format!("invalid redaction rule: {e}; user rules are ignored"),
+        );
         let mut builtin = cfg.process.redact.clone();
         builtin.patterns.clear();
         crate::process::Redactor::new(&builtin).unwrap_or_else(|_| crate::process::Redactor::off())

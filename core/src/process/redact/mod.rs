@@ -24,6 +24,9 @@ use scan::{is_marker, Ctx};
 /// The compiled rules of one [`RedactSettings`].
 pub struct Redactor {
     rules: Vec<Rule>,
+    /// The quick check for the built-in rules (no user rules): text none of whose literals
+    /// occurs (most values) costs one Aho-Corasick scan and is left alone.
+    quick: Option<QuickCheck>,
     /// Anchors of `rules` (same indices), then the key-name anchor when `keys`.
     set: Option<RegexSet>,
     /// Rules without an anchor: they run on every value the set lets through.
@@ -31,6 +34,19 @@ pub struct Redactor {
     /// User rules: they also run on any text with escapes, where their anchor may not match.
     user: Vec<usize>,
     keys: bool,
+}
+
+/// A superset of the built-in anchors that is cheaper to test than the `RegexSet`.
+struct QuickCheck {
+    secrets: Option<aho_corasick::AhoCorasick>,
+    pii: bool,
+}
+
+impl QuickCheck {
+    fn may_match(&self, text: &str) -> bool {
+        self.secrets.as_ref().is_some_and(|ac| ac.is_match(text))
+            || (self.pii && rules::may_hold_pii(text))
+    }
 }
 
 /// What one value needs: the rules whose anchors matched its text, and whether keys are checked.
@@ -164,8 +180,19 @@ impl Redactor {
         } else {
             Some(RegexSet::new(&anchors).map_err(|e| e.to_string())?)
         };
+        let quick = (user.is_empty() && unanchored.is_empty()).then(|| QuickCheck {
+            secrets: settings.secrets.then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(rules::SECRET_LITERALS)
+                    .expect("literal set")
+            }),
+            pii: settings.pii,
+        });
         Ok(Redactor {
             rules,
+            quick,
             set,
             unanchored,
             user,
@@ -177,6 +204,7 @@ impl Redactor {
     pub fn off() -> Redactor {
         Redactor {
             rules: Vec::new(),
+            quick: None,
             set: None,
             unanchored: Vec::new(),
             user: Vec::new(),
@@ -192,13 +220,18 @@ impl Redactor {
     /// The rules that can match somewhere in `text`; `None` when none can.
     fn plan(&self, text: &str) -> Option<Plan<'_>> {
         let set = self.set.as_ref()?;
+        if self.quick.as_ref().is_some_and(|q| !q.may_match(text)) {
+            return None;
+        }
+        let escaped = !self.user.is_empty() && text.contains('\\');
         let hits = set.matches(text);
         let n = self.rules.len();
         let keys = self.keys && hits.matched(n);
-        let escaped = !self.user.is_empty() && text.contains('\\');
         let active: Vec<usize> = (0..n)
             .filter(|&i| {
-                hits.matched(i) || self.unanchored.contains(&i) || (escaped && self.user.contains(&i))
+                hits.matched(i)
+                    || self.unanchored.contains(&i)
+                    || (escaped && self.user.contains(&i))
             })
             .collect();
         if active.is_empty() && !keys {
@@ -254,7 +287,9 @@ impl Redactor {
     fn attributes(&self, attrs: &Attributes, count: &mut u64) -> Vec<(String, RawJson)> {
         let mut changed = Vec::new();
         for (key, value) in attrs.iter() {
-            let new = if self.keys && is_secret_key(key) {
+            // MLflow's own attribute names (`mlflow.spanInputs`, ...) name no secret; their
+            // values are still scanned.
+            let new = if self.keys && !key.starts_with("mlflow.") && is_secret_key(key) {
                 let already = value.as_plain_string().is_some_and(|s| is_marker(&s));
                 (!already).then(|| {
                     *count += 1;
@@ -283,7 +318,11 @@ impl Redactor {
         let mut count = 0;
         for span in trace.spans.iter_mut() {
             let attrs = self.attributes(&span.attributes, &mut count);
-            let status = self.redact_text(&span.status.message);
+            let status = if span.status.message.is_empty() {
+                None
+            } else {
+                self.redact_text(&span.status.message)
+            };
             let events: Vec<(usize, Vec<(String, RawJson)>)> = span
                 .events
                 .iter()

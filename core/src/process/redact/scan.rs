@@ -56,7 +56,13 @@ impl Ctx<'_> {
         w.finish()
     }
 
-    fn value(&mut self, w: &mut Writer<'_>, secret: bool, nested: u32, depth: u32) -> Result<(), ()> {
+    fn value(
+        &mut self,
+        w: &mut Writer<'_>,
+        secret: bool,
+        nested: u32,
+        depth: u32,
+    ) -> Result<(), ()> {
         w.ws();
         let start = w.i;
         let &c = w.b.get(start).ok_or(())?;
@@ -165,11 +171,9 @@ impl Ctx<'_> {
             b'{' | b'[' => Err(()),
             _ => {
                 // A number, true/false/null, NaN/Infinity: copied as is.
-                while w
-                    .b
-                    .get(w.i)
-                    .is_some_and(|b| !matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t'))
-                {
+                while w.b.get(w.i).is_some_and(|b| {
+                    !matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+                }) {
                     w.i += 1;
                 }
                 Ok(())
@@ -246,11 +250,9 @@ impl<'s> Writer<'s> {
                 self.b.len()
             }
             _ => {
-                while self
-                    .b
-                    .get(i)
-                    .is_some_and(|b| !matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t'))
-                {
+                while self.b.get(i).is_some_and(|b| {
+                    !matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+                }) {
                     i += 1;
                 }
                 i

@@ -29,7 +29,10 @@ fn json(r: &Redactor, s: &str) -> String {
 #[track_caller]
 fn redacts(r: &Redactor, input: &str, rule: &str) {
     let out = text(r, input);
-    assert!(out.contains(&marker(rule)), "{input:?} -> {out:?}, want {rule}");
+    assert!(
+        out.contains(&marker(rule)),
+        "{input:?} -> {out:?}, want {rule}"
+    );
 }
 
 #[track_caller]
@@ -43,20 +46,39 @@ fn secret_formats_and_near_misses() {
     let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
     redacts(&r, &format!("token {jwt} end"), "jwt");
     keeps(&r, "eyJhbGciOi is the start of many things");
-    redacts(&r, "key sk-proj-abcdefghijklmnopqrstuvwxyz0123", "openai_key");
+    redacts(
+        &r,
+        "key sk-proj-abcdefghijklmnopqrstuvwxyz0123",
+        "openai_key",
+    );
     redacts(&r, "sk-abcdefghijklmnopqrstuvwxyz0123456789", "openai_key");
-    keeps(&r, "task-abcdefghijklmnopqrstuvwxyz risk-management-guidelines-document");
+    keeps(
+        &r,
+        "task-abcdefghijklmnopqrstuvwxyz risk-management-guidelines-document",
+    );
     keeps(&r, "sk-short");
     let ant = "sk-ant-api03-abcdefghijklmnopqrstuvwxyzABCDEF";
     assert_eq!(text(&r, ant), "[REDACTED:anthropic_key]");
     redacts(&r, "AKIAIOSFODNN7EXAMPLE", "aws_access_key");
     keeps(&r, "AKIAIOSFODNN7EXAMPLEX is too long, AKIA123 too short");
-    redacts(&r, "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "github_token");
-    redacts(&r, "github_pat_11ABCDEFG0123456789_abcdefghij", "github_token");
+    redacts(
+        &r,
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "github_token",
+    );
+    redacts(
+        &r,
+        "github_pat_11ABCDEFG0123456789_abcdefghij",
+        "github_token",
+    );
     keeps(&r, "ghp_short and github_pat_x");
     redacts(&r, "xoxb-123456789012-abcdefghij", "slack_token");
     keeps(&r, "xoxo-hugs-and-kisses");
-    redacts(&r, "AIzaSyA-1234567890abcdefghijklmnopqrstu", "google_api_key");
+    redacts(
+        &r,
+        "AIzaSyA-1234567890abcdefghijklmnopqrstu",
+        "google_api_key",
+    );
     keeps(&r, "AIza too short");
     redacts(&r, "sk_live_abcdefghijklmnop1234", "stripe_key");
     redacts(&r, "rk_live_abcdefghijklmnop1234", "stripe_key");
@@ -148,7 +170,10 @@ fn pii_rules_are_checked_and_opt_in() {
     redacts(&r, "call 555-123-4567", "phone");
     redacts(&r, "+44 20 7946 0958", "phone");
     redacts(&r, "+4915112345678", "phone");
-    keeps(&r, "on 2026-11-25 at 14:40:48 from 192.168.100.200 v1.2.3 id 1732545600");
+    keeps(
+        &r,
+        "on 2026-11-25 at 14:40:48 from 192.168.100.200 v1.2.3 id 1732545600",
+    );
     redacts(&r, "EMP-123456", "employee_id");
     keeps(&r, "EMP-12345");
 
@@ -205,7 +230,8 @@ fn whole_trace_is_redacted_spans_events_and_info() {
     );
     span.attributes
         .set("http.authorization", RawJson::string("Basic Zm9vOmJhcg=="));
-    span.attributes.set("mlflow.spanType", RawJson::string("LLM"));
+    span.attributes
+        .set("mlflow.spanType", RawJson::string("LLM"));
     span.status.message = "AuthError: bad key sk-abcdefghijklmnopqrstuvwxyz0123".into();
     let mut ev = Attributes::new();
     ev.set(
