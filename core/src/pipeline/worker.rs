@@ -12,7 +12,7 @@ use super::Control;
 use crate::error::Error;
 use crate::export::Exporter;
 use crate::model::Trace;
-use crate::process::{prepare_trace, Redactor};
+use crate::process::{prepare_trace, LazyRedactor};
 use crate::stats::{DropReason, Stats};
 
 /// What the worker shares with the tracer.
@@ -26,7 +26,7 @@ pub(crate) struct WorkerShared {
     pub(crate) recent: Arc<parking_lot::Mutex<VecDeque<Trace>>>,
     pub(crate) recent_max: usize,
     /// The redaction rules in force (replaced when the configuration changes).
-    pub(crate) redactor: Arc<RwLock<Arc<Redactor>>>,
+    pub(crate) redactor: Arc<RwLock<Arc<LazyRedactor>>>,
 }
 
 impl WorkerShared {
@@ -119,7 +119,7 @@ fn export(exporter: &mut dyn Exporter, batch: &mut Vec<Trace>, shared: &WorkerSh
         let redactor = shared.redactor.read().clone();
         let mut redactions = 0;
         for t in batch.iter_mut() {
-            redactions += prepare_trace(t, &meta, &redactor);
+            redactions += prepare_trace(t, &meta, redactor.get());
         }
         if redactions > 0 {
             shared.stats.redactions.fetch_add(redactions, Relaxed);

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 pub use finalize::{finalize_trace, truncate_with_suffix};
 pub use preview::{preview, Role};
-pub use redact::Redactor;
+pub use redact::{LazyRedactor, Redactor};
 pub use sampling::{sampled, TailRule};
 
 use crate::model::Trace;

@@ -79,7 +79,7 @@ pub(crate) struct Inner {
     /// The tail-sampling rule ([`crate::process::TailRule`] bits): read by ratio-dropped roots.
     tail_rule: AtomicU64,
     /// The compiled redaction rules, shared with the export worker.
-    redactor: Arc<RwLock<Arc<crate::process::Redactor>>>,
+    redactor: Arc<RwLock<Arc<crate::process::LazyRedactor>>>,
     /// `config.trace_timeout` in ns, 0 when off: read by every root.
     trace_timeout_ns: AtomicU64,
     /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS`.
@@ -128,7 +128,9 @@ impl Tracer {
                 enabled: AtomicBool::new(true),
                 sampling_ratio: AtomicU64::new(config.sampling_ratio.to_bits()),
                 tail_rule: AtomicU64::new(crate::process::TailRule::new(&config.process.tail).0),
-                redactor: Arc::new(RwLock::new(Arc::new(compile_redactor(&config)))),
+                redactor: Arc::new(RwLock::new(Arc::new(crate::process::LazyRedactor::new(
+                    &config.process.redact,
+                )))),
                 trace_timeout_ns: AtomicU64::new(timeout::as_ns(config.trace_timeout)),
                 watched: timeout::Watched::default(),
                 mlflow_client: Mutex::new(None),
@@ -354,7 +356,8 @@ impl Tracer {
             Ordering::Relaxed,
         );
         if cfg.process.redact != self.inner.config.read().process.redact {
-            *self.inner.redactor.write() = Arc::new(compile_redactor(&cfg));
+            *self.inner.redactor.write() =
+                Arc::new(crate::process::LazyRedactor::new(&cfg.process.redact));
         }
         *self.inner.config.write() = cfg;
         if destination_changed {
@@ -410,20 +413,6 @@ impl Tracer {
     pub fn set_enabled(&self, on: bool) {
         self.inner.enabled.store(on, Ordering::Relaxed);
     }
-}
-
-/// The redaction rules of a configuration. Patterns are checked when they are set, so this
-/// fails only for a hand-built `Config`: then nothing leaves unredacted by the built-in rules.
-fn compile_redactor(cfg: &Config) -> crate::process::Redactor {
-    crate::process::Redactor::new(&cfg.process.redact).unwrap_or_else(|e| {
-        crate::diag::warn(
-            "redact_config",
-            format!("invalid redaction rule: {e}; user rules are ignored"),
-        );
-        let mut builtin = cfg.process.redact.clone();
-        builtin.patterns.clear();
-        crate::process::Redactor::new(&builtin).unwrap_or_else(|_| crate::process::Redactor::off())
-    })
 }
 
 /// Whether a running exporter was built from settings that `new` changes.

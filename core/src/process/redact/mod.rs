@@ -11,7 +11,7 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use regex::RegexSet;
 
@@ -34,6 +34,39 @@ pub struct Redactor {
     /// User rules: they also run on any text with escapes, where their anchor may not match.
     user: Vec<usize>,
     keys: bool,
+}
+
+/// Rules compiled on first use, on the export worker: compiling takes milliseconds, which the
+/// application's first traced call should not pay.
+pub struct LazyRedactor {
+    settings: RedactSettings,
+    compiled: OnceLock<Redactor>,
+}
+
+impl LazyRedactor {
+    pub fn new(settings: &RedactSettings) -> LazyRedactor {
+        LazyRedactor {
+            settings: settings.clone(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The compiled rules. Patterns are checked when they are set, so compiling fails only for
+    /// hand-built settings: then the user rules are dropped with a warning and the built-in
+    /// rules still apply.
+    pub fn get(&self) -> &Redactor {
+        self.compiled.get_or_init(|| {
+            Redactor::new(&self.settings).unwrap_or_else(|e| {
+                crate::diag::warn(
+                    "redact_config",
+                    format!("invalid redaction rule: {e}; user rules are ignored"),
+                );
+                let mut builtin = self.settings.clone();
+                builtin.patterns.clear();
+                Redactor::new(&builtin).unwrap_or_else(|_| Redactor::off())
+            })
+        })
+    }
 }
 
 /// A superset of the built-in anchors that is cheaper to test than the `RegexSet`.
