@@ -56,6 +56,8 @@ def agent(question, password):
 agent(f"hello, my key is {OPENAI}", password=PASSWORD)
 tid = mlflow.get_last_active_trace_id()
 assert mlflow.flush(30)
+if len(sys.argv) > 6:
+    mlflow.set_trace_tag(tid, "late", f"found {AWS}")
 print(json.dumps({"id": tid, "stats": mlflow.stats()}))
 '''
 
@@ -85,6 +87,7 @@ def test_secrets_never_reach_the_mlflow_server(mlflow_server: str, mlflow_reader
     assert info.tags["deploy_token"] == "[REDACTED:secret_key]"
     assert info.tags["env"] == "uses [REDACTED:openai_key]"
     assert info.trace_metadata["note"] == "aws [REDACTED:aws_access_key]"
+    assert info.tags["late"] == "found [REDACTED:aws_access_key]", "a tag set after export too"
     assert "[REDACTED:secret_key]" in info.trace_metadata["mlflow.traceInputs"]
     assert info.request_preview is not None and "[REDACTED:" in info.request_preview
 

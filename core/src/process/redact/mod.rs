@@ -298,8 +298,9 @@ impl Redactor {
         ctx.redact_str(text, 0).map(|t| (t, ctx.count))
     }
 
-    /// A value stored under `key` in a string map (tags, metadata).
-    fn keyed_text(&self, key: &str, value: &mut String) -> u64 {
+    /// Redacts a value stored under `key` in a string map (tags, metadata) in place; returns
+    /// the number of redactions.
+    pub fn redact_keyed(&self, key: &str, value: &mut String) -> u64 {
         if self.keys && is_secret_key(key) {
             if is_marker(value) {
                 return 0;
@@ -394,7 +395,7 @@ impl Redactor {
         }
         let info = &mut trace.info;
         for (k, v) in info.tags.iter_mut().chain(info.metadata.iter_mut()) {
-            count += self.keyed_text(k, v);
+            count += self.redact_keyed(k, v);
         }
         for p in [&mut info.request_preview, &mut info.response_preview]
             .into_iter()
