@@ -1,4 +1,5 @@
 import type { OtlpOptions } from "./otlp";
+import type { ProcessOptions } from "./process_options";
 import { LiveSpan, SpanType } from "./span";
 /** Options of `startSpan` / `withSpan`. */
 export interface SpanOptions {
@@ -111,6 +112,8 @@ export interface TracerStats {
     export_retries: number;
     export_latency_us_last: number;
     export_latency_us_max: number;
+    /** Values replaced by redaction rules (`[REDACTED:<rule>]`). */
+    redactions: number;
     traces_dropped: number;
     spans_dropped: number;
     /** Traces written to the spill folder (destination down, or the queue full). */
@@ -138,7 +141,7 @@ export interface TracerStats {
  */
 export declare function stats(): TracerStats;
 /** Settings that can be changed from code (the environment sets the defaults). */
-export interface ConfigureOptions extends OtlpOptions {
+export interface ConfigureOptions extends OtlpOptions, ProcessOptions {
     /** `"local"` (the folder store) or `"memory"` (tests). */
     destination?: "local" | "memory";
     /** Folder of the local store (`FERROTRACE_LOCAL_DIR`). */

@@ -1,9 +1,10 @@
 import { OtlpOptions } from "./otlp";
+import { type ProcessOptions } from "./process_options";
 /**
  * Options of `init` (MLflow's `MLflowTracingInitOptions` for an MLflow tracking server). Each
  * one not given falls back to its environment variable, read when `init` is called.
  */
-export interface InitOptions extends OtlpOptions {
+export interface InitOptions extends OtlpOptions, ProcessOptions {
     /** `http(s)://host:port` of the MLflow tracking server (`MLFLOW_TRACKING_URI`). */
     trackingUri?: string;
     /** Experiment to log traces to (`MLFLOW_EXPERIMENT_ID`); it must exist on the server. */

@@ -16,6 +16,7 @@ exports.getDestination = getDestination;
  */
 const native_1 = require("./native");
 const otlp_1 = require("./otlp");
+const process_options_1 = require("./process_options");
 const span_1 = require("./span");
 /** How long `init` lets its background experiment check wait for the server. */
 const RESOLVE_TIMEOUT_MS = 3_000;
@@ -27,6 +28,7 @@ const OPTIONS = [
     "trackingServerPassword",
     "trackingServerToken",
     ...otlp_1.OTLP_OPTIONS,
+    ...process_options_1.PROCESS_OPTIONS,
 ];
 /** MLflow options ferrotrace does not support (Databricks, workspaces): ignored with a warning. */
 const UNSUPPORTED = [

@@ -5,7 +5,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use ferrotrace_core::config::{validate_tracking_uri, ConfigUpdate, NameStyle, OtlpUpdate, Secret};
+use ferrotrace_core::config::{
+    validate_tracking_uri, ConfigUpdate, NameStyle, OtlpUpdate, ProcessUpdate, Secret,
+};
 use ferrotrace_core::{global, Error as CoreError};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Error, Result, Task};
@@ -84,10 +86,22 @@ fn otlp_from(options: &Map<String, Value>) -> Result<OtlpUpdate> {
     })
 }
 
+/// Tail sampling and redaction: `redact` (`"secrets"`, `"secrets,pii"`, `"off"`),
+/// `redactPatterns` (rule name -> regex), `samplingKeepErrors`, `samplingKeepSlowerThanMs`.
+fn process_update(options: &Map<String, Value>) -> Result<ProcessUpdate> {
+    Ok(ProcessUpdate {
+        redact: text(options, "redact")?,
+        redact_patterns: string_map(options, "redactPatterns")?,
+        keep_errors: flag(options, "samplingKeepErrors")?,
+        keep_slower_than_ms: number(options, "samplingKeepSlowerThanMs"),
+    })
+}
+
 /// The settings a JS options object names, with JS names: `destination`, `localDir`,
 /// `samplingRatio`, `exitTimeout`, `trackingUri`, `experimentId`, `experimentName`,
 /// `trackingServerUsername`, `trackingServerPassword`, `trackingServerToken`, `sdkLanguage`,
-/// and the OTLP options of [`otlp_from`].
+/// the OTLP options of [`otlp_from`] and the tail-sampling and redaction options of
+/// [`process_update`].
 pub(crate) fn update_from(options: &Map<String, Value>) -> Result<ConfigUpdate> {
     Ok(ConfigUpdate {
         destination: text(options, "destination")?,
@@ -102,6 +116,7 @@ pub(crate) fn update_from(options: &Map<String, Value>) -> Result<ConfigUpdate> 
         token: secret(options, "trackingServerToken")?,
         sdk_language: text(options, "sdkLanguage")?,
         otlp: otlp_from(options)?,
+        process: process_update(options)?,
     })
 }
 

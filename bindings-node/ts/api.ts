@@ -7,6 +7,7 @@ import { DEFAULT_SPAN_NAME } from "./constants";
 import { current, strings } from "./context";
 import { native } from "./native";
 import type { OtlpOptions } from "./otlp";
+import type { ProcessOptions } from "./process_options";
 import { internalError, LiveSpan, SpanType, toNs } from "./span";
 import { finishOrStream, open, runIn } from "./spans";
 
@@ -206,6 +207,8 @@ export interface TracerStats {
   export_retries: number;
   export_latency_us_last: number;
   export_latency_us_max: number;
+  /** Values replaced by redaction rules (`[REDACTED:<rule>]`). */
+  redactions: number;
   traces_dropped: number;
   spans_dropped: number;
   /** Traces written to the spill folder (destination down, or the queue full). */
@@ -237,7 +240,7 @@ export function stats(): TracerStats {
 }
 
 /** Settings that can be changed from code (the environment sets the defaults). */
-export interface ConfigureOptions extends OtlpOptions {
+export interface ConfigureOptions extends OtlpOptions, ProcessOptions {
   /** `"local"` (the folder store) or `"memory"` (tests). */
   destination?: "local" | "memory";
   /** Folder of the local store (`FERROTRACE_LOCAL_DIR`). */

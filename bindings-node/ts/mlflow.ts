@@ -5,6 +5,7 @@
  */
 import { native } from "./native";
 import { OTLP_ENV, OTLP_OPTIONS, OtlpOptions } from "./otlp";
+import { PROCESS_OPTIONS, type ProcessOptions } from "./process_options";
 import { internalError } from "./span";
 
 /** How long `init` lets its background experiment check wait for the server. */
@@ -14,7 +15,7 @@ const RESOLVE_TIMEOUT_MS = 3_000;
  * Options of `init` (MLflow's `MLflowTracingInitOptions` for an MLflow tracking server). Each
  * one not given falls back to its environment variable, read when `init` is called.
  */
-export interface InitOptions extends OtlpOptions {
+export interface InitOptions extends OtlpOptions, ProcessOptions {
   /** `http(s)://host:port` of the MLflow tracking server (`MLFLOW_TRACKING_URI`). */
   trackingUri?: string;
   /** Experiment to log traces to (`MLFLOW_EXPERIMENT_ID`); it must exist on the server. */
@@ -44,6 +45,7 @@ const OPTIONS = [
   "trackingServerPassword",
   "trackingServerToken",
   ...OTLP_OPTIONS,
+  ...PROCESS_OPTIONS,
 ] as const;
 
 /** MLflow options ferrotrace does not support (Databricks, workspaces): ignored with a warning. */

@@ -125,7 +125,7 @@ impl OtlpArgs {
 
 /// Changes where traces go. Invalid values raise `ConfigError` naming the setting.
 #[pyfunction]
-#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None, experiment_name=None, exit_timeout=None, sdk_language=None, otlp=None))]
+#[pyo3(signature = (*, local_dir=None, destination=None, tracking_uri=None, sampling_ratio=None, experiment_id=None, experiment_name=None, exit_timeout=None, sdk_language=None, otlp=None, redact=None, redact_patterns=None, sampling_keep_errors=None, sampling_keep_slower_than_ms=None))]
 #[allow(clippy::too_many_arguments)]
 fn configure(
     py: Python<'_>,
@@ -138,8 +138,12 @@ fn configure(
     exit_timeout: Option<f64>,
     sdk_language: Option<String>,
     otlp: Option<OtlpArgs>,
+    redact: Option<String>,
+    redact_patterns: Option<Vec<(String, String)>>,
+    sampling_keep_errors: Option<bool>,
+    sampling_keep_slower_than_ms: Option<f64>,
 ) -> PyResult<()> {
-    use ferrotrace_core::config::{ConfigUpdate, NameStyle};
+    use ferrotrace_core::config::{ConfigUpdate, NameStyle, ProcessUpdate};
     let update = ConfigUpdate {
         destination,
         local_dir,
@@ -150,6 +154,12 @@ fn configure(
         exit_timeout,
         sdk_language,
         otlp: otlp.map(OtlpArgs::into_update).unwrap_or_default(),
+        process: ProcessUpdate {
+            redact,
+            redact_patterns,
+            keep_errors: sampling_keep_errors,
+            keep_slower_than_ms: sampling_keep_slower_than_ms,
+        },
         ..Default::default()
     };
     // A changed destination first delivers what the old one still holds (bounded): no GIL then.

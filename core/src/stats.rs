@@ -72,6 +72,8 @@ pub struct Stats {
     pub traces_spilled: AtomicU64,
     /// Traces delivered from a spill folder (this process's or an earlier one's).
     pub traces_replayed: AtomicU64,
+    /// Values replaced by redaction rules.
+    pub redactions: AtomicU64,
     dropped_traces: [AtomicU64; N_REASONS],
     dropped_spans: [AtomicU64; N_REASONS],
 }
@@ -128,6 +130,7 @@ impl Stats {
             export_latency_us_max: load(&self.export_latency_us_max),
             traces_spilled: load(&self.traces_spilled),
             traces_replayed: load(&self.traces_replayed),
+            redactions: load(&self.redactions),
             traces_pending: load(&self.traces_completed)
                 .saturating_sub(load(&self.traces_exported))
                 .saturating_sub(load(&self.traces_spilled))
@@ -159,6 +162,8 @@ pub struct StatsSnapshot {
     pub export_retries: u64,
     pub export_latency_us_last: u64,
     pub export_latency_us_max: u64,
+    /// Values replaced by redaction rules (`[REDACTED:<rule>]`).
+    pub redactions: u64,
     pub traces_dropped: u64,
     pub spans_dropped: u64,
     /// Traces written to a spill folder to be delivered later.

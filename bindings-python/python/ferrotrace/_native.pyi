@@ -120,6 +120,10 @@ def configure(
     exit_timeout: Optional[float] = None,
     sdk_language: Optional[str] = None,
     otlp: Optional[dict[str, Any]] = None,
+    redact: Optional[str] = None,
+    redact_patterns: Optional[list[tuple[str, str]]] = None,
+    sampling_keep_errors: Optional[bool] = None,
+    sampling_keep_slower_than_ms: Optional[float] = None,
 ) -> None: ...
 def config() -> dict[str, Any]: ...
 def memory_traces() -> list[str]: ...

@@ -28,6 +28,8 @@ __all__ = [
     "get_tracing_context_headers_for_http_request",
     "reset",
     "set_destination",
+    "set_redaction",
+    "set_sampling",
     "set_tracing_context_from_http_request_headers",
 ]
 
@@ -136,6 +138,46 @@ def configure_otlp(
             "service_name": service_name,
             "dual_export": dual_export,
         }
+    )
+
+
+def set_redaction(
+    mode: Optional[str] = None,
+    *,
+    patterns: Optional[dict[str, str]] = None,
+) -> None:
+    """Sets what is redacted before traces leave the process (``FERROTRACE_REDACT``,
+    ``FERROTRACE_REDACT_PATTERNS``). ``mode``: ``"secrets"`` (the default), ``"secrets,pii"``
+    or ``"off"``; ``patterns``: user rules, rule name -> regex (Rust ``regex`` syntax), each
+    match replaced by ``[REDACTED:<name>]``; replaces earlier user rules. ``None`` keeps a
+    setting. An invalid value raises ``ConfigError`` naming it.
+
+    >>> import ferrotrace
+    >>> ferrotrace.tracing.set_redaction("secrets,pii", patterns={"employee_id": r"EMP-\\d{6}"})
+    >>> ferrotrace.tracing.set_redaction("secrets", patterns={})
+    """
+    items = None if patterns is None else [(str(k), str(v)) for k, v in patterns.items()]
+    _native.configure(redact=mode, redact_patterns=items)
+
+
+def set_sampling(
+    ratio: Optional[float] = None,
+    *,
+    keep_errors: Optional[bool] = None,
+    keep_slower_than_ms: Optional[float] = None,
+) -> None:
+    """Sets trace sampling: ``ratio`` as ``MLFLOW_TRACE_SAMPLING_RATIO``; the opt-in tail rule
+    keeps traces the ratio drops when they end in error (``keep_errors``,
+    ``FERROTRACE_SAMPLING_KEEP_ERRORS``) or their root runs at least ``keep_slower_than_ms``
+    (``FERROTRACE_SAMPLING_KEEP_SLOWER_THAN_MS``; 0 turns it off). ``None`` keeps a setting.
+
+    >>> import ferrotrace
+    >>> ferrotrace.tracing.set_sampling(1.0, keep_errors=False, keep_slower_than_ms=0)
+    """
+    _native.configure(
+        sampling_ratio=ratio,
+        sampling_keep_errors=keep_errors,
+        sampling_keep_slower_than_ms=keep_slower_than_ms,
     )
 
 

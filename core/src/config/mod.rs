@@ -5,6 +5,7 @@
 mod delivery;
 mod http;
 mod otlp;
+mod process;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,6 +15,10 @@ pub use http::{split_userinfo, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
 pub use otlp::{
     validate_endpoint as validate_otlp_endpoint, OtlpCompression, OtlpMode, OtlpSettings,
     OtlpUpdate, DEFAULT_OTLP_TIMEOUT,
+};
+pub use process::{
+    check_pattern, parse_patterns, ProcessSettings, ProcessUpdate, RedactSettings, TailSampling,
+    UserPattern,
 };
 
 use crate::error::{Error, Result};
@@ -69,6 +74,8 @@ pub struct Config {
     pub otlp: OtlpSettings,
     /// Async/sync export, queue byte bound, retry budget, spill store.
     pub delivery: DeliverySettings,
+    /// Tail sampling and redaction (`FERROTRACE_SAMPLING_KEEP_*`, `FERROTRACE_REDACT*`).
+    pub process: ProcessSettings,
 }
 
 impl Default for Config {
@@ -90,6 +97,7 @@ impl Default for Config {
             exit_timeout: Duration::from_secs(5),
             otlp: OtlpSettings::default(),
             delivery: DeliverySettings::default(),
+            process: ProcessSettings::default(),
         }
     }
 }
@@ -114,6 +122,7 @@ impl Config {
         c.http = HttpSettings::from_lookup(&get, &mut warnings);
         c.otlp = OtlpSettings::from_lookup(&get, &mut warnings);
         c.delivery = DeliverySettings::from_lookup(&get, &mut warnings);
+        c.process = ProcessSettings::from_lookup(&get, &mut warnings);
         if let Some(uri) = get("MLFLOW_TRACKING_URI") {
             match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
                 Ok(u) => c.set_tracking_uri(u),
@@ -268,6 +277,8 @@ pub struct ConfigUpdate {
     pub sdk_language: Option<String>,
     /// The OTLP collector settings given in code.
     pub otlp: OtlpUpdate,
+    /// Tail sampling and redaction.
+    pub process: ProcessUpdate,
 }
 
 impl Config {
@@ -353,6 +364,7 @@ impl Config {
             next.sdk_language = lang;
         }
         next.otlp.apply(u.otlp, style)?;
+        next.process.apply(u.process, style)?;
         *self = next;
         Ok(())
     }

@@ -15,7 +15,6 @@ use super::worker::WorkerShared;
 use super::Queued;
 use crate::export::{Exporter, LocalStoreExporter};
 use crate::model::Trace;
-use crate::process::finalize_trace;
 use crate::stats::DropReason;
 
 /// Where one destination's overflow goes.
@@ -45,12 +44,7 @@ impl Overflow {
 
     /// Finalizes and writes traces that never went through the worker.
     pub(crate) fn write_raw(&self, mut batch: Vec<Trace>) {
-        {
-            let meta = self.shared.process_metadata.read();
-            for t in batch.iter_mut() {
-                finalize_trace(t, &meta);
-            }
-        }
+        self.shared.prepare(&mut batch);
         self.shared.remember(&batch);
         self.write_finalized(&batch);
     }

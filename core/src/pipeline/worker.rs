@@ -13,7 +13,7 @@ use super::lane::{Lane, Outcome};
 use super::overflow::{self, Overflow};
 use super::{Control, Queued};
 use crate::model::Trace;
-use crate::process::finalize_trace;
+use crate::process::{prepare_trace, LazyRedactor};
 use crate::stats::Stats;
 
 /// How often an idle worker looks at its spill folders.
@@ -28,9 +28,25 @@ pub(crate) struct WorkerShared {
     /// Recently finalized traces, newest last, for `get_trace` without a server round trip.
     pub(crate) recent: Arc<Mutex<VecDeque<Trace>>>,
     pub(crate) recent_max: usize,
+    /// The redaction rules in force (replaced when the configuration changes).
+    pub(crate) redactor: Arc<RwLock<Arc<LazyRedactor>>>,
 }
 
 impl WorkerShared {
+    /// Redacts and finalizes traces: the one step before a trace is exported or written to
+    /// disk anywhere (worker, overflow thread, exit rescue).
+    pub(crate) fn prepare(&self, batch: &mut [Trace]) {
+        let meta = self.process_metadata.read();
+        let redactor = self.redactor.read().clone();
+        let redactions: u64 = batch
+            .iter_mut()
+            .map(|t| prepare_trace(t, &meta, redactor.get()))
+            .sum();
+        if redactions > 0 {
+            self.stats.redactions.fetch_add(redactions, Relaxed);
+        }
+    }
+
     pub(crate) fn remember(&self, batch: &[Trace]) {
         if self.recent_max == 0 {
             return;
@@ -191,12 +207,7 @@ impl Worker {
         if self.batch.is_empty() {
             return;
         }
-        {
-            let meta = self.shared.process_metadata.read();
-            for t in self.batch.iter_mut() {
-                finalize_trace(t, &meta);
-            }
-        }
+        self.shared.prepare(&mut self.batch);
         self.shared.remember(&self.batch);
         *self.p.inflight.lock() = self.batch.clone();
         let stats = &self.shared.stats;

@@ -23,6 +23,39 @@ pub fn sampled(id: TraceId, ratio: f64) -> bool {
     (id.0 as u64) < bound
 }
 
+/// The opt-in tail rule, packed into one word so every root reads it with one atomic load:
+/// bit 63 keeps errors, bits 0..63 hold the slowness threshold in ns + 1 (0: none). 0 is off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TailRule(pub u64);
+
+impl TailRule {
+    const ERRORS: u64 = 1 << 63;
+
+    pub fn new(settings: &crate::config::TailSampling) -> TailRule {
+        let slow = settings.keep_slower_than.map_or(0, |d| {
+            (d.as_nanos().min(u128::from(Self::ERRORS - 2)) as u64) + 1
+        });
+        TailRule(
+            if settings.keep_errors {
+                Self::ERRORS
+            } else {
+                0
+            } | slow,
+        )
+    }
+
+    #[inline]
+    pub fn is_on(self) -> bool {
+        self.0 != 0
+    }
+
+    /// Whether a trace the ratio dropped is kept anyway, decided when it is sealed.
+    pub fn keeps(self, error: bool, duration_ns: u64) -> bool {
+        let slow = self.0 & !Self::ERRORS;
+        (error && self.0 & Self::ERRORS != 0) || (slow != 0 && duration_ns >= slow - 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +66,22 @@ mod tests {
         let kept = (0..n).filter(|_| sampled(TraceId::random(), 0.25)).count();
         // 0.25 * 20000 = 5000, sd ~ 61: 6 sd either side.
         assert!((4630..=5370).contains(&kept), "{kept}");
+    }
+
+    #[test]
+    fn tail_rule_packs_both_conditions() {
+        use crate::config::TailSampling;
+        use std::time::Duration;
+        assert!(!TailRule::new(&TailSampling::default()).is_on());
+        let errors = TailRule::new(&TailSampling {
+            keep_errors: true,
+            keep_slower_than: None,
+        });
+        assert!(errors.keeps(true, 0) && !errors.keeps(false, u64::MAX));
+        let slow = TailRule::new(&TailSampling {
+            keep_errors: false,
+            keep_slower_than: Some(Duration::from_millis(5)),
+        });
+        assert!(slow.is_on() && !slow.keeps(true, 4_999_999) && slow.keeps(false, 5_000_000));
     }
 }

@@ -174,6 +174,16 @@ impl Tracer {
     /// Sets a tag on an exported trace (after delivering the traces still queued).
     pub fn set_trace_tag(&self, trace_id: &str, key: &str, value: &str) -> Result<()> {
         let path = format!("{}/tags", trace_path(trace_id, "2.0")?);
+        // A tag set after export goes straight to the server: the same redaction rules apply.
+        let mut value = value.to_owned();
+        let redactor = self.inner.redactor.read().clone();
+        let n = redactor.get().redact_keyed(key, &mut value);
+        if n > 0 {
+            self.inner
+                .stats
+                .redactions
+                .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        }
         let client = self.deliver_pending()?;
         client
             .patch_json(&path, &json!({"key": key, "value": value}))

@@ -81,6 +81,10 @@ pub(crate) struct Inner {
     /// In sync mode (`MLFLOW_ENABLE_ASYNC_TRACE_LOGGING=false`) the longest a root's end waits
     /// for its export, in ms; 0 in async mode. Read by every root end.
     sync_wait_ms: AtomicU64,
+    /// The tail-sampling rule ([`crate::process::TailRule`] bits): read by ratio-dropped roots.
+    tail_rule: AtomicU64,
+    /// The compiled redaction rules, shared with the export worker.
+    redactor: Arc<RwLock<Arc<crate::process::LazyRedactor>>>,
     /// `config.trace_timeout` in ns, 0 when off: read by every root.
     trace_timeout_ns: AtomicU64,
     /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS`.
@@ -132,6 +136,10 @@ impl Tracer {
                 recent: Arc::default(),
                 enabled: AtomicBool::new(true),
                 sampling_ratio: AtomicU64::new(config.sampling_ratio.to_bits()),
+                tail_rule: AtomicU64::new(crate::process::TailRule::new(&config.process.tail).0),
+                redactor: Arc::new(RwLock::new(Arc::new(crate::process::LazyRedactor::new(
+                    &config.process.redact,
+                )))),
                 trace_timeout_ns: AtomicU64::new(timeout::as_ns(config.trace_timeout)),
                 sync_wait_ms: AtomicU64::new(sync_wait_ms(&config)),
                 watched: timeout::Watched::default(),
@@ -151,7 +159,17 @@ impl Tracer {
         let ratio = opts
             .sampling_ratio
             .unwrap_or_else(|| f64::from_bits(self.inner.sampling_ratio.load(Ordering::Relaxed)));
-        let sampled = remote_sampled && crate::process::sampled(trace_id, ratio);
+        let mut sampled = remote_sampled && crate::process::sampled(trace_id, ratio);
+        let mut tentative = None;
+        if !sampled && remote_sampled {
+            // The opt-in tail rule records what the ratio drops and decides at seal. A trace
+            // the calling service dropped stays dropped.
+            let tail = crate::process::TailRule(self.inner.tail_rule.load(Ordering::Relaxed));
+            if tail.is_on() {
+                sampled = true;
+                tentative = Some(tail);
+            }
+        }
         let stats = &self.inner.stats;
         Stats::inc(&stats.traces_started);
         if !sampled {
@@ -159,7 +177,11 @@ impl Tracer {
         }
         let timeout_ns = self.inner.trace_timeout_ns.load(Ordering::Relaxed);
         let watched = timeout_ns > 0 && sampled;
-        let trace = Arc::new(OpenTrace::new(trace_id, sampled, watched, self.clone()));
+        let mut trace = OpenTrace::new(trace_id, sampled, watched, self.clone());
+        if let Some(tail) = tentative {
+            trace = trace.tentative(tail);
+        }
+        let trace = Arc::new(trace);
         let span = self.make_span(trace, parent_id, name.into(), opts.start_ns, true);
         if watched {
             timeout::watch(self, &span, timeout_ns);
@@ -285,6 +307,7 @@ impl Tracer {
             max_batch: cfg.max_batch_traces,
             recent: self.inner.recent.clone(),
             recent_max: cfg.trace_buffer_max,
+            redactor: self.inner.redactor.clone(),
         };
         *slot = Some(Pipeline::start(
             exporters,
@@ -374,6 +397,14 @@ impl Tracer {
         self.inner
             .sync_wait_ms
             .store(sync_wait_ms(&cfg), Ordering::Relaxed);
+        self.inner.tail_rule.store(
+            crate::process::TailRule::new(&cfg.process.tail).0,
+            Ordering::Relaxed,
+        );
+        if cfg.process.redact != self.inner.config.read().process.redact {
+            *self.inner.redactor.write() =
+                Arc::new(crate::process::LazyRedactor::new(&cfg.process.redact));
+        }
         *self.inner.config.write() = cfg;
         if destination_changed {
             self.shutdown(timeout);

@@ -97,6 +97,9 @@ pub(crate) struct OpenTrace {
     /// expired trace can be exported whole. False costs the hot path one branch.
     pub(crate) watched: bool,
     pub(crate) tracer: Tracer,
+    /// Set for a trace the sampling ratio dropped but the tail rule records: kept at seal only
+    /// if the rule says so. Off (0) for every other trace.
+    pub(crate) tail: crate::process::TailRule,
     fork_generation: u64,
     buf: Mutex<Buf>,
 }
@@ -128,9 +131,16 @@ impl OpenTrace {
             sampled,
             watched,
             tracer,
+            tail: crate::process::TailRule::default(),
             fork_generation: crate::pipeline::fork::generation(),
             buf: Mutex::default(),
         }
+    }
+
+    /// Records this ratio-dropped trace tentatively, to be decided by `rule` at seal.
+    pub(crate) fn tentative(mut self, rule: crate::process::TailRule) -> Self {
+        self.tail = rule;
+        self
     }
 
     pub(crate) fn update(&self, f: impl FnOnce(&mut TraceDraft)) -> bool {
@@ -237,12 +247,6 @@ impl OpenTrace {
         let spans = std::mem::take(&mut buf.spans);
         let draft = std::mem::take(&mut buf.draft);
         drop(buf);
-        Stats::inc(&stats.traces_completed);
-        self.tracer.set_last_trace_id(self.id);
-        if self.fork_generation != crate::pipeline::fork::generation() {
-            stats.drop_counted(DropReason::InheritedByFork, 1, spans.len() as u64);
-            return;
-        }
         let state = draft
             .state
             .unwrap_or(if rec.status.code == StatusCode::Error {
@@ -250,11 +254,22 @@ impl OpenTrace {
             } else {
                 TraceState::Ok
             });
+        let duration_ns = rec.end_ns.saturating_sub(rec.start_ns);
+        if self.tail.is_on() && !self.tail.keeps(state == TraceState::Error, duration_ns) {
+            Stats::inc(&stats.traces_sampled_out);
+            return;
+        }
+        Stats::inc(&stats.traces_completed);
+        self.tracer.set_last_trace_id(self.id);
+        if self.fork_generation != crate::pipeline::fork::generation() {
+            stats.drop_counted(DropReason::InheritedByFork, 1, spans.len() as u64);
+            return;
+        }
         let info = TraceInfo {
             trace_id: self.id,
             experiment_id: draft.experiment_id,
             request_time_ms: rec.start_ns / 1_000_000,
-            execution_duration_ms: rec.end_ns.saturating_sub(rec.start_ns) / 1_000_000,
+            execution_duration_ms: duration_ns / 1_000_000,
             state,
             request_preview: draft.request_preview,
             response_preview: draft.response_preview,

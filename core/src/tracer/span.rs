@@ -46,7 +46,8 @@ impl SpanContext {
         crate::model::TraceParent {
             trace_id: self.trace.id,
             parent_id: self.span_id,
-            sampled: self.trace.sampled,
+            // A trace kept only tentatively (tail rule) is unsampled as far as the ratio goes.
+            sampled: self.trace.sampled && !self.trace.tail.is_on(),
         }
     }
 

@@ -1,0 +1,157 @@
+//! Redaction through the whole pipeline: what reaches a destination (here the local store's
+//! files on disk) never holds a secret, only `[REDACTED:<rule>]` markers.
+
+mod common;
+
+use common::FLUSH;
+use ferrotrace_core::config::{Config, ConfigUpdate, NameStyle, ProcessUpdate};
+use ferrotrace_core::model::{RawJson, SpanEvent, StatusCode};
+use ferrotrace_core::tracer::RootOptions;
+use ferrotrace_core::Tracer;
+
+const OPENAI: &str = "sk-proj-Zx81abcdefghijklmnopqrstu";
+const AWS: &str = "AKIAZX81ABCDEFGHIJKL";
+const PASSWORD: &str = "hunter2-zx81";
+const GITHUB: &str = "ghp_Zx81abcdefghijklmnopqrstuvwxyz012345";
+const EMAIL: &str = "zx81.owner@example.com";
+
+/// Records one trace with secrets in inputs, outputs, attributes, an event, tags and metadata.
+fn traced_call(tracer: &Tracer) {
+    let mut root = tracer.start_root("agent", RootOptions::default());
+    root.set_attribute(
+        "mlflow.spanInputs",
+        RawJson::from_trusted(format!(
+            r#"{{"question": "mail {EMAIL}", "api_key": "{OPENAI}", "db": {{"password": "{PASSWORD}"}}, "t": NaN}}"#
+        )),
+    );
+    root.set_attribute(
+        "mlflow.spanOutputs",
+        RawJson::string(&format!("used {AWS}")),
+    );
+    root.set_attribute("x-api-key", RawJson::string(OPENAI));
+    root.context().update_trace(|d| {
+        d.tags.insert("deploy_token".into(), GITHUB.into());
+        d.metadata.insert("note".into(), format!("aws {AWS}"));
+    });
+    let mut child = tracer.start_child("llm", root.context(), None);
+    let mut attrs = ferrotrace_core::model::Attributes::new();
+    attrs.set(
+        "exception.message",
+        RawJson::string(&format!("401 for {GITHUB}")),
+    );
+    child.add_event(SpanEvent {
+        name: "exception".into(),
+        time_ns: 1,
+        attributes: attrs,
+    });
+    child.set_status(StatusCode::Error, format!("AuthError: {OPENAI}"));
+    child.end(None);
+    root.end(None);
+}
+
+fn store_bytes(dir: &std::path::Path) -> String {
+    let mut all = Vec::new();
+    for e in walk(dir) {
+        all.extend(std::fs::read(e).unwrap());
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn secrets_never_reach_the_local_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let tracer = Tracer::new(Config {
+        local_dir: dir.path().to_owned(),
+        ..Config::default()
+    });
+    traced_call(&tracer);
+    assert!(tracer.flush(FLUSH));
+    let raw = store_bytes(dir.path());
+    assert!(!raw.is_empty());
+    for secret in [OPENAI, AWS, PASSWORD, GITHUB] {
+        assert!(!raw.contains(secret), "{secret} reached the store");
+    }
+    for m in [
+        "[REDACTED:secret_key]",
+        "[REDACTED:openai_key]",
+        "[REDACTED:aws_access_key]",
+        "[REDACTED:github_token]",
+    ] {
+        assert!(raw.contains(m), "{m} missing");
+    }
+    assert!(raw.contains(EMAIL), "PII rules are opt-in");
+    let st = tracer.stats();
+    assert_eq!(st.redactions, 8);
+    // The read-back trace is valid and keeps Python's NaN.
+    let read = ferrotrace_core::store::read_store(dir.path()).unwrap();
+    assert_eq!(read.traces.len(), 1);
+    assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+}
+
+#[test]
+fn pii_and_user_rules_from_code_and_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let tracer = Tracer::new(Config {
+        local_dir: dir.path().to_owned(),
+        ..Config::default()
+    });
+    let set = |redact: &str, patterns: Vec<(String, String)>| {
+        tracer.configure(|c| {
+            c.apply(
+                ConfigUpdate {
+                    process: ProcessUpdate {
+                        redact: Some(redact.into()),
+                        redact_patterns: Some(patterns),
+                        ..ProcessUpdate::default()
+                    },
+                    ..ConfigUpdate::default()
+                },
+                NameStyle::Snake,
+            )
+        })
+    };
+    let err = set("secrets", vec![("bad".into(), "(".into())]).unwrap_err();
+    assert!(err.to_string().contains("redact_patterns"), "{err}");
+    set("secrets,pii", vec![("owner".into(), "zx81".into())]).unwrap();
+    traced_call(&tracer);
+    assert!(tracer.flush(FLUSH));
+    let raw = store_bytes(dir.path());
+    assert!(!raw.contains(EMAIL) && !raw.to_lowercase().contains("zx81"));
+    assert!(raw.contains("[REDACTED:email]"));
+
+    let plain = tempfile::tempdir().unwrap();
+    let off = Tracer::new(Config {
+        local_dir: plain.path().to_owned(),
+        ..Config::default()
+    });
+    off.configure(|c| {
+        c.apply(
+            ConfigUpdate {
+                process: ProcessUpdate {
+                    redact: Some("off".into()),
+                    ..ProcessUpdate::default()
+                },
+                ..ConfigUpdate::default()
+            },
+            NameStyle::Snake,
+        )
+    })
+    .unwrap();
+    traced_call(&off);
+    assert!(off.flush(FLUSH));
+    assert!(store_bytes(plain.path()).contains(OPENAI), "off means off");
+    assert_eq!(off.stats().redactions, 0);
+}
