@@ -171,7 +171,8 @@ pub fn split_userinfo(uri: &str) -> (String, Option<(Secret, Option<Secret>)>) {
     (stripped, creds)
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%XX` escapes decoded (invalid ones kept as written; bytes that are not UTF-8 replaced).
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

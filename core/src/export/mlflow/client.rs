@@ -176,30 +176,23 @@ impl MlflowClient {
         gz_body: &[u8],
         deadline: Option<Instant>,
     ) -> Result<()> {
-        let headers = [
-            (EXPERIMENT_ID_HEADER, experiment_id),
-            ("content-encoding", "gzip"),
-        ];
-        let body = Body {
-            bytes: gz_body,
-            content_type: "application/x-protobuf",
-            headers: &headers,
-        };
-        self.send(
-            Method::Post,
-            OTLP_TRACES_PATH,
-            &[],
-            Some(&body),
-            deadline,
-            &mut |_, _| {},
-        )
-        .map(|_| ())
+        self.post_otlp_with(experiment_id, gz_body, deadline, &mut |_, _| {})
     }
 
     pub(crate) fn post_otlp_counting(
         &self,
         experiment_id: &str,
         gz_body: &[u8],
+        on_retry: &mut dyn FnMut(&Error, Duration),
+    ) -> Result<()> {
+        self.post_otlp_with(experiment_id, gz_body, None, on_retry)
+    }
+
+    fn post_otlp_with(
+        &self,
+        experiment_id: &str,
+        gz_body: &[u8],
+        deadline: Option<Instant>,
         on_retry: &mut dyn FnMut(&Error, Duration),
     ) -> Result<()> {
         let headers = [
@@ -216,7 +209,7 @@ impl MlflowClient {
             OTLP_TRACES_PATH,
             &[],
             Some(&body),
-            None,
+            deadline,
             on_retry,
         )
         .map(|_| ())

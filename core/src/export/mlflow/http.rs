@@ -78,12 +78,17 @@ pub(crate) fn tls_config(http: &HttpSettings) -> Result<TlsConfig> {
     if http.insecure_tls {
         return Ok(builder.disable_verification(true).build());
     }
-    let Some(path) = &http.server_cert_path else {
-        return Ok(builder.root_certs(RootCerts::PlatformVerifier).build());
-    };
-    const SETTING: &str = "MLFLOW_TRACKING_SERVER_CERT_PATH";
+    match &http.server_cert_path {
+        None => Ok(builder.root_certs(RootCerts::PlatformVerifier).build()),
+        Some(path) => ca_bundle_tls(path, "MLFLOW_TRACKING_SERVER_CERT_PATH"),
+    }
+}
+
+/// TLS that trusts only the CA certificates of the PEM bundle at `path`; errors name `setting`.
+pub(crate) fn ca_bundle_tls(path: &std::path::Path, setting: &str) -> Result<TlsConfig> {
+    let builder = TlsConfig::builder();
     let pem = std::fs::read(path)
-        .map_err(|e| Error::config(SETTING, format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Error::config(setting, format!("cannot read {}: {e}", path.display())))?;
     let certs: Vec<_> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {
             Ok(PemItem::Certificate(c)) => Some(c),
@@ -92,7 +97,7 @@ pub(crate) fn tls_config(http: &HttpSettings) -> Result<TlsConfig> {
         .collect();
     if certs.is_empty() {
         return Err(Error::config(
-            SETTING,
+            setting,
             format!("{} holds no PEM certificate", path.display()),
         ));
     }

@@ -14,7 +14,7 @@ mod anyvalue;
 mod client;
 mod experiment;
 pub(crate) mod exporter;
-mod http;
+pub(crate) mod http;
 pub mod otlp;
 pub mod proto;
 mod readback;

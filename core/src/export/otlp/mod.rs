@@ -13,11 +13,12 @@ mod response;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ureq::tls::{PemItem, RootCerts, TlsConfig};
+use ureq::tls::{RootCerts, TlsConfig};
 
 use crate::config::{Config, OtlpCompression, OtlpMode, Secret};
 use crate::error::{Error, Result};
 use crate::export::mlflow::exporter::approx_size;
+use crate::export::mlflow::http::ca_bundle_tls;
 use crate::export::mlflow::retry::parse_retry_after;
 use crate::export::mlflow::{encode_request, gzip, OtlpOptions, RetryPolicy, MAX_OTLP_BYTES};
 use crate::export::{Exporter, SpillKind};
@@ -212,28 +213,12 @@ impl OtlpExporter {
 
 /// The system's roots, or only the CA certificates of the PEM bundle at `path`.
 fn tls_config(path: Option<&std::path::Path>) -> Result<TlsConfig> {
-    let builder = TlsConfig::builder();
-    let Some(path) = path else {
-        return Ok(builder.root_certs(RootCerts::PlatformVerifier).build());
-    };
-    const SETTING: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::config(SETTING, format!("cannot read {}: {e}", path.display())))?;
-    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(PemItem::Certificate(c)) => Some(c),
-            _ => None,
-        })
-        .collect();
-    if certs.is_empty() {
-        return Err(Error::config(
-            SETTING,
-            format!("{} holds no PEM certificate", path.display()),
-        ));
+    match path {
+        None => Ok(TlsConfig::builder()
+            .root_certs(RootCerts::PlatformVerifier)
+            .build()),
+        Some(path) => ca_bundle_tls(path, "OTEL_EXPORTER_OTLP_CERTIFICATE"),
     }
-    Ok(builder
-        .root_certs(RootCerts::new_with_certs(&certs))
-        .build())
 }
 
 /// The exporters for `config`: `primary` (the MLflow server, local store or memory) alone, the
