@@ -76,6 +76,22 @@ impl SpillStore {
         &self.dir
     }
 
+    /// Whether any destination's folder under the spill `root` holds a non-empty file (a
+    /// segment, or one claimed by a process that may have died): traces an earlier process
+    /// left to replay.
+    pub fn any_pending(root: &Path) -> bool {
+        let Ok(lanes) = fs::read_dir(root) else {
+            return false;
+        };
+        lanes.filter_map(|e| e.ok()).any(|lane| {
+            fs::read_dir(lane.path()).is_ok_and(|files| {
+                files
+                    .filter_map(|f| f.ok()?.metadata().ok())
+                    .any(|m| m.is_file() && m.len() > 0)
+            })
+        })
+    }
+
     /// Whether the folder may hold traces to replay (a cheap check on the counted bytes).
     pub fn has_pending(&self) -> bool {
         self.bytes > 0

@@ -288,6 +288,26 @@ impl Tracer {
         }
     }
 
+    /// Starts delivery now if an earlier process left spilled traces for a remote destination,
+    /// so they are replayed without waiting for this process's first trace. The folder scan
+    /// runs on a short thread of its own: the caller never waits on the disk.
+    pub fn resume_spilled(&self) {
+        let cfg = self.inner.config.read().clone();
+        let remote =
+            matches!(cfg.destination(), Destination::Mlflow(_)) || cfg.otlp.endpoint.is_some();
+        if !cfg.delivery.spill || !remote {
+            return;
+        }
+        let tracer = self.clone();
+        let _ = std::thread::Builder::new()
+            .name("ferrotrace-resume".into())
+            .spawn(move || {
+                if crate::pipeline::spill::SpillStore::any_pending(&cfg.delivery.spill_dir) {
+                    tracer.start_pipeline();
+                }
+            });
+    }
+
     fn start_pipeline(&self) {
         let mut slot = self.inner.pipeline.write();
         let generation = fork::generation();
@@ -408,6 +428,7 @@ impl Tracer {
         *self.inner.config.write() = cfg;
         if destination_changed {
             self.shutdown(timeout);
+            self.resume_spilled();
         }
         Ok(())
     }
@@ -490,6 +511,8 @@ pub fn global() -> &'static Tracer {
         if !warnings.is_empty() {
             crate::diag::warn("config", warnings.join("\nferrotrace: WARNING: "));
         }
-        Tracer::new(config)
+        let tracer = Tracer::new(config);
+        tracer.resume_spilled();
+        tracer
     })
 }
