@@ -212,6 +212,19 @@ fn finalize_per_trace(bencher: Bencher) {
         .bench_local_refs(|t| finalize_trace(t, &meta));
 }
 
+/// OTLP protobuf encoding of the sample trace (3 spans), per span: what every MLflow or
+/// collector export does before gzip.
+#[divan::bench(sample_count = 200, sample_size = 100)]
+fn otlp_encode_per_span(bencher: Bencher) {
+    let trace = sample_trace();
+    let opts = ferrotrace_core::export::mlflow::OtlpOptions::mlflow("python");
+    bencher
+        .counter(divan::counter::ItemsCount::new(trace.spans.len()))
+        .bench_local(|| {
+            ferrotrace_core::export::mlflow::encode_request([black_box(&trace)], &opts)
+        });
+}
+
 /// `Trace.to_dict()` JSON for one trace: the local store's record payload.
 #[divan::bench(sample_count = 200, sample_size = 100)]
 fn trace_dict_serialize(bencher: Bencher) {
