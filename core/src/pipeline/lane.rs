@@ -72,17 +72,22 @@ impl Lane {
         self.backoff = Duration::ZERO;
     }
 
-    /// Delivers a finalized batch, or spills it, or drops it with a reason.
-    pub(crate) fn deliver(&mut self, batch: &[Trace], stats: &Stats, no_send: bool) -> Outcome {
-        if self.spill.is_some() && (no_send || self.is_resting()) {
-            return self.spill_batch(batch, stats);
-        }
+    /// One export call, its retries counted in `stats`.
+    fn export_counted(&mut self, batch: &[Trace], stats: &Stats) -> crate::Result<()> {
         let result = self.exporter.export(batch);
         let retries = self.exporter.take_retries();
         if retries > 0 {
             stats.export_retries.fetch_add(retries, Relaxed);
         }
-        match result {
+        result
+    }
+
+    /// Delivers a finalized batch, or spills it, or drops it with a reason.
+    pub(crate) fn deliver(&mut self, batch: &[Trace], stats: &Stats, no_send: bool) -> Outcome {
+        if self.spill.is_some() && (no_send || self.is_resting()) {
+            return self.spill_batch(batch, stats);
+        }
+        match self.export_counted(batch, stats) {
             Ok(()) => {
                 self.came_up();
                 Outcome::Delivered
@@ -159,12 +164,7 @@ impl Lane {
         };
         let traces = claim.read();
         for chunk in traces.chunks(max_batch.max(1)) {
-            let result = self.exporter.export(chunk);
-            let retries = self.exporter.take_retries();
-            if retries > 0 {
-                stats.export_retries.fetch_add(retries, Relaxed);
-            }
-            match result {
+            match self.export_counted(chunk, stats) {
                 Ok(()) => {
                     self.came_up();
                     stats.traces_replayed.fetch_add(chunk.len() as u64, Relaxed);

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::http::{classify, encode_component, parse_json_response, prepare, tls_config, Body};
 pub use super::http::{encode_path_segment, Method};
-use super::retry::{parse_retry_after, RetryPolicy};
+use super::retry::{retry_after_header, RetryPolicy};
 use crate::config::{Config, HttpSettings, Secret};
 use crate::error::{Error, Result};
 
@@ -280,11 +280,7 @@ impl MlflowClient {
         };
         let mut resp = sent.map_err(|e| self.request_failed(&request, e, timeout))?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let retry_after = retry_after_header(resp.headers());
         let bytes = resp
             .body_mut()
             .with_config()

@@ -143,22 +143,11 @@ impl MlflowExporter {
     }
 
     fn export_group(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
-        // Spans first (they make the trace); split so one request stays near MAX_OTLP_BYTES.
-        let mut start = 0;
-        while start < traces.len() {
-            let mut end = start;
-            let mut size = 0;
-            while end < traces.len() && (end == start || size < MAX_OTLP_BYTES) {
-                size += approx_size(traces[end]);
-                end += 1;
-            }
-            let body = gzip(&encode_request(
-                traces[start..end].iter().copied(),
-                &self.otlp,
-            ));
+        // Spans first (they make the trace).
+        for chunk in otlp_chunks(traces) {
+            let body = gzip(&encode_request(chunk.iter().copied(), &self.otlp));
             self.retrying(|c, d| c.post_otlp_until(experiment_id, &body, d))
                 .map_err(otlp_hint)?;
-            start = end;
         }
         self.send_trace_infos(experiment_id, traces)
     }
@@ -255,8 +244,30 @@ fn otlp_hint(e: Error) -> Error {
     }
 }
 
+/// `traces` cut into runs whose OTLP requests stay near `MAX_OTLP_BYTES` (servers and collectors
+/// cap request sizes); a trace larger than that goes alone.
+pub(crate) fn otlp_chunks<'a, 't>(
+    traces: &'a [&'t Trace],
+) -> impl Iterator<Item = &'a [&'t Trace]> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= traces.len() {
+            return None;
+        }
+        let mut end = start;
+        let mut size = 0;
+        while end < traces.len() && (end == start || size < MAX_OTLP_BYTES) {
+            size += approx_size(traces[end]);
+            end += 1;
+        }
+        let chunk = &traces[start..end];
+        start = end;
+        Some(chunk)
+    })
+}
+
 /// A cheap upper-bound-ish estimate of a trace's OTLP size, to split batches.
-pub(crate) fn approx_size(t: &Trace) -> usize {
+fn approx_size(t: &Trace) -> usize {
     t.spans
         .iter()
         .map(|s| {

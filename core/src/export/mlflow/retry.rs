@@ -130,6 +130,14 @@ impl RetryPolicy {
     }
 }
 
+/// The `Retry-After` of a response, if it has a usable one.
+pub(crate) fn retry_after_header(headers: &ureq::http::HeaderMap) -> Option<Duration> {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
+}
+
 /// Reads a `Retry-After` header: delay-seconds, or an HTTP date (the wait until then; zero
 /// when it has passed).
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {

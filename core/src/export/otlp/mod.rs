@@ -17,10 +17,10 @@ use ureq::tls::{RootCerts, TlsConfig};
 
 use crate::config::{Config, OtlpCompression, OtlpMode, Secret};
 use crate::error::{Error, Result};
-use crate::export::mlflow::exporter::approx_size;
+use crate::export::mlflow::exporter::otlp_chunks;
 use crate::export::mlflow::http::ca_bundle_tls;
-use crate::export::mlflow::retry::parse_retry_after;
-use crate::export::mlflow::{encode_request, gzip, OtlpOptions, RetryPolicy, MAX_OTLP_BYTES};
+use crate::export::mlflow::retry::retry_after_header;
+use crate::export::mlflow::{encode_request, gzip, OtlpOptions, RetryPolicy};
 use crate::export::{Exporter, SpillKind};
 use crate::model::keys::attr::TRACE_TAG_PREFIX;
 use crate::model::{RawJson, SpanRecord, Trace};
@@ -146,11 +146,7 @@ impl OtlpExporter {
             .send(body)
             .map_err(|e| self.failed(None, self.transport_message(e), None))?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let retry_after = retry_after_header(resp.headers());
         let protobuf = resp
             .headers()
             .get("content-type")
@@ -298,18 +294,9 @@ impl Exporter for OtlpExporter {
             .enumerate()
             .map(|(i, t)| tagged.get(i).and_then(Option::as_ref).unwrap_or(t))
             .collect();
-        // Split so one request stays near MAX_OTLP_BYTES: collectors cap request sizes.
-        let mut start = 0;
-        while start < traces.len() {
-            let mut end = start;
-            let mut size = 0;
-            while end < traces.len() && (end == start || size < MAX_OTLP_BYTES) {
-                size += approx_size(traces[end]);
-                end += 1;
-            }
-            let body = self.body(&traces[start..end]);
+        for chunk in otlp_chunks(&traces) {
+            let body = self.body(chunk);
             self.send(&body)?;
-            start = end;
         }
         self.degraded = false;
         Ok(())
