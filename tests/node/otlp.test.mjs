@@ -123,6 +123,23 @@ describe("OTLP export", { skip }, () => {
     assert.equal(mlflow.getConfig().otlpEndpoint, null);
   });
 
+  test("init reads OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, even without a path", () => {
+    const saved = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = uri;
+    try {
+      mlflow.init({});
+      assert.equal(mlflow.getConfig().otlpEndpoint, uri);
+      // An option given in code keeps the option's rule: no path gets /v1/traces.
+      mlflow.init({ otlpEndpoint: uri });
+      assert.equal(mlflow.getConfig().otlpEndpoint, `${uri}/v1/traces`);
+    } finally {
+      if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+      else process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = saved;
+      mlflow.configure({ otlpEndpoint: "" });
+    }
+    assert.equal(mlflow.getConfig().otlpEndpoint, null);
+  });
+
   test("OTEL_* variables in a fresh process: OTLP replaces the local store", async () => {
     const app = path.join(dir, "app.mjs");
     fs.writeFileSync(

@@ -263,6 +263,8 @@ impl OtlpSettings {
                     join_traces_path(&url)
                 })
             };
+        } else if let Some(url) = u.resolved_endpoint {
+            self.endpoint = Some(validate_endpoint(&url, &style.name("otlp_endpoint"))?);
         }
         if let Some(h) = u.headers {
             let mut headers = Vec::with_capacity(h.len());
@@ -318,6 +320,9 @@ pub struct OtlpUpdate {
     /// The collector URL; used as is when it has a path, else `/v1/traces` is appended. Empty
     /// turns OTLP export off.
     pub endpoint: Option<String>,
+    /// A full traces URL, used as is (the `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` rule); what
+    /// [`OtlpUpdate::fill_from_env`] resolved from the variables. `endpoint` wins over it.
+    pub resolved_endpoint: Option<String>,
     /// Request headers (replace the configured ones).
     pub headers: Option<Vec<(String, String)>>,
     /// `"gzip"` or `"none"`.
@@ -350,7 +355,7 @@ impl OtlpUpdate {
         let env = OtlpSettings::from_lookup(&get, warnings);
         let any = |vars: &[&str]| vars.iter().any(|v| get(v).is_some());
         if self.endpoint.is_none() {
-            self.endpoint = env.endpoint;
+            self.resolved_endpoint = env.endpoint;
         }
         if self.headers.is_none()
             && any(&[

@@ -226,7 +226,10 @@ fn env_fills_what_code_did_not_give() {
     let mut w = Vec::new();
     u.fill_from_env(&|k| m.get(k).map(|v| v.to_string()), &mut w);
     assert!(w.is_empty(), "{w:?}");
-    assert_eq!(u.endpoint.as_deref(), Some("http://env:4318/v1/traces"));
+    assert_eq!(
+        u.resolved_endpoint.as_deref(),
+        Some("http://env:4318/v1/traces")
+    );
     assert_eq!(u.headers, Some(vec![("from".into(), "code".into())]));
     assert_eq!(u.compression.as_deref(), Some("gzip"));
     assert_eq!(
