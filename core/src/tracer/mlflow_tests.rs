@@ -60,8 +60,8 @@ fn an_assessment_follows_its_queued_trace() {
         paths,
         [
             "/api/2.0/mlflow/experiments/get-by-name".to_owned(),
-            "/v1/traces".to_owned(),
             "/api/3.0/mlflow/traces".to_owned(),
+            "/v1/traces".to_owned(),
             format!("/api/3.0/mlflow/traces/{id}/assessments"),
         ]
     );

@@ -1,6 +1,13 @@
-//! The MLflow destination: per batch, the spans of all its traces as OTLP to `/v1/traces` (one
-//! request per experiment, split when large), then one StartTraceV3 per trace with its metadata,
-//! tags and previews, as MLflow's SDK does.
+//! The MLflow destination: per batch, one StartTraceV3 per trace with its metadata, tags and
+//! previews, then the spans of all its traces as OTLP to `/v1/traces` (one request per
+//! experiment, split when large).
+//!
+//! MLflow's SDK sends the spans first. We send the trace info first because the server stores it
+//! faster that way. A StartTraceV3 for a trace that `log_spans` has already created takes the
+//! server's conflict path (rollback, re-read, merge row by row). Measured on MLflow 3.17.2 with
+//! SQLite, that path stores about half as many traces per second as a plain insert does.
+//! Meanwhile `log_spans` on an existing, finalized trace only adds rows. The trace stored is the
+//! same either way.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
@@ -143,18 +150,20 @@ impl MlflowExporter {
     }
 
     fn export_group(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
-        // Spans first (they make the trace).
+        // Infos first (see the module doc). If the spans then fail, the batch is retried or
+        // spilled whole. Re-sending the infos is a harmless upsert.
+        self.send_trace_infos(experiment_id, traces)?;
         for chunk in otlp_chunks(traces) {
             let body = gzip(&encode_request(chunk.iter().copied(), &self.otlp));
             self.retrying(|c, d| c.post_otlp_until(experiment_id, &body, d))
-                .map_err(otlp_hint)?;
+                .map_err(route_hint)?;
         }
-        self.send_trace_infos(experiment_id, traces)
+        Ok(())
     }
 
     /// One StartTraceV3 per trace, `info_concurrency` at a time. A retryable, auth or TLS failure
     /// stops the batch (the server is gone or refuses us); a refusal of one trace's info only
-    /// warns, since its spans are stored and the trace is visible.
+    /// warns, since its spans are still sent and they make the trace visible.
     fn send_trace_infos(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
         let policy = if self.degraded {
             RetryPolicy::NONE
@@ -188,9 +197,13 @@ impl MlflowExporter {
                 );
                 match sent {
                     Ok(_) => {}
+                    // A 404 is the experiment (or the route) missing: true of every trace.
                     Err(e)
                         if e.is_retryable()
-                            || matches!(e, Error::Auth { .. } | Error::Tls { .. }) =>
+                            || matches!(
+                                e,
+                                Error::Auth { .. } | Error::Tls { .. } | Error::NotFound { .. }
+                            ) =>
                     {
                         stop.store(true, Relaxed);
                         fatal.lock().get_or_insert(e);
@@ -213,12 +226,12 @@ impl MlflowExporter {
         self.retries += retries.into_inner();
         if let Some(e) = fatal.into_inner() {
             self.degraded |= e.is_retryable();
-            return Err(e);
+            return Err(route_hint(e));
         }
         if let (n, Some(e)) = rejected.into_inner() {
             crate::diag::warn(
                 "mlflow_trace_info",
-                format!("the MLflow server refused the trace info of {n} trace(s) (their spans were stored): {e}"),
+                format!("the MLflow server refused the trace info of {n} trace(s) (their spans are still sent): {e}"),
             );
         }
         Ok(())
@@ -226,8 +239,8 @@ impl MlflowExporter {
 }
 
 /// A 404 without MLflow's error code is the route itself missing: an MLflow server older than
-/// 3.4 (which takes spans only as artifacts, not supported here).
-fn otlp_hint(e: Error) -> Error {
+/// 3.4 (no OTLP endpoint; before 3.0 no StartTraceV3 either), not supported here.
+fn route_hint(e: Error) -> Error {
     match e {
         Error::NotFound {
             request,
@@ -237,7 +250,7 @@ fn otlp_hint(e: Error) -> Error {
             request,
             code: None,
             message: format!(
-                "{message} (the server has no OTLP endpoint: MLflow 3.4 or later is needed)"
+                "{message} (the server lacks MLflow 3's trace endpoints: MLflow 3.4 or later is needed)"
             ),
         },
         other => other,

@@ -58,7 +58,7 @@ fn ok() -> Reply {
 }
 
 #[test]
-fn a_batch_is_one_otlp_request_then_one_start_trace_per_trace() {
+fn a_batch_is_one_start_trace_per_trace_then_one_otlp_request() {
     let server = TestServer::route(|r, _| match r.target.as_str() {
         t if t.starts_with("/api/2.0/mlflow/experiments/get-by-name") => Reply::json(
             200,
@@ -82,26 +82,26 @@ fn a_batch_is_one_otlp_request_then_one_start_trace_per_trace() {
         paths,
         [
             "/api/2.0/mlflow/experiments/get-by-name",
-            "/v1/traces",
             "/api/3.0/mlflow/traces",
             "/api/3.0/mlflow/traces",
             "/v1/traces",
             "/api/3.0/mlflow/traces",
+            "/v1/traces",
             // The name was resolved once.
-            "/v1/traces",
             "/api/3.0/mlflow/traces",
+            "/v1/traces",
         ]
     );
-    assert_eq!(reqs[1].header("x-mlflow-experiment-id"), Some("5"));
+    assert_eq!(reqs[3].header("x-mlflow-experiment-id"), Some("5"));
     assert_eq!(
-        otlp_of(&reqs[1]).resource_spans[0].scope_spans[0]
+        otlp_of(&reqs[3]).resource_spans[0].scope_spans[0]
             .spans
             .len(),
         2
     );
-    assert_eq!(reqs[4].header("x-mlflow-experiment-id"), Some("9"));
+    assert_eq!(reqs[5].header("x-mlflow-experiment-id"), Some("9"));
     // The two infos of the first group go out concurrently, in either order.
-    let infos: Vec<_> = reqs[2..4]
+    let infos: Vec<_> = reqs[1..3]
         .iter()
         .map(|r| r.json()["trace"]["trace_info"].clone())
         .collect();
@@ -118,7 +118,7 @@ fn a_batch_is_one_otlp_request_then_one_start_trace_per_trace() {
     );
     assert_eq!(info["execution_duration"], "0.049s");
     assert_eq!(
-        reqs[5].json()["trace"]["trace_info"]["trace_location"]["mlflow_experiment"]
+        reqs[4].json()["trace"]["trace_info"]["trace_location"]["mlflow_experiment"]
             ["experiment_id"],
         "9"
     );
@@ -130,10 +130,13 @@ fn without_an_experiment_traces_go_to_the_default_one() {
     let server = TestServer::start(vec![ok()]);
     let mut exporter = MlflowExporter::new(&config(&server.uri)).unwrap();
     exporter.export(&[trace(1)]).unwrap();
+    let reqs = server.requests();
     assert_eq!(
-        server.requests()[0].header("x-mlflow-experiment-id"),
-        Some("0")
+        reqs[0].json()["trace"]["trace_info"]["trace_location"]["mlflow_experiment"]
+            ["experiment_id"],
+        "0"
     );
+    assert_eq!(reqs[1].header("x-mlflow-experiment-id"), Some("0"));
 }
 
 #[test]
@@ -149,7 +152,7 @@ fn transient_failures_are_retried_and_counted() {
     exporter.export(&[trace(1)]).unwrap();
     assert_eq!(exporter.take_retries(), 2);
     assert_eq!(exporter.take_retries(), 0);
-    assert_eq!(server.requests().len(), 4, "3 OTLP attempts + StartTraceV3");
+    assert_eq!(server.requests().len(), 4, "3 StartTraceV3 attempts + OTLP");
 }
 
 #[test]
