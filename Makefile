@@ -74,6 +74,7 @@ bench: bench-setup
 	$(PY) bench/python_sdks.py
 	node bench/node_overhead.mjs
 	node bench/node_sdks.mjs
+	$(PY) bench/rss_loop.py
 	@if [ "$(BENCH_EXPORT)" = "1" ]; then $(PY) bench/mlflow_export.py; \
 	else echo "(skipped bench/mlflow_export.py, ~2 min: make bench BENCH_EXPORT=1)"; fi
 
