@@ -2,7 +2,7 @@
 (each its own trace, inputs and outputs captured) with ferrotrace, MLflow's SDK and the
 OpenTelemetry SDK, in Python and in Node.
 
-    .venv/bin/python bench/rss_loop.py [calls]
+    .venv/bin/python bench/rss_loop.py [calls] [--python-only]
 
 Each SDK runs in its own process and exports as in `python_sdks.py` / `node_sdks.mjs`: ferrotrace
 and MLflow to a loopback HTTP sink that discards (Python), ferrotrace to its local store (Node),
@@ -25,7 +25,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import python_sdks  # noqa: E402  (the sink, the OTel decorator, the traced function)
 
-CALLS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "--worker" else 100_000
+CALLS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 100_000
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -170,7 +170,7 @@ def main() -> None:
     srv.shutdown()
     dist = os.path.join(os.path.dirname(HERE), "bindings-node", "dist", "index.mjs")
     node_env = dict(env, FERROTRACE_DIST=dist, FERROTRACE_LOCAL_DIR=tempfile.mkdtemp(prefix="ferrotrace-bench-rss-"))
-    for sdk in ("ferrotrace", "otel"):
+    for sdk in () if "--python-only" in sys.argv else ("ferrotrace", "otel"):
         rows.append((f"Node {sdk}", run(["node", "--input-type=module", "-e", NODE, sdk, str(CALLS)], node_env, cwd=HERE)))
     print(f"RSS over {CALLS:,} traced calls (each its own trace), MiB")
     print()
