@@ -9,7 +9,7 @@ and MLflow to a loopback HTTP sink that discards (Python), ferrotrace to its loc
 OTel through a BatchSpanProcessor with a discarding exporter. The export queues keep their
 defaults: this measures what an application would see. Reported per SDK: RSS after a 1,000-call
 warm-up, RSS growth over the loop, peak RSS (VmHWM / the largest sample), RSS after the final
-flush, and how many traces or spans the SDK exported and dropped.
+flush (1 s after it), and how many traces or spans the SDK exported and dropped.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def worker(sdk: str, uri: str, calls: int) -> None:
         def flush() -> str:
             mod.flush(120)
             st = mod.stats()
-            return f"exported {st['traces_exported']} traces, dropped {st['traces_dropped']}"
+            return (f"exported {st['traces_exported']} traces + {st['traces_replayed']} replayed from the overflow "
+                    f"spill, dropped {st['traces_dropped']}")
     elif sdk == "mlflow":
         import logging
 
@@ -96,6 +97,7 @@ def worker(sdk: str, uri: str, calls: int) -> None:
     loop_s = time.perf_counter() - t0
     end = status_kib("VmRSS")
     note = flush()
+    time.sleep(1)  # background threads settle (ferrotrace's idle worker returns freed memory)
     print("RESULT " + json.dumps({
         "warm_mib": before / 1024, "growth_mib": (end - before) / 1024, "peak_mib": status_kib("VmHWM") / 1024,
         "after_flush_mib": status_kib("VmRSS") / 1024, "loop_s": loop_s, "note": note,
@@ -143,6 +145,7 @@ for (let i = 0; i < calls; i++) {
 const loop_s = (performance.now() - t0) / 1000;
 const end = kib();
 await flush();
+await new Promise((r) => setTimeout(r, 1000));
 console.log("RESULT " + JSON.stringify({ warm_mib: before, growth_mib: end - before, peak_mib: Math.max(peak, end),
   after_flush_mib: kib(), loop_s, note: note() }));
 """

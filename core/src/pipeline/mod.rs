@@ -10,6 +10,7 @@
 
 pub mod fork;
 mod lane;
+mod memory;
 mod overflow;
 pub mod spill;
 mod worker;
@@ -129,6 +130,7 @@ impl Pipeline {
             missing,
             shared: shared.clone(),
             bytes: Arc::default(),
+            handled: AtomicU64::new(0),
         });
         let queued_bytes = Arc::new(AtomicU64::new(0));
         let inflight = Arc::new(Mutex::new(Vec::new()));

@@ -35,6 +35,8 @@ pub(crate) struct Overflow {
     pub(crate) shared: WorkerShared,
     /// Estimated bytes waiting in the overflow channel.
     pub(crate) bytes: Arc<AtomicU64>,
+    /// Estimated bytes written since the worker last returned freed memory (`memory.rs`).
+    pub(crate) handled: AtomicU64,
 }
 
 impl Overflow {
@@ -117,5 +119,6 @@ pub(crate) fn drain(rx: &Receiver<Queued>, overflow: &Overflow) {
 
 fn take(q: Queued, overflow: &Overflow) -> Trace {
     overflow.bytes.fetch_sub(q.bytes, Relaxed);
+    overflow.handled.fetch_add(q.bytes, Relaxed);
     *q.trace
 }

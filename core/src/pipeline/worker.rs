@@ -10,6 +10,7 @@ use crossbeam_channel::{select, Receiver};
 use parking_lot::{Mutex, RwLock};
 
 use super::lane::{Lane, Outcome};
+use super::memory::Trimmer;
 use super::overflow::{self, Overflow};
 use super::{Control, Queued};
 use crate::model::Trace;
@@ -18,6 +19,9 @@ use crate::stats::Stats;
 
 /// How often an idle worker looks at its spill folders.
 const TICK: Duration = Duration::from_millis(200);
+/// A replayed spill segment (its traces read back and sent) counts as this many bytes for the
+/// [`Trimmer`].
+const REPLAYED_SEGMENT_BYTES: u64 = 1 << 20;
 
 /// What the worker shares with the tracer.
 #[derive(Clone)]
@@ -79,6 +83,7 @@ struct Worker {
     batch: Vec<Trace>,
     /// Set at shutdown: batches after it are spilled without a send.
     deadline: Option<Instant>,
+    trimmer: Trimmer,
 }
 
 pub(crate) fn run(parts: Parts, shared: WorkerShared) {
@@ -87,6 +92,7 @@ pub(crate) fn run(parts: Parts, shared: WorkerShared) {
         p: parts,
         shared,
         deadline: None,
+        trimmer: Trimmer::default(),
     };
     loop {
         let (data, ctl) = (w.p.data.clone(), w.p.ctl.clone());
@@ -114,7 +120,13 @@ pub(crate) fn run(parts: Parts, shared: WorkerShared) {
             default(TICK) => {}
         }
         if w.p.data.is_empty() {
-            w.replay_one();
+            if w.replay_one() {
+                w.trimmer.handled(REPLAYED_SEGMENT_BYTES);
+            } else if w.p.over.is_empty() {
+                // The whole pipeline is idle: a trim now holds no thread of the app up.
+                w.trimmer.handled(w.p.overflow.handled.swap(0, Relaxed));
+                w.trimmer.idle();
+            }
         }
     }
     w.drain();
@@ -123,6 +135,7 @@ pub(crate) fn run(parts: Parts, shared: WorkerShared) {
 impl Worker {
     fn push(&mut self, q: Queued) {
         self.p.queued_bytes.fetch_sub(q.bytes, Relaxed);
+        self.trimmer.handled(q.bytes);
         self.batch.push(*q.trace);
     }
 
