@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import functools
-import inspect
-import json
-import logging
-from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 
 from ferrotrace import _native
 from ferrotrace import _context
 from ferrotrace._context import CURRENT, LAST_ROOT, SCOPE, begin, destination_experiment, end, with_destination
+from ferrotrace._log import logger as _logger
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
 from ferrotrace._streaming import wrap_async_generator, wrap_generator
+from ferrotrace._typing import TYPE_CHECKING, cast, overload
 from ferrotrace.entities import NoOpSpan, SpanLogLevel, SpanType
 
-_logger = logging.getLogger("ferrotrace")
+# `inspect` and `json` are imported where used (decoration, stats): with `typing` and `logging`
+# they were most of `import ferrotrace`'s memory.
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional, TypeVar, Union
 
-F = TypeVar("F", bound=Callable[..., Any])
+    F = TypeVar("F", bound=Callable[..., Any])
 
 # The contextvar methods the @trace wrappers call, bound once: inside the wrappers (closures)
 # CPython 3.11 compiles `CURRENT.get()` as an attribute load that builds a bound method on
@@ -28,24 +29,15 @@ _current_set = CURRENT.set
 _current_reset = CURRENT.reset
 _last_root_set = LAST_ROOT.set
 
-_KIND = {
-    inspect.Parameter.POSITIONAL_ONLY: 0,
-    inspect.Parameter.POSITIONAL_OR_KEYWORD: 1,
-    inspect.Parameter.VAR_POSITIONAL: 2,
-    inspect.Parameter.KEYWORD_ONLY: 3,
-    inspect.Parameter.VAR_KEYWORD: 4,
-}
-
-
 def _params(fn: Callable[..., Any]) -> Optional[list[tuple[str, int, bool, Any]]]:
+    import inspect
+
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return None
-    return [
-        (p.name, _KIND[p.kind], p.default is not inspect.Parameter.empty, p.default)
-        for p in sig.parameters.values()
-    ]
+    # Parameter kinds are 0..4: positional-only, positional-or-keyword, *args, keyword-only, **kwargs.
+    return [(p.name, int(p.kind), p.default is not p.empty, p.default) for p in sig.parameters.values()]
 
 
 def _type_name(span_type: Any) -> str:
@@ -131,8 +123,10 @@ def trace(
     destination = destination_experiment(trace_destination)
 
     def decorator(fn: F) -> F:
+        import inspect
+
         if isinstance(fn, (classmethod, staticmethod)):
-            return cast(F, type(fn)(decorator(fn.__func__)))  # type: ignore[arg-type]
+            return cast("F", type(fn)(decorator(fn.__func__)))  # type: ignore[arg-type]
         fn_name = getattr(fn, "__name__", None) or "span"
         streams = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
         spec = FnSpec(
@@ -204,7 +198,7 @@ def trace(
 
             wrapper = sync_wrapper
         wrapper.__mlflow_traced__ = True  # type: ignore[attr-defined]
-        return cast(F, wrapper)
+        return cast("F", wrapper)
 
     if func is not None:
         return decorator(func)
@@ -347,7 +341,9 @@ def stats() -> dict[str, Any]:
     >>> sorted(ferrotrace.stats())[:3]
     ['dropped_spans', 'dropped_traces', 'export_batches']
     """
-    return cast(dict[str, Any], json.loads(_native.stats_json()))
+    import json
+
+    return cast("dict[str, Any]", json.loads(_native.stats_json()))
 
 
 def start_span_no_context(
@@ -410,4 +406,4 @@ def with_active_span(fn: F) -> F:
         # One Context cannot be entered by two threads at once: run each call in its own copy.
         return ctx.copy().run(fn, *args, **kwargs)
 
-    return cast(F, run_in_context)
+    return cast("F", run_in_context)
