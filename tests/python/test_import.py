@@ -95,3 +95,82 @@ def test_warnings_go_to_the_ferrotrace_logger_naming_the_caller(caplog: pytest.L
     assert "without an active span" in records[0].getMessage()
     # The record points at the API function, not at the lazy logger.
     assert records[0].funcName == "update_current_trace"
+
+
+def _shapes() -> list[Any]:
+    import functools
+
+    def none() -> None:
+        pass
+
+    def everything(a, b=2, *args, c, d=4, **kw):  # type: ignore[no-untyped-def]
+        local = a
+        return local
+
+    def posonly(a, /, b, *, c):  # type: ignore[no-untyped-def]
+        pass
+
+    def posonly_defaults(a=1, /, b=2):  # type: ignore[no-untyped-def]
+        pass
+
+    def kwonly_mixed(a, *, b=1, c):  # type: ignore[no-untyped-def]
+        pass
+
+    def only_kwargs(**kw):  # type: ignore[no-untyped-def]
+        pass
+
+    def only_args(*args):  # type: ignore[no-untyped-def]
+        pass
+
+    def closure(a, b):  # type: ignore[no-untyped-def]
+        def inner() -> Any:
+            return a
+
+        return inner
+
+    def gen(n):  # type: ignore[no-untyped-def]
+        yield n
+
+    async def coro(x, *, y=None):  # type: ignore[no-untyped-def]
+        return x
+
+    async def agen(x):  # type: ignore[no-untyped-def]
+        yield x
+
+    @functools.wraps(everything)
+    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return everything(*args, **kwargs)
+
+    class C:
+        def method(self, q, r=3):  # type: ignore[no-untyped-def]
+            pass
+
+    with_attr = lambda x, y=1: x  # noqa: E731
+    with_attr.tag = 1  # type: ignore[attr-defined]
+    return [
+        none, everything, posonly, posonly_defaults, kwonly_mixed, only_kwargs, only_args, closure, gen, coro,
+        agen, wrapped, C().method, C.method, with_attr, lambda x, y=1: x, functools.partial(everything, 1), len,
+        print, C,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("fn", _shapes(), ids=lambda f: getattr(f, "__name__", type(f).__name__))
+def test_signature_reader_matches_inspect(fn: Any) -> None:
+    import inspect
+
+    from ferrotrace import _signature
+
+    try:
+        sig: Any = [
+            (p.name, int(p.kind), p.default is not p.empty, p.default if p.default is not p.empty else None)
+            for p in inspect.signature(fn).parameters.values()
+        ]
+    except (TypeError, ValueError):
+        sig = None
+    got = _signature.params(fn)
+    # The default is only read when has_default is set.
+    got = None if got is None else [(n, k, d, v if d else None) for n, k, d, v in got]
+    assert got == sig
+    assert _signature.isgeneratorfunction(fn) == inspect.isgeneratorfunction(fn)
+    assert _signature.isasyncgenfunction(fn) == inspect.isasyncgenfunction(fn)
+    assert _signature.iscoroutinefunction(fn) == inspect.iscoroutinefunction(fn)

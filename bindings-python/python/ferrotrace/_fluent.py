@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from ferrotrace import _native
-from ferrotrace import _context
+from ferrotrace import _context, _signature
 from ferrotrace._context import CURRENT, LAST_ROOT, SCOPE, begin, destination_experiment, end, with_destination
 from ferrotrace._log import logger as _logger
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
@@ -13,7 +13,7 @@ from ferrotrace._streaming import wrap_async_generator, wrap_generator
 from ferrotrace._typing import TYPE_CHECKING, cast, overload
 from ferrotrace.entities import NoOpSpan, SpanLogLevel, SpanType
 
-# `inspect` and `json` are imported where used (decoration, stats): with `typing` and `logging`
+# No `inspect` (see _signature), `json` (imported by stats()), `typing`, `logging` at import:
 # they were most of `import ferrotrace`'s memory.
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional, TypeVar, Union
@@ -30,14 +30,7 @@ _current_reset = CURRENT.reset
 _last_root_set = LAST_ROOT.set
 
 def _params(fn: Callable[..., Any]) -> Optional[list[tuple[str, int, bool, Any]]]:
-    import inspect
-
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError):
-        return None
-    # Parameter kinds are 0..4: positional-only, positional-or-keyword, *args, keyword-only, **kwargs.
-    return [(p.name, int(p.kind), p.default is not p.empty, p.default) for p in sig.parameters.values()]
+    return _signature.params(fn)
 
 
 def _type_name(span_type: Any) -> str:
@@ -123,12 +116,10 @@ def trace(
     destination = destination_experiment(trace_destination)
 
     def decorator(fn: F) -> F:
-        import inspect
-
         if isinstance(fn, (classmethod, staticmethod)):
             return cast("F", type(fn)(decorator(fn.__func__)))  # type: ignore[arg-type]
         fn_name = getattr(fn, "__name__", None) or "span"
-        streams = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
+        streams = _signature.isgeneratorfunction(fn) or _signature.isasyncgenfunction(fn)
         spec = FnSpec(
             name or fn_name,
             _type_name(span_type),
@@ -139,13 +130,13 @@ def trace(
         )
         start = with_destination(_with_links(spec.start, links), destination)
 
-        if inspect.isgeneratorfunction(fn):
+        if _signature.isgeneratorfunction(fn):
             wrapper: Callable[..., Any] = wrap_generator(fn, start, output_reducer)
-        elif inspect.isasyncgenfunction(fn):
+        elif _signature.isasyncgenfunction(fn):
             wrapper = wrap_async_generator(fn, start, output_reducer)
         elif output_reducer is not None:
             raise TracingError("output_reducer is only supported for generator functions")
-        elif inspect.iscoroutinefunction(fn):
+        elif _signature.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
