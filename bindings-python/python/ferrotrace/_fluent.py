@@ -29,6 +29,7 @@ _current_set = CURRENT.set
 _current_reset = CURRENT.reset
 _last_root_set = LAST_ROOT.set
 
+
 def _params(fn: Callable[..., Any]) -> Optional[list[tuple[str, int, bool, Any]]]:
     return _signature.params(fn)
 
