@@ -14,20 +14,7 @@ traces list``).
 
 from __future__ import annotations
 
-from ferrotrace import entities, tracing
-from ferrotrace._assessments import (
-    delete_assessment,
-    delete_trace_tag,
-    get_assessment,
-    get_trace,
-    log_assessment,
-    log_expectation,
-    log_feedback,
-    override_feedback,
-    search_traces,
-    set_trace_tag,
-    update_assessment,
-)
+from ferrotrace import entities
 from ferrotrace._fluent import (
     flush,
     flush_trace_async_logging,
@@ -42,11 +29,70 @@ from ferrotrace._fluent import (
     with_active_span,
 )
 from ferrotrace._lifecycle import install as _install
-from ferrotrace._tracking import get_tracking_uri, is_tracking_uri_set, set_experiment, set_tracking_uri
 from ferrotrace._native import ConfigError, LiveSpan, TracingError
+from ferrotrace._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ferrotrace import tracing
+    from ferrotrace._assessments import (
+        delete_assessment,
+        delete_trace_tag,
+        get_assessment,
+        get_trace,
+        log_assessment,
+        log_expectation,
+        log_feedback,
+        override_feedback,
+        search_traces,
+        set_trace_tag,
+        update_assessment,
+    )
+    from ferrotrace._tracking import get_tracking_uri, is_tracking_uri_set, set_experiment, set_tracking_uri
+    from ferrotrace.tracing import context
 
 MlflowException = TracingError
-context = tracing.context
+
+# Names loaded on first use (PEP 562), by module: what tracing does not need stays out of
+# `import ferrotrace` (the server API brings `json`, `datetime`, `urllib.parse`, `logging`).
+_LAZY = {
+    "ferrotrace._assessments": (
+        "delete_assessment",
+        "delete_trace_tag",
+        "get_assessment",
+        "get_trace",
+        "log_assessment",
+        "log_expectation",
+        "log_feedback",
+        "override_feedback",
+        "search_traces",
+        "set_trace_tag",
+        "update_assessment",
+    ),
+    "ferrotrace._tracking": ("get_tracking_uri", "is_tracking_uri_set", "set_experiment", "set_tracking_uri"),
+}
+_LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name == "tracing":
+        return importlib.import_module("ferrotrace.tracing")
+    if name == "context":
+        value = importlib.import_module("ferrotrace.tracing").context
+    elif name in _LAZY_MODULE:
+        value = getattr(importlib.import_module(_LAZY_MODULE[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "delete_assessment",

@@ -8,7 +8,6 @@ traced call always finds its trace.
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any, Optional, Union
 
 from ferrotrace import _native
@@ -21,10 +20,9 @@ from ferrotrace._assessment_entities import (
     Feedback,
     FeedbackValueType,
 )
+from ferrotrace._log import logger as _logger
 from ferrotrace._native import TracingError
 from ferrotrace._trace_entities import Trace
-
-_logger = logging.getLogger("ferrotrace")
 
 _PREFIX = "/api/3.0/mlflow/traces"
 

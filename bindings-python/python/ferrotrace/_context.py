@@ -4,13 +4,15 @@ the active span, the last finished trace, and the scope set by ``tracing.context
 
 from __future__ import annotations
 
-import logging
 from contextvars import ContextVar
-from typing import Any, Callable, Optional
 
+from ferrotrace._log import logger as _logger
 from ferrotrace._native import LiveSpan, TracingError
 
-_logger = logging.getLogger("ferrotrace")
+# `typing` costs ~1 MiB at import and is needed by the type checker only (annotations are strings).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
 
 CURRENT: ContextVar[Optional[LiveSpan]] = ContextVar("ferrotrace_current_span", default=None)
 # The last root span that ended in this context (get_last_active_trace_id(thread_local=True)).

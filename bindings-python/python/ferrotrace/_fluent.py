@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import functools
-import inspect
-import json
-import logging
-from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 
 from ferrotrace import _native
-from ferrotrace import _context
+from ferrotrace import _context, _signature
 from ferrotrace._context import CURRENT, LAST_ROOT, SCOPE, begin, destination_experiment, end, with_destination
+from ferrotrace._log import logger as _logger
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
 from ferrotrace._streaming import wrap_async_generator, wrap_generator
+from ferrotrace._typing import TYPE_CHECKING, cast, overload
 from ferrotrace.entities import NoOpSpan, SpanLogLevel, SpanType
 
-_logger = logging.getLogger("ferrotrace")
+# No `inspect` (see _signature), `json` (imported by stats()), `typing`, `logging` at import:
+# they were most of `import ferrotrace`'s memory.
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional, TypeVar, Union
 
-F = TypeVar("F", bound=Callable[..., Any])
+    F = TypeVar("F", bound=Callable[..., Any])
 
 # The contextvar methods the @trace wrappers call, bound once: inside the wrappers (closures)
 # CPython 3.11 compiles `CURRENT.get()` as an attribute load that builds a bound method on
@@ -28,24 +29,9 @@ _current_set = CURRENT.set
 _current_reset = CURRENT.reset
 _last_root_set = LAST_ROOT.set
 
-_KIND = {
-    inspect.Parameter.POSITIONAL_ONLY: 0,
-    inspect.Parameter.POSITIONAL_OR_KEYWORD: 1,
-    inspect.Parameter.VAR_POSITIONAL: 2,
-    inspect.Parameter.KEYWORD_ONLY: 3,
-    inspect.Parameter.VAR_KEYWORD: 4,
-}
-
 
 def _params(fn: Callable[..., Any]) -> Optional[list[tuple[str, int, bool, Any]]]:
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError):
-        return None
-    return [
-        (p.name, _KIND[p.kind], p.default is not inspect.Parameter.empty, p.default)
-        for p in sig.parameters.values()
-    ]
+    return _signature.params(fn)
 
 
 def _type_name(span_type: Any) -> str:
@@ -132,9 +118,9 @@ def trace(
 
     def decorator(fn: F) -> F:
         if isinstance(fn, (classmethod, staticmethod)):
-            return cast(F, type(fn)(decorator(fn.__func__)))  # type: ignore[arg-type]
+            return cast("F", type(fn)(decorator(fn.__func__)))  # type: ignore[arg-type]
         fn_name = getattr(fn, "__name__", None) or "span"
-        streams = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
+        streams = _signature.isgeneratorfunction(fn) or _signature.isasyncgenfunction(fn)
         spec = FnSpec(
             name or fn_name,
             _type_name(span_type),
@@ -145,13 +131,13 @@ def trace(
         )
         start = with_destination(_with_links(spec.start, links), destination)
 
-        if inspect.isgeneratorfunction(fn):
+        if _signature.isgeneratorfunction(fn):
             wrapper: Callable[..., Any] = wrap_generator(fn, start, output_reducer)
-        elif inspect.isasyncgenfunction(fn):
+        elif _signature.isasyncgenfunction(fn):
             wrapper = wrap_async_generator(fn, start, output_reducer)
         elif output_reducer is not None:
             raise TracingError("output_reducer is only supported for generator functions")
-        elif inspect.iscoroutinefunction(fn):
+        elif _signature.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -204,7 +190,7 @@ def trace(
 
             wrapper = sync_wrapper
         wrapper.__mlflow_traced__ = True  # type: ignore[attr-defined]
-        return cast(F, wrapper)
+        return cast("F", wrapper)
 
     if func is not None:
         return decorator(func)
@@ -347,7 +333,9 @@ def stats() -> dict[str, Any]:
     >>> sorted(ferrotrace.stats())[:3]
     ['dropped_spans', 'dropped_traces', 'export_batches']
     """
-    return cast(dict[str, Any], json.loads(_native.stats_json()))
+    import json
+
+    return cast("dict[str, Any]", json.loads(_native.stats_json()))
 
 
 def start_span_no_context(
@@ -410,4 +398,4 @@ def with_active_span(fn: F) -> F:
         # One Context cannot be entered by two threads at once: run each call in its own copy.
         return ctx.copy().run(fn, *args, **kwargs)
 
-    return cast(F, run_in_context)
+    return cast("F", run_in_context)

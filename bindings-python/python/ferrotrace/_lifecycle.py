@@ -4,7 +4,7 @@ exit hook that delivers what is still queued without ever hanging the interprete
 from __future__ import annotations
 
 import atexit
-import getpass
+import os
 import sys
 
 from ferrotrace import _native
@@ -17,9 +17,16 @@ def _source_name() -> str:
 
 
 def _user() -> str:
+    # What getpass.getuser() does, without importing `getpass` (and `termios`, `contextlib`).
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        user = os.environ.get(name)
+        if user:
+            return user
     try:
-        return getpass.getuser()
-    except Exception:
+        import pwd
+
+        return pwd.getpwuid(os.getuid())[0]
+    except Exception:  # no pwd module (Windows) or no entry for the uid
         return "unknown"
 
 

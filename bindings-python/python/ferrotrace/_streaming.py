@@ -10,13 +10,17 @@ collection) still ends the span, with the items seen so far; MLflow leaves it op
 from __future__ import annotations
 
 import functools
-from typing import Any, AsyncGenerator, Callable, Generator, Optional
 
 from ferrotrace._context import CURRENT, begin, end
-from ferrotrace._native import LiveSpan
+from ferrotrace._typing import TYPE_CHECKING
 
-Reducer = Optional[Callable[[list[Any]], Any]]
-Start = Callable[..., Optional[LiveSpan]]
+if TYPE_CHECKING:
+    from typing import Any, AsyncGenerator, Callable, Generator, Optional
+
+    from ferrotrace._native import LiveSpan
+
+    Reducer = Optional[Callable[[list[Any]], Any]]
+    Start = Callable[..., Optional[LiveSpan]]
 
 
 def _outputs(items: list[Any], reducer: Reducer) -> Any:

@@ -5,15 +5,13 @@ With no tracking URI, traces go to the local store; ``file:`` URIs name a local 
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Optional
 from urllib.parse import unquote, urlparse
 
 from ferrotrace import _native
+from ferrotrace._log import logger as _logger
 from ferrotrace._native import TracingError
-
-_logger = logging.getLogger("ferrotrace")
 
 # set_experiment waits at most this long for the server before going on without it.
 _RESOLVE_TIMEOUT_SECONDS = 3.0

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import time
 from enum import Enum
-from typing import Any, Optional
 
-from ferrotrace._assessment_entities import (
-    Assessment,
-    AssessmentError,
-    AssessmentSource,
-    AssessmentSourceType,
-    Expectation,
-    Feedback,
-)
 from ferrotrace._native import LiveSpan
+from ferrotrace._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, Optional
+
+    # Loaded on first use (module __getattr__ below): `datetime` is not needed to trace.
+    from ferrotrace._assessment_entities import (
+        Assessment,
+        AssessmentError,
+        AssessmentSource,
+        AssessmentSourceType,
+        Expectation,
+        Feedback,
+    )
+    from ferrotrace._trace_entities import Span, Trace, TraceData, TraceInfo
 
 __all__ = [
     "Assessment",
@@ -226,10 +232,22 @@ class NoOpSpan:
         return {}
 
 
+_ASSESSMENT_NAMES = ("Assessment", "AssessmentError", "AssessmentSource", "AssessmentSourceType", "Expectation", "Feedback")
+
+
 def __getattr__(name: str) -> Any:
-    # Trace entities import this module, so they are loaded on first use.
+    # Trace entities import this module, so they are loaded on first use; so are assessment
+    # entities (they bring `datetime`), which tracing does not need.
     if name in ("Span", "Trace", "TraceData", "TraceInfo"):
         from ferrotrace import _trace_entities
 
         return getattr(_trace_entities, name)
-    raise AttributeError(name)
+    if name in _ASSESSMENT_NAMES:
+        from ferrotrace import _assessment_entities
+
+        return getattr(_assessment_entities, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

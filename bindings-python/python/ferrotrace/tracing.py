@@ -8,15 +8,16 @@
 
 from __future__ import annotations
 
-import logging
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional
 
 from ferrotrace import _context, _native
 from ferrotrace._context import CURRENT, SCOPE, Scope
+from ferrotrace._log import logger as _logger
 from ferrotrace._native import LiveSpan, TracingError
+from ferrotrace._typing import TYPE_CHECKING
 
-_logger = logging.getLogger("ferrotrace")
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterator, Optional
 
 __all__ = [
     "MlflowExperimentLocation",
