@@ -345,7 +345,7 @@ impl PySpan {
 
     /// Decorator exit: outputs from the return value unless the body set them, then end.
     /// Returns whether the span is a root.
-    fn _end_ok(slf: &Bound<'_, Self>, result: &Bound<'_, PyAny>) -> bool {
+    pub(crate) fn _end_ok(slf: &Bound<'_, Self>, result: &Bound<'_, PyAny>) -> bool {
         // Convert outside the borrow: `result` may run user code (`__str__`, `model_dump`).
         let wanted = slf
             .try_borrow()
@@ -360,7 +360,7 @@ impl PySpan {
 
     /// Decorator / context-manager exit with an exception: record it, then end. Returns whether
     /// the span is a root.
-    fn _end_exc(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) -> bool {
+    pub(crate) fn _end_exc(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) -> bool {
         let wanted = slf.try_borrow().is_ok_and(|s| s.ctx.sampled());
         let parts = wanted.then(|| exception_parts(exception));
         finish(slf, |s| {

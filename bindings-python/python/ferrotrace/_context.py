@@ -8,6 +8,7 @@ import logging
 from contextvars import ContextVar
 from typing import Any, Callable, Optional
 
+from ferrotrace import _native
 from ferrotrace._native import LiveSpan, TracingError
 
 _logger = logging.getLogger("ferrotrace")
@@ -100,11 +101,18 @@ SCOPE: ContextVar[Optional[Scope]] = ContextVar("ferrotrace_scope", default=None
 # Span processors of tracing.configure(span_processors=[...]); run at each span's end, in order,
 # on the application thread. Replaced as a whole, never mutated, so readers need no lock.
 PROCESSORS: tuple[Callable[[LiveSpan], Any], ...] = ()
+# The native @trace wrapper (version-specific builds) reads these contextvars itself and leaves
+# calls with processors to the Python path.
+_set_native_processors = getattr(_native, "set_processors_present", None)
+if hasattr(_native, "install_context"):
+    _native.install_context(CURRENT, SCOPE, LAST_ROOT)
 
 
 def set_processors(processors: tuple[Callable[[LiveSpan], Any], ...]) -> None:
     global PROCESSORS
     PROCESSORS = processors
+    if _set_native_processors is not None:
+        _set_native_processors(bool(processors))
 
 
 def after_root(span: LiveSpan) -> None:
