@@ -187,8 +187,19 @@ def test_unsampled_calls_run_and_their_children_follow_the_decision() -> None:
         assert span is not None and not span._sampled
         return child(x) + 1
 
+    @ferrotrace.trace
+    def kept() -> None:
+        pass
+
+    kept()
+    kept_id = ferrotrace.get_last_active_trace_id(thread_local=True)
+    assert kept_id is not None
     assert parent(1) == 2
-    assert exported() == []
+    # A sampled-out trace is not "last active", here as in the process-wide id.
+    assert ferrotrace.get_last_active_trace_id(thread_local=True) == kept_id
+    assert ferrotrace.flush(10)
+    assert ferrotrace.get_last_active_trace_id() == kept_id
+    assert [t["info"]["trace_id"] for t in exported()] == [kept_id]
     assert ferrotrace.stats()["traces_sampled_out"] >= 1
 
 

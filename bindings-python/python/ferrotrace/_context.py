@@ -116,14 +116,15 @@ def set_processors(processors: tuple[Callable[[LiveSpan], Any], ...]) -> None:
 
 
 def after_root(span: LiveSpan) -> None:
-    if span._is_root:
+    # Unsampled traces are not "last active" (as in MLflow, and as the process-wide id).
+    if span._is_root and span._sampled:
         LAST_ROOT.set(span)
 
 
 def end(span: LiveSpan, result: Any, exc: Optional[BaseException], capture_result: bool = True) -> None:
     """Ends a span the way every API does: outputs or exception, processors, end."""
     if not PROCESSORS:
-        # _end_ok / _end_exc return whether the span was a root.
+        # _end_ok / _end_exc return whether the span was a sampled root.
         if exc is not None:
             if span._end_exc(exc):
                 LAST_ROOT.set(span)

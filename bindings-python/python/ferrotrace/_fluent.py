@@ -324,7 +324,8 @@ def get_active_trace_id() -> Optional[str]:
 
 def get_last_active_trace_id(thread_local: bool = False) -> Optional[str]:
     """The id of the most recently finished trace: process-wide by default, or of this
-    context (thread / asyncio task) with ``thread_local=True``."""
+    context (thread / asyncio task) with ``thread_local=True``. Traces dropped by sampling
+    do not count."""
     if thread_local:
         root = LAST_ROOT.get()
         return None if root is None else root.trace_id
