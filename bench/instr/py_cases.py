@@ -3,10 +3,11 @@
     python bench/instr/py_cases.py CASE N       # CASE: plain trivial nested dict disabled unsampled
                                                 #       floor_native floor_wrapper floor_design
 
-The floor_* cases measure what a traced call cannot avoid in this design: a bare call into the
-extension (PyO3 trampoline), a `*args, **kwargs` wrapper around the function, and that wrapper
-plus the contextvar reads and writes of a traced call and two bare native calls (start, end)
-but no span.
+The floor_* cases measure what a traced call cannot avoid: a bare call into the extension (PyO3
+trampoline), a `*args, **kwargs` wrapper around the function, and the shape of the Python-level
+wrapper an abi3 build keeps (contextvar reads and writes from Python, two bare native calls, no
+span). The default build's wrapper is `*args, **kwargs` plus one native call that does the
+contextvar work through the C API.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ impl FnSpec {
     /// Starts the span for one call: a child of `parent`, or a new trace. Returns `None` when
     /// tracing is disabled (the wrapper then just calls the function).
     #[pyo3(signature = (parent, args, kwargs=None, traceparent=None))]
-    fn start(
+    pub(crate) fn start(
         &self,
         py: Python<'_>,
         parent: Option<&Bound<'_, PySpan>>,

@@ -1,6 +1,9 @@
 //! `ferrotrace._native`: the glue between the Python package and the Rust core. It converts
 //! values and calls the core; the Python package holds the context (contextvars).
 
+// The native @trace wrapper: needs the contextvar C API, outside the limited API.
+#[cfg(not(feature = "abi3"))]
+mod call;
 mod errors;
 mod fnspec;
 mod span;
@@ -430,6 +433,12 @@ fn push_store(
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySpan>()?;
     m.add_class::<FnSpec>()?;
+    #[cfg(not(feature = "abi3"))]
+    {
+        m.add_class::<call::SyncCall>()?;
+        m.add_function(wrap_pyfunction!(call::install_context, m)?)?;
+        m.add_function(wrap_pyfunction!(call::set_processors_present, m)?)?;
+    }
     m.add("TracingError", m.py().get_type::<TracingError>())?;
     m.add("ConfigError", m.py().get_type::<ConfigError>())?;
     m.add_function(wrap_pyfunction!(start_span, m)?)?;

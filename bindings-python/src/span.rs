@@ -70,14 +70,15 @@ impl PySpan {
 }
 
 /// Applies `last` to the live span, then ends it: one borrow for the decorator's exit path.
-/// Returns whether the span is a root (the caller records the last root of its context).
+/// Returns whether the span is a sampled root: the caller records it as the last root of its
+/// context (unsampled traces are not recorded, as in MLflow and the process-wide last trace id).
 fn finish(slf: &Bound<'_, PySpan>, last: impl FnOnce(&mut LiveSpan)) -> bool {
     if let Ok(mut me) = slf.try_borrow_mut() {
         if let Some(live) = me.live() {
             last(live);
         }
         me.end_now(None);
-        return me.is_root;
+        return me.is_root && me.ctx.sampled();
     }
     false
 }
@@ -344,8 +345,8 @@ impl PySpan {
     }
 
     /// Decorator exit: outputs from the return value unless the body set them, then end.
-    /// Returns whether the span is a root.
-    fn _end_ok(slf: &Bound<'_, Self>, result: &Bound<'_, PyAny>) -> bool {
+    /// Returns whether the span is a sampled root.
+    pub(crate) fn _end_ok(slf: &Bound<'_, Self>, result: &Bound<'_, PyAny>) -> bool {
         // Convert outside the borrow: `result` may run user code (`__str__`, `model_dump`).
         let wanted = slf
             .try_borrow()
@@ -359,8 +360,8 @@ impl PySpan {
     }
 
     /// Decorator / context-manager exit with an exception: record it, then end. Returns whether
-    /// the span is a root.
-    fn _end_exc(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) -> bool {
+    /// the span is a sampled root.
+    pub(crate) fn _end_exc(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) -> bool {
         let wanted = slf.try_borrow().is_ok_and(|s| s.ctx.sampled());
         let parts = wanted.then(|| exception_parts(exception));
         finish(slf, |s| {

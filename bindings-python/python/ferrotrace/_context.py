@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+from ferrotrace import _native
 from ferrotrace._log import logger as _logger
 from ferrotrace._native import LiveSpan, TracingError
 
@@ -102,22 +103,30 @@ SCOPE: ContextVar[Optional[Scope]] = ContextVar("ferrotrace_scope", default=None
 # Span processors of tracing.configure(span_processors=[...]); run at each span's end, in order,
 # on the application thread. Replaced as a whole, never mutated, so readers need no lock.
 PROCESSORS: tuple[Callable[[LiveSpan], Any], ...] = ()
+# The native @trace wrapper (version-specific builds) reads these contextvars itself and leaves
+# calls with processors to the Python path.
+_set_native_processors = getattr(_native, "set_processors_present", None)
+if hasattr(_native, "install_context"):
+    _native.install_context(CURRENT, SCOPE, LAST_ROOT)
 
 
 def set_processors(processors: tuple[Callable[[LiveSpan], Any], ...]) -> None:
     global PROCESSORS
     PROCESSORS = processors
+    if _set_native_processors is not None:
+        _set_native_processors(bool(processors))
 
 
 def after_root(span: LiveSpan) -> None:
-    if span._is_root:
+    # Unsampled traces are not "last active" (as in MLflow, and as the process-wide id).
+    if span._is_root and span._sampled:
         LAST_ROOT.set(span)
 
 
 def end(span: LiveSpan, result: Any, exc: Optional[BaseException], capture_result: bool = True) -> None:
     """Ends a span the way every API does: outputs or exception, processors, end."""
     if not PROCESSORS:
-        # _end_ok / _end_exc return whether the span was a root.
+        # _end_ok / _end_exc return whether the span was a sampled root.
         if exc is not None:
             if span._end_exc(exc):
                 LAST_ROOT.set(span)

@@ -1,0 +1,224 @@
+//! The native body of `@trace` on a sync function: the Python wrapper makes one call, and this
+//! reads the active span, starts the span, sets and resets the `CURRENT` contextvar around the
+//! function, ends the span and records the last root, all through the contextvar C API. That API
+//! is outside Python's limited API, so an abi3 build (feature `abi3`) leaves this module out and
+//! the package keeps its Python wrapper.
+//!
+//! Cases the Python wrapper handles better (a `tracing.context` scope is active, span processors
+//! are registered) make [`SyncCall::call`] return the wrapper's sentinel, and the wrapper runs its
+//! Python path. Nothing here raises into user code: an internal failure is a diag warning and the
+//! function runs (or its result is returned) unchanged.
+
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::fnspec::FnSpec;
+use crate::span::PySpan;
+
+/// The Python package's contextvars (`ferrotrace._context`), handed over once at import.
+struct Vars {
+    current: Py<PyAny>,
+    scope: Py<PyAny>,
+    last_root: Py<PyAny>,
+}
+
+static VARS: PyOnceLock<Vars> = PyOnceLock::new();
+
+/// Mirrors `_context.PROCESSORS` being non-empty: processors run in the Python path.
+static PROCESSORS: AtomicBool = AtomicBool::new(false);
+
+/// Hands the contextvars `CURRENT`, `SCOPE` and `LAST_ROOT` of `ferrotrace._context` to the
+/// native wrapper. Called once, when that module is imported.
+#[pyfunction]
+pub(crate) fn install_context(
+    py: Python<'_>,
+    current: Bound<'_, PyAny>,
+    scope: Bound<'_, PyAny>,
+    last_root: Bound<'_, PyAny>,
+) -> PyResult<()> {
+    for v in [&current, &scope, &last_root] {
+        // SAFETY: a type check on a live object.
+        if unsafe { ffi::PyContextVar_CheckExact(v.as_ptr()) } == 0 {
+            return Err(PyTypeError::new_err(
+                "install_context() takes three ContextVar objects",
+            ));
+        }
+    }
+    let _ = VARS.set(
+        py,
+        Vars {
+            current: current.unbind(),
+            scope: scope.unbind(),
+            last_root: last_root.unbind(),
+        },
+    );
+    Ok(())
+}
+
+/// Tells the native wrapper whether span processors are registered (they run in Python).
+#[pyfunction]
+pub(crate) fn set_processors_present(present: bool) {
+    PROCESSORS.store(present, Ordering::Relaxed);
+}
+
+/// The value of a contextvar in the current context (its default if unset).
+fn var_get<'py>(py: Python<'py>, var: &Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let mut out = ptr::null_mut();
+    // SAFETY: `var` is a ContextVar (checked at install); `out` receives a new reference or NULL.
+    unsafe {
+        if ffi::PyContextVar_Get(var.as_ptr(), ptr::null_mut(), &mut out) < 0 {
+            return Err(PyErr::fetch(py));
+        }
+        if out.is_null() {
+            return Ok(py.None().into_bound(py));
+        }
+        Ok(Bound::from_owned_ptr(py, out))
+    }
+}
+
+/// Sets a contextvar; returns the token that resets it.
+fn var_set<'py>(
+    py: Python<'py>,
+    var: &Py<PyAny>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: `var` is a ContextVar; the call returns a new reference or NULL with an error set.
+    unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyContextVar_Set(var.as_ptr(), value.as_ptr())) }
+}
+
+fn var_reset(py: Python<'_>, var: &Py<PyAny>, token: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: `var` is a ContextVar and `token` came from setting it.
+    if unsafe { ffi::PyContextVar_Reset(var.as_ptr(), token.as_ptr()) } < 0 {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(())
+}
+
+/// `fn(*args, **kwargs)`.
+fn call_fn<'py>(
+    py: Python<'py>,
+    func: &Py<PyAny>,
+    args: &Bound<'py, PyTuple>,
+    kwargs: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kw = if kwargs.is_empty() {
+        ptr::null_mut()
+    } else {
+        kwargs.as_ptr()
+    };
+    // SAFETY: `args` is a tuple, `kw` a dict or NULL; the result is a new reference or NULL.
+    unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyObject_Call(func.as_ptr(), args.as_ptr(), kw))
+    }
+}
+
+/// An internal failure of the wrapper: warned about, never raised.
+fn internal(err: &PyErr, what: &str) {
+    ferrotrace_core::diag::warn(
+        "sync_call",
+        format!("@trace: {what} failed ({err}); the call ran untraced or its span is incomplete"),
+    );
+}
+
+/// One traced sync function: what its wrapper needs on every call.
+#[pyclass(module = "ferrotrace._native", frozen)]
+pub struct SyncCall {
+    func: Py<PyAny>,
+    spec: Py<FnSpec>,
+    /// Returned when the wrapper must take its Python path.
+    slow: Py<PyAny>,
+}
+
+#[pymethods]
+impl SyncCall {
+    /// `func`: the traced function; `spec`: its `FnSpec`; `slow`: the sentinel that tells the
+    /// wrapper to run its Python path instead.
+    #[new]
+    fn new(func: Py<PyAny>, spec: Py<FnSpec>, slow: Py<PyAny>) -> Self {
+        SyncCall { func, spec, slow }
+    }
+
+    /// One traced call: returns what the function returns, raises what it raises (the same
+    /// exception object and traceback), or returns the sentinel when the Python path must run.
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if !ferrotrace_core::global().enabled() {
+            return call_fn(py, &self.func, args, kwargs);
+        }
+        let Some(vars) = VARS.get(py) else {
+            return Ok(self.slow.bind(py).clone());
+        };
+        if PROCESSORS.load(Ordering::Relaxed) {
+            return Ok(self.slow.bind(py).clone());
+        }
+        let parent = match var_get(py, &vars.scope) {
+            Ok(scope) if scope.is_none() => var_get(py, &vars.current),
+            Ok(_) => return Ok(self.slow.bind(py).clone()),
+            Err(e) => Err(e),
+        };
+        let parent = match parent {
+            Ok(p) => p,
+            Err(e) => {
+                internal(&e, "reading the active span");
+                return call_fn(py, &self.func, args, kwargs);
+            }
+        };
+        let parent = if parent.is_none() {
+            None
+        } else {
+            match parent.cast::<PySpan>() {
+                Ok(p) => Some(p.clone()),
+                // Not a span (set by someone else): run untraced, as the Python wrapper does.
+                Err(_) => return call_fn(py, &self.func, args, kwargs),
+            }
+        };
+        let Some(span) = self
+            .spec
+            .get()
+            .start(py, parent.as_ref(), args, Some(kwargs), None)
+        else {
+            return call_fn(py, &self.func, args, kwargs);
+        };
+        let span = span.into_bound(py);
+        let token = var_set(py, &vars.current, span.as_any());
+        let result = call_fn(py, &self.func, args, kwargs);
+        match token {
+            Ok(token) => {
+                if let Err(e) = var_reset(py, &vars.current, &token) {
+                    internal(&e, "restoring the active span");
+                }
+            }
+            Err(e) => internal(&e, "setting the active span"),
+        }
+        let is_root = match &result {
+            Ok(value) => PySpan::_end_ok(&span, value),
+            Err(err) => {
+                let exc = err.value(py);
+                // CPython sets `__traceback__` when an `except` clause catches; the span's stack
+                // trace reads it, so set it as the Python wrapper saw it.
+                if let Some(tb) = err.traceback(py) {
+                    // SAFETY: both are live objects; the call takes its own reference.
+                    unsafe { ffi::PyException_SetTraceback(exc.as_ptr(), tb.as_ptr()) };
+                }
+                PySpan::_end_exc(&span, exc)
+            }
+        };
+        if is_root {
+            match var_set(py, &vars.last_root, span.as_any()) {
+                Ok(_token) => {}
+                Err(e) => internal(&e, "recording the last trace"),
+            }
+        }
+        result
+    }
+}
