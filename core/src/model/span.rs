@@ -2,7 +2,9 @@
 
 use std::borrow::Cow;
 
-use super::{RawJson, SpanId, TraceId};
+use smallvec::SmallVec;
+
+use super::{RawJson, SpanId, SpanName, TraceId};
 
 /// A span's status code, as OTLP names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -51,17 +53,22 @@ pub struct SpanStatus {
     pub message: String,
 }
 
-/// Ordered attributes; setting an existing key replaces its value in place.
+/// How many attributes a span keeps without a heap allocation: what the bindings set on a
+/// traced call (type, function name, inputs, outputs, log level) plus one.
+pub const INLINE_ATTRIBUTES: usize = 6;
+
+/// Ordered attributes; setting an existing key replaces its value in place. Up to
+/// [`INLINE_ATTRIBUTES`] live inside the span itself: most spans never allocate for them.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Attributes(Vec<(Cow<'static, str>, RawJson)>);
+pub struct Attributes(SmallVec<[(Cow<'static, str>, RawJson); INLINE_ATTRIBUTES]>);
 
 impl Attributes {
     pub fn new() -> Self {
-        Attributes(Vec::new())
+        Attributes(SmallVec::new())
     }
 
     pub fn with_capacity(n: usize) -> Self {
-        Attributes(Vec::with_capacity(n))
+        Attributes(SmallVec::with_capacity(n))
     }
 
     /// Sets `key` to `value`, replacing an earlier value of the same key.
@@ -119,7 +126,7 @@ pub struct SpanRecord {
     pub trace_id: TraceId,
     pub span_id: SpanId,
     pub parent_id: Option<SpanId>,
-    pub name: String,
+    pub name: SpanName,
     pub start_ns: u64,
     /// 0 while the span is open.
     pub end_ns: u64,

@@ -118,7 +118,7 @@ struct Buf {
 pub(crate) struct OpenStub {
     pub(crate) span_id: crate::model::SpanId,
     pub(crate) parent_id: Option<crate::model::SpanId>,
-    pub(crate) name: String,
+    pub(crate) name: crate::model::SpanName,
     pub(crate) start_ns: u64,
     pub(crate) attributes: crate::model::Attributes,
     pub(crate) is_root: bool,
