@@ -82,6 +82,13 @@ impl Attributes {
         }
     }
 
+    /// Appends `key`, which the caller knows is not set yet (no search for it).
+    #[inline]
+    pub(crate) fn push_absent(&mut self, key: &'static str, value: RawJson) {
+        debug_assert!(self.get(key).is_none(), "{key} is already set");
+        self.0.push((Cow::Borrowed(key), value));
+    }
+
     pub fn get(&self, key: &str) -> Option<&RawJson> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }

@@ -6,6 +6,7 @@
 //! lock; ending the root moves the whole trace into the queue with `try_send`.
 
 mod clock;
+mod counts;
 mod mlflow;
 mod open_trace;
 mod record;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use parking_lot::{Mutex, RwLock};
 
 pub use clock::now_ns;
+pub use counts::SpanCounts;
 pub use open_trace::{TraceDraft, TraceUpdate};
 pub use span::{LiveSpan, SpanContext};
 
@@ -216,7 +218,7 @@ impl Tracer {
         start_ns: Option<u64>,
         is_root: bool,
     ) -> LiveSpan {
-        Stats::inc(&self.inner.stats.spans_started);
+        self.inner.stats.spans.started();
         let span_id = SpanId::random();
         let start_ns = start_ns.unwrap_or_else(now_ns);
         let span = LiveSpan {

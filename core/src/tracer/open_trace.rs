@@ -154,7 +154,7 @@ impl OpenTrace {
 
     pub(crate) fn finish_span(&self, rec: Arc<SpanRecord>, is_root: bool) {
         let stats = &self.tracer.inner.stats;
-        Stats::inc(&stats.spans_ended);
+        stats.spans.ended();
         if !self.sampled {
             return;
         }
