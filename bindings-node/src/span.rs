@@ -217,7 +217,9 @@ pub fn span_parent_id(span: Span) -> Option<String> {
 
 #[napi(catch_unwind)]
 pub fn span_name(span: Span) -> String {
-    span.record().map(|r| r.name.clone()).unwrap_or_default()
+    span.record()
+        .map(|r| r.name.to_string())
+        .unwrap_or_default()
 }
 
 #[napi(catch_unwind)]

@@ -38,7 +38,8 @@ enum SkipFirst {
 /// A traced function's name, type, static attributes and parameters.
 #[pyclass(module = "ferrotrace._native", frozen)]
 pub struct FnSpec {
-    name: String,
+    /// Shared with every span of this function: a clone is a reference count, not a copy.
+    name: std::sync::Arc<str>,
     span_type: RawJson,
     /// `None` for generators: MLflow does not record the function name on their spans.
     function_name: Option<RawJson>,
@@ -91,7 +92,7 @@ impl FnSpec {
             // Shared: set on every call, so cloning them must not allocate.
             span_type: RawJson::string(&span_type).into_shared(),
             function_name: function_name.map(|f| RawJson::string(&f).into_shared()),
-            name,
+            name: name.into(),
             attributes,
             params,
             skip_first,
@@ -115,9 +116,9 @@ impl FnSpec {
             return None;
         }
         let mut span = match parent.and_then(|p| p.try_borrow().ok()) {
-            Some(p) => tracer.start_child(self.name.as_str(), &p.ctx, None),
+            Some(p) => tracer.start_child(&self.name, &p.ctx, None),
             None => tracer.start_root(
-                self.name.as_str(),
+                &self.name,
                 RootOptions {
                     sampling_ratio: self.sampling_ratio,
                     // Inside set_tracing_context_from_http_request_headers: continue that trace.

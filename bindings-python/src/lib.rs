@@ -51,9 +51,9 @@ fn start_span(
         return Ok(None);
     }
     let mut span = match parent.and_then(|p| p.try_borrow().ok()) {
-        Some(p) => tracer.start_child(name, &p.ctx, start_time_ns),
+        Some(p) => tracer.start_child(name.to_owned(), &p.ctx, start_time_ns),
         None => tracer.start_root(
-            name,
+            name.to_owned(),
             RootOptions {
                 remote_parent: traceparent.and_then(TraceParent::parse),
                 sampling_ratio,

@@ -118,7 +118,7 @@ impl PySpan {
 
     #[getter]
     fn name(&self) -> String {
-        self.record().name.clone()
+        self.record().name.to_string()
     }
 
     #[getter]

@@ -36,7 +36,7 @@ fn span(name: &str, attrs: &[(&'static str, RawJson)]) -> Arc<SpanRecord> {
         a.set(*k, v.clone());
     }
     Arc::new(SpanRecord {
-        name: name.into(),
+        name: name.to_owned().into(),
         attributes: a,
         ..SpanRecord::default()
     })

@@ -55,8 +55,8 @@ const N_REASONS: usize = DropReason::ALL.len();
 /// Live counters, updated with relaxed atomics.
 #[derive(Default)]
 pub struct Stats {
-    pub spans_started: AtomicU64,
-    pub spans_ended: AtomicU64,
+    /// `spans_started` and `spans_ended`, counted per thread (no atomic add per span).
+    pub(crate) spans: crate::tracer::SpanCounts,
     pub traces_started: AtomicU64,
     pub traces_completed: AtomicU64,
     pub traces_sampled_out: AtomicU64,
@@ -115,9 +115,10 @@ impl Stats {
                 dropped_spans.insert(r.as_str().to_owned(), s);
             }
         }
+        let (spans_started, spans_ended) = self.spans.totals();
         StatsSnapshot {
-            spans_started: load(&self.spans_started),
-            spans_ended: load(&self.spans_ended),
+            spans_started,
+            spans_ended,
             traces_started: load(&self.traces_started),
             traces_completed: load(&self.traces_completed),
             traces_sampled_out: load(&self.traces_sampled_out),

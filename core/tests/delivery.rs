@@ -55,7 +55,7 @@ impl Exporter for RemoteExporter {
             });
         }
         let mut got = self.0.got.lock();
-        got.extend(batch.iter().map(|t| t.spans[0].name.clone()));
+        got.extend(batch.iter().map(|t| t.spans[0].name.to_string()));
         Ok(())
     }
 }
@@ -81,7 +81,7 @@ fn tracer(
 }
 
 fn trace(tracer: &Tracer, name: &str) {
-    let root = tracer.start_root(name, RootOptions::default());
+    let root = tracer.start_root(name.to_owned(), RootOptions::default());
     tracer.start_child("child", root.context(), None).end(None);
     root.end(None);
 }
@@ -250,7 +250,7 @@ impl Exporter for PlainExporter {
         self.0
             .got
             .lock()
-            .extend(batch.iter().map(|t| t.spans[0].name.clone()));
+            .extend(batch.iter().map(|t| t.spans[0].name.to_string()));
         Ok(())
     }
 }

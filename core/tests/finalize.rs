@@ -13,7 +13,7 @@ use ferrotrace_core::{LiveSpan, SpanContext, Tracer};
 use serde_json::json;
 
 fn typed(tracer: &Tracer, name: &str, ty: &str, parent: &SpanContext) -> LiveSpan {
-    let mut s = tracer.start_child(name, parent, None);
+    let mut s = tracer.start_child(name.to_owned(), parent, None);
     s.set_attribute(attr::SPAN_TYPE, RawJson::string(ty));
     s
 }

@@ -40,7 +40,7 @@ fn rec(
         trace_id: TraceId(0xe675b48826079ec2382f73b81044c153),
         span_id: SpanId(id),
         parent_id: parent.map(SpanId),
-        name: name.into(),
+        name: name.to_owned().into(),
         start_ns: T0 + start_ms * MS,
         end_ns: T0 + end_ms * MS,
         status: SpanStatus {

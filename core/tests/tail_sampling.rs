@@ -29,7 +29,7 @@ fn run(tracer: &Tracer, name: &str, ms: u64, error: bool) {
         start_ns: Some(end - ms * 1_000_000),
         ..RootOptions::default()
     };
-    let mut root = tracer.start_root(name, opts);
+    let mut root = tracer.start_root(name.to_owned(), opts);
     tracer.start_child("child", root.context(), None).end(None);
     if error {
         root.set_status(StatusCode::Error, "boom");
@@ -76,7 +76,7 @@ fn slow_roots_are_kept() {
     let mut names: Vec<String> = t
         .memory_traces()
         .iter()
-        .map(|tr| tr.root().unwrap().name.clone())
+        .map(|tr| tr.root().unwrap().name.to_string())
         .collect();
     names.sort();
     assert_eq!(names, ["edge", "slow"]);

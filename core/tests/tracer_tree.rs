@@ -60,7 +60,7 @@ fn a_trace_with_many_spans_keeps_every_parent_link() {
         let (ctx, parent_name) = if k == open.len() {
             (root.context(), "root".to_owned())
         } else {
-            (open[k].context(), open[k].record().name.clone())
+            (open[k].context(), open[k].record().name.to_string())
         };
         let mut s = tracer.start_child(name.clone(), ctx, None);
         s.set_attribute("i", RawJson::int(i));
@@ -85,7 +85,7 @@ fn a_trace_with_many_spans_keeps_every_parent_link() {
         .collect();
     for s in t.spans.iter().filter(|s| s.name != "root") {
         let parent = by_id[&s.parent_id.expect("child without parent")];
-        assert_eq!(parent, want[&s.name], "parent of {}", s.name);
+        assert_eq!(parent, want[s.name.as_str()], "parent of {}", s.name);
     }
     let st = tracer.stats();
     assert_eq!((st.spans_started, st.spans_ended), (3001, 3001));

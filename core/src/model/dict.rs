@@ -96,7 +96,7 @@ impl From<&Trace> for TraceDict {
                     trace_id: s.trace_id.to_base64(),
                     span_id: s.span_id.to_base64(),
                     parent_span_id: s.parent_id.map(|p| p.to_base64()),
-                    name: s.name.clone(),
+                    name: s.name.to_string(),
                     start_time_unix_nano: s.start_ns,
                     end_time_unix_nano: Some(s.end_ns),
                     events: s

@@ -72,7 +72,7 @@ impl TryFrom<&TraceDict> for Trace {
                 trace_id,
                 span_id,
                 parent_id,
-                name: s.name.clone(),
+                name: s.name.clone().into(),
                 start_ns: s.start_time_unix_nano,
                 end_ns: s.end_time_unix_nano.unwrap_or(s.start_time_unix_nano),
                 status: SpanStatus {

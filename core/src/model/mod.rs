@@ -6,11 +6,13 @@ mod from_dict;
 mod ids;
 pub mod json;
 pub mod keys;
+mod name;
 mod span;
 mod trace;
 
 pub use dict::{DataDict, EventDict, InfoDict, SpanDict, StatusDict, TraceDict};
 pub use ids::{reseed_ids, SpanId, TraceId, TraceParent, TRACE_ID_PREFIX};
 pub use json::RawJson;
+pub use name::SpanName;
 pub use span::{Attributes, SpanEvent, SpanLink, SpanRecord, SpanStatus, StatusCode};
 pub use trace::{parse_rfc3339_ms, rfc3339_ms, Trace, TraceInfo, TraceState};

@@ -2,7 +2,9 @@
 
 use std::borrow::Cow;
 
-use super::{RawJson, SpanId, TraceId};
+use smallvec::SmallVec;
+
+use super::{RawJson, SpanId, SpanName, TraceId};
 
 /// A span's status code, as OTLP names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -51,17 +53,22 @@ pub struct SpanStatus {
     pub message: String,
 }
 
-/// Ordered attributes; setting an existing key replaces its value in place.
+/// How many attributes a span keeps without a heap allocation: what the bindings set on a
+/// traced call (type, function name, inputs, outputs, log level) plus one.
+pub const INLINE_ATTRIBUTES: usize = 6;
+
+/// Ordered attributes; setting an existing key replaces its value in place. Up to
+/// [`INLINE_ATTRIBUTES`] live inside the span itself: most spans never allocate for them.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Attributes(Vec<(Cow<'static, str>, RawJson)>);
+pub struct Attributes(SmallVec<[(Cow<'static, str>, RawJson); INLINE_ATTRIBUTES]>);
 
 impl Attributes {
     pub fn new() -> Self {
-        Attributes(Vec::new())
+        Attributes(SmallVec::new())
     }
 
     pub fn with_capacity(n: usize) -> Self {
-        Attributes(Vec::with_capacity(n))
+        Attributes(SmallVec::with_capacity(n))
     }
 
     /// Sets `key` to `value`, replacing an earlier value of the same key.
@@ -73,6 +80,13 @@ impl Attributes {
         } else {
             self.0.push((key, value));
         }
+    }
+
+    /// Appends `key`, which the caller knows is not set yet (no search for it).
+    #[inline]
+    pub(crate) fn push_absent(&mut self, key: &'static str, value: RawJson) {
+        debug_assert!(self.get(key).is_none(), "{key} is already set");
+        self.0.push((Cow::Borrowed(key), value));
     }
 
     pub fn get(&self, key: &str) -> Option<&RawJson> {
@@ -119,7 +133,7 @@ pub struct SpanRecord {
     pub trace_id: TraceId,
     pub span_id: SpanId,
     pub parent_id: Option<SpanId>,
-    pub name: String,
+    pub name: SpanName,
     pub start_ns: u64,
     /// 0 while the span is open.
     pub end_ns: u64,
@@ -135,5 +149,32 @@ impl SpanRecord {
         self.attributes
             .get(super::keys::attr::SPAN_TYPE)
             .and_then(RawJson::as_plain_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_keep_order_and_replace_in_place_inline_and_spilled() {
+        let mut a = Attributes::new();
+        let n = INLINE_ATTRIBUTES + 3;
+        for i in 0..n {
+            a.set(format!("k{i}"), RawJson::int(i as i64));
+        }
+        a.set("k1", RawJson::string("again"));
+        a.push_absent("last", RawJson::from_static("true"));
+        assert_eq!(a.len(), n + 1);
+        let keys: Vec<&str> = a.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys[..3], ["k0", "k1", "k2"]);
+        assert_eq!(keys[n], "last");
+        assert_eq!(a.get("k1").map(RawJson::as_str), Some("\"again\""));
+        assert_eq!(
+            a.remove("k0").map(|v| v.as_str().to_owned()),
+            Some("0".into())
+        );
+        assert_eq!(a.get("k0"), None);
+        assert_eq!(a.clone(), a);
     }
 }

@@ -12,7 +12,7 @@ fn trace(n: u64) -> Trace {
         },
         spans: vec![Arc::new(SpanRecord {
             trace_id: id,
-            name: format!("t{n}"),
+            name: format!("t{n}").into(),
             start_ns: n,
             end_ns: n + 1,
             ..Default::default()
@@ -21,7 +21,7 @@ fn trace(n: u64) -> Trace {
 }
 
 fn names(traces: &[Trace]) -> Vec<String> {
-    traces.iter().map(|t| t.spans[0].name.clone()).collect()
+    traces.iter().map(|t| t.spans[0].name.to_string()).collect()
 }
 
 #[test]

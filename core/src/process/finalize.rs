@@ -73,7 +73,8 @@ pub fn finalize_trace(trace: &mut Trace, process_metadata: &BTreeMap<String, Str
         info.metadata.entry(meta::COST.into()).or_insert(cost);
     }
     // MLflow sets the name tag last, so the root's name wins over a context tag.
-    info.tags.insert(tag::TRACE_NAME.into(), root.name.clone());
+    info.tags
+        .insert(tag::TRACE_NAME.into(), root.name.to_string());
 }
 
 /// Sums `mlflow.llm.cost` (USD) over the trace into MLflow's `mlflow.trace.cost` JSON, skipping a

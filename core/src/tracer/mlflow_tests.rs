@@ -17,7 +17,7 @@ fn config(uri: &str) -> Config {
 }
 
 fn one_trace(tracer: &Tracer, name: &str) -> String {
-    let mut root = tracer.start_root(name, RootOptions::default());
+    let mut root = tracer.start_root(name.to_owned(), RootOptions::default());
     root.set_attribute("mlflow.spanType", RawJson::string("AGENT"));
     let child = tracer.start_child("llm", root.context(), None);
     child.end(None);

@@ -6,8 +6,10 @@
 //! lock; ending the root moves the whole trace into the queue with `try_send`.
 
 mod clock;
+mod counts;
 mod mlflow;
 mod open_trace;
+mod record;
 mod span;
 mod timeout;
 
@@ -19,13 +21,14 @@ use std::time::Duration;
 use parking_lot::{Mutex, RwLock};
 
 pub use clock::now_ns;
+pub use counts::SpanCounts;
 pub use open_trace::{TraceDraft, TraceUpdate};
 pub use span::{LiveSpan, SpanContext};
 
 use crate::config::{Config, Destination};
 use crate::error::Result;
 use crate::export::{Exporter, LocalStoreExporter, MemoryExporter, MemorySink};
-use crate::model::{Attributes, SpanId, SpanRecord, SpanStatus, Trace, TraceId, TraceParent};
+use crate::model::{SpanId, SpanName, Trace, TraceId, TraceParent};
 use crate::pipeline::{fork, request, Control, Pipeline, SendError, WorkerShared};
 use crate::stats::{DropReason, Stats, StatsSnapshot};
 use open_trace::OpenTrace;
@@ -151,7 +154,7 @@ impl Tracer {
     // ---- hot path -------------------------------------------------------------------------
 
     /// Starts the root span of a new trace (or of this service's part of a remote trace).
-    pub fn start_root(&self, name: impl Into<String>, opts: RootOptions) -> LiveSpan {
+    pub fn start_root(&self, name: impl Into<SpanName>, opts: RootOptions) -> LiveSpan {
         let (trace_id, parent_id, remote_sampled) = match opts.remote_parent {
             Some(tp) => (tp.trace_id, Some(tp.parent_id), tp.sampled),
             None => (TraceId::random(), None, true),
@@ -193,7 +196,7 @@ impl Tracer {
     #[inline]
     pub fn start_child(
         &self,
-        name: impl Into<String>,
+        name: impl Into<SpanName>,
         parent: &SpanContext,
         start_ns: Option<u64>,
     ) -> LiveSpan {
@@ -211,33 +214,17 @@ impl Tracer {
         &self,
         trace: Arc<OpenTrace>,
         parent_id: Option<SpanId>,
-        name: String,
+        name: SpanName,
         start_ns: Option<u64>,
         is_root: bool,
     ) -> LiveSpan {
-        Stats::inc(&self.inner.stats.spans_started);
+        self.inner.stats.spans.started();
         let span_id = SpanId::random();
+        let start_ns = start_ns.unwrap_or_else(now_ns);
         let span = LiveSpan {
-            rec: SpanRecord {
-                trace_id: trace.id,
-                span_id,
-                parent_id,
-                name,
-                start_ns: start_ns.unwrap_or_else(now_ns),
-                end_ns: 0,
-                status: SpanStatus::default(),
-                // An unsampled span records nothing: no allocation for it.
-                attributes: if trace.sampled {
-                    Attributes::with_capacity(6)
-                } else {
-                    Attributes::new()
-                },
-                events: Vec::new(),
-                links: Vec::new(),
-            },
+            rec: record::OpenRecord::new(trace.id, span_id, parent_id, name, start_ns),
             ctx: SpanContext { trace, span_id },
             is_root,
-            ended: false,
         };
         if span.ctx.trace.watched {
             timeout::track(&span);

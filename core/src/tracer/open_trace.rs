@@ -118,7 +118,7 @@ struct Buf {
 pub(crate) struct OpenStub {
     pub(crate) span_id: crate::model::SpanId,
     pub(crate) parent_id: Option<crate::model::SpanId>,
-    pub(crate) name: String,
+    pub(crate) name: crate::model::SpanName,
     pub(crate) start_ns: u64,
     pub(crate) attributes: crate::model::Attributes,
     pub(crate) is_root: bool,
@@ -154,7 +154,7 @@ impl OpenTrace {
 
     pub(crate) fn finish_span(&self, rec: Arc<SpanRecord>, is_root: bool) {
         let stats = &self.tracer.inner.stats;
-        Stats::inc(&stats.spans_ended);
+        stats.spans.ended();
         if !self.sampled {
             return;
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::now_ns;
 use super::open_trace::OpenTrace;
+use super::record::OpenRecord;
 use crate::model::keys::attr;
 use crate::model::{RawJson, SpanEvent, SpanId, SpanRecord, StatusCode, TraceId};
 
@@ -69,15 +70,15 @@ impl SpanContext {
 /// values given. [`LiveSpan::end`] hands the record to its trace.
 pub struct LiveSpan {
     pub(crate) ctx: SpanContext,
-    pub(crate) rec: SpanRecord,
+    pub(crate) rec: OpenRecord,
     pub(crate) is_root: bool,
-    pub(crate) ended: bool,
 }
 
 impl Drop for LiveSpan {
     /// A span dropped without `end()` is counted, never lost silently; a root takes its trace.
+    /// (`end` consumes the span without running this.)
     fn drop(&mut self) {
-        if !self.ended && self.ctx.trace.sampled {
+        if self.ctx.trace.sampled {
             let stats = &self.ctx.trace.tracer.inner.stats;
             stats.drop_counted(
                 crate::stats::DropReason::SpanNotEnded,
@@ -116,7 +117,7 @@ impl LiveSpan {
         self.rec.attributes.set(key, value);
     }
 
-    pub fn set_name(&mut self, name: impl Into<String>) {
+    pub fn set_name(&mut self, name: impl Into<crate::model::SpanName>) {
         self.rec.name = name.into();
         if self.ctx.trace.watched {
             super::timeout::mirror_name(self);
@@ -163,8 +164,20 @@ impl LiveSpan {
     /// Ends the span at `end_ns` (now if `None`) and returns the finished record. A status still
     /// UNSET becomes OK and the log level defaults from the span type, as in MLflow. Ending the
     /// root seals the trace and queues it for export.
-    pub fn end(mut self, end_ns: Option<u64>) -> Arc<SpanRecord> {
-        self.ended = true;
+    pub fn end(self, end_ns: Option<u64>) -> Arc<SpanRecord> {
+        let mut this = std::mem::ManuallyDrop::new(self);
+        this.finish(end_ns);
+        // SAFETY: `this` is never used or dropped again, so each field is moved out once; the
+        // only other field, `is_root`, is `Copy`.
+        let (ctx, rec) = unsafe { (std::ptr::read(&this.ctx), std::ptr::read(&this.rec)) };
+        let rec = rec.share();
+        ctx.trace.finish_span(rec.clone(), this.is_root);
+        rec
+    }
+
+    /// End time, default status and log level: what `end` writes before the record is shared.
+    #[inline]
+    fn finish(&mut self, end_ns: Option<u64>) {
         self.rec.end_ns = end_ns.unwrap_or_else(now_ns).max(self.rec.start_ns);
         if self.rec.status.code == StatusCode::Unset {
             self.rec.status.code = StatusCode::Ok;
@@ -176,14 +189,12 @@ impl LiveSpan {
                 .attributes
                 .get(attr::SPAN_TYPE)
                 .is_some_and(|t| INFO_SPAN_TYPES.contains(&t.as_str()));
-            self.rec.attributes.set(
+            // Absent (checked above): appended without a second search. Static text: no
+            // allocation.
+            self.rec.attributes.push_absent(
                 attr::LOG_LEVEL,
-                // Static text: one allocation fewer on every span.
                 RawJson::from_static(if info { "20" } else { "10" }),
             );
         }
-        let rec = Arc::new(std::mem::take(&mut self.rec));
-        self.ctx.trace.finish_span(rec.clone(), self.is_root);
-        rec
     }
 }

@@ -29,7 +29,7 @@ fn trace(id: u128) -> Trace {
     let span = SpanRecord {
         trace_id: TraceId(id),
         span_id: SpanId(id as u64 | 1),
-        name: format!("t{id}"),
+        name: format!("t{id}").into(),
         start_ns: 1_795_606_738_769_000_000,
         end_ns: 1_795_606_738_818_000_000,
         ..Default::default()

@@ -135,7 +135,7 @@ fn span(s: &SpanRecord, request_id: Option<&super::proto::AnyValue>) -> Span {
             .map(|p| p.to_bytes().to_vec())
             .unwrap_or_default(),
         flags: 0,
-        name: s.name.clone(),
+        name: s.name.to_string(),
         kind: 0,
         start_time_unix_nano: s.start_ns,
         end_time_unix_nano: s.end_ns,
