@@ -29,7 +29,7 @@ use crate::model::Trace;
 use lane::Lane;
 use overflow::{Overflow, Target};
 use spill::SpillStore;
-pub(crate) use worker::WorkerShared;
+pub(crate) use worker::{WorkerShared, RECENT_LOCK_WAIT};
 
 pub(crate) enum Control {
     /// Deliver what is queued (and replay what can be) by the deadline, then reply.

@@ -23,6 +23,9 @@ const TICK: Duration = Duration::from_millis(200);
 /// [`Trimmer`].
 const REPLAYED_SEGMENT_BYTES: u64 = 1 << 20;
 
+/// How long the worker waits for the recent-traces cache before skipping it.
+pub(crate) const RECENT_LOCK_WAIT: Duration = Duration::from_millis(20);
+
 /// What the worker shares with the tracer.
 #[derive(Clone)]
 pub(crate) struct WorkerShared {
@@ -40,7 +43,9 @@ impl WorkerShared {
     /// Redacts and finalizes traces: the one step before a trace is exported or written to
     /// disk anywhere (worker, overflow thread, exit rescue).
     pub(crate) fn prepare(&self, batch: &mut [Trace]) {
-        let meta = self.process_metadata.read();
+        // A copy, not a guard held over the batch: a read lock that a fork catches held is
+        // never released in the child, and would block its writers for good.
+        let meta = self.process_metadata.read().clone();
         let redactor = self.redactor.read().clone();
         let redactions: u64 = batch
             .iter_mut()
@@ -55,7 +60,11 @@ impl WorkerShared {
         if self.recent_max == 0 {
             return;
         }
-        let mut recent = self.recent.lock();
+        // Only a cache: skipped rather than waited for. In a forked child it may be held for good
+        // by the parent's worker, which the fork did not copy.
+        let Some(mut recent) = self.recent.try_lock_for(RECENT_LOCK_WAIT) else {
+            return;
+        };
         // Cloning a trace copies its info and bumps one reference count per span.
         for t in batch.iter().rev().take(self.recent_max).rev() {
             if recent.len() == self.recent_max {

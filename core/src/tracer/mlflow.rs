@@ -133,15 +133,15 @@ impl Tracer {
             ))
         })?;
         self.flush(timeout);
-        if let Some(t) = self
+        // The cache may be held for good in a forked child (see `WorkerShared::remember`).
+        if let Some(recent) = self
             .inner
             .recent
-            .lock()
-            .iter()
-            .rev()
-            .find(|t| t.info.trace_id == id)
+            .try_lock_for(crate::pipeline::RECENT_LOCK_WAIT)
         {
-            return Ok(Some(crate::model::TraceDict::from(t)));
+            if let Some(t) = recent.iter().rev().find(|t| t.info.trace_id == id) {
+                return Ok(Some(crate::model::TraceDict::from(t)));
+            }
         }
         let Some(client) = self.mlflow_client() else {
             return Ok(None);

@@ -304,7 +304,11 @@ impl Tracer {
             }
         }
         if let Some(inherited) = slot.take() {
+            // A forked child: the parent's worker may have been inside a lock or a one-time
+            // init at the fork, and it does not exist here to finish.
             inherited.abandon();
+            let fresh = Arc::new(self.inner.redactor.read().uncompiled());
+            *self.inner.redactor.write() = fresh;
         }
         let cfg = self.inner.config.read().clone();
         let exporters = (self.inner.factory)(&cfg, &self.inner.memory);

@@ -51,6 +51,13 @@ impl LazyRedactor {
         }
     }
 
+    /// The same rules, not compiled yet. A forked child takes this: its parent's worker may
+    /// have been compiling at the fork, and a `OnceLock` that a dead thread was initializing
+    /// waits for it forever.
+    pub fn uncompiled(&self) -> LazyRedactor {
+        LazyRedactor::new(&self.settings)
+    }
+
     /// The compiled rules. Patterns are checked when they are set, so compiling fails only for
     /// hand-built settings: then the user rules are dropped with a warning and the built-in
     /// rules still apply.
