@@ -7,7 +7,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const [CASE, N] = [process.argv[2], Number(process.argv[3])];
+const CASE = process.argv[2];
+let N = Number(process.argv[3]);
+const WARMUP = 3000;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferrotrace-instr-"));
 process.env.FERROTRACE_LOCAL_DIR ??= dir;
 process.env.FERROTRACE_MAX_QUEUE_TRACES ??= "100000";
@@ -39,6 +41,11 @@ const cases = {
   floor_als: () => { for (let i = 0; i < N; i++) sink += inAls(i, 1); },
   big: () => { for (let i = 0; i < N; i++) sink += big(BIG, NUMS).xs.length; },
 };
+// A fixed warm-up first, so both runs (N and 2N calls) measure code the JIT already optimised.
+const warm = N;
+N = WARMUP;
+cases[CASE]();
+N = warm;
 cases[CASE]();
 await ft.flushTraces();
 if (sink === -1) console.log(sink);

@@ -6,6 +6,7 @@
 //! paths) instead of aborting the process.
 
 pub mod handle;
+pub mod leaf;
 pub mod mlflow;
 pub mod span;
 

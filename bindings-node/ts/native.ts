@@ -25,6 +25,25 @@ export interface NativeBinding {
     inputsJson?: string | null,
     startNs?: bigint | null,
   ): SpanHandle;
+  registerSite(name: string, spanType?: string | null): number;
+  leafEnd(
+    site: number,
+    parent: SpanHandle | null,
+    startMono: bigint,
+    inputsJson: string | null,
+    outputsJson: string | null,
+  ): number;
+  leafFail(
+    site: number,
+    parent: SpanHandle | null,
+    startMono: bigint,
+    inputsJson: string | null,
+    typeName: string,
+    message: string,
+    stack: string,
+  ): number;
+  leafStart(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null): SpanHandle;
+  leafHandle(seq: number): SpanHandle | null;
   spanSetInputs(span: SpanHandle, json: string): void;
   spanSetOutputs(span: SpanHandle, json: string): void;
   spanSetAttribute(span: SpanHandle, key: string, json: string): void;
