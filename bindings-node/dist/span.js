@@ -134,6 +134,15 @@ function toNs(t) {
         return null;
     }
 }
+/** The hot `leafEnd` entry point (a raw Node-API function, fetched once). */
+const leafEnd = (() => {
+    try {
+        return native_1.native.leafEndFunction();
+    }
+    catch {
+        return native_1.native.leafEnd;
+    }
+})();
 /** The parent's native span (started when the child started), or `null` for a root. */
 function parentHandle(p) {
     return p.parent === undefined ? null : p.parent._native;
@@ -429,7 +438,7 @@ class LiveSpan {
             this._ending = true;
             this._pending = null;
             try {
-                this._leaf = native_1.native.leafEnd(p.site, parentHandle(p), p.t0, p.inputs, (0, capture_1.toJsonText)(result));
+                this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, (0, capture_1.toJsonText)(result));
             }
             catch (e) {
                 this._h = null;

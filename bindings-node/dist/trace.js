@@ -30,6 +30,7 @@ function traceFunction(fn, options, methodName) {
     const spanType = options?.spanType;
     const attributes = options?.attributes;
     const site = registerSite(name, spanType);
+    const keys = (0, params_1.inputKeys)(names);
     const wrapper = function (...args) {
         const scope = context_1.scopes.getStore();
         if (scope !== undefined && !scope.enabled)
@@ -45,7 +46,8 @@ function traceFunction(fn, options, methodName) {
             (parent !== undefined
                 ? parent._native !== null // a child starts: the parent must exist natively now
                 : scope === undefined || (scope.update === null && scope.traceparent === undefined))) {
-            span = span_1.LiveSpan._lazy({ site, parent, t0: hrtime(), inputs: (0, capture_1.toJsonText)((0, params_1.inputsFor)(names, args)) });
+            const inputs = (keys !== null ? (0, params_1.primitiveInputs)(keys, args, capture_1.primitiveJson) : undefined) ?? (0, capture_1.toJsonText)((0, params_1.inputsFor)(names, args));
+            span = span_1.LiveSpan._lazy({ site, parent, t0: hrtime(), inputs });
         }
         else {
             span = (0, spans_1.open)(name, spanType, (0, params_1.inputsFor)(names, args), attributes, null, parent);

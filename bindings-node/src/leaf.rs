@@ -153,6 +153,17 @@ pub fn leaf_end(
     inputs_json: Option<String>,
     outputs_json: Option<String>,
 ) -> Result<u32> {
+    end_leaf(site, parent, start_mono, inputs_json, outputs_json)
+}
+
+/// [`leaf_end`]'s body, shared with its raw entry point (`raw.rs`).
+pub(crate) fn end_leaf(
+    site: u32,
+    parent: Option<Span>,
+    start_mono: MonoNs,
+    inputs_json: Option<String>,
+    outputs_json: Option<String>,
+) -> Result<u32> {
     let bytes = len(&inputs_json) + len(&outputs_json);
     let (start_ns, _) = wall_ns_at(start_mono.0);
     let mut live = start(site, parent.as_ref(), start_ns, inputs_json)?;

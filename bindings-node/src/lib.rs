@@ -8,6 +8,7 @@
 pub mod handle;
 pub mod leaf;
 pub mod mlflow;
+pub mod raw;
 pub mod span;
 
 use std::collections::BTreeMap;

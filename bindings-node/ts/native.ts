@@ -33,6 +33,14 @@ export interface NativeBinding {
     inputsJson: string | null,
     outputsJson: string | null,
   ): number;
+  /** `leafEnd` as a raw Node-API function (less per-call overhead); fetch once. */
+  leafEndFunction(): (
+    site: number,
+    parent: SpanHandle | null,
+    startMono: bigint,
+    inputsJson: string | null,
+    outputsJson: string | null,
+  ) => number;
   leafFail(
     site: number,
     parent: SpanHandle | null,

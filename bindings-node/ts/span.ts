@@ -161,6 +161,15 @@ export interface Pending {
   readonly inputs: string | null;
 }
 
+/** The hot `leafEnd` entry point (a raw Node-API function, fetched once). */
+const leafEnd: typeof native.leafEnd = (() => {
+  try {
+    return native.leafEndFunction();
+  } catch {
+    return native.leafEnd;
+  }
+})();
+
 /** The parent's native span (started when the child started), or `null` for a root. */
 function parentHandle(p: Pending): SpanHandle | null {
   return p.parent === undefined ? null : p.parent._native;
@@ -481,7 +490,7 @@ export class LiveSpan {
       this._ending = true;
       this._pending = null;
       try {
-        this._leaf = native.leafEnd(p.site, parentHandle(p), p.t0, p.inputs, toJsonText(result));
+        this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, toJsonText(result));
       } catch (e) {
         this._h = null;
         internalError("ending a span", e);

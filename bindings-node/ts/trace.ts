@@ -2,12 +2,12 @@
  * `trace`: a function wrapper (each call is a span) and a method decorator, in both the legacy
  * (`experimentalDecorators`) and the TC39 (TypeScript 5) forms.
  */
-import { toJsonText } from "./capture";
+import { primitiveJson, toJsonText } from "./capture";
 import { DEFAULT_SPAN_NAME } from "./constants";
 import { current, scopes } from "./context";
 import { startHooks } from "./hooks";
 import { native } from "./native";
-import { inputsFor, parameterNames } from "./params";
+import { inputKeys, inputsFor, parameterNames, primitiveInputs } from "./params";
 import { LiveSpan, SpanType } from "./span";
 import { finishOrStream, open, runIn } from "./spans";
 
@@ -39,6 +39,7 @@ function traceFunction<F extends AnyFunction>(fn: F, options?: TraceOptions, met
   const spanType = options?.spanType;
   const attributes = options?.attributes;
   const site = registerSite(name, spanType);
+  const keys = inputKeys(names);
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     const scope = scopes.getStore();
     if (scope !== undefined && !scope.enabled) return fn.apply(this, args);
@@ -55,7 +56,9 @@ function traceFunction<F extends AnyFunction>(fn: F, options?: TraceOptions, met
         ? parent._native !== null // a child starts: the parent must exist natively now
         : scope === undefined || (scope.update === null && scope.traceparent === undefined))
     ) {
-      span = LiveSpan._lazy({ site, parent, t0: hrtime(), inputs: toJsonText(inputsFor(names, args)) });
+      const inputs =
+        (keys !== null ? primitiveInputs(keys, args, primitiveJson) : undefined) ?? toJsonText(inputsFor(names, args));
+      span = LiveSpan._lazy({ site, parent, t0: hrtime(), inputs });
     } else {
       span = open(name, spanType, inputsFor(names, args), attributes, null, parent);
       if (span === null) return fn.apply(this, args);

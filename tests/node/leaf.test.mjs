@@ -160,3 +160,33 @@ test("a callback that runs after its leaf ended still reads it and nests childre
   assert.equal(parentName(t, span(t, "child")), "leaf");
   assert.equal(parentName(t, l), "root");
 });
+
+test("the primitive fast paths write exactly what the general capture writes", async () => {
+  const path = await import("node:path");
+  const { PKG } = await import("./helpers.mjs");
+  const { primitiveJson, toJsonText } = await import(path.join(PKG, "dist", "capture.js"));
+  const { inputKeys, inputsFor, primitiveInputs } = await import(path.join(PKG, "dist", "params.js"));
+  const values = [0, -0, 1.5, -3, 1e21, 1e-7, NaN, Infinity, -Infinity, true, false, null, "", "plain",
+    'quo"te', "back\\slash", "tab\there", "é ünïcode ✓", "\u2028", "\ud83d\ude00", "\ud800", "x".repeat(64), "x".repeat(65)];
+  for (const v of values) {
+    const fast = primitiveJson(v);
+    if (fast !== undefined) assert.equal(fast, JSON.stringify(v), `value ${JSON.stringify(String(v))}`);
+    assert.equal(toJsonText(v), fast ?? toJsonText([v]).slice(1, -1));
+  }
+  assert.equal(primitiveJson(undefined), undefined);
+  assert.equal(primitiveJson({}), undefined);
+  assert.equal(primitiveJson(1n), undefined);
+  const names = ["a", "b", "c"];
+  const keys = inputKeys(names);
+  for (const args of [[], [1], [1, "x"], [1, "x", null], [1, 2, 3, 4], [true, "é", -0]]) {
+    assert.equal(primitiveInputs(keys, args, primitiveJson), toJsonText(inputsFor(names, args)));
+  }
+  // A string that needs escaping leaves the fast path.
+  assert.equal(primitiveInputs(keys, [true, 'q"'], primitiveJson), undefined);
+  assert.equal(primitiveInputs(keys, [1, undefined], primitiveJson), undefined);
+  assert.equal(primitiveInputs(keys, [{ a: 1 }], primitiveJson), undefined);
+  assert.equal(inputKeys(["a", null]), null);
+  assert.equal(inputKeys(["a", "a"]), null);
+  assert.equal(inputKeys(["__proto__"]), null);
+  assert.equal(inputKeys([]), null);
+});
