@@ -8,8 +8,11 @@ export interface NativeBinding {
     startChild(parent: SpanHandle, name: string, spanType?: string | null, inputsJson?: string | null, startNs?: bigint | null): SpanHandle;
     registerSite(name: string, spanType?: string | null): number;
     leafEnd(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null, outputsJson: string | null): number;
-    /** `leafEnd` as a raw Node-API function (less per-call overhead); fetch once. */
-    leafEndFunction(): (site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null, outputsJson: string | null) => number;
+    /**
+     * `leafEnd`, `leafStart` or `spanFinish` as a raw Node-API function (same arguments and
+     * result, less per-call overhead); fetch each once.
+     */
+    rawFunction(name: "leafEnd" | "leafStart" | "spanFinish"): Function;
     leafFail(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null, typeName: string, message: string, stack: string): number;
     leafStart(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null): SpanHandle;
     leafHandle(seq: number): SpanHandle | null;

@@ -134,15 +134,18 @@ function toNs(t) {
         return null;
     }
 }
-/** The hot `leafEnd` entry point (a raw Node-API function, fetched once). */
-const leafEnd = (() => {
+/** A hot entry point as its raw Node-API function (fetched once), else the napi-rs one. */
+function raw(name) {
     try {
-        return native_1.native.leafEndFunction();
+        return native_1.native.rawFunction(name);
     }
     catch {
-        return native_1.native.leafEnd;
+        return native_1.native[name].bind(native_1.native);
     }
-})();
+}
+const leafEnd = raw("leafEnd");
+const leafStart = raw("leafStart");
+const spanFinish = raw("spanFinish");
 /** The parent's native span (started when the child started), or `null` for a root. */
 function parentHandle(p) {
     return p.parent === undefined ? null : p.parent._native;
@@ -204,7 +207,7 @@ class LiveSpan {
                 const p = this._pending;
                 const parent = p.parent === undefined ? null : p.parent._native;
                 if (p.parent === undefined || parent !== null)
-                    h = native_1.native.leafStart(p.site, parent, p.t0, p.inputs);
+                    h = leafStart(p.site, parent, p.t0, p.inputs);
             }
         }
         catch (e) {
@@ -457,7 +460,7 @@ class LiveSpan {
         }
         this._ending = true;
         try {
-            native_1.native.spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result));
+            spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result));
         }
         catch (e) {
             internalError("ending a span", e);

@@ -206,6 +206,16 @@ pub fn leaf_start(
     start_mono: MonoNs,
     inputs_json: Option<String>,
 ) -> Result<NewSpan> {
+    start_leaf(site, parent, start_mono, inputs_json)
+}
+
+/// [`leaf_start`]'s body, shared with its raw entry point (`raw.rs`).
+pub(crate) fn start_leaf(
+    site: u32,
+    parent: Option<Span>,
+    start_mono: MonoNs,
+    inputs_json: Option<String>,
+) -> Result<NewSpan> {
     let (start_ns, _) = wall_ns_at(start_mono.0);
     let live = start(site, parent.as_ref(), start_ns, inputs_json)?;
     Ok(NewSpan(SpanState::new(live)))

@@ -1,8 +1,9 @@
-//! The one hot entry point called on every traced call, [`leaf_end`](crate::leaf::leaf_end),
-//! as a raw Node-API callback. napi-rs wraps each `#[napi]` function in per-call bookkeeping
-//! (callback info, a borrow scope registered and released, a type check per optional argument):
-//! ~1,500 instructions measured under callgrind, a fifth of a traced call. Here the arguments
-//! are read directly; everything else still goes through napi-rs.
+//! The entry points called on every traced call as raw Node-API callbacks: `leafEnd`
+//! ([`leaf_end`](crate::leaf::leaf_end)), and for spans started natively `leafStart` and
+//! `spanFinish`. napi-rs wraps each `#[napi]` function in per-call bookkeeping (callback info,
+//! a borrow scope registered and released, a type check per optional argument): ~1,500
+//! instructions measured under callgrind, a fifth of a traced call. Here the arguments are read
+//! directly; everything else still goes through napi-rs.
 
 use std::ffi::c_void;
 use std::ptr;
@@ -11,8 +12,9 @@ use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName};
 use napi::{sys, Result, ValueType};
 use napi_derive::napi;
 
+use crate::handle::NewSpan;
 use crate::handle::Span;
-use crate::leaf::{end_leaf, MonoNs};
+use crate::leaf::{end_leaf, start_leaf, MonoNs};
 
 /// Strings up to this many UTF-8 bytes are read in one pass (longer ones are measured first).
 const SHORT: usize = 512;
@@ -49,9 +51,13 @@ fn is_nullish(env: sys::napi_env, v: sys::napi_value) -> bool {
         || t == sys::ValueType::napi_undefined
 }
 
-unsafe fn call(env: sys::napi_env, info: sys::napi_callback_info) -> Result<u32> {
-    let mut argc = 5usize;
-    let mut argv = [ptr::null_mut(); 5];
+/// The call's first `N` arguments (`undefined` for missing ones).
+unsafe fn args<const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<[sys::napi_value; N]> {
+    let mut argc = N;
+    let mut argv = [ptr::null_mut(); N];
     // SAFETY: `argv` holds `argc` slots; missing arguments come back as `undefined`.
     let status = unsafe {
         sys::napi_get_cb_info(
@@ -64,30 +70,60 @@ unsafe fn call(env: sys::napi_env, info: sys::napi_callback_info) -> Result<u32>
         )
     };
     if status != sys::Status::napi_ok {
-        return Err(napi::Error::from_reason(
-            "leafEnd: cannot read its arguments",
-        ));
+        return Err(napi::Error::from_reason("cannot read the arguments"));
     }
-    let site = unsafe { u32::from_napi_value(env, argv[0]) }?;
-    let parent = if is_nullish(env, argv[1]) {
-        None
-    } else {
-        Some(unsafe { Span::from_napi_value(env, argv[1]) }?)
-    };
-    let start = unsafe { MonoNs::from_napi_value(env, argv[2]) }?;
-    let inputs = unsafe { string(env, argv[3]) };
-    let outputs = unsafe { string(env, argv[4]) };
-    end_leaf(site, parent, start, inputs, outputs)
+    Ok(argv)
 }
 
-unsafe extern "C" fn leaf_end_cb(
+unsafe fn parent(env: sys::napi_env, v: sys::napi_value) -> Result<Option<Span>> {
+    if is_nullish(env, v) {
+        Ok(None)
+    } else {
+        Ok(Some(unsafe { Span::from_napi_value(env, v) }?))
+    }
+}
+
+/// `leafEnd(site, parent, startMono, inputsJson, outputsJson) -> number`.
+unsafe fn leaf_end(env: sys::napi_env, info: sys::napi_callback_info) -> Result<sys::napi_value> {
+    let a = unsafe { args::<5>(env, info) }?;
+    let site = unsafe { u32::from_napi_value(env, a[0]) }?;
+    let parent = unsafe { parent(env, a[1]) }?;
+    let start = unsafe { MonoNs::from_napi_value(env, a[2]) }?;
+    let seq = end_leaf(site, parent, start, unsafe { string(env, a[3]) }, unsafe {
+        string(env, a[4])
+    })?;
+    unsafe { u32::to_napi_value(env, seq) }
+}
+
+/// `leafStart(site, parent, startMono, inputsJson) -> SpanHandle`.
+unsafe fn leaf_start(env: sys::napi_env, info: sys::napi_callback_info) -> Result<sys::napi_value> {
+    let a = unsafe { args::<4>(env, info) }?;
+    let site = unsafe { u32::from_napi_value(env, a[0]) }?;
+    let parent = unsafe { parent(env, a[1]) }?;
+    let start = unsafe { MonoNs::from_napi_value(env, a[2]) }?;
+    let span = start_leaf(site, parent, start, unsafe { string(env, a[3]) })?;
+    unsafe { NewSpan::to_napi_value(env, span) }
+}
+
+/// `spanFinish(span, outputsJson) -> boolean`.
+unsafe fn span_finish(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-) -> sys::napi_value {
-    let result = std::panic::catch_unwind(|| unsafe { call(env, info) })
-        .unwrap_or_else(|_| Err(napi::Error::from_reason("leafEnd panicked")));
+) -> Result<sys::napi_value> {
+    let a = unsafe { args::<2>(env, info) }?;
+    let mut span = unsafe { Span::from_napi_value(env, a[0]) }?;
+    let ended = crate::span::finish(&mut span, unsafe { string(env, a[1]) }, None);
+    unsafe { bool::to_napi_value(env, ended) }
+}
+
+type Body = unsafe fn(sys::napi_env, sys::napi_callback_info) -> Result<sys::napi_value>;
+
+/// Runs `body`; a failure (or panic) becomes a pending JS exception, never an abort.
+unsafe fn guard(env: sys::napi_env, info: sys::napi_callback_info, body: Body) -> sys::napi_value {
+    let result = std::panic::catch_unwind(|| unsafe { body(env, info) })
+        .unwrap_or_else(|_| Err(napi::Error::from_reason("panicked")));
     match result {
-        Ok(seq) => unsafe { u32::to_napi_value(env, seq) }.unwrap_or(ptr::null_mut()),
+        Ok(v) => v,
         Err(e) => {
             let msg = std::ffi::CString::new(e.reason.replace('\0', " ")).unwrap_or_default();
             // SAFETY: a pending exception is how a callback reports failure; the facade catches it.
@@ -95,6 +131,27 @@ unsafe extern "C" fn leaf_end_cb(
             ptr::null_mut()
         }
     }
+}
+
+unsafe extern "C" fn leaf_end_cb(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { guard(env, info, leaf_end) }
+}
+
+unsafe extern "C" fn leaf_start_cb(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { guard(env, info, leaf_start) }
+}
+
+unsafe extern "C" fn span_finish_cb(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { guard(env, info, span_finish) }
 }
 
 /// A JS function value made here.
@@ -115,28 +172,31 @@ impl TypeName for RawFunction {
     }
 }
 
-/// `leafEnd(site, parent, startMono, inputsJson, outputsJson) -> number` as a raw callback:
-/// the facade fetches it once and calls it on every traced call.
-#[napi(
-    catch_unwind,
-    ts_return_type = "(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null, outputsJson: string | null) => number"
-)]
-pub fn leaf_end_function(env: napi::Env) -> Result<RawFunction> {
+/// One of the raw entry points (`"leafEnd"`, `"leafStart"`, `"spanFinish"`), with the same
+/// arguments and result as the `#[napi]` function of that name: the facade fetches each once.
+#[napi(catch_unwind, ts_return_type = "Function")]
+pub fn raw_function(env: napi::Env, name: String) -> Result<RawFunction> {
+    let cb: unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value =
+        match name.as_str() {
+            "leafEnd" => leaf_end_cb,
+            "leafStart" => leaf_start_cb,
+            "spanFinish" => span_finish_cb,
+            _ => return Err(napi::Error::from_reason(format!("no raw function {name}"))),
+        };
     let mut out = ptr::null_mut();
-    let name = "leafEnd";
     // SAFETY: `name` outlives the call; the callback takes no data.
     let status = unsafe {
         sys::napi_create_function(
             env.raw(),
             name.as_ptr().cast(),
             name.len() as isize,
-            Some(leaf_end_cb),
+            Some(cb),
             ptr::null_mut::<c_void>(),
             &mut out,
         )
     };
     if status != sys::Status::napi_ok {
-        return Err(napi::Error::from_reason("cannot create leafEnd"));
+        return Err(napi::Error::from_reason(format!("cannot create {name}")));
     }
     Ok(RawFunction(out))
 }

@@ -33,14 +33,11 @@ export interface NativeBinding {
     inputsJson: string | null,
     outputsJson: string | null,
   ): number;
-  /** `leafEnd` as a raw Node-API function (less per-call overhead); fetch once. */
-  leafEndFunction(): (
-    site: number,
-    parent: SpanHandle | null,
-    startMono: bigint,
-    inputsJson: string | null,
-    outputsJson: string | null,
-  ) => number;
+  /**
+   * `leafEnd`, `leafStart` or `spanFinish` as a raw Node-API function (same arguments and
+   * result, less per-call overhead); fetch each once.
+   */
+  rawFunction(name: "leafEnd" | "leafStart" | "spanFinish"): Function;
   leafFail(
     site: number,
     parent: SpanHandle | null,

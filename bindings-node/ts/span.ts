@@ -161,14 +161,17 @@ export interface Pending {
   readonly inputs: string | null;
 }
 
-/** The hot `leafEnd` entry point (a raw Node-API function, fetched once). */
-const leafEnd: typeof native.leafEnd = (() => {
+/** A hot entry point as its raw Node-API function (fetched once), else the napi-rs one. */
+function raw<K extends "leafEnd" | "leafStart" | "spanFinish">(name: K): (typeof native)[K] {
   try {
-    return native.leafEndFunction();
+    return native.rawFunction(name) as (typeof native)[K];
   } catch {
-    return native.leafEnd;
+    return native[name].bind(native) as (typeof native)[K];
   }
-})();
+}
+const leafEnd = raw("leafEnd");
+const leafStart = raw("leafStart");
+const spanFinish = raw("spanFinish");
 
 /** The parent's native span (started when the child started), or `null` for a root. */
 function parentHandle(p: Pending): SpanHandle | null {
@@ -234,7 +237,7 @@ export class LiveSpan {
       } else if (this._pending !== null) {
         const p = this._pending;
         const parent = p.parent === undefined ? null : p.parent._native;
-        if (p.parent === undefined || parent !== null) h = native.leafStart(p.site, parent, p.t0, p.inputs);
+        if (p.parent === undefined || parent !== null) h = leafStart(p.site, parent, p.t0, p.inputs);
       }
     } catch (e) {
       internalError("starting a span", e);
@@ -506,7 +509,7 @@ export class LiveSpan {
     }
     this._ending = true;
     try {
-      native.spanFinish(n, this._outputsSet ? null : toJsonText(result));
+      spanFinish(n, this._outputsSet ? null : toJsonText(result));
     } catch (e) {
       internalError("ending a span", e);
     }
