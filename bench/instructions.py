@@ -22,7 +22,7 @@ PY = sys.executable
 N = {"python": 2000, "node": 4000, "core": 20000}
 CASES = {
     "python": ["plain", "trivial", "nested", "dict", "disabled", "unsampled", "floor_native", "floor_wrapper", "floor_design"],
-    "node": ["plain", "trivial", "nested", "big", "floor_napi", "floor_als"],
+    "node": ["plain", "trivial", "child", "nested", "big", "floor_napi", "floor_als", "floor_design"],
     "core": ["child", "root", "floats"],
 }
 

@@ -1,13 +1,19 @@
 // One Node case, N calls, for bench/instructions.py (run under callgrind).
-//   node bench/instr/node_cases.mjs CASE N     # CASE: plain trivial nested big floor_napi floor_als
+//   node bench/instr/node_cases.mjs CASE N
+// CASE: plain trivial child nested big floor_napi floor_als floor_design.
+// trivial: a traced call, its own trace; child: the same under an open span (no trace sealed).
 // floor_napi: one bare call into the addon (a span handle in, a boolean out); floor_als: a
-// wrapper that runs the function inside AsyncLocalStorage.run, as every traced call does.
+// wrapper that runs the function inside AsyncLocalStorage.run, as every traced call does;
+// floor_design: what a traced call cannot avoid in this design, with no span work: a clock read,
+// the inputs and outputs captured as JSON text, AsyncLocalStorage.run, one call into the addon.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const [CASE, N] = [process.argv[2], Number(process.argv[3])];
+const CASE = process.argv[2];
+let N = Number(process.argv[3]);
+const WARMUP = 3000;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferrotrace-instr-"));
 process.env.FERROTRACE_LOCAL_DIR ??= dir;
 process.env.FERROTRACE_MAX_QUEUE_TRACES ??= "100000";
@@ -15,6 +21,8 @@ const pkg = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", 
 const ft = await import(path.join(pkg, "dist", "index.mjs"));
 const { native } = await import(path.join(pkg, "dist", "native.js"));
 const { AsyncLocalStorage } = await import("node:async_hooks");
+const { primitiveJson } = await import(path.join(pkg, "dist", "capture.js"));
+const { inputKeys, primitiveInputs } = await import(path.join(pkg, "dist", "params.js"));
 
 const add = (a, b) => a + b;
 const traced = ft.trace(function add2(a, b) { return a + b; });
@@ -29,16 +37,32 @@ const big = ft.trace(function big(d, xs) { return { d, xs }; });
 const als = new AsyncLocalStorage();
 const handle = native.startRoot("floor", null, null, null, null);
 const inAls = function (a, b) { return als.run(handle, () => add(a, b)); };
+const keys = inputKeys(["a", "b"]);
+const hrtime = process.hrtime.bigint;
+const design = function (...args) {
+  const t0 = hrtime();
+  const inputs = primitiveInputs(keys, args, primitiveJson);
+  const r = als.run(handle, () => add(args[0], args[1]));
+  const out = primitiveJson(r);
+  return native.spanIsSampled(handle) && t0 > 0n && inputs.length + out.length > 0 ? r : 0;
+};
 
 let sink = 0;
 const cases = {
   plain: () => { for (let i = 0; i < N; i++) sink += add(i, 1); },
   trivial: () => { for (let i = 0; i < N; i++) sink += traced(i, 1); },
+  child: () => ft.withSpan(() => { for (let i = 0; i < N; i++) sink += traced(i, 1); }, { name: "parent" }),
   nested: () => { for (let i = 0; i < N; i++) sink += l1(i); },
   floor_napi: () => { for (let i = 0; i < N; i++) sink += native.spanIsSampled(handle) ? 1 : 0; },
   floor_als: () => { for (let i = 0; i < N; i++) sink += inAls(i, 1); },
+  floor_design: () => { for (let i = 0; i < N; i++) sink += design(i, 1); },
   big: () => { for (let i = 0; i < N; i++) sink += big(BIG, NUMS).xs.length; },
 };
+// A fixed warm-up first, so both runs (N and 2N calls) measure code the JIT already optimised.
+const warm = N;
+N = WARMUP;
+cases[CASE]();
+N = warm;
 cases[CASE]();
 await ft.flushTraces();
 if (sink === -1) console.log(sink);

@@ -52,7 +52,13 @@ function withSpan(a, b) {
  * ```
  */
 function getCurrentActiveSpan() {
-    return context_1.current.getStore() ?? null;
+    const span = context_1.current.getStore();
+    if (span === undefined)
+        return null;
+    // The caller may keep it past the call: it must exist natively while it still runs.
+    if (span._h === undefined && !span._ending)
+        void span._native;
+    return span;
 }
 /**
  * The id (`tr-...`) of the trace that ended most recently in this process, if any.

@@ -2,6 +2,7 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.CAPS = void 0;
 exports.toJsonText = toJsonText;
+exports.primitiveJson = primitiveJson;
 /**
  * Any JavaScript value to JSON text, with the core's size caps, never throwing.
  *
@@ -56,6 +57,9 @@ function toJsonText(value) {
     try {
         if (value === undefined)
             return "null";
+        const p = primitiveJson(value);
+        if (p !== undefined)
+            return p;
         const budget = { left: MAX_BYTES };
         if (isPlain(value, 0, budget)) {
             const text = JSON.stringify(value);
@@ -75,6 +79,36 @@ function toJsonText(value) {
     catch {
         return JSON.stringify("[Unserializable]");
     }
+}
+// Up to this length a string is scanned here: cheaper than JSON.stringify's fixed cost.
+const SHORT_STRING = Math.min(64, MAX_STRING);
+/**
+ * The JSON text of a number, boolean, null or short string that needs no escaping, exactly as
+ * JSON.stringify writes it, without its fixed cost (the common traced argument and result);
+ * `undefined` for anything else.
+ */
+function primitiveJson(v) {
+    switch (typeof v) {
+        case "number":
+            return Number.isFinite(v) ? "" + v : "null";
+        case "boolean":
+            return v ? "true" : "false";
+        case "string":
+            return v.length <= SHORT_STRING && plainChars(v) ? '"' + v + '"' : undefined;
+        case "object":
+            return v === null ? "null" : undefined;
+        default:
+            return undefined;
+    }
+}
+/** No quote, backslash, control character or surrogate: JSON.stringify would copy it as is. */
+function plainChars(s) {
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff))
+            return false;
+    }
+    return true;
 }
 /**
  * True for plain data within every cap. Bounded by depth, so cycles end here too (as `false`).

@@ -18,3 +18,14 @@ export declare function parameterNames(fn: Function): Array<string | null>;
  * argument; `{args: [...]}` when no parameter has a usable name; `{}` for no arguments.
  */
 export declare function inputsFor(names: Array<string | null>, args: unknown[]): Record<string, unknown>;
+/**
+ * `'"name":'` per parameter when every parameter has a distinct usable name (then
+ * `primitiveInputs` applies), else `null`.
+ */
+export declare function inputKeys(names: Array<string | null>): string[] | null;
+/**
+ * The JSON text `toJsonText(inputsFor(names, args))` gives, built directly when every argument
+ * is a primitive `primitiveJson` writes (the common case: no object, no JSON.stringify call);
+ * `undefined` otherwise.
+ */
+export declare function primitiveInputs(keys: string[], args: unknown[], primitiveJson: (v: unknown) => string | undefined): string | undefined;

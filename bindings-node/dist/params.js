@@ -6,6 +6,8 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.parameterNames = parameterNames;
 exports.inputsFor = inputsFor;
+exports.inputKeys = inputKeys;
+exports.primitiveInputs = primitiveInputs;
 const IDENT = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*/u;
 const BARE_ARROW = /^(?:async\s+)?([\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*)\s*=>/u;
 /**
@@ -112,4 +114,36 @@ function inputsFor(names, args) {
     if (!named && args.length > 0 && !names.some((x) => x !== null))
         return { args };
     return out;
+}
+/**
+ * `'"name":'` per parameter when every parameter has a distinct usable name (then
+ * `primitiveInputs` applies), else `null`.
+ */
+function inputKeys(names) {
+    if (names.length === 0 || names.length > 16)
+        return null;
+    const seen = new Set();
+    for (const n of names) {
+        // `__proto__` as an object key would set the prototype: leave it to `inputsFor`.
+        if (n === null || n === "__proto__" || seen.has(n))
+            return null;
+        seen.add(n);
+    }
+    return names.map((n) => JSON.stringify(n) + ":");
+}
+/**
+ * The JSON text `toJsonText(inputsFor(names, args))` gives, built directly when every argument
+ * is a primitive `primitiveJson` writes (the common case: no object, no JSON.stringify call);
+ * `undefined` otherwise.
+ */
+function primitiveInputs(keys, args, primitiveJson) {
+    const n = Math.min(keys.length, args.length);
+    let out = "{";
+    for (let i = 0; i < n; i++) {
+        const v = primitiveJson(args[i]);
+        if (v === undefined)
+            return undefined;
+        out += (i === 0 ? "" : ",") + keys[i] + v;
+    }
+    return out + "}";
 }

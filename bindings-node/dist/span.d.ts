@@ -82,6 +82,16 @@ export declare function internalError(what: string, err: unknown): void;
 /** Converts a nanosecond time given as number or bigint. */
 export declare function toNs(t: number | bigint | undefined | null): bigint | null;
 /**
+ * @internal A traced call's span before anything native exists: its registered site (name and
+ * type), parent, start (`process.hrtime.bigint()`) and captured inputs.
+ */
+export interface Pending {
+    readonly site: number;
+    readonly parent: LiveSpan | undefined;
+    readonly t0: bigint;
+    readonly inputs: string | null;
+}
+/**
  * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
  * `getCurrentActiveSpan`, `startSpan`, and passed to span hooks. A span whose start failed
  * (or that was started under one) is a no-op: `traceId` is `NO_OP_SPAN_TRACE_ID`, every
@@ -97,7 +107,12 @@ export declare function toNs(t: number | bigint | undefined | null): bigint | nu
  * ```
  */
 export declare class LiveSpan {
-    /** @internal */ readonly _native: SpanHandle | null;
+    /** @internal The native span; `null` for a no-op span, `undefined` while pending. */
+    _h: SpanHandle | null | undefined;
+    /** @internal What a pending span needs to start natively. */
+    _pending: Pending | null;
+    /** @internal The leaf number once ended in one native call (see `_finish`), else -1. */
+    _leaf: number;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet: boolean;
     /** @internal Set when ending starts: end hooks run once, and `end()` twice is a no-op. */
@@ -105,6 +120,14 @@ export declare class LiveSpan {
     private _traceId;
     /** @internal */
     constructor(nativeSpan: SpanHandle | null);
+    /**
+     * @internal A traced call's span, *pending*: nothing native exists until something needs it
+     * (`_native`); if nothing does, one native call starts and ends it when the call returns.
+     */
+    static _lazy(pending: Pending): LiveSpan;
+    /** @internal The native span (started now if pending); `null` for a no-op span. */
+    get _native(): SpanHandle | null;
+    private _materialize;
     private call;
     private read;
     /** `tr-` + 32 hex digits. */

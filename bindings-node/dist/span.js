@@ -134,6 +134,22 @@ function toNs(t) {
         return null;
     }
 }
+/** A hot entry point as its raw Node-API function (fetched once), else the napi-rs one. */
+function raw(name) {
+    try {
+        return native_1.native.rawFunction(name);
+    }
+    catch {
+        return native_1.native[name].bind(native_1.native);
+    }
+}
+const leafEnd = raw("leafEnd");
+const leafStart = raw("leafStart");
+const spanFinish = raw("spanFinish");
+/** The parent's native span (started when the child started), or `null` for a root. */
+function parentHandle(p) {
+    return p.parent === undefined ? null : p.parent._native;
+}
 /**
  * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
  * `getCurrentActiveSpan`, `startSpan`, and passed to span hooks. A span whose start failed
@@ -150,7 +166,12 @@ function toNs(t) {
  * ```
  */
 class LiveSpan {
-    /** @internal */ _native;
+    /** @internal The native span; `null` for a no-op span, `undefined` while pending. */
+    _h;
+    /** @internal What a pending span needs to start natively. */
+    _pending = null;
+    /** @internal The leaf number once ended in one native call (see `_finish`), else -1. */
+    _leaf = -1;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet = false;
     /** @internal Set when ending starts: end hooks run once, and `end()` twice is a no-op. */
@@ -158,7 +179,43 @@ class LiveSpan {
     _traceId;
     /** @internal */
     constructor(nativeSpan) {
-        this._native = nativeSpan;
+        this._h = nativeSpan;
+    }
+    /**
+     * @internal A traced call's span, *pending*: nothing native exists until something needs it
+     * (`_native`); if nothing does, one native call starts and ends it when the call returns.
+     */
+    static _lazy(pending) {
+        const span = new LiveSpan(null);
+        span._h = undefined;
+        span._pending = pending;
+        return span;
+    }
+    /** @internal The native span (started now if pending); `null` for a no-op span. */
+    get _native() {
+        const h = this._h;
+        return h !== undefined ? h : this._materialize();
+    }
+    _materialize() {
+        let h = null;
+        try {
+            if (this._leaf >= 0) {
+                // Ended in one call, read afterwards (a late callback): the core keeps recent leaves.
+                h = native_1.native.leafHandle(this._leaf);
+            }
+            else if (this._pending !== null) {
+                const p = this._pending;
+                const parent = p.parent === undefined ? null : p.parent._native;
+                if (p.parent === undefined || parent !== null)
+                    h = leafStart(p.site, parent, p.t0, p.inputs);
+            }
+        }
+        catch (e) {
+            internalError("starting a span", e);
+        }
+        this._h = h;
+        this._pending = null;
+        return h;
     }
     call(what, f) {
         const n = this._native;
@@ -378,6 +435,20 @@ class LiveSpan {
     }
     /** @internal Hot path: outputs (unless set in the body) and end, in one native call. */
     _finish(result) {
+        const p = this._pending;
+        if (p !== null && this._h === undefined && hooks_1.endHooks.length === 0 && !this._ending) {
+            // Nothing needed this span while it ran: start and end it in one call.
+            this._ending = true;
+            this._pending = null;
+            try {
+                this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, (0, capture_1.toJsonText)(result));
+            }
+            catch (e) {
+                this._h = null;
+                internalError("ending a span", e);
+            }
+            return;
+        }
         const n = this._native;
         if (n === null || this._ending)
             return;
@@ -389,7 +460,7 @@ class LiveSpan {
         }
         this._ending = true;
         try {
-            native_1.native.spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result));
+            spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result));
         }
         catch (e) {
             internalError("ending a span", e);
@@ -397,6 +468,20 @@ class LiveSpan {
     }
     /** @internal Records a thrown value and ends the span. */
     _fail(err) {
+        const p = this._pending;
+        if (p !== null && this._h === undefined && hooks_1.endHooks.length === 0 && !this._ending) {
+            this._ending = true;
+            this._pending = null;
+            try {
+                const e = describeError(err);
+                this._leaf = native_1.native.leafFail(p.site, parentHandle(p), p.t0, p.inputs, e.type, e.message, e.stack);
+            }
+            catch (e) {
+                this._h = null;
+                internalError("recording an error", e);
+            }
+            return;
+        }
         const n = this._native;
         if (n === null || this._ending)
             return;

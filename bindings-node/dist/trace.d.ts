@@ -1,4 +1,4 @@
-import type { SpanType } from "./span";
+import { SpanType } from "./span";
 /** Options of `trace`. */
 export interface TraceOptions {
     /** Span name; the function's (or method's) name if not given. */

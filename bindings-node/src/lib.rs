@@ -6,7 +6,9 @@
 //! paths) instead of aborting the process.
 
 pub mod handle;
+pub mod leaf;
 pub mod mlflow;
+pub mod raw;
 pub mod span;
 
 use std::collections::BTreeMap;

@@ -139,7 +139,7 @@ pub fn span_record_exception(mut span: Span, type_name: String, message: String,
     }
 }
 
-fn finish(span: &mut Span, outputs: Option<String>, end_ns: Option<u64>) -> bool {
+pub(crate) fn finish(span: &mut Span, outputs: Option<String>, end_ns: Option<u64>) -> bool {
     let Some(mut live) = span.live.take() else {
         return false;
     };

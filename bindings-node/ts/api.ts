@@ -100,7 +100,11 @@ export function withSpan<T>(
  * ```
  */
 export function getCurrentActiveSpan(): LiveSpan | null {
-  return current.getStore() ?? null;
+  const span = current.getStore();
+  if (span === undefined) return null;
+  // The caller may keep it past the call: it must exist natively while it still runs.
+  if (span._h === undefined && !span._ending) void span._native;
+  return span;
 }
 
 /**

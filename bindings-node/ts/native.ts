@@ -25,6 +25,30 @@ export interface NativeBinding {
     inputsJson?: string | null,
     startNs?: bigint | null,
   ): SpanHandle;
+  registerSite(name: string, spanType?: string | null): number;
+  leafEnd(
+    site: number,
+    parent: SpanHandle | null,
+    startMono: bigint,
+    inputsJson: string | null,
+    outputsJson: string | null,
+  ): number;
+  /**
+   * `leafEnd`, `leafStart` or `spanFinish` as a raw Node-API function (same arguments and
+   * result, less per-call overhead); fetch each once.
+   */
+  rawFunction(name: "leafEnd" | "leafStart" | "spanFinish"): Function;
+  leafFail(
+    site: number,
+    parent: SpanHandle | null,
+    startMono: bigint,
+    inputsJson: string | null,
+    typeName: string,
+    message: string,
+    stack: string,
+  ): number;
+  leafStart(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null): SpanHandle;
+  leafHandle(seq: number): SpanHandle | null;
   spanSetInputs(span: SpanHandle, json: string): void;
   spanSetOutputs(span: SpanHandle, json: string): void;
   spanSetAttribute(span: SpanHandle, key: string, json: string): void;

@@ -103,3 +103,38 @@ export function inputsFor(names: Array<string | null>, args: unknown[]): Record<
   if (!named && args.length > 0 && !names.some((x) => x !== null)) return { args };
   return out;
 }
+
+/**
+ * `'"name":'` per parameter when every parameter has a distinct usable name (then
+ * `primitiveInputs` applies), else `null`.
+ */
+export function inputKeys(names: Array<string | null>): string[] | null {
+  if (names.length === 0 || names.length > 16) return null;
+  const seen = new Set<string>();
+  for (const n of names) {
+    // `__proto__` as an object key would set the prototype: leave it to `inputsFor`.
+    if (n === null || n === "__proto__" || seen.has(n)) return null;
+    seen.add(n);
+  }
+  return names.map((n) => JSON.stringify(n) + ":");
+}
+
+/**
+ * The JSON text `toJsonText(inputsFor(names, args))` gives, built directly when every argument
+ * is a primitive `primitiveJson` writes (the common case: no object, no JSON.stringify call);
+ * `undefined` otherwise.
+ */
+export function primitiveInputs(
+  keys: string[],
+  args: unknown[],
+  primitiveJson: (v: unknown) => string | undefined,
+): string | undefined {
+  const n = Math.min(keys.length, args.length);
+  let out = "{";
+  for (let i = 0; i < n; i++) {
+    const v = primitiveJson(args[i]);
+    if (v === undefined) return undefined;
+    out += (i === 0 ? "" : ",") + keys[i] + v;
+  }
+  return out + "}";
+}

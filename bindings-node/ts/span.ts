@@ -151,6 +151,34 @@ export function toNs(t: number | bigint | undefined | null): bigint | null {
 }
 
 /**
+ * @internal A traced call's span before anything native exists: its registered site (name and
+ * type), parent, start (`process.hrtime.bigint()`) and captured inputs.
+ */
+export interface Pending {
+  readonly site: number;
+  readonly parent: LiveSpan | undefined;
+  readonly t0: bigint;
+  readonly inputs: string | null;
+}
+
+/** A hot entry point as its raw Node-API function (fetched once), else the napi-rs one. */
+function raw<K extends "leafEnd" | "leafStart" | "spanFinish">(name: K): (typeof native)[K] {
+  try {
+    return native.rawFunction(name) as (typeof native)[K];
+  } catch {
+    return native[name].bind(native) as (typeof native)[K];
+  }
+}
+const leafEnd = raw("leafEnd");
+const leafStart = raw("leafStart");
+const spanFinish = raw("spanFinish");
+
+/** The parent's native span (started when the child started), or `null` for a root. */
+function parentHandle(p: Pending): SpanHandle | null {
+  return p.parent === undefined ? null : p.parent._native;
+}
+
+/**
  * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
  * `getCurrentActiveSpan`, `startSpan`, and passed to span hooks. A span whose start failed
  * (or that was started under one) is a no-op: `traceId` is `NO_OP_SPAN_TRACE_ID`, every
@@ -166,7 +194,12 @@ export function toNs(t: number | bigint | undefined | null): bigint | null {
  * ```
  */
 export class LiveSpan {
-  /** @internal */ readonly _native: SpanHandle | null;
+  /** @internal The native span; `null` for a no-op span, `undefined` while pending. */
+  _h: SpanHandle | null | undefined;
+  /** @internal What a pending span needs to start natively. */
+  _pending: Pending | null = null;
+  /** @internal The leaf number once ended in one native call (see `_finish`), else -1. */
+  _leaf = -1;
   /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
   _outputsSet = false;
   /** @internal Set when ending starts: end hooks run once, and `end()` twice is a no-op. */
@@ -175,7 +208,43 @@ export class LiveSpan {
 
   /** @internal */
   constructor(nativeSpan: SpanHandle | null) {
-    this._native = nativeSpan;
+    this._h = nativeSpan;
+  }
+
+  /**
+   * @internal A traced call's span, *pending*: nothing native exists until something needs it
+   * (`_native`); if nothing does, one native call starts and ends it when the call returns.
+   */
+  static _lazy(pending: Pending): LiveSpan {
+    const span = new LiveSpan(null);
+    span._h = undefined;
+    span._pending = pending;
+    return span;
+  }
+
+  /** @internal The native span (started now if pending); `null` for a no-op span. */
+  get _native(): SpanHandle | null {
+    const h = this._h;
+    return h !== undefined ? h : this._materialize();
+  }
+
+  private _materialize(): SpanHandle | null {
+    let h: SpanHandle | null = null;
+    try {
+      if (this._leaf >= 0) {
+        // Ended in one call, read afterwards (a late callback): the core keeps recent leaves.
+        h = native.leafHandle(this._leaf);
+      } else if (this._pending !== null) {
+        const p = this._pending;
+        const parent = p.parent === undefined ? null : p.parent._native;
+        if (p.parent === undefined || parent !== null) h = leafStart(p.site, parent, p.t0, p.inputs);
+      }
+    } catch (e) {
+      internalError("starting a span", e);
+    }
+    this._h = h;
+    this._pending = null;
+    return h;
   }
 
   private call(what: string, f: (n: SpanHandle) => void): void {
@@ -418,6 +487,19 @@ export class LiveSpan {
 
   /** @internal Hot path: outputs (unless set in the body) and end, in one native call. */
   _finish(result: unknown): void {
+    const p = this._pending;
+    if (p !== null && this._h === undefined && endHooks.length === 0 && !this._ending) {
+      // Nothing needed this span while it ran: start and end it in one call.
+      this._ending = true;
+      this._pending = null;
+      try {
+        this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, toJsonText(result));
+      } catch (e) {
+        this._h = null;
+        internalError("ending a span", e);
+      }
+      return;
+    }
     const n = this._native;
     if (n === null || this._ending) return;
     if (endHooks.length > 0) {
@@ -427,7 +509,7 @@ export class LiveSpan {
     }
     this._ending = true;
     try {
-      native.spanFinish(n, this._outputsSet ? null : toJsonText(result));
+      spanFinish(n, this._outputsSet ? null : toJsonText(result));
     } catch (e) {
       internalError("ending a span", e);
     }
@@ -435,6 +517,19 @@ export class LiveSpan {
 
   /** @internal Records a thrown value and ends the span. */
   _fail(err: unknown): void {
+    const p = this._pending;
+    if (p !== null && this._h === undefined && endHooks.length === 0 && !this._ending) {
+      this._ending = true;
+      this._pending = null;
+      try {
+        const e = describeError(err);
+        this._leaf = native.leafFail(p.site, parentHandle(p), p.t0, p.inputs, e.type, e.message, e.stack);
+      } catch (e) {
+        this._h = null;
+        internalError("recording an error", e);
+      }
+      return;
+    }
     const n = this._native;
     if (n === null || this._ending) return;
     try {

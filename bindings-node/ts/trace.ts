@@ -2,11 +2,25 @@
  * `trace`: a function wrapper (each call is a span) and a method decorator, in both the legacy
  * (`experimentalDecorators`) and the TC39 (TypeScript 5) forms.
  */
+import { primitiveJson, toJsonText } from "./capture";
 import { DEFAULT_SPAN_NAME } from "./constants";
-import { current, disabledHere } from "./context";
-import { inputsFor, parameterNames } from "./params";
-import type { SpanType } from "./span";
+import { current, scopes } from "./context";
+import { startHooks } from "./hooks";
+import { native } from "./native";
+import { inputKeys, inputsFor, parameterNames, primitiveInputs } from "./params";
+import { LiveSpan, SpanType } from "./span";
 import { finishOrStream, open, runIn } from "./spans";
+
+const hrtime = process.hrtime.bigint;
+
+/** Registers a traced function's name and type once; -1 (every call starts as usual) on failure. */
+function registerSite(name: string, spanType: string | undefined): number {
+  try {
+    return native.registerSite(name, spanType === undefined || spanType === SpanType.UNKNOWN ? null : spanType);
+  } catch {
+    return -1;
+  }
+}
 
 /** Options of `trace`. */
 export interface TraceOptions {
@@ -24,10 +38,31 @@ function traceFunction<F extends AnyFunction>(fn: F, options?: TraceOptions, met
   const name = options?.name || methodName || fn.name || DEFAULT_SPAN_NAME;
   const spanType = options?.spanType;
   const attributes = options?.attributes;
+  const site = registerSite(name, spanType);
+  const keys = inputKeys(names);
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-    if (disabledHere()) return fn.apply(this, args);
-    const span = open(name, spanType, inputsFor(names, args), attributes, null, current.getStore());
-    if (span === null) return fn.apply(this, args);
+    const scope = scopes.getStore();
+    if (scope !== undefined && !scope.enabled) return fn.apply(this, args);
+    const parent = current.getStore();
+    let span: LiveSpan | null;
+    // Common case: a pending span, started natively only if something needs it, else ended in
+    // one native call. Start hooks, static attributes and a root taking a scope's remote parent
+    // or trace data start the span at once, as does a child of a no-op span (itself a no-op).
+    if (
+      site >= 0 &&
+      attributes === undefined &&
+      startHooks.length === 0 &&
+      (parent !== undefined
+        ? parent._native !== null // a child starts: the parent must exist natively now
+        : scope === undefined || (scope.update === null && scope.traceparent === undefined))
+    ) {
+      const inputs =
+        (keys !== null ? primitiveInputs(keys, args, primitiveJson) : undefined) ?? toJsonText(inputsFor(names, args));
+      span = LiveSpan._lazy({ site, parent, t0: hrtime(), inputs });
+    } else {
+      span = open(name, spanType, inputsFor(names, args), attributes, null, parent);
+      if (span === null) return fn.apply(this, args);
+    }
     return runIn(span, () => fn.apply(this, args), finishOrStream);
   };
   Object.defineProperty(wrapper, "length", { value: fn.length });

@@ -29,3 +29,59 @@ pub fn now_ns() -> u64 {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0)
 }
+
+/// Nanoseconds of the monotonic clock libuv reads for Node's `process.hrtime` (CLOCK_MONOTONIC
+/// on Linux), so a binding can time a span's start without a call into the core.
+#[cfg(unix)]
+#[inline]
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 || ts.tv_sec < 0 {
+        return 0;
+    }
+    (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64)
+}
+
+/// Monotonic nanoseconds (since an arbitrary origin).
+#[cfg(not(unix))]
+#[inline]
+pub fn monotonic_ns() -> u64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    ORIGIN.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
+/// `(wall-clock time of the earlier monotonic reading `mono`, wall-clock now)`: now minus the
+/// time elapsed since `mono`. Reading both clocks here (not anchoring them once) keeps span
+/// times right when the wall clock is adjusted, and the duration as exact as the monotonic
+/// clock. A reading from the future (another clock) counts as now.
+#[inline]
+pub fn wall_ns_at(mono: u64) -> (u64, u64) {
+    let now = now_ns();
+    let elapsed = monotonic_ns().saturating_sub(mono);
+    (now.saturating_sub(elapsed), now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wall_time_of_a_monotonic_reading_is_now_minus_the_elapsed_time() {
+        let mono = monotonic_ns();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let (start, now) = wall_ns_at(mono);
+        assert!(now >= start + 20_000_000, "{start} {now}");
+        assert!(now - start < 5_000_000_000, "{start} {now}");
+        // A reading from the future counts as now.
+        let (start, now) = wall_ns_at(monotonic_ns() + 1_000_000_000_000);
+        assert_eq!(start, now);
+    }
+}

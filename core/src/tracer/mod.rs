@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
 
-pub use clock::now_ns;
+pub use clock::{monotonic_ns, now_ns, wall_ns_at};
 pub use counts::SpanCounts;
 pub use open_trace::{TraceDraft, TraceUpdate};
 pub use span::{LiveSpan, SpanContext};

@@ -1,0 +1,237 @@
+//! One-crossing spans for `trace`: a traced call that nothing else looks at (no child starts
+//! under it, nobody reads its ids) is started *and* ended by a single call here when it returns,
+//! with the start time the facade read from the monotonic clock. A span that something does
+//! look at is materialised earlier by [`leaf_start`] and then ends like any other span.
+//!
+//! A traced function's static data (name, span type) is registered once as a *site*, so a call
+//! passes a small integer instead of two strings. The last leaves ended on this thread stay
+//! reachable for a while ([`leaf_handle`]) for the rare callback that runs after its traced call
+//! returned and still reads that span or starts a child under it.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use ferrotrace_core::global;
+use ferrotrace_core::model::keys::attr;
+use ferrotrace_core::model::{RawJson, SpanRecord};
+use ferrotrace_core::tracer::{wall_ns_at, RootOptions};
+use ferrotrace_core::{LiveSpan, SpanContext};
+use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue};
+use napi::{sys, Error, Result, Status, ValueType};
+use napi_derive::napi;
+
+use crate::handle::{NewSpan, Span, SpanState};
+
+/// How many ended leaves per thread stay reachable by [`leaf_handle`].
+const RECENT_LEAVES: usize = 256;
+/// A leaf whose inputs and outputs are larger than this is kept without its record (its ids
+/// stay reachable, its getters read empty), so the ring never pins much memory.
+const RECENT_RECORD_BYTES: usize = 64 * 1024;
+
+struct Site {
+    name: String,
+    /// Shared text: cloning it per span does not allocate.
+    span_type: RawJson,
+}
+
+/// An ended leaf: its number, ids, and record (unless large).
+type Kept = (u32, SpanContext, Option<Arc<SpanRecord>>);
+
+struct Recent {
+    next: u32,
+    slots: Vec<Option<Kept>>,
+}
+
+thread_local! {
+    // Per thread = per JS environment (main thread, each worker): a site id or a leaf number
+    // from one environment is never read in another.
+    static SITES: RefCell<Vec<Site>> = const { RefCell::new(Vec::new()) };
+    static RECENT: RefCell<Recent> = const { RefCell::new(Recent { next: 0, slots: Vec::new() }) };
+}
+
+/// A `process.hrtime.bigint()` reading (monotonic nanoseconds), read without the allocation
+/// napi-rs's `BigInt` makes.
+pub struct MonoNs(u64);
+
+impl FromNapiValue for MonoNs {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
+        let mut v = 0u64;
+        let mut lossless = false;
+        let status =
+            unsafe { sys::napi_get_value_bigint_uint64(env, value, &mut v, &mut lossless) };
+        if status != sys::Status::napi_ok {
+            return Err(Error::new(Status::InvalidArg, "expected a bigint"));
+        }
+        Ok(MonoNs(v))
+    }
+}
+
+impl TypeName for MonoNs {
+    fn type_name() -> &'static str {
+        "bigint"
+    }
+    fn value_type() -> ValueType {
+        ValueType::BigInt
+    }
+}
+
+impl ValidateNapiValue for MonoNs {}
+
+/// Registers a traced function's name and span type (`None`: MLflow's default, UNKNOWN);
+/// returns the site id later calls pass.
+#[napi(catch_unwind)]
+pub fn register_site(name: String, span_type: Option<String>) -> u32 {
+    let span_type = match span_type {
+        Some(t) => RawJson::string(&t).into_shared(),
+        None => RawJson::from_static("\"UNKNOWN\""),
+    };
+    SITES.with_borrow_mut(|sites| {
+        sites.push(Site { name, span_type });
+        (sites.len() - 1) as u32
+    })
+}
+
+/// Starts a span of `site` at wall-clock `start_ns`: a child of `parent`, else a root.
+fn start(
+    site: u32,
+    parent: Option<&Span>,
+    start_ns: u64,
+    inputs: Option<String>,
+) -> Result<LiveSpan> {
+    let (name, span_type) = SITES.with_borrow(|sites| {
+        sites
+            .get(site as usize)
+            .map(|s| (s.name.clone(), s.span_type.clone()))
+            .ok_or_else(|| Error::new(Status::InvalidArg, "unknown trace site"))
+    })?;
+    let mut live = match parent {
+        Some(p) => global().start_child(name, &p.ctx, Some(start_ns)),
+        None => global().start_root(
+            name,
+            RootOptions {
+                start_ns: Some(start_ns),
+                ..RootOptions::default()
+            },
+        ),
+    };
+    live.set_attribute(attr::SPAN_TYPE, span_type);
+    if let Some(i) = inputs {
+        live.set_attribute(attr::INPUTS, RawJson::from_trusted(i));
+    }
+    Ok(live)
+}
+
+/// Keeps an ended leaf reachable for a while; returns its number for [`leaf_handle`].
+fn remember(ctx: SpanContext, rec: Arc<SpanRecord>, bytes: usize) -> u32 {
+    let rec = (bytes <= RECENT_RECORD_BYTES).then_some(rec);
+    RECENT.with_borrow_mut(|r| {
+        let seq = r.next;
+        r.next = r.next.wrapping_add(1);
+        let i = seq as usize % RECENT_LEAVES;
+        if r.slots.len() < RECENT_LEAVES {
+            r.slots.resize_with(RECENT_LEAVES, || None);
+        }
+        // The slot's previous leaf (ids and record) is dropped here, as a handle's finalizer
+        // would have dropped it.
+        r.slots[i] = Some((seq, ctx, rec));
+        seq
+    })
+}
+
+fn len(s: &Option<String>) -> usize {
+    s.as_ref().map_or(0, String::len)
+}
+
+/// A traced call that returned `outputs_json` (`None`: outputs were set in the body, or none):
+/// starts the span at the monotonic reading `start_mono`, sets inputs and outputs, ends it
+/// now. Returns the leaf's number for [`leaf_handle`].
+#[napi(catch_unwind)]
+pub fn leaf_end(
+    site: u32,
+    parent: Option<Span>,
+    start_mono: MonoNs,
+    inputs_json: Option<String>,
+    outputs_json: Option<String>,
+) -> Result<u32> {
+    end_leaf(site, parent, start_mono, inputs_json, outputs_json)
+}
+
+/// [`leaf_end`]'s body, shared with its raw entry point (`raw.rs`).
+pub(crate) fn end_leaf(
+    site: u32,
+    parent: Option<Span>,
+    start_mono: MonoNs,
+    inputs_json: Option<String>,
+    outputs_json: Option<String>,
+) -> Result<u32> {
+    let bytes = len(&inputs_json) + len(&outputs_json);
+    let (start_ns, _) = wall_ns_at(start_mono.0);
+    let mut live = start(site, parent.as_ref(), start_ns, inputs_json)?;
+    if let Some(o) = outputs_json {
+        live.set_attribute(attr::OUTPUTS, RawJson::from_trusted(o));
+    }
+    let ctx = live.context().clone();
+    let rec = live.end(None);
+    Ok(remember(ctx, rec, bytes))
+}
+
+/// A traced call that threw: as [`leaf_end`], with the exception recorded instead of outputs.
+#[napi(catch_unwind)]
+#[allow(clippy::too_many_arguments)]
+pub fn leaf_fail(
+    site: u32,
+    parent: Option<Span>,
+    start_mono: MonoNs,
+    inputs_json: Option<String>,
+    type_name: String,
+    message: String,
+    stack: String,
+) -> Result<u32> {
+    let bytes = len(&inputs_json) + message.len() + stack.len();
+    let (start_ns, _) = wall_ns_at(start_mono.0);
+    let mut live = start(site, parent.as_ref(), start_ns, inputs_json)?;
+    live.record_exception(&type_name, &message, &stack);
+    let ctx = live.context().clone();
+    let rec = live.end(None);
+    Ok(remember(ctx, rec, bytes))
+}
+
+/// Materialises a traced call's span that is still running because something needs it (a
+/// child starts under it, its ids are read, it is changed): started at `start_mono`. (A root
+/// in a scope with a remote parent or trace data is never a leaf: it starts as usual.)
+#[napi(catch_unwind, ts_return_type = "SpanHandle")]
+pub fn leaf_start(
+    site: u32,
+    parent: Option<Span>,
+    start_mono: MonoNs,
+    inputs_json: Option<String>,
+) -> Result<NewSpan> {
+    start_leaf(site, parent, start_mono, inputs_json)
+}
+
+/// [`leaf_start`]'s body, shared with its raw entry point (`raw.rs`).
+pub(crate) fn start_leaf(
+    site: u32,
+    parent: Option<Span>,
+    start_mono: MonoNs,
+    inputs_json: Option<String>,
+) -> Result<NewSpan> {
+    let (start_ns, _) = wall_ns_at(start_mono.0);
+    let live = start(site, parent.as_ref(), start_ns, inputs_json)?;
+    Ok(NewSpan(SpanState::new(live)))
+}
+
+/// A handle to the leaf numbered `seq` (ended), or `null` once it is no longer kept.
+#[napi(catch_unwind, ts_return_type = "SpanHandle | null")]
+pub fn leaf_handle(seq: u32) -> Option<NewSpan> {
+    RECENT.with_borrow(|r| {
+        let (s, ctx, rec) = r.slots.get(seq as usize % RECENT_LEAVES)?.as_ref()?;
+        (*s == seq).then(|| {
+            NewSpan(SpanState {
+                ctx: ctx.clone(),
+                live: None,
+                ended: rec.clone(),
+            })
+        })
+    })
+}
