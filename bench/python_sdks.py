@@ -180,6 +180,27 @@ def otel_decorator(get_tracer: Callable[[], Any]) -> Callable[[Callable[..., Any
     return deco
 
 
+def otel_discarding_provider(sampler: Any = None, **batch_options: Any) -> tuple[Any, Any]:
+    """An OTel TracerProvider with a BatchSpanProcessor whose exporter counts and discards; the
+    exporter class (its `exported` counts the spans)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    class Discard(SpanExporter):
+        exported = 0
+
+        def export(self, spans: Any) -> SpanExportResult:
+            Discard.exported += len(spans)
+            return SpanExportResult.SUCCESS
+
+        def shutdown(self) -> None:
+            pass
+
+    provider = TracerProvider(sampler=sampler) if sampler else TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(Discard(), **batch_options))
+    return provider, Discard
+
+
 def worker(sdk: str, mode: str, uri: str) -> None:
     """Runs in its own process. mode: 'main' (cases a-d) or 'unsampled' (case e)."""
     res: dict[str, Any] = {}
@@ -214,23 +235,10 @@ def worker(sdk: str, mode: str, uri: str) -> None:
         disable = sdkmod.tracing.disable
     else:
         from opentelemetry import trace as otrace
-        from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
         from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 
-        class Discard(SpanExporter):
-            exported = 0
-
-            def export(self, spans: Any) -> SpanExportResult:
-                Discard.exported += len(spans)
-                return SpanExportResult.SUCCESS
-
-            def shutdown(self) -> None:
-                pass
-
         sampler = TraceIdRatioBased(0.0) if mode == "unsampled" else None
-        provider = TracerProvider(sampler=sampler) if sampler else TracerProvider()
-        provider.add_span_processor(BatchSpanProcessor(Discard(), max_queue_size=max(N, 20000) * 8))
+        provider, Discard = otel_discarding_provider(sampler, max_queue_size=max(N, 20000) * 8)
         state = {"tracer": provider.get_tracer("bench")}
         trace = otel_decorator(lambda: state["tracer"])
 

@@ -65,21 +65,7 @@ def worker(sdk: str, uri: str, calls: int) -> None:
             mod.flush_trace_async_logging(terminate=False)
             return ""  # the parent counts what reached the sink
     else:
-        from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-
-        class Discard(SpanExporter):
-            exported = 0
-
-            def export(self, spans: Any) -> SpanExportResult:
-                Discard.exported += len(spans)
-                return SpanExportResult.SUCCESS
-
-            def shutdown(self) -> None:
-                pass
-
-        provider = TracerProvider()
-        provider.add_span_processor(BatchSpanProcessor(Discard()))
+        provider, Discard = python_sdks.otel_discarding_provider()
         tracer = provider.get_tracer("bench")
         traced = python_sdks.otel_decorator(lambda: tracer)(python_sdks.plain)
 

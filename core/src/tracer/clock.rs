@@ -6,12 +6,19 @@
 #[cfg(unix)]
 #[inline]
 pub fn now_ns() -> u64 {
+    clock_ns(libc::CLOCK_REALTIME)
+}
+
+/// Nanoseconds of `clock`, 0 if it cannot be read.
+#[cfg(unix)]
+#[inline]
+fn clock_ns(clock: libc::clockid_t) -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_REALTIME always exists.
-    if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) } != 0 || ts.tv_sec < 0 {
+    // SAFETY: `ts` is a valid, writable timespec; the callers pass clocks Linux always has.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 || ts.tv_sec < 0 {
         return 0;
     }
     (ts.tv_sec as u64)
@@ -35,17 +42,7 @@ pub fn now_ns() -> u64 {
 #[cfg(unix)]
 #[inline]
 pub fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists.
-    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 || ts.tv_sec < 0 {
-        return 0;
-    }
-    (ts.tv_sec as u64)
-        .wrapping_mul(1_000_000_000)
-        .wrapping_add(ts.tv_nsec as u64)
+    clock_ns(libc::CLOCK_MONOTONIC)
 }
 
 /// Monotonic nanoseconds (since an arbitrary origin).
