@@ -165,11 +165,26 @@ pub(crate) fn end_leaf(
     outputs_json: Option<String>,
 ) -> Result<u32> {
     let bytes = len(&inputs_json) + len(&outputs_json);
+    start_and_end(site, parent, start_mono, inputs_json, bytes, |live| {
+        if let Some(o) = outputs_json {
+            live.set_attribute(attr::OUTPUTS, RawJson::from_trusted(o));
+        }
+    })
+}
+
+/// A leaf's span started at `start_mono`, completed by `finish` and ended now; `bytes` is what
+/// it holds, for [`remember`].
+fn start_and_end(
+    site: u32,
+    parent: Option<Span>,
+    start_mono: MonoNs,
+    inputs_json: Option<String>,
+    bytes: usize,
+    finish: impl FnOnce(&mut LiveSpan),
+) -> Result<u32> {
     let (start_ns, _) = wall_ns_at(start_mono.0);
     let mut live = start(site, parent.as_ref(), start_ns, inputs_json)?;
-    if let Some(o) = outputs_json {
-        live.set_attribute(attr::OUTPUTS, RawJson::from_trusted(o));
-    }
+    finish(&mut live);
     let ctx = live.context().clone();
     let rec = live.end(None);
     Ok(remember(ctx, rec, bytes))
@@ -188,12 +203,9 @@ pub fn leaf_fail(
     stack: String,
 ) -> Result<u32> {
     let bytes = len(&inputs_json) + message.len() + stack.len();
-    let (start_ns, _) = wall_ns_at(start_mono.0);
-    let mut live = start(site, parent.as_ref(), start_ns, inputs_json)?;
-    live.record_exception(&type_name, &message, &stack);
-    let ctx = live.context().clone();
-    let rec = live.end(None);
-    Ok(remember(ctx, rec, bytes))
+    start_and_end(site, parent, start_mono, inputs_json, bytes, |live| {
+        live.record_exception(&type_name, &message, &stack);
+    })
 }
 
 /// Materialises a traced call's span that is still running because something needs it (a

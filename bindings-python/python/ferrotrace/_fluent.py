@@ -84,19 +84,7 @@ def _native_sync_wrapper(fn: Callable[..., Any], spec: FnSpec, start: Callable[.
         result = call(args, kwargs)
         if result is not slow:
             return result
-        span = begin(start, args, kwargs)
-        if span is None:
-            return fn(*args, **kwargs)
-        token = _current_set(span)
-        try:
-            result = fn(*args, **kwargs)
-        except BaseException as e:
-            _current_reset(token)
-            end(span, None, e)
-            raise
-        _current_reset(token)
-        end(span, result, None)
-        return result
+        return _call_traced(fn, start, args, kwargs)
 
     return sync_wrapper
 
@@ -104,32 +92,43 @@ def _native_sync_wrapper(fn: Callable[..., Any], spec: FnSpec, start: Callable[.
 def _python_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[LiveSpan]]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-        # begin() and end() inlined for the common case (no tracing.context scope, no
-        # span processors): each Python-level call saved is ~5 % of a traced call.
-        if _scope_get() is None:
-            try:
-                span = start(_current_get(), args, kwargs)
-            except Exception:
-                span = None
-        else:
-            span = begin(start, args, kwargs)
-        if span is None:
-            return fn(*args, **kwargs)
-        token = _current_set(span)
-        try:
-            result = fn(*args, **kwargs)
-        except BaseException as e:
-            _current_reset(token)
-            end(span, None, e)
-            raise
-        _current_reset(token)
-        if _context.PROCESSORS:
-            end(span, result, None)
-        elif span._end_ok(result):
-            _last_root_set(span)
-        return result
+        return _call_traced(fn, start, args, kwargs)
 
     return sync_wrapper
+
+
+def _call_traced(fn: Callable[..., Any], start: Callable[..., Optional[LiveSpan]], args: Any, kwargs: Any) -> Any:
+    """A traced sync call in Python: the native wrapper's path under a ``tracing.context`` scope
+    or span processors, and the whole call in an abi3 build (no native wrapper there) or with
+    links or a trace destination. begin() and end() are inlined for the common case."""
+    if _scope_get() is None:
+        try:
+            span = start(_current_get(), args, kwargs)
+        except Exception:
+            span = None
+    else:
+        span = begin(start, args, kwargs)
+    if span is None:
+        return fn(*args, **kwargs)
+    token = _current_set(span)
+    try:
+        result = fn(*args, **kwargs)
+    except BaseException as e:
+        _current_reset(token)
+        end(span, None, e)
+        raise
+    _current_reset(token)
+    _end_ok(span, result)
+    return result
+
+
+def _end_ok(span: LiveSpan, result: Any) -> None:
+    """Ends a traced call's span with its result: through the span processors when there are
+    any, else natively (a root becomes this context's last trace)."""
+    if _context.PROCESSORS:
+        end(span, result, None)
+    elif span._end_ok(result):
+        _last_root_set(span)
 
 
 @overload
@@ -216,10 +215,7 @@ def trace(
                     end(span, None, e)
                     raise
                 _current_reset(token)
-                if _context.PROCESSORS:
-                    end(span, result, None)
-                elif span._end_ok(result):
-                    _last_root_set(span)
+                _end_ok(span, result)
                 return result
 
             wrapper = async_wrapper
