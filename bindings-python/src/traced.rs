@@ -10,6 +10,7 @@
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
 
 use crate::call::traced_call;
 use crate::fnspec::FnSpec;
@@ -43,6 +44,15 @@ impl TracedFunction {
     #[new]
     fn new(func: Py<PyAny>, spec: Py<FnSpec>, slow: Py<PyAny>) -> Self {
         TracedFunction { func, spec, slow }
+    }
+
+    /// For the cycle collector: a local function that calls itself (or a method of a local class)
+    /// reaches its traced function again through its closure, and the cycle must be seen to be
+    /// freed. PyO3 visits (and clears) the instance `__dict__` itself.
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.func)?;
+        visit.call(&self.spec)?;
+        visit.call(&self.slow)
     }
 
     /// One traced call: what the function returns, or the exception it raises (the same object,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import gc
 import inspect
 import json
 import pickle
@@ -54,6 +55,20 @@ def test_the_function_attributes_signature_and_dict_are_copied() -> None:
     assert inspect.signature(wrapped) == inspect.signature(original)
     assert weakref.ref(wrapped)() is wrapped
     assert wrapped(2, b="y") == "yy"
+
+
+def test_a_local_recursive_function_is_collected() -> None:
+    def make() -> tuple[weakref.ref[object], weakref.ref[object]]:
+        @ferrotrace.trace
+        def fact(n: int) -> int:
+            return 1 if n <= 1 else n * fact(n - 1)  # a cycle: fact -> function -> closure -> fact
+
+        assert fact(3) == 6
+        return weakref.ref(fact), weakref.ref(fact.__wrapped__)  # type: ignore[attr-defined]
+
+    traced, function = make()
+    gc.collect()
+    assert traced() is None and function() is None
 
 
 def test_repr_reads_like_a_function() -> None:
