@@ -173,6 +173,8 @@ def leaf(x):
 
 @ferrotrace.trace
 def root(x):
+    with ferrotrace.start_span("block"):  # a sampled-out span of the same trace
+        pass
     return leaf(x)
 
 class Boom(Exception):
@@ -225,8 +227,8 @@ def test_with_ratio_zero_a_root_runs_without_a_span_and_is_still_counted(tmp_pat
     proc = run_script(UNSAMPLED, env, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    # Ten traces of two spans each, as if the spans had been started and sampled out.
-    assert out["counts"] == [10, 10, 20, 20]
+    # Ten traces of three spans each, as if the spans had been started and sampled out.
+    assert out["counts"] == [10, 10, 30, 30]
     # No active span inside (MLflow's get_current_active_span() is None in a sampled-out trace).
     assert out["active"] == [True] * 10 and out["values"] == list(range(10))
     assert out["same_error"] is True and out["last"] is None

@@ -178,9 +178,12 @@ impl Tracer {
             }
         }
         let stats = &self.inner.stats;
-        Stats::inc(&stats.traces_started);
-        if !sampled {
-            Stats::inc(&stats.traces_sampled_out);
+        // Inside a span-less unsampled call this root belongs to that call's trace.
+        if sampled || !unsampled::inside() {
+            Stats::inc(&stats.traces_started);
+            if !sampled {
+                Stats::inc(&stats.traces_sampled_out);
+            }
         }
         let timeout_ns = self.inner.trace_timeout_ns.load(Ordering::Relaxed);
         let watched = timeout_ns > 0 && sampled;

@@ -28,6 +28,13 @@ impl Drop for Nested<'_> {
     }
 }
 
+/// Whether this thread is inside a span-less unsampled call: a root sampled out here is that
+/// call's descendant, counted as a span of its trace and not as a trace of its own.
+#[inline]
+pub(super) fn inside() -> bool {
+    DEPTH.with(|d| d.get() > 0)
+}
+
 impl Tracer {
     /// Whether every root started from now on would be sampled out, whatever its trace id: the
     /// configured ratio is 0, the tail rule is off, and no function was registered with a
@@ -134,6 +141,20 @@ mod tests {
         assert_eq!((spanless.traces_started, spanless.spans_started), (2, 3));
         assert_eq!(spanless.spans_started, spanless.spans_ended);
         assert_eq!(spanless.spans_started, spanned.spans_started);
+    }
+
+    #[test]
+    fn a_root_sampled_out_inside_a_span_less_call_is_not_another_trace() {
+        let t = tracer_at(0.0);
+        t.run_unsampled(|| {
+            // What a context manager or generator inside the call starts: no active span there.
+            let root = t.start_root("inner", RootOptions::default());
+            assert!(!root.context().sampled());
+            root.end(None);
+        });
+        let st = t.stats();
+        assert_eq!((st.traces_started, st.traces_sampled_out), (1, 1));
+        assert_eq!((st.spans_started, st.spans_ended), (2, 2));
     }
 
     #[test]
