@@ -4,10 +4,12 @@
                                                 #       floor_native floor_wrapper floor_design
 
 The floor_* cases measure what a traced call cannot avoid: a bare call into the extension (PyO3
-trampoline), a `*args, **kwargs` wrapper around the function, and the shape of the Python-level
-wrapper an abi3 build keeps (contextvar reads and writes from Python, two bare native calls, no
-span). The default build's wrapper is `*args, **kwargs` plus one native call that does the
-contextvar work through the C API.
+trampoline), a `*args, **kwargs` wrapper around the function (the Python frame the default
+build's native callable no longer runs), and the shape of the Python-level wrapper an abi3 build
+keeps (contextvar reads and writes from Python, two bare native calls, no span). The default
+build's `@trace` returns a native callable: CPython hands it the arguments, and it does the
+contextvar work through the C API. `unsampled` (ratio 0, no tail rule) takes its span-less path:
+the call is only counted.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
-//! The native body of `@trace` on a sync function: the Python wrapper makes one call, and this
-//! reads the active span, starts the span, sets and resets the `CURRENT` contextvar around the
-//! function, ends the span and records the last root, all through the contextvar C API. That API
-//! is outside Python's limited API, so an abi3 build (feature `abi3`) leaves this module out and
-//! the package keeps its Python wrapper.
+//! The native body of `@trace` on a sync function ([`traced_call`], called by the
+//! [`crate::traced::TracedFunction`] that `@trace` returns): reads the active span, starts the
+//! span, sets and resets the `CURRENT` contextvar around the function, ends the span and records
+//! the last root, all through the contextvar C API. That API is outside Python's limited API, so
+//! an abi3 build (feature `abi3`) leaves this module out and the package keeps its Python wrapper.
 //!
-//! Cases the Python wrapper handles better (a `tracing.context` scope is active, span processors
-//! are registered) make [`SyncCall::call`] return the wrapper's sentinel, and the wrapper runs its
-//! Python path. Nothing here raises into user code: an internal failure is a diag warning and the
-//! function runs (or its result is returned) unchanged.
+//! Cases the Python path handles better (a `tracing.context` scope is active, span processors
+//! are registered) make [`traced_call`] return `None`, and the caller runs the Python path.
+//! Nothing here raises into user code: an internal failure is a diag warning and the function
+//! runs (or its result is returned) unchanged.
 
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -101,16 +101,15 @@ fn var_reset(py: Python<'_>, var: &Py<PyAny>, token: &Bound<'_, PyAny>) -> PyRes
 }
 
 /// `fn(*args, **kwargs)`.
-fn call_fn<'py>(
+pub(crate) fn call_fn<'py>(
     py: Python<'py>,
     func: &Py<PyAny>,
     args: &Bound<'py, PyTuple>,
-    kwargs: &Bound<'py, PyDict>,
+    kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let kw = if kwargs.is_empty() {
-        ptr::null_mut()
-    } else {
-        kwargs.as_ptr()
+    let kw = match kwargs {
+        Some(k) if !k.is_empty() => k.as_ptr(),
+        _ => ptr::null_mut(),
     };
     // SAFETY: `args` is a tuple, `kw` a dict or NULL; the result is a new reference or NULL.
     unsafe {
@@ -126,99 +125,81 @@ fn internal(err: &PyErr, what: &str) {
     );
 }
 
-/// One traced sync function: what its wrapper needs on every call.
-#[pyclass(module = "ferrotrace._native", frozen)]
-pub struct SyncCall {
-    func: Py<PyAny>,
-    spec: Py<FnSpec>,
-    /// Returned when the wrapper must take its Python path.
-    slow: Py<PyAny>,
-}
-
-#[pymethods]
-impl SyncCall {
-    /// `func`: the traced function; `spec`: its `FnSpec`; `slow`: the sentinel that tells the
-    /// wrapper to run its Python path instead.
-    #[new]
-    fn new(func: Py<PyAny>, spec: Py<FnSpec>, slow: Py<PyAny>) -> Self {
-        SyncCall { func, spec, slow }
+/// One traced call of `func`: returns what the function returns, raises what it raises (the
+/// same exception object and traceback), or `None` when the Python path must run instead.
+pub(crate) fn traced_call<'py>(
+    py: Python<'py>,
+    func: &Py<PyAny>,
+    spec: &FnSpec,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> Option<PyResult<Bound<'py, PyAny>>> {
+    let tracer = ferrotrace_core::global();
+    if !tracer.enabled() {
+        return Some(call_fn(py, func, args, kwargs));
     }
-
-    /// One traced call: returns what the function returns, raises what it raises (the same
-    /// exception object and traceback), or returns the sentinel when the Python path must run.
-    fn call<'py>(
-        &self,
-        py: Python<'py>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: &Bound<'py, PyDict>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        if !ferrotrace_core::global().enabled() {
-            return call_fn(py, &self.func, args, kwargs);
-        }
-        let Some(vars) = VARS.get(py) else {
-            return Ok(self.slow.bind(py).clone());
-        };
-        if PROCESSORS.load(Ordering::Relaxed) {
-            return Ok(self.slow.bind(py).clone());
-        }
-        let parent = match var_get(py, &vars.scope) {
-            Ok(scope) if scope.is_none() => var_get(py, &vars.current),
-            Ok(_) => return Ok(self.slow.bind(py).clone()),
-            Err(e) => Err(e),
-        };
-        let parent = match parent {
-            Ok(p) => p,
-            Err(e) => {
-                internal(&e, "reading the active span");
-                return call_fn(py, &self.func, args, kwargs);
-            }
-        };
-        let parent = if parent.is_none() {
-            None
-        } else {
-            match parent.cast::<PySpan>() {
-                Ok(p) => Some(p.clone()),
-                // Not a span (set by someone else): run untraced, as the Python wrapper does.
-                Err(_) => return call_fn(py, &self.func, args, kwargs),
-            }
-        };
-        let Some(span) = self
-            .spec
-            .get()
-            .start(py, parent.as_ref(), args, Some(kwargs), None)
-        else {
-            return call_fn(py, &self.func, args, kwargs);
-        };
-        let span = span.into_bound(py);
-        let token = var_set(py, &vars.current, span.as_any());
-        let result = call_fn(py, &self.func, args, kwargs);
-        match token {
-            Ok(token) => {
-                if let Err(e) = var_reset(py, &vars.current, &token) {
-                    internal(&e, "restoring the active span");
-                }
-            }
-            Err(e) => internal(&e, "setting the active span"),
-        }
-        let is_root = match &result {
-            Ok(value) => PySpan::_end_ok(&span, value),
-            Err(err) => {
-                let exc = err.value(py);
-                // CPython sets `__traceback__` when an `except` clause catches; the span's stack
-                // trace reads it, so set it as the Python wrapper saw it.
-                if let Some(tb) = err.traceback(py) {
-                    // SAFETY: both are live objects; the call takes its own reference.
-                    unsafe { ffi::PyException_SetTraceback(exc.as_ptr(), tb.as_ptr()) };
-                }
-                PySpan::_end_exc(&span, exc)
-            }
-        };
-        if is_root {
-            match var_set(py, &vars.last_root, span.as_any()) {
-                Ok(_token) => {}
-                Err(e) => internal(&e, "recording the last trace"),
-            }
-        }
-        result
+    let vars = VARS.get(py)?;
+    if PROCESSORS.load(Ordering::Relaxed) {
+        return None;
     }
+    let parent = match var_get(py, &vars.scope) {
+        Ok(scope) if scope.is_none() => var_get(py, &vars.current),
+        Ok(_) => return None,
+        Err(e) => Err(e),
+    };
+    let parent = match parent {
+        Ok(p) => p,
+        Err(e) => {
+            internal(&e, "reading the active span");
+            return Some(call_fn(py, func, args, kwargs));
+        }
+    };
+    let parent = if parent.is_none() {
+        if tracer.roots_never_sampled() {
+            // A root that is sampled out whatever its id, and so is all it starts: no span, no
+            // active span (as under MLflow, where the active span is then a non-recording one
+            // that get_current_active_span() reports as None), only the counts.
+            return Some(tracer.run_unsampled(|| call_fn(py, func, args, kwargs)));
+        }
+        None
+    } else {
+        match parent.cast::<PySpan>() {
+            Ok(p) => Some(p.clone()),
+            // Not a span (set by someone else): run untraced, as the Python path does.
+            Err(_) => return Some(call_fn(py, func, args, kwargs)),
+        }
+    };
+    let Some(span) = spec.start(py, parent.as_ref(), args, kwargs, None) else {
+        return Some(call_fn(py, func, args, kwargs));
+    };
+    let span = span.into_bound(py);
+    let token = var_set(py, &vars.current, span.as_any());
+    let result = call_fn(py, func, args, kwargs);
+    match token {
+        Ok(token) => {
+            if let Err(e) = var_reset(py, &vars.current, &token) {
+                internal(&e, "restoring the active span");
+            }
+        }
+        Err(e) => internal(&e, "setting the active span"),
+    }
+    let is_root = match &result {
+        Ok(value) => PySpan::_end_ok(&span, value),
+        Err(err) => {
+            let exc = err.value(py);
+            // CPython sets `__traceback__` when an `except` clause catches; the span's stack
+            // trace reads it, so set it as a Python wrapper would have seen it.
+            if let Some(tb) = err.traceback(py) {
+                // SAFETY: both are live objects; the call takes its own reference.
+                unsafe { ffi::PyException_SetTraceback(exc.as_ptr(), tb.as_ptr()) };
+            }
+            PySpan::_end_exc(&span, exc)
+        }
+    };
+    if is_root {
+        if let Err(e) = var_set(py, &vars.last_root, span.as_any()) {
+            internal(&e, "recording the last trace");
+        }
+    }
+    Some(result)
 }

@@ -88,6 +88,10 @@ impl FnSpec {
             }
             _ => SkipFirst::No,
         });
+        if let Some(ratio) = sampling_ratio {
+            // Declared now, before any call: a positive ratio turns off span-less unsampled calls.
+            ferrotrace_core::global().note_ratio_override(ratio);
+        }
         FnSpec {
             // Shared: set on every call, so cloning them must not allocate.
             span_type: RawJson::string(&span_type).into_shared(),

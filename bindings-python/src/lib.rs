@@ -8,6 +8,9 @@ mod errors;
 mod fnspec;
 mod span;
 mod span_convert;
+// The callable `@trace` returns for a sync function (uses `call`).
+#[cfg(not(feature = "abi3"))]
+mod traced;
 mod value;
 
 use std::collections::BTreeMap;
@@ -49,6 +52,9 @@ fn start_span(
     let tracer = ferrotrace_core::global();
     if !tracer.enabled() {
         return Ok(None);
+    }
+    if let Some(ratio) = sampling_ratio {
+        tracer.note_ratio_override(ratio);
     }
     let mut span = match parent.and_then(|p| p.try_borrow().ok()) {
         Some(p) => tracer.start_child(name.to_owned(), &p.ctx, start_time_ns),
@@ -435,7 +441,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FnSpec>()?;
     #[cfg(not(feature = "abi3"))]
     {
-        m.add_class::<call::SyncCall>()?;
+        m.add_class::<traced::TracedFunction>()?;
         m.add_function(wrap_pyfunction!(call::install_context, m)?)?;
         m.add_function(wrap_pyfunction!(call::set_processors_present, m)?)?;
     }

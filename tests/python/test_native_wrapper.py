@@ -1,6 +1,6 @@
-"""@trace on sync functions through the native wrapper body (the default, version-specific
-build): the exception the caller sees is the one raised, with its traceback; the active span
-and the last root are restored and recorded; methods, recursion, scopes and processors work."""
+"""@trace on sync functions through the native callable (the default, version-specific build):
+the exception the caller sees is the one raised, with its traceback; the active span and the
+last root are restored and recorded; methods, recursion, scopes and processors work."""
 
 from __future__ import annotations
 
@@ -18,15 +18,15 @@ from conftest import attr, exported, only_trace, spans_by_name
 
 
 @pytest.mark.skipif(_native.__file__.endswith(".abi3.so"), reason="an abi3 build keeps the Python wrapper")
-def test_the_default_build_has_the_native_wrapper() -> None:
-    assert hasattr(_native, "SyncCall") and _fluent._SyncCall is not None
+def test_the_default_build_returns_the_native_callable() -> None:
+    assert hasattr(_native, "TracedFunction") and _fluent._TracedFunction is not None
 
     @ferrotrace.trace
     def f(x: int) -> int:
         return x
 
-    assert inspect.isfunction(f) and f.__name__ == "f" and f.__wrapped__ is not None  # type: ignore[attr-defined]
-    assert any(isinstance(getattr(c.cell_contents, "__self__", None), _native.SyncCall) for c in f.__closure__ or ())
+    assert type(f) is _native.TracedFunction
+    assert f.__name__ == "f" and f.__wrapped__ is not None  # type: ignore[attr-defined]
 
 
 def raise_it(err: BaseException) -> None:
@@ -49,9 +49,8 @@ def test_the_same_exception_object_and_traceback_reach_the_caller() -> None:
     assert info.value is err
     assert info.value.__context__ is None and info.value.__cause__ is None
     names = [f.name for f in traceback.extract_tb(info.value.__traceback__)]
-    # The caller's frames, both wrappers, both functions and the helper, in call order.
-    assert names[-4:] == ["outer", "sync_wrapper", "inner", "raise_it"]
-    assert names.count("sync_wrapper") == 2
+    # The caller's frame, both functions and the helper, in call order: no wrapper frames.
+    assert names == ["test_the_same_exception_object_and_traceback_reach_the_caller", "outer", "inner", "raise_it"]
     spans = spans_by_name(only_trace())
     for name in ("outer", "inner"):
         (event,) = spans[name]["events"]
@@ -213,7 +212,7 @@ def test_a_traced_function_that_replaces_the_active_span_does_not_leak_it() -> N
     assert only_trace()["data"]["spans"][0]["name"] == "rogue"
 
 
-def test_the_wrapper_frame_is_a_plain_python_frame() -> None:
+def test_the_traced_function_runs_right_under_its_caller() -> None:
     frames: list[str] = []
 
     @ferrotrace.trace
@@ -221,4 +220,5 @@ def test_the_wrapper_frame_is_a_plain_python_frame() -> None:
         frames.extend(f.function for f in inspect.stack()[:3])
 
     where()
-    assert frames[:2] == ["where", "sync_wrapper"]
+    # No wrapper frame between the function and its caller.
+    assert frames[:2] == ["where", "test_the_traced_function_runs_right_under_its_caller"]

@@ -68,25 +68,16 @@ def _with_links(start: Callable[..., Optional[LiveSpan]], links: Any) -> Callabl
     return start_linked
 
 
-# The native wrapper body (a version-specific build; an abi3 build has none and keeps the Python one).
-_SyncCall = getattr(_native, "SyncCall", None)
-# What the native body returns when the Python path must run (a tracing.context scope, span processors).
-_SLOW = object()
+# The native callable @trace returns for a sync function (a version-specific build; an abi3
+# build has none and keeps the Python wrapper).
+_TracedFunction = getattr(_native, "TracedFunction", None)
 
 
-def _native_sync_wrapper(fn: Callable[..., Any], spec: FnSpec, start: Callable[..., Optional[LiveSpan]]) -> Callable[..., Any]:
-    call = _SyncCall(fn, spec, _SLOW).call  # type: ignore[misc]
-    slow = _SLOW
-
-    @functools.wraps(fn)
-    def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-        # One native call: contextvars, span start and end, the call itself.
-        result = call(args, kwargs)
-        if result is not slow:
-            return result
-        return _call_traced(fn, start, args, kwargs)
-
-    return sync_wrapper
+def _native_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[LiveSpan]], spec: FnSpec) -> Callable[..., Any]:
+    # No Python frame per call: CPython hands the native object the arguments directly. The
+    # partial (a C object too) is its Python path, for a tracing.context scope or span processors.
+    wrapper = _TracedFunction(fn, spec, functools.partial(_call_traced, fn, start))  # type: ignore[misc]
+    return functools.update_wrapper(wrapper, fn)
 
 
 def _python_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[LiveSpan]]) -> Callable[..., Any]:
@@ -98,7 +89,7 @@ def _python_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[L
 
 
 def _call_traced(fn: Callable[..., Any], start: Callable[..., Optional[LiveSpan]], args: Any, kwargs: Any) -> Any:
-    """A traced sync call in Python: the native wrapper's path under a ``tracing.context`` scope
+    """A traced sync call in Python: the native callable's path under a ``tracing.context`` scope
     or span processors, and the whole call in an abi3 build (no native wrapper there) or with
     links or a trace destination. begin() and end() are inlined for the common case."""
     if _scope_get() is None:
@@ -219,8 +210,8 @@ def trace(
                 return result
 
             wrapper = async_wrapper
-        elif _SyncCall is not None and not links and destination is None:
-            wrapper = _native_sync_wrapper(fn, spec, start)
+        elif _TracedFunction is not None and not links and destination is None:
+            wrapper = _native_sync_wrapper(fn, start, spec)
         else:
             wrapper = _python_sync_wrapper(fn, start)
         wrapper.__mlflow_traced__ = True  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ mod open_trace;
 mod record;
 mod span;
 mod timeout;
+mod unsampled;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -86,6 +87,8 @@ pub(crate) struct Inner {
     sync_wait_ms: AtomicU64,
     /// The tail-sampling rule ([`crate::process::TailRule`] bits): read by ratio-dropped roots.
     tail_rule: AtomicU64,
+    /// Some function declared a positive sampling ratio of its own (see `unsampled`).
+    positive_override: AtomicBool,
     /// The compiled redaction rules, shared with the export worker.
     redactor: Arc<RwLock<Arc<crate::process::LazyRedactor>>>,
     /// `config.trace_timeout` in ns, 0 when off: read by every root.
@@ -140,6 +143,7 @@ impl Tracer {
                 enabled: AtomicBool::new(true),
                 sampling_ratio: AtomicU64::new(config.sampling_ratio.to_bits()),
                 tail_rule: AtomicU64::new(crate::process::TailRule::new(&config.process.tail).0),
+                positive_override: AtomicBool::new(false),
                 redactor: Arc::new(RwLock::new(Arc::new(crate::process::LazyRedactor::new(
                     &config.process.redact,
                 )))),
@@ -174,9 +178,12 @@ impl Tracer {
             }
         }
         let stats = &self.inner.stats;
-        Stats::inc(&stats.traces_started);
-        if !sampled {
-            Stats::inc(&stats.traces_sampled_out);
+        // Inside a span-less unsampled call this root belongs to that call's trace.
+        if sampled || !unsampled::inside() {
+            Stats::inc(&stats.traces_started);
+            if !sampled {
+                Stats::inc(&stats.traces_sampled_out);
+            }
         }
         let timeout_ns = self.inner.trace_timeout_ns.load(Ordering::Relaxed);
         let watched = timeout_ns > 0 && sampled;

@@ -1,0 +1,170 @@
+//! Calls that can only start sampled-out traces: with a sampling ratio of 0, no tail rule and no
+//! function that asks for a ratio of its own, every root is sampled out whatever its trace id,
+//! and so is everything it starts. A binding may then run such a call without a span (no id,
+//! clock read, record or active-span bookkeeping) and have it counted here as the span and trace
+//! that `start_root` would have started and sampled out.
+
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+
+use super::Tracer;
+use crate::process::TailRule;
+use crate::stats::Stats;
+
+thread_local! {
+    /// How many span-less unsampled calls this thread is inside. Sync calls nest on their
+    /// thread, so one inside another is a descendant of it: a span of the same trace, not a
+    /// trace of its own (what `start_child` under an unsampled root counts).
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Ends the call, also when it unwinds: restores the depth, counts the span as ended.
+struct Nested<'a>(&'a Stats);
+
+impl Drop for Nested<'_> {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        self.0.spans.ended();
+    }
+}
+
+/// Whether this thread is inside a span-less unsampled call: a root sampled out here is that
+/// call's descendant, counted as a span of its trace and not as a trace of its own.
+#[inline]
+pub(super) fn inside() -> bool {
+    DEPTH.with(|d| d.get() > 0)
+}
+
+impl Tracer {
+    /// Whether every root started from now on would be sampled out, whatever its trace id: the
+    /// configured ratio is 0, the tail rule is off, and no function was registered with a
+    /// positive ratio override ([`Tracer::note_ratio_override`]). Remote parents are the
+    /// caller's to rule out (a `traceparent` carries its own decision).
+    #[inline]
+    pub fn roots_never_sampled(&self) -> bool {
+        let inner = &self.inner;
+        inner.sampling_ratio.load(Ordering::Relaxed) == 0f64.to_bits()
+            && !TailRule(inner.tail_rule.load(Ordering::Relaxed)).is_on()
+            && !inner.positive_override.load(Ordering::Relaxed)
+    }
+
+    /// Records a per-function sampling ratio when the function is declared (not per call): a
+    /// positive one means a root started inside another call may be sampled, so
+    /// [`Tracer::roots_never_sampled`] stays false from then on.
+    pub fn note_ratio_override(&self, ratio: f64) {
+        if ratio > 0.0 || ratio.is_nan() {
+            self.inner.positive_override.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Runs `f` as a span that was sampled out, without starting one: counted in
+    /// `spans_started` / `spans_ended`, and in `traces_started` / `traces_sampled_out` unless
+    /// it runs inside another such call on this thread (then it is that trace's descendant).
+    /// Only for callers that checked [`Tracer::roots_never_sampled`] and have no active span.
+    pub fn run_unsampled<R>(&self, f: impl FnOnce() -> R) -> R {
+        let stats = &self.inner.stats;
+        stats.spans.started();
+        let outer = DEPTH.with(|d| {
+            let depth = d.get();
+            d.set(depth.saturating_add(1));
+            depth == 0
+        });
+        if outer {
+            Stats::inc(&stats.traces_started);
+            Stats::inc(&stats.traces_sampled_out);
+        }
+        let _nested = Nested(stats);
+        f()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::tracer::{RootOptions, Tracer};
+
+    fn tracer_at(ratio: f64) -> Tracer {
+        Tracer::new(Config {
+            memory: true,
+            sampling_ratio: ratio,
+            ..Config::default()
+        })
+    }
+
+    #[test]
+    fn only_a_zero_ratio_without_tail_rule_or_positive_override_never_samples() {
+        assert!(!tracer_at(0.5).roots_never_sampled());
+        let t = tracer_at(0.0);
+        assert!(t.roots_never_sampled());
+        t.note_ratio_override(0.0);
+        assert!(t.roots_never_sampled(), "a zero override changes nothing");
+        t.configure(|c| {
+            c.process.tail.keep_errors = true;
+            Ok(())
+        })
+        .unwrap();
+        assert!(
+            !t.roots_never_sampled(),
+            "the tail rule may keep a dropped root"
+        );
+        t.configure(|c| {
+            c.process.tail.keep_errors = false;
+            Ok(())
+        })
+        .unwrap();
+        assert!(t.roots_never_sampled());
+        t.note_ratio_override(0.25);
+        assert!(
+            !t.roots_never_sampled(),
+            "a call inside may start a sampled root"
+        );
+    }
+
+    #[test]
+    fn span_less_calls_count_as_start_root_and_start_child_would() {
+        let t = tracer_at(0.0);
+        // The same shape both ways: a root with one child, then a lone root.
+        let root = t.start_root("r", RootOptions::default());
+        t.start_child("c", root.context(), None).end(None);
+        root.end(None);
+        t.start_root("r2", RootOptions::default()).end(None);
+        let spanned = t.stats();
+        let u = tracer_at(0.0);
+        let out = u.run_unsampled(|| u.run_unsampled(|| 7));
+        u.run_unsampled(|| ());
+        assert_eq!(out, 7);
+        let spanless = u.stats();
+        assert_eq!(
+            (spanless.traces_started, spanless.traces_sampled_out),
+            (spanned.traces_started, spanned.traces_sampled_out)
+        );
+        assert_eq!((spanless.traces_started, spanless.spans_started), (2, 3));
+        assert_eq!(spanless.spans_started, spanless.spans_ended);
+        assert_eq!(spanless.spans_started, spanned.spans_started);
+    }
+
+    #[test]
+    fn a_root_sampled_out_inside_a_span_less_call_is_not_another_trace() {
+        let t = tracer_at(0.0);
+        t.run_unsampled(|| {
+            // What a context manager or generator inside the call starts: no active span there.
+            let root = t.start_root("inner", RootOptions::default());
+            assert!(!root.context().sampled());
+            root.end(None);
+        });
+        let st = t.stats();
+        assert_eq!((st.traces_started, st.traces_sampled_out), (1, 1));
+        assert_eq!((st.spans_started, st.spans_ended), (2, 2));
+    }
+
+    #[test]
+    fn the_depth_is_restored_when_the_call_unwinds() {
+        let t = tracer_at(0.0);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            t.run_unsampled(|| panic!("inside"))
+        }));
+        assert!(caught.is_err());
+        t.run_unsampled(|| ());
+        assert_eq!(t.stats().traces_started, 2, "the next call is a root again");
+    }
+}
