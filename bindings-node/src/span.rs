@@ -402,7 +402,7 @@ pub fn span_to_json(span: Span) -> String {
             trace_id: rec.trace_id,
             ..TraceInfo::default()
         },
-        spans: vec![std::sync::Arc::new(rec.clone())],
+        spans: vec![std::sync::Arc::new(rec.clone())].into(),
     };
     let Some(mut dict) = TraceDict::from(&trace).data.spans.pop() else {
         return "{}".to_owned();

@@ -501,7 +501,7 @@ impl PySpan {
                 trace_id: self.ctx.trace_id(),
                 ..Default::default()
             },
-            spans: vec![Arc::new(self.record().clone())],
+            spans: vec![Arc::new(self.record().clone())].into(),
         };
         let dict = TraceDict::from(&trace);
         let text = serde_json::to_string(&dict.data.spans[0])

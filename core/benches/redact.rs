@@ -104,7 +104,7 @@ fn trace(secrets: bool) -> Trace {
         span("chat", &llm_attrs),
     ];
     let mut t = Trace {
-        spans,
+        spans: spans.into(),
         ..Trace::default()
     };
     t.info

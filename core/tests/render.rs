@@ -113,7 +113,10 @@ fn fixed_trace() -> TraceDict {
             ..TraceInfo::default()
         },
         // End order, root last, as the tracer hands them over.
-        spans: [retrieve, parse, llm, root].map(Arc::new).to_vec(),
+        spans: [retrieve, parse, llm, root]
+            .map(Arc::new)
+            .into_iter()
+            .collect(),
     };
     trace.info.state = ferrotrace_core::model::TraceState::Ok;
     finalize_trace(&mut trace, &BTreeMap::new());

@@ -97,7 +97,7 @@ impl TryFrom<&TraceDict> for Trace {
                 metadata: info.trace_metadata.clone(),
                 tags: info.tags.clone(),
             },
-            spans,
+            spans: spans.into(),
         })
     }
 }
@@ -173,7 +173,7 @@ mod tests {
                 request_preview: Some("hi".into()),
                 ..Default::default()
             },
-            spans,
+            spans: spans.into(),
         };
         let dict = TraceDict::from(&trace);
         let back = Trace::try_from(&dict).unwrap();

@@ -15,4 +15,4 @@ pub use ids::{reseed_ids, SpanId, TraceId, TraceParent, TRACE_ID_PREFIX};
 pub use json::RawJson;
 pub use name::SpanName;
 pub use span::{Attributes, SpanEvent, SpanLink, SpanRecord, SpanStatus, StatusCode};
-pub use trace::{parse_rfc3339_ms, rfc3339_ms, Trace, TraceInfo, TraceState};
+pub use trace::{parse_rfc3339_ms, rfc3339_ms, SpanList, Trace, TraceInfo, TraceState};

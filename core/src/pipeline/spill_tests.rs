@@ -16,7 +16,8 @@ fn trace(n: u64) -> Trace {
             start_ns: n,
             end_ns: n + 1,
             ..Default::default()
-        })],
+        })]
+        .into(),
     }
 }
 

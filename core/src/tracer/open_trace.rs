@@ -106,7 +106,7 @@ pub(crate) struct OpenTrace {
 
 #[derive(Default)]
 struct Buf {
-    spans: Vec<Arc<SpanRecord>>,
+    spans: crate::model::SpanList,
     draft: TraceDraft,
     sealed: bool,
     /// The spans the bindings still hold, as far as the trace timeout needs them (only when

@@ -41,7 +41,7 @@ fn trace(id: u128) -> Trace {
             execution_duration_ms: 49,
             ..Default::default()
         },
-        spans: vec![Arc::new(span)],
+        spans: vec![Arc::new(span)].into(),
     }
 }
 
@@ -243,7 +243,7 @@ fn large_batches_are_split_between_traces() {
             "blob",
             crate::model::RawJson::string(&"x".repeat(MAX_OTLP_BYTES / 2)),
         );
-        t.spans = vec![Arc::new(s)];
+        t.spans = vec![Arc::new(s)].into();
         t
     };
     exporter
@@ -278,7 +278,7 @@ fn a_remote_part_sends_its_trace_info_only_while_the_origin_has_not_reported() {
         let mut t = trace(id);
         let mut root = (*t.spans[0]).clone();
         root.parent_id = Some(SpanId(0xabc)); // a span of another process
-        t.spans = vec![Arc::new(root)];
+        t.spans = vec![Arc::new(root)].into();
         t
     };
     exporter

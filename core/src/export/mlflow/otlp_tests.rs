@@ -76,7 +76,7 @@ fn sample() -> Trace {
             trace_id: TraceId(TRACE),
             ..Default::default()
         },
-        spans: vec![Arc::new(root), Arc::new(child)],
+        spans: vec![Arc::new(root), Arc::new(child)].into(),
     }
 }
 
@@ -222,7 +222,7 @@ fn batches_carry_all_traces_and_options_are_respected() {
             Arc::new(s)
         })
         .collect();
-    other.spans = spans;
+    other.spans = spans.into();
     let opts = OtlpOptions {
         resource: vec![],
         request_id_attribute: true,
@@ -279,7 +279,7 @@ fn empty_containers_are_present_not_unset() {
     let mut t = sample();
     let mut root = (*t.spans[0]).clone();
     root.attributes = attrs(&[("e", "{}"), ("l", "[]")]);
-    t.spans = vec![Arc::new(root)];
+    t.spans = vec![Arc::new(root)].into();
     let req = decode(&encode_request(&[t], &OtlpOptions::mlflow("python")));
     let a = &req.resource_spans[0].scope_spans[0].spans[0].attributes;
     assert_eq!(value(a, "e"), &Value::KvlistValue(KeyValueList::default()));

@@ -182,7 +182,7 @@ mod tests {
         let body = start_trace_body(
             &Trace {
                 info,
-                spans: vec![],
+                spans: Default::default(),
             },
             "7",
         );

@@ -65,7 +65,7 @@ fn sample(trace: u128) -> Trace {
     info.tags.insert("mlflow.traceName".into(), "agent".into());
     Trace {
         info,
-        spans: vec![Arc::new(child), Arc::new(root)],
+        spans: vec![Arc::new(child), Arc::new(root)].into(),
     }
 }
 

@@ -245,7 +245,7 @@ fn whole_trace_is_redacted_spans_events_and_info() {
     });
     let shared = Arc::new(span);
     let mut trace = Trace {
-        spans: vec![shared.clone()],
+        spans: vec![shared.clone()].into(),
         ..Default::default()
     };
     trace.info.tags.insert("cookie".into(), "sid=1".into());
