@@ -12,6 +12,8 @@ mod open_trace;
 mod record;
 mod span;
 mod timeout;
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod tsc;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

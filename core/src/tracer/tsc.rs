@@ -1,0 +1,333 @@
+//! Wall-clock nanoseconds from the CPU's time-stamp counter, for span start and end times.
+//!
+//! `clock_gettime` through the vDSO is a serialized counter read, a sequence-counter check and
+//! a conversion: about twice the cost of a plain `rdtsc`, and a span reads the clock twice. Here
+//! one process-wide anchor (counter, wall-clock and monotonic time read together) maps the
+//! counter to wall-clock time with a rate measured against `CLOCK_MONOTONIC`:
+//! `real = anchor.real + (tsc - anchor.tsc) * mult >> 32`.
+//!
+//! Used only where the counter is a sound clock: an invariant counter (`constant_tsc` and
+//! `nonstop_tsc`) that the kernel itself keeps as its clocksource (it switches away from a
+//! counter its watchdog finds unsynchronized or unstable). Everywhere else, and until the rate
+//! is measured, `None`: the caller reads `clock_gettime`.
+//!
+//! Staying close to the wall clock: an anchor is used for at most 8 times the interval its rate
+//! was measured over, and at most [`WINDOW_NS`]; then the next reader takes a new one (a
+//! wall-clock step or an NTP slew shows up within one window) and measures the rate again over
+//! the window that ended. The counter takes over about a millisecond after the first span (the
+//! first window is 8 ms, the next 64 ms, then 100 ms), and its error stays within 8 times one
+//! sample's uncertainty (typically well under a microsecond; at most ~0.1 ms). A window whose
+//! end the counter mispredicted by more than [`MAX_MISS_NS`] (against the monotonic clock,
+//! which is never stepped) starts the measurement over; after [`MAX_MISSES`] such windows the
+//! counter is given up for good. Readers never wait: while the anchor is being replaced they
+//! read the clock.
+
+use std::sync::atomic::{fence, AtomicU64, AtomicU8, Ordering};
+
+/// The longest an anchor is used: the longest a wall-clock step can go unnoticed.
+const WINDOW_NS: u64 = 100_000_000;
+/// An anchor is used for at most this many times the interval its rate was measured over, so
+/// the error of one measurement (a sample's uncertainty, [`MAX_SAMPLE_TICKS`] at worst) is
+/// multiplied by at most this much.
+const WINDOW_PER_BASELINE: u64 = 8;
+/// Shortest counter interval a rate is measured over (~1 ms at 2 GHz).
+const MIN_BASELINE_TICKS: u64 = 1 << 21;
+/// The counter reads around a sample's two clock reads must be this close, or the thread was
+/// interrupted in between and the sample is retried.
+const MAX_SAMPLE_TICKS: u64 = 1 << 14;
+/// A window's end predicted further off than this means the counter misbehaved (or the
+/// machine was suspended): the rate is measured anew.
+const MAX_MISS_NS: u64 = 1_000_000;
+/// Mispredicted windows after which the counter is not used again in this process.
+const MAX_MISSES: u64 = 3;
+
+const UNKNOWN: u8 = 0;
+const OFF: u8 = 1;
+const ON: u8 = 2;
+
+/// Whether the counter is usable here (checked once, by the first reader).
+static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+/// Sequence lock over the anchor: even when consistent, odd while being written.
+static SEQ: AtomicU64 = AtomicU64::new(0);
+static TSC_A: AtomicU64 = AtomicU64::new(0);
+static REAL_A: AtomicU64 = AtomicU64::new(0);
+static MONO_A: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds per tick, 32.32 fixed point (0 until measured).
+static MULT: AtomicU64 = AtomicU64::new(0);
+/// Ticks the anchor is valid for; 0 while the rate is not known or not confirmed.
+static LIMIT: AtomicU64 = AtomicU64::new(0);
+/// No new anchor attempt before this counter value: keeps the fallback path at one clock read.
+static RETRY_AT: AtomicU64 = AtomicU64::new(0);
+/// Mispredicted windows so far.
+static MISSES: AtomicU64 = AtomicU64::new(0);
+
+#[inline(always)]
+fn rdtsc() -> u64 {
+    // SAFETY: RDTSC has no preconditions (x86_64 always has it; it never faults in user mode
+    // unless the OS sets CR4.TSD, which Linux does only for seccomp-strict processes, where
+    // `clock_gettime` would be refused too).
+    #[allow(unused_unsafe)]
+    unsafe {
+        core::arch::x86_64::_rdtsc()
+    }
+}
+
+/// Wall-clock nanoseconds from the counter, or `None` when the caller must read the clock.
+#[inline]
+pub(super) fn now_ns() -> Option<u64> {
+    let seq = SEQ.load(Ordering::Acquire);
+    let limit = LIMIT.load(Ordering::Relaxed);
+    if limit == 0 {
+        return slow();
+    }
+    let base = TSC_A.load(Ordering::Relaxed);
+    let real = REAL_A.load(Ordering::Relaxed);
+    let mult = MULT.load(Ordering::Relaxed);
+    let tsc = rdtsc();
+    // Orders the anchor loads before the second sequence load (the seqlock read protocol).
+    fence(Ordering::Acquire);
+    let d = tsc.wrapping_sub(base);
+    // A counter value before the anchor (read before another thread's newer anchor) wraps
+    // past `limit` and takes the slow path.
+    if d < limit && seq & 1 == 0 && SEQ.load(Ordering::Relaxed) == seq {
+        return Some(real + scale(d, mult));
+    }
+    slow()
+}
+
+/// `ticks` in nanoseconds at `mult`. `ticks * mult` stays below 2^64 within a window (`limit`
+/// is ~`WINDOW_NS << 32 / mult`); u128 keeps it exact anyway at the cost of one `mul`.
+#[inline(always)]
+fn scale(ticks: u64, mult: u64) -> u64 {
+    ((u128::from(ticks) * u128::from(mult)) >> 32) as u64
+}
+
+/// No usable anchor: set one up, renew an expired one, or leave the read to the clock.
+#[cold]
+#[inline(never)]
+fn slow() -> Option<u64> {
+    if STATE.load(Ordering::Relaxed) == OFF || rdtsc() < RETRY_AT.load(Ordering::Relaxed) {
+        return None;
+    }
+    let seq = SEQ.load(Ordering::Relaxed);
+    if seq & 1 == 1
+        || SEQ
+            .compare_exchange(seq, seq + 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+    {
+        // Another thread is writing the anchor: read the clock this once.
+        return None;
+    }
+    // The odd sequence is visible before any anchor store (the seqlock write protocol).
+    fence(Ordering::Release);
+    // Read again under the lock: another thread may have decided meanwhile.
+    let now = match STATE.load(Ordering::Relaxed) {
+        UNKNOWN if supported() => {
+            STATE.store(ON, Ordering::Relaxed);
+            reanchor()
+        }
+        UNKNOWN => {
+            STATE.store(OFF, Ordering::Relaxed);
+            None
+        }
+        ON => reanchor(),
+        _ => None,
+    };
+    SEQ.store(seq + 2, Ordering::Release);
+    now
+}
+
+/// Takes a new anchor and measures the rate since the last one. Runs under the sequence lock.
+/// Returns the wall-clock time just read, when there was a good sample.
+fn reanchor() -> Option<u64> {
+    let Some((tsc, real, mono)) = sample() else {
+        // Interrupted every time: try again soon (~30 µs at 2 GHz), meanwhile read the clock.
+        RETRY_AT.store(rdtsc().wrapping_add(1 << 16), Ordering::Relaxed);
+        return None;
+    };
+    let base = TSC_A.load(Ordering::Relaxed);
+    let mono_a = MONO_A.load(Ordering::Relaxed);
+    let dt = tsc.wrapping_sub(base);
+    if base != 0 && dt < MIN_BASELINE_TICKS {
+        // Too soon to measure a rate (a reader raced a fresh anchor): keep the anchor.
+        RETRY_AT.store(base.wrapping_add(MIN_BASELINE_TICKS), Ordering::Relaxed);
+        return Some(real);
+    }
+    let mut mult = if base == 0 || dt > i64::MAX as u64 || mono <= mono_a {
+        // First anchor, or the counter or the monotonic clock went back: start measuring anew.
+        0
+    } else {
+        rate(dt, mono - mono_a)
+    };
+    let old = MULT.load(Ordering::Relaxed);
+    let old_limit = LIMIT.load(Ordering::Relaxed);
+    // Judged only when the window just ended: after an idle stretch the old rate was never
+    // used that far, and its small error, multiplied by hours, would look like a miss.
+    if mult != 0 && old != 0 && dt <= old_limit.saturating_mul(2) && missed(old, dt, mono - mono_a)
+    {
+        let misses = MISSES.fetch_add(1, Ordering::Relaxed) + 1;
+        if misses >= MAX_MISSES {
+            STATE.store(OFF, Ordering::Relaxed);
+        }
+        mult = 0;
+    }
+    let limit = if mult == 0 {
+        0
+    } else {
+        window_ticks(mult).min(dt.saturating_mul(WINDOW_PER_BASELINE))
+    };
+    TSC_A.store(tsc, Ordering::Relaxed);
+    REAL_A.store(real, Ordering::Relaxed);
+    MONO_A.store(mono, Ordering::Relaxed);
+    MULT.store(mult, Ordering::Relaxed);
+    LIMIT.store(limit, Ordering::Relaxed);
+    RETRY_AT.store(tsc.wrapping_add(MIN_BASELINE_TICKS), Ordering::Relaxed);
+    Some(real)
+}
+
+/// Counter, wall-clock and monotonic time read together: the counter value halfway between two
+/// reads that bracket the clock reads closely (retried a few times if the thread was
+/// interrupted in between).
+fn sample() -> Option<(u64, u64, u64)> {
+    for _ in 0..4 {
+        let t1 = rdtsc();
+        let real = super::clock::realtime_ns();
+        let mono = super::clock::monotonic_ns();
+        let t2 = rdtsc();
+        let span = t2.wrapping_sub(t1);
+        if span <= MAX_SAMPLE_TICKS && real != 0 && mono != 0 {
+            return Some((t1 + span / 2, real, mono));
+        }
+    }
+    None
+}
+
+/// Nanoseconds per tick in 32.32 fixed point, from `ns` nanoseconds over `ticks` ticks (0 if out
+/// of range: a counter slower than 1 tick per 4 ns or faster than 2^32 per ns is not used).
+fn rate(ticks: u64, ns: u64) -> u64 {
+    let mult = (u128::from(ns) << 32) / u128::from(ticks.max(1));
+    if mult == 0 || mult >= 1 << 34 {
+        return 0;
+    }
+    mult as u64
+}
+
+/// Whether the rate `mult` of the window that ended predicted its length (`ticks`, `ns` by
+/// the monotonic clock) off by more than [`MAX_MISS_NS`].
+fn missed(mult: u64, ticks: u64, ns: u64) -> bool {
+    scale(ticks, mult).abs_diff(ns) > MAX_MISS_NS
+}
+
+/// Ticks in one [`WINDOW_NS`] at `mult`.
+fn window_ticks(mult: u64) -> u64 {
+    ((u128::from(WINDOW_NS) << 32) / u128::from(mult.max(1))).clamp(1, u128::from(u64::MAX >> 1))
+        as u64
+}
+
+/// An invariant counter the kernel uses as its clocksource. `FERROTRACE_CLOCK=system` turns
+/// the counter off (every time read is a `clock_gettime`).
+fn supported() -> bool {
+    if std::env::var_os("FERROTRACE_CLOCK").is_some_and(|v| v == "system") {
+        return false;
+    }
+    let clocksource =
+        std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+            .unwrap_or_default();
+    clocksource.trim() == "tsc" && invariant_tsc()
+}
+
+/// `constant_tsc` and `nonstop_tsc` among the first CPU's flags in `/proc/cpuinfo`.
+fn invariant_tsc() -> bool {
+    use std::io::BufRead;
+    let Ok(file) = std::fs::File::open("/proc/cpuinfo") else {
+        return false;
+    };
+    for line in std::io::BufReader::new(file).lines() {
+        let Ok(line) = line else { return false };
+        if let Some(flags) = line.strip_prefix("flags") {
+            let has = |f: &str| flags.split_whitespace().any(|x| x == f);
+            return has("constant_tsc") && has("nonstop_tsc");
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_scale_and_window_agree() {
+        // 3 GHz: 1/3 ns per tick.
+        let mult = rate(3_000_000_000, 1_000_000_000);
+        assert_eq!(mult, (1u64 << 32) / 3);
+        assert!(scale(3_000, mult).abs_diff(1_000) <= 1);
+        let w = window_ticks(mult);
+        assert!(scale(w, mult).abs_diff(WINDOW_NS) <= 1, "{w}");
+        // Out-of-range counters are not used.
+        assert_eq!(rate(1, 10), 0);
+        assert_eq!(rate(u64::MAX, 1), 0);
+    }
+
+    #[test]
+    fn a_window_is_missed_when_its_end_is_predicted_a_millisecond_off() {
+        let mult = rate(3_000_000_000, 1_000_000_000);
+        // 100 ms at 3 GHz, predicted right, then 0.5 ms and 2 ms off.
+        assert!(!missed(mult, 300_000_000, 100_000_000));
+        assert!(!missed(mult, 300_000_000, 100_500_000));
+        assert!(missed(mult, 300_000_000, 102_000_000));
+        assert!(missed(mult, 300_000_000, 98_000_000));
+    }
+
+    /// Wall-clock nanoseconds from the system clock.
+    fn system_ns() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+    }
+
+    /// Reads `super::super::now_ns` (counter or clock) for `ms`, checking each reading against
+    /// the system clock read just before and after it. Returns the worst distance outside that
+    /// bracket and the largest step back between consecutive readings, in ns.
+    fn check_for(ms: u64) -> (u64, u64) {
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(ms);
+        let (mut worst, mut back, mut prev) = (0u64, 0u64, 0u64);
+        let mut i = 0u32;
+        while std::time::Instant::now() < until {
+            let before = system_ns();
+            let t = super::super::now_ns();
+            let after = system_ns();
+            worst = worst
+                .max(before.saturating_sub(t))
+                .max(t.saturating_sub(after));
+            back = back.max(prev.saturating_sub(t));
+            prev = t;
+            i += 1;
+            if i.is_multiple_of(64) {
+                // Some idle time too: anchors are renewed by whichever reader comes next.
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+        }
+        (worst, back)
+    }
+
+    #[test]
+    fn span_times_stay_within_a_millisecond_of_the_wall_clock_on_every_thread() {
+        // Long enough for several anchor windows of every length, on three threads at once.
+        let threads: Vec<_> = (0..3)
+            .map(|_| std::thread::spawn(|| check_for(600)))
+            .collect();
+        for t in threads {
+            let (worst, back) = t.join().unwrap();
+            assert!(worst < 1_000_000, "{worst} ns away from the system clock");
+            assert!(back < 1_000_000, "{back} ns backwards");
+        }
+        if supported() {
+            // This machine qualifies: the counter must actually be in use by now.
+            assert_ne!(LIMIT.load(Ordering::Relaxed), 0, "counter not in use");
+            assert_eq!(STATE.load(Ordering::Relaxed), ON);
+            assert_eq!(MISSES.load(Ordering::Relaxed), 0);
+        }
+    }
+}
