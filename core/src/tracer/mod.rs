@@ -11,6 +11,7 @@ mod mlflow;
 mod open_trace;
 mod record;
 mod span;
+mod spin;
 mod timeout;
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 mod tsc;

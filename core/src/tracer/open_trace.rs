@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
-
+use super::spin::{SpinGuard, SpinMutex};
 use super::Tracer;
 use crate::model::{SpanRecord, StatusCode, Trace, TraceId, TraceInfo, TraceState};
 use crate::stats::{DropReason, Stats};
@@ -101,7 +100,8 @@ pub(crate) struct OpenTrace {
     /// if the rule says so. Off (0) for every other trace.
     pub(crate) tail: crate::process::TailRule,
     fork_generation: u64,
-    buf: Mutex<Buf>,
+    /// Taken by every span end: a spin lock, released with a plain store.
+    buf: SpinMutex<Buf>,
 }
 
 #[derive(Default)]
@@ -133,7 +133,7 @@ impl OpenTrace {
             tracer,
             tail: crate::process::TailRule::default(),
             fork_generation: crate::pipeline::fork::generation(),
-            buf: Mutex::default(),
+            buf: SpinMutex::default(),
         }
     }
 
@@ -243,7 +243,7 @@ impl OpenTrace {
     }
 
     /// Takes the collected spans and hands the whole trace to the export queue.
-    fn seal(&self, mut buf: parking_lot::MutexGuard<'_, Buf>, rec: &SpanRecord) {
+    fn seal(&self, mut buf: SpinGuard<'_, Buf>, rec: &SpanRecord) {
         let stats = &self.tracer.inner.stats;
         buf.sealed = true;
         let spans = std::mem::take(&mut buf.spans);
