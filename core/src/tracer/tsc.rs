@@ -225,10 +225,22 @@ fn window_ticks(mult: u64) -> u64 {
 }
 
 /// An invariant counter the kernel uses as its clocksource. `FERROTRACE_CLOCK=system` turns
-/// the counter off (every time read is a `clock_gettime`).
+/// the counter off (every time read is a `clock_gettime`); `auto` (the default) uses it where
+/// it qualifies.
 fn supported() -> bool {
-    if std::env::var_os("FERROTRACE_CLOCK").is_some_and(|v| v == "system") {
-        return false;
+    match std::env::var("FERROTRACE_CLOCK").as_deref() {
+        Ok("system") => return false,
+        Ok("auto") | Err(std::env::VarError::NotPresent) => {}
+        Ok(other) => crate::diag::warn(
+            "config",
+            format!(
+                "invalid value for FERROTRACE_CLOCK: {other:?} (use auto or system); using auto"
+            ),
+        ),
+        Err(std::env::VarError::NotUnicode(_)) => crate::diag::warn(
+            "config",
+            "invalid value for FERROTRACE_CLOCK (not UTF-8; use auto or system); using auto",
+        ),
     }
     let clocksource =
         std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
@@ -329,5 +341,38 @@ mod tests {
             assert_eq!(STATE.load(Ordering::Relaxed), ON);
             assert_eq!(MISSES.load(Ordering::Relaxed), 0);
         }
+    }
+
+    /// Run by `the_system_setting_turns_the_counter_off`, in a child process with the setting.
+    #[test]
+    #[ignore = "run in a child process"]
+    fn probe_counter_off() {
+        if std::env::var("FERROTRACE_CLOCK").as_deref() != Ok("system") {
+            return;
+        }
+        for _ in 0..20 {
+            let before = system_ns();
+            let t = super::super::now_ns();
+            assert!(t >= before && t <= system_ns());
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(STATE.load(Ordering::Relaxed), OFF);
+        assert_eq!(LIMIT.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn the_system_setting_turns_the_counter_off() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "tracer::tsc::tests::probe_counter_off",
+                "--ignored",
+            ])
+            .env("FERROTRACE_CLOCK", "system")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert!(stdout.contains("1 passed"), "{stdout}");
     }
 }
