@@ -1,11 +1,14 @@
 //! Wall-clock nanoseconds for span times.
 
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod tsc;
+
 /// Nanoseconds since the Unix epoch: from the CPU's time-stamp counter where it is a sound
 /// clock (see `tsc`), else [`realtime_ns`]. Read on every span start and end.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 #[inline]
 pub fn now_ns() -> u64 {
-    match super::tsc::now_ns() {
+    match tsc::now_ns() {
         Some(ns) => ns,
         None => realtime_ns(),
     }
@@ -25,6 +28,12 @@ pub fn now_ns() -> u64 {
 #[inline]
 pub(crate) fn realtime_ns() -> u64 {
     clock_ns(libc::CLOCK_REALTIME)
+}
+
+/// In a forked child: drops a time-stamp counter anchor the parent was replacing at the fork.
+pub(crate) fn after_fork() {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    tsc::after_fork();
 }
 
 /// Nanoseconds of `clock`, 0 if it cannot be read.

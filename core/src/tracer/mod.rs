@@ -11,10 +11,7 @@ mod mlflow;
 mod open_trace;
 mod record;
 mod span;
-mod spin;
 mod timeout;
-#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-mod tsc;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -23,6 +20,7 @@ use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
 
+pub(crate) use clock::after_fork as clock_after_fork;
 pub use clock::{monotonic_ns, now_ns, wall_ns_at};
 pub use counts::SpanCounts;
 pub use open_trace::{TraceDraft, TraceUpdate};

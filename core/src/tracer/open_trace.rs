@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::spin::{SpinGuard, SpinMutex};
+mod spin;
+
+use self::spin::{SpinGuard, SpinMutex};
 use super::Tracer;
 use crate::model::{SpanRecord, StatusCode, Trace, TraceId, TraceInfo, TraceState};
 use crate::stats::{DropReason, Stats};
