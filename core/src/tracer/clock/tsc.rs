@@ -40,6 +40,10 @@ const MAX_SAMPLE_TICKS: u64 = 1 << 14;
 const MAX_MISS_NS: u64 = 1_000_000;
 /// Mispredicted windows after which the counter is not used again in this process.
 const MAX_MISSES: u64 = 3;
+/// The largest lead over the wall clock a new anchor takes over and slews away (see [`slew`]).
+const MAX_LEAD_NS: u64 = 50_000;
+/// How long a reader waits for another thread's anchor update before it reads the clock.
+const WRITER_SPINS: u32 = 2_000;
 
 const UNKNOWN: u8 = 0;
 const OFF: u8 = 1;
@@ -75,10 +79,20 @@ fn rdtsc() -> u64 {
 /// Wall-clock nanoseconds from the counter, or `None` when the caller must read the clock.
 #[inline]
 pub(super) fn now_ns() -> Option<u64> {
+    match read() {
+        Some(ns) => Some(ns),
+        None => slow(),
+    }
+}
+
+/// The counter's time by the current anchor; `None` when there is no usable anchor (none yet,
+/// expired, or being replaced).
+#[inline(always)]
+fn read() -> Option<u64> {
     let seq = SEQ.load(Ordering::Acquire);
     let limit = LIMIT.load(Ordering::Relaxed);
     if limit == 0 {
-        return slow();
+        return None;
     }
     let base = TSC_A.load(Ordering::Relaxed);
     let real = REAL_A.load(Ordering::Relaxed);
@@ -92,7 +106,7 @@ pub(super) fn now_ns() -> Option<u64> {
     if d < limit && seq & 1 == 0 && SEQ.load(Ordering::Relaxed) == seq {
         return Some(real + scale(d, mult));
     }
-    slow()
+    None
 }
 
 /// `ticks` in nanoseconds at `mult`. `ticks * mult` stays below 2^64 within a window (`limit`
@@ -106,16 +120,28 @@ fn scale(ticks: u64, mult: u64) -> u64 {
 #[cold]
 #[inline(never)]
 fn slow() -> Option<u64> {
-    if STATE.load(Ordering::Relaxed) == OFF || rdtsc() < RETRY_AT.load(Ordering::Relaxed) {
+    if STATE.load(Ordering::Relaxed) == OFF {
         return None;
     }
     let seq = SEQ.load(Ordering::Relaxed);
-    if seq & 1 == 1
+    if seq & 1 == 1 {
+        // Another thread is replacing the anchor (a fraction of a microsecond): wait for it
+        // rather than read the clock, which may stand a little behind the counter's time, so
+        // that readings on one thread never go back. If it takes long (the writer was
+        // preempted), read the clock.
+        for _ in 0..WRITER_SPINS {
+            std::hint::spin_loop();
+            if SEQ.load(Ordering::Relaxed) != seq {
+                return read();
+            }
+        }
+        return None;
+    }
+    if rdtsc() < RETRY_AT.load(Ordering::Relaxed)
         || SEQ
             .compare_exchange(seq, seq + 1, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
     {
-        // Another thread is writing the anchor: read the clock this once.
         return None;
     }
     // The odd sequence is visible before any anchor store (the seqlock write protocol).
@@ -148,10 +174,14 @@ fn reanchor() -> Option<u64> {
     let base = TSC_A.load(Ordering::Relaxed);
     let mono_a = MONO_A.load(Ordering::Relaxed);
     let dt = tsc.wrapping_sub(base);
+    let old = MULT.load(Ordering::Relaxed);
+    let old_limit = LIMIT.load(Ordering::Relaxed);
+    // The latest time the old anchor may have given a reader: it was used up to `old_limit`.
+    let given = REAL_A.load(Ordering::Relaxed) + scale(dt.min(old_limit), old);
     if base != 0 && dt < MIN_BASELINE_TICKS {
         // Too soon to measure a rate (a reader raced a fresh anchor): keep the anchor.
         RETRY_AT.store(base.wrapping_add(MIN_BASELINE_TICKS), Ordering::Relaxed);
-        return Some(real);
+        return Some(if dt < old_limit { given } else { real });
     }
     let mut mult = if base == 0 || dt > i64::MAX as u64 || mono <= mono_a {
         // First anchor, or the counter or the monotonic clock went back: start measuring anew.
@@ -159,8 +189,6 @@ fn reanchor() -> Option<u64> {
     } else {
         rate(dt, mono - mono_a)
     };
-    let old = MULT.load(Ordering::Relaxed);
-    let old_limit = LIMIT.load(Ordering::Relaxed);
     // Judged only when the window just ended: after an idle stretch the old rate was never
     // used that far, and its small error, multiplied by hours, would look like a miss.
     if mult != 0 && old != 0 && dt <= old_limit.saturating_mul(2) && missed(old, dt, mono - mono_a)
@@ -176,13 +204,33 @@ fn reanchor() -> Option<u64> {
     } else {
         window_ticks(mult).min(dt.saturating_mul(WINDOW_PER_BASELINE))
     };
+    let (real_a, mult_a) = if limit != 0 && old_limit != 0 {
+        slew(real, given, mult, limit)
+    } else {
+        (real, mult)
+    };
     TSC_A.store(tsc, Ordering::Relaxed);
-    REAL_A.store(real, Ordering::Relaxed);
+    REAL_A.store(real_a, Ordering::Relaxed);
     MONO_A.store(mono, Ordering::Relaxed);
-    MULT.store(mult, Ordering::Relaxed);
+    MULT.store(mult_a, Ordering::Relaxed);
     LIMIT.store(limit, Ordering::Relaxed);
     RETRY_AT.store(tsc.wrapping_add(MIN_BASELINE_TICKS), Ordering::Relaxed);
-    Some(real)
+    Some(real_a)
+}
+
+/// The new anchor's time and rate when the old anchor may have given readers up to `given`
+/// while the wall clock now reads `real`. Ahead of the wall clock (by the old rate's small
+/// error): the new anchor starts at `given`, so readings never go back, and runs slower by that
+/// lead over its window of `limit` ticks, so it meets the wall clock again at the window's end.
+/// A lead beyond [`MAX_LEAD_NS`] (not a rate error) is dropped at once.
+fn slew(real: u64, given: u64, mult: u64, limit: u64) -> (u64, u64) {
+    let lead = given.saturating_sub(real);
+    if lead == 0 || lead > MAX_LEAD_NS {
+        return (real, mult);
+    }
+    let window = scale(limit, mult).max(1);
+    let slower = (u128::from(mult) * u128::from(lead) / u128::from(window)) as u64;
+    (given, mult - slower.min(mult / 2))
 }
 
 /// In a forked child (only the forking thread exists): if another thread of the parent was
@@ -305,6 +353,26 @@ mod tests {
         assert!(!missed(mult, 300_000_000, 100_500_000));
         assert!(missed(mult, 300_000_000, 102_000_000));
         assert!(missed(mult, 300_000_000, 98_000_000));
+    }
+
+    #[test]
+    fn a_new_anchor_never_starts_behind_what_the_old_one_gave() {
+        let mult = rate(3_000_000_000, 1_000_000_000);
+        let limit = window_ticks(mult);
+        // The old anchor ran 200 ns ahead: start there, and run slower by 200 ns over the
+        // window, meeting the wall clock at its end.
+        let (real_a, m) = slew(1_000_000, 1_000_200, mult, limit);
+        assert_eq!(real_a, 1_000_200);
+        assert!(m < mult);
+        let end = real_a + scale(limit, m);
+        let wall_end = 1_000_000 + scale(limit, mult);
+        assert!(end.abs_diff(wall_end) <= 2, "{end} {wall_end}");
+        // Behind, or a lead no rate error explains: the wall clock as it is.
+        assert_eq!(slew(1_000_000, 999_000, mult, limit), (1_000_000, mult));
+        assert_eq!(
+            slew(1_000_000, 1_000_000 + MAX_LEAD_NS + 1, mult, limit),
+            (1_000_000, mult)
+        );
     }
 
     /// Wall-clock nanoseconds from the system clock.
