@@ -8,16 +8,25 @@
 //!
 //! | bench                                  | median   | note                                 |
 //! |----------------------------------------|----------|--------------------------------------|
-//! | span_child_start_end                   | 187 ns   | per span, application thread         |
-//! | span_child_with_attributes             | 263 ns   | + type, inputs, outputs              |
-//! | trace_root_one_child_handoff           | 1.82 µs  | 2 spans, seal, `try_send` (best 0.96)|
-//! | trace_nested_4_deep_handoff            | 3.18 µs  | 4 spans, seal, `try_send` (best 1.6) |
+//! | span_child_start_end                   | 100 ns   | per span, application thread (†)     |
+//! | span_child_with_attributes             | 185 ns   | + type, inputs, outputs (†)          |
+//! | trace_root_one_child_handoff           | 1.20 µs  | 2 spans, seal, `try_send` (best 0.57)|
+//! | trace_nested_4_deep_handoff            | 1.96 µs  | 4 spans, seal, `try_send` (best 0.94)|
 //! | finalize_per_trace                     | 1.36 µs  | worker                               |
 //! | trace_dict_serialize                   | 5.09 µs  | worker, 2.8 KB record, 558 MB/s      |
 //! | store_append_per_trace                 | 6.77 µs  | worker, serialize + append, no sync  |
 //! | store_export_synced_batch_of_one       | 283 µs   | worker, + fdatasync (virtual disk)   |
 //! | json_push_f64 (8 floats)               | 874 ns   | 9.2 M floats/s                       |
 //! | json_push_str 32 / 1024 / 16384 chars  | 35 ns / 933 ns / 15.5 µs | ~1.1 GB/s        |
+//!
+//! (†) and the two `trace_*` rows: measured again 2026-12-02 on the same machine (load average
+//! 4-7: other sessions building), after span times moved to the time-stamp counter and a span
+//! end lost three locked instructions. Median of the medians of 12 runs of
+//! `cargo bench -p ferrotrace-core -- span_child` (10 runs of `-- trace_root trace_nested` for
+//! the `trace_*` rows), alternated run by run with the previous version, which measured in the
+//! same minutes: `span_child_start_end` 136 ns (best sample 133 ns, now 98 ns),
+//! `span_child_with_attributes` 223 ns (best 217, now 178), `trace_root_one_child_handoff`
+//! 1.26 µs, `trace_nested_4_deep_handoff` 2.12 µs. The other rows are from 2026-11-25.
 //!
 //! The hand-off medians are about twice their best samples: the worker runs on the other core at
 //! the same time (finalizing, freeing what the application thread allocated), and with only two

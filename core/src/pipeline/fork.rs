@@ -1,6 +1,6 @@
 //! Fork safety. A forked child has no export thread (threads do not survive `fork`) and a copy
 //! of its parent's id generator. A `pthread_atfork` child handler bumps a generation counter and
-//! reseeds ids; the tracer sees the new generation, abandons the inherited pipeline and starts
+//! reseeds ids (and drops a half-written clock anchor); the tracer sees the new generation, abandons the inherited pipeline and starts
 //! its own, and drops traces that were open in the parent (the parent exports those).
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +17,7 @@ pub fn generation() -> u64 {
 extern "C" fn in_child() {
     GENERATION.fetch_add(1, Ordering::Relaxed);
     crate::model::reseed_ids();
+    crate::tracer::clock_after_fork();
 }
 
 /// Registers the child handler once per process.
@@ -24,7 +25,7 @@ pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         #[cfg(unix)]
-        // SAFETY: registering a handler that only touches an atomic and this thread's RNG.
+        // SAFETY: registering a handler that only touches atomics and this thread's RNG.
         unsafe {
             libc::pthread_atfork(None, None, Some(in_child));
         }

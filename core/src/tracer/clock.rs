@@ -1,12 +1,39 @@
 //! Wall-clock nanoseconds for span times.
 
-/// Nanoseconds since the Unix epoch (vDSO `clock_gettime`, no syscall on Linux). Read directly:
-/// `SystemTime::now().duration_since(UNIX_EPOCH)` adds checked timespec arithmetic to every
-/// span start and end.
-#[cfg(unix)]
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+mod tsc;
+
+/// Nanoseconds since the Unix epoch: from the CPU's time-stamp counter where it is a sound
+/// clock (see `tsc`), else [`realtime_ns`]. Read on every span start and end.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 #[inline]
 pub fn now_ns() -> u64 {
+    match tsc::now_ns() {
+        Some(ns) => ns,
+        None => realtime_ns(),
+    }
+}
+
+/// Nanoseconds since the Unix epoch.
+#[cfg(all(unix, not(all(target_os = "linux", target_arch = "x86_64"))))]
+#[inline]
+pub fn now_ns() -> u64 {
+    realtime_ns()
+}
+
+/// Nanoseconds since the Unix epoch from `clock_gettime(CLOCK_REALTIME)` (vDSO, no syscall on
+/// Linux). Read directly: `SystemTime::now().duration_since(UNIX_EPOCH)` adds checked timespec
+/// arithmetic.
+#[cfg(unix)]
+#[inline]
+pub(crate) fn realtime_ns() -> u64 {
     clock_ns(libc::CLOCK_REALTIME)
+}
+
+/// In a forked child: drops a time-stamp counter anchor the parent was replacing at the fork.
+pub(crate) fn after_fork() {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    tsc::after_fork();
 }
 
 /// Nanoseconds of `clock`, 0 if it cannot be read.

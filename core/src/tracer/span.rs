@@ -171,7 +171,7 @@ impl LiveSpan {
         // only other field, `is_root`, is `Copy`.
         let (ctx, rec) = unsafe { (std::ptr::read(&this.ctx), std::ptr::read(&this.rec)) };
         let rec = rec.share();
-        ctx.trace.finish_span(rec.clone(), this.is_root);
+        ctx.trace.finish_span(&rec, this.is_root);
         rec
     }
 
