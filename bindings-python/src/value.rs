@@ -15,18 +15,19 @@ use ferrotrace_core::model::caps::{
 };
 use ferrotrace_core::model::json::{push_f64, push_i64, push_str};
 use ferrotrace_core::model::RawJson;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use std::cell::Cell;
+
+mod raw;
 
 /// Serialises `obj` to JSON text. Never fails.
 pub fn to_json(obj: &Bound<'_, PyAny>) -> RawJson {
-    let mut w = Writer {
-        out: String::with_capacity(64),
-        path: Vec::new(),
-    };
+    let mut w = Writer::take();
     w.value(obj, 0);
-    RawJson::from_trusted(w.out)
+    w.finish()
 }
 
 struct Writer {
@@ -35,30 +36,185 @@ struct Writer {
     path: Vec<usize>,
 }
 
+thread_local! {
+    /// The buffers of the last finished `Writer` on this thread: values are written into a
+    /// buffer that has already grown, then copied once at their exact size, instead of growing a
+    /// fresh String by doubling (four reallocations for a value of a few hundred bytes).
+    static SCRATCH: Cell<(String, Vec<usize>)> = const { Cell::new((String::new(), Vec::new())) };
+}
+
+/// Scratch buffers larger than this are dropped rather than kept for the next value.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+impl Writer {
+    fn take() -> Self {
+        // A value's `__str__` may call a traced function, which then writes with a fresh buffer:
+        // `take` leaves an empty one behind.
+        let (out, path) = SCRATCH.try_with(Cell::take).unwrap_or_default();
+        Writer { out, path }
+    }
+
+    fn finish(mut self) -> RawJson {
+        let text = RawJson::from_trusted(self.out.as_str());
+        if self.out.capacity() <= SCRATCH_KEEP {
+            self.out.clear();
+            self.path.clear();
+            let _ = SCRATCH.try_with(|c| c.set((self.out, self.path)));
+        }
+        text
+    }
+}
+
 impl Writer {
     fn value(&mut self, obj: &Bound<'_, PyAny>, depth: usize) {
+        // SAFETY: `obj` is alive for the call.
+        unsafe { self.value_ptr(obj.py(), obj.as_ptr(), depth) }
+    }
+
+    /// One type-pointer comparison per value picks the exact JSON types, which are read through
+    /// the C API with borrowed references (no reference-count traffic); subclasses and everything
+    /// else go to `other` with an owned reference.
+    ///
+    /// SAFETY: `obj` must be alive for the call. Only `other` and the containers run user code
+    /// (`__str__`, `model_dump`), which may drop what the caller borrowed from: both own a
+    /// reference to their object while they work.
+    unsafe fn value_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject, depth: usize) {
         if self.out.len() > MAX_VALUE_BYTES {
             push_str(&mut self.out, SIZE_MARKER);
             return;
         }
-        // Exact-type fast paths for scalars: the common case is plain data. Containers (exact or
-        // subclassed) are one flag check away in `other`.
-        if obj.is_none() {
+        let ty = unsafe { ffi::Py_TYPE(obj) };
+        if ty == &raw mut ffi::PyFloat_Type {
+            push_f64(&mut self.out, unsafe { raw::float_value(obj) });
+        } else if ty == &raw mut ffi::PyUnicode_Type {
+            unsafe { self.str_ptr(py, obj) };
+        } else if ty == &raw mut ffi::PyLong_Type {
+            unsafe { self.int_ptr(py, obj) };
+        } else if obj == unsafe { ffi::Py_None() } {
             self.out.push_str("null");
-        } else if let Ok(s) = obj.cast_exact::<PyString>() {
-            self.string(s);
-        } else if obj.is_exact_instance_of::<PyBool>() {
-            self.out.push_str(if obj.is_truthy().unwrap_or(false) {
-                "true"
-            } else {
-                "false"
-            });
-        } else if let Ok(i) = obj.cast_exact::<PyInt>() {
-            self.int(i);
-        } else if let Ok(f) = obj.cast_exact::<PyFloat>() {
-            push_f64(&mut self.out, f.value());
+        } else if ty == &raw mut ffi::PyBool_Type {
+            let t = obj == unsafe { ffi::Py_True() };
+            self.out.push_str(if t { "true" } else { "false" });
         } else {
-            self.other(obj, depth);
+            // Owned: user code run below may drop the container the caller borrowed `obj` from.
+            let obj = unsafe { Bound::from_borrowed_ptr(py, obj) };
+            if ty == &raw mut ffi::PyDict_Type {
+                self.container(&obj, depth, |w| unsafe { w.dict_exact(&obj, depth) });
+            } else if ty == &raw mut ffi::PyList_Type {
+                self.container(&obj, depth, |w| unsafe { w.list_exact(&obj, depth) });
+            } else if ty == &raw mut ffi::PyTuple_Type {
+                self.container(&obj, depth, |w| unsafe { w.tuple_exact(&obj, depth) });
+            } else {
+                self.other(&obj, depth);
+            }
+        }
+    }
+
+    /// SAFETY: `obj` is an exact `str`, alive for the call.
+    unsafe fn str_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject) {
+        match unsafe { raw::utf8(obj) } {
+            // No more characters than bytes: under the cap without counting them.
+            Some(text) if text.len() <= MAX_STRING_CHARS => push_str(&mut self.out, text),
+            Some(text) => self.str_capped(text, unsafe { raw::str_chars(obj) }),
+            None => {
+                let s = unsafe { Bound::from_borrowed_ptr(py, obj) };
+                if let Ok(s) = s.cast::<PyString>() {
+                    self.string(s);
+                }
+            }
+        }
+    }
+
+    /// SAFETY: `obj` is an exact `int`, alive for the call.
+    unsafe fn int_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject) {
+        let mut overflow = 0;
+        let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow) };
+        if overflow == 0 && (v != -1 || unsafe { ffi::PyErr_Occurred() }.is_null()) {
+            push_i64(&mut self.out, v);
+        } else {
+            unsafe { ffi::PyErr_Clear() };
+            let i = unsafe { Bound::from_borrowed_ptr(py, obj) };
+            if let Ok(i) = i.cast::<PyInt>() {
+                self.int(i);
+            }
+        }
+    }
+
+    /// SAFETY: `d` is an exact `dict`.
+    unsafe fn dict_exact(&mut self, d: &Bound<'_, PyAny>, depth: usize) {
+        let py = d.py();
+        let len = unsafe { ffi::PyDict_Size(d.as_ptr()) } as usize;
+        self.out.push('{');
+        let (mut pos, mut n) = (0, 0usize);
+        let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // Borrowed key and value; PyDict_Next stays in bounds if user code run for a value
+        // resizes the dict, and the key is written before any such code runs.
+        while n < MAX_ITEMS
+            && unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0
+        {
+            if n > 0 {
+                self.out.push_str(", ");
+            }
+            // Keys are not capped (as in `key`).
+            let text = if unsafe { ffi::Py_TYPE(k) } == &raw mut ffi::PyUnicode_Type {
+                unsafe { raw::utf8(k) }
+            } else {
+                None
+            };
+            match text {
+                Some(text) => push_str(&mut self.out, text),
+                None => self.key(&unsafe { Bound::from_borrowed_ptr(py, k) }),
+            }
+            self.out.push_str(": ");
+            unsafe { self.value_ptr(py, v, depth + 1) };
+            n += 1;
+        }
+        self.items_cut_marker(len, true);
+        self.out.push('}');
+    }
+
+    /// SAFETY: `l` is an exact `list`.
+    unsafe fn list_exact(&mut self, l: &Bound<'_, PyAny>, depth: usize) {
+        let py = l.py();
+        let len = unsafe { raw::list_len(l.as_ptr()) };
+        self.out.push('[');
+        let mut n = 0usize;
+        // The length is read again per item: user code run for an item may shrink the list.
+        while n < MAX_ITEMS && n < unsafe { raw::list_len(l.as_ptr()) } {
+            if n > 0 {
+                self.out.push_str(", ");
+            }
+            unsafe { self.value_ptr(py, raw::list_item(l.as_ptr(), n), depth + 1) };
+            n += 1;
+        }
+        self.items_cut_marker(len, false);
+        self.out.push(']');
+    }
+
+    /// SAFETY: `t` is an exact `tuple`.
+    unsafe fn tuple_exact(&mut self, t: &Bound<'_, PyAny>, depth: usize) {
+        let py = t.py();
+        let len = unsafe { raw::tuple_len(t.as_ptr()) };
+        self.out.push('[');
+        for n in 0..len.min(MAX_ITEMS) {
+            if n > 0 {
+                self.out.push_str(", ");
+            }
+            unsafe { self.value_ptr(py, raw::tuple_item(t.as_ptr(), n), depth + 1) };
+        }
+        self.items_cut_marker(len, false);
+        self.out.push(']');
+    }
+
+    /// The last entry of a list or map longer than `MAX_ITEMS`.
+    fn items_cut_marker(&mut self, len: usize, map: bool) {
+        if len > MAX_ITEMS {
+            self.out.push_str(", ");
+            if map {
+                push_str(&mut self.out, "…");
+                self.out.push_str(": ");
+            }
+            push_str(&mut self.out, &items_marker(len - MAX_ITEMS));
         }
     }
 
@@ -159,10 +315,7 @@ impl Writer {
             }
             self.value(&item, depth + 1);
         }
-        if len > MAX_ITEMS {
-            self.out.push_str(", ");
-            push_str(&mut self.out, &items_marker(len - MAX_ITEMS));
-        }
+        self.items_cut_marker(len, false);
         self.out.push(']');
     }
 
@@ -177,12 +330,7 @@ impl Writer {
             self.out.push_str(": ");
             self.value(&v, depth + 1);
         }
-        if len > MAX_ITEMS {
-            self.out.push_str(", ");
-            push_str(&mut self.out, "…");
-            self.out.push_str(": ");
-            push_str(&mut self.out, &items_marker(len - MAX_ITEMS));
-        }
+        self.items_cut_marker(len, true);
         self.out.push('}');
     }
 
@@ -287,10 +435,7 @@ pub fn display_text(obj: &Bound<'_, PyAny>) -> String {
 pub fn object_to_json<'py>(
     entries: impl Iterator<Item = (Bound<'py, PyString>, Bound<'py, PyAny>)>,
 ) -> RawJson {
-    let mut w = Writer {
-        out: String::with_capacity(64),
-        path: Vec::new(),
-    };
+    let mut w = Writer::take();
     w.out.push('{');
     for (n, (k, v)) in entries.enumerate() {
         if n > 0 {
@@ -301,5 +446,5 @@ pub fn object_to_json<'py>(
         w.value(&v, 1);
     }
     w.out.push('}');
-    RawJson::from_trusted(w.out)
+    w.finish()
 }
