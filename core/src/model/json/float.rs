@@ -69,6 +69,15 @@ fn short_decimal(a: f64) -> Option<(u64, usize)> {
     if r as f64 / POW10[k] != a {
         return None;
     }
+    // Few decimals are the usual case: the same test at 1..=3 decimals finds them directly (by
+    // the argument above, the first k that passes is the shortest).
+    for j in 1..k.min(4) {
+        // SAFETY: as above, j < k.
+        let rj = unsafe { (a * POW10[j] + 0.5).to_int_unchecked::<i64>() };
+        if rj as f64 / POW10[j] == a {
+            return Some((rj as u64, j));
+        }
+    }
     // Drop trailing zeros: the shortest form. Non-integral, so at least one decimal stays.
     let mut r = r as u64;
     while k >= 8 && r.is_multiple_of(100_000_000) {
@@ -90,6 +99,23 @@ fn short_decimal(a: f64) -> Option<(u64, usize)> {
     Some((r, k))
 }
 
+/// Writes the last two digits of `r` before `at` and drops them from `r`.
+#[inline(always)]
+fn pair(buf: &mut [u8], at: &mut usize, r: &mut u64) {
+    let d = (*r % 100) as usize * 2;
+    *r /= 100;
+    *at -= 2;
+    buf[*at..*at + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+}
+
+/// "00", "01", ..., "99": two digits per division.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Appends `r / 10^k` in fixed notation with exactly `k >= 1` decimals (`r < 2^57`, `k <= 18`).
 #[inline]
 fn push_fixed(out: &mut String, negative: bool, mut r: u64, k: usize) {
@@ -98,20 +124,27 @@ fn push_fixed(out: &mut String, negative: bool, mut r: u64, k: usize) {
     const WIDTH: usize = 40;
     let mut buf = [0u8; 2 * WIDTH];
     let mut at = WIDTH;
-    for _ in 0..k {
+    let mut decimals = k;
+    while decimals >= 2 {
+        pair(&mut buf, &mut at, &mut r);
+        decimals -= 2;
+    }
+    if decimals == 1 {
         at -= 1;
         buf[at] = b'0' + (r % 10) as u8;
         r /= 10;
     }
     at -= 1;
     buf[at] = b'.';
-    loop {
+    // The integer part, at least one digit: after the loop r is 0 only if it was 0 before.
+    while r >= 100 {
+        pair(&mut buf, &mut at, &mut r);
+    }
+    if r >= 10 {
+        pair(&mut buf, &mut at, &mut r);
+    } else {
         at -= 1;
-        buf[at] = b'0' + (r % 10) as u8;
-        r /= 10;
-        if r == 0 {
-            break;
-        }
+        buf[at] = b'0' + r as u8;
     }
     if negative {
         at -= 1;
