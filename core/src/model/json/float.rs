@@ -71,10 +71,10 @@ fn short_decimal(a: f64) -> Option<(u64, usize)> {
     }
     // Few decimals are the usual case: the same test at 1..=3 decimals finds them directly (by
     // the argument above, the first k that passes is the shortest).
-    for j in 1..k.min(4) {
+    for (j, &pow) in POW10[..k.min(4)].iter().enumerate().skip(1) {
         // SAFETY: as above, j < k.
-        let rj = unsafe { (a * POW10[j] + 0.5).to_int_unchecked::<i64>() };
-        if rj as f64 / POW10[j] == a {
+        let rj = unsafe { (a * pow + 0.5).to_int_unchecked::<i64>() };
+        if rj as f64 / pow == a {
             return Some((rj as u64, j));
         }
     }
