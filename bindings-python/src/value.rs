@@ -25,9 +25,19 @@ mod raw;
 
 /// Serialises `obj` to JSON text. Never fails.
 pub fn to_json(obj: &Bound<'_, PyAny>) -> RawJson {
-    let mut w = Writer::take();
-    w.value(obj, 0);
-    w.finish()
+    // A container's text grows: the scratch buffer saves the reallocations. A lone str or
+    // number is written straight into its own small buffer, as cheap as it gets.
+    if grows(obj) {
+        Writer::run(|w| w.value(obj, 0))
+    } else {
+        Writer::run_plain(|w| w.value(obj, 0))
+    }
+}
+
+/// Whether `obj`'s text will likely outgrow a small buffer: a dict or a list.
+fn grows(obj: &Bound<'_, PyAny>) -> bool {
+    let ty = obj.get_type_ptr();
+    ty == &raw mut ffi::PyDict_Type || ty == &raw mut ffi::PyList_Type
 }
 
 struct Writer {
@@ -47,21 +57,42 @@ thread_local! {
 const SCRATCH_KEEP: usize = 64 * 1024;
 
 impl Writer {
-    fn take() -> Self {
-        // A value's `__str__` may call a traced function, which then writes with a fresh buffer:
-        // `take` leaves an empty one behind.
-        let (out, path) = SCRATCH.try_with(Cell::take).unwrap_or_default();
-        Writer { out, path }
+    /// Runs `write` on this thread's scratch buffers (one thread-local lookup) and returns the
+    /// text written.
+    fn run(write: impl FnOnce(&mut Writer)) -> RawJson {
+        let mut write = Some(write);
+        let scratch = SCRATCH.try_with(|cell| {
+            // A value's `__str__` may call a traced function, which then writes with a fresh
+            // buffer: `take` leaves an empty one behind.
+            let (out, path) = cell.take();
+            let mut w = Writer { out, path };
+            if let Some(write) = write.take() {
+                write(&mut w);
+            }
+            let text = RawJson::from_trusted(w.out.as_str());
+            if w.out.capacity() <= SCRATCH_KEEP {
+                w.out.clear();
+                w.path.clear();
+                cell.set((w.out, w.path));
+            }
+            text
+        });
+        match (scratch, write) {
+            (Ok(text), _) => text,
+            // Thread-local storage already torn down (thread exit): a buffer of its own.
+            (Err(_), Some(write)) => Writer::run_plain(write),
+            (Err(_), None) => RawJson::default(),
+        }
     }
 
-    fn finish(mut self) -> RawJson {
-        let text = RawJson::from_trusted(self.out.as_str());
-        if self.out.capacity() <= SCRATCH_KEEP {
-            self.out.clear();
-            self.path.clear();
-            let _ = SCRATCH.try_with(|c| c.set((self.out, self.path)));
-        }
-        text
+    /// Runs `write` on a buffer of its own, which becomes the text (for small values).
+    fn run_plain(write: impl FnOnce(&mut Writer)) -> RawJson {
+        let mut w = Writer {
+            out: String::with_capacity(64),
+            path: Vec::new(),
+        };
+        write(&mut w);
+        RawJson::from_trusted(w.out)
     }
 }
 
@@ -432,19 +463,23 @@ pub fn display_text(obj: &Bound<'_, PyAny>) -> String {
 }
 
 /// Serialises `(name, value)` pairs as one JSON object, sharing one size budget (function inputs).
-pub fn object_to_json<'py>(
-    entries: impl Iterator<Item = (Bound<'py, PyString>, Bound<'py, PyAny>)>,
-) -> RawJson {
-    let mut w = Writer::take();
-    w.out.push('{');
-    for (n, (k, v)) in entries.enumerate() {
-        if n > 0 {
-            w.out.push_str(", ");
+pub fn object_to_json(entries: &[(Bound<'_, PyString>, Bound<'_, PyAny>)]) -> RawJson {
+    let write = |w: &mut Writer| {
+        w.out.push('{');
+        for (n, (k, v)) in entries.iter().enumerate() {
+            if n > 0 {
+                w.out.push_str(", ");
+            }
+            w.key(k.as_any());
+            w.out.push_str(": ");
+            w.value(v, 1);
         }
-        w.key(k.as_any());
-        w.out.push_str(": ");
-        w.value(&v, 1);
+        w.out.push('}');
+    };
+    // As in `to_json`: the scratch buffer only when a container will make the text grow.
+    if entries.iter().any(|(_, v)| grows(v)) {
+        Writer::run(write)
+    } else {
+        Writer::run_plain(write)
     }
-    w.out.push('}');
-    w.finish()
 }
