@@ -6,6 +6,7 @@ use ferrotrace_core::model::RawJson;
 use ferrotrace_core::tracer::RootOptions;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+use smallvec::SmallVec;
 
 use crate::span::PySpan;
 use crate::value::{object_to_json, to_json};
@@ -160,8 +161,8 @@ impl FnSpec {
         let nargs = args.len();
         let mut used_kwargs = 0usize;
         let mut next = 0usize;
-        let mut bound: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)> =
-            Vec::with_capacity(self.params.len());
+        // Inline up to 8 parameters: no allocation per call for ordinary signatures.
+        let mut bound: SmallVec<[(Bound<'py, PyString>, Bound<'py, PyAny>); 8]> = SmallVec::new();
         let kw = |name: &Bound<'py, PyString>| -> Option<Bound<'py, PyAny>> {
             kwargs.and_then(|k| k.get_item(name).ok().flatten())
         };
@@ -237,6 +238,6 @@ impl FnSpec {
                 bound.remove(0);
             }
         }
-        Some(object_to_json(bound.into_iter()))
+        Some(object_to_json(&bound))
     }
 }

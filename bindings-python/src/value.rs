@@ -15,18 +15,29 @@ use ferrotrace_core::model::caps::{
 };
 use ferrotrace_core::model::json::{push_f64, push_i64, push_str};
 use ferrotrace_core::model::RawJson;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use std::cell::Cell;
+
+mod raw;
 
 /// Serialises `obj` to JSON text. Never fails.
 pub fn to_json(obj: &Bound<'_, PyAny>) -> RawJson {
-    let mut w = Writer {
-        out: String::with_capacity(64),
-        path: Vec::new(),
-    };
-    w.value(obj, 0);
-    RawJson::from_trusted(w.out)
+    // A container's text grows: the scratch buffer saves the reallocations. A lone str or
+    // number is written straight into its own small buffer, as cheap as it gets.
+    if grows(obj) {
+        Writer::run(|w| w.value(obj, 0))
+    } else {
+        Writer::run_plain(|w| w.value(obj, 0))
+    }
+}
+
+/// Whether `obj`'s text will likely outgrow a small buffer: a dict or a list.
+fn grows(obj: &Bound<'_, PyAny>) -> bool {
+    let ty = obj.get_type_ptr();
+    ty == &raw mut ffi::PyDict_Type || ty == &raw mut ffi::PyList_Type
 }
 
 struct Writer {
@@ -35,30 +46,206 @@ struct Writer {
     path: Vec<usize>,
 }
 
+thread_local! {
+    /// The buffers of the last finished `Writer` on this thread: values are written into a
+    /// buffer that has already grown, then copied once at their exact size, instead of growing a
+    /// fresh String by doubling (four reallocations for a value of a few hundred bytes).
+    static SCRATCH: Cell<(String, Vec<usize>)> = const { Cell::new((String::new(), Vec::new())) };
+}
+
+/// Scratch buffers larger than this are dropped rather than kept for the next value.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+impl Writer {
+    /// Runs `write` on this thread's scratch buffers (one thread-local lookup) and returns the
+    /// text written.
+    fn run(write: impl FnOnce(&mut Writer)) -> RawJson {
+        let mut write = Some(write);
+        let scratch = SCRATCH.try_with(|cell| {
+            // A value's `__str__` may call a traced function, which then writes with a fresh
+            // buffer: `take` leaves an empty one behind.
+            let (out, path) = cell.take();
+            let mut w = Writer { out, path };
+            if let Some(write) = write.take() {
+                write(&mut w);
+            }
+            let text = RawJson::from_trusted(w.out.as_str());
+            if w.out.capacity() <= SCRATCH_KEEP {
+                w.out.clear();
+                w.path.clear();
+                cell.set((w.out, w.path));
+            }
+            text
+        });
+        match (scratch, write) {
+            (Ok(text), _) => text,
+            // Thread-local storage already torn down (thread exit): a buffer of its own.
+            (Err(_), Some(write)) => Writer::run_plain(write),
+            (Err(_), None) => RawJson::default(),
+        }
+    }
+
+    /// Runs `write` on a buffer of its own, which becomes the text (for small values).
+    fn run_plain(write: impl FnOnce(&mut Writer)) -> RawJson {
+        let mut w = Writer {
+            out: String::with_capacity(64),
+            path: Vec::new(),
+        };
+        write(&mut w);
+        RawJson::from_trusted(w.out)
+    }
+}
+
 impl Writer {
     fn value(&mut self, obj: &Bound<'_, PyAny>, depth: usize) {
+        // SAFETY: `obj` is alive for the call.
+        unsafe { self.value_ptr(obj.py(), obj.as_ptr(), depth) }
+    }
+
+    /// One type-pointer comparison per value picks the exact JSON types, which are read through
+    /// the C API with borrowed references (no reference-count traffic); subclasses and everything
+    /// else go to `other` with an owned reference.
+    ///
+    /// SAFETY: `obj` must be alive for the call. Only `other` and the containers run user code
+    /// (`__str__`, `model_dump`), which may drop what the caller borrowed from: both own a
+    /// reference to their object while they work.
+    unsafe fn value_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject, depth: usize) {
         if self.out.len() > MAX_VALUE_BYTES {
             push_str(&mut self.out, SIZE_MARKER);
             return;
         }
-        // Exact-type fast paths for scalars: the common case is plain data. Containers (exact or
-        // subclassed) are one flag check away in `other`.
-        if obj.is_none() {
+        let ty = unsafe { ffi::Py_TYPE(obj) };
+        if ty == &raw mut ffi::PyFloat_Type {
+            push_f64(&mut self.out, unsafe { raw::float_value(obj) });
+        } else if ty == &raw mut ffi::PyUnicode_Type {
+            unsafe { self.str_ptr(py, obj) };
+        } else if ty == &raw mut ffi::PyLong_Type {
+            unsafe { self.int_ptr(py, obj) };
+        } else if obj == unsafe { ffi::Py_None() } {
             self.out.push_str("null");
-        } else if let Ok(s) = obj.cast_exact::<PyString>() {
-            self.string(s);
-        } else if obj.is_exact_instance_of::<PyBool>() {
-            self.out.push_str(if obj.is_truthy().unwrap_or(false) {
-                "true"
-            } else {
-                "false"
-            });
-        } else if let Ok(i) = obj.cast_exact::<PyInt>() {
-            self.int(i);
-        } else if let Ok(f) = obj.cast_exact::<PyFloat>() {
-            push_f64(&mut self.out, f.value());
+        } else if ty == &raw mut ffi::PyBool_Type {
+            let t = obj == unsafe { ffi::Py_True() };
+            self.out.push_str(if t { "true" } else { "false" });
         } else {
-            self.other(obj, depth);
+            // Owned: user code run below may drop the container the caller borrowed `obj` from.
+            let obj = unsafe { Bound::from_borrowed_ptr(py, obj) };
+            if ty == &raw mut ffi::PyDict_Type {
+                self.container(&obj, depth, |w| unsafe { w.dict_exact(&obj, depth) });
+            } else if ty == &raw mut ffi::PyList_Type {
+                self.container(&obj, depth, |w| unsafe { w.list_exact(&obj, depth) });
+            } else if ty == &raw mut ffi::PyTuple_Type {
+                self.container(&obj, depth, |w| unsafe { w.tuple_exact(&obj, depth) });
+            } else {
+                self.other(&obj, depth);
+            }
+        }
+    }
+
+    /// SAFETY: `obj` is an exact `str`, alive for the call.
+    unsafe fn str_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject) {
+        match unsafe { raw::utf8(obj) } {
+            // No more characters than bytes: under the cap without counting them.
+            Some(text) if text.len() <= MAX_STRING_CHARS => push_str(&mut self.out, text),
+            Some(text) => self.str_capped(text, unsafe { raw::str_chars(obj) }),
+            None => {
+                let s = unsafe { Bound::from_borrowed_ptr(py, obj) };
+                if let Ok(s) = s.cast::<PyString>() {
+                    self.string(s);
+                }
+            }
+        }
+    }
+
+    /// SAFETY: `obj` is an exact `int`, alive for the call.
+    unsafe fn int_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject) {
+        let mut overflow = 0;
+        let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow) };
+        if overflow == 0 && (v != -1 || unsafe { ffi::PyErr_Occurred() }.is_null()) {
+            push_i64(&mut self.out, v);
+        } else {
+            unsafe { ffi::PyErr_Clear() };
+            let i = unsafe { Bound::from_borrowed_ptr(py, obj) };
+            if let Ok(i) = i.cast::<PyInt>() {
+                self.int(i);
+            }
+        }
+    }
+
+    /// SAFETY: `d` is an exact `dict`.
+    unsafe fn dict_exact(&mut self, d: &Bound<'_, PyAny>, depth: usize) {
+        let py = d.py();
+        let len = unsafe { ffi::PyDict_Size(d.as_ptr()) } as usize;
+        self.out.push('{');
+        let (mut pos, mut n) = (0, 0usize);
+        let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // Borrowed key and value; PyDict_Next stays in bounds if user code run for a value
+        // resizes the dict, and the key is written before any such code runs.
+        while n < MAX_ITEMS
+            && unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0
+        {
+            if n > 0 {
+                self.out.push_str(", ");
+            }
+            // Keys are not capped (as in `key`).
+            let text = if unsafe { ffi::Py_TYPE(k) } == &raw mut ffi::PyUnicode_Type {
+                unsafe { raw::utf8(k) }
+            } else {
+                None
+            };
+            match text {
+                Some(text) => push_str(&mut self.out, text),
+                None => self.key(&unsafe { Bound::from_borrowed_ptr(py, k) }),
+            }
+            self.out.push_str(": ");
+            unsafe { self.value_ptr(py, v, depth + 1) };
+            n += 1;
+        }
+        self.items_cut_marker(len, true);
+        self.out.push('}');
+    }
+
+    /// SAFETY: `l` is an exact `list`.
+    unsafe fn list_exact(&mut self, l: &Bound<'_, PyAny>, depth: usize) {
+        let py = l.py();
+        let len = unsafe { raw::list_len(l.as_ptr()) };
+        self.out.push('[');
+        let mut n = 0usize;
+        // The length is read again per item: user code run for an item may shrink the list.
+        while n < MAX_ITEMS && n < unsafe { raw::list_len(l.as_ptr()) } {
+            if n > 0 {
+                self.out.push_str(", ");
+            }
+            unsafe { self.value_ptr(py, raw::list_item(l.as_ptr(), n), depth + 1) };
+            n += 1;
+        }
+        self.items_cut_marker(len, false);
+        self.out.push(']');
+    }
+
+    /// SAFETY: `t` is an exact `tuple`.
+    unsafe fn tuple_exact(&mut self, t: &Bound<'_, PyAny>, depth: usize) {
+        let py = t.py();
+        let len = unsafe { raw::tuple_len(t.as_ptr()) };
+        self.out.push('[');
+        for n in 0..len.min(MAX_ITEMS) {
+            if n > 0 {
+                self.out.push_str(", ");
+            }
+            unsafe { self.value_ptr(py, raw::tuple_item(t.as_ptr(), n), depth + 1) };
+        }
+        self.items_cut_marker(len, false);
+        self.out.push(']');
+    }
+
+    /// The last entry of a list or map longer than `MAX_ITEMS`.
+    fn items_cut_marker(&mut self, len: usize, map: bool) {
+        if len > MAX_ITEMS {
+            self.out.push_str(", ");
+            if map {
+                push_str(&mut self.out, "…");
+                self.out.push_str(": ");
+            }
+            push_str(&mut self.out, &items_marker(len - MAX_ITEMS));
         }
     }
 
@@ -159,10 +346,7 @@ impl Writer {
             }
             self.value(&item, depth + 1);
         }
-        if len > MAX_ITEMS {
-            self.out.push_str(", ");
-            push_str(&mut self.out, &items_marker(len - MAX_ITEMS));
-        }
+        self.items_cut_marker(len, false);
         self.out.push(']');
     }
 
@@ -177,12 +361,7 @@ impl Writer {
             self.out.push_str(": ");
             self.value(&v, depth + 1);
         }
-        if len > MAX_ITEMS {
-            self.out.push_str(", ");
-            push_str(&mut self.out, "…");
-            self.out.push_str(": ");
-            push_str(&mut self.out, &items_marker(len - MAX_ITEMS));
-        }
+        self.items_cut_marker(len, true);
         self.out.push('}');
     }
 
@@ -284,22 +463,23 @@ pub fn display_text(obj: &Bound<'_, PyAny>) -> String {
 }
 
 /// Serialises `(name, value)` pairs as one JSON object, sharing one size budget (function inputs).
-pub fn object_to_json<'py>(
-    entries: impl Iterator<Item = (Bound<'py, PyString>, Bound<'py, PyAny>)>,
-) -> RawJson {
-    let mut w = Writer {
-        out: String::with_capacity(64),
-        path: Vec::new(),
-    };
-    w.out.push('{');
-    for (n, (k, v)) in entries.enumerate() {
-        if n > 0 {
-            w.out.push_str(", ");
+pub fn object_to_json(entries: &[(Bound<'_, PyString>, Bound<'_, PyAny>)]) -> RawJson {
+    let write = |w: &mut Writer| {
+        w.out.push('{');
+        for (n, (k, v)) in entries.iter().enumerate() {
+            if n > 0 {
+                w.out.push_str(", ");
+            }
+            w.key(k.as_any());
+            w.out.push_str(": ");
+            w.value(v, 1);
         }
-        w.key(k.as_any());
-        w.out.push_str(": ");
-        w.value(&v, 1);
+        w.out.push('}');
+    };
+    // As in `to_json`: the scratch buffer only when a container will make the text grow.
+    if entries.iter().any(|(_, v)| grows(v)) {
+        Writer::run(write)
+    } else {
+        Writer::run_plain(write)
     }
-    w.out.push('}');
-    RawJson::from_trusted(w.out)
 }

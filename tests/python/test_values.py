@@ -170,8 +170,56 @@ def test_floats_match_json_dumps_exactly() -> None:
     floats = [rng.uniform(-1e6, 1e6) for _ in range(2000)]
     floats += [struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0] for _ in range(4000)]
     floats += [10.0**e for e in range(-20, 25)] + [1.5 * 10.0**e for e in range(-20, 25)]
+    # Short decimals (the fast path), their neighbours one ulp away (the general path), and the
+    # notation switches at 1e-4 and 1e16.
+    short = [rng.randrange(1, 10 ** rng.randrange(1, 16)) / 10 ** rng.randrange(0, 19) for _ in range(3000)]
+    short += [round(rng.uniform(-1e4, 1e4), rng.randrange(0, 8)) for _ in range(3000)]
+    floats += short + [math.nextafter(x, math.inf) for x in short] + [math.nextafter(x, 0.0) for x in short]
+    for edge in (1e-4, 1e15, 1e16, 2.0**50, 2.0**53):
+        x = edge
+        for _ in range(20):
+            floats += [x, -x]
+            x = math.nextafter(x, 0.0)
     floats = [f for f in floats if math.isfinite(f)]
-    assert _native.to_json(floats) == json.dumps(floats)
+    for i in range(0, len(floats), CAPS["max_items"]):
+        chunk = floats[i : i + CAPS["max_items"]]
+        assert _native.to_json(chunk) == json.dumps(chunk)
+
+
+def test_strings_keys_and_nesting_match_json_dumps_exactly() -> None:
+    specials = ['"', "\\", "\n", "\r", "\t", "\x00", "\x1f", "\x7f", "\x08", "\x0c", "é", "€", "😀", "\u2028"]
+    texts = ["", "plain ascii text", "key_0"]
+    for c in specials:
+        for at in range(0, 20, 3):
+            texts.append("abcdefghijklmnopqrs"[:at] + c + "tuvwxyz0123456789"[at:])
+    value = {
+        "texts": texts,
+        "by_key": {t: i for i, t in enumerate(texts)},
+        "nested": [(1, 2.5, "x"), {"a": [None, True, False, -7, 2**70, -(2**63)]}, [], {}, ()],
+        "ints": [0, -1, 2**63 - 1, -(2**63), 2**63, 10**30],
+    }
+    assert _native.to_json(value) == json.dumps(value, ensure_ascii=False)
+
+
+def test_user_code_that_changes_the_value_being_captured_cannot_crash() -> None:
+    """`__str__` runs in the middle of capture: containers it empties or drops stay alive and
+    capture goes on with what is left."""
+    outer: list[Any] = []
+
+    class Clears:
+        def __str__(self) -> str:
+            if outer:
+                inner = outer[0][0]
+                outer.clear()  # frees the list being written; `inner` goes when this returns
+                inner.clear()
+            return "cleared"
+
+    outer.extend([[{"a": [1.5, Clears(), 2.5], "b": "after"}, Clears(), [3.5] * 10], "tail", Clears()])
+    value = [outer]
+    text = _native.to_json(value)
+    # The dict emptied mid-way ends there; the lists that were freed from outside are written
+    # in full from the references capture holds.
+    assert text == '[[[{"a": [1.5, "cleared", 2.5]}, "cleared", [' + ", ".join(["3.5"] * 10) + "]]]]"
 
 
 class _Color(enum.Enum):

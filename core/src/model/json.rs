@@ -5,6 +5,9 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+mod float;
+pub use float::push_f64;
+
 /// A JSON document kept as text. Attribute values stay in this form from capture to export: the
 /// hot path writes them once, and nothing re-parses them until the worker needs a typed form.
 #[derive(Clone)]
@@ -112,8 +115,53 @@ impl std::fmt::Debug for RawJson {
 
 /// Appends `s` as a JSON string literal, escaping as Python's `json.dumps(ensure_ascii=False)`.
 pub fn push_str(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let clean = first_escape(bytes);
+    // One capacity check for the common case (nothing to escape): the quotes and the text.
     out.reserve(s.len() + 2);
     out.push('"');
+    out.push_str(&s[..clean]);
+    if clean < bytes.len() {
+        push_escaped(out, &s[clean..]);
+    }
+    out.push('"');
+}
+
+/// Index of the first byte `json.dumps` escapes (`"`, `\`, control characters), or the length.
+/// Eight bytes per step: a clean chunk (the usual case) costs a handful of instructions.
+#[inline]
+fn first_escape(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&bytes[i..i + 8]);
+        let v = u64::from_le_bytes(chunk);
+        // Each term flags (at least) the first byte < 0x20, == '"' or == '\'; bytes >= 0x80
+        // (UTF-8) never match. A flagged chunk is rescanned byte by byte.
+        let control = v.wrapping_sub(ONES * 0x20) & !v;
+        let quote = (v ^ (ONES * b'"' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'"' as u64));
+        let slash = (v ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'\\' as u64));
+        if (control | quote | slash) & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && !needs_escape(bytes[i]) {
+        i += 1;
+    }
+    i
+}
+
+#[inline]
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The rest of a string from its first escaped byte on.
+#[cold]
+fn push_escaped(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -137,96 +185,12 @@ pub fn push_str(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 /// Appends an integer (itoa: no formatter machinery on the capture path).
 #[inline]
 pub fn push_i64(out: &mut String, v: i64) {
     out.push_str(itoa::Buffer::new().format(v));
-}
-
-/// Appends a float the way Python's `repr(float)` (and so `json.dumps`) writes it.
-///
-/// ```
-/// let mut s = String::new();
-/// for x in [0.1, 1.0, 1e16, 1.5e-7, -2.5, f64::NAN] {
-///     ferrotrace_core::model::json::push_f64(&mut s, x);
-///     s.push(' ');
-/// }
-/// assert_eq!(s, "0.1 1.0 1e+16 1.5e-07 -2.5 NaN ");
-/// ```
-pub fn push_f64(out: &mut String, x: f64) {
-    if x.is_nan() {
-        out.push_str("NaN");
-        return;
-    }
-    if x.is_infinite() {
-        out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
-        return;
-    }
-    // Integral values below 2^53 (counts, scores like 3.0): every such integer is exact and its
-    // neighbours are at most 1 apart, so its own digits are the shortest round-trip digits and
-    // Python writes them in fixed notation (the switch to `e+16` is above 2^53). itoa is ~5x
-    // cheaper than the general path.
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-    if x.abs() < EXACT {
-        // In range, so the cast is exact for integral values (two instructions, no libm call).
-        let i = x as i64;
-        if i as f64 == x {
-            let mut digits = itoa::Buffer::new();
-            out.push_str(if i == 0 && x.is_sign_negative() {
-                "-0"
-            } else {
-                digits.format(i)
-            });
-            out.push_str(".0");
-            return;
-        }
-    }
-    // zmij (Schubfach) gives the shortest round-trip digits, the digits Python's repr picks, at
-    // a tenth of the cost of `{:e}`. It writes fixed notation for decimal exponents -5..=15 and
-    // `d.ddde±x` otherwise; Python switches to scientific below -4 and pads the exponent to two
-    // digits, so only those two spots are rewritten here.
-    let mut buf = zmij::Buffer::new();
-    let text = buf.format_finite(x);
-    let (sign, body) = match text.strip_prefix('-') {
-        Some(b) => ("-", b),
-        None => ("", text),
-    };
-    out.push_str(sign);
-    // The exponent, if any, is among the last five bytes (`e-324`): no full scan.
-    let tail = body.len().saturating_sub(5);
-    let e_at = body.as_bytes()[tail..]
-        .iter()
-        .position(|&b| b == b'e')
-        .map(|i| tail + i);
-    if let Some(e_at) = e_at {
-        let (mantissa, exp) = (&body[..e_at], &body[e_at + 1..]);
-        out.push_str(mantissa);
-        out.push('e');
-        let (esign, digits) = match exp.as_bytes().first() {
-            Some(b'-') => ('-', &exp[1..]),
-            Some(b'+') => ('+', &exp[1..]),
-            _ => ('+', exp),
-        };
-        out.push(esign);
-        if digits.len() < 2 {
-            out.push('0');
-        }
-        out.push_str(digits);
-    } else if let Some(digits) = body.strip_prefix("0.0000") {
-        // 0.0000ddd: decimal exponent -5, which Python writes as d.dde-05.
-        let (first, rest) = digits.split_at(1);
-        out.push_str(first);
-        if !rest.is_empty() {
-            out.push('.');
-            out.push_str(rest);
-        }
-        out.push_str("e-05");
-    } else {
-        out.push_str(body);
-    }
 }
 
 /// Appends a `serde_json::Value` with Python's separators.
@@ -328,80 +292,54 @@ fn utf8_len(first: u8) -> usize {
 mod tests {
     use super::*;
 
-    fn f(x: f64) -> String {
-        let mut s = String::new();
-        push_f64(&mut s, x);
-        s
-    }
-
-    #[test]
-    fn floats_match_python_repr() {
-        let cases = [
-            (0.0, "0.0"),
-            (-0.0, "-0.0"),
-            (1.0, "1.0"),
-            (0.1, "0.1"),
-            (123.456, "123.456"),
-            (1e15, "1000000000000000.0"),
-            (1e16, "1e+16"),
-            (1.2345e20, "1.2345e+20"),
-            (0.0001, "0.0001"),
-            (0.00001, "1e-05"),
-            (1.5e-7, "1.5e-07"),
-            (1e300, "1e+300"),
-            (f64::INFINITY, "Infinity"),
-            (f64::NEG_INFINITY, "-Infinity"),
-            (2.5e-300, "2.5e-300"),
-            (9007199254740993.0, "9007199254740992.0"),
-            (9007199254740991.0, "9007199254740991.0"),
-            (-9007199254740991.0, "-9007199254740991.0"),
-            (-3.0, "-3.0"),
-            (37.0, "37.0"),
-            (1e10, "10000000000.0"),
-            (4503599627370497.0, "4503599627370497.0"),
-        ];
-        for (x, want) in cases {
-            assert_eq!(f(x), want, "{x}");
-        }
-    }
-
-    /// Python's `repr` of each value (bits, to leave no doubt about the input), checked once
-    /// against a million random floats; these are the spots where the notation switches, the
-    /// extremes, and a tie that Python rounds to even (Rust's `{:e}` rounds it up).
-    #[test]
-    fn floats_match_python_repr_at_the_edges() {
-        let cases: [(u64, &str); 20] = [
-            (0x3ee4f8b588e368f1, "1e-05"),
-            (0x3eef75104d551d69, "1.5e-05"),
-            (0x3f1a302cee759401, "9.99e-05"),
-            (0x3f1a36e2eb1c432d, "0.0001"),
-            (0x3f202e4b6ce5dc68, "0.00012345"),
-            (0x430c6bf526340000, "1000000000000000.0"),
-            (0x4341c37937e07fff, "9999999999999998.0"),
-            (0x4341c37937e08000, "1e+16"),
-            (0x437b69b4ba630f34, "1.2345678901234566e+17"),
-            (0x0000000000000001, "5e-324"),
-            (0x7fefffffffffffff, "1.7976931348623157e+308"),
-            (0x0010000000000000, "2.2250738585072014e-308"),
-            (0x3fd3333333333333, "0.3"),
-            (0x4480f0cf064dd592, "1e+22"),
-            (0x3e7ad7f29abcaf48, "1e-07"),
-            (0x54b249ad2594c37d, "1e+100"),
-            (0x81b01297d23ab683, "-1.5e-300"),
-            (0x40fe240c9fbe76c9, "123456.789"),
-            (0x3fd3333333333334, "0.30000000000000004"),
-            (0x42e30441030f27d4, "167271932131646.62"),
-        ];
-        for (bits, want) in cases {
-            assert_eq!(f(f64::from_bits(bits)), want, "{bits:#x}");
-        }
-    }
-
     #[test]
     fn strings_escape_like_python() {
         let mut s = String::new();
         push_str(&mut s, "a\"b\\c\nd\te\u{1}é😀\u{8}\u{c}\r");
         assert_eq!(s, r#""a\"b\\c\nd\te\u0001é😀\b\f\r""#);
+    }
+
+    /// The eight-bytes-at-a-time scan: every escaped byte at every offset of a long string, next
+    /// to bytes just outside the escaped ranges and multi-byte characters.
+    #[test]
+    fn strings_escape_at_every_offset() {
+        let filler = "aé~ !#[]\u{7f}€😀bcdefgh";
+        for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', '\u{8}'] {
+            for at in 0..filler.chars().count() {
+                let text: String = filler
+                    .chars()
+                    .take(at)
+                    .chain([special])
+                    .chain(filler.chars().skip(at))
+                    .collect();
+                let mut got = String::new();
+                push_str(&mut got, &text);
+                assert_eq!(got, serde_like(&text), "{text:?}");
+            }
+        }
+        let mut clean = String::new();
+        push_str(&mut clean, filler);
+        assert_eq!(clean, format!("\"{filler}\""));
+    }
+
+    /// Python's escaping, written out plainly.
+    fn serde_like(s: &str) -> String {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
     }
 
     #[test]
