@@ -9,7 +9,10 @@ order (spans, then the info, which then takes the server's conflict path) and in
 then the spans). Every trace needs one StartTraceV3 (OTLP cannot carry its metadata), so the
 first number caps any SDK.
 
-    .venv/bin/python bench/mlflow_export.py [N]
+    .venv/bin/python bench/mlflow_export.py [N] [--workers W]
+
+W is the server's uvicorn worker count: 1 by default (as the tests run it), 4 is what a plain
+`mlflow server` starts.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
 import mlflow_server  # noqa: E402
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+_args = sys.argv[1:]
+WORKERS = 1
+if "--workers" in _args:
+    i = _args.index("--workers")
+    WORKERS = int(_args[i + 1])
+    del _args[i : i + 2]
+N = int(_args[0]) if _args else 2000
 
 APP = r'''
 import json, sys, time
@@ -152,7 +161,7 @@ def server_floor(uri: str, n: int = 300) -> dict[str, float]:
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ferrotrace-bench-mlflow-"))
-    server = mlflow_server.start(work)
+    server = mlflow_server.start(work, WORKERS)
     try:
         tag = str(int(time.time()))
         # A fresh server answers its first hundred or so trace requests several times slower
@@ -162,7 +171,7 @@ def main() -> None:
         floor = server_floor(server.uri)
     finally:
         mlflow_server.stop_pid(server.pid)
-    print(f"{N} traced calls (root + 1 child) per SDK, one real MLflow server (127.0.0.1, SQLite, 1 worker)")
+    print(f"{N} traced calls (root + 1 child) per SDK, one real MLflow server (127.0.0.1, SQLite, {WORKERS} worker{'s' if WORKERS > 1 else ''})")
     print(f"{'sdk':12} {'app median us':>14} {'app p99 us':>11} {'calls s':>8} {'to flushed s':>13} {'delivered':>10} {'traces/s':>9}")
     for m, r in results.items():
         print(f"{m:12} {r['median_us']:14.1f} {r['p99_us']:11.1f} {r['calls_s']:8.2f} {r['total_s']:13.2f} {r['delivered']:10d} {r['traces_per_s']:9.1f}")

@@ -40,7 +40,9 @@ def server_env() -> dict[str, str]:
     return env
 
 
-def start(workdir: Path) -> Server:
+def start(workdir: Path, workers: int = 1) -> Server:
+    """One worker by default: tests start fast and use little memory. The `mlflow server`
+    default is 4 (the export bench measures both)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     mlflow_exe = Path(sys.executable).with_name("mlflow")
@@ -48,7 +50,7 @@ def start(workdir: Path) -> Server:
         str(mlflow_exe), "server",
         "--backend-store-uri", f"sqlite:///{workdir / 'mlflow.db'}",
         "--artifacts-destination", str(workdir / "artifacts"),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
     ]
     log = open(workdir / "server.log", "ab")
     # Own session: the pid we started leads a process group that holds the uvicorn workers.
