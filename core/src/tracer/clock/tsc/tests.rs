@@ -117,13 +117,19 @@ fn probe_counter_off() {
 
 #[test]
 fn the_system_setting_turns_the_counter_off() {
+    run_probe("probe_counter_off", ("FERROTRACE_CLOCK", "system"));
+}
+
+/// Runs the ignored test `probe` of this module in a child process (fresh process-wide clock
+/// state) with `env` set, and asserts that it ran and passed.
+fn run_probe(probe: &str, env: (&str, &str)) {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "tracer::clock::tsc::tests::probe_counter_off",
+            &format!("tracer::clock::tsc::tests::{probe}"),
             "--ignored",
         ])
-        .env("FERROTRACE_CLOCK", "system")
+        .env(env.0, env.1)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -157,16 +163,5 @@ fn probe_fork_mid_update() {
 
 #[test]
 fn a_fork_during_an_anchor_update_leaves_a_working_clock() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "tracer::clock::tsc::tests::probe_fork_mid_update",
-            "--ignored",
-        ])
-        .env("FERROTRACE_TEST_PROBE", "fork")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("1 passed"), "{stdout}");
+    run_probe("probe_fork_mid_update", ("FERROTRACE_TEST_PROBE", "fork"));
 }
