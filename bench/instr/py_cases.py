@@ -26,7 +26,7 @@ if CASE == "unsampled":
 
 import ferrotrace  # noqa: E402
 from ferrotrace import _native  # noqa: E402
-from ferrotrace._context import CURRENT, LAST_ROOT, SCOPE  # noqa: E402
+from ferrotrace._context import CURRENT, SCOPE  # noqa: E402
 
 
 def plain(x: int) -> int:
@@ -54,8 +54,8 @@ def design_floor(*args: object, **kwargs: object) -> object:
     token = CURRENT.set(_native.is_enabled())  # type: ignore[arg-type]
     result = plain(*args, **kwargs)  # type: ignore[arg-type]
     CURRENT.reset(token)
-    if _native.is_enabled():
-        LAST_ROOT.set(None)
+    if _native.is_enabled():  # a root: it stays in the contextvar as the last trace
+        CURRENT.set(None)
     return result
 traced_big = ferrotrace.trace(big)
 

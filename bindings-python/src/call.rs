@@ -1,7 +1,8 @@
 //! The native body of `@trace` on a sync function ([`traced_call`], called by the
 //! [`crate::traced::TracedFunction`] that `@trace` returns): reads the active span, starts the
-//! span, sets and resets the `CURRENT` contextvar around the function, ends the span and records
-//! the last root, all through the contextvar C API. That API is outside Python's limited API, so
+//! span, sets the `CURRENT` contextvar for the function, ends the span and resets the contextvar
+//! (a root stays in it, closed, as the context's last trace; see [`PySpan`]), all through the
+//! contextvar C API. That API is outside Python's limited API, so
 //! an abi3 build (feature `abi3`) leaves this module out and the package keeps its Python wrapper.
 //!
 //! Cases the Python path handles better (a `tracing.context` scope is active, span processors
@@ -16,8 +17,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple};
 
+use crate::args::VectorArgs;
 use crate::fnspec::FnSpec;
 use crate::span::PySpan;
 
@@ -25,7 +26,6 @@ use crate::span::PySpan;
 struct Vars {
     current: Py<PyAny>,
     scope: Py<PyAny>,
-    last_root: Py<PyAny>,
 }
 
 static VARS: PyOnceLock<Vars> = PyOnceLock::new();
@@ -33,20 +33,19 @@ static VARS: PyOnceLock<Vars> = PyOnceLock::new();
 /// Mirrors `_context.PROCESSORS` being non-empty: processors run in the Python path.
 static PROCESSORS: AtomicBool = AtomicBool::new(false);
 
-/// Hands the contextvars `CURRENT`, `SCOPE` and `LAST_ROOT` of `ferrotrace._context` to the
-/// native wrapper. Called once, when that module is imported.
+/// Hands the contextvars `CURRENT` and `SCOPE` of `ferrotrace._context` to the native
+/// wrapper. Called once, when that module is imported.
 #[pyfunction]
 pub(crate) fn install_context(
     py: Python<'_>,
     current: Bound<'_, PyAny>,
     scope: Bound<'_, PyAny>,
-    last_root: Bound<'_, PyAny>,
 ) -> PyResult<()> {
-    for v in [&current, &scope, &last_root] {
+    for v in [&current, &scope] {
         // SAFETY: a type check on a live object.
         if unsafe { ffi::PyContextVar_CheckExact(v.as_ptr()) } == 0 {
             return Err(PyTypeError::new_err(
-                "install_context() takes three ContextVar objects",
+                "install_context() takes two ContextVar objects",
             ));
         }
     }
@@ -55,7 +54,6 @@ pub(crate) fn install_context(
         Vars {
             current: current.unbind(),
             scope: scope.unbind(),
-            last_root: last_root.unbind(),
         },
     );
     Ok(())
@@ -100,23 +98,6 @@ fn var_reset(py: Python<'_>, var: &Py<PyAny>, token: &Bound<'_, PyAny>) -> PyRes
     Ok(())
 }
 
-/// `fn(*args, **kwargs)`.
-pub(crate) fn call_fn<'py>(
-    py: Python<'py>,
-    func: &Py<PyAny>,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let kw = match kwargs {
-        Some(k) if !k.is_empty() => k.as_ptr(),
-        _ => ptr::null_mut(),
-    };
-    // SAFETY: `args` is a tuple, `kw` a dict or NULL; the result is a new reference or NULL.
-    unsafe {
-        Bound::from_owned_ptr_or_err(py, ffi::PyObject_Call(func.as_ptr(), args.as_ptr(), kw))
-    }
-}
-
 /// An internal failure of the wrapper: warned about, never raised.
 fn internal(err: &PyErr, what: &str) {
     ferrotrace_core::diag::warn(
@@ -131,12 +112,11 @@ pub(crate) fn traced_call<'py>(
     py: Python<'py>,
     func: &Py<PyAny>,
     spec: &FnSpec,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
+    args: &VectorArgs<'_, 'py>,
 ) -> Option<PyResult<Bound<'py, PyAny>>> {
     let tracer = ferrotrace_core::global();
     if !tracer.enabled() {
-        return Some(call_fn(py, func, args, kwargs));
+        return Some(args.call(func));
     }
     let vars = VARS.get(py)?;
     if PROCESSORS.load(Ordering::Relaxed) {
@@ -151,31 +131,37 @@ pub(crate) fn traced_call<'py>(
         Ok(p) => p,
         Err(e) => {
             internal(&e, "reading the active span");
-            return Some(call_fn(py, func, args, kwargs));
+            return Some(args.call(func));
         }
     };
     let parent = if parent.is_none() {
-        if tracer.roots_never_sampled() {
-            // A root that is sampled out whatever its id, and so is all it starts: no span, no
-            // active span (as under MLflow, where the active span is then a non-recording one
-            // that get_current_active_span() reports as None), only the counts.
-            return Some(tracer.run_unsampled(|| call_fn(py, func, args, kwargs)));
-        }
         None
     } else {
         match parent.cast::<PySpan>() {
             Ok(p) => Some(p.clone()),
             // Not a span (set by someone else): run untraced, as the Python path does.
-            Err(_) => return Some(call_fn(py, func, args, kwargs)),
+            Err(_) => return Some(args.call(func)),
         }
     };
-    let Some(span) = spec.start(py, parent.as_ref(), args, kwargs, None) else {
-        return Some(call_fn(py, func, args, kwargs));
+    if tracer.roots_never_sampled() && parent.as_ref().is_none_or(is_closed) {
+        // A root that is sampled out whatever its id, and so is all it starts: no span, no
+        // active span (as under MLflow, where the active span is then a non-recording one
+        // that get_current_active_span() reports as None), only the counts.
+        return Some(tracer.run_unsampled(|| args.call(func)));
+    }
+    let Some(span) = spec.start_call(py, parent.as_ref(), args, None) else {
+        return Some(args.call(func));
     };
     let span = span.into_bound(py);
+    let is_root = span.borrow().is_root;
     let token = var_set(py, &vars.current, span.as_any());
-    let result = call_fn(py, func, args, kwargs);
+    let result = args.call(func);
+    // A root stays in the contextvar, to be closed by its end below: the context's last trace,
+    // no active span. Only if the contextvar still holds it: a value the function left there (a
+    // span it did not end) is not kept.
+    let keep = is_root && current_is(py, &vars.current, &span);
     match token {
+        Ok(_) if keep => {}
         Ok(token) => {
             if let Err(e) = var_reset(py, &vars.current, &token) {
                 internal(&e, "restoring the active span");
@@ -183,8 +169,10 @@ pub(crate) fn traced_call<'py>(
         }
         Err(e) => internal(&e, "setting the active span"),
     }
-    let is_root = match &result {
-        Ok(value) => PySpan::_end_ok(&span, value),
+    match &result {
+        Ok(value) => {
+            PySpan::_end_ok(&span, value);
+        }
         Err(err) => {
             let exc = err.value(py);
             // CPython sets `__traceback__` when an `except` clause catches; the span's stack
@@ -193,13 +181,34 @@ pub(crate) fn traced_call<'py>(
                 // SAFETY: both are live objects; the call takes its own reference.
                 unsafe { ffi::PyException_SetTraceback(exc.as_ptr(), tb.as_ptr()) };
             }
-            PySpan::_end_exc(&span, exc)
+            PySpan::_end_exc(&span, exc);
         }
+    }
+    if is_root && !keep {
+        after_root(py, &vars.current, &span);
+    }
+    Some(result)
+}
+
+/// `_context.after_root`: a root whose contextvar value was reset becomes the context's last
+/// trace, unless the context has an active span.
+fn after_root(py: Python<'_>, var: &Py<PyAny>, span: &Bound<'_, PySpan>) {
+    let free = match var_get(py, var) {
+        Ok(v) => v.is_none() || v.cast::<PySpan>().is_ok_and(is_closed),
+        Err(_) => false,
     };
-    if is_root {
-        if let Err(e) = var_set(py, &vars.last_root, span.as_any()) {
+    if free {
+        if let Err(e) = var_set(py, var, span.as_any()) {
             internal(&e, "recording the last trace");
         }
     }
-    Some(result)
+}
+
+fn is_closed(span: &Bound<'_, PySpan>) -> bool {
+    span.try_borrow().is_ok_and(|s| s.closed)
+}
+
+/// Whether the contextvar's value is `span` (no reference taken: a read of the variable's cache).
+fn current_is(py: Python<'_>, var: &Py<PyAny>, span: &Bound<'_, PySpan>) -> bool {
+    var_get(py, var).is_ok_and(|v| v.is(span))
 }

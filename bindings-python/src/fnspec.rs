@@ -8,7 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use smallvec::SmallVec;
 
-use crate::span::PySpan;
+use crate::args::{CallArgs, TupleArgs};
+use crate::span::{context_parent, PySpan};
 use crate::value::{object_to_json, to_json};
 
 // inspect.Parameter kinds.
@@ -56,7 +57,7 @@ impl FnSpec {
     /// the signature is unknown (inputs are then not captured).
     #[new]
     #[pyo3(signature = (name, span_type, function_name, attributes=None, params=None, sampling_ratio=None))]
-    fn new(
+    pub(crate) fn new(
         name: String,
         span_type: String,
         function_name: Option<String>,
@@ -105,8 +106,9 @@ impl FnSpec {
         }
     }
 
-    /// Starts the span for one call: a child of `parent`, or a new trace. Returns `None` when
-    /// tracing is disabled (the wrapper then just calls the function).
+    /// Starts the span for one call: a child of `parent` (the active-span contextvar's value;
+    /// a closed root is no parent), or a new trace. Returns `None` when tracing is disabled (the
+    /// wrapper then just calls the function).
     #[pyo3(signature = (parent, args, kwargs=None, traceparent=None))]
     pub(crate) fn start(
         &self,
@@ -116,11 +118,25 @@ impl FnSpec {
         kwargs: Option<&Bound<'_, PyDict>>,
         traceparent: Option<&str>,
     ) -> Option<Py<PySpan>> {
+        self.start_call(py, parent, &TupleArgs { args, kwargs }, traceparent)
+    }
+}
+
+impl FnSpec {
+    /// [`FnSpec::start`] for arguments in either calling convention.
+    pub(crate) fn start_call<'py>(
+        &self,
+        py: Python<'py>,
+        parent: Option<&Bound<'py, PySpan>>,
+        args: &impl CallArgs<'py>,
+        traceparent: Option<&str>,
+    ) -> Option<Py<PySpan>> {
         let tracer = ferrotrace_core::global();
         if !tracer.enabled() {
             return None;
         }
-        let mut span = match parent.and_then(|p| p.try_borrow().ok()) {
+        let (parent, last) = context_parent(parent);
+        let mut span = match parent {
             Some(p) => tracer.start_child(&self.name, &p.ctx, None),
             None => tracer.start_root(
                 &self.name,
@@ -140,32 +156,22 @@ impl FnSpec {
             for (k, v) in &self.attributes {
                 span.set_attribute(k.clone(), v.clone());
             }
-            if let Some(inputs) = self.bind_inputs(py, args, kwargs) {
+            if let Some(inputs) = self.bind_inputs(py, args) {
                 span.set_attribute(attr::INPUTS, inputs);
             }
         }
-        Py::new(py, PySpan::new(span)).ok()
+        Py::new(py, PySpan::new(span, last)).ok()
     }
-}
 
-impl FnSpec {
     /// `inspect.signature(fn).bind(*args, **kwargs)` + `apply_defaults()`, minus `self`/`cls`,
     /// written as a JSON object. `None` when the call does not fit the signature (the call itself
     /// will then raise `TypeError` for the user, as without tracing).
-    fn bind_inputs<'py>(
-        &self,
-        py: Python<'py>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> Option<RawJson> {
-        let nargs = args.len();
+    fn bind_inputs<'py>(&self, py: Python<'py>, args: &impl CallArgs<'py>) -> Option<RawJson> {
+        let nargs = args.nargs();
         let mut used_kwargs = 0usize;
         let mut next = 0usize;
         // Inline up to 8 parameters: no allocation per call for ordinary signatures.
         let mut bound: SmallVec<[(Bound<'py, PyString>, Bound<'py, PyAny>); 8]> = SmallVec::new();
-        let kw = |name: &Bound<'py, PyString>| -> Option<Bound<'py, PyAny>> {
-            kwargs.and_then(|k| k.get_item(name).ok().flatten())
-        };
         let mut var_kw: Option<Bound<'py, PyString>> = None;
         for p in &self.params {
             let name = p.name.bind(py).clone();
@@ -173,9 +179,9 @@ impl FnSpec {
                 POSITIONAL_ONLY | POSITIONAL_OR_KEYWORD => {
                     if next < nargs {
                         next += 1;
-                        args.get_item(next - 1).ok()?
+                        args.arg(next - 1)?
                     } else if let Some(v) = (p.kind == POSITIONAL_OR_KEYWORD)
-                        .then(|| kw(&name))
+                        .then(|| args.kw(&name))
                         .flatten()
                     {
                         used_kwargs += 1;
@@ -185,11 +191,11 @@ impl FnSpec {
                     }
                 }
                 VAR_POSITIONAL => {
-                    let rest = args.get_slice(next, nargs).into_any();
+                    let rest = args.rest(next);
                     next = nargs;
                     rest
                 }
-                KEYWORD_ONLY => match kw(&name) {
+                KEYWORD_ONLY => match args.kw(&name) {
                     Some(v) => {
                         used_kwargs += 1;
                         v
@@ -207,21 +213,19 @@ impl FnSpec {
         if next < nargs {
             return None;
         }
-        let extra = kwargs.map_or(0, |k| k.len()) - used_kwargs;
+        let extra = args.nkw() - used_kwargs;
         match (&var_kw, extra) {
             (None, 0) => {}
             (None, _) => return None,
             (Some(name), _) => {
                 let rest = PyDict::new(py);
-                if let Some(k) = kwargs {
-                    for (key, v) in k.iter() {
-                        let named = self.params.iter().any(|p| {
-                            matches!(p.kind, POSITIONAL_OR_KEYWORD | KEYWORD_ONLY)
-                                && p.name.bind(py).as_any().eq(&key).unwrap_or(false)
-                        });
-                        if !named {
-                            rest.set_item(key, v).ok()?;
-                        }
+                for (key, v) in args.kw_items() {
+                    let named = self.params.iter().any(|p| {
+                        matches!(p.kind, POSITIONAL_OR_KEYWORD | KEYWORD_ONLY)
+                            && p.name.bind(py).as_any().eq(&key).unwrap_or(false)
+                    });
+                    if !named {
+                        rest.set_item(key, v).ok()?;
                     }
                 }
                 // Keep signature order: **kwargs is last.

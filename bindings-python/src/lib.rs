@@ -2,6 +2,7 @@
 //! values and calls the core; the Python package holds the context (contextvars).
 
 // The native @trace wrapper: needs the contextvar C API, outside the limited API.
+mod args;
 #[cfg(not(feature = "abi3"))]
 mod call;
 mod errors;
@@ -35,8 +36,10 @@ fn timeout(seconds: f64) -> Duration {
 }
 
 /// Starts a span: a child of `parent`, else a root (continuing `traceparent` if given).
+/// `from_context`: `parent` is the active-span contextvar's value (a closed root is then no
+/// parent); else it is the caller's explicit parent.
 #[pyfunction]
-#[pyo3(signature = (name, parent=None, span_type=None, attributes=None, inputs=None, start_time_ns=None, traceparent=None, sampling_ratio=None))]
+#[pyo3(signature = (name, parent=None, span_type=None, attributes=None, inputs=None, start_time_ns=None, traceparent=None, sampling_ratio=None, from_context=false))]
 #[allow(clippy::too_many_arguments)]
 fn start_span(
     py: Python<'_>,
@@ -48,6 +51,7 @@ fn start_span(
     start_time_ns: Option<u64>,
     traceparent: Option<&str>,
     sampling_ratio: Option<f64>,
+    from_context: bool,
 ) -> PyResult<Option<Py<PySpan>>> {
     let tracer = ferrotrace_core::global();
     if !tracer.enabled() {
@@ -56,7 +60,12 @@ fn start_span(
     if let Some(ratio) = sampling_ratio {
         tracer.note_ratio_override(ratio);
     }
-    let mut span = match parent.and_then(|p| p.try_borrow().ok()) {
+    let (parent, last) = if from_context {
+        span::context_parent(parent)
+    } else {
+        (parent.and_then(|p| p.try_borrow().ok()), None)
+    };
+    let mut span = match parent {
         Some(p) => tracer.start_child(name.to_owned(), &p.ctx, start_time_ns),
         None => tracer.start_root(
             name.to_owned(),
@@ -82,7 +91,7 @@ fn start_span(
             span.set_attribute(attr::INPUTS, value::to_json(i));
         }
     }
-    Ok(Some(Py::new(py, PySpan::new(span))?))
+    Ok(Some(Py::new(py, PySpan::new(span, last))?))
 }
 
 /// Waits (GIL released) until queued traces are delivered; False on timeout.
@@ -442,6 +451,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     #[cfg(not(feature = "abi3"))]
     {
         m.add_class::<traced::TracedFunction>()?;
+        let probe = FnSpec::new("probe".into(), "UNKNOWN".into(), None, None, None, None);
+        traced::install_vectorcall(m.py(), Py::new(m.py(), probe)?)?;
         m.add_function(wrap_pyfunction!(call::install_context, m)?)?;
         m.add_function(wrap_pyfunction!(call::set_processors_present, m)?)?;
     }

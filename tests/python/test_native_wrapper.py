@@ -66,7 +66,7 @@ def test_the_same_exception_object_and_traceback_reach_the_caller() -> None:
         # The recorded stack reaches the line that raised.
         assert "raise_it" in event["attributes"]["exception.stacktrace"]
         assert spans[name]["status"]["code"] == "STATUS_CODE_ERROR"
-    assert _context.CURRENT.get() is None
+    assert _context.active() is None
 
 
 def test_base_exceptions_pass_through_and_the_active_span_is_restored() -> None:
@@ -79,7 +79,7 @@ def test_base_exceptions_pass_through_and_the_active_span_is_restored() -> None:
             stop()
         assert info.value.code == 3
         assert ferrotrace.get_current_active_span() is outer
-    assert _context.CURRENT.get() is None
+    assert _context.active() is None
     spans = spans_by_name(only_trace())
     assert spans["stop"]["parent_span_id"] == spans["outer"]["span_id"]
     assert spans["stop"]["events"][0]["attributes"]["exception.type"] == "SystemExit"
@@ -133,7 +133,7 @@ def test_recursion_nests_one_span_per_call_and_records_the_last_root() -> None:
     for parent, child in zip(spans, spans[1:]):
         assert child["parent_span_id"] == parent["span_id"]
     assert ferrotrace.get_last_active_trace_id(thread_local=True) == t["info"]["trace_id"]
-    assert _context.CURRENT.get() is None
+    assert _context.active() is None
 
 
 def test_deep_recursion_error_is_raised_unchanged() -> None:
@@ -148,7 +148,7 @@ def test_deep_recursion_error_is_raised_unchanged() -> None:
             down(0)
     finally:
         sys.setrecursionlimit(limit)
-    assert _context.CURRENT.get() is None
+    assert _context.active() is None
     # Every span that started ended: the trace is complete.
     assert ferrotrace.flush(10)
     assert ferrotrace.stats()["traces_pending"] == 0
@@ -180,7 +180,7 @@ def test_scope_and_processors_take_the_python_path_and_still_trace() -> None:
     assert [t["info"]["tags"].get("env") for t in traces] == ["scoped", "scoped", None, None]
     assert [attr(t["data"]["spans"][0], "mlflow.spanOutputs") for t in traces] == [2, None, 3, 4]
     assert traces[1]["info"]["state"] == "ERROR"
-    assert _context.CURRENT.get() is None
+    assert _context.active() is None
 
 
 def test_unsampled_calls_run_and_their_children_follow_the_decision() -> None:
@@ -216,8 +216,10 @@ def test_a_traced_function_that_replaces_the_active_span_does_not_leak_it() -> N
         _context.CURRENT.set(None)  # an unbalanced set inside the call
 
     rogue()
-    assert _context.CURRENT.get() is None
-    assert only_trace()["data"]["spans"][0]["name"] == "rogue"
+    assert _context.active() is None
+    t = only_trace()
+    assert t["data"]["spans"][0]["name"] == "rogue"
+    assert ferrotrace.get_last_active_trace_id(thread_local=True) == t["info"]["trace_id"]
 
 
 @pytest.mark.skipif(not NATIVE, reason="an abi3 build keeps the Python wrapper function")

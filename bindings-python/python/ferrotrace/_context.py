@@ -1,6 +1,7 @@
 """Per-context state of the Python API, in contextvars (asyncio tasks inherit it, threads do not):
-the active span, the last finished trace, and the scope set by ``tracing.context`` or
-``set_tracing_context_from_http_request_headers``. Plus the span processors (process-wide)."""
+the active span and the last finished trace (one variable, see ``CURRENT``), and the scope set by
+``tracing.context`` or ``set_tracing_context_from_http_request_headers``. Plus the span
+processors (process-wide)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional
 
+# The active span, or, once a root ended, that root *closed* (``span._closed``): no active span,
+# and the context's last trace (get_last_active_trace_id(thread_local=True)). One variable for
+# both: a traced root call then neither resets it nor sets a second one. Read it through
+# ``active()``; native starts take its raw value (the closed root carries the last trace on).
 CURRENT: ContextVar[Optional[LiveSpan]] = ContextVar("ferrotrace_current_span", default=None)
-# The last root span that ended in this context (get_last_active_trace_id(thread_local=True)).
-# The span, not its id: formatting the id on every root end costs more than the rare read.
-LAST_ROOT: ContextVar[Optional[LiveSpan]] = ContextVar("ferrotrace_last_root", default=None)
+
+
+def active() -> Optional[LiveSpan]:
+    """The active span of this context, else ``None``."""
+    span = CURRENT.get()
+    return None if span is None or span._closed else span
 
 
 class Scope:
@@ -107,7 +115,7 @@ PROCESSORS: tuple[Callable[[LiveSpan], Any], ...] = ()
 # calls with processors to the Python path.
 _set_native_processors = getattr(_native, "set_processors_present", None)
 if hasattr(_native, "install_context"):
-    _native.install_context(CURRENT, SCOPE, LAST_ROOT)
+    _native.install_context(CURRENT, SCOPE)
 
 
 def set_processors(processors: tuple[Callable[[LiveSpan], Any], ...]) -> None:
@@ -118,23 +126,24 @@ def set_processors(processors: tuple[Callable[[LiveSpan], Any], ...]) -> None:
 
 
 def after_root(span: LiveSpan) -> None:
-    # Unsampled traces are not "last active" (as in MLflow, and as the process-wide id).
-    if span._is_root and span._sampled:
-        LAST_ROOT.set(span)
+    """A root just ended and closed (its wrapper reset the contextvar first): it becomes this
+    context's last trace, unless the context has an active span of another trace (a root
+    generator iterated inside it), which keeps its own last trace until it ends."""
+    if active() is None:
+        CURRENT.set(span)
 
 
 def end(span: LiveSpan, result: Any, exc: Optional[BaseException], capture_result: bool = True) -> None:
     """Ends a span the way every API does: outputs or exception, processors, end."""
     if not PROCESSORS:
-        # _end_ok / _end_exc return whether the span was a sampled root.
+        # _end_ok / _end_exc / _close return whether the span was a root (now closed).
         if exc is not None:
             if span._end_exc(exc):
-                LAST_ROOT.set(span)
+                after_root(span)
         elif capture_result:
             if span._end_ok(result):
-                LAST_ROOT.set(span)
-        else:
-            span.end()
+                after_root(span)
+        elif span._close():
             after_root(span)
         return
     if exc is not None:
@@ -151,8 +160,8 @@ def end(span: LiveSpan, result: Any, exc: Optional[BaseException], capture_resul
             continue
         if returned is not None:
             _logger.warning("span processor %r returned a value; processors change the span in place", processor)
-    span.end()
-    after_root(span)
+    if span._close():
+        after_root(span)
 
 
 def begin(start: Callable[..., Optional[LiveSpan]], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Optional[LiveSpan]:

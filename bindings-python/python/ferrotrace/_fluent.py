@@ -6,7 +6,7 @@ import functools
 
 from ferrotrace import _native
 from ferrotrace import _context, _signature
-from ferrotrace._context import CURRENT, LAST_ROOT, SCOPE, begin, destination_experiment, end, with_destination
+from ferrotrace._context import CURRENT, SCOPE, active, after_root, begin, destination_experiment, end, with_destination
 from ferrotrace._log import logger as _logger
 from ferrotrace._native import FnSpec, LiveSpan, TracingError
 from ferrotrace._streaming import wrap_async_generator, wrap_generator
@@ -27,7 +27,6 @@ _scope_get = SCOPE.get
 _current_get = CURRENT.get
 _current_set = CURRENT.set
 _current_reset = CURRENT.reset
-_last_root_set = LAST_ROOT.set
 
 
 def _params(fn: Callable[..., Any]) -> Optional[list[tuple[str, int, bool, Any]]]:
@@ -119,7 +118,7 @@ def _end_ok(span: LiveSpan, result: Any) -> None:
     if _context.PROCESSORS:
         end(span, result, None)
     elif span._end_ok(result):
-        _last_root_set(span)
+        after_root(span)
 
 
 @overload
@@ -257,7 +256,9 @@ class start_span:
             return NoOpSpan()
         try:
             traceparent = None if scope is None else scope.traceparent
-            self._span = _native.start_span(name, CURRENT.get(), span_type, attributes, traceparent=traceparent)
+            self._span = _native.start_span(
+                name, CURRENT.get(), span_type, attributes, traceparent=traceparent, from_context=True
+            )
         except Exception as e:  # tracing must never break the block
             _logger.warning("ferrotrace: could not start span %r: %s", name, e)
             self._span = None
@@ -286,12 +287,12 @@ class start_span:
 
 def get_current_active_span() -> Optional[LiveSpan]:
     """The span made active by ``@trace`` or ``start_span`` in this context, else ``None``."""
-    return CURRENT.get()
+    return active()
 
 
 def get_active_trace_id() -> Optional[str]:
     """The trace id (``tr-...``) of the active span, else ``None``."""
-    span = CURRENT.get()
+    span = active()
     return span.trace_id if span is not None else None
 
 
@@ -300,8 +301,8 @@ def get_last_active_trace_id(thread_local: bool = False) -> Optional[str]:
     context (thread / asyncio task) with ``thread_local=True``. Traces dropped by sampling
     do not count."""
     if thread_local:
-        root = LAST_ROOT.get()
-        return None if root is None else root.trace_id
+        span = CURRENT.get()
+        return None if span is None else span._context_last_trace_id
     return _native.last_trace_id()
 
 
@@ -326,7 +327,7 @@ def update_current_trace(
     for label, preview in (("request_preview", request_preview), ("response_preview", response_preview)):
         if preview is not None and not isinstance(preview, str):
             raise TracingError(f"{label} must be a string, got {type(preview).__name__}")
-    span = CURRENT.get()
+    span = active()
     if span is None:
         _logger.warning("update_current_trace() was called without an active span; nothing was updated.")
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from ferrotrace import _context, _native
-from ferrotrace._context import CURRENT, SCOPE, Scope
+from ferrotrace._context import SCOPE, Scope
 from ferrotrace._log import logger as _logger
 from ferrotrace._native import LiveSpan, TracingError
 from ferrotrace._typing import TYPE_CHECKING
@@ -209,7 +209,7 @@ def set_destination(destination: Any, *, context_local: bool = False) -> None:
 def get_tracing_context_headers_for_http_request() -> dict[str, str]:
     """W3C ``traceparent`` of the active span, to send to a downstream service (``{}`` and a
     warning without an active span)."""
-    span = CURRENT.get()
+    span = _context.active()
     if span is None:
         _logger.warning("get_tracing_context_headers_for_http_request() was called without an active span")
         return {}
