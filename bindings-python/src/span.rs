@@ -84,8 +84,12 @@ impl PySpan {
 
     fn end_now(&mut self, end_ns: Option<u64>) {
         if let State::Live(_) = self.state {
+            // The placeholder is a shared empty record: `Arc::default()` would allocate one
+            // per span end, only to free it a moment later.
+            static PLACEHOLDER: std::sync::LazyLock<Arc<SpanRecord>> =
+                std::sync::LazyLock::new(Arc::default);
             let State::Live(span) =
-                std::mem::replace(&mut self.state, State::Ended(Arc::default()))
+                std::mem::replace(&mut self.state, State::Ended(PLACEHOLDER.clone()))
             else {
                 unreachable!()
             };
