@@ -25,19 +25,7 @@ mod raw;
 
 /// Serialises `obj` to JSON text. Never fails.
 pub fn to_json(obj: &Bound<'_, PyAny>) -> RawJson {
-    // A container's text grows: the scratch buffer saves the reallocations. A lone str or
-    // number is written straight into its own small buffer, as cheap as it gets.
-    if grows(obj) {
-        Writer::run(|w| w.value(obj, 0))
-    } else {
-        Writer::run_plain(|w| w.value(obj, 0))
-    }
-}
-
-/// Whether `obj`'s text will likely outgrow a small buffer: a dict or a list.
-fn grows(obj: &Bound<'_, PyAny>) -> bool {
-    let ty = obj.get_type_ptr();
-    ty == &raw mut ffi::PyDict_Type || ty == &raw mut ffi::PyList_Type
+    Writer::run(|w| w.value(obj, 0))
 }
 
 struct Writer {
@@ -58,7 +46,8 @@ const SCRATCH_KEEP: usize = 64 * 1024;
 
 impl Writer {
     /// Runs `write` on this thread's scratch buffers (one thread-local lookup) and returns the
-    /// text written.
+    /// text written: copied once at its size, or kept inline when short (most scalars and small
+    /// inputs: no allocation at all).
     fn run(write: impl FnOnce(&mut Writer)) -> RawJson {
         let mut write = Some(write);
         let scratch = SCRATCH.try_with(|cell| {
@@ -69,7 +58,7 @@ impl Writer {
             if let Some(write) = write.take() {
                 write(&mut w);
             }
-            let text = RawJson::from_trusted(w.out.as_str());
+            let text = RawJson::copied(w.out.as_str());
             if w.out.capacity() <= SCRATCH_KEEP {
                 w.out.clear();
                 w.path.clear();
@@ -476,10 +465,5 @@ pub fn object_to_json(entries: &[(Bound<'_, PyString>, Bound<'_, PyAny>)]) -> Ra
         }
         w.out.push('}');
     };
-    // As in `to_json`: the scratch buffer only when a container will make the text grow.
-    if entries.iter().any(|(_, v)| grows(v)) {
-        Writer::run(write)
-    } else {
-        Writer::run_plain(write)
-    }
+    Writer::run(write)
 }

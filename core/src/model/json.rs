@@ -13,15 +13,48 @@ pub use float::push_f64;
 #[derive(Clone)]
 pub struct RawJson(Text);
 
-/// Owned for values captured per call; shared for values set on every call of a traced function
-/// (its span type, its name), whose clone must not allocate; static for constants the tracer
-/// sets on every span (log levels), which cost nothing at all.
+/// Owned for values captured per call; inline for the short ones among them (most scalars:
+/// no allocation on the application thread, and no free of it on the export worker's, which
+/// would leave the application thread's allocator cache empty); shared for values set on every
+/// call of a traced function (its span type, its name), whose clone must not allocate; static
+/// for constants the tracer sets on every span (log levels), which cost nothing at all.
 #[derive(Clone)]
 enum Text {
     // A String, not a Box<str>: converting would shrink (realloc) every captured value.
     Owned(String),
+    Inline(Inline),
     Shared(Arc<str>),
     Static(&'static str),
+}
+
+/// Up to [`Inline::MAX`] bytes of UTF-8 text kept in place: as large as a `String`, so
+/// `RawJson` stays 32 bytes.
+#[derive(Clone, Copy)]
+struct Inline {
+    len: u8,
+    bytes: [u8; Inline::MAX],
+}
+
+impl Inline {
+    const MAX: usize = 23;
+
+    fn new(s: &str) -> Option<Self> {
+        let len = s.len();
+        if len > Self::MAX {
+            return None;
+        }
+        let mut bytes = [0u8; Self::MAX];
+        bytes[..len].copy_from_slice(s.as_bytes());
+        Some(Inline {
+            len: len as u8,
+            bytes,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        // SAFETY: `new` copied exactly `len` bytes of a `&str`, which is UTF-8.
+        unsafe { std::str::from_utf8_unchecked(&self.bytes[..self.len as usize]) }
+    }
 }
 
 impl Default for RawJson {
@@ -50,6 +83,21 @@ impl RawJson {
         RawJson(Text::Owned(text.into()))
     }
 
+    /// A copy of text the caller guarantees to be one JSON value: kept inline when short (no
+    /// allocation), else in a String of exactly its size.
+    ///
+    /// ```
+    /// use ferrotrace_core::model::RawJson;
+    /// assert_eq!(RawJson::copied("{\"x\": 1}").as_str(), "{\"x\": 1}");
+    /// assert_eq!(RawJson::copied(&"7".repeat(40)).as_str().len(), 40);
+    /// ```
+    pub fn copied(text: &str) -> Self {
+        match Inline::new(text) {
+            Some(inline) => RawJson(Text::Inline(inline)),
+            None => RawJson(Text::Owned(text.to_owned())),
+        }
+    }
+
     /// Wraps constant text the caller guarantees to be one JSON value; no allocation.
     pub const fn from_static(text: &'static str) -> Self {
         RawJson(Text::Static(text))
@@ -73,7 +121,7 @@ impl RawJson {
 
     /// A JSON integer.
     pub fn int(v: i64) -> Self {
-        RawJson::from_trusted(itoa::Buffer::new().format(v))
+        RawJson::copied(itoa::Buffer::new().format(v))
     }
 
     /// Serialises a `serde_json::Value` with Python's separators.
@@ -87,6 +135,7 @@ impl RawJson {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Text::Owned(b) => b,
+            Text::Inline(i) => i.as_str(),
             Text::Shared(a) => a,
             Text::Static(s) => s,
         }
@@ -291,6 +340,33 @@ fn utf8_len(first: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Short text is kept inline, longer text in a String; both read back the same, compare and
+    /// hash by their text, and survive sharing and cloning.
+    #[test]
+    fn copied_text_reads_back_at_every_length() {
+        use std::collections::hash_map::DefaultHasher;
+        use std::hash::{Hash, Hasher};
+        let hash = |v: &RawJson| {
+            let mut h = DefaultHasher::new();
+            v.hash(&mut h);
+            h.finish()
+        };
+        // Multi-byte characters around the inline limit: a copy never cuts one.
+        for unit in ["7", "é", "😀"] {
+            for n in 0..=Inline::MAX + 2 {
+                let text = unit.repeat(n);
+                let v = RawJson::copied(&text);
+                assert_eq!(v.as_str(), text);
+                assert_eq!(matches!(v.0, Text::Inline(_)), text.len() <= Inline::MAX);
+                assert_eq!(v, RawJson::from_trusted(text.clone()));
+                assert_eq!(hash(&v), hash(&RawJson::from_trusted(text.clone())));
+                assert_eq!(v.clone().into_shared().as_str(), text);
+            }
+        }
+        assert_eq!(std::mem::size_of::<RawJson>(), 32);
+        assert_eq!(RawJson::int(-1234567890123).as_str(), "-1234567890123");
+    }
 
     #[test]
     fn strings_escape_like_python() {
