@@ -251,3 +251,42 @@ fn a_root_left_open_past_the_trace_timeout_is_exported_with_state_error() {
         Some(&1)
     );
 }
+
+/// The export thread runs `FERROTRACE_EXPORT_NICE` below the application's priority (Linux: the
+/// nice value is per thread), so a busy machine runs the application first.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_export_thread_runs_at_a_lower_priority() {
+    let nice_of = |task: &std::path::Path| -> Option<i64> {
+        let stat = std::fs::read_to_string(task.join("stat")).ok()?;
+        // After the command: state is field 3 of stat(5); nice is field 19.
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(16)?
+            .parse()
+            .ok()
+    };
+    let own = nice_of(std::path::Path::new("/proc/thread-self")).unwrap();
+    let mut config = memory_config();
+    config.delivery.export_nice = 7;
+    let tracer = Tracer::new(config);
+    end_trace(&tracer);
+    assert!(tracer.flush(FLUSH));
+    let export_nices: Vec<i64> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| {
+            let path = t.ok()?.path();
+            let name = std::fs::read_to_string(path.join("comm")).ok()?;
+            // comm holds 15 bytes of the name "ferrotrace-export".
+            (name.trim() == "ferrotrace-expo")
+                .then(|| nice_of(&path))
+                .flatten()
+        })
+        .collect();
+    // Other tests of this binary run tracers of their own at the default (10).
+    assert!(
+        export_nices.contains(&(own + 7).min(19)),
+        "own nice {own}, export threads {export_nices:?}"
+    );
+}

@@ -33,6 +33,11 @@ pub struct DeliverySettings {
     /// `FERROTRACE_PROBE_MAX_INTERVAL` seconds (default 30): while a destination is down it is
     /// probed with doubling waits from 0.5 s up to this.
     pub probe_max_interval: Duration,
+    /// `FERROTRACE_EXPORT_NICE` (default 10, 0 to 19; Linux): how much lower than the
+    /// application's the scheduling priority of the export and spill threads is. When the
+    /// machine's cores are all busy, the application's threads run first and delivery waits
+    /// (queued, then spilled, never lost); with a core to spare, delivery runs as fast as ever.
+    pub export_nice: i32,
 }
 
 impl Default for DeliverySettings {
@@ -47,6 +52,7 @@ impl Default for DeliverySettings {
             spill_dir: default_spill_dir(|k| std::env::var(k).ok()),
             spill_max_bytes: 1 << 30,
             probe_max_interval: Duration::from_secs(30),
+            export_nice: 10,
         }
     }
 }
@@ -122,6 +128,15 @@ impl DeliverySettings {
         let mut workers = d.max_workers as u64;
         count("MLFLOW_ASYNC_TRACE_LOGGING_MAX_WORKERS", &mut workers);
         d.max_workers = workers.clamp(1, 64) as usize;
+        if let Some(v) = get("FERROTRACE_EXPORT_NICE") {
+            match v.trim().parse::<i32>() {
+                Ok(n) if (0..=19).contains(&n) => d.export_nice = n,
+                _ => warnings.push(format!(
+                    "invalid value for FERROTRACE_EXPORT_NICE: {v:?} (must be 0 to 19); using {}",
+                    d.export_nice
+                )),
+            }
+        }
         if let Some(dir) = get("FERROTRACE_SPILL_DIR").filter(|v| !v.is_empty()) {
             d.spill_dir = PathBuf::from(dir);
         }
@@ -162,6 +177,15 @@ mod tests {
             d.spill_dir,
             PathBuf::from("/home/u/.cache/ferrotrace/spill")
         );
+    }
+
+    #[test]
+    fn export_nice_is_read_and_checked() {
+        assert_eq!(from(&[]).0.export_nice, 10);
+        assert_eq!(from(&[("FERROTRACE_EXPORT_NICE", "0")]).0.export_nice, 0);
+        let (d, w) = from(&[("FERROTRACE_EXPORT_NICE", "-5")]);
+        assert_eq!(d.export_nice, 10);
+        assert!(w[0].contains("FERROTRACE_EXPORT_NICE"), "{w:?}");
     }
 
     #[test]

@@ -67,6 +67,22 @@ pub(crate) enum SendError {
     Closed(Box<Trace>),
 }
 
+/// Lowers the calling thread's scheduling priority by `nice` (`FERROTRACE_EXPORT_NICE`): on
+/// Linux the nice value is per thread, and threads the calling one starts (the trace-info
+/// senders) inherit it. Elsewhere it would apply to the whole process, so it is not done.
+fn lower_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice > 0 {
+        // SAFETY: nice(2) changes only the calling thread's priority; lowering it needs no
+        // privilege. A failure leaves the priority as it was, which is harmless.
+        unsafe {
+            libc::nice(nice);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
+}
+
 /// A cheap estimate of a trace's size in memory and on the wire, made once at seal.
 #[inline]
 pub(crate) fn estimate_bytes(t: &Trace) -> u64 {
@@ -143,9 +159,13 @@ impl Pipeline {
             ctl: ctl_rx,
             inflight: inflight.clone(),
         };
+        let nice = delivery.export_nice;
         let worker = std::thread::Builder::new()
             .name("ferrotrace-export".into())
-            .spawn(move || worker::run(parts, shared))
+            .spawn(move || {
+                lower_priority(nice);
+                worker::run(parts, shared)
+            })
             .ok();
         if worker.is_none() {
             crate::diag::warn(
@@ -157,7 +177,10 @@ impl Pipeline {
             let (rx, o) = (over_rx.clone(), overflow.clone());
             let spawned = std::thread::Builder::new()
                 .name("ferrotrace-spill".into())
-                .spawn(move || overflow::run(rx, o));
+                .spawn(move || {
+                    lower_priority(nice);
+                    overflow::run(rx, o)
+                });
             if spawned.is_err() {
                 crate::diag::warn("worker_spawn", "could not start the spill thread");
             }
