@@ -4,26 +4,53 @@
 //! threads. glibc keeps the freed pages in its arenas. Without a trim, a process that once queued
 //! 100,000 traces keeps that RSS (~150 MiB) for good; trimming returns it.
 
+use std::time::{Duration, Instant};
+
 /// After this many estimated bytes of traces have passed through the pipeline, the worker
-/// trims when the pipeline next goes idle. glibc's trim holds each arena's lock while it runs,
-/// so it never runs during a burst.
+/// trims once the pipeline has been idle for [`TRIM_AFTER_QUIET`].
 const TRIM_AFTER_BYTES: u64 = 16 << 20;
 
-/// Counts the bytes of traces the pipeline handled since the last trim.
-#[derive(Default)]
+/// How long the pipeline must have had nothing to do before a trim. Trimming as soon as the
+/// queue runs empty would run between two bursts a moment apart, or whenever a worker that keeps
+/// up drains the queue: glibc's trim holds each arena's lock while it runs (an allocating
+/// application thread waits), and the pages it returns are faulted back in by the very next
+/// traces. The worker wakes at least every 200 ms, so a trim comes within ~0.7 s of the end of a
+/// burst.
+const TRIM_AFTER_QUIET: Duration = Duration::from_millis(500);
+
+/// Counts the bytes of traces the pipeline handled since the last trim, and when it last did.
 pub(crate) struct Trimmer {
     since: u64,
+    last_busy: Instant,
+}
+
+impl Default for Trimmer {
+    fn default() -> Self {
+        Trimmer {
+            since: 0,
+            last_busy: Instant::now(),
+        }
+    }
 }
 
 impl Trimmer {
     /// `bytes` (an estimate) of traces were handled and will be freed.
     pub(crate) fn handled(&mut self, bytes: u64) {
-        self.since = self.since.saturating_add(bytes);
+        if bytes > 0 {
+            self.since = self.since.saturating_add(bytes);
+            self.last_busy = Instant::now();
+        }
     }
 
-    /// The pipeline has nothing to do: trim if a burst went through since the last time.
+    /// The pipeline has nothing to do right now: trim if a burst went through since the last
+    /// trim and nothing came for a while.
     pub(crate) fn idle(&mut self) {
-        if self.since >= TRIM_AFTER_BYTES {
+        self.idle_at(Instant::now());
+    }
+
+    fn idle_at(&mut self, now: Instant) {
+        if self.since >= TRIM_AFTER_BYTES && now.duration_since(self.last_busy) >= TRIM_AFTER_QUIET
+        {
             self.since = 0;
             release_free_memory();
         }
@@ -43,17 +70,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trims_only_after_a_burst() {
+    fn trims_only_after_a_burst_and_a_quiet_while() {
         let mut t = Trimmer::default();
+        let start = t.last_busy;
         t.handled(TRIM_AFTER_BYTES - 1);
-        t.idle();
+        t.idle_at(start + TRIM_AFTER_QUIET * 2);
         assert_eq!(
             t.since,
             TRIM_AFTER_BYTES - 1,
             "below the threshold: no trim"
         );
         t.handled(1);
-        t.idle();
+        let busy = t.last_busy;
+        t.idle_at(busy + TRIM_AFTER_QUIET / 2);
+        assert_eq!(t.since, TRIM_AFTER_BYTES, "idle only a moment: no trim");
+        t.handled(0);
+        assert_eq!(t.last_busy, busy, "nothing handled is no activity");
+        t.idle_at(busy + TRIM_AFTER_QUIET);
         assert_eq!(t.since, 0);
     }
 }
