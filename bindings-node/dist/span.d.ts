@@ -111,7 +111,10 @@ export declare class LiveSpan {
     _h: SpanHandle | null | undefined;
     /** @internal What a pending span needs to start natively. */
     _pending: Pending | null;
-    /** @internal The leaf number once ended in one native call (see `_finish`), else -1. */
+    /**
+     * @internal The leaf number once ended in one native call (see `_finish`), `KEPT` while it
+     * waits for its batch (`leaves.ts`), else -1.
+     */
     _leaf: number;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet: boolean;

@@ -11,6 +11,7 @@ exports.toNs = toNs;
 const capture_1 = require("./capture");
 const constants_1 = require("./constants");
 const hooks_1 = require("./hooks");
+const leaves_1 = require("./leaves");
 const native_1 = require("./native");
 /** MLflow's span types (any other string is accepted as well). */
 var SpanType;
@@ -134,18 +135,11 @@ function toNs(t) {
         return null;
     }
 }
-/** A hot entry point as its raw Node-API function (fetched once), else the napi-rs one. */
-function raw(name) {
-    try {
-        return native_1.native.rawFunction(name);
-    }
-    catch {
-        return native_1.native[name].bind(native_1.native);
-    }
-}
-const leafEnd = raw("leafEnd");
-const leafStart = raw("leafStart");
-const spanFinish = raw("spanFinish");
+const leafEnd = (0, leaves_1.raw)("leafEnd");
+const leafStart = (0, leaves_1.raw)("leafStart");
+const spanFinish = (0, leaves_1.raw)("spanFinish");
+/** `LiveSpan._leaf` of a leaf kept for its batch. */
+const KEPT = -2;
 /** The parent's native span (started when the child started), or `null` for a root. */
 function parentHandle(p) {
     return p.parent === undefined ? null : p.parent._native;
@@ -170,7 +164,10 @@ class LiveSpan {
     _h;
     /** @internal What a pending span needs to start natively. */
     _pending = null;
-    /** @internal The leaf number once ended in one native call (see `_finish`), else -1. */
+    /**
+     * @internal The leaf number once ended in one native call (see `_finish`), `KEPT` while it
+     * waits for its batch (`leaves.ts`), else -1.
+     */
     _leaf = -1;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet = false;
@@ -199,6 +196,8 @@ class LiveSpan {
     _materialize() {
         let h = null;
         try {
+            if (this._leaf === KEPT)
+                (0, leaves_1.recordLeaves)(); // numbers it
             if (this._leaf >= 0) {
                 // Ended in one call, read afterwards (a late callback): the core keeps recent leaves.
                 h = native_1.native.leafHandle(this._leaf);
@@ -441,7 +440,14 @@ class LiveSpan {
             this._ending = true;
             this._pending = null;
             try {
-                this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, (0, capture_1.toJsonText)(result));
+                const outputs = (0, capture_1.toJsonText)(result);
+                if (p.inputs !== null && (0, leaves_1.keepsLeaves)()) {
+                    this._leaf = KEPT;
+                    (0, leaves_1.keepLeaf)(this, p.site, parentHandle(p), p.t0, p.inputs, outputs);
+                }
+                else {
+                    this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, outputs);
+                }
             }
             catch (e) {
                 this._h = null;
@@ -460,6 +466,7 @@ class LiveSpan {
         }
         this._ending = true;
         try {
+            (0, leaves_1.recordLeaves)(); // its kept children first: ending may seal the trace
             spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result));
         }
         catch (e) {

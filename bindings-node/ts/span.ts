@@ -5,6 +5,7 @@
 import { toJsonText } from "./capture";
 import { NO_OP_SPAN_TRACE_ID, SpanAttributeKey, SpanLogLevel } from "./constants";
 import { endHooks, runHooks } from "./hooks";
+import { keepLeaf, keepsLeaves, raw, recordLeaves } from "./leaves";
 import { native, type SpanHandle } from "./native";
 
 /** MLflow's span types (any other string is accepted as well). */
@@ -161,17 +162,12 @@ export interface Pending {
   readonly inputs: string | null;
 }
 
-/** A hot entry point as its raw Node-API function (fetched once), else the napi-rs one. */
-function raw<K extends "leafEnd" | "leafStart" | "spanFinish">(name: K): (typeof native)[K] {
-  try {
-    return native.rawFunction(name) as (typeof native)[K];
-  } catch {
-    return native[name].bind(native) as (typeof native)[K];
-  }
-}
 const leafEnd = raw("leafEnd");
 const leafStart = raw("leafStart");
 const spanFinish = raw("spanFinish");
+
+/** `LiveSpan._leaf` of a leaf kept for its batch. */
+const KEPT = -2;
 
 /** The parent's native span (started when the child started), or `null` for a root. */
 function parentHandle(p: Pending): SpanHandle | null {
@@ -198,7 +194,10 @@ export class LiveSpan {
   _h: SpanHandle | null | undefined;
   /** @internal What a pending span needs to start natively. */
   _pending: Pending | null = null;
-  /** @internal The leaf number once ended in one native call (see `_finish`), else -1. */
+  /**
+   * @internal The leaf number once ended in one native call (see `_finish`), `KEPT` while it
+   * waits for its batch (`leaves.ts`), else -1.
+   */
   _leaf = -1;
   /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
   _outputsSet = false;
@@ -231,6 +230,7 @@ export class LiveSpan {
   private _materialize(): SpanHandle | null {
     let h: SpanHandle | null = null;
     try {
+      if (this._leaf === KEPT) recordLeaves(); // numbers it
       if (this._leaf >= 0) {
         // Ended in one call, read afterwards (a late callback): the core keeps recent leaves.
         h = native.leafHandle(this._leaf);
@@ -493,7 +493,13 @@ export class LiveSpan {
       this._ending = true;
       this._pending = null;
       try {
-        this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, toJsonText(result));
+        const outputs = toJsonText(result);
+        if (p.inputs !== null && keepsLeaves()) {
+          this._leaf = KEPT;
+          keepLeaf(this, p.site, parentHandle(p), p.t0, p.inputs, outputs);
+        } else {
+          this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, outputs);
+        }
       } catch (e) {
         this._h = null;
         internalError("ending a span", e);
@@ -509,6 +515,7 @@ export class LiveSpan {
     }
     this._ending = true;
     try {
+      recordLeaves(); // its kept children first: ending may seal the trace
       spanFinish(n, this._outputsSet ? null : toJsonText(result));
     } catch (e) {
       internalError("ending a span", e);
