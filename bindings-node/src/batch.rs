@@ -1,14 +1,13 @@
-//! `leafBatch(count, sites, times, texts, parents) -> number`: the facade's batch of ended
-//! leaves (see `ts/leaves.ts`) in one raw Node-API call. Per leaf it saves the call itself,
+//! `leafBatch(count, sites, times, texts) -> number`: the facade's batch of ended root leaves
+//! (see `ts/leaves.ts`) in one raw Node-API call. Per leaf it saves the call itself,
 //! its argument conversions and two clock reads (one reading per batch maps the monotonic
 //! times to wall-clock time).
 //!
-//! - `sites`: `Uint32Array`, the site of leaf `i` at `i`, with [`HAS_PARENT`] set for a child;
+//! - `sites`: `Uint32Array`, the site of leaf `i` at `i`;
 //! - `times`: `BigUint64Array`, `process.hrtime.bigint()` at its start (`2i`) and end (`2i+1`);
-//! - `texts`: the inputs and outputs JSON of every leaf in order, joined by NUL characters
-//!   (JSON text never holds a raw NUL: JSON.stringify escapes control characters), so the
-//!   batch's text crosses as one string;
-//! - `parents`: the parent handles of the children among them, in order.
+//! - `texts`: the inputs and outputs JSON of every leaf in order, each followed by a NUL
+//!   character (JSON text never holds a raw NUL: JSON.stringify escapes control characters),
+//!   so the batch's text crosses as one string.
 //!
 //! Everything is read and checked before the first leaf is recorded: the call records all of
 //! them or, throwing, none (the facade then records them one by one).
@@ -19,12 +18,9 @@ use std::ptr;
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue};
 use napi::{sys, Error, Result};
 
-use crate::handle::Span;
 use crate::leaf::{record_ended, Ended};
 use crate::raw::args;
 
-/// Set in a site number for a leaf that has a parent (sites are far fewer than 2^31).
-const HAS_PARENT: u32 = 1 << 31;
 /// A text buffer grown past this by a batch of large values is not kept for the next one.
 const KEEP_BYTES: usize = 1 << 20;
 
@@ -90,38 +86,18 @@ unsafe fn read_text(env: sys::napi_env, v: sys::napi_value, buf: &mut Vec<u8>) -
     Ok(())
 }
 
-/// Item `i` of the JS array `v` as a span handle.
-unsafe fn parent_at(env: sys::napi_env, v: sys::napi_value, i: u32) -> Result<Span> {
-    let mut item = ptr::null_mut();
-    // SAFETY: plain element read of a value of the current call.
-    if unsafe { sys::napi_get_element(env, v, i, &mut item) } != sys::Status::napi_ok {
-        return Err(fail("cannot read a parent"));
-    }
-    unsafe { Span::from_napi_value(env, item) }
-}
-
 pub(crate) unsafe fn leaf_batch(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> Result<sys::napi_value> {
-    let a = unsafe { args::<5>(env, info) }?;
+    let a = unsafe { args::<4>(env, info) }?;
     let count = unsafe { u32::from_napi_value(env, a[0]) }? as usize;
     let sites: &[u32] = unsafe { typed(env, a[1], sys::TypedarrayType::uint32_array, count) }?;
     let times: &[u64] =
         unsafe { typed(env, a[2], sys::TypedarrayType::biguint64_array, 2 * count) }?;
-    let mut parents = Vec::with_capacity(count);
-    let mut next_parent = 0u32;
-    for &site in sites {
-        parents.push(if site & HAS_PARENT == 0 {
-            None
-        } else {
-            next_parent += 1;
-            Some(unsafe { parent_at(env, a[4], next_parent - 1) }?)
-        });
-    }
     let first = TEXT.with_borrow_mut(|buf| -> Result<u32> {
         unsafe { read_text(env, a[3], buf) }?;
-        if count == 0 || buf.iter().filter(|&&b| b == 0).count() != 2 * count - 1 {
+        if buf.iter().filter(|&&b| b == 0).count() != 2 * count || buf.last() != Some(&0) {
             return Err(fail("texts do not match the count"));
         }
         // SAFETY: Node writes valid UTF-8 (the facade's JSON text has no lone surrogate), and
@@ -129,18 +105,13 @@ pub(crate) unsafe fn leaf_batch(
         let mut pieces = buf
             .split(|&b| b == 0)
             .map(|b| unsafe { std::str::from_utf8_unchecked(b) });
-        let leaves = sites
-            .iter()
-            .zip(parents)
-            .enumerate()
-            .map(|(i, (site, parent))| Ended {
-                site: site & !HAS_PARENT,
-                parent,
-                start_mono: times[2 * i],
-                end_mono: times[2 * i + 1],
-                inputs: pieces.next().unwrap_or("null"),
-                outputs: pieces.next().unwrap_or("null"),
-            });
+        let leaves = sites.iter().enumerate().map(|(i, &site)| Ended {
+            site,
+            start_mono: times[2 * i],
+            end_mono: times[2 * i + 1],
+            inputs: pieces.next().unwrap_or("null"),
+            outputs: pieces.next().unwrap_or("null"),
+        });
         Ok(record_ended(leaves))
     });
     TEXT.with_borrow_mut(|buf| {

@@ -8,9 +8,9 @@
 //! reachable for a while ([`leaf_handle`]) for the rare callback that runs after its traced call
 //! returned and still reads that span or starts a child under it.
 //!
-//! On the main thread the facade does not call [`leaf_end`] per leaf: it keeps ended leaves
-//! (monotonic start and end, JSON texts) and hands them over in batches ([`record_ended`],
-//! through `batch.rs`), one native call for up to 64 of them.
+//! On the main thread the facade does not call [`leaf_end`] per root leaf (a one-span trace):
+//! it keeps them (monotonic start and end, JSON texts) and hands them over in batches
+//! ([`record_ended`], through `batch.rs`), one native call for up to 64 of them.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -154,10 +154,9 @@ fn kept(ctx: SpanContext, rec: Arc<SpanRecord>, bytes: usize) -> Kept {
     (ctx, (bytes <= RECENT_RECORD_BYTES).then_some(rec))
 }
 
-/// A leaf the facade ended and kept for a batch: times from `process.hrtime.bigint()`.
+/// A root leaf the facade ended and kept for a batch: times from `process.hrtime.bigint()`.
 pub(crate) struct Ended<'a> {
     pub site: u32,
-    pub parent: Option<Span>,
     pub start_mono: u64,
     pub end_mono: u64,
     pub inputs: &'a str,
@@ -179,7 +178,7 @@ pub(crate) fn record_ended<'a>(leaves: impl IntoIterator<Item = Ended<'a>>) -> u
                 let done = sites.get(leaf.site as usize).map(|site| {
                     let inputs = Some(leaf.inputs.to_owned());
                     let start_ns = wall(leaf.start_mono);
-                    let mut live = open(site, leaf.parent.as_ref(), start_ns, inputs);
+                    let mut live = open(site, None, start_ns, inputs);
                     live.set_attribute(attr::OUTPUTS, RawJson::from_trusted(leaf.outputs));
                     let ctx = live.context().clone();
                     let rec = live.end(Some(wall(leaf.end_mono)));

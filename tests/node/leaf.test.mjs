@@ -222,7 +222,19 @@ test("the last trace id, stats and getTrace see a leaf right after it returns", 
   assert.deepEqual(t.data.spans.map((s) => s.inputs), [{ x: 1 }]);
 });
 
-test("kept children are in their trace when the parent ends, also in the same turn", async () => {
+test("the last trace id follows the order traces ended, kept leaves included", async () => {
+  const leaf = trace(function leaf() { return 1; });
+  const child = trace(function child() { return 2; });
+  const parent = trace(function parent() { return child(); });
+  await clearMemory();
+  leaf(); // kept
+  parent(); // started natively (it has a child), ends after the leaf
+  const id = mlflow.getLastActiveTraceId();
+  const t = await mlflow.getTrace(id);
+  assert.deepEqual(t.data.spans.map((s) => s.name).sort(), ["child", "parent"]);
+});
+
+test("children are in their trace when the parent ends, also in the same turn", async () => {
   const leaf = trace(function leaf(i) { return i; });
   const outer = trace(function outer() {
     leaf(0); // makes `outer` start natively
