@@ -1,11 +1,13 @@
 // One Node case, N calls, for bench/instructions.py (run under callgrind).
 //   node bench/instr/node_cases.mjs CASE N
-// CASE: plain trivial child nested big floor_napi floor_als floor_design.
+// CASE: plain trivial child nested big floor_napi floor_als floor_design floor_batch.
 // trivial: a traced call, its own trace; child: the same under an open span (no trace sealed).
 // floor_napi: one bare call into the addon (a span handle in, a boolean out); floor_als: a
 // wrapper that runs the function inside AsyncLocalStorage.run, as every traced call does;
 // floor_design: what a traced call cannot avoid in this design, with no span work: a clock read,
-// the inputs and outputs captured as JSON text, AsyncLocalStorage.run, one call into the addon.
+// the inputs and outputs captured as JSON text, AsyncLocalStorage.run, one call into the addon;
+// floor_batch: the addon's part of a trivial traced call alone (its one-span trace started, ended
+// and queued), recorded as the facade does it, 64 per leafBatch call.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -47,6 +49,11 @@ const design = function (...args) {
   return native.spanIsSampled(handle) && t0 > 0n && inputs.length + out.length > 0 ? r : 0;
 };
 
+const leafBatch = native.rawFunction("leafBatch");
+const batchSites = new Uint32Array(64).fill(native.registerSite("floor", null));
+const batchTimes = new BigUint64Array(128);
+const batchText = '{"a":1,"b":1}\u00002\u0000'.repeat(64);
+
 let sink = 0;
 const cases = {
   plain: () => { for (let i = 0; i < N; i++) sink += add(i, 1); },
@@ -56,6 +63,12 @@ const cases = {
   floor_napi: () => { for (let i = 0; i < N; i++) sink += native.spanIsSampled(handle) ? 1 : 0; },
   floor_als: () => { for (let i = 0; i < N; i++) sink += inAls(i, 1); },
   floor_design: () => { for (let i = 0; i < N; i++) sink += design(i, 1); },
+  floor_batch: () => {
+    for (let i = 0; i < N; i += 64) {
+      batchTimes.fill(hrtime());
+      sink += leafBatch(64, batchSites, batchTimes, batchText);
+    }
+  },
   big: () => { for (let i = 0; i < N; i++) sink += big(BIG, NUMS).xs.length; },
 };
 // A fixed warm-up first, so both runs (N and 2N calls) measure code the JIT already optimised.

@@ -10,9 +10,11 @@ export interface NativeBinding {
     leafEnd(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null, outputsJson: string | null): number;
     /**
      * `leafEnd`, `leafStart` or `spanFinish` as a raw Node-API function (same arguments and
-     * result, less per-call overhead); fetch each once.
+     * result, less per-call overhead), or `leafBatch` (see `leaves.ts`); fetch each once.
      */
-    rawFunction(name: "leafEnd" | "leafStart" | "spanFinish"): Function;
+    rawFunction(name: "leafBatch" | "leafEnd" | "leafStart" | "spanFinish"): Function;
+    /** Whether ended leaves may wait in the facade for a batch (not with a trace timeout). */
+    leafBuffering(): boolean;
     leafFail(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null, typeName: string, message: string, stack: string): number;
     leafStart(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null): SpanHandle;
     leafHandle(seq: number): SpanHandle | null;
@@ -70,7 +72,12 @@ export interface NativeBinding {
     mlflowRequest(method: string, path: string, bodyJson?: string | null): Promise<string>;
     getTraceJson(traceId: string, timeoutMs: number): Promise<string>;
 }
-/** The loaded addon. */
+/**
+ * Sets what runs before every native call that could see spans ended in JavaScript but not yet
+ * recorded (`leaves.ts` records them), so the core never observes them out of order.
+ */
+export declare function beforeNativeCall(f: () => void): void;
+/** The loaded addon; calls that could see not yet recorded spans record them first. */
 export declare const native: NativeBinding;
 /** The file the addon was loaded from (the same in every thread of the process). */
 export declare const addonPath: string;

@@ -1,6 +1,7 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.addonPath = exports.native = void 0;
+exports.beforeNativeCall = beforeNativeCall;
 /**
  * Loads the native addon (Rust, napi) and describes its surface. Only this module touches it
  * directly; everything else goes through the typed `native` object.
@@ -94,7 +95,40 @@ function load() {
     return [mod.exports, file];
 }
 const [binding, file] = load();
-/** The loaded addon. */
-exports.native = binding;
+let beforeCall = () => { };
+/**
+ * Sets what runs before every native call that could see spans ended in JavaScript but not yet
+ * recorded (`leaves.ts` records them), so the core never observes them out of order.
+ */
+function beforeNativeCall(f) {
+    beforeCall = f;
+}
+// Calls that act on one open span or start one cannot see a span ended elsewhere; every other
+// call (ending a span, reading stats, the last trace id, traces, flushing, settings) can.
+const ORDER_FREE = new Set([
+    "startRoot", "startChild", "registerSite", "rawFunction", "leafBuffering", "leafStart",
+    "spanSetInputs", "spanSetOutputs", "spanSetAttribute", "spanSetSpanType", "spanSetName",
+    "spanSetStatus", "spanAddEvent", "spanRecordException", "spanUpdateTrace", "spanTraceId",
+    "spanSpanId", "spanParentId", "spanName", "spanIsEnded", "spanGetAttribute", "spanAttributes",
+    "spanEvents", "spanStatus", "spanStartNs", "spanEndNs", "spanIsSampled", "spanChunk",
+    "spanAddLink", "spanLinks", "spanTraceparent", "normalizeTraceparent", "spanToJson", "caps",
+    "recentWarnings",
+]);
+function ordered(b) {
+    const out = {};
+    for (const key of Object.getOwnPropertyNames(b)) {
+        const f = b[key];
+        out[key] =
+            typeof f !== "function" || ORDER_FREE.has(key)
+                ? f
+                : function (...args) {
+                    beforeCall();
+                    return f.apply(b, args);
+                };
+    }
+    return out;
+}
+/** The loaded addon; calls that could see not yet recorded spans record them first. */
+exports.native = ordered(binding);
 /** The file the addon was loaded from (the same in every thread of the process). */
 exports.addonPath = file;

@@ -9,6 +9,7 @@ exports.installExitHook = installExitHook;
  */
 const os = require("node:os");
 const node_worker_threads_1 = require("node:worker_threads");
+const leaves_1 = require("./leaves");
 const native_1 = require("./native");
 const span_1 = require("./span");
 function userName() {
@@ -62,6 +63,7 @@ function pending() {
 function installExitHook() {
     process.once("exit", () => {
         try {
+            (0, leaves_1.stopKeeping)(); // kept leaves to the core; from now on each is recorded at once
             if (pending() <= 0)
                 return;
             const timeoutMs = JSON.parse(native_1.native.config()).exitTimeout * 1000;

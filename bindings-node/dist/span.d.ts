@@ -1,86 +1,8 @@
 import { SpanLogLevel } from "./constants";
 import { type SpanHandle } from "./native";
-/** MLflow's span types (any other string is accepted as well). */
-export declare enum SpanType {
-    LLM = "LLM",
-    CHAIN = "CHAIN",
-    AGENT = "AGENT",
-    TOOL = "TOOL",
-    CHAT_MODEL = "CHAT_MODEL",
-    RETRIEVER = "RETRIEVER",
-    PARSER = "PARSER",
-    EMBEDDING = "EMBEDDING",
-    RERANKER = "RERANKER",
-    MEMORY = "MEMORY",
-    UNKNOWN = "UNKNOWN",
-    WORKFLOW = "WORKFLOW",
-    TASK = "TASK",
-    GUARDRAIL = "GUARDRAIL",
-    EVALUATOR = "EVALUATOR"
-}
-/** A span's status code. */
-export declare enum SpanStatusCode {
-    UNSET = "UNSET",
-    OK = "OK",
-    ERROR = "ERROR"
-}
-/**
- * A status code plus description.
- *
- * @example
- * ```ts
- * span.setStatus(new SpanStatus(SpanStatusCode.ERROR, "quota exceeded"));
- * ```
- */
-export declare class SpanStatus {
-    readonly statusCode: SpanStatusCode;
-    readonly description: string;
-    constructor(statusCode: SpanStatusCode, description?: string);
-}
-/** Attribute values of an event (plain JSON values). */
-export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
-/**
- * A link to another span (of this or another trace), e.g. the request that caused a batch job.
- * `traceId` is `tr-<32 hex>` (or 32 hex), `spanId` 16 hex. OpenTelemetry's form
- * `{context: {traceId, spanId}, attributes}` is accepted by `addLink` too.
- */
-export interface SpanLink {
-    traceId: string;
-    spanId: string;
-    attributes?: Record<string, AttributeValue>;
-}
-/** OpenTelemetry's high-resolution time: `[seconds, nanoseconds]` since the epoch. */
-export type HrTime = [number, number];
-/**
- * Something that happened during a span, at a time in nanoseconds since the epoch.
- *
- * @example
- * ```ts
- * span.addEvent(new SpanEvent({ name: "cache_miss", attributes: { key: "q1" } }));
- * ```
- */
-export declare class SpanEvent {
-    readonly name: string;
-    readonly timestamp: bigint;
-    readonly attributes: Record<string, AttributeValue>;
-    constructor(params: {
-        name: string;
-        timestamp?: bigint;
-        attributes?: Record<string, AttributeValue>;
-    });
-    /** An `exception` event with `exception.type`, `exception.message`, `exception.stacktrace`. */
-    static fromException(error: Error): SpanEvent;
-}
-/** Type, message and stack of anything thrown, without letting a getter's throw escape. */
-export declare function describeError(err: unknown): {
-    type: string;
-    message: string;
-    stack: string;
-};
-/** Reports an internal failure once; tracing must never break the traced code. */
-export declare function internalError(what: string, err: unknown): void;
-/** Converts a nanosecond time given as number or bigint. */
-export declare function toNs(t: number | bigint | undefined | null): bigint | null;
+import { SpanEvent, SpanStatus, SpanStatusCode, SpanType, type AttributeValue, type HrTime, type SpanLink } from "./span_types";
+export { describeError, internalError, SpanEvent, SpanStatus, SpanStatusCode, SpanType, toNs } from "./span_types";
+export type { AttributeValue, HrTime, SpanLink } from "./span_types";
 /**
  * @internal A traced call's span before anything native exists: its registered site (name and
  * type), parent, start (`process.hrtime.bigint()`) and captured inputs.
@@ -111,7 +33,10 @@ export declare class LiveSpan {
     _h: SpanHandle | null | undefined;
     /** @internal What a pending span needs to start natively. */
     _pending: Pending | null;
-    /** @internal The leaf number once ended in one native call (see `_finish`), else -1. */
+    /**
+     * @internal The leaf number once ended in one native call (see `_finish`), `KEPT` while it
+     * waits for its batch (`leaves.ts`), else -1.
+     */
     _leaf: number;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet: boolean;

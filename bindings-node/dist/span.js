@@ -1,110 +1,26 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.LiveSpan = exports.SpanEvent = exports.SpanStatus = exports.SpanStatusCode = exports.SpanType = void 0;
-exports.describeError = describeError;
-exports.internalError = internalError;
-exports.toNs = toNs;
+exports.LiveSpan = exports.toNs = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.internalError = exports.describeError = void 0;
 /**
- * Span types, status codes, events, and `LiveSpan`: the object user code receives. It wraps a
- * native span; every setter captures the value to JSON text here and never throws.
+ * `LiveSpan`: the object user code receives (span types, statuses and events are in
+ * `span_types.ts`). It wraps a native span; every setter captures the value to JSON text here
+ * and never throws.
  */
 const capture_1 = require("./capture");
 const constants_1 = require("./constants");
 const hooks_1 = require("./hooks");
+const leaves_1 = require("./leaves");
 const native_1 = require("./native");
-/** MLflow's span types (any other string is accepted as well). */
-var SpanType;
-(function (SpanType) {
-    SpanType["LLM"] = "LLM";
-    SpanType["CHAIN"] = "CHAIN";
-    SpanType["AGENT"] = "AGENT";
-    SpanType["TOOL"] = "TOOL";
-    SpanType["CHAT_MODEL"] = "CHAT_MODEL";
-    SpanType["RETRIEVER"] = "RETRIEVER";
-    SpanType["PARSER"] = "PARSER";
-    SpanType["EMBEDDING"] = "EMBEDDING";
-    SpanType["RERANKER"] = "RERANKER";
-    SpanType["MEMORY"] = "MEMORY";
-    SpanType["UNKNOWN"] = "UNKNOWN";
-    SpanType["WORKFLOW"] = "WORKFLOW";
-    SpanType["TASK"] = "TASK";
-    SpanType["GUARDRAIL"] = "GUARDRAIL";
-    SpanType["EVALUATOR"] = "EVALUATOR";
-})(SpanType || (exports.SpanType = SpanType = {}));
-/** A span's status code. */
-var SpanStatusCode;
-(function (SpanStatusCode) {
-    SpanStatusCode["UNSET"] = "UNSET";
-    SpanStatusCode["OK"] = "OK";
-    SpanStatusCode["ERROR"] = "ERROR";
-})(SpanStatusCode || (exports.SpanStatusCode = SpanStatusCode = {}));
-/**
- * A status code plus description.
- *
- * @example
- * ```ts
- * span.setStatus(new SpanStatus(SpanStatusCode.ERROR, "quota exceeded"));
- * ```
- */
-class SpanStatus {
-    statusCode;
-    description;
-    constructor(statusCode, description = "") {
-        this.statusCode = statusCode;
-        this.description = description;
-    }
-}
-exports.SpanStatus = SpanStatus;
-function hrTime(ns) {
-    return [Number(ns / 1000000000n), Number(ns % 1000000000n)];
-}
+const span_types_1 = require("./span_types");
+var span_types_2 = require("./span_types");
+Object.defineProperty(exports, "describeError", { enumerable: true, get: function () { return span_types_2.describeError; } });
+Object.defineProperty(exports, "internalError", { enumerable: true, get: function () { return span_types_2.internalError; } });
+Object.defineProperty(exports, "SpanEvent", { enumerable: true, get: function () { return span_types_2.SpanEvent; } });
+Object.defineProperty(exports, "SpanStatus", { enumerable: true, get: function () { return span_types_2.SpanStatus; } });
+Object.defineProperty(exports, "SpanStatusCode", { enumerable: true, get: function () { return span_types_2.SpanStatusCode; } });
+Object.defineProperty(exports, "SpanType", { enumerable: true, get: function () { return span_types_2.SpanType; } });
+Object.defineProperty(exports, "toNs", { enumerable: true, get: function () { return span_types_2.toNs; } });
 const LOG_LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
-/**
- * Something that happened during a span, at a time in nanoseconds since the epoch.
- *
- * @example
- * ```ts
- * span.addEvent(new SpanEvent({ name: "cache_miss", attributes: { key: "q1" } }));
- * ```
- */
-class SpanEvent {
-    name;
-    timestamp;
-    attributes;
-    constructor(params) {
-        this.name = params.name;
-        this.timestamp = params.timestamp ?? BigInt(Date.now()) * 1000000n;
-        this.attributes = params.attributes ?? {};
-    }
-    /** An `exception` event with `exception.type`, `exception.message`, `exception.stacktrace`. */
-    static fromException(error) {
-        const e = describeError(error);
-        return new SpanEvent({
-            name: "exception",
-            attributes: {
-                "exception.message": e.message,
-                "exception.type": e.type,
-                "exception.stacktrace": e.stack,
-            },
-        });
-    }
-}
-exports.SpanEvent = SpanEvent;
-/** Type, message and stack of anything thrown, without letting a getter's throw escape. */
-function describeError(err) {
-    try {
-        if (err instanceof Error || (typeof err === "object" && err !== null && "message" in err)) {
-            const e = err;
-            const type = String(e.name || e.constructor?.name || "Error");
-            return { type, message: String(e.message ?? ""), stack: String(e.stack ?? "") };
-        }
-        const type = err === null ? "null" : typeof err;
-        return { type, message: String(err), stack: "" };
-    }
-    catch {
-        return { type: "Error", message: "[unreadable error]", stack: "" };
-    }
-}
 function parseJson(text) {
     if (text === null || text === undefined)
         return undefined;
@@ -115,37 +31,11 @@ function parseJson(text) {
         return text;
     }
 }
-let warned = false;
-/** Reports an internal failure once; tracing must never break the traced code. */
-function internalError(what, err) {
-    if (warned)
-        return;
-    warned = true;
-    console.warn(`ferrotrace: ${what} failed (tracing continues, data may be incomplete):`, err);
-}
-/** Converts a nanosecond time given as number or bigint. */
-function toNs(t) {
-    if (t === undefined || t === null)
-        return null;
-    try {
-        return typeof t === "bigint" ? t : BigInt(Math.round(t));
-    }
-    catch {
-        return null;
-    }
-}
-/** A hot entry point as its raw Node-API function (fetched once), else the napi-rs one. */
-function raw(name) {
-    try {
-        return native_1.native.rawFunction(name);
-    }
-    catch {
-        return native_1.native[name].bind(native_1.native);
-    }
-}
-const leafEnd = raw("leafEnd");
-const leafStart = raw("leafStart");
-const spanFinish = raw("spanFinish");
+const leafEnd = (0, leaves_1.raw)("leafEnd");
+const leafStart = (0, leaves_1.raw)("leafStart");
+const spanFinish = (0, leaves_1.raw)("spanFinish");
+/** `LiveSpan._leaf` of a leaf kept for its batch. */
+const KEPT = -2;
 /** The parent's native span (started when the child started), or `null` for a root. */
 function parentHandle(p) {
     return p.parent === undefined ? null : p.parent._native;
@@ -170,7 +60,10 @@ class LiveSpan {
     _h;
     /** @internal What a pending span needs to start natively. */
     _pending = null;
-    /** @internal The leaf number once ended in one native call (see `_finish`), else -1. */
+    /**
+     * @internal The leaf number once ended in one native call (see `_finish`), `KEPT` while it
+     * waits for its batch (`leaves.ts`), else -1.
+     */
     _leaf = -1;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet = false;
@@ -199,6 +92,8 @@ class LiveSpan {
     _materialize() {
         let h = null;
         try {
+            if (this._leaf === KEPT)
+                (0, leaves_1.recordLeaves)(); // numbers it
             if (this._leaf >= 0) {
                 // Ended in one call, read afterwards (a late callback): the core keeps recent leaves.
                 h = native_1.native.leafHandle(this._leaf);
@@ -211,7 +106,7 @@ class LiveSpan {
             }
         }
         catch (e) {
-            internalError("starting a span", e);
+            (0, span_types_1.internalError)("starting a span", e);
         }
         this._h = h;
         this._pending = null;
@@ -225,7 +120,7 @@ class LiveSpan {
             f(n);
         }
         catch (e) {
-            internalError(what, e);
+            (0, span_types_1.internalError)(what, e);
         }
     }
     read(f, fallback) {
@@ -236,7 +131,7 @@ class LiveSpan {
             return f(n);
         }
         catch (e) {
-            internalError("reading a span", e);
+            (0, span_types_1.internalError)("reading a span", e);
             return fallback;
         }
     }
@@ -254,7 +149,7 @@ class LiveSpan {
         return this.read((n) => native_1.native.spanName(n), "");
     }
     get spanType() {
-        return this.getAttribute("mlflow.spanType") ?? SpanType.UNKNOWN;
+        return this.getAttribute("mlflow.spanType") ?? span_types_1.SpanType.UNKNOWN;
     }
     get inputs() {
         return this.read((n) => parseJson(native_1.native.spanGetAttribute(n, "mlflow.spanInputs")), undefined);
@@ -268,13 +163,13 @@ class LiveSpan {
     get status() {
         return this.read((n) => {
             const s = native_1.native.spanStatus(n);
-            return new SpanStatus(s.code, s.description);
-        }, new SpanStatus(SpanStatusCode.UNSET));
+            return new span_types_1.SpanStatus(s.code, s.description);
+        }, new span_types_1.SpanStatus(span_types_1.SpanStatusCode.UNSET));
     }
     get events() {
         return this.read((n) => {
             const raw = JSON.parse(native_1.native.spanEvents(n));
-            return raw.map((e) => new SpanEvent({ ...e, timestamp: BigInt(e.timestamp) }));
+            return raw.map((e) => new span_types_1.SpanEvent({ ...e, timestamp: BigInt(e.timestamp) }));
         }, []);
     }
     /** Start time in nanoseconds since the epoch. */
@@ -287,12 +182,12 @@ class LiveSpan {
     }
     /** Start time as OpenTelemetry's `[seconds, nanoseconds]`. */
     get startTime() {
-        return hrTime(this.startTimeNs);
+        return (0, span_types_1.hrTime)(this.startTimeNs);
     }
     /** End time as `[seconds, nanoseconds]`, or `null` while running. */
     get endTime() {
         const ns = this.endTimeNs;
-        return ns === null ? null : hrTime(ns);
+        return ns === null ? null : (0, span_types_1.hrTime)(ns);
     }
     /** `mlflow.spanLogLevel` (a `SpanLogLevel` value); set when the span ends unless given. */
     get logLevel() {
@@ -371,7 +266,7 @@ class LiveSpan {
     }
     /** Sets the status from a `SpanStatus`, or a code (`"OK"`, `"ERROR"`, `"UNSET"`) plus description. */
     setStatus(status, description) {
-        const [code, desc] = status instanceof SpanStatus ? [status.statusCode, status.description] : [status, description];
+        const [code, desc] = status instanceof span_types_1.SpanStatus ? [status.statusCode, status.description] : [status, description];
         this.call("setStatus", (n) => {
             if (!native_1.native.spanSetStatus(n, String(code), desc ?? "") && !native_1.native.spanIsEnded(n)) {
                 console.warn(`ferrotrace: unknown span status code ${JSON.stringify(code)} ignored`);
@@ -379,11 +274,11 @@ class LiveSpan {
         });
     }
     addEvent(event) {
-        this.call("addEvent", (n) => native_1.native.spanAddEvent(n, event.name, toNs(event.timestamp), (0, capture_1.toJsonText)(event.attributes ?? {})));
+        this.call("addEvent", (n) => native_1.native.spanAddEvent(n, event.name, (0, span_types_1.toNs)(event.timestamp), (0, capture_1.toJsonText)(event.attributes ?? {})));
     }
     /** Records an `exception` event and sets status ERROR with `"<name>: <message>"`. */
     recordException(error) {
-        const e = describeError(error);
+        const e = (0, span_types_1.describeError)(error);
         this.call("recordException", (n) => native_1.native.spanRecordException(n, e.type, e.message, e.stack));
     }
     /**
@@ -404,7 +299,7 @@ class LiveSpan {
             this.setAttributes(options.attributes);
         if (options?.status !== undefined)
             this.setStatus(options.status);
-        this._end(toNs(options?.endTimeNs));
+        this._end((0, span_types_1.toNs)(options?.endTimeNs));
     }
     /** @internal Runs the end hooks (once), then ends the span. */
     _end(endNs) {
@@ -422,7 +317,7 @@ class LiveSpan {
             native_1.native.spanEnd(n, endNs);
         }
         catch (e) {
-            internalError("ending a span", e);
+            (0, span_types_1.internalError)("ending a span", e);
         }
     }
     /**
@@ -441,11 +336,18 @@ class LiveSpan {
             this._ending = true;
             this._pending = null;
             try {
-                this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, (0, capture_1.toJsonText)(result));
+                const outputs = (0, capture_1.toJsonText)(result);
+                if (p.parent === undefined && p.inputs !== null && (0, leaves_1.keepsLeaves)()) {
+                    this._leaf = KEPT;
+                    (0, leaves_1.keepLeaf)(this, p.site, p.t0, p.inputs, outputs);
+                }
+                else {
+                    this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, outputs);
+                }
             }
             catch (e) {
                 this._h = null;
-                internalError("ending a span", e);
+                (0, span_types_1.internalError)("ending a span", e);
             }
             return;
         }
@@ -460,10 +362,13 @@ class LiveSpan {
         }
         this._ending = true;
         try {
+            // Kept roots first: this end may seal a trace, and traces count (and the last trace id
+            // follows) in the order they ended.
+            (0, leaves_1.recordLeaves)();
             spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result));
         }
         catch (e) {
-            internalError("ending a span", e);
+            (0, span_types_1.internalError)("ending a span", e);
         }
     }
     /** @internal Records a thrown value and ends the span. */
@@ -473,12 +378,12 @@ class LiveSpan {
             this._ending = true;
             this._pending = null;
             try {
-                const e = describeError(err);
+                const e = (0, span_types_1.describeError)(err);
                 this._leaf = native_1.native.leafFail(p.site, parentHandle(p), p.t0, p.inputs, e.type, e.message, e.stack);
             }
             catch (e) {
                 this._h = null;
-                internalError("recording an error", e);
+                (0, span_types_1.internalError)("recording an error", e);
             }
             return;
         }
@@ -486,7 +391,7 @@ class LiveSpan {
         if (n === null || this._ending)
             return;
         try {
-            const e = describeError(err);
+            const e = (0, span_types_1.describeError)(err);
             if (hooks_1.endHooks.length > 0) {
                 native_1.native.spanRecordException(n, e.type, e.message, e.stack);
                 this._end(null);
@@ -496,7 +401,7 @@ class LiveSpan {
             native_1.native.spanFail(n, e.type, e.message, e.stack);
         }
         catch (e) {
-            internalError("recording an error", e);
+            (0, span_types_1.internalError)("recording an error", e);
         }
     }
 }

@@ -7,14 +7,18 @@
 //! passes a small integer instead of two strings. The last leaves ended on this thread stay
 //! reachable for a while ([`leaf_handle`]) for the rare callback that runs after its traced call
 //! returned and still reads that span or starts a child under it.
+//!
+//! On the main thread the facade does not call [`leaf_end`] per root leaf (a one-span trace):
+//! it keeps them (monotonic start and end, JSON texts) and hands them over in batches
+//! ([`record_ended`], through `batch.rs`), one native call for up to 64 of them.
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
 use ferrotrace_core::global;
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{RawJson, SpanRecord};
-use ferrotrace_core::tracer::{wall_ns_at, RootOptions};
+use ferrotrace_core::model::{RawJson, SpanName, SpanRecord};
+use ferrotrace_core::tracer::{monotonic_ns, now_ns, wall_ns_at, RootOptions};
 use ferrotrace_core::{LiveSpan, SpanContext};
 use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, Error, Result, Status, ValueType};
@@ -29,17 +33,32 @@ const RECENT_LEAVES: usize = 256;
 const RECENT_RECORD_BYTES: usize = 64 * 1024;
 
 struct Site {
-    name: String,
-    /// Shared text: cloning it per span does not allocate.
+    /// Shared (`Arc<str>`) like the type: cloning either per span does not allocate.
+    name: SpanName,
     span_type: RawJson,
 }
 
-/// An ended leaf: its number, ids, and record (unless large).
-type Kept = (u32, SpanContext, Option<Arc<SpanRecord>>);
+/// An ended leaf: its ids, and record (unless large).
+type Kept = (SpanContext, Option<Arc<SpanRecord>>);
 
 struct Recent {
     next: u32,
     slots: Vec<Option<Kept>>,
+}
+
+impl Recent {
+    /// Keeps `kept` (or nothing, for a leaf that could not be recorded) under the next number.
+    fn push(&mut self, kept: Option<Kept>) -> u32 {
+        let seq = self.next;
+        self.next = self.next.wrapping_add(1);
+        if self.slots.len() < RECENT_LEAVES {
+            self.slots.resize_with(RECENT_LEAVES, || None);
+        }
+        // The slot's previous leaf (ids and record) is dropped here, as a handle's finalizer
+        // would have dropped it.
+        self.slots[seq as usize % RECENT_LEAVES] = kept;
+        seq
+    }
 }
 
 thread_local! {
@@ -85,6 +104,7 @@ pub fn register_site(name: String, span_type: Option<String>) -> u32 {
         Some(t) => RawJson::string(&t).into_shared(),
         None => RawJson::from_static("\"UNKNOWN\""),
     };
+    let name = SpanName::from(std::sync::Arc::<str>::from(name));
     SITES.with_borrow_mut(|sites| {
         sites.push(Site { name, span_type });
         (sites.len() - 1) as u32
@@ -98,12 +118,16 @@ fn start(
     start_ns: u64,
     inputs: Option<String>,
 ) -> Result<LiveSpan> {
-    let (name, span_type) = SITES.with_borrow(|sites| {
-        sites
+    SITES.with_borrow(|sites| {
+        let site = sites
             .get(site as usize)
-            .map(|s| (s.name.clone(), s.span_type.clone()))
-            .ok_or_else(|| Error::new(Status::InvalidArg, "unknown trace site"))
-    })?;
+            .ok_or_else(|| Error::new(Status::InvalidArg, "unknown trace site"))?;
+        Ok(open(site, parent, start_ns, inputs))
+    })
+}
+
+fn open(site: &Site, parent: Option<&Span>, start_ns: u64, inputs: Option<String>) -> LiveSpan {
+    let name = site.name.clone();
     let mut live = match parent {
         Some(p) => global().start_child(name, &p.ctx, Some(start_ns)),
         None => global().start_root(
@@ -114,28 +138,64 @@ fn start(
             },
         ),
     };
-    live.set_attribute(attr::SPAN_TYPE, span_type);
+    live.set_attribute(attr::SPAN_TYPE, site.span_type.clone());
     if let Some(i) = inputs {
         live.set_attribute(attr::INPUTS, RawJson::from_trusted(i));
     }
-    Ok(live)
+    live
 }
 
 /// Keeps an ended leaf reachable for a while; returns its number for [`leaf_handle`].
 fn remember(ctx: SpanContext, rec: Arc<SpanRecord>, bytes: usize) -> u32 {
-    let rec = (bytes <= RECENT_RECORD_BYTES).then_some(rec);
-    RECENT.with_borrow_mut(|r| {
-        let seq = r.next;
-        r.next = r.next.wrapping_add(1);
-        let i = seq as usize % RECENT_LEAVES;
-        if r.slots.len() < RECENT_LEAVES {
-            r.slots.resize_with(RECENT_LEAVES, || None);
-        }
-        // The slot's previous leaf (ids and record) is dropped here, as a handle's finalizer
-        // would have dropped it.
-        r.slots[i] = Some((seq, ctx, rec));
-        seq
+    RECENT.with_borrow_mut(|r| r.push(Some(kept(ctx, rec, bytes))))
+}
+
+fn kept(ctx: SpanContext, rec: Arc<SpanRecord>, bytes: usize) -> Kept {
+    (ctx, (bytes <= RECENT_RECORD_BYTES).then_some(rec))
+}
+
+/// A root leaf the facade ended and kept for a batch: times from `process.hrtime.bigint()`.
+pub(crate) struct Ended<'a> {
+    pub site: u32,
+    pub start_mono: u64,
+    pub end_mono: u64,
+    pub inputs: &'a str,
+    pub outputs: &'a str,
+}
+
+/// Records a batch of ended leaves in order and keeps each for [`leaf_handle`]; returns the
+/// first one's number, the others following one by one. A leaf of an unknown site (which the
+/// facade never passes) still takes its number, with nothing kept under it.
+pub(crate) fn record_ended<'a>(leaves: impl IntoIterator<Item = Ended<'a>>) -> u32 {
+    // One reading of both clocks for the batch (it ended within a few milliseconds): the wall
+    // time of a monotonic reading is now minus the time elapsed since it, as in `wall_ns_at`.
+    let (wall_now, mono_now) = (now_ns(), monotonic_ns());
+    let wall = |mono: u64| wall_now.saturating_sub(mono_now.saturating_sub(mono));
+    SITES.with_borrow(|sites| {
+        RECENT.with_borrow_mut(|recent| {
+            let first = recent.next;
+            for leaf in leaves {
+                let done = sites.get(leaf.site as usize).map(|site| {
+                    let inputs = Some(leaf.inputs.to_owned());
+                    let start_ns = wall(leaf.start_mono);
+                    let mut live = open(site, None, start_ns, inputs);
+                    live.set_attribute(attr::OUTPUTS, RawJson::from_trusted(leaf.outputs));
+                    let ctx = live.context().clone();
+                    let rec = live.end(Some(wall(leaf.end_mono)));
+                    kept(ctx, rec, leaf.inputs.len() + leaf.outputs.len())
+                });
+                recent.push(done);
+            }
+            first
+        })
     })
+}
+
+/// Whether the facade may keep ended leaves for a batch: not with a trace timeout, which
+/// must find every span that ended before it fired.
+#[napi(catch_unwind)]
+pub fn leaf_buffering() -> bool {
+    global().config().trace_timeout.is_none()
 }
 
 fn len(s: &Option<String>) -> usize {
@@ -144,7 +204,8 @@ fn len(s: &Option<String>) -> usize {
 
 /// A traced call that returned `outputs_json` (`None`: outputs were set in the body, or none):
 /// starts the span at the monotonic reading `start_mono`, sets inputs and outputs, ends it
-/// now. Returns the leaf's number for [`leaf_handle`].
+/// now. Returns the leaf's number for [`leaf_handle`]. (The main thread's facade batches its
+/// leaves instead: [`record_ended`].)
 #[napi(catch_unwind)]
 pub fn leaf_end(
     site: u32,
@@ -237,13 +298,15 @@ pub(crate) fn start_leaf(
 #[napi(catch_unwind, ts_return_type = "SpanHandle | null")]
 pub fn leaf_handle(seq: u32) -> Option<NewSpan> {
     RECENT.with_borrow(|r| {
-        let (s, ctx, rec) = r.slots.get(seq as usize % RECENT_LEAVES)?.as_ref()?;
-        (*s == seq).then(|| {
-            NewSpan(SpanState {
-                ctx: ctx.clone(),
-                live: None,
-                ended: rec.clone(),
-            })
-        })
+        // The slot holds this leaf while fewer than RECENT_LEAVES were kept after it.
+        if r.next.wrapping_sub(seq.wrapping_add(1)) as usize >= RECENT_LEAVES {
+            return None;
+        }
+        let (ctx, rec) = r.slots.get(seq as usize % RECENT_LEAVES)?.as_ref()?;
+        Some(NewSpan(SpanState {
+            ctx: ctx.clone(),
+            live: None,
+            ended: rec.clone(),
+        }))
     })
 }

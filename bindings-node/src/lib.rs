@@ -5,6 +5,7 @@
 //! Every export uses `catch_unwind`: a panic becomes a JS error (which the facade swallows on hot
 //! paths) instead of aborting the process.
 
+pub mod batch;
 pub mod handle;
 pub mod leaf;
 pub mod mlflow;

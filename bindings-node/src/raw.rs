@@ -1,6 +1,7 @@
-//! The entry points called on every traced call as raw Node-API callbacks: `leafEnd`
-//! ([`leaf_end`](crate::leaf::leaf_end)), and for spans started natively `leafStart` and
-//! `spanFinish`. napi-rs wraps each `#[napi]` function in per-call bookkeeping (callback info,
+//! The entry points called on every traced call as raw Node-API callbacks: `leafBatch`
+//! (`batch.rs`, the main thread's ended leaves) or `leafEnd`
+//! ([`leaf_end`](crate::leaf::leaf_end), one leaf), and for spans started natively `leafStart`
+//! and `spanFinish`. napi-rs wraps each `#[napi]` function in per-call bookkeeping (callback info,
 //! a borrow scope registered and released, a type check per optional argument): ~1,500
 //! instructions measured under callgrind, a fifth of a traced call. Here the arguments are read
 //! directly; everything else still goes through napi-rs.
@@ -52,7 +53,7 @@ fn is_nullish(env: sys::napi_env, v: sys::napi_value) -> bool {
 }
 
 /// The call's first `N` arguments (`undefined` for missing ones).
-unsafe fn args<const N: usize>(
+pub(crate) unsafe fn args<const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> Result<[sys::napi_value; N]> {
@@ -140,6 +141,13 @@ unsafe extern "C" fn leaf_end_cb(
     unsafe { guard(env, info, leaf_end) }
 }
 
+unsafe extern "C" fn leaf_batch_cb(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    unsafe { guard(env, info, crate::batch::leaf_batch) }
+}
+
 unsafe extern "C" fn leaf_start_cb(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -172,12 +180,14 @@ impl TypeName for RawFunction {
     }
 }
 
-/// One of the raw entry points (`"leafEnd"`, `"leafStart"`, `"spanFinish"`), with the same
-/// arguments and result as the `#[napi]` function of that name: the facade fetches each once.
+/// One of the raw entry points (`"leafBatch"`, `"leafEnd"`, `"leafStart"`, `"spanFinish"`), with
+/// the same arguments and result as the `#[napi]` function of that name (`leafBatch` has none):
+/// the facade fetches each once.
 #[napi(catch_unwind, ts_return_type = "Function")]
 pub fn raw_function(env: napi::Env, name: String) -> Result<RawFunction> {
     let cb: unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value =
         match name.as_str() {
+            "leafBatch" => leaf_batch_cb,
             "leafEnd" => leaf_end_cb,
             "leafStart" => leaf_start_cb,
             "spanFinish" => span_finish_cb,

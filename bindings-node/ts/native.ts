@@ -35,9 +35,11 @@ export interface NativeBinding {
   ): number;
   /**
    * `leafEnd`, `leafStart` or `spanFinish` as a raw Node-API function (same arguments and
-   * result, less per-call overhead); fetch each once.
+   * result, less per-call overhead), or `leafBatch` (see `leaves.ts`); fetch each once.
    */
-  rawFunction(name: "leafEnd" | "leafStart" | "spanFinish"): Function;
+  rawFunction(name: "leafBatch" | "leafEnd" | "leafStart" | "spanFinish"): Function;
+  /** Whether ended leaves may wait in the facade for a batch (not with a trace timeout). */
+  leafBuffering(): boolean;
   leafFail(
     site: number,
     parent: SpanHandle | null,
@@ -194,8 +196,45 @@ function load(): [NativeBinding, string] {
 
 const [binding, file] = load();
 
-/** The loaded addon. */
-export const native: NativeBinding = binding;
+let beforeCall: () => void = () => {};
+
+/**
+ * Sets what runs before every native call that could see spans ended in JavaScript but not yet
+ * recorded (`leaves.ts` records them), so the core never observes them out of order.
+ */
+export function beforeNativeCall(f: () => void): void {
+  beforeCall = f;
+}
+
+// Calls that act on one open span or start one cannot see a span ended elsewhere; every other
+// call (ending a span, reading stats, the last trace id, traces, flushing, settings) can.
+const ORDER_FREE = new Set<string>([
+  "startRoot", "startChild", "registerSite", "rawFunction", "leafBuffering", "leafStart",
+  "spanSetInputs", "spanSetOutputs", "spanSetAttribute", "spanSetSpanType", "spanSetName",
+  "spanSetStatus", "spanAddEvent", "spanRecordException", "spanUpdateTrace", "spanTraceId",
+  "spanSpanId", "spanParentId", "spanName", "spanIsEnded", "spanGetAttribute", "spanAttributes",
+  "spanEvents", "spanStatus", "spanStartNs", "spanEndNs", "spanIsSampled", "spanChunk",
+  "spanAddLink", "spanLinks", "spanTraceparent", "normalizeTraceparent", "spanToJson", "caps",
+  "recentWarnings",
+]);
+
+function ordered(b: NativeBinding): NativeBinding {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(b)) {
+    const f = (b as unknown as Record<string, unknown>)[key];
+    out[key] =
+      typeof f !== "function" || ORDER_FREE.has(key)
+        ? f
+        : function (...args: unknown[]): unknown {
+            beforeCall();
+            return (f as (...a: unknown[]) => unknown).apply(b, args);
+          };
+  }
+  return out as unknown as NativeBinding;
+}
+
+/** The loaded addon; calls that could see not yet recorded spans record them first. */
+export const native: NativeBinding = ordered(binding);
 
 /** The file the addon was loaded from (the same in every thread of the process). */
 export const addonPath: string = file;

@@ -5,6 +5,7 @@
 import * as os from "node:os";
 import { isMainThread } from "node:worker_threads";
 
+import { stopKeeping } from "./leaves";
 import { native } from "./native";
 import { internalError } from "./span";
 
@@ -62,6 +63,7 @@ function pending(): number {
 export function installExitHook(): void {
   process.once("exit", () => {
     try {
+      stopKeeping(); // kept leaves to the core; from now on each is recorded at once
       if (pending() <= 0) return;
       const timeoutMs = (JSON.parse(native.config()) as { exitTimeout: number }).exitTimeout * 1000;
       // The core reports on stderr whatever it could not deliver in time.

@@ -1,127 +1,31 @@
 /**
- * Span types, status codes, events, and `LiveSpan`: the object user code receives. It wraps a
- * native span; every setter captures the value to JSON text here and never throws.
+ * `LiveSpan`: the object user code receives (span types, statuses and events are in
+ * `span_types.ts`). It wraps a native span; every setter captures the value to JSON text here
+ * and never throws.
  */
 import { toJsonText } from "./capture";
 import { NO_OP_SPAN_TRACE_ID, SpanAttributeKey, SpanLogLevel } from "./constants";
 import { endHooks, runHooks } from "./hooks";
+import { keepLeaf, keepsLeaves, raw, recordLeaves } from "./leaves";
 import { native, type SpanHandle } from "./native";
+import {
+  describeError,
+  hrTime,
+  internalError,
+  SpanEvent,
+  SpanStatus,
+  SpanStatusCode,
+  SpanType,
+  toNs,
+  type AttributeValue,
+  type HrTime,
+  type SpanLink,
+} from "./span_types";
 
-/** MLflow's span types (any other string is accepted as well). */
-export enum SpanType {
-  LLM = "LLM",
-  CHAIN = "CHAIN",
-  AGENT = "AGENT",
-  TOOL = "TOOL",
-  CHAT_MODEL = "CHAT_MODEL",
-  RETRIEVER = "RETRIEVER",
-  PARSER = "PARSER",
-  EMBEDDING = "EMBEDDING",
-  RERANKER = "RERANKER",
-  MEMORY = "MEMORY",
-  UNKNOWN = "UNKNOWN",
-  WORKFLOW = "WORKFLOW",
-  TASK = "TASK",
-  GUARDRAIL = "GUARDRAIL",
-  EVALUATOR = "EVALUATOR",
-}
-
-/** A span's status code. */
-export enum SpanStatusCode {
-  UNSET = "UNSET",
-  OK = "OK",
-  ERROR = "ERROR",
-}
-
-/**
- * A status code plus description.
- *
- * @example
- * ```ts
- * span.setStatus(new SpanStatus(SpanStatusCode.ERROR, "quota exceeded"));
- * ```
- */
-export class SpanStatus {
-  constructor(
-    readonly statusCode: SpanStatusCode,
-    readonly description: string = "",
-  ) {}
-}
-
-/** Attribute values of an event (plain JSON values). */
-export type AttributeValue = string | number | boolean | string[] | number[] | boolean[];
-
-/**
- * A link to another span (of this or another trace), e.g. the request that caused a batch job.
- * `traceId` is `tr-<32 hex>` (or 32 hex), `spanId` 16 hex. OpenTelemetry's form
- * `{context: {traceId, spanId}, attributes}` is accepted by `addLink` too.
- */
-export interface SpanLink {
-  traceId: string;
-  spanId: string;
-  attributes?: Record<string, AttributeValue>;
-}
-
-/** OpenTelemetry's high-resolution time: `[seconds, nanoseconds]` since the epoch. */
-export type HrTime = [number, number];
-
-function hrTime(ns: bigint): HrTime {
-  return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
-}
+export { describeError, internalError, SpanEvent, SpanStatus, SpanStatusCode, SpanType, toNs } from "./span_types";
+export type { AttributeValue, HrTime, SpanLink } from "./span_types";
 
 const LOG_LEVELS: Record<string, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
-
-/**
- * Something that happened during a span, at a time in nanoseconds since the epoch.
- *
- * @example
- * ```ts
- * span.addEvent(new SpanEvent({ name: "cache_miss", attributes: { key: "q1" } }));
- * ```
- */
-export class SpanEvent {
-  readonly name: string;
-  readonly timestamp: bigint;
-  readonly attributes: Record<string, AttributeValue>;
-
-  constructor(params: {
-    name: string;
-    timestamp?: bigint;
-    attributes?: Record<string, AttributeValue>;
-  }) {
-    this.name = params.name;
-    this.timestamp = params.timestamp ?? BigInt(Date.now()) * 1_000_000n;
-    this.attributes = params.attributes ?? {};
-  }
-
-  /** An `exception` event with `exception.type`, `exception.message`, `exception.stacktrace`. */
-  static fromException(error: Error): SpanEvent {
-    const e = describeError(error);
-    return new SpanEvent({
-      name: "exception",
-      attributes: {
-        "exception.message": e.message,
-        "exception.type": e.type,
-        "exception.stacktrace": e.stack,
-      },
-    });
-  }
-}
-
-/** Type, message and stack of anything thrown, without letting a getter's throw escape. */
-export function describeError(err: unknown): { type: string; message: string; stack: string } {
-  try {
-    if (err instanceof Error || (typeof err === "object" && err !== null && "message" in err)) {
-      const e = err as Error;
-      const type = String(e.name || e.constructor?.name || "Error");
-      return { type, message: String(e.message ?? ""), stack: String(e.stack ?? "") };
-    }
-    const type = err === null ? "null" : typeof err;
-    return { type, message: String(err), stack: "" };
-  } catch {
-    return { type: "Error", message: "[unreadable error]", stack: "" };
-  }
-}
 
 function parseJson(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return undefined;
@@ -129,24 +33,6 @@ function parseJson(text: string | null | undefined): unknown {
     return JSON.parse(text);
   } catch {
     return text;
-  }
-}
-
-let warned = false;
-/** Reports an internal failure once; tracing must never break the traced code. */
-export function internalError(what: string, err: unknown): void {
-  if (warned) return;
-  warned = true;
-  console.warn(`ferrotrace: ${what} failed (tracing continues, data may be incomplete):`, err);
-}
-
-/** Converts a nanosecond time given as number or bigint. */
-export function toNs(t: number | bigint | undefined | null): bigint | null {
-  if (t === undefined || t === null) return null;
-  try {
-    return typeof t === "bigint" ? t : BigInt(Math.round(t));
-  } catch {
-    return null;
   }
 }
 
@@ -161,17 +47,12 @@ export interface Pending {
   readonly inputs: string | null;
 }
 
-/** A hot entry point as its raw Node-API function (fetched once), else the napi-rs one. */
-function raw<K extends "leafEnd" | "leafStart" | "spanFinish">(name: K): (typeof native)[K] {
-  try {
-    return native.rawFunction(name) as (typeof native)[K];
-  } catch {
-    return native[name].bind(native) as (typeof native)[K];
-  }
-}
 const leafEnd = raw("leafEnd");
 const leafStart = raw("leafStart");
 const spanFinish = raw("spanFinish");
+
+/** `LiveSpan._leaf` of a leaf kept for its batch. */
+const KEPT = -2;
 
 /** The parent's native span (started when the child started), or `null` for a root. */
 function parentHandle(p: Pending): SpanHandle | null {
@@ -198,7 +79,10 @@ export class LiveSpan {
   _h: SpanHandle | null | undefined;
   /** @internal What a pending span needs to start natively. */
   _pending: Pending | null = null;
-  /** @internal The leaf number once ended in one native call (see `_finish`), else -1. */
+  /**
+   * @internal The leaf number once ended in one native call (see `_finish`), `KEPT` while it
+   * waits for its batch (`leaves.ts`), else -1.
+   */
   _leaf = -1;
   /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
   _outputsSet = false;
@@ -231,6 +115,7 @@ export class LiveSpan {
   private _materialize(): SpanHandle | null {
     let h: SpanHandle | null = null;
     try {
+      if (this._leaf === KEPT) recordLeaves(); // numbers it
       if (this._leaf >= 0) {
         // Ended in one call, read afterwards (a late callback): the core keeps recent leaves.
         h = native.leafHandle(this._leaf);
@@ -493,7 +378,13 @@ export class LiveSpan {
       this._ending = true;
       this._pending = null;
       try {
-        this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, toJsonText(result));
+        const outputs = toJsonText(result);
+        if (p.parent === undefined && p.inputs !== null && keepsLeaves()) {
+          this._leaf = KEPT;
+          keepLeaf(this, p.site, p.t0, p.inputs, outputs);
+        } else {
+          this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, outputs);
+        }
       } catch (e) {
         this._h = null;
         internalError("ending a span", e);
@@ -509,6 +400,9 @@ export class LiveSpan {
     }
     this._ending = true;
     try {
+      // Kept roots first: this end may seal a trace, and traces count (and the last trace id
+      // follows) in the order they ended.
+      recordLeaves();
       spanFinish(n, this._outputsSet ? null : toJsonText(result));
     } catch (e) {
       internalError("ending a span", e);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { attr, collect, hex, mlflow, oneTrace, parentName, sleep, span } from "./helpers.mjs";
+import { attr, clearMemory, collect, hex, mlflow, oneTrace, parentName, sleep, span } from "./helpers.mjs";
 
 const { trace, withSpan, getCurrentActiveSpan } = mlflow;
 
@@ -189,4 +189,109 @@ test("the primitive fast paths write exactly what the general capture writes", a
   assert.equal(inputKeys(["a", "a"]), null);
   assert.equal(inputKeys(["__proto__"]), null);
   assert.equal(inputKeys([]), null);
+});
+
+// Ended leaves reach the core in batches (ts/leaves.ts): nothing that reads the core may see a
+// batch still kept in JavaScript, and every leaf keeps its own times.
+
+test("a burst of leaves (several batches and a partial one) is recorded whole and in order", async () => {
+  const add = trace(function add(a, b) { return a + b; });
+  const { traces } = await collect(() => {
+    for (let i = 0; i < 150; i++) add(i, 1);
+  });
+  assert.equal(traces.length, 150);
+  const seen = traces.map((t) => attr(t.data.spans[0], "mlflow.spanInputs").a).sort((x, y) => x - y);
+  assert.deepEqual(seen, Array.from({ length: 150 }, (_, i) => i));
+  const byStart = [...traces].sort((x, y) => Number(ns(x.data.spans[0], "start_time_unix_nano") - ns(y.data.spans[0], "start_time_unix_nano")));
+  for (const [i, t] of byStart.entries()) {
+    const s = t.data.spans[0];
+    assert.equal(attr(s, "mlflow.spanOutputs"), i + 1);
+    assert.ok(ns(s, "end_time_unix_nano") >= ns(s, "start_time_unix_nano"));
+  }
+});
+
+test("the last trace id, stats and getTrace see a leaf right after it returns", async () => {
+  const f = trace(function f(x) { return x; });
+  await clearMemory();
+  const before = mlflow.stats().traces_started;
+  f(1);
+  const id = mlflow.getLastActiveTraceId();
+  assert.equal(mlflow.stats().traces_started, before + 1);
+  const t = await mlflow.getTrace(id);
+  assert.equal(t.info.traceId, id);
+  assert.deepEqual(t.data.spans.map((s) => s.inputs), [{ x: 1 }]);
+});
+
+test("the last trace id follows the order traces ended, kept leaves included", async () => {
+  const leaf = trace(function leaf() { return 1; });
+  const child = trace(function child() { return 2; });
+  const parent = trace(function parent() { return child(); });
+  await clearMemory();
+  leaf(); // kept
+  parent(); // started natively (it has a child), ends after the leaf
+  const id = mlflow.getLastActiveTraceId();
+  const t = await mlflow.getTrace(id);
+  assert.deepEqual(t.data.spans.map((s) => s.name).sort(), ["child", "parent"]);
+});
+
+test("children are in their trace when the parent ends, also in the same turn", async () => {
+  const leaf = trace(function leaf(i) { return i; });
+  const outer = trace(function outer() {
+    leaf(0); // makes `outer` start natively
+    for (let i = 1; i < 70; i++) leaf(i);
+    return "done";
+  });
+  const dropped = mlflow.stats().dropped_spans?.span_after_root_ended ?? 0;
+  const { trace: t } = await oneTrace(() => outer());
+  assert.equal(t.data.spans.filter((s) => s.name === "leaf").length, 70);
+  for (const s of t.data.spans.filter((x) => x.name === "leaf")) assert.equal(parentName(t, s), "outer");
+  assert.equal(mlflow.stats().dropped_spans?.span_after_root_ended ?? 0, dropped);
+});
+
+test("a leaf read from a microtask before its batch is recorded is the stored span", async () => {
+  const child = trace(function child() { return "c"; });
+  let late;
+  const leaf = trace(function leaf() {
+    // Runs after `leaf` returned, before the next turn of the event loop.
+    Promise.resolve().then(() => {
+      const s = getCurrentActiveSpan();
+      late = { spanId: s.spanId, traceId: s.traceId, outputs: s.outputs };
+      child();
+    });
+    return "l";
+  });
+  const { trace: t } = await oneTrace(() =>
+    withSpan(async () => {
+      leaf();
+      await sleep(1);
+    }, { name: "root" }),
+  );
+  assert.equal(late.spanId, hex(span(t, "leaf").span_id));
+  assert.equal(late.traceId, t.info.trace_id);
+  assert.equal(late.outputs, "l");
+  assert.equal(parentName(t, span(t, "child")), "leaf");
+});
+
+test("leaves kept at process.exit() are delivered by the exit hook", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const { PKG } = await import("./helpers.mjs");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferrotrace-leaf-exit-"));
+  try {
+    const app = `const m = require(${JSON.stringify(path.join(PKG, "dist", "index.js"))});
+      const f = m.trace(function f(i) { return i; });
+      for (let i = 0; i < 10; i++) f(i);
+      process.exit(0);`;
+    const res = spawnSync(process.execPath, ["-e", app], {
+      env: { ...process.env, FERROTRACE_DESTINATION: "local", FERROTRACE_LOCAL_DIR: dir },
+      encoding: "utf8",
+    });
+    assert.equal(res.status, 0, res.stderr);
+    const { traces } = mlflow.testing.readLocalStore(dir);
+    assert.deepEqual(traces.map((t) => attr(t.data.spans[0], "mlflow.spanOutputs")).sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
