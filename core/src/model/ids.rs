@@ -45,6 +45,12 @@ impl TraceId {
         hex_string(TRACE_ID_PREFIX, &self.0.to_be_bytes())
     }
 
+    /// Appends [`TraceId::to_mlflow`] (exporters write ids straight into their buffers).
+    pub fn push_mlflow(self, out: &mut String) {
+        out.push_str(TRACE_ID_PREFIX);
+        push_hex(out, &self.0.to_be_bytes());
+    }
+
     /// Big-endian bytes, as OTLP carries them.
     pub fn to_bytes(self) -> [u8; 16] {
         self.0.to_be_bytes()
@@ -53,6 +59,11 @@ impl TraceId {
     /// Base64 of the bytes, as MLflow's stored span dicts carry ids.
     pub fn to_base64(self) -> String {
         B64.encode(self.to_bytes())
+    }
+
+    /// Appends [`TraceId::to_base64`].
+    pub fn push_base64(self, out: &mut String) {
+        B64.encode_string(self.to_bytes(), out);
     }
 
     /// Parses `tr-<32 hex>` or bare 32 hex. Zero is not a valid id.
@@ -88,6 +99,11 @@ impl SpanId {
         hex_string("", &self.0.to_be_bytes())
     }
 
+    /// Appends [`SpanId::to_hex`].
+    pub fn push_hex(self, out: &mut String) {
+        push_hex(out, &self.0.to_be_bytes());
+    }
+
     /// Big-endian bytes, as OTLP carries them.
     pub fn to_bytes(self) -> [u8; 8] {
         self.0.to_be_bytes()
@@ -96,6 +112,11 @@ impl SpanId {
     /// Base64 of the bytes, as MLflow's stored span dicts carry ids.
     pub fn to_base64(self) -> String {
         B64.encode(self.to_bytes())
+    }
+
+    /// Appends [`SpanId::to_base64`].
+    pub fn push_base64(self, out: &mut String) {
+        B64.encode_string(self.to_bytes(), out);
     }
 
     /// Parses 16 hex digits. Zero is not a valid id.
@@ -137,14 +158,19 @@ impl fmt::Display for SpanId {
 /// `prefix` + lowercase hex of `bytes`, without the formatter machinery (ids are formatted for
 /// every span the bindings read and every span exported).
 fn hex_string(prefix: &str, bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(prefix.len() + bytes.len() * 2);
     out.push_str(prefix);
+    push_hex(&mut out, bytes);
+    out
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
     for &b in bytes {
         out.push(DIGITS[usize::from(b >> 4)] as char);
         out.push(DIGITS[usize::from(b & 0xf)] as char);
     }
-    out
 }
 
 fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
@@ -244,10 +270,21 @@ mod tests {
             assert_eq!(TraceId::parse(&t.to_hex()), Some(t));
             assert_eq!(TraceId::from_base64(&t.to_base64()), Some(t));
             assert_eq!(t.to_hex().len(), 32);
+            let (mut mlflow, mut b64) = (String::from("x"), String::from("y"));
+            t.push_mlflow(&mut mlflow);
+            t.push_base64(&mut b64);
+            assert_eq!(
+                (&mlflow[1..], &b64[1..]),
+                (&t.to_mlflow()[..], &t.to_base64()[..])
+            );
             let s = SpanId::random();
             assert_eq!(SpanId::parse(&s.to_hex()), Some(s));
             assert_eq!(SpanId::from_base64(&s.to_base64()), Some(s));
             assert_eq!(s.to_hex().len(), 16);
+            let (mut hex, mut b64) = (String::new(), String::new());
+            s.push_hex(&mut hex);
+            s.push_base64(&mut b64);
+            assert_eq!((hex, b64), (s.to_hex(), s.to_base64()));
         }
     }
 

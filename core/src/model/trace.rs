@@ -1,6 +1,7 @@
 //! A whole trace: its info (MLflow's `TraceInfoV3`) and its spans.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::{SpanRecord, TraceId};
@@ -89,16 +90,44 @@ impl Trace {
 /// assert_eq!(ferrotrace_core::model::rfc3339_ms(1795608566743), "2026-11-25T12:09:26.743Z");
 /// ```
 pub fn rfc3339_ms(ms: u64) -> String {
+    let mut out = String::with_capacity(24);
+    push_rfc3339_ms(&mut out, ms);
+    out
+}
+
+/// Appends [`rfc3339_ms`] (exporters write it straight into their buffers, no formatter).
+pub fn push_rfc3339_ms(out: &mut String, ms: u64) {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        ms % 1000
-    )
+    if !(0..=9999).contains(&y) {
+        // Past year 9999 (no clock gives that): the formatter, which widens the year.
+        let _ = write!(
+            out,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+            rem / 3600,
+            (rem % 3600) / 60,
+            rem % 60,
+            ms % 1000
+        );
+        return;
+    }
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut v: u64| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y as u64);
+    put(5, 2, u64::from(m));
+    put(8, 2, u64::from(d));
+    put(11, 2, rem / 3600);
+    put(14, 2, (rem % 3600) / 60);
+    put(17, 2, rem % 60);
+    put(20, 3, ms % 1000);
+    // Only ASCII digits and separators were written.
+    out.push_str(std::str::from_utf8(&b).unwrap_or_default());
 }
 
 /// Parses what [`rfc3339_ms`] writes (and the same without fraction, or with other precision).
@@ -151,7 +180,23 @@ mod tests {
         for ms in [0u64, 951_782_400_000, 1_795_608_566_743, 4_102_444_799_999] {
             assert_eq!(parse_rfc3339_ms(&rfc3339_ms(ms)), Some(ms));
         }
+        assert_eq!(rfc3339_ms(u64::MAX), "584556019-04-03T14:25:51.615Z");
         assert_eq!(rfc3339_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        // Against the formatter it replaced, over a spread of dates (leap days, year ends).
+        for i in 0..5000u64 {
+            let ms = i * 7_919_993_111 + i % 1000;
+            let secs = ms / 1000;
+            let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+            let rem = secs % 86_400;
+            let want = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+                rem / 3600,
+                (rem % 3600) / 60,
+                rem % 60,
+                ms % 1000
+            );
+            assert_eq!(rfc3339_ms(ms), want, "{ms}");
+        }
         assert_eq!(
             parse_rfc3339_ms("2026-11-25T11:00:00Z"),
             Some(1_795_604_400_000)

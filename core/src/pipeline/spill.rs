@@ -12,7 +12,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Trace, TraceDict};
+use crate::model::{write_trace_dict, Location, Trace, TraceDict};
 use crate::stats::{DropReason, Stats};
 use crate::store::{decode_records, SegmentWriter, SEGMENT_EXT};
 
@@ -136,14 +136,18 @@ impl SpillStore {
             }
         }
         for t in traces {
-            let mut dict = TraceDict::from(t);
-            if t.info.experiment_id.is_none() {
-                // Leave the experiment open: replay sends it to the destination's default.
-                dict.info.trace_location = serde_json::json!({"type": "MLFLOW_EXPERIMENT"});
-            }
-            let payload = serde_json::to_string(&dict).map_err(io::Error::other)?;
-            self.writer.append(&payload)?;
-            self.bytes += payload.len() as u64 + 24;
+            // Without an experiment the record leaves it open: replay sends it to the
+            // destination's default.
+            let location = match &t.info.experiment_id {
+                Some(id) => Location::Experiment(id),
+                None => Location::Unassigned,
+            };
+            let mut len = 0;
+            self.writer.append_with(|out| {
+                write_trace_dict(out, t, location);
+                len = out.len();
+            })?;
+            self.bytes += len as u64 + 24;
         }
         self.writer.sync()?;
         self.enforce_limit(stats);

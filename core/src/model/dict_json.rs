@@ -1,0 +1,312 @@
+//! MLflow's `Trace.to_dict()` JSON written straight from a [`Trace`]: byte for byte what
+//! `serde_json::to_string(&TraceDict::from(trace))` gives, which is the record payload of the
+//! local store and of the spill folders, without building the owned dict (its maps, and a
+//! copy of every id, name and attribute value) in between. [`super::TraceDict`] stays the form
+//! records are read back into.
+//!
+//! The same writer with Python's separators (`", "`, `": "`) gives the sizes behind MLflow's
+//! `mlflow.trace.sizeStats` (see `export::mlflow::trace_info`).
+
+use std::fmt::Write as _;
+use std::marker::PhantomData;
+
+use serde_json::Value;
+
+use super::json::push_str;
+use super::keys::attr;
+use super::{push_rfc3339_ms, Attributes, SpanRecord, Trace};
+
+/// What a record says about the experiment its trace belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location<'a> {
+    /// `{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": ...}}`.
+    Experiment(&'a str),
+    /// `{"type": "MLFLOW_EXPERIMENT"}`: left open, as spilled records of traces without an
+    /// experiment are, so a replay sends them to the destination's default experiment.
+    Unassigned,
+}
+
+impl<'a> Location<'a> {
+    /// The local store's location of `trace`: its experiment, else MLflow's Default (`"0"`).
+    pub fn of(trace: &'a Trace) -> Location<'a> {
+        Location::Experiment(trace.info.experiment_id.as_deref().unwrap_or("0"))
+    }
+}
+
+/// Appends the `Trace.to_dict()` JSON of `trace` (serde_json's compact form of
+/// [`super::TraceDict`]) with the given location.
+///
+/// ```
+/// use ferrotrace_core::model::{write_trace_dict, Location, Trace, TraceDict};
+/// let trace = Trace::default();
+/// let mut out = String::new();
+/// write_trace_dict(&mut out, &trace, Location::of(&trace));
+/// assert_eq!(out, serde_json::to_string(&TraceDict::from(&trace)).unwrap());
+/// ```
+pub fn write_trace_dict(out: &mut String, trace: &Trace, location: Location<'_>) {
+    Writer::<Compact>::new(out).trace(trace, location, true);
+}
+
+/// The sizes MLflow's `sizeStats` are made of, in Python's `json.dumps` form: each span's dict
+/// (pushed onto `spans`, in the trace's order) and the trace's dict without its spans, which
+/// this returns. `scratch` is a buffer to write them into.
+pub(crate) fn python_sizes(
+    trace: &Trace,
+    experiment_id: &str,
+    scratch: &mut String,
+    spans: &mut Vec<usize>,
+) -> usize {
+    let request_id = RequestId::of(trace);
+    for s in &trace.spans {
+        scratch.clear();
+        Writer::<Python>::new(scratch).span(s, &request_id);
+        spans.push(scratch.len());
+    }
+    scratch.clear();
+    Writer::<Python>::new(scratch).trace(trace, Location::Experiment(experiment_id), false);
+    scratch.len()
+}
+
+/// Separators and the form of decoded (event and link) attribute values.
+trait Style {
+    const COLON: &'static str;
+    const COMMA: &'static str;
+    fn value(out: &mut String, v: &Value);
+}
+
+/// serde_json's compact output.
+struct Compact;
+
+impl Style for Compact {
+    const COLON: &'static str = ":";
+    const COMMA: &'static str = ",";
+    fn value(out: &mut String, v: &Value) {
+        // Value's Display is serde_json's compact serializer.
+        let _ = write!(out, "{v}");
+    }
+}
+
+/// Python's `json.dumps` separators, as [`super::RawJson::from_value`] writes them.
+struct Python;
+
+impl Style for Python {
+    const COLON: &'static str = ": ";
+    const COMMA: &'static str = ", ";
+    fn value(out: &mut String, v: &Value) {
+        super::json::push_value(out, v);
+    }
+}
+
+/// `mlflow.traceRequestId`'s value on every span: the JSON text `"tr-..."` as a JSON string.
+struct RequestId(String);
+
+impl RequestId {
+    fn of(trace: &Trace) -> RequestId {
+        let mut text = String::with_capacity(40);
+        text.push('"');
+        trace.info.trace_id.push_mlflow(&mut text);
+        text.push('"');
+        let mut json = String::with_capacity(44);
+        push_str(&mut json, &text);
+        RequestId(json)
+    }
+}
+
+struct Writer<'a, S> {
+    out: &'a mut String,
+    style: PhantomData<S>,
+}
+
+impl<'a, S: Style> Writer<'a, S> {
+    fn new(out: &'a mut String) -> Self {
+        Writer {
+            out,
+            style: PhantomData,
+        }
+    }
+
+    /// `"key":` after a separator unless it is the object's first member; `key` needs no
+    /// escaping (the dict's own field names).
+    fn key(&mut self, first: bool, key: &str) {
+        if !first {
+            self.out.push_str(S::COMMA);
+        }
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push('"');
+        self.out.push_str(S::COLON);
+    }
+
+    /// A member whose key may need escaping (metadata, tags, attribute names).
+    fn any_key(&mut self, first: bool, key: &str) {
+        if !first {
+            self.out.push_str(S::COMMA);
+        }
+        push_str(self.out, key);
+        self.out.push_str(S::COLON);
+    }
+
+    fn str(&mut self, s: &str) {
+        push_str(self.out, s);
+    }
+
+    /// An id (or other text with nothing to escape) between quotes.
+    fn quoted(&mut self, write: impl FnOnce(&mut String)) {
+        self.out.push('"');
+        write(self.out);
+        self.out.push('"');
+    }
+
+    /// `[item, item]`.
+    fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
+        self.out.push('[');
+        for (i, t) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(S::COMMA);
+            }
+            item(self, t);
+        }
+        self.out.push(']');
+    }
+
+    fn u64(&mut self, v: u64) {
+        self.out.push_str(itoa::Buffer::new().format(v));
+    }
+
+    fn trace(&mut self, trace: &Trace, location: Location<'_>, with_spans: bool) {
+        let info = &trace.info;
+        self.out.push('{');
+        self.key(true, "info");
+        self.out.push('{');
+        self.key(true, "trace_id");
+        self.quoted(|out| info.trace_id.push_mlflow(out));
+        self.key(false, "trace_location");
+        self.out.push('{');
+        self.key(true, "type");
+        self.out.push_str("\"MLFLOW_EXPERIMENT\"");
+        if let Location::Experiment(id) = location {
+            self.key(false, "mlflow_experiment");
+            self.out.push('{');
+            self.key(true, "experiment_id");
+            self.str(id);
+            self.out.push('}');
+        }
+        self.out.push('}');
+        self.key(false, "request_time");
+        self.quoted(|out| push_rfc3339_ms(out, info.request_time_ms));
+        self.key(false, "state");
+        self.str(info.state.as_str());
+        self.key(false, "trace_metadata");
+        self.map(&info.metadata);
+        self.key(false, "tags");
+        self.map(&info.tags);
+        for (key, value) in [
+            ("request_preview", &info.request_preview),
+            ("response_preview", &info.response_preview),
+            ("client_request_id", &info.client_request_id),
+        ] {
+            if let Some(v) = value {
+                self.key(false, key);
+                self.str(v);
+            }
+        }
+        self.key(false, "execution_duration_ms");
+        self.u64(info.execution_duration_ms);
+        self.out.push('}');
+        self.key(false, "data");
+        self.out.push('{');
+        self.key(true, "spans");
+        let spans = if with_spans { &trace.spans[..] } else { &[] };
+        let request_id = RequestId::of(trace);
+        self.list(spans, |w, s| w.span(s, &request_id));
+        self.out.push_str("}}");
+    }
+
+    fn map<'m>(&mut self, m: impl IntoIterator<Item = (&'m String, &'m String)>) {
+        self.out.push('{');
+        for (i, (k, v)) in m.into_iter().enumerate() {
+            self.any_key(i == 0, k);
+            self.str(v);
+        }
+        self.out.push('}');
+    }
+
+    fn span(&mut self, s: &SpanRecord, request_id: &RequestId) {
+        self.out.push('{');
+        self.key(true, "trace_id");
+        self.quoted(|out| s.trace_id.push_base64(out));
+        self.key(false, "span_id");
+        self.quoted(|out| s.span_id.push_base64(out));
+        self.key(false, "parent_span_id");
+        match s.parent_id {
+            Some(p) => self.quoted(|out| p.push_base64(out)),
+            None => self.out.push_str("null"),
+        }
+        self.key(false, "name");
+        self.str(&s.name);
+        self.key(false, "start_time_unix_nano");
+        self.u64(s.start_ns);
+        self.key(false, "end_time_unix_nano");
+        self.u64(s.end_ns);
+        self.key(false, "events");
+        self.list(&s.events, |w, e| {
+            w.out.push('{');
+            w.key(true, "name");
+            w.str(&e.name);
+            w.key(false, "time_unix_nano");
+            w.u64(e.time_ns);
+            w.key(false, "attributes");
+            w.decoded(&e.attributes);
+            w.out.push('}');
+        });
+        self.key(false, "status");
+        self.out.push('{');
+        self.key(true, "code");
+        self.str(s.status.code.otel_name());
+        self.key(false, "message");
+        self.str(&s.status.message);
+        self.out.push('}');
+        self.key(false, "attributes");
+        self.out.push('{');
+        // The request id comes first; a span attribute of the same name takes its place (the
+        // dict's map keeps a replaced key where it was first inserted).
+        self.key(true, attr::REQUEST_ID);
+        match s.attributes.get(attr::REQUEST_ID) {
+            Some(own) => self.str(own.as_str()),
+            None => self.out.push_str(&request_id.0),
+        }
+        for (k, v) in s.attributes.iter() {
+            if k != attr::REQUEST_ID {
+                self.any_key(false, k);
+                self.str(v.as_str());
+            }
+        }
+        self.out.push('}');
+        self.key(false, "links");
+        self.list(&s.links, |w, l| {
+            w.out.push('{');
+            w.key(true, "trace_id");
+            w.quoted(|out| l.trace_id.push_mlflow(out));
+            w.key(false, "span_id");
+            w.quoted(|out| l.span_id.push_hex(out));
+            w.key(false, "attributes");
+            w.decoded(&l.attributes);
+            w.out.push('}');
+        });
+        self.out.push('}');
+    }
+
+    /// Event and link attributes: values decoded from their JSON text, as the dict holds them.
+    fn decoded(&mut self, attrs: &Attributes) {
+        self.out.push('{');
+        for (i, (k, v)) in attrs.iter().enumerate() {
+            self.any_key(i == 0, k);
+            S::value(self.out, &v.to_value());
+        }
+        self.out.push('}');
+    }
+}
+
+#[cfg(test)]
+#[path = "dict_json_tests.rs"]
+mod tests;
