@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::Value;
 
-use super::http::{classify, encode_component, parse_json_response, prepare, tls_config, Body};
+use super::http::{
+    check_json_response, classify, encode_component, parse_json_response, prepare, tls_config, Body,
+};
 pub use super::http::{encode_path_segment, Method};
 use super::retry::{retry_after_header, RetryPolicy};
 use crate::config::{Config, HttpSettings, Secret};
@@ -161,6 +163,30 @@ impl MlflowClient {
         });
         let text = self.send(method, path, query, body.as_ref(), deadline, &mut |_, _| {})?;
         parse_json_response(method, path, &text)
+    }
+
+    /// `POST path` with a body that is JSON text already; the answer is checked to be JSON and
+    /// dropped (no `Value` is built for it).
+    pub(crate) fn post_json_text(
+        &self,
+        path: &str,
+        json: &[u8],
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let body = Body {
+            bytes: json,
+            content_type: "application/json",
+            headers: &[],
+        };
+        let answer = self.send(
+            Method::Post,
+            path,
+            &[],
+            Some(&body),
+            deadline,
+            &mut |_, _| {},
+        )?;
+        check_json_response(Method::Post, path, &answer)
     }
 
     /// `POST /v1/traces` with a gzip'd `ExportTraceServiceRequest` for `experiment_id`.

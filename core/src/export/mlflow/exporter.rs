@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::client::{Method, MlflowClient};
+use super::client::MlflowClient;
 use super::otlp::{encode_request, gzip, OtlpOptions};
 use super::retry::RetryPolicy;
-use super::trace_info::{start_trace_body, START_TRACE_PATH};
+use super::trace_info::{write_start_trace_body, START_TRACE_PATH};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::export::{Exporter, SpillKind};
@@ -180,6 +180,8 @@ impl MlflowExporter {
         let fatal: Mutex<Option<Error>> = Mutex::new(None);
         let rejected: Mutex<(usize, Option<Error>)> = Mutex::new((0, None));
         let work = || {
+            // One body buffer per sending thread, reused from trace to trace.
+            let mut body = String::new();
             while !stop.load(Relaxed) {
                 let Some(trace) = traces.get(next.fetch_add(1, Relaxed)) else {
                     break;
@@ -187,10 +189,11 @@ impl MlflowExporter {
                 if origin_reported(client, trace) {
                     continue;
                 }
-                let body = start_trace_body(trace, experiment_id);
+                body.clear();
+                write_start_trace_body(&mut body, trace, experiment_id);
                 let sent = policy.run(
                     deadline,
-                    |d| client.json(Method::Post, START_TRACE_PATH, &[], Some(&body), d),
+                    |d| client.post_json_text(START_TRACE_PATH, body.as_bytes(), d),
                     |_, _| {
                         retries.fetch_add(1, Relaxed);
                     },

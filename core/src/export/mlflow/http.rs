@@ -107,9 +107,25 @@ pub(crate) fn ca_bundle_tls(path: &std::path::Path, setting: &str) -> Result<Tls
 }
 
 pub(crate) fn parse_json_response(method: Method, path: &str, bytes: &[u8]) -> Result<Value> {
+    parse_answer(method, path, bytes, Value::Object(Default::default()))
+}
+
+/// Checks that a 2xx answer is JSON (or empty) without keeping it: what the exporter does with
+/// the StartTraceV3 answer, an echo of the trace info it has no use for.
+pub(crate) fn check_json_response(method: Method, path: &str, bytes: &[u8]) -> Result<()> {
+    parse_answer(method, path, bytes, serde::de::IgnoredAny).map(|_| ())
+}
+
+/// An answer decoded as `T`, `empty` for an empty body; not JSON is refused.
+fn parse_answer<T: serde::de::DeserializeOwned>(
+    method: Method,
+    path: &str,
+    bytes: &[u8],
+    empty: T,
+) -> Result<T> {
     let text = String::from_utf8_lossy(bytes);
     if text.trim().is_empty() {
-        return Ok(Value::Object(Default::default()));
+        return Ok(empty);
     }
     serde_json::from_str(&text).map_err(|_| Error::Rejected {
         status: 200,
