@@ -29,7 +29,7 @@ use crate::model::Trace;
 use lane::Lane;
 use overflow::{Overflow, Target};
 use spill::SpillStore;
-pub(crate) use worker::{WorkerShared, RECENT_LOCK_WAIT};
+pub(crate) use worker::{RecentTrace, WorkerShared, RECENT_LOCK_WAIT};
 
 pub(crate) enum Control {
     /// Deliver what is queued (and replay what can be) by the deadline, then reply.
@@ -55,7 +55,7 @@ pub(crate) struct Pipeline {
     over_rx: Receiver<Queued>,
     overflow: Arc<Overflow>,
     /// The batch the worker is sending right now (finalized), for the exit hook's rescue.
-    inflight: Arc<Mutex<Vec<Trace>>>,
+    inflight: Arc<Mutex<Option<worker::Batch>>>,
     ctl: Sender<Control>,
     worker: Option<JoinHandle<()>>,
     /// The fork generation this pipeline was started in; a forked child must not use it.
@@ -133,7 +133,7 @@ impl Pipeline {
             handled: AtomicU64::new(0),
         });
         let queued_bytes = Arc::new(AtomicU64::new(0));
-        let inflight = Arc::new(Mutex::new(Vec::new()));
+        let inflight = Arc::new(Mutex::new(None));
         let parts = worker::Parts {
             lanes,
             data: data_rx.clone(),
@@ -249,9 +249,11 @@ impl Pipeline {
         if !self.overflow.enabled() {
             return;
         }
-        if let Some(inflight) = self.inflight.try_lock_until(deadline) {
-            let batch = inflight.clone();
-            drop(inflight);
+        let inflight = self
+            .inflight
+            .try_lock_until(deadline)
+            .and_then(|batch| batch.clone());
+        if let Some(batch) = inflight {
             self.overflow.write_finalized(&batch);
         }
         let mut batch = Vec::new();

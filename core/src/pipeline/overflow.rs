@@ -45,9 +45,11 @@ impl Overflow {
     }
 
     /// Finalizes and writes traces that never went through the worker.
-    pub(crate) fn write_raw(&self, mut batch: Vec<Trace>) {
-        self.shared.prepare(&mut batch);
-        self.shared.remember(&batch);
+    pub(crate) fn write_raw(&self, mut traces: Vec<Trace>) {
+        if traces.is_empty() {
+            return;
+        }
+        let batch = self.shared.finalize(&mut traces);
         self.write_finalized(&batch);
     }
 

@@ -2,6 +2,7 @@
 //! spilled traces replayed when the queue is idle.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +27,25 @@ const REPLAYED_SEGMENT_BYTES: u64 = 1 << 20;
 /// How long the worker waits for the recent-traces cache before skipping it.
 pub(crate) const RECENT_LOCK_WAIT: Duration = Duration::from_millis(20);
 
+/// A finalized batch. The lanes deliver it, the exit rescue (`inflight`) and the recent-traces
+/// cache hold it by reference count: no trace is copied after finalization.
+pub(crate) type Batch = Arc<[Trace]>;
+
+/// One trace of a finalized batch, kept for `get_trace`: a reference count on its batch. The
+/// batch is freed (on the worker) once its last trace leaves the cache, so the cache holds at
+/// most `recent_max + max_batch - 1` traces.
+pub(crate) struct RecentTrace {
+    batch: Batch,
+    index: usize,
+}
+
+impl Deref for RecentTrace {
+    type Target = Trace;
+    fn deref(&self) -> &Trace {
+        &self.batch[self.index]
+    }
+}
+
 /// What the worker shares with the tracer.
 #[derive(Clone)]
 pub(crate) struct WorkerShared {
@@ -33,7 +53,7 @@ pub(crate) struct WorkerShared {
     pub(crate) process_metadata: Arc<RwLock<BTreeMap<String, String>>>,
     pub(crate) max_batch: usize,
     /// Recently finalized traces, newest last, for `get_trace` without a server round trip.
-    pub(crate) recent: Arc<Mutex<VecDeque<Trace>>>,
+    pub(crate) recent: Arc<Mutex<VecDeque<RecentTrace>>>,
     pub(crate) recent_max: usize,
     /// The redaction rules in force (replaced when the configuration changes).
     pub(crate) redactor: Arc<RwLock<Arc<LazyRedactor>>>,
@@ -42,7 +62,7 @@ pub(crate) struct WorkerShared {
 impl WorkerShared {
     /// Redacts and finalizes traces: the one step before a trace is exported or written to
     /// disk anywhere (worker, overflow thread, exit rescue).
-    pub(crate) fn prepare(&self, batch: &mut [Trace]) {
+    fn prepare(&self, batch: &mut [Trace]) {
         // A copy, not a guard held over the batch: a read lock that a fork catches held is
         // never released in the child, and would block its writers for good.
         let meta = self.process_metadata.read().clone();
@@ -56,22 +76,37 @@ impl WorkerShared {
         }
     }
 
-    pub(crate) fn remember(&self, batch: &[Trace]) {
+    /// Finalizes `traces` (see [`WorkerShared::prepare`]) into a shared batch, remembered for
+    /// `get_trace`.
+    pub(crate) fn finalize(&self, traces: &mut Vec<Trace>) -> Batch {
+        self.prepare(traces);
+        // Moved, not copied, into one allocation sized to the batch.
+        let batch: Batch = traces.drain(..).collect();
+        self.remember(&batch);
+        batch
+    }
+
+    fn remember(&self, batch: &Batch) {
         if self.recent_max == 0 {
             return;
         }
-        // Only a cache: skipped rather than waited for. In a forked child it may be held for good
-        // by the parent's worker, which the fork did not copy.
-        let Some(mut recent) = self.recent.try_lock_for(RECENT_LOCK_WAIT) else {
-            return;
+        let keep = batch.len().min(self.recent_max);
+        let evicted: Vec<RecentTrace> = {
+            // Only a cache: skipped rather than waited for. In a forked child it may be held for
+            // good by the parent's worker, which the fork did not copy.
+            let Some(mut recent) = self.recent.try_lock_for(RECENT_LOCK_WAIT) else {
+                return;
+            };
+            let over = (recent.len() + keep).saturating_sub(self.recent_max);
+            let evicted = recent.drain(..over).collect();
+            recent.extend((batch.len() - keep..batch.len()).map(|index| RecentTrace {
+                batch: batch.clone(),
+                index,
+            }));
+            evicted
         };
-        // Cloning a trace copies its info and bumps one reference count per span.
-        for t in batch.iter().rev().take(self.recent_max).rev() {
-            if recent.len() == self.recent_max {
-                recent.pop_front();
-            }
-            recent.push_back(t.clone());
-        }
+        // A batch whose last trace left is freed here, with the lock released.
+        drop(evicted);
     }
 }
 
@@ -83,7 +118,7 @@ pub(crate) struct Parts {
     pub(crate) over: Receiver<Queued>,
     pub(crate) overflow: Arc<Overflow>,
     pub(crate) ctl: Receiver<Control>,
-    pub(crate) inflight: Arc<Mutex<Vec<Trace>>>,
+    pub(crate) inflight: Arc<Mutex<Option<Batch>>>,
 }
 
 struct Worker {
@@ -229,22 +264,21 @@ impl Worker {
         if self.batch.is_empty() {
             return;
         }
-        self.shared.prepare(&mut self.batch);
-        self.shared.remember(&self.batch);
-        *self.p.inflight.lock() = self.batch.clone();
+        let batch = self.shared.finalize(&mut self.batch);
+        *self.p.inflight.lock() = Some(batch.clone());
         let stats = &self.shared.stats;
-        let spans: u64 = self.batch.iter().map(|t| t.spans.len() as u64).sum();
-        let traces = self.batch.len() as u64;
+        let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
+        let traces = batch.len() as u64;
         let started = Instant::now();
         let no_send = self.deadline.is_some_and(|d| Instant::now() >= d);
         let worst = self
             .p
             .lanes
             .iter_mut()
-            .map(|lane| lane.deliver(&self.batch, stats, no_send))
+            .map(|lane| lane.deliver(&batch, stats, no_send))
             .max()
             .unwrap_or(Outcome::Delivered);
-        self.p.inflight.lock().clear();
+        self.p.inflight.lock().take();
         match worst {
             Outcome::Delivered => {
                 stats.record_export(traces, spans, started.elapsed().as_micros() as u64)
@@ -256,6 +290,56 @@ impl Worker {
                 stats.drop_counted(reason, traces, spans);
             }
         }
-        self.batch.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{TraceId, TraceInfo};
+
+    fn traces(ids: std::ops::Range<u128>) -> Vec<Trace> {
+        ids.map(|i| Trace {
+            info: TraceInfo {
+                trace_id: TraceId(i),
+                ..Default::default()
+            },
+            spans: Default::default(),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn the_cache_keeps_the_newest_traces_and_frees_batches_it_no_longer_needs() {
+        let shared = WorkerShared {
+            stats: Arc::default(),
+            process_metadata: Arc::default(),
+            max_batch: 8,
+            recent: Arc::default(),
+            recent_max: 4,
+            redactor: Arc::new(RwLock::new(Arc::new(
+                LazyRedactor::new(&Default::default()),
+            ))),
+        };
+        let first = shared.finalize(&mut traces(1..4));
+        let second = shared.finalize(&mut traces(4..6));
+        let ids = || -> Vec<u128> {
+            shared
+                .recent
+                .lock()
+                .iter()
+                .map(|t| t.info.trace_id.0)
+                .collect()
+        };
+        assert_eq!(ids(), [2, 3, 4, 5]);
+        // The first batch is held for its traces 2 and 3; a larger batch pushes it out.
+        assert_eq!(Arc::strong_count(&first), 3);
+        let third = shared.finalize(&mut traces(6..12));
+        assert_eq!(ids(), [8, 9, 10, 11]);
+        assert_eq!(
+            (Arc::strong_count(&first), Arc::strong_count(&second)),
+            (1, 1)
+        );
+        assert_eq!(Arc::strong_count(&third), 5);
     }
 }
