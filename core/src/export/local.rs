@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{Exporter, SpillKind};
 use crate::error::Result;
-use crate::model::{write_trace_dict, Location, Trace};
+use crate::model::{write_trace_dict_with, Location, SharedMetadata, Trace};
 use crate::store::SegmentWriter;
 
 /// Writes each trace as one checksummed record (MLflow's `Trace.to_dict()` JSON, written
@@ -32,9 +32,14 @@ impl Exporter for LocalStoreExporter {
     }
 
     fn export(&mut self, batch: &[Trace]) -> Result<()> {
+        self.export_with(batch, &SharedMetadata::new())
+    }
+
+    fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         for trace in batch {
-            self.writer
-                .append_with(|out| write_trace_dict(out, trace, Location::of(trace)))?;
+            self.writer.append_with(|out| {
+                write_trace_dict_with(out, trace, shared, Location::of(trace))
+            })?;
         }
         self.writer.sync()?;
         Ok(())

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::json::push_str;
 use super::keys::attr;
-use super::{push_rfc3339_ms, Attributes, SpanRecord, Trace};
+use super::{push_rfc3339_ms, Attributes, SharedMetadata, SpanRecord, Trace};
 
 /// What a record says about the experiment its trace belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +44,19 @@ impl<'a> Location<'a> {
 /// assert_eq!(out, serde_json::to_string(&TraceDict::from(&trace)).unwrap());
 /// ```
 pub fn write_trace_dict(out: &mut String, trace: &Trace, location: Location<'_>) {
-    Writer::<Compact>::new(out).trace(trace, location, true);
+    write_trace_dict_with(out, trace, &SharedMetadata::new(), location);
+}
+
+/// [`write_trace_dict`] for a trace whose metadata is `info.metadata` with `shared` added (see
+/// [`TraceInfo::metadata_with`](super::TraceInfo::metadata_with)): the record of the trace
+/// [`TraceInfo::add_metadata`](super::TraceInfo::add_metadata) would give.
+pub fn write_trace_dict_with(
+    out: &mut String,
+    trace: &Trace,
+    shared: &SharedMetadata,
+    location: Location<'_>,
+) {
+    Writer::<Compact>::new(out).trace(trace, shared, location, true);
 }
 
 /// The sizes MLflow's `sizeStats` are made of, in Python's `json.dumps` form: each span's dict
@@ -52,6 +64,7 @@ pub fn write_trace_dict(out: &mut String, trace: &Trace, location: Location<'_>)
 /// this returns. `scratch` is a buffer to write them into.
 pub(crate) fn python_sizes(
     trace: &Trace,
+    shared: &SharedMetadata,
     experiment_id: &str,
     scratch: &mut String,
     spans: &mut Vec<usize>,
@@ -63,7 +76,7 @@ pub(crate) fn python_sizes(
         spans.push(scratch.len());
     }
     scratch.clear();
-    Writer::<Python>::new(scratch).trace(trace, Location::Experiment(experiment_id), false);
+    Writer::<Python>::new(scratch).trace(trace, shared, Location::Experiment(experiment_id), false);
     scratch.len()
 }
 
@@ -173,7 +186,13 @@ impl<'a, S: Style> Writer<'a, S> {
         self.out.push_str(itoa::Buffer::new().format(v));
     }
 
-    fn trace(&mut self, trace: &Trace, location: Location<'_>, with_spans: bool) {
+    fn trace(
+        &mut self,
+        trace: &Trace,
+        shared: &SharedMetadata,
+        location: Location<'_>,
+        with_spans: bool,
+    ) {
         let info = &trace.info;
         self.out.push('{');
         self.key(true, "info");
@@ -197,7 +216,7 @@ impl<'a, S: Style> Writer<'a, S> {
         self.key(false, "state");
         self.str(info.state.as_str());
         self.key(false, "trace_metadata");
-        self.map(&info.metadata);
+        self.map(info.metadata_with(shared));
         self.key(false, "tags");
         self.map(&info.tags);
         for (key, value) in [

@@ -22,6 +22,25 @@ fn records_are_what_serde_writes_for_the_dict() {
 }
 
 #[test]
+fn shared_metadata_is_written_as_if_it_had_been_added() {
+    let shared = SharedMetadata::from([
+        ("mlflow.source.name".to_owned(), "app \"x\".py".to_owned()),
+        ("mlflow.user".to_owned(), "me".to_owned()),
+        ("\u{e9}".to_owned(), String::new()),
+    ]);
+    let (mut out, mut want) = (String::new(), String::new());
+    for t in traces() {
+        out.clear();
+        want.clear();
+        write_trace_dict_with(&mut out, &t, &shared, Location::Unassigned);
+        let mut full = t.clone();
+        full.info.add_metadata(&shared);
+        write_trace_dict(&mut want, &full, Location::Unassigned);
+        assert_eq!(out, want);
+    }
+}
+
+#[test]
 fn python_sizes_are_those_of_the_dicts_in_python_form() {
     let (mut scratch, mut sizes) = (String::new(), Vec::new());
     for t in traces() {
@@ -40,7 +59,13 @@ fn python_sizes_are_those_of_the_dicts_in_python_form() {
         dict.data.spans.clear();
         let empty = RawJson::from_value(&serde_json::to_value(&dict).unwrap());
         sizes.clear();
-        let got = python_sizes(&t, "exp \"7\"", &mut scratch, &mut sizes);
+        let got = python_sizes(
+            &t,
+            &SharedMetadata::new(),
+            "exp \"7\"",
+            &mut scratch,
+            &mut sizes,
+        );
         assert_eq!((got, &sizes), (empty.as_str().len(), &want));
     }
 }

@@ -53,6 +53,51 @@ pub struct TraceInfo {
     pub tags: BTreeMap<String, String>,
 }
 
+/// Metadata that every trace of a batch carries besides its own `info.metadata` (the
+/// process's: source, user, git), kept apart so that each trace does not own a copy of it. A
+/// key a trace has itself keeps that trace's value.
+pub type SharedMetadata = BTreeMap<String, String>;
+
+impl TraceInfo {
+    /// `metadata` with `shared` added under it (its own value wins), in key order: what
+    /// [`TraceInfo::add_metadata`] would leave in `metadata`, without copying anything.
+    ///
+    /// ```
+    /// use ferrotrace_core::model::{SharedMetadata, TraceInfo};
+    /// let mut info = TraceInfo::default();
+    /// info.metadata.insert("b".into(), "own".into());
+    /// let shared = SharedMetadata::from([("a".into(), "1".into()), ("b".into(), "2".into())]);
+    /// let seen: Vec<_> = info.metadata_with(&shared).map(|(k, v)| format!("{k}={v}")).collect();
+    /// assert_eq!(seen, ["a=1", "b=own"]);
+    /// info.add_metadata(&shared);
+    /// assert_eq!(info.metadata.len(), 2);
+    /// ```
+    pub fn metadata_with<'a>(
+        &'a self,
+        shared: &'a SharedMetadata,
+    ) -> impl Iterator<Item = (&'a String, &'a String)> + 'a {
+        let (mut own, mut other) = (self.metadata.iter().peekable(), shared.iter().peekable());
+        std::iter::from_fn(move || match (own.peek(), other.peek()) {
+            (Some(a), Some(b)) if b.0 < a.0 => other.next(),
+            (Some(a), Some(b)) if b.0 == a.0 => {
+                other.next();
+                own.next()
+            }
+            (Some(_), _) => own.next(),
+            (None, _) => other.next(),
+        })
+    }
+
+    /// Copies `shared` into `metadata`; keys it already has keep their value.
+    pub fn add_metadata(&mut self, shared: &SharedMetadata) {
+        for (k, v) in shared {
+            if !self.metadata.contains_key(k) {
+                self.metadata.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
 /// A trace's spans: up to four inline, so a small trace is sealed without allocating its list
 /// (the export worker frees it, and a free on another thread leaves the application thread's
 /// malloc cache empty: each such allocation costs it ~190 instructions).
@@ -70,18 +115,23 @@ pub struct Trace {
 impl Trace {
     /// The root span: the earliest-starting span whose parent is not in this trace.
     pub fn root(&self) -> Option<&SpanRecord> {
-        // Among spans whose parent is not in the trace, the earliest: the true root starts before
-        // all its descendants, also before a child whose own parent never ended (and so is
-        // missing). Independent of the order the spans are listed in.
-        self.spans
-            .iter()
-            .filter(|s| {
-                s.parent_id
-                    .is_none_or(|p| !self.spans.iter().any(|o| o.span_id == p))
-            })
-            .min_by_key(|s| s.start_ns)
-            .map(|s| s.as_ref())
+        root_span(&self.spans)
     }
+}
+
+/// The root among `spans` (see [`Trace::root`]).
+pub fn root_span(spans: &[Arc<SpanRecord>]) -> Option<&SpanRecord> {
+    // Among spans whose parent is not in the trace, the earliest: the true root starts before
+    // all its descendants, also before a child whose own parent never ended (and so is
+    // missing). Independent of the order the spans are listed in.
+    spans
+        .iter()
+        .filter(|s| {
+            s.parent_id
+                .is_none_or(|p| !spans.iter().any(|o| o.span_id == p))
+        })
+        .min_by_key(|s| s.start_ns)
+        .map(|s| s.as_ref())
 }
 
 /// Formats unix milliseconds as RFC 3339 with milliseconds, as MLflow does (`2026-11-25T12:09:26.743Z`).
@@ -174,6 +224,33 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_with_shared_is_what_adding_it_gives() {
+        let map = |keys: &[&str], v: &str| -> SharedMetadata {
+            keys.iter()
+                .map(|k| (k.to_string(), format!("{v}{k}")))
+                .collect()
+        };
+        for (own, shared) in [
+            (&["a", "c", "e"][..], &["b", "c", "d", "f"][..]),
+            (&[], &["a"]),
+            (&["a"], &[]),
+            (&["b", "c"], &["a", "b", "c", "d"]),
+        ] {
+            let mut info = TraceInfo {
+                metadata: map(own, "own-"),
+                ..Default::default()
+            };
+            let shared = map(shared, "shared-");
+            let seen: Vec<(String, String)> = info
+                .metadata_with(&shared)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            info.add_metadata(&shared);
+            assert_eq!(seen, info.metadata.into_iter().collect::<Vec<_>>());
+        }
+    }
 
     #[test]
     fn rfc3339_round_trip() {

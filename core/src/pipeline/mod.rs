@@ -8,6 +8,7 @@
 //! `shutdown` are messages on a separate control channel carrying a reply channel, and every
 //! wait on them is bounded.
 
+mod batch;
 pub mod fork;
 mod lane;
 mod memory;
@@ -26,10 +27,11 @@ use parking_lot::Mutex;
 use crate::config::DeliverySettings;
 use crate::export::{Exporter, LocalStoreExporter, SpillKind};
 use crate::model::Trace;
+pub(crate) use batch::RecentTrace;
 use lane::Lane;
 use overflow::{Overflow, Target};
 use spill::SpillStore;
-pub(crate) use worker::{RecentTrace, WorkerShared, RECENT_LOCK_WAIT};
+pub(crate) use worker::{WorkerShared, RECENT_LOCK_WAIT};
 
 pub(crate) enum Control {
     /// Deliver what is queued (and replay what can be) by the deadline, then reply.
@@ -55,7 +57,7 @@ pub(crate) struct Pipeline {
     over_rx: Receiver<Queued>,
     overflow: Arc<Overflow>,
     /// The batch the worker is sending right now (finalized), for the exit hook's rescue.
-    inflight: Arc<Mutex<Option<worker::Batch>>>,
+    inflight: Arc<Mutex<Option<batch::Batch>>>,
     ctl: Sender<Control>,
     worker: Option<JoinHandle<()>>,
     /// The fork generation this pipeline was started in; a forked child must not use it.

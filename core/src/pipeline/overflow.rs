@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 use parking_lot::Mutex;
 
+use super::batch::Finalized;
 use super::spill::SpillStore;
 use super::worker::WorkerShared;
 use super::Queued;
@@ -49,12 +50,13 @@ impl Overflow {
         if traces.is_empty() {
             return;
         }
-        let batch = self.shared.finalize(&mut traces);
+        let batch = self.shared.finalize(&mut traces, &mut Default::default());
         self.write_finalized(&batch);
     }
 
     /// Writes finalized traces to every target and counts the result once per trace.
-    pub(crate) fn write_finalized(&self, batch: &[Trace]) {
+    pub(crate) fn write_finalized(&self, finalized: &Finalized) {
+        let (batch, shared) = (&finalized.traces[..], &finalized.shared);
         if batch.is_empty() {
             return;
         }
@@ -64,9 +66,9 @@ impl Overflow {
             let ok = match target {
                 Target::Spill(s) => {
                     spilled = true;
-                    s.lock().write(batch, stats).is_ok()
+                    s.lock().write(batch, shared, stats).is_ok()
                 }
-                Target::Local(l) => l.lock().export(batch).is_ok(),
+                Target::Local(l) => l.lock().export_with(batch, shared).is_ok(),
             };
             failed |= !ok;
         }

@@ -12,7 +12,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::model::{write_trace_dict, Location, Trace, TraceDict};
+use crate::model::{write_trace_dict_with, Location, SharedMetadata, Trace, TraceDict};
 use crate::stats::{DropReason, Stats};
 use crate::store::{decode_records, SegmentWriter, SEGMENT_EXT};
 
@@ -123,9 +123,15 @@ impl SpillStore {
         files
     }
 
-    /// Appends finalized traces and syncs them to disk, then drops the oldest segments while
-    /// the folder is over its limit (counted as `spill_full`).
-    pub fn write(&mut self, traces: &[Trace], stats: &Stats) -> io::Result<()> {
+    /// Appends finalized traces (with `shared` in their metadata, see [`SharedMetadata`]) and
+    /// syncs them to disk, then drops the oldest segments while the folder is over its limit
+    /// (counted as `spill_full`).
+    pub fn write(
+        &mut self,
+        traces: &[Trace],
+        shared: &SharedMetadata,
+        stats: &Stats,
+    ) -> io::Result<()> {
         if traces.is_empty() {
             return Ok(());
         }
@@ -144,7 +150,7 @@ impl SpillStore {
             };
             let mut len = 0;
             self.writer.append_with(|out| {
-                write_trace_dict(out, t, location);
+                write_trace_dict_with(out, t, shared, location);
                 len = out.len();
             })?;
             self.bytes += len as u64 + 24;

@@ -2,7 +2,6 @@
 //! spilled traces replayed when the queue is idle.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,12 +9,13 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{select, Receiver};
 use parking_lot::{Mutex, RwLock};
 
+use super::batch::{Batch, Finalized, RecentTrace};
 use super::lane::{Lane, Outcome};
 use super::memory::Trimmer;
 use super::overflow::{self, Overflow};
 use super::{Control, Queued};
-use crate::model::Trace;
-use crate::process::{prepare_trace, LazyRedactor};
+use crate::model::{SharedMetadata, Trace};
+use crate::process::{prepare_shared, LazyRedactor};
 use crate::stats::Stats;
 
 /// How often an idle worker looks at its spill folders.
@@ -26,25 +26,6 @@ const REPLAYED_SEGMENT_BYTES: u64 = 1 << 20;
 
 /// How long the worker waits for the recent-traces cache before skipping it.
 pub(crate) const RECENT_LOCK_WAIT: Duration = Duration::from_millis(20);
-
-/// A finalized batch. The lanes deliver it, the exit rescue (`inflight`) and the recent-traces
-/// cache hold it by reference count: no trace is copied after finalization.
-pub(crate) type Batch = Arc<[Trace]>;
-
-/// One trace of a finalized batch, kept for `get_trace`: a reference count on its batch. The
-/// batch is freed (on the worker) once its last trace leaves the cache, so the cache holds at
-/// most `recent_max + max_batch - 1` traces.
-pub(crate) struct RecentTrace {
-    batch: Batch,
-    index: usize,
-}
-
-impl Deref for RecentTrace {
-    type Target = Trace;
-    fn deref(&self) -> &Trace {
-        &self.batch[self.index]
-    }
-}
 
 /// What the worker shares with the tracer.
 #[derive(Clone)]
@@ -60,28 +41,36 @@ pub(crate) struct WorkerShared {
 }
 
 impl WorkerShared {
-    /// Redacts and finalizes traces: the one step before a trace is exported or written to
-    /// disk anywhere (worker, overflow thread, exit rescue).
-    fn prepare(&self, batch: &mut [Trace]) {
-        // A copy, not a guard held over the batch: a read lock that a fork catches held is
-        // never released in the child, and would block its writers for good.
-        let meta = self.process_metadata.read().clone();
+    /// Redacts and finalizes traces, the one step before a trace is exported or written to
+    /// disk anywhere (worker, overflow thread, exit rescue), into a batch remembered for
+    /// `get_trace`. The process metadata goes with the batch, not into each trace; `cached` is
+    /// the caller's last copy of it, reused while it is unchanged.
+    pub(crate) fn finalize(
+        &self,
+        traces: &mut Vec<Trace>,
+        cached: &mut Arc<SharedMetadata>,
+    ) -> Batch {
+        {
+            // Compared or copied, never held over the batch: a read lock that a fork catches
+            // held is never released in the child, and would block its writers for good.
+            let current = self.process_metadata.read();
+            if *current != **cached {
+                *cached = Arc::new(current.clone());
+            }
+        }
         let redactor = self.redactor.read().clone();
-        let redactions: u64 = batch
+        let redactions: u64 = traces
             .iter_mut()
-            .map(|t| prepare_trace(t, &meta, redactor.get()))
+            .map(|t| prepare_shared(t, cached, redactor.get()))
             .sum();
         if redactions > 0 {
             self.stats.redactions.fetch_add(redactions, Relaxed);
         }
-    }
-
-    /// Finalizes `traces` (see [`WorkerShared::prepare`]) into a shared batch, remembered for
-    /// `get_trace`.
-    pub(crate) fn finalize(&self, traces: &mut Vec<Trace>) -> Batch {
-        self.prepare(traces);
-        // Moved, not copied, into one allocation sized to the batch.
-        let batch: Batch = traces.drain(..).collect();
+        let batch = Arc::new(Finalized {
+            // Moved, not copied, into one allocation sized to the batch.
+            traces: traces.drain(..).collect(),
+            shared: cached.clone(),
+        });
         self.remember(&batch);
         batch
     }
@@ -90,7 +79,7 @@ impl WorkerShared {
         if self.recent_max == 0 {
             return;
         }
-        let keep = batch.len().min(self.recent_max);
+        let keep = batch.traces.len().min(self.recent_max);
         let evicted: Vec<RecentTrace> = {
             // Only a cache: skipped rather than waited for. In a forked child it may be held for
             // good by the parent's worker, which the fork did not copy.
@@ -99,10 +88,8 @@ impl WorkerShared {
             };
             let over = (recent.len() + keep).saturating_sub(self.recent_max);
             let evicted = recent.drain(..over).collect();
-            recent.extend((batch.len() - keep..batch.len()).map(|index| RecentTrace {
-                batch: batch.clone(),
-                index,
-            }));
+            let n = batch.traces.len();
+            recent.extend((n - keep..n).map(|index| RecentTrace::new(batch, index)));
             evicted
         };
         // A batch whose last trace left is freed here, with the lock released.
@@ -125,6 +112,8 @@ struct Worker {
     p: Parts,
     shared: WorkerShared,
     batch: Vec<Trace>,
+    /// The process metadata the last batch went out with.
+    metadata: Arc<SharedMetadata>,
     /// Set at shutdown: batches after it are spilled without a send.
     deadline: Option<Instant>,
     trimmer: Trimmer,
@@ -133,6 +122,7 @@ struct Worker {
 pub(crate) fn run(parts: Parts, shared: WorkerShared) {
     let mut w = Worker {
         batch: Vec::with_capacity(shared.max_batch),
+        metadata: Arc::default(),
         p: parts,
         shared,
         deadline: None,
@@ -264,11 +254,11 @@ impl Worker {
         if self.batch.is_empty() {
             return;
         }
-        let batch = self.shared.finalize(&mut self.batch);
+        let batch = self.shared.finalize(&mut self.batch, &mut self.metadata);
         *self.p.inflight.lock() = Some(batch.clone());
         let stats = &self.shared.stats;
-        let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
-        let traces = batch.len() as u64;
+        let spans: u64 = batch.traces.iter().map(|t| t.spans.len() as u64).sum();
+        let traces = batch.traces.len() as u64;
         let started = Instant::now();
         let no_send = self.deadline.is_some_and(|d| Instant::now() >= d);
         let worst = self
@@ -296,7 +286,7 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{TraceId, TraceInfo};
+    use crate::model::{SpanRecord, TraceId, TraceInfo};
 
     fn traces(ids: std::ops::Range<u128>) -> Vec<Trace> {
         ids.map(|i| Trace {
@@ -304,7 +294,7 @@ mod tests {
                 trace_id: TraceId(i),
                 ..Default::default()
             },
-            spans: Default::default(),
+            spans: vec![Arc::new(SpanRecord::default())].into(),
         })
         .collect()
     }
@@ -321,8 +311,13 @@ mod tests {
                 LazyRedactor::new(&Default::default()),
             ))),
         };
-        let first = shared.finalize(&mut traces(1..4));
-        let second = shared.finalize(&mut traces(4..6));
+        let meta = &mut Arc::default();
+        *shared.process_metadata.write() = BTreeMap::from([("k".to_owned(), "v".to_owned())]);
+        let first = shared.finalize(&mut traces(1..4), meta);
+        let second = shared.finalize(&mut traces(4..6), meta);
+        // The process metadata goes with the batch, copied once while it does not change.
+        assert!(Arc::ptr_eq(&first.shared, &second.shared));
+        assert!(!first.traces[0].info.metadata.contains_key("k"));
         let ids = || -> Vec<u128> {
             shared
                 .recent
@@ -334,12 +329,14 @@ mod tests {
         assert_eq!(ids(), [2, 3, 4, 5]);
         // The first batch is held for its traces 2 and 3; a larger batch pushes it out.
         assert_eq!(Arc::strong_count(&first), 3);
-        let third = shared.finalize(&mut traces(6..12));
+        let third = shared.finalize(&mut traces(6..12), meta);
         assert_eq!(ids(), [8, 9, 10, 11]);
         assert_eq!(
             (Arc::strong_count(&first), Arc::strong_count(&second)),
             (1, 1)
         );
         assert_eq!(Arc::strong_count(&third), 5);
+        let dict = shared.recent.lock()[0].to_dict();
+        assert_eq!(dict.info.trace_metadata["k"], "v");
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::model::json::push_str;
 use crate::model::keys::meta;
-use crate::model::{push_rfc3339_ms, python_sizes, Trace};
+use crate::model::{push_rfc3339_ms, python_sizes, SharedMetadata, Trace};
 
 /// The path of StartTraceV3.
 pub const START_TRACE_PATH: &str = "/api/3.0/mlflow/traces";
@@ -47,19 +47,30 @@ pub fn start_trace_body(trace: &Trace, experiment_id: &str) -> Value {
 /// assert!(body.starts_with(r#"{"trace":{"trace_info":{"trace_id":"tr-"#));
 /// ```
 pub fn write_start_trace_body(out: &mut String, trace: &Trace, experiment_id: &str) {
+    write_body(out, trace, &SharedMetadata::new(), experiment_id);
+}
+
+/// [`write_start_trace_body`] of the trace whose metadata has `shared` added.
+pub(crate) fn write_body(
+    out: &mut String,
+    trace: &Trace,
+    shared: &SharedMetadata,
+    experiment_id: &str,
+) {
     let info = &trace.info;
     // An MLflow server computes the trace cost from the spans it stores (MLflow's client only
     // sends it to Databricks and SageMaker), so the server's value is the one users see.
-    let mut metadata: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(info.metadata.len() + 2);
-    let sized = info.metadata.contains_key(meta::SIZE_BYTES);
+    let mut metadata: Vec<(&str, Cow<'_, str>)> =
+        Vec::with_capacity(info.metadata.len() + shared.len() + 2);
+    let sized =
+        info.metadata.contains_key(meta::SIZE_BYTES) || shared.contains_key(meta::SIZE_BYTES);
     metadata.extend(
-        info.metadata
-            .iter()
+        info.metadata_with(shared)
             .filter(|(k, _)| *k != meta::COST && (sized || *k != meta::SIZE_STATS))
             .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))),
     );
     if !sized {
-        let (total, stats) = size_stats(trace, experiment_id);
+        let (total, stats) = size_stats(trace, shared, experiment_id);
         for (k, v) in [
             (meta::SIZE_STATS, stats),
             (meta::SIZE_BYTES, total.to_string()),
@@ -187,10 +198,10 @@ fn push_compact(out: &mut String, v: &Value) {
 /// MLflow's `mlflow.trace.sizeBytes` and `mlflow.trace.sizeStats`: span sizes as JSON text of
 /// `Span.to_dict()` and the trace's total. Sizes are of our JSON, which keeps non-ASCII text as
 /// is where Python escapes it, so they can be a little smaller than MLflow's own.
-fn size_stats(trace: &Trace, experiment_id: &str) -> (usize, String) {
+fn size_stats(trace: &Trace, shared: &SharedMetadata, experiment_id: &str) -> (usize, String) {
     let mut sizes = Vec::with_capacity(trace.spans.len());
     let mut scratch = String::with_capacity(1024);
-    let empty = python_sizes(trace, experiment_id, &mut scratch, &mut sizes);
+    let empty = python_sizes(trace, shared, experiment_id, &mut scratch, &mut sizes);
     stats_of(sizes, empty)
 }
 
@@ -322,6 +333,21 @@ mod tests {
             out.clear();
             write_start_trace_body(&mut out, t, exp);
             assert_eq!(out, reference_body(t, exp).to_string());
+            // With shared metadata: the body of the trace it is added to.
+            let shared = SharedMetadata::from([
+                ("mlflow.user".to_owned(), "me".to_owned()),
+                (meta::SIZE_BYTES.to_owned(), "1".to_owned()),
+            ]);
+            let shared = if i % 2 == 0 {
+                shared
+            } else {
+                SharedMetadata::new()
+            };
+            let mut full = t.clone();
+            full.info.add_metadata(&shared);
+            out.clear();
+            write_body(&mut out, t, &shared, exp);
+            assert_eq!(out, reference_body(&full, exp).to_string());
         }
     }
 

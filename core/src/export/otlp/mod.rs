@@ -23,7 +23,7 @@ use crate::export::mlflow::retry::retry_after_header;
 use crate::export::mlflow::{encode_request, gzip, OtlpOptions, RetryPolicy};
 use crate::export::{Exporter, SpillKind};
 use crate::model::keys::attr::TRACE_TAG_PREFIX;
-use crate::model::{RawJson, SpanRecord, Trace};
+use crate::model::{RawJson, SharedMetadata, SpanRecord, Trace};
 
 /// The largest answer body read from a collector.
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
@@ -300,6 +300,11 @@ impl Exporter for OtlpExporter {
         }
         self.degraded = false;
         Ok(())
+    }
+
+    fn export_with(&mut self, batch: &[Trace], _shared: &SharedMetadata) -> Result<()> {
+        // OTLP carries no trace metadata: nothing to add.
+        self.export(batch)
     }
 
     fn take_retries(&mut self) -> u64 {
