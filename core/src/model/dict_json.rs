@@ -7,12 +7,11 @@
 //! The same writer with Python's separators (`", "`, `": "`) gives the sizes behind MLflow's
 //! `mlflow.trace.sizeStats` (see `export::mlflow::trace_info`).
 
-use std::fmt::Write as _;
 use std::marker::PhantomData;
 
 use serde_json::Value;
 
-use super::json::push_str;
+use super::json::push_str_bytes;
 use super::keys::attr;
 use super::{push_rfc3339_ms, Attributes, SharedMetadata, SpanRecord, Trace};
 
@@ -39,11 +38,11 @@ impl<'a> Location<'a> {
 /// ```
 /// use ferrotrace_core::model::{write_trace_dict, Location, Trace, TraceDict};
 /// let trace = Trace::default();
-/// let mut out = String::new();
+/// let mut out = Vec::new();
 /// write_trace_dict(&mut out, &trace, Location::of(&trace));
-/// assert_eq!(out, serde_json::to_string(&TraceDict::from(&trace)).unwrap());
+/// assert_eq!(out, serde_json::to_vec(&TraceDict::from(&trace)).unwrap());
 /// ```
-pub fn write_trace_dict(out: &mut String, trace: &Trace, location: Location<'_>) {
+pub fn write_trace_dict(out: &mut Vec<u8>, trace: &Trace, location: Location<'_>) {
     write_trace_dict_with(out, trace, &SharedMetadata::new(), location);
 }
 
@@ -51,7 +50,7 @@ pub fn write_trace_dict(out: &mut String, trace: &Trace, location: Location<'_>)
 /// [`TraceInfo::metadata_with`](super::TraceInfo::metadata_with)): the record of the trace
 /// [`TraceInfo::add_metadata`](super::TraceInfo::add_metadata) would give.
 pub fn write_trace_dict_with(
-    out: &mut String,
+    out: &mut Vec<u8>,
     trace: &Trace,
     shared: &SharedMetadata,
     location: Location<'_>,
@@ -66,7 +65,7 @@ pub(crate) fn python_sizes(
     trace: &Trace,
     shared: &SharedMetadata,
     experiment_id: &str,
-    scratch: &mut String,
+    scratch: &mut Vec<u8>,
     spans: &mut Vec<usize>,
 ) -> usize {
     let request_id = RequestId::of(trace);
@@ -82,20 +81,20 @@ pub(crate) fn python_sizes(
 
 /// Separators and the form of decoded (event and link) attribute values.
 trait Style {
-    const COLON: &'static str;
-    const COMMA: &'static str;
-    fn value(out: &mut String, v: &Value);
+    const COLON: &'static [u8];
+    const COMMA: &'static [u8];
+    fn value(out: &mut Vec<u8>, v: &Value);
 }
 
 /// serde_json's compact output.
 struct Compact;
 
 impl Style for Compact {
-    const COLON: &'static str = ":";
-    const COMMA: &'static str = ",";
-    fn value(out: &mut String, v: &Value) {
-        // Value's Display is serde_json's compact serializer.
-        let _ = write!(out, "{v}");
+    const COLON: &'static [u8] = b":";
+    const COMMA: &'static [u8] = b",";
+    fn value(out: &mut Vec<u8>, v: &Value) {
+        // Writing into a Vec cannot fail, and a Value always serializes.
+        let _ = serde_json::to_writer(out, v);
     }
 }
 
@@ -103,87 +102,91 @@ impl Style for Compact {
 struct Python;
 
 impl Style for Python {
-    const COLON: &'static str = ": ";
-    const COMMA: &'static str = ", ";
-    fn value(out: &mut String, v: &Value) {
-        super::json::push_value(out, v);
+    const COLON: &'static [u8] = b": ";
+    const COMMA: &'static [u8] = b", ";
+    fn value(out: &mut Vec<u8>, v: &Value) {
+        let mut text = String::new();
+        super::json::push_value(&mut text, v);
+        out.extend_from_slice(text.as_bytes());
     }
 }
 
-/// `mlflow.traceRequestId`'s value on every span: the JSON text `"tr-..."` as a JSON string.
-struct RequestId(String);
+/// `mlflow.traceRequestId`'s value on every span: the JSON text `"tr-..."` as a JSON string,
+/// `"\"tr-<32 hex>\""`.
+struct RequestId([u8; 41]);
 
 impl RequestId {
     fn of(trace: &Trace) -> RequestId {
-        let mut text = String::with_capacity(40);
-        text.push('"');
-        trace.info.trace_id.push_mlflow(&mut text);
-        text.push('"');
-        let mut json = String::with_capacity(44);
-        push_str(&mut json, &text);
-        RequestId(json)
+        let mut out = *br#""\"tr-________________________________\"""#;
+        out[3..38].copy_from_slice(&trace.info.trace_id.mlflow_bytes());
+        RequestId(out)
     }
 }
 
 struct Writer<'a, S> {
-    out: &'a mut String,
+    out: &'a mut Vec<u8>,
     style: PhantomData<S>,
 }
 
 impl<'a, S: Style> Writer<'a, S> {
-    fn new(out: &'a mut String) -> Self {
+    fn new(out: &'a mut Vec<u8>) -> Self {
         Writer {
             out,
             style: PhantomData,
         }
     }
 
+    fn raw(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
     /// `"key":` after a separator unless it is the object's first member; `key` needs no
     /// escaping (the dict's own field names).
+    #[inline(always)]
     fn key(&mut self, first: bool, key: &str) {
         if !first {
-            self.out.push_str(S::COMMA);
+            self.raw(S::COMMA);
         }
-        self.out.push('"');
-        self.out.push_str(key);
-        self.out.push('"');
-        self.out.push_str(S::COLON);
+        self.out.push(b'"');
+        self.raw(key.as_bytes());
+        self.out.push(b'"');
+        self.raw(S::COLON);
     }
 
     /// A member whose key may need escaping (metadata, tags, attribute names).
     fn any_key(&mut self, first: bool, key: &str) {
         if !first {
-            self.out.push_str(S::COMMA);
+            self.raw(S::COMMA);
         }
-        push_str(self.out, key);
-        self.out.push_str(S::COLON);
+        push_str_bytes(self.out, key);
+        self.raw(S::COLON);
     }
 
     fn str(&mut self, s: &str) {
-        push_str(self.out, s);
+        push_str_bytes(self.out, s);
     }
 
     /// An id (or other text with nothing to escape) between quotes.
-    fn quoted(&mut self, write: impl FnOnce(&mut String)) {
-        self.out.push('"');
-        write(self.out);
-        self.out.push('"');
+    fn quoted(&mut self, text: &[u8]) {
+        self.out.push(b'"');
+        self.raw(text);
+        self.out.push(b'"');
     }
 
     /// `[item, item]`.
     fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
-        self.out.push('[');
+        self.out.push(b'[');
         for (i, t) in items.iter().enumerate() {
             if i > 0 {
-                self.out.push_str(S::COMMA);
+                self.raw(S::COMMA);
             }
             item(self, t);
         }
-        self.out.push(']');
+        self.out.push(b']');
     }
 
     fn u64(&mut self, v: u64) {
-        self.out.push_str(itoa::Buffer::new().format(v));
+        self.raw(itoa::Buffer::new().format(v).as_bytes());
     }
 
     fn trace(
@@ -194,25 +197,27 @@ impl<'a, S: Style> Writer<'a, S> {
         with_spans: bool,
     ) {
         let info = &trace.info;
-        self.out.push('{');
+        self.out.push(b'{');
         self.key(true, "info");
-        self.out.push('{');
+        self.out.push(b'{');
         self.key(true, "trace_id");
-        self.quoted(|out| info.trace_id.push_mlflow(out));
+        self.quoted(&info.trace_id.mlflow_bytes());
         self.key(false, "trace_location");
-        self.out.push('{');
+        self.out.push(b'{');
         self.key(true, "type");
-        self.out.push_str("\"MLFLOW_EXPERIMENT\"");
+        self.raw(b"\"MLFLOW_EXPERIMENT\"");
         if let Location::Experiment(id) = location {
             self.key(false, "mlflow_experiment");
-            self.out.push('{');
+            self.out.push(b'{');
             self.key(true, "experiment_id");
             self.str(id);
-            self.out.push('}');
+            self.out.push(b'}');
         }
-        self.out.push('}');
+        self.out.push(b'}');
         self.key(false, "request_time");
-        self.quoted(|out| push_rfc3339_ms(out, info.request_time_ms));
+        self.out.push(b'"');
+        push_rfc3339_ms(self.out, info.request_time_ms);
+        self.out.push(b'"');
         self.key(false, "state");
         self.str(info.state.as_str());
         self.key(false, "trace_metadata");
@@ -231,35 +236,35 @@ impl<'a, S: Style> Writer<'a, S> {
         }
         self.key(false, "execution_duration_ms");
         self.u64(info.execution_duration_ms);
-        self.out.push('}');
+        self.out.push(b'}');
         self.key(false, "data");
-        self.out.push('{');
+        self.out.push(b'{');
         self.key(true, "spans");
         let spans = if with_spans { &trace.spans[..] } else { &[] };
         let request_id = RequestId::of(trace);
         self.list(spans, |w, s| w.span(s, &request_id));
-        self.out.push_str("}}");
+        self.raw(b"}}");
     }
 
     fn map<'m>(&mut self, m: impl IntoIterator<Item = (&'m String, &'m String)>) {
-        self.out.push('{');
+        self.out.push(b'{');
         for (i, (k, v)) in m.into_iter().enumerate() {
             self.any_key(i == 0, k);
             self.str(v);
         }
-        self.out.push('}');
+        self.out.push(b'}');
     }
 
     fn span(&mut self, s: &SpanRecord, request_id: &RequestId) {
-        self.out.push('{');
+        self.out.push(b'{');
         self.key(true, "trace_id");
-        self.quoted(|out| s.trace_id.push_base64(out));
+        self.quoted(&s.trace_id.base64_bytes());
         self.key(false, "span_id");
-        self.quoted(|out| s.span_id.push_base64(out));
+        self.quoted(&s.span_id.base64_bytes());
         self.key(false, "parent_span_id");
         match s.parent_id {
-            Some(p) => self.quoted(|out| p.push_base64(out)),
-            None => self.out.push_str("null"),
+            Some(p) => self.quoted(&p.base64_bytes()),
+            None => self.raw(b"null"),
         }
         self.key(false, "name");
         self.str(&s.name);
@@ -269,30 +274,30 @@ impl<'a, S: Style> Writer<'a, S> {
         self.u64(s.end_ns);
         self.key(false, "events");
         self.list(&s.events, |w, e| {
-            w.out.push('{');
+            w.out.push(b'{');
             w.key(true, "name");
             w.str(&e.name);
             w.key(false, "time_unix_nano");
             w.u64(e.time_ns);
             w.key(false, "attributes");
             w.decoded(&e.attributes);
-            w.out.push('}');
+            w.out.push(b'}');
         });
         self.key(false, "status");
-        self.out.push('{');
+        self.out.push(b'{');
         self.key(true, "code");
         self.str(s.status.code.otel_name());
         self.key(false, "message");
         self.str(&s.status.message);
-        self.out.push('}');
+        self.out.push(b'}');
         self.key(false, "attributes");
-        self.out.push('{');
+        self.out.push(b'{');
         // The request id comes first; a span attribute of the same name takes its place (the
         // dict's map keeps a replaced key where it was first inserted).
         self.key(true, attr::REQUEST_ID);
         match s.attributes.get(attr::REQUEST_ID) {
             Some(own) => self.str(own.as_str()),
-            None => self.out.push_str(&request_id.0),
+            None => self.raw(&request_id.0),
         }
         for (k, v) in s.attributes.iter() {
             if k != attr::REQUEST_ID {
@@ -300,29 +305,29 @@ impl<'a, S: Style> Writer<'a, S> {
                 self.str(v.as_str());
             }
         }
-        self.out.push('}');
+        self.out.push(b'}');
         self.key(false, "links");
         self.list(&s.links, |w, l| {
-            w.out.push('{');
+            w.out.push(b'{');
             w.key(true, "trace_id");
-            w.quoted(|out| l.trace_id.push_mlflow(out));
+            w.quoted(&l.trace_id.mlflow_bytes());
             w.key(false, "span_id");
-            w.quoted(|out| l.span_id.push_hex(out));
+            w.quoted(&l.span_id.hex_bytes());
             w.key(false, "attributes");
             w.decoded(&l.attributes);
-            w.out.push('}');
+            w.out.push(b'}');
         });
-        self.out.push('}');
+        self.out.push(b'}');
     }
 
     /// Event and link attributes: values decoded from their JSON text, as the dict holds them.
     fn decoded(&mut self, attrs: &Attributes) {
-        self.out.push('{');
+        self.out.push(b'{');
         for (i, (k, v)) in attrs.iter().enumerate() {
             self.any_key(i == 0, k);
             S::value(self.out, &v.to_value());
         }
-        self.out.push('}');
+        self.out.push(b'}');
     }
 }
 

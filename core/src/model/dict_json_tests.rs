@@ -8,16 +8,16 @@ fn traces() -> Vec<Trace> {
 
 #[test]
 fn records_are_what_serde_writes_for_the_dict() {
-    let mut out = String::new();
+    let mut out = Vec::new();
     for t in traces() {
         out.clear();
         write_trace_dict(&mut out, &t, Location::of(&t));
-        assert_eq!(out, serde_json::to_string(&TraceDict::from(&t)).unwrap());
+        assert_eq!(out, serde_json::to_vec(&TraceDict::from(&t)).unwrap());
         let mut open = TraceDict::from(&t);
         open.info.trace_location = serde_json::json!({"type": "MLFLOW_EXPERIMENT"});
         out.clear();
         write_trace_dict(&mut out, &t, Location::Unassigned);
-        assert_eq!(out, serde_json::to_string(&open).unwrap());
+        assert_eq!(out, serde_json::to_vec(&open).unwrap());
     }
 }
 
@@ -28,7 +28,7 @@ fn shared_metadata_is_written_as_if_it_had_been_added() {
         ("mlflow.user".to_owned(), "me".to_owned()),
         ("\u{e9}".to_owned(), String::new()),
     ]);
-    let (mut out, mut want) = (String::new(), String::new());
+    let (mut out, mut want) = (Vec::new(), Vec::new());
     for t in traces() {
         out.clear();
         want.clear();
@@ -42,7 +42,7 @@ fn shared_metadata_is_written_as_if_it_had_been_added() {
 
 #[test]
 fn python_sizes_are_those_of_the_dicts_in_python_form() {
-    let (mut scratch, mut sizes) = (String::new(), Vec::new());
+    let (mut scratch, mut sizes) = (Vec::new(), Vec::new());
     for t in traces() {
         let mut dict = TraceDict::from(&t);
         dict.info.trace_location["mlflow_experiment"]["experiment_id"] = "exp \"7\"".into();

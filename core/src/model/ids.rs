@@ -45,10 +45,12 @@ impl TraceId {
         hex_string(TRACE_ID_PREFIX, &self.0.to_be_bytes())
     }
 
-    /// Appends [`TraceId::to_mlflow`] (exporters write ids straight into their buffers).
-    pub fn push_mlflow(self, out: &mut String) {
-        out.push_str(TRACE_ID_PREFIX);
-        push_hex(out, &self.0.to_be_bytes());
+    /// [`TraceId::to_mlflow`] as ASCII bytes (exporters write ids straight into their buffers).
+    pub fn mlflow_bytes(self) -> [u8; 35] {
+        let mut out = [0u8; 35];
+        out[..3].copy_from_slice(TRACE_ID_PREFIX.as_bytes());
+        hex_into(&mut out[3..], &self.0.to_be_bytes());
+        out
     }
 
     /// Big-endian bytes, as OTLP carries them.
@@ -61,9 +63,11 @@ impl TraceId {
         B64.encode(self.to_bytes())
     }
 
-    /// Appends [`TraceId::to_base64`].
-    pub fn push_base64(self, out: &mut String) {
-        B64.encode_string(self.to_bytes(), out);
+    /// [`TraceId::to_base64`] as ASCII bytes.
+    pub fn base64_bytes(self) -> [u8; 24] {
+        let mut out = [b'='; 24];
+        base64_into(&mut out, &self.to_bytes());
+        out
     }
 
     /// Parses `tr-<32 hex>` or bare 32 hex. Zero is not a valid id.
@@ -99,9 +103,11 @@ impl SpanId {
         hex_string("", &self.0.to_be_bytes())
     }
 
-    /// Appends [`SpanId::to_hex`].
-    pub fn push_hex(self, out: &mut String) {
-        push_hex(out, &self.0.to_be_bytes());
+    /// [`SpanId::to_hex`] as ASCII bytes.
+    pub fn hex_bytes(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        hex_into(&mut out, &self.0.to_be_bytes());
+        out
     }
 
     /// Big-endian bytes, as OTLP carries them.
@@ -114,9 +120,11 @@ impl SpanId {
         B64.encode(self.to_bytes())
     }
 
-    /// Appends [`SpanId::to_base64`].
-    pub fn push_base64(self, out: &mut String) {
-        B64.encode_string(self.to_bytes(), out);
+    /// [`SpanId::to_base64`] as ASCII bytes.
+    pub fn base64_bytes(self) -> [u8; 12] {
+        let mut out = [b'='; 12];
+        base64_into(&mut out, &self.to_bytes());
+        out
     }
 
     /// Parses 16 hex digits. Zero is not a valid id.
@@ -158,18 +166,37 @@ impl fmt::Display for SpanId {
 /// `prefix` + lowercase hex of `bytes`, without the formatter machinery (ids are formatted for
 /// every span the bindings read and every span exported).
 fn hex_string(prefix: &str, bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(prefix.len() + bytes.len() * 2);
     out.push_str(prefix);
-    push_hex(&mut out, bytes);
-    out
-}
-
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
     for &b in bytes {
         out.push(DIGITS[usize::from(b >> 4)] as char);
         out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    out
+}
+
+/// Lowercase hex of `bytes` into `out` (twice as long).
+fn hex_into(out: &mut [u8], bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0xf)];
+    }
+}
+
+/// Standard base64 of `bytes` into `out`, which holds the padding (`=`) already: for the fixed
+/// id sizes, without the general encoder's setup.
+fn base64_into(out: &mut [u8], bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (quad, group) in out.chunks_mut(4).zip(bytes.chunks(3)) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for (i, c) in quad.iter_mut().take(group.len() + 1).enumerate() {
+            *c = ALPHABET[(n >> (18 - 6 * i)) as usize & 63];
+        }
     }
 }
 
@@ -270,21 +297,14 @@ mod tests {
             assert_eq!(TraceId::parse(&t.to_hex()), Some(t));
             assert_eq!(TraceId::from_base64(&t.to_base64()), Some(t));
             assert_eq!(t.to_hex().len(), 32);
-            let (mut mlflow, mut b64) = (String::from("x"), String::from("y"));
-            t.push_mlflow(&mut mlflow);
-            t.push_base64(&mut b64);
-            assert_eq!(
-                (&mlflow[1..], &b64[1..]),
-                (&t.to_mlflow()[..], &t.to_base64()[..])
-            );
+            assert_eq!(&t.mlflow_bytes()[..], t.to_mlflow().as_bytes());
+            assert_eq!(&t.base64_bytes()[..], t.to_base64().as_bytes());
             let s = SpanId::random();
             assert_eq!(SpanId::parse(&s.to_hex()), Some(s));
             assert_eq!(SpanId::from_base64(&s.to_base64()), Some(s));
             assert_eq!(s.to_hex().len(), 16);
-            let (mut hex, mut b64) = (String::new(), String::new());
-            s.push_hex(&mut hex);
-            s.push_base64(&mut b64);
-            assert_eq!((hex, b64), (s.to_hex(), s.to_base64()));
+            assert_eq!(&s.hex_bytes()[..], s.to_hex().as_bytes());
+            assert_eq!(&s.base64_bytes()[..], s.to_base64().as_bytes());
         }
     }
 

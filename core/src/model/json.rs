@@ -131,19 +131,9 @@ pub fn push_str(out: &mut String, s: &str) {
 /// Eight bytes per step: a clean chunk (the usual case) costs a handful of instructions.
 #[inline]
 fn first_escape(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
     while i + 8 <= bytes.len() {
-        let mut chunk = [0u8; 8];
-        chunk.copy_from_slice(&bytes[i..i + 8]);
-        let v = u64::from_le_bytes(chunk);
-        // Each term flags (at least) the first byte < 0x20, == '"' or == '\'; bytes >= 0x80
-        // (UTF-8) never match. A flagged chunk is rescanned byte by byte.
-        let control = v.wrapping_sub(ONES * 0x20) & !v;
-        let quote = (v ^ (ONES * b'"' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'"' as u64));
-        let slash = (v ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'\\' as u64));
-        if (control | quote | slash) & HIGH != 0 {
+        if has_escape(chunk_at(bytes, i)) {
             break;
         }
         i += 8;
@@ -152,6 +142,80 @@ fn first_escape(bytes: &[u8]) -> usize {
         i += 1;
     }
     i
+}
+
+/// The eight bytes at `i` (the caller checks that they exist).
+#[inline(always)]
+fn chunk_at(bytes: &[u8], i: usize) -> [u8; 8] {
+    let mut chunk = [0u8; 8];
+    chunk.copy_from_slice(&bytes[i..i + 8]);
+    chunk
+}
+
+/// Whether any of the eight bytes is one `json.dumps` escapes; bytes >= 0x80 (UTF-8) never are.
+#[inline(always)]
+fn has_escape(chunk: [u8; 8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let v = u64::from_le_bytes(chunk);
+    // Each term has a high bit set in some byte exactly when a byte is < 0x20, == '"' or
+    // == '\' (the "has a byte less than n" trick).
+    let control = v.wrapping_sub(ONES * 0x20) & !v;
+    let quote = (v ^ (ONES * b'"' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'"' as u64));
+    let slash = (v ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'\\' as u64));
+    (control | quote | slash) & HIGH != 0
+}
+
+/// What `json.dumps` writes for each byte it escapes; empty for the bytes it keeps.
+static ESCAPES: [&str; 256] = {
+    const CONTROL: [&str; 32] = [
+        "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+        "\\b", "\\t", "\\n", "\\u000b", "\\f", "\\r", "\\u000e", "\\u000f", "\\u0010", "\\u0011",
+        "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017", "\\u0018", "\\u0019",
+        "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+    ];
+    let mut t = [""; 256];
+    let mut i = 0;
+    while i < 32 {
+        t[i] = CONTROL[i];
+        i += 1;
+    }
+    t[b'"' as usize] = "\\\"";
+    t[b'\\' as usize] = "\\\\";
+    t
+};
+
+/// Appends `s` as a JSON string literal to a byte buffer, escaped as [`push_str`] does. For
+/// writers that build whole documents (the export worker's records and request bodies):
+/// escaped bytes are handled in place, with no call per clean run.
+pub fn push_str_bytes(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let chunk = chunk_at(bytes, i);
+        if has_escape(chunk) {
+            push_escaping(out, &chunk);
+        } else {
+            out.extend_from_slice(&chunk);
+        }
+        i += 8;
+    }
+    push_escaping(out, &bytes[i..]);
+    out.push(b'"');
+}
+
+/// Bytes one at a time, escaped where needed. Multi-byte characters are copied byte by byte,
+/// in order, so the output stays UTF-8.
+#[inline(always)]
+fn push_escaping(out: &mut Vec<u8>, bytes: &[u8]) {
+    for &b in bytes {
+        match ESCAPES[usize::from(b)] {
+            "" => out.push(b),
+            esc => out.extend_from_slice(esc.as_bytes()),
+        }
+    }
 }
 
 #[inline]
@@ -166,21 +230,7 @@ fn needs_escape(b: u8) -> bool {
 fn push_escaped(out: &mut String, s: &str) {
     let mut rest = s;
     while let Some(&b) = rest.as_bytes().first() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            _ => "",
-        };
-        if esc.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(esc);
-        }
+        out.push_str(ESCAPES[usize::from(b)]);
         // The escaped byte is ASCII: the next one starts a character.
         rest = &rest[1..];
         let clean = first_escape(rest.as_bytes());
@@ -342,6 +392,25 @@ mod tests {
         }
         out.push('"');
         out
+    }
+
+    #[test]
+    fn byte_buffers_get_the_same_escapes() {
+        let filler = "aé~ !#[]\u{7f}€😀bcdefgh\"\\\n\u{0}\u{1f}\u{8}\u{c}\r\t";
+        for start in 0..filler.len() {
+            for end in start..=filler.len() {
+                let Some(text) = filler.get(start..end) else {
+                    continue;
+                };
+                let (mut want, mut got) = (String::new(), Vec::new());
+                push_str(&mut want, text);
+                push_str_bytes(&mut got, text);
+                assert_eq!(got, want.as_bytes(), "{text:?}");
+            }
+        }
+        for b in 0..=255u8 {
+            assert_eq!(ESCAPES[usize::from(b)].is_empty(), !needs_escape(b), "{b}");
+        }
     }
 
     #[test]

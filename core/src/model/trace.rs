@@ -1,7 +1,6 @@
 //! A whole trace: its info (MLflow's `TraceInfoV3`) and its spans.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::{SpanRecord, TraceId};
@@ -140,26 +139,26 @@ pub fn root_span(spans: &[Arc<SpanRecord>]) -> Option<&SpanRecord> {
 /// assert_eq!(ferrotrace_core::model::rfc3339_ms(1795608566743), "2026-11-25T12:09:26.743Z");
 /// ```
 pub fn rfc3339_ms(ms: u64) -> String {
-    let mut out = String::with_capacity(24);
+    let mut out = Vec::with_capacity(24);
     push_rfc3339_ms(&mut out, ms);
-    out
+    String::from_utf8(out).unwrap_or_default()
 }
 
-/// Appends [`rfc3339_ms`] (exporters write it straight into their buffers, no formatter).
-pub fn push_rfc3339_ms(out: &mut String, ms: u64) {
+/// Appends [`rfc3339_ms`] to a byte buffer (exporters write it straight in, no formatter).
+pub fn push_rfc3339_ms(out: &mut Vec<u8>, ms: u64) {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
     if !(0..=9999).contains(&y) {
         // Past year 9999 (no clock gives that): the formatter, which widens the year.
-        let _ = write!(
-            out,
+        let text = format!(
             "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
             rem / 3600,
             (rem % 3600) / 60,
             rem % 60,
             ms % 1000
         );
+        out.extend_from_slice(text.as_bytes());
         return;
     }
     let mut b = *b"0000-00-00T00:00:00.000Z";
@@ -176,8 +175,7 @@ pub fn push_rfc3339_ms(out: &mut String, ms: u64) {
     put(14, 2, (rem % 3600) / 60);
     put(17, 2, rem % 60);
     put(20, 3, ms % 1000);
-    // Only ASCII digits and separators were written.
-    out.push_str(std::str::from_utf8(&b).unwrap_or_default());
+    out.extend_from_slice(&b);
 }
 
 /// Parses what [`rfc3339_ms`] writes (and the same without fraction, or with other precision).

@@ -40,7 +40,7 @@ pub struct SegmentWriter {
     /// Framed records not written to the file yet.
     pending: Vec<u8>,
     /// The payload being built by [`SegmentWriter::append_with`], kept for its capacity.
-    payload: String,
+    payload: Vec<u8>,
 }
 
 impl SegmentWriter {
@@ -54,7 +54,7 @@ impl SegmentWriter {
             dirty: false,
             max_bytes: MAX_SEGMENT_BYTES,
             pending: Vec::new(),
-            payload: String::new(),
+            payload: Vec::new(),
         }
     }
 
@@ -85,16 +85,16 @@ impl SegmentWriter {
 
     /// Appends one record.
     pub fn append(&mut self, payload: &str) -> io::Result<()> {
-        self.append_with(|out| out.push_str(payload))
+        self.append_with(|out| out.extend_from_slice(payload.as_bytes()))
     }
 
-    /// Appends one record whose payload `write` puts into the (empty) buffer it is given; the
-    /// buffer is reused from record to record.
-    pub fn append_with(&mut self, write: impl FnOnce(&mut String)) -> io::Result<()> {
+    /// Appends one record whose payload (JSON, without raw newlines) `write` puts into the
+    /// (empty) buffer it is given; the buffer is reused from record to record.
+    pub fn append_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
         let mut payload = std::mem::take(&mut self.payload);
         payload.clear();
         write(&mut payload);
-        let out = self.push(payload.as_bytes());
+        let out = self.push(&payload);
         self.payload = payload;
         out
     }
@@ -314,7 +314,9 @@ mod tests {
         let mut w = SegmentWriter::with_max_bytes(dir.path().to_owned(), 200);
         for i in 0..5 {
             w.append_with(|out| {
-                out.push_str(&format!("{{\"n\": {i}, \"pad\": \"{}\"}}", "p".repeat(60)))
+                out.extend_from_slice(
+                    format!("{{\"n\": {i}, \"pad\": \"{}\"}}", "p".repeat(60)).as_bytes(),
+                )
             })
             .unwrap();
         }

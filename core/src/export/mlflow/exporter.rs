@@ -191,7 +191,7 @@ impl MlflowExporter {
         let rejected: Mutex<(usize, Option<Error>)> = Mutex::new((0, None));
         let work = || {
             // One body buffer per sending thread, reused from trace to trace.
-            let mut body = String::new();
+            let mut body = Vec::new();
             while !stop.load(Relaxed) {
                 let Some(trace) = traces.get(next.fetch_add(1, Relaxed)) else {
                     break;
@@ -203,7 +203,7 @@ impl MlflowExporter {
                 write_body(&mut body, trace, shared, experiment_id);
                 let sent = policy.run(
                     deadline,
-                    |d| client.post_json_text(START_TRACE_PATH, body.as_bytes(), d),
+                    |d| client.post_json_text(START_TRACE_PATH, &body, d),
                     |_, _| {
                         retries.fetch_add(1, Relaxed);
                     },

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use crate::model::json::push_str;
+use crate::model::json::push_str_bytes;
 use crate::model::keys::meta;
 use crate::model::{push_rfc3339_ms, python_sizes, SharedMetadata, Trace};
 
@@ -33,26 +33,26 @@ const MAX_TAG_VALUE_CHARS: usize = 4096;
 /// assert_eq!(info["execution_duration"], "0s");
 /// ```
 pub fn start_trace_body(trace: &Trace, experiment_id: &str) -> Value {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_start_trace_body(&mut out, trace, experiment_id);
-    serde_json::from_str(&out).unwrap_or_default()
+    serde_json::from_slice(&out).unwrap_or_default()
 }
 
 /// Appends the StartTraceV3 request body of `trace` in `experiment_id` (compact JSON).
 ///
 /// ```
 /// use ferrotrace_core::export::mlflow::write_start_trace_body;
-/// let mut body = String::new();
+/// let mut body = Vec::new();
 /// write_start_trace_body(&mut body, &Default::default(), "1");
-/// assert!(body.starts_with(r#"{"trace":{"trace_info":{"trace_id":"tr-"#));
+/// assert!(body.starts_with(br#"{"trace":{"trace_info":{"trace_id":"tr-"#));
 /// ```
-pub fn write_start_trace_body(out: &mut String, trace: &Trace, experiment_id: &str) {
+pub fn write_start_trace_body(out: &mut Vec<u8>, trace: &Trace, experiment_id: &str) {
     write_body(out, trace, &SharedMetadata::new(), experiment_id);
 }
 
 /// [`write_start_trace_body`] of the trace whose metadata has `shared` added.
 pub(crate) fn write_body(
-    out: &mut String,
+    out: &mut Vec<u8>,
     trace: &Trace,
     shared: &SharedMetadata,
     experiment_id: &str,
@@ -79,69 +79,71 @@ pub(crate) fn write_body(
             metadata.insert(at, (k, Cow::Owned(v)));
         }
     }
-    out.push_str(r#"{"trace":{"trace_info":{"trace_id":""#);
-    info.trace_id.push_mlflow(out);
-    out.push('"');
+    out.extend_from_slice(br#"{"trace":{"trace_info":{"trace_id":""#);
+    out.extend_from_slice(&info.trace_id.mlflow_bytes());
+    out.push(b'"');
     if let Some(id) = &info.client_request_id {
-        out.push_str(r#","client_request_id":"#);
-        push_str(out, id);
+        out.extend_from_slice(br#","client_request_id":"#);
+        push_str_bytes(out, id);
     }
-    out.push_str(
-        r#","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"#,
+    out.extend_from_slice(
+        br#","trace_location":{"type":"MLFLOW_EXPERIMENT","mlflow_experiment":{"experiment_id":"#,
     );
-    push_str(out, experiment_id);
-    out.push_str("}}");
+    push_str_bytes(out, experiment_id);
+    out.extend_from_slice(b"}}");
     for (key, value) in [
         ("request_preview", &info.request_preview),
         ("response_preview", &info.response_preview),
     ] {
         if let Some(v) = value {
-            out.push_str(",\"");
-            out.push_str(key);
-            out.push_str("\":");
-            push_str(out, v);
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            push_str_bytes(out, v);
         }
     }
-    out.push_str(r#","request_time":""#);
+    out.extend_from_slice(br#","request_time":""#);
     push_timestamp_json(out, info.request_time_ms);
-    out.push_str(r#"","execution_duration":""#);
+    out.extend_from_slice(br#"","execution_duration":""#);
     push_duration_json(out, info.execution_duration_ms);
-    out.push_str(r#"","state":"#);
-    push_str(out, info.state.as_str());
-    out.push_str(r#","trace_metadata":"#);
+    out.extend_from_slice(br#"","state":"#);
+    push_str_bytes(out, info.state.as_str());
+    out.extend_from_slice(br#","trace_metadata":"#);
     push_truncated(out, &metadata, MAX_METADATA_CHARS, MAX_METADATA_CHARS);
-    out.push_str(r#","tags":"#);
+    out.extend_from_slice(br#","tags":"#);
     let tags: Vec<(&str, Cow<'_, str>)> = info
         .tags
         .iter()
         .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))
         .collect();
     push_truncated(out, &tags, MAX_TAG_KEY_CHARS, MAX_TAG_VALUE_CHARS);
-    out.push_str("}}}");
+    out.extend_from_slice(b"}}}");
 }
 
 /// A protobuf `Timestamp` in JSON: RFC 3339 with milliseconds, or none when they are zero.
-pub(crate) fn push_timestamp_json(out: &mut String, ms: u64) {
+pub(crate) fn push_timestamp_json(out: &mut Vec<u8>, ms: u64) {
     let start = out.len();
     push_rfc3339_ms(out, ms);
     if ms.is_multiple_of(1000) {
         out.truncate(start + 19);
-        out.push('Z');
+        out.push(b'Z');
     }
 }
 
 /// A protobuf `Duration` in JSON (`"0.049s"`, `"2s"`): a string, never a number (MLflow stores
 /// a number as 0 s and loses the state).
-pub(crate) fn push_duration_json(out: &mut String, ms: u64) {
-    out.push_str(itoa::Buffer::new().format(ms / 1000));
+pub(crate) fn push_duration_json(out: &mut Vec<u8>, ms: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(ms / 1000).as_bytes());
     if !ms.is_multiple_of(1000) {
         let frac = ms % 1000;
-        out.push('.');
-        out.push(char::from(b'0' + (frac / 100) as u8));
-        out.push(char::from(b'0' + (frac / 10 % 10) as u8));
-        out.push(char::from(b'0' + (frac % 10) as u8));
+        out.extend_from_slice(&[
+            b'.',
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ]);
     }
-    out.push('s');
+    out.push(b's');
 }
 
 /// `s` cut to `max` characters.
@@ -158,7 +160,7 @@ fn cut(s: &str, max: usize) -> &str {
 
 /// A JSON object of `entries` (sorted by key) with keys and values cut to their limits.
 fn push_truncated(
-    out: &mut String,
+    out: &mut Vec<u8>,
     entries: &[(&str, Cow<'_, str>)],
     key_max: usize,
     value_max: usize,
@@ -177,22 +179,21 @@ fn push_truncated(
         push_compact(out, &Value::Object(map));
         return;
     }
-    out.push('{');
+    out.push(b'{');
     for (i, (k, v)) in entries.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        push_str(out, k);
-        out.push(':');
-        push_str(out, cut(v, value_max));
+        push_str_bytes(out, k);
+        out.push(b':');
+        push_str_bytes(out, cut(v, value_max));
     }
-    out.push('}');
+    out.push(b'}');
 }
 
-fn push_compact(out: &mut String, v: &Value) {
-    use std::fmt::Write as _;
-    // Value's Display is serde_json's compact serializer.
-    let _ = write!(out, "{v}");
+fn push_compact(out: &mut Vec<u8>, v: &Value) {
+    // Writing into a Vec cannot fail, and a Value always serializes.
+    let _ = serde_json::to_writer(out, v);
 }
 
 /// MLflow's `mlflow.trace.sizeBytes` and `mlflow.trace.sizeStats`: span sizes as JSON text of
@@ -200,7 +201,7 @@ fn push_compact(out: &mut String, v: &Value) {
 /// is where Python escapes it, so they can be a little smaller than MLflow's own.
 fn size_stats(trace: &Trace, shared: &SharedMetadata, experiment_id: &str) -> (usize, String) {
     let mut sizes = Vec::with_capacity(trace.spans.len());
-    let mut scratch = String::with_capacity(1024);
+    let mut scratch = Vec::with_capacity(1024);
     let empty = python_sizes(trace, shared, experiment_id, &mut scratch, &mut sizes);
     stats_of(sizes, empty)
 }
@@ -243,15 +244,15 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn timestamp_json(ms: u64) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
         push_timestamp_json(&mut out, ms);
-        out
+        String::from_utf8(out).unwrap()
     }
 
     fn duration_json(ms: u64) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
         push_duration_json(&mut out, ms);
-        out
+        String::from_utf8(out).unwrap()
     }
 
     /// The body as the exporter built it before it was written directly: a `Value`.
@@ -327,12 +328,12 @@ mod tests {
 
     #[test]
     fn bodies_are_what_serializing_the_value_gave() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         for (i, t) in varied_traces(400, 11).iter().enumerate() {
             let exp = ["0", "123", "e\"x"][i % 3];
             out.clear();
             write_start_trace_body(&mut out, t, exp);
-            assert_eq!(out, reference_body(t, exp).to_string());
+            assert_eq!(out, reference_body(t, exp).to_string().as_bytes());
             // With shared metadata: the body of the trace it is added to.
             let shared = SharedMetadata::from([
                 ("mlflow.user".to_owned(), "me".to_owned()),
@@ -347,7 +348,7 @@ mod tests {
             full.info.add_metadata(&shared);
             out.clear();
             write_body(&mut out, t, &shared, exp);
-            assert_eq!(out, reference_body(&full, exp).to_string());
+            assert_eq!(out, reference_body(&full, exp).to_string().as_bytes());
         }
     }
 
