@@ -69,13 +69,13 @@ impl OtlpExporter {
                 "no OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) is configured".into(),
             )
         })?;
-        let agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(format!("ferrotrace/{}", env!("CARGO_PKG_VERSION")))
             .timeout_global(Some(otlp.timeout))
             .tls_config(tls_config(otlp.certificate.as_deref())?)
-            .build()
-            .new_agent();
+            .build();
+        let agent = crate::export::mlflow::http::agent(agent_config);
         let (bare, _) = crate::config::split_userinfo(&endpoint);
         let shown = bare.split(['?', '#']).next().unwrap_or_default().to_owned();
         let mut options = OtlpOptions::mlflow(&config.sdk_language);
