@@ -51,7 +51,7 @@ use divan::{black_box, Bencher};
 use ferrotrace_core::config::Config;
 use ferrotrace_core::export::{Exporter, LocalStoreExporter};
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{json, RawJson, Trace, TraceDict};
+use ferrotrace_core::model::{json, write_trace_dict, Location, RawJson, Trace, TraceDict};
 use ferrotrace_core::process::finalize_trace;
 use ferrotrace_core::store::SegmentWriter;
 use ferrotrace_core::tracer::RootOptions;
@@ -234,7 +234,33 @@ fn otlp_encode_per_span(bencher: Bencher) {
         });
 }
 
-/// `Trace.to_dict()` JSON for one trace: the local store's record payload.
+/// `Trace.to_dict()` JSON for one trace written straight from the trace: the local store's and
+/// the spill folders' record payload.
+#[divan::bench(sample_count = 200, sample_size = 100)]
+fn trace_dict_write(bencher: Bencher) {
+    let trace = sample_trace();
+    let mut out = Vec::new();
+    write_trace_dict(&mut out, &trace, Location::of(&trace));
+    bencher.counter(BytesCount::new(out.len())).bench_local(|| {
+        out.clear();
+        write_trace_dict(&mut out, black_box(&trace), Location::of(&trace));
+    });
+}
+
+/// The StartTraceV3 body of one trace, size stats included: what the MLflow exporter sends per
+/// trace besides its spans.
+#[divan::bench(sample_count = 200, sample_size = 100)]
+fn start_trace_body_write(bencher: Bencher) {
+    let trace = sample_trace();
+    let mut out = Vec::new();
+    bencher.bench_local(|| {
+        out.clear();
+        ferrotrace_core::export::mlflow::write_start_trace_body(&mut out, black_box(&trace), "1");
+    });
+}
+
+/// The same JSON through serde and the owned `TraceDict` (how records are read back, and what
+/// the bindings' `memory_traces` give).
 #[divan::bench(sample_count = 200, sample_size = 100)]
 fn trace_dict_serialize(bencher: Bencher) {
     let trace = sample_trace();
@@ -246,16 +272,17 @@ fn trace_dict_serialize(bencher: Bencher) {
         .bench_local(|| serde_json::to_string(&TraceDict::from(black_box(&trace))).unwrap());
 }
 
-/// Serialize and append one trace to a segment (no fsync: the exporter syncs once per batch).
-/// Sample options bound the run so the segment stays in the tens of megabytes.
+/// Write and append one trace's record to a segment (no fsync: the exporter writes and syncs
+/// once per batch). Sample options bound the run so the segment stays in the tens of megabytes.
 #[divan::bench(sample_count = 100, sample_size = 100)]
 fn store_append_per_trace(bencher: Bencher) {
     let dir = tempfile::tempdir().unwrap();
     let mut writer = SegmentWriter::new(dir.path().to_owned());
     let trace = sample_trace();
     bencher.bench_local(|| {
-        let payload = serde_json::to_string(&TraceDict::from(&trace)).unwrap();
-        writer.append(&payload).unwrap();
+        writer
+            .append_with(|out| write_trace_dict(out, &trace, Location::of(&trace)))
+            .unwrap();
     });
 }
 

@@ -29,6 +29,11 @@ const VALUES: &[&str] = &[
     "not json",
     r#""tab\t and \u00e9""#,
     "12345678901234567890",
+    r#"[null, [], {}, {"a": null, "": 0}, "", -7, -0, 1e400, "\ud800 lone", "\ud83d\ude00"]"#,
+    r#"{"long": "a string over one hundred and twenty-eight bytes, so that its length takes two bytes as a varint in protobuf: 0123456789 abcdefghij"}"#,
+    "null",
+    " [1 , 2 ] ",
+    "[1, 2",
 ];
 
 fn pick<'a>(rng: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {

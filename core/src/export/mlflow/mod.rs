@@ -12,6 +12,7 @@
 
 mod anyvalue;
 mod client;
+mod encode;
 mod experiment;
 pub(crate) mod exporter;
 pub(crate) mod http;
