@@ -11,8 +11,9 @@ use std::marker::PhantomData;
 
 use serde_json::Value;
 
-use super::json::push_str_bytes;
+use super::json::{json_str_len, push_str_bytes};
 use super::keys::attr;
+use super::trace::rfc3339_ms_bytes;
 use super::{push_rfc3339_ms, Attributes, SharedMetadata, SpanRecord, Trace};
 
 /// What a record says about the experiment its trace belongs to.
@@ -55,28 +56,69 @@ pub fn write_trace_dict_with(
     shared: &SharedMetadata,
     location: Location<'_>,
 ) {
-    Writer::<Compact>::new(out).trace(trace, shared, location, true);
+    Writer::<Compact, _>::new(out).trace(trace, shared, location, true);
 }
 
 /// The sizes MLflow's `sizeStats` are made of, in Python's `json.dumps` form: each span's dict
 /// (pushed onto `spans`, in the trace's order) and the trace's dict without its spans, which
-/// this returns. `scratch` is a buffer to write them into.
+/// this returns. Counted, not written.
 pub(crate) fn python_sizes(
     trace: &Trace,
     shared: &SharedMetadata,
     experiment_id: &str,
-    scratch: &mut Vec<u8>,
     spans: &mut Vec<usize>,
 ) -> usize {
     let request_id = RequestId::of(trace);
     for s in &trace.spans {
-        scratch.clear();
-        Writer::<Python>::new(scratch).span(s, &request_id);
-        spans.push(scratch.len());
+        let mut n = Count(0);
+        Writer::<Python, _>::new(&mut n).span(s, &request_id);
+        spans.push(n.0);
     }
-    scratch.clear();
-    Writer::<Python>::new(scratch).trace(trace, shared, Location::Experiment(experiment_id), false);
-    scratch.len()
+    let mut n = Count(0);
+    Writer::<Python, _>::new(&mut n).trace(
+        trace,
+        shared,
+        Location::Experiment(experiment_id),
+        false,
+    );
+    n.0
+}
+
+/// Where a writer's JSON goes.
+trait Out {
+    fn raw(&mut self, bytes: &[u8]);
+    fn byte(&mut self, b: u8);
+    /// A JSON string literal holding `s`.
+    fn json_str(&mut self, s: &str);
+}
+
+impl Out for Vec<u8> {
+    #[inline(always)]
+    fn raw(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.push(b);
+    }
+    fn json_str(&mut self, s: &str) {
+        push_str_bytes(self, s);
+    }
+}
+
+/// Counts the bytes instead of writing them.
+struct Count(usize);
+
+impl Out for Count {
+    fn raw(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+    fn byte(&mut self, _: u8) {
+        self.0 += 1;
+    }
+    fn json_str(&mut self, s: &str) {
+        self.0 += json_str_len(s);
+    }
 }
 
 /// Separators and the form of decoded (event and link) attribute values.
@@ -123,13 +165,13 @@ impl RequestId {
     }
 }
 
-struct Writer<'a, S> {
-    out: &'a mut Vec<u8>,
+struct Writer<'a, S, O> {
+    out: &'a mut O,
     style: PhantomData<S>,
 }
 
-impl<'a, S: Style> Writer<'a, S> {
-    fn new(out: &'a mut Vec<u8>) -> Self {
+impl<'a, S: Style, O: Out> Writer<'a, S, O> {
+    fn new(out: &'a mut O) -> Self {
         Writer {
             out,
             style: PhantomData,
@@ -137,7 +179,7 @@ impl<'a, S: Style> Writer<'a, S> {
     }
 
     fn raw(&mut self, bytes: &[u8]) {
-        self.out.extend_from_slice(bytes);
+        self.out.raw(bytes);
     }
 
     /// `"key":` after a separator unless it is the object's first member; `key` needs no
@@ -147,9 +189,9 @@ impl<'a, S: Style> Writer<'a, S> {
         if !first {
             self.raw(S::COMMA);
         }
-        self.out.push(b'"');
+        self.out.byte(b'"');
         self.raw(key.as_bytes());
-        self.out.push(b'"');
+        self.out.byte(b'"');
         self.raw(S::COLON);
     }
 
@@ -158,31 +200,31 @@ impl<'a, S: Style> Writer<'a, S> {
         if !first {
             self.raw(S::COMMA);
         }
-        push_str_bytes(self.out, key);
+        self.out.json_str(key);
         self.raw(S::COLON);
     }
 
     fn str(&mut self, s: &str) {
-        push_str_bytes(self.out, s);
+        self.out.json_str(s);
     }
 
     /// An id (or other text with nothing to escape) between quotes.
     fn quoted(&mut self, text: &[u8]) {
-        self.out.push(b'"');
+        self.out.byte(b'"');
         self.raw(text);
-        self.out.push(b'"');
+        self.out.byte(b'"');
     }
 
     /// `[item, item]`.
     fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
-        self.out.push(b'[');
+        self.out.byte(b'[');
         for (i, t) in items.iter().enumerate() {
             if i > 0 {
                 self.raw(S::COMMA);
             }
             item(self, t);
         }
-        self.out.push(b']');
+        self.out.byte(b']');
     }
 
     fn u64(&mut self, v: u64) {
@@ -197,27 +239,34 @@ impl<'a, S: Style> Writer<'a, S> {
         with_spans: bool,
     ) {
         let info = &trace.info;
-        self.out.push(b'{');
+        self.out.byte(b'{');
         self.key(true, "info");
-        self.out.push(b'{');
+        self.out.byte(b'{');
         self.key(true, "trace_id");
         self.quoted(&info.trace_id.mlflow_bytes());
         self.key(false, "trace_location");
-        self.out.push(b'{');
+        self.out.byte(b'{');
         self.key(true, "type");
         self.raw(b"\"MLFLOW_EXPERIMENT\"");
         if let Location::Experiment(id) = location {
             self.key(false, "mlflow_experiment");
-            self.out.push(b'{');
+            self.out.byte(b'{');
             self.key(true, "experiment_id");
             self.str(id);
-            self.out.push(b'}');
+            self.out.byte(b'}');
         }
-        self.out.push(b'}');
+        self.out.byte(b'}');
         self.key(false, "request_time");
-        self.out.push(b'"');
-        push_rfc3339_ms(self.out, info.request_time_ms);
-        self.out.push(b'"');
+        self.out.byte(b'"');
+        match rfc3339_ms_bytes(info.request_time_ms) {
+            Some(b) => self.raw(&b),
+            None => {
+                let mut text = Vec::new();
+                push_rfc3339_ms(&mut text, info.request_time_ms);
+                self.raw(&text);
+            }
+        }
+        self.out.byte(b'"');
         self.key(false, "state");
         self.str(info.state.as_str());
         self.key(false, "trace_metadata");
@@ -236,9 +285,9 @@ impl<'a, S: Style> Writer<'a, S> {
         }
         self.key(false, "execution_duration_ms");
         self.u64(info.execution_duration_ms);
-        self.out.push(b'}');
+        self.out.byte(b'}');
         self.key(false, "data");
-        self.out.push(b'{');
+        self.out.byte(b'{');
         self.key(true, "spans");
         let spans = if with_spans { &trace.spans[..] } else { &[] };
         let request_id = RequestId::of(trace);
@@ -247,16 +296,16 @@ impl<'a, S: Style> Writer<'a, S> {
     }
 
     fn map<'m>(&mut self, m: impl IntoIterator<Item = (&'m String, &'m String)>) {
-        self.out.push(b'{');
+        self.out.byte(b'{');
         for (i, (k, v)) in m.into_iter().enumerate() {
             self.any_key(i == 0, k);
             self.str(v);
         }
-        self.out.push(b'}');
+        self.out.byte(b'}');
     }
 
     fn span(&mut self, s: &SpanRecord, request_id: &RequestId) {
-        self.out.push(b'{');
+        self.out.byte(b'{');
         self.key(true, "trace_id");
         self.quoted(&s.trace_id.base64_bytes());
         self.key(false, "span_id");
@@ -274,24 +323,24 @@ impl<'a, S: Style> Writer<'a, S> {
         self.u64(s.end_ns);
         self.key(false, "events");
         self.list(&s.events, |w, e| {
-            w.out.push(b'{');
+            w.out.byte(b'{');
             w.key(true, "name");
             w.str(&e.name);
             w.key(false, "time_unix_nano");
             w.u64(e.time_ns);
             w.key(false, "attributes");
             w.decoded(&e.attributes);
-            w.out.push(b'}');
+            w.out.byte(b'}');
         });
         self.key(false, "status");
-        self.out.push(b'{');
+        self.out.byte(b'{');
         self.key(true, "code");
         self.str(s.status.code.otel_name());
         self.key(false, "message");
         self.str(&s.status.message);
-        self.out.push(b'}');
+        self.out.byte(b'}');
         self.key(false, "attributes");
-        self.out.push(b'{');
+        self.out.byte(b'{');
         // The request id comes first; a span attribute of the same name takes its place (the
         // dict's map keeps a replaced key where it was first inserted).
         self.key(true, attr::REQUEST_ID);
@@ -305,29 +354,31 @@ impl<'a, S: Style> Writer<'a, S> {
                 self.str(v.as_str());
             }
         }
-        self.out.push(b'}');
+        self.out.byte(b'}');
         self.key(false, "links");
         self.list(&s.links, |w, l| {
-            w.out.push(b'{');
+            w.out.byte(b'{');
             w.key(true, "trace_id");
             w.quoted(&l.trace_id.mlflow_bytes());
             w.key(false, "span_id");
             w.quoted(&l.span_id.hex_bytes());
             w.key(false, "attributes");
             w.decoded(&l.attributes);
-            w.out.push(b'}');
+            w.out.byte(b'}');
         });
-        self.out.push(b'}');
+        self.out.byte(b'}');
     }
 
     /// Event and link attributes: values decoded from their JSON text, as the dict holds them.
     fn decoded(&mut self, attrs: &Attributes) {
-        self.out.push(b'{');
+        self.out.byte(b'{');
         for (i, (k, v)) in attrs.iter().enumerate() {
             self.any_key(i == 0, k);
-            S::value(self.out, &v.to_value());
+            let mut text = Vec::new();
+            S::value(&mut text, &v.to_value());
+            self.raw(&text);
         }
-        self.out.push(b'}');
+        self.out.byte(b'}');
     }
 }
 

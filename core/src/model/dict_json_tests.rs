@@ -42,7 +42,7 @@ fn shared_metadata_is_written_as_if_it_had_been_added() {
 
 #[test]
 fn python_sizes_are_those_of_the_dicts_in_python_form() {
-    let (mut scratch, mut sizes) = (Vec::new(), Vec::new());
+    let mut sizes = Vec::new();
     for t in traces() {
         let mut dict = TraceDict::from(&t);
         dict.info.trace_location["mlflow_experiment"]["experiment_id"] = "exp \"7\"".into();
@@ -59,13 +59,7 @@ fn python_sizes_are_those_of_the_dicts_in_python_form() {
         dict.data.spans.clear();
         let empty = RawJson::from_value(&serde_json::to_value(&dict).unwrap());
         sizes.clear();
-        let got = python_sizes(
-            &t,
-            &SharedMetadata::new(),
-            "exp \"7\"",
-            &mut scratch,
-            &mut sizes,
-        );
+        let got = python_sizes(&t, &SharedMetadata::new(), "exp \"7\"", &mut sizes);
         assert_eq!((got, &sizes), (empty.as_str().len(), &want));
     }
 }

@@ -206,6 +206,28 @@ pub fn push_str_bytes(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// The length of what [`push_str_bytes`] appends for `s`, without writing it (sizes).
+pub fn json_str_len(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut n = bytes.len() + 2;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        if has_escape(chunk_at(bytes, i)) {
+            n += escaped_extra(&bytes[i..i + 8]);
+        }
+        i += 8;
+    }
+    n + escaped_extra(&bytes[i..])
+}
+
+/// How many bytes escaping adds to `bytes`.
+fn escaped_extra(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .map(|&b| ESCAPES[usize::from(b)].len().saturating_sub(1))
+        .sum()
+}
+
 /// Bytes one at a time, escaped where needed. Multi-byte characters are copied byte by byte,
 /// in order, so the output stays UTF-8.
 #[inline(always)]
@@ -406,6 +428,7 @@ mod tests {
                 push_str(&mut want, text);
                 push_str_bytes(&mut got, text);
                 assert_eq!(got, want.as_bytes(), "{text:?}");
+                assert_eq!(json_str_len(text), want.len(), "{text:?}");
             }
         }
         for b in 0..=255u8 {

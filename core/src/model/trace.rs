@@ -146,20 +146,33 @@ pub fn rfc3339_ms(ms: u64) -> String {
 
 /// Appends [`rfc3339_ms`] to a byte buffer (exporters write it straight in, no formatter).
 pub fn push_rfc3339_ms(out: &mut Vec<u8>, ms: u64) {
+    match rfc3339_ms_bytes(ms) {
+        Some(b) => out.extend_from_slice(&b),
+        // Past year 9999 (no clock gives that): the formatter, which widens the year.
+        None => out.extend_from_slice(formatted_rfc3339_ms(ms).as_bytes()),
+    }
+}
+
+/// [`rfc3339_ms`] through the formatter.
+fn formatted_rfc3339_ms(ms: u64) -> String {
+    let (y, m, d) = civil_from_days((ms / 1000 / 86_400) as i64);
+    let rem = ms / 1000 % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
+/// [`rfc3339_ms`] as bytes, for years 0 to 9999.
+pub(crate) fn rfc3339_ms_bytes(ms: u64) -> Option<[u8; 24]> {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
     if !(0..=9999).contains(&y) {
-        // Past year 9999 (no clock gives that): the formatter, which widens the year.
-        let text = format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-            rem / 3600,
-            (rem % 3600) / 60,
-            rem % 60,
-            ms % 1000
-        );
-        out.extend_from_slice(text.as_bytes());
-        return;
+        return None;
     }
     let mut b = *b"0000-00-00T00:00:00.000Z";
     let mut put = |at: usize, width: usize, mut v: u64| {
@@ -175,7 +188,7 @@ pub fn push_rfc3339_ms(out: &mut Vec<u8>, ms: u64) {
     put(14, 2, (rem % 3600) / 60);
     put(17, 2, rem % 60);
     put(20, 3, ms % 1000);
-    out.extend_from_slice(&b);
+    Some(b)
 }
 
 /// Parses what [`rfc3339_ms`] writes (and the same without fraction, or with other precision).
@@ -260,17 +273,7 @@ mod tests {
         // Against the formatter it replaced, over a spread of dates (leap days, year ends).
         for i in 0..5000u64 {
             let ms = i * 7_919_993_111 + i % 1000;
-            let secs = ms / 1000;
-            let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-            let rem = secs % 86_400;
-            let want = format!(
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-                rem / 3600,
-                (rem % 3600) / 60,
-                rem % 60,
-                ms % 1000
-            );
-            assert_eq!(rfc3339_ms(ms), want, "{ms}");
+            assert_eq!(rfc3339_ms(ms), formatted_rfc3339_ms(ms), "{ms}");
         }
         assert_eq!(
             parse_rfc3339_ms("2026-11-25T11:00:00Z"),

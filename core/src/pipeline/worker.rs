@@ -14,6 +14,7 @@ use super::lane::{Lane, Outcome};
 use super::memory::Trimmer;
 use super::overflow::{self, Overflow};
 use super::{Control, Queued};
+use crate::model::keys::{meta::SCHEMA_VERSION, TRACE_SCHEMA_VERSION};
 use crate::model::{SharedMetadata, Trace};
 use crate::process::{prepare_shared, LazyRedactor};
 use crate::stats::Stats;
@@ -54,8 +55,10 @@ impl WorkerShared {
             // Compared or copied, never held over the batch: a read lock that a fork catches
             // held is never released in the child, and would block its writers for good.
             let current = self.process_metadata.read();
-            if *current != **cached {
-                *cached = Arc::new(current.clone());
+            if !is_shared_of(cached, &current) {
+                let mut shared = current.clone();
+                shared.insert(SCHEMA_VERSION.into(), TRACE_SCHEMA_VERSION.into());
+                *cached = Arc::new(shared);
             }
         }
         let redactor = self.redactor.read().clone();
@@ -95,6 +98,16 @@ impl WorkerShared {
         // A batch whose last trace left is freed here, with the lock released.
         drop(evicted);
     }
+}
+
+/// Whether `shared` is the process metadata `process` plus the schema version, which every
+/// trace has (so no trace needs its own copy of it).
+fn is_shared_of(shared: &SharedMetadata, process: &BTreeMap<String, String>) -> bool {
+    shared.get(SCHEMA_VERSION).map(String::as_str) == Some(TRACE_SCHEMA_VERSION)
+        && shared.len() == process.len() + usize::from(!process.contains_key(SCHEMA_VERSION))
+        && process
+            .iter()
+            .all(|(k, v)| k == SCHEMA_VERSION || shared.get(k) == Some(v))
 }
 
 /// Everything the worker thread owns or drains.
@@ -315,8 +328,10 @@ mod tests {
         *shared.process_metadata.write() = BTreeMap::from([("k".to_owned(), "v".to_owned())]);
         let first = shared.finalize(&mut traces(1..4), meta);
         let second = shared.finalize(&mut traces(4..6), meta);
-        // The process metadata goes with the batch, copied once while it does not change.
+        // The process metadata (and the schema version) goes with the batch, copied once while
+        // it does not change.
         assert!(Arc::ptr_eq(&first.shared, &second.shared));
+        assert_eq!(first.shared.len(), 2);
         assert!(!first.traces[0].info.metadata.contains_key("k"));
         let ids = || -> Vec<u128> {
             shared

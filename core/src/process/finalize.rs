@@ -51,8 +51,14 @@ pub(crate) fn finalize_shared(trace: &mut Trace, shared: &SharedMetadata) -> boo
     // MLflow adds the process's metadata first, then derives the rest only where neither the
     // trace nor the process has a value: `has` is that check.
     let has = |m: &BTreeMap<String, String>, k: &str| m.contains_key(k) || shared.contains_key(k);
-    info.metadata
-        .insert(meta::SCHEMA_VERSION.into(), TRACE_SCHEMA_VERSION.into());
+    if shared.get(meta::SCHEMA_VERSION).map(String::as_str) == Some(TRACE_SCHEMA_VERSION) {
+        // The batch carries it (the worker adds it to the shared metadata): a value of the
+        // trace's own would hide it.
+        info.metadata.remove(meta::SCHEMA_VERSION);
+    } else {
+        info.metadata
+            .insert(meta::SCHEMA_VERSION.into(), TRACE_SCHEMA_VERSION.into());
+    }
     let inputs = root.attributes.get(attr::INPUTS).map(RawJson::as_str);
     let outputs = root.attributes.get(attr::OUTPUTS).map(RawJson::as_str);
     for (key, val) in [(meta::INPUTS, inputs), (meta::OUTPUTS, outputs)] {

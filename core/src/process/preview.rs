@@ -72,12 +72,15 @@ const MESSAGE_KEYS: [&str; 5] = [
 /// Whether the text can be chat-shaped at all: an object naming one of [`MESSAGE_KEYS`], or with
 /// escapes (which could spell one). Most inputs and outputs are not, and skip the parse.
 fn may_hold_messages(json_text: &str) -> bool {
+    let b = json_text.as_bytes();
     json_text.trim_start().starts_with('{')
-        && (json_text.contains('\\')
-            || json_text.match_indices('"').any(|(i, _)| {
-                let rest = &json_text[i + 1..];
-                MESSAGE_KEYS.iter().any(|k| rest.starts_with(k))
-            }))
+        && (0..b.len()).any(|i| match b[i] {
+            b'\\' => true,
+            b'"' => MESSAGE_KEYS
+                .iter()
+                .any(|k| b[i + 1..].starts_with(k.as_bytes())),
+            _ => false,
+        })
 }
 
 fn is_message(v: &Value) -> bool {

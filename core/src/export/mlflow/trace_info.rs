@@ -201,8 +201,7 @@ fn push_compact(out: &mut Vec<u8>, v: &Value) {
 /// is where Python escapes it, so they can be a little smaller than MLflow's own.
 fn size_stats(trace: &Trace, shared: &SharedMetadata, experiment_id: &str) -> (usize, String) {
     let mut sizes = Vec::with_capacity(trace.spans.len());
-    let mut scratch = Vec::with_capacity(1024);
-    let empty = python_sizes(trace, shared, experiment_id, &mut scratch, &mut sizes);
+    let empty = python_sizes(trace, shared, experiment_id, &mut sizes);
     stats_of(sizes, empty)
 }
 
