@@ -101,6 +101,7 @@ impl Out for Vec<u8> {
     fn byte(&mut self, b: u8) {
         self.push(b);
     }
+    #[inline(always)]
     fn json_str(&mut self, s: &str) {
         push_str_bytes(self, s);
     }
@@ -122,7 +123,20 @@ impl Out for Count {
 }
 
 /// Separators and the form of decoded (event and link) attribute values.
+/// `"name":` for a member name, then the same after a separator (`,` or `, `), each as the
+/// pair (compact, Python) that [`Writer::key`] picks from: one write per member name.
+macro_rules! key {
+    (first $name:literal) => {
+        (concat!("\"", $name, "\":"), concat!("\"", $name, "\": "))
+    };
+    ($name:literal) => {
+        (concat!(",\"", $name, "\":"), concat!(", \"", $name, "\": "))
+    };
+}
+
 trait Style {
+    /// Python's separators (else serde_json's compact ones).
+    const PYTHON: bool;
     const COLON: &'static [u8];
     const COMMA: &'static [u8];
     fn value(out: &mut Vec<u8>, v: &Value);
@@ -132,6 +146,7 @@ trait Style {
 struct Compact;
 
 impl Style for Compact {
+    const PYTHON: bool = false;
     const COLON: &'static [u8] = b":";
     const COMMA: &'static [u8] = b",";
     fn value(out: &mut Vec<u8>, v: &Value) {
@@ -144,6 +159,7 @@ impl Style for Compact {
 struct Python;
 
 impl Style for Python {
+    const PYTHON: bool = true;
     const COLON: &'static [u8] = b": ";
     const COMMA: &'static [u8] = b", ";
     fn value(out: &mut Vec<u8>, v: &Value) {
@@ -182,20 +198,14 @@ impl<'a, S: Style, O: Out> Writer<'a, S, O> {
         self.out.raw(bytes);
     }
 
-    /// `"key":` after a separator unless it is the object's first member; `key` needs no
-    /// escaping (the dict's own field names).
+    /// One of the dict's own member names, as [`key!`] spells it for each style.
     #[inline(always)]
-    fn key(&mut self, first: bool, key: &str) {
-        if !first {
-            self.raw(S::COMMA);
-        }
-        self.out.byte(b'"');
-        self.raw(key.as_bytes());
-        self.out.byte(b'"');
-        self.raw(S::COLON);
+    fn key(&mut self, (compact, python): (&'static str, &'static str)) {
+        self.raw(if S::PYTHON { python } else { compact }.as_bytes());
     }
 
     /// A member whose key may need escaping (metadata, tags, attribute names).
+    #[inline(always)]
     fn any_key(&mut self, first: bool, key: &str) {
         if !first {
             self.raw(S::COMMA);
@@ -204,6 +214,7 @@ impl<'a, S: Style, O: Out> Writer<'a, S, O> {
         self.raw(S::COLON);
     }
 
+    #[inline(always)]
     fn str(&mut self, s: &str) {
         self.out.json_str(s);
     }
@@ -240,23 +251,23 @@ impl<'a, S: Style, O: Out> Writer<'a, S, O> {
     ) {
         let info = &trace.info;
         self.out.byte(b'{');
-        self.key(true, "info");
+        self.key(key!(first "info"));
         self.out.byte(b'{');
-        self.key(true, "trace_id");
+        self.key(key!(first "trace_id"));
         self.quoted(&info.trace_id.mlflow_bytes());
-        self.key(false, "trace_location");
+        self.key(key!("trace_location"));
         self.out.byte(b'{');
-        self.key(true, "type");
+        self.key(key!(first "type"));
         self.raw(b"\"MLFLOW_EXPERIMENT\"");
         if let Location::Experiment(id) = location {
-            self.key(false, "mlflow_experiment");
+            self.key(key!("mlflow_experiment"));
             self.out.byte(b'{');
-            self.key(true, "experiment_id");
+            self.key(key!(first "experiment_id"));
             self.str(id);
             self.out.byte(b'}');
         }
         self.out.byte(b'}');
-        self.key(false, "request_time");
+        self.key(key!("request_time"));
         self.out.byte(b'"');
         match rfc3339_ms_bytes(info.request_time_ms) {
             Some(b) => self.raw(&b),
@@ -267,28 +278,28 @@ impl<'a, S: Style, O: Out> Writer<'a, S, O> {
             }
         }
         self.out.byte(b'"');
-        self.key(false, "state");
+        self.key(key!("state"));
         self.str(info.state.as_str());
-        self.key(false, "trace_metadata");
+        self.key(key!("trace_metadata"));
         self.map(info.metadata_with(shared));
-        self.key(false, "tags");
+        self.key(key!("tags"));
         self.map(&info.tags);
         for (key, value) in [
-            ("request_preview", &info.request_preview),
-            ("response_preview", &info.response_preview),
-            ("client_request_id", &info.client_request_id),
+            (key!("request_preview"), &info.request_preview),
+            (key!("response_preview"), &info.response_preview),
+            (key!("client_request_id"), &info.client_request_id),
         ] {
             if let Some(v) = value {
-                self.key(false, key);
+                self.key(key);
                 self.str(v);
             }
         }
-        self.key(false, "execution_duration_ms");
+        self.key(key!("execution_duration_ms"));
         self.u64(info.execution_duration_ms);
         self.out.byte(b'}');
-        self.key(false, "data");
+        self.key(key!("data"));
         self.out.byte(b'{');
-        self.key(true, "spans");
+        self.key(key!(first "spans"));
         let spans = if with_spans { &trace.spans[..] } else { &[] };
         let request_id = RequestId::of(trace);
         self.list(spans, |w, s| w.span(s, &request_id));
@@ -306,44 +317,44 @@ impl<'a, S: Style, O: Out> Writer<'a, S, O> {
 
     fn span(&mut self, s: &SpanRecord, request_id: &RequestId) {
         self.out.byte(b'{');
-        self.key(true, "trace_id");
+        self.key(key!(first "trace_id"));
         self.quoted(&s.trace_id.base64_bytes());
-        self.key(false, "span_id");
+        self.key(key!("span_id"));
         self.quoted(&s.span_id.base64_bytes());
-        self.key(false, "parent_span_id");
+        self.key(key!("parent_span_id"));
         match s.parent_id {
             Some(p) => self.quoted(&p.base64_bytes()),
             None => self.raw(b"null"),
         }
-        self.key(false, "name");
+        self.key(key!("name"));
         self.str(&s.name);
-        self.key(false, "start_time_unix_nano");
+        self.key(key!("start_time_unix_nano"));
         self.u64(s.start_ns);
-        self.key(false, "end_time_unix_nano");
+        self.key(key!("end_time_unix_nano"));
         self.u64(s.end_ns);
-        self.key(false, "events");
+        self.key(key!("events"));
         self.list(&s.events, |w, e| {
             w.out.byte(b'{');
-            w.key(true, "name");
+            w.key(key!(first "name"));
             w.str(&e.name);
-            w.key(false, "time_unix_nano");
+            w.key(key!("time_unix_nano"));
             w.u64(e.time_ns);
-            w.key(false, "attributes");
+            w.key(key!("attributes"));
             w.decoded(&e.attributes);
             w.out.byte(b'}');
         });
-        self.key(false, "status");
+        self.key(key!("status"));
         self.out.byte(b'{');
-        self.key(true, "code");
+        self.key(key!(first "code"));
         self.str(s.status.code.otel_name());
-        self.key(false, "message");
+        self.key(key!("message"));
         self.str(&s.status.message);
         self.out.byte(b'}');
-        self.key(false, "attributes");
+        self.key(key!("attributes"));
         self.out.byte(b'{');
         // The request id comes first; a span attribute of the same name takes its place (the
         // dict's map keeps a replaced key where it was first inserted).
-        self.key(true, attr::REQUEST_ID);
+        self.key(key!(first "mlflow.traceRequestId"));
         match s.attributes.get(attr::REQUEST_ID) {
             Some(own) => self.str(own.as_str()),
             None => self.raw(&request_id.0),
@@ -355,14 +366,14 @@ impl<'a, S: Style, O: Out> Writer<'a, S, O> {
             }
         }
         self.out.byte(b'}');
-        self.key(false, "links");
+        self.key(key!("links"));
         self.list(&s.links, |w, l| {
             w.out.byte(b'{');
-            w.key(true, "trace_id");
+            w.key(key!(first "trace_id"));
             w.quoted(&l.trace_id.mlflow_bytes());
-            w.key(false, "span_id");
+            w.key(key!("span_id"));
             w.quoted(&l.span_id.hex_bytes());
-            w.key(false, "attributes");
+            w.key(key!("attributes"));
             w.decoded(&l.attributes);
             w.out.byte(b'}');
         });

@@ -155,15 +155,30 @@ fn chunk_at(bytes: &[u8], i: usize) -> [u8; 8] {
 /// Whether any of the eight bytes is one `json.dumps` escapes; bytes >= 0x80 (UTF-8) never are.
 #[inline(always)]
 fn has_escape(chunk: [u8; 8]) -> bool {
+    escape_bits(chunk) != 0
+}
+
+/// The index of the first of the eight bytes that `json.dumps` escapes.
+#[inline(always)]
+fn first_flagged(chunk: [u8; 8]) -> Option<usize> {
+    match escape_bits(chunk) {
+        0 => None,
+        // Little-endian: the lowest flag is the first byte's.
+        bits => Some(bits.trailing_zeros() as usize / 8),
+    }
+}
+
+/// A high bit set in some byte exactly when a byte is < 0x20, == '"' or == '\\' (the "has a
+/// byte less than n" trick); the lowest one set is exact (a false flag only follows a true one).
+#[inline(always)]
+fn escape_bits(chunk: [u8; 8]) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let v = u64::from_le_bytes(chunk);
-    // Each term has a high bit set in some byte exactly when a byte is < 0x20, == '"' or
-    // == '\' (the "has a byte less than n" trick).
     let control = v.wrapping_sub(ONES * 0x20) & !v;
     let quote = (v ^ (ONES * b'"' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'"' as u64));
     let slash = (v ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'\\' as u64));
-    (control | quote | slash) & HIGH != 0
+    (control | quote | slash) & HIGH
 }
 
 /// What `json.dumps` writes for each byte it escapes; empty for the bytes it keeps.
@@ -186,25 +201,72 @@ static ESCAPES: [&str; 256] = {
 };
 
 /// Appends `s` as a JSON string literal to a byte buffer, escaped as [`push_str`] does. For
-/// writers that build whole documents (the export worker's records and request bodies):
-/// escaped bytes are handled in place, with no call per clean run.
+/// writers that build whole documents (the export worker's records and request bodies): eight
+/// bytes are stored at a time, escape or not, and the buffer is cut back to what counts, so
+/// there is no call or loop per byte.
+#[inline(always)]
 pub fn push_str_bytes(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
+    out.reserve(bytes.len() + 10);
     out.push(b'"');
     let mut i = 0;
-    while i + 8 <= bytes.len() {
-        let chunk = chunk_at(bytes, i);
-        if has_escape(chunk) {
-            push_escaping(out, &chunk);
+    while i < bytes.len() {
+        let n = (bytes.len() - i).min(8);
+        let chunk = if n == 8 {
+            chunk_at(bytes, i)
         } else {
-            out.extend_from_slice(&chunk);
+            tail_chunk(bytes, i)
+        };
+        out.extend_from_slice(&chunk);
+        match first_flagged(chunk) {
+            None => {
+                out.truncate(out.len() - (8 - n));
+                i += n;
+            }
+            Some(at) => {
+                out.truncate(out.len() - (8 - at));
+                let (esc, len) = ESCAPES8[usize::from(bytes[i + at])];
+                out.extend_from_slice(&esc);
+                out.truncate(out.len() - (8 - len));
+                i += at + 1;
+            }
         }
-        i += 8;
     }
-    push_escaping(out, &bytes[i..]);
     out.push(b'"');
 }
+
+/// The last `len - i` (< 8) bytes, then clean filler: one load when the string has eight bytes
+/// or more.
+#[inline(always)]
+fn tail_chunk(bytes: &[u8], i: usize) -> [u8; 8] {
+    const FILLER: u64 = 0x6161_6161_6161_6161;
+    let n = bytes.len() - i;
+    if bytes.len() >= 8 {
+        let v = u64::from_le_bytes(chunk_at(bytes, bytes.len() - 8)) >> ((8 - n) * 8);
+        (v | FILLER << (n * 8)).to_le_bytes()
+    } else {
+        let mut chunk = FILLER.to_le_bytes();
+        chunk[..n].copy_from_slice(&bytes[i..]);
+        chunk
+    }
+}
+
+/// The escapes of [`ESCAPES`] as eight bytes and a length, stored like clean chunks.
+static ESCAPES8: [([u8; 8], usize); 256] = {
+    let mut t = [([0u8; 8], 0usize); 256];
+    let mut i = 0;
+    while i < 256 {
+        let e = ESCAPES[i].as_bytes();
+        let mut j = 0;
+        while j < e.len() {
+            t[i].0[j] = e[j];
+            j += 1;
+        }
+        t[i].1 = e.len();
+        i += 1;
+    }
+    t
+};
 
 /// The length of what [`push_str_bytes`] appends for `s`, without writing it (sizes).
 pub fn json_str_len(s: &str) -> usize {
@@ -226,18 +288,6 @@ fn escaped_extra(bytes: &[u8]) -> usize {
         .iter()
         .map(|&b| ESCAPES[usize::from(b)].len().saturating_sub(1))
         .sum()
-}
-
-/// Bytes one at a time, escaped where needed. Multi-byte characters are copied byte by byte,
-/// in order, so the output stays UTF-8.
-#[inline(always)]
-fn push_escaping(out: &mut Vec<u8>, bytes: &[u8]) {
-    for &b in bytes {
-        match ESCAPES[usize::from(b)] {
-            "" => out.push(b),
-            esc => out.extend_from_slice(esc.as_bytes()),
-        }
-    }
 }
 
 #[inline]
