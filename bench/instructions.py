@@ -12,7 +12,9 @@ runs on its own thread and is not counted). `plain` is the untraced call, for re
 (the export worker, and the threads it starts to send trace infos) per trace, for the trivial
 Python call exported to `local` (the local store) or to `mlflow` (a loopback HTTP server in
 this process that answers 200, as an MLflow server would; see python_sdks.py). The queue holds
-every trace, so the overflow thread stays idle.
+every trace, so the overflow thread stays idle, except in `overflow`: to the local store with a
+queue of one trace, so that most traces go through the overflow thread; and `otlp`: to an
+OTLP collector (the same loopback server's `/v1/traces`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ CASES = {
     "python": ["plain", "trivial", "nested", "dict", "disabled", "unsampled", "floor_native", "floor_wrapper", "floor_design"],
     "node": ["plain", "trivial", "child", "nested", "big", "floor_napi", "floor_als", "floor_design"],
     "core": ["child", "root", "floats"],
-    "worker": ["local", "mlflow"],
+    "worker": ["local", "mlflow", "overflow", "otlp"],
 }
 # The loopback MLflow server of the `worker:mlflow` case (started on first use).
 SINK_URI: list[str] = []
@@ -70,9 +72,14 @@ def measured_ir(lang: str, case: str, n: int) -> int:
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
     if lang == "worker":
         env["FERROTRACE_LOCAL_DIR"] = os.path.join(out, "store")
-        env.pop("MLFLOW_TRACKING_URI", None)
+        for k in ("MLFLOW_TRACKING_URI", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+            env.pop(k, None)
         if case == "mlflow":
             env["MLFLOW_TRACKING_URI"] = sink_uri()
+        if case == "overflow":
+            env["FERROTRACE_MAX_QUEUE_TRACES"] = "1"
+        if case == "otlp":
+            env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = sink_uri() + "/v1/traces"
     try:
         subprocess.run(
             ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}/cg.out"]
