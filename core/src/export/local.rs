@@ -35,6 +35,10 @@ impl Exporter for LocalStoreExporter {
         self.export_with(batch, &SharedMetadata::new())
     }
 
+    fn writes_shared_metadata(&self) -> bool {
+        true
+    }
+
     fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         for trace in batch {
             self.writer.append_with(|out| {

@@ -44,6 +44,10 @@ impl Exporter for MemoryExporter {
         Ok(())
     }
 
+    fn writes_shared_metadata(&self) -> bool {
+        true
+    }
+
     fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         // One copy of each trace, made with its shared metadata.
         let whole = super::with_shared(batch, shared);

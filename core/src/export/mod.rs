@@ -72,6 +72,14 @@ pub trait Exporter: Send {
         self.export(&with_shared(batch, shared))
     }
 
+    /// Whether [`Exporter::export_with`] takes shared metadata as it is (it writes it out, or
+    /// copies traces anyway). When a destination does not, the worker copies the shared
+    /// metadata into each trace, in place, before any destination sees the batch, and passes
+    /// none: such an exporter gets whole traces without a copy of each.
+    fn writes_shared_metadata(&self) -> bool {
+        false
+    }
+
     /// Where traces this destination cannot take right now go.
     fn spill_kind(&self) -> SpillKind {
         SpillKind::None

@@ -50,7 +50,10 @@ impl Overflow {
         if traces.is_empty() {
             return;
         }
-        let batch = self.shared.finalize(&mut traces, &mut Default::default());
+        // The overflow targets (spill folders, the local store) write shared metadata out.
+        let batch = self
+            .shared
+            .finalize(&mut traces, &mut Default::default(), false);
         self.write_finalized(&batch);
     }
 

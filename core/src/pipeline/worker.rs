@@ -44,12 +44,15 @@ pub(crate) struct WorkerShared {
 impl WorkerShared {
     /// Redacts and finalizes traces, the one step before a trace is exported or written to
     /// disk anywhere (worker, overflow thread, exit rescue), into a batch remembered for
-    /// `get_trace`. The process metadata goes with the batch, not into each trace; `cached` is
-    /// the caller's last copy of it, reused while it is unchanged.
+    /// `get_trace`. The process metadata goes with the batch, not into each trace, unless
+    /// `whole` (a destination reads each trace's metadata, see
+    /// [`crate::export::Exporter::writes_shared_metadata`]): then it is copied into them here,
+    /// in place. `cached` is the caller's last copy of it, reused while it is unchanged.
     pub(crate) fn finalize(
         &self,
         traces: &mut Vec<Trace>,
         cached: &mut Arc<SharedMetadata>,
+        whole: bool,
     ) -> Batch {
         {
             // Compared or copied, never held over the batch: a read lock that a fork catches
@@ -69,10 +72,18 @@ impl WorkerShared {
         if redactions > 0 {
             self.stats.redactions.fetch_add(redactions, Relaxed);
         }
+        let shared = if whole {
+            for t in traces.iter_mut() {
+                t.info.add_metadata(cached);
+            }
+            Arc::default()
+        } else {
+            cached.clone()
+        };
         let batch = Arc::new(Finalized {
             // Moved, not copied, into one allocation sized to the batch.
             traces: traces.drain(..).collect(),
-            shared: cached.clone(),
+            shared,
         });
         self.remember(&batch);
         batch
@@ -127,6 +138,8 @@ struct Worker {
     batch: Vec<Trace>,
     /// The process metadata the last batch went out with.
     metadata: Arc<SharedMetadata>,
+    /// Some destination reads each trace's metadata: it is copied into the traces.
+    whole: bool,
     /// Set at shutdown: batches after it are spilled without a send.
     deadline: Option<Instant>,
     trimmer: Trimmer,
@@ -136,6 +149,10 @@ pub(crate) fn run(parts: Parts, shared: WorkerShared) {
     let mut w = Worker {
         batch: Vec::with_capacity(shared.max_batch),
         metadata: Arc::default(),
+        whole: parts
+            .lanes
+            .iter()
+            .any(|lane| !lane.exporter.writes_shared_metadata()),
         p: parts,
         shared,
         deadline: None,
@@ -267,7 +284,9 @@ impl Worker {
         if self.batch.is_empty() {
             return;
         }
-        let batch = self.shared.finalize(&mut self.batch, &mut self.metadata);
+        let batch = self
+            .shared
+            .finalize(&mut self.batch, &mut self.metadata, self.whole);
         *self.p.inflight.lock() = Some(batch.clone());
         let stats = &self.shared.stats;
         let spans: u64 = batch.traces.iter().map(|t| t.spans.len() as u64).sum();
@@ -326,8 +345,8 @@ mod tests {
         };
         let meta = &mut Arc::default();
         *shared.process_metadata.write() = BTreeMap::from([("k".to_owned(), "v".to_owned())]);
-        let first = shared.finalize(&mut traces(1..4), meta);
-        let second = shared.finalize(&mut traces(4..6), meta);
+        let first = shared.finalize(&mut traces(1..4), meta, false);
+        let second = shared.finalize(&mut traces(4..6), meta, false);
         // The process metadata (and the schema version) goes with the batch, copied once while
         // it does not change.
         assert!(Arc::ptr_eq(&first.shared, &second.shared));
@@ -344,7 +363,7 @@ mod tests {
         assert_eq!(ids(), [2, 3, 4, 5]);
         // The first batch is held for its traces 2 and 3; a larger batch pushes it out.
         assert_eq!(Arc::strong_count(&first), 3);
-        let third = shared.finalize(&mut traces(6..12), meta);
+        let third = shared.finalize(&mut traces(6..12), meta, false);
         assert_eq!(ids(), [8, 9, 10, 11]);
         assert_eq!(
             (Arc::strong_count(&first), Arc::strong_count(&second)),
@@ -353,5 +372,10 @@ mod tests {
         assert_eq!(Arc::strong_count(&third), 5);
         let dict = shared.recent.lock()[0].to_dict();
         assert_eq!(dict.info.trace_metadata["k"], "v");
+        // For a destination that reads the traces' own metadata, it is copied into them.
+        let whole = shared.finalize(&mut traces(12..13), meta, true);
+        assert!(whole.shared.is_empty());
+        assert_eq!(whole.traces[0].info.metadata["k"], "v");
+        assert_eq!(whole.traces[0].info.metadata[SCHEMA_VERSION], "3");
     }
 }

@@ -322,6 +322,10 @@ impl Exporter for MlflowExporter {
         self.export_with(batch, &SharedMetadata::new())
     }
 
+    fn writes_shared_metadata(&self) -> bool {
+        true
+    }
+
     fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         if batch.is_empty() {
             return Ok(());

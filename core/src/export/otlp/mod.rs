@@ -302,6 +302,10 @@ impl Exporter for OtlpExporter {
         Ok(())
     }
 
+    fn writes_shared_metadata(&self) -> bool {
+        true
+    }
+
     fn export_with(&mut self, batch: &[Trace], _shared: &SharedMetadata) -> Result<()> {
         // OTLP carries no trace metadata: nothing to add.
         self.export(batch)
