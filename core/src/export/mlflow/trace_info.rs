@@ -73,7 +73,10 @@ pub(crate) fn write_body(
         let (total, stats) = size_stats(trace, shared, experiment_id);
         for (k, v) in [
             (meta::SIZE_STATS, stats),
-            (meta::SIZE_BYTES, total.to_string()),
+            (
+                meta::SIZE_BYTES,
+                itoa::Buffer::new().format(total).to_owned(),
+            ),
         ] {
             let at = metadata.partition_point(|(m, _)| *m < k);
             metadata.insert(at, (k, Cow::Owned(v)));
@@ -223,14 +226,20 @@ fn stats_of(mut sizes: Vec<usize>, empty: usize) -> (usize, String) {
             None => sizes[sizes.len() - 1],
         }
     };
-    let stats = format!(
-        "{{\"total_size_bytes\": {total}, \"num_spans\": {}, \"max\": {}, \"p25\": {}, \"p50\": {}, \"p75\": {}}}",
-        sizes.len(),
-        sizes.last().copied().unwrap_or(0),
-        pct(0.25),
-        pct(0.5),
-        pct(0.75)
-    );
+    // json.dumps of MLflow's dict, written without the formatter (once per trace).
+    let mut stats = String::with_capacity(112);
+    for (key, v) in [
+        ("{\"total_size_bytes\": ", total),
+        (", \"num_spans\": ", sizes.len()),
+        (", \"max\": ", sizes.last().copied().unwrap_or(0)),
+        (", \"p25\": ", pct(0.25)),
+        (", \"p50\": ", pct(0.5)),
+        (", \"p75\": ", pct(0.75)),
+    ] {
+        stats.push_str(key);
+        stats.push_str(itoa::Buffer::new().format(v));
+    }
+    stats.push('}');
     (total, stats)
 }
 
@@ -352,6 +361,16 @@ mod tests {
     }
 
     #[test]
+    fn size_stats_are_python_dicts_of_the_percentiles() {
+        let (total, stats) = stats_of(vec![10, 200, 35, 7], 500);
+        assert_eq!(total, 500 + 252 + 3 * 2);
+        assert_eq!(
+            stats,
+            r#"{"total_size_bytes": 758, "num_spans": 4, "max": 200, "p25": 9, "p50": 22, "p75": 76}"#
+        );
+    }
+
+    #[test]
     fn times_are_proto_json_strings() {
         assert_eq!(
             timestamp_json(1_795_606_738_769),
@@ -401,6 +420,13 @@ mod tests {
         assert_eq!(meta[&"k".repeat(250)].as_str().unwrap().len(), 250);
         let stats: Value =
             serde_json::from_str(meta["mlflow.trace.sizeStats"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            meta["mlflow.trace.sizeStats"],
+            format!(
+                "{{\"total_size_bytes\": {}, \"num_spans\": 0, \"max\": 0, \"p25\": 0, \"p50\": 0, \"p75\": 0}}",
+                stats["total_size_bytes"]
+            )
+        );
         assert_eq!(stats["num_spans"], 0);
         assert_eq!(
             meta["mlflow.trace.sizeBytes"],
