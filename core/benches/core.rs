@@ -12,12 +12,25 @@
 //! | span_child_with_attributes             | 185 ns   | + type, inputs, outputs (†)          |
 //! | trace_root_one_child_handoff           | 1.20 µs  | 2 spans, seal, `try_send` (best 0.57)|
 //! | trace_nested_4_deep_handoff            | 1.96 µs  | 4 spans, seal, `try_send` (best 0.94)|
-//! | finalize_per_trace                     | 1.36 µs  | worker                               |
-//! | trace_dict_serialize                   | 5.09 µs  | worker, 2.8 KB record, 558 MB/s      |
-//! | store_append_per_trace                 | 6.77 µs  | worker, serialize + append, no sync  |
+//! | finalize_per_trace                     | 1.42 µs  | worker (‡)                           |
+//! | otlp_encode_per_span                   | 1.8-2.3 µs | worker, per 3-span trace (‡)       |
+//! | trace_dict_write                       | 1.05 µs  | worker, 2.8 KB record, direct (‡)    |
+//! | trace_dict_serialize                   | 5.15 µs  | the same through serde + `TraceDict` |
+//! | start_trace_body_write                 | 1.18 µs  | worker, StartTraceV3 body (‡)        |
+//! | store_append_per_trace                 | 1.21 µs  | worker, write + append, no sync (‡)  |
 //! | store_export_synced_batch_of_one       | 283 µs   | worker, + fdatasync (virtual disk)   |
 //! | json_push_f64 (8 floats)               | 874 ns   | 9.2 M floats/s                       |
 //! | json_push_str 32 / 1024 / 16384 chars  | 35 ns / 933 ns / 15.5 µs | ~1.1 GB/s        |
+//!
+//! (‡) 2026-12-03, the export worker's direct writers and encoder: the bench binaries of the
+//! previous version (010e1cf) and of this one alternated three times in the same minutes (load
+//! average ~2.6), medians of the runs: `finalize_per_trace` 1.71 -> 1.42 µs,
+//! `otlp_encode_per_span` 6.63 -> 1.8-2.3 µs, `store_append_per_trace` 7.76 -> 1.21 µs,
+//! `trace_dict_serialize` (the old record path, kept for reading back) 5.43 µs against
+//! `trace_dict_write` 1.05 µs. Alternated five times in a quieter window, the hand-off medians
+//! (the worker on the other core at the same time) went from 480-713 to 312-734 ns
+//! (`trace_root_one_child_handoff`, mostly ~330) and from 1.24-1.27 to 0.61-1.00 µs
+//! (`trace_nested_4_deep_handoff`); `span_child_start_end` stayed at 68 ns.
 //!
 //! (†) and the two `trace_*` rows: measured again 2026-12-02 on the same machine (load average
 //! 4-7: other sessions building), after span times moved to the time-stamp counter and a span
@@ -40,7 +53,9 @@
 //!   time (finalize included), so on 2 cores the two compete. The queue is sized to hold every
 //!   trace these benches make, so `end` stays on the normal path even when the worker falls
 //!   behind; drops, if any, are printed to stderr after the run (none in the run above).
-//! - `store_*`, `trace_dict_*`, `finalize_*` run on the export worker, off the application's path.
+//! - `store_*`, `trace_dict_*`, `finalize_*`, `otlp_*`, `start_trace_*` run on the export
+//!   worker, off the application's path. `bench/instructions.py worker` counts the worker's
+//!   instructions per trace end to end (finalize, write, send or store, free).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
