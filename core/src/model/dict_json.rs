@@ -28,6 +28,11 @@ pub enum Location<'a> {
 
 impl<'a> Location<'a> {
     /// The local store's location of `trace`: its experiment, else MLflow's Default (`"0"`).
+    ///
+    /// ```
+    /// use ferrotrace_core::model::{Location, Trace};
+    /// assert_eq!(Location::of(&Trace::default()), Location::Experiment("0"));
+    /// ```
     pub fn of(trace: &'a Trace) -> Location<'a> {
         Location::Experiment(trace.info.experiment_id.as_deref().unwrap_or("0"))
     }
@@ -50,6 +55,16 @@ pub fn write_trace_dict(out: &mut Vec<u8>, trace: &Trace, location: Location<'_>
 /// [`write_trace_dict`] for a trace whose metadata is `info.metadata` with `shared` added (see
 /// [`TraceInfo::metadata_with`](super::TraceInfo::metadata_with)): the record of the trace
 /// [`TraceInfo::add_metadata`](super::TraceInfo::add_metadata) would give.
+///
+/// ```
+/// use ferrotrace_core::model::{write_trace_dict_with, Location, SharedMetadata, Trace};
+/// let shared = SharedMetadata::from([("mlflow.user".to_owned(), "me".to_owned())]);
+/// let mut out = Vec::new();
+/// write_trace_dict_with(&mut out, &Trace::default(), &shared, Location::Unassigned);
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.contains(r#""trace_location":{"type":"MLFLOW_EXPERIMENT"}"#));
+/// assert!(text.contains(r#""trace_metadata":{"mlflow.user":"me"}"#));
+/// ```
 pub fn write_trace_dict_with(
     out: &mut Vec<u8>,
     trace: &Trace,

@@ -12,6 +12,8 @@ use base64::Engine as _;
 /// let id = TraceId(0xe675b48826079ec2382f73b81044c153);
 /// assert_eq!(id.to_mlflow(), "tr-e675b48826079ec2382f73b81044c153");
 /// assert_eq!(TraceId::parse("tr-e675b48826079ec2382f73b81044c153"), Some(id));
+/// assert_eq!(&id.mlflow_bytes()[..], id.to_mlflow().as_bytes());
+/// assert_eq!(&id.base64_bytes()[..], id.to_base64().as_bytes());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TraceId(pub u128);

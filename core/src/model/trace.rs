@@ -119,6 +119,14 @@ impl Trace {
 }
 
 /// The root among `spans` (see [`Trace::root`]).
+///
+/// ```
+/// use std::sync::Arc;
+/// use ferrotrace_core::model::{root_span, SpanId, SpanRecord};
+/// let root = SpanRecord { span_id: SpanId(1), start_ns: 5, ..Default::default() };
+/// let child = SpanRecord { span_id: SpanId(2), parent_id: Some(SpanId(1)), start_ns: 6, ..Default::default() };
+/// assert_eq!(root_span(&[Arc::new(child), Arc::new(root)]).unwrap().span_id, SpanId(1));
+/// ```
 pub fn root_span(spans: &[Arc<SpanRecord>]) -> Option<&SpanRecord> {
     // Among spans whose parent is not in the trace, the earliest: the true root starts before
     // all its descendants, also before a child whose own parent never ended (and so is
@@ -145,6 +153,12 @@ pub fn rfc3339_ms(ms: u64) -> String {
 }
 
 /// Appends [`rfc3339_ms`] to a byte buffer (exporters write it straight in, no formatter).
+///
+/// ```
+/// let mut out = b"at ".to_vec();
+/// ferrotrace_core::model::push_rfc3339_ms(&mut out, 1795608566743);
+/// assert_eq!(out, b"at 2026-11-25T12:09:26.743Z");
+/// ```
 pub fn push_rfc3339_ms(out: &mut Vec<u8>, ms: u64) {
     match rfc3339_ms_bytes(ms) {
         Some(b) => out.extend_from_slice(&b),

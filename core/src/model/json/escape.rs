@@ -93,6 +93,14 @@ static ESCAPES: [&str; 256] = {
 /// writers that build whole documents (the export worker's records and request bodies): eight
 /// bytes are stored at a time, escape or not, and the buffer is cut back to what counts, so
 /// there is no call or loop per byte.
+///
+/// ```
+/// use ferrotrace_core::model::json::{json_str_len, push_str_bytes};
+/// let mut out = Vec::new();
+/// push_str_bytes(&mut out, "say \"hi\"\n");
+/// assert_eq!(out, br#""say \"hi\"\n""#);
+/// assert_eq!(json_str_len("say \"hi\"\n"), out.len());
+/// ```
 #[inline(always)]
 pub fn push_str_bytes(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
