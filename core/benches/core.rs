@@ -12,12 +12,25 @@
 //! | span_child_with_attributes             | 185 ns   | + type, inputs, outputs (†)          |
 //! | trace_root_one_child_handoff           | 1.20 µs  | 2 spans, seal, `try_send` (best 0.57)|
 //! | trace_nested_4_deep_handoff            | 1.96 µs  | 4 spans, seal, `try_send` (best 0.94)|
-//! | finalize_per_trace                     | 1.36 µs  | worker                               |
-//! | trace_dict_serialize                   | 5.09 µs  | worker, 2.8 KB record, 558 MB/s      |
-//! | store_append_per_trace                 | 6.77 µs  | worker, serialize + append, no sync  |
+//! | finalize_per_trace                     | 1.42 µs  | worker (‡)                           |
+//! | otlp_encode_per_span                   | 1.8-2.3 µs | worker, per 3-span trace (‡)       |
+//! | trace_dict_write                       | 1.05 µs  | worker, 2.8 KB record, direct (‡)    |
+//! | trace_dict_serialize                   | 5.15 µs  | the same through serde + `TraceDict` |
+//! | start_trace_body_write                 | 1.18 µs  | worker, StartTraceV3 body (‡)        |
+//! | store_append_per_trace                 | 1.21 µs  | worker, write + append, no sync (‡)  |
 //! | store_export_synced_batch_of_one       | 283 µs   | worker, + fdatasync (virtual disk)   |
 //! | json_push_f64 (8 floats)               | 874 ns   | 9.2 M floats/s                       |
 //! | json_push_str 32 / 1024 / 16384 chars  | 35 ns / 933 ns / 15.5 µs | ~1.1 GB/s        |
+//!
+//! (‡) 2026-12-03, the export worker's direct writers and encoder: the bench binaries of the
+//! previous version (010e1cf) and of this one alternated three times in the same minutes (load
+//! average ~2.6), medians of the runs: `finalize_per_trace` 1.71 -> 1.42 µs,
+//! `otlp_encode_per_span` 6.63 -> 1.8-2.3 µs, `store_append_per_trace` 7.76 -> 1.21 µs,
+//! `trace_dict_serialize` (the old record path, kept for reading back) 5.43 µs against
+//! `trace_dict_write` 1.05 µs. Alternated five times in a quieter window, the hand-off medians
+//! (the worker on the other core at the same time) went from 480-713 to 312-734 ns
+//! (`trace_root_one_child_handoff`, mostly ~330) and from 1.24-1.27 to 0.61-1.00 µs
+//! (`trace_nested_4_deep_handoff`); `span_child_start_end` stayed at 68 ns.
 //!
 //! (†) and the two `trace_*` rows: measured again 2026-12-02 on the same machine (load average
 //! 4-7: other sessions building), after span times moved to the time-stamp counter and a span
@@ -40,7 +53,9 @@
 //!   time (finalize included), so on 2 cores the two compete. The queue is sized to hold every
 //!   trace these benches make, so `end` stays on the normal path even when the worker falls
 //!   behind; drops, if any, are printed to stderr after the run (none in the run above).
-//! - `store_*`, `trace_dict_*`, `finalize_*` run on the export worker, off the application's path.
+//! - `store_*`, `trace_dict_*`, `finalize_*`, `otlp_*`, `start_trace_*` run on the export
+//!   worker, off the application's path. `bench/instructions.py worker` counts the worker's
+//!   instructions per trace end to end (finalize, write, send or store, free).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -51,7 +66,7 @@ use divan::{black_box, Bencher};
 use ferrotrace_core::config::Config;
 use ferrotrace_core::export::{Exporter, LocalStoreExporter};
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{json, RawJson, Trace, TraceDict};
+use ferrotrace_core::model::{json, write_trace_dict, Location, RawJson, Trace, TraceDict};
 use ferrotrace_core::process::finalize_trace;
 use ferrotrace_core::store::SegmentWriter;
 use ferrotrace_core::tracer::RootOptions;
@@ -234,7 +249,33 @@ fn otlp_encode_per_span(bencher: Bencher) {
         });
 }
 
-/// `Trace.to_dict()` JSON for one trace: the local store's record payload.
+/// `Trace.to_dict()` JSON for one trace written straight from the trace: the local store's and
+/// the spill folders' record payload.
+#[divan::bench(sample_count = 200, sample_size = 100)]
+fn trace_dict_write(bencher: Bencher) {
+    let trace = sample_trace();
+    let mut out = Vec::new();
+    write_trace_dict(&mut out, &trace, Location::of(&trace));
+    bencher.counter(BytesCount::new(out.len())).bench_local(|| {
+        out.clear();
+        write_trace_dict(&mut out, black_box(&trace), Location::of(&trace));
+    });
+}
+
+/// The StartTraceV3 body of one trace, size stats included: what the MLflow exporter sends per
+/// trace besides its spans.
+#[divan::bench(sample_count = 200, sample_size = 100)]
+fn start_trace_body_write(bencher: Bencher) {
+    let trace = sample_trace();
+    let mut out = Vec::new();
+    bencher.bench_local(|| {
+        out.clear();
+        ferrotrace_core::export::mlflow::write_start_trace_body(&mut out, black_box(&trace), "1");
+    });
+}
+
+/// The same JSON through serde and the owned `TraceDict` (how records are read back, and what
+/// the bindings' `memory_traces` give).
 #[divan::bench(sample_count = 200, sample_size = 100)]
 fn trace_dict_serialize(bencher: Bencher) {
     let trace = sample_trace();
@@ -246,16 +287,17 @@ fn trace_dict_serialize(bencher: Bencher) {
         .bench_local(|| serde_json::to_string(&TraceDict::from(black_box(&trace))).unwrap());
 }
 
-/// Serialize and append one trace to a segment (no fsync: the exporter syncs once per batch).
-/// Sample options bound the run so the segment stays in the tens of megabytes.
+/// Write and append one trace's record to a segment (no fsync: the exporter writes and syncs
+/// once per batch). Sample options bound the run so the segment stays in the tens of megabytes.
 #[divan::bench(sample_count = 100, sample_size = 100)]
 fn store_append_per_trace(bencher: Bencher) {
     let dir = tempfile::tempdir().unwrap();
     let mut writer = SegmentWriter::new(dir.path().to_owned());
     let trace = sample_trace();
     bencher.bench_local(|| {
-        let payload = serde_json::to_string(&TraceDict::from(&trace)).unwrap();
-        writer.append(&payload).unwrap();
+        writer
+            .append_with(|out| write_trace_dict(out, &trace, Location::of(&trace)))
+            .unwrap();
     });
 }
 

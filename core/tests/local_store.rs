@@ -343,3 +343,37 @@ fn records_of_one_trace_id_merge_their_spans() {
         .collect();
     assert_eq!(names, ["client", "server"]);
 }
+
+#[test]
+fn records_and_recent_traces_carry_the_process_metadata_under_the_traces_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let tracer = store_tracer(dir.path());
+    tracer.set_process_metadata(std::collections::BTreeMap::from([
+        ("mlflow.source.name".to_owned(), "app.py".to_owned()),
+        ("team".to_owned(), "from-process".to_owned()),
+    ]));
+    let mut ids = Vec::new();
+    for own in [None, Some("from-user")] {
+        let root = tracer.start_root("t", RootOptions::default());
+        if let Some(v) = own {
+            assert!(root.context().update_trace(|d| {
+                d.metadata.insert("team".into(), v.into());
+            }));
+        }
+        ids.push(root.context().trace_id().to_mlflow());
+        root.end(None);
+    }
+    assert!(tracer.flush(FLUSH));
+    let read = read_store(dir.path()).unwrap();
+    let teams: Vec<&str> = read
+        .traces
+        .iter()
+        .map(|t| t.info.trace_metadata["team"].as_str())
+        .collect();
+    assert_eq!(teams, ["from-process", "from-user"]);
+    for (t, id) in read.traces.iter().zip(&ids) {
+        assert_eq!(t.info.trace_metadata["mlflow.source.name"], "app.py");
+        // get_trace (the recent traces) gives the record's dict.
+        assert_eq!(tracer.get_trace(id, FLUSH).unwrap().as_ref(), Some(t));
+    }
+}

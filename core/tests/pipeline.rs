@@ -290,3 +290,20 @@ fn the_export_thread_runs_at_a_lower_priority() {
         "own nice {own}, export threads {export_nices:?}"
     );
 }
+
+#[test]
+fn an_exporter_of_its_own_gets_whole_traces_with_the_process_metadata() {
+    let (tracer, rec) = test_tracer(Config::default(), Behaviour::Accept);
+    tracer.set_process_metadata(std::collections::BTreeMap::from([(
+        "mlflow.source.name".to_owned(),
+        "app.py".to_owned(),
+    )]));
+    tracer
+        .start_root("t", ferrotrace_core::tracer::RootOptions::default())
+        .end(None);
+    assert!(tracer.flush(FLUSH));
+    let traces = rec.traces.lock();
+    let meta = &traces[0].info.metadata;
+    assert_eq!(meta["mlflow.source.name"], "app.py");
+    assert_eq!(meta["mlflow.trace_schema.version"], "3");
+}

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use super::{Exporter, SpillKind};
 use crate::error::Result;
-use crate::model::{Trace, TraceDict};
+use crate::model::{write_trace_dict_with, Location, SharedMetadata, Trace};
 use crate::store::SegmentWriter;
 
-/// Writes each trace as one checksummed record (MLflow's `Trace.to_dict()` JSON) and syncs the
-/// segment to disk once per batch.
+/// Writes each trace as one checksummed record (MLflow's `Trace.to_dict()` JSON, written
+/// straight from the trace) and writes and syncs the segment once per batch.
 pub struct LocalStoreExporter {
     writer: SegmentWriter,
 }
@@ -32,10 +32,18 @@ impl Exporter for LocalStoreExporter {
     }
 
     fn export(&mut self, batch: &[Trace]) -> Result<()> {
+        self.export_with(batch, &SharedMetadata::new())
+    }
+
+    fn writes_shared_metadata(&self) -> bool {
+        true
+    }
+
+    fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         for trace in batch {
-            let payload = serde_json::to_string(&TraceDict::from(trace))
-                .map_err(|e| crate::Error::Export(e.to_string()))?;
-            self.writer.append(&payload)?;
+            self.writer.append_with(|out| {
+                write_trace_dict_with(out, trace, shared, Location::of(trace))
+            })?;
         }
         self.writer.sync()?;
         Ok(())

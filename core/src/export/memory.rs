@@ -6,7 +6,7 @@ use parking_lot::Mutex;
 
 use super::Exporter;
 use crate::error::Result;
-use crate::model::Trace;
+use crate::model::{SharedMetadata, Trace};
 
 /// The shared list a [`MemoryExporter`] appends to.
 pub type MemorySink = Arc<Mutex<Vec<Trace>>>;
@@ -41,6 +41,17 @@ impl Exporter for MemoryExporter {
 
     fn export(&mut self, batch: &[Trace]) -> Result<()> {
         self.sink.lock().extend_from_slice(batch);
+        Ok(())
+    }
+
+    fn writes_shared_metadata(&self) -> bool {
+        true
+    }
+
+    fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
+        // One copy of each trace, made with its shared metadata.
+        let whole = super::with_shared(batch, shared);
+        self.sink.lock().extend(whole);
         Ok(())
     }
 }

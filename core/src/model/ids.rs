@@ -12,6 +12,8 @@ use base64::Engine as _;
 /// let id = TraceId(0xe675b48826079ec2382f73b81044c153);
 /// assert_eq!(id.to_mlflow(), "tr-e675b48826079ec2382f73b81044c153");
 /// assert_eq!(TraceId::parse("tr-e675b48826079ec2382f73b81044c153"), Some(id));
+/// assert_eq!(&id.mlflow_bytes()[..], id.to_mlflow().as_bytes());
+/// assert_eq!(&id.base64_bytes()[..], id.to_base64().as_bytes());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TraceId(pub u128);
@@ -45,6 +47,14 @@ impl TraceId {
         hex_string(TRACE_ID_PREFIX, &self.0.to_be_bytes())
     }
 
+    /// [`TraceId::to_mlflow`] as ASCII bytes (exporters write ids straight into their buffers).
+    pub fn mlflow_bytes(self) -> [u8; 35] {
+        let mut out = [0u8; 35];
+        out[..3].copy_from_slice(TRACE_ID_PREFIX.as_bytes());
+        hex_into(&mut out[3..], &self.0.to_be_bytes());
+        out
+    }
+
     /// Big-endian bytes, as OTLP carries them.
     pub fn to_bytes(self) -> [u8; 16] {
         self.0.to_be_bytes()
@@ -53,6 +63,13 @@ impl TraceId {
     /// Base64 of the bytes, as MLflow's stored span dicts carry ids.
     pub fn to_base64(self) -> String {
         B64.encode(self.to_bytes())
+    }
+
+    /// [`TraceId::to_base64`] as ASCII bytes.
+    pub fn base64_bytes(self) -> [u8; 24] {
+        let mut out = [b'='; 24];
+        base64_into(&mut out, &self.to_bytes());
+        out
     }
 
     /// Parses `tr-<32 hex>` or bare 32 hex. Zero is not a valid id.
@@ -88,6 +105,13 @@ impl SpanId {
         hex_string("", &self.0.to_be_bytes())
     }
 
+    /// [`SpanId::to_hex`] as ASCII bytes.
+    pub fn hex_bytes(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        hex_into(&mut out, &self.0.to_be_bytes());
+        out
+    }
+
     /// Big-endian bytes, as OTLP carries them.
     pub fn to_bytes(self) -> [u8; 8] {
         self.0.to_be_bytes()
@@ -96,6 +120,13 @@ impl SpanId {
     /// Base64 of the bytes, as MLflow's stored span dicts carry ids.
     pub fn to_base64(self) -> String {
         B64.encode(self.to_bytes())
+    }
+
+    /// [`SpanId::to_base64`] as ASCII bytes.
+    pub fn base64_bytes(self) -> [u8; 12] {
+        let mut out = [b'='; 12];
+        base64_into(&mut out, &self.to_bytes());
+        out
     }
 
     /// Parses 16 hex digits. Zero is not a valid id.
@@ -145,6 +176,30 @@ fn hex_string(prefix: &str, bytes: &[u8]) -> String {
         out.push(DIGITS[usize::from(b & 0xf)] as char);
     }
     out
+}
+
+/// Lowercase hex of `bytes` into `out` (twice as long).
+fn hex_into(out: &mut [u8], bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0xf)];
+    }
+}
+
+/// Standard base64 of `bytes` into `out`, which holds the padding (`=`) already: for the fixed
+/// id sizes, without the general encoder's setup.
+fn base64_into(out: &mut [u8], bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (quad, group) in out.chunks_mut(4).zip(bytes.chunks(3)) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for (i, c) in quad.iter_mut().take(group.len() + 1).enumerate() {
+            *c = ALPHABET[(n >> (18 - 6 * i)) as usize & 63];
+        }
+    }
 }
 
 fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
@@ -244,10 +299,14 @@ mod tests {
             assert_eq!(TraceId::parse(&t.to_hex()), Some(t));
             assert_eq!(TraceId::from_base64(&t.to_base64()), Some(t));
             assert_eq!(t.to_hex().len(), 32);
+            assert_eq!(&t.mlflow_bytes()[..], t.to_mlflow().as_bytes());
+            assert_eq!(&t.base64_bytes()[..], t.to_base64().as_bytes());
             let s = SpanId::random();
             assert_eq!(SpanId::parse(&s.to_hex()), Some(s));
             assert_eq!(SpanId::from_base64(&s.to_base64()), Some(s));
             assert_eq!(s.to_hex().len(), 16);
+            assert_eq!(&s.hex_bytes()[..], s.to_hex().as_bytes());
+            assert_eq!(&s.base64_bytes()[..], s.to_base64().as_bytes());
         }
     }
 

@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+mod escape;
 mod float;
+pub use escape::{json_str_len, push_str, push_str_bytes};
 pub use float::push_f64;
 
 /// A JSON document kept as text. Attribute values stay in this form from capture to export: the
@@ -162,80 +164,6 @@ impl std::fmt::Debug for RawJson {
     }
 }
 
-/// Appends `s` as a JSON string literal, escaping as Python's `json.dumps(ensure_ascii=False)`.
-pub fn push_str(out: &mut String, s: &str) {
-    let bytes = s.as_bytes();
-    let clean = first_escape(bytes);
-    // One capacity check for the common case (nothing to escape): the quotes and the text.
-    out.reserve(s.len() + 2);
-    out.push('"');
-    out.push_str(&s[..clean]);
-    if clean < bytes.len() {
-        push_escaped(out, &s[clean..]);
-    }
-    out.push('"');
-}
-
-/// Index of the first byte `json.dumps` escapes (`"`, `\`, control characters), or the length.
-/// Eight bytes per step: a clean chunk (the usual case) costs a handful of instructions.
-#[inline]
-fn first_escape(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while i + 8 <= bytes.len() {
-        let mut chunk = [0u8; 8];
-        chunk.copy_from_slice(&bytes[i..i + 8]);
-        let v = u64::from_le_bytes(chunk);
-        // Each term flags (at least) the first byte < 0x20, == '"' or == '\'; bytes >= 0x80
-        // (UTF-8) never match. A flagged chunk is rescanned byte by byte.
-        let control = v.wrapping_sub(ONES * 0x20) & !v;
-        let quote = (v ^ (ONES * b'"' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'"' as u64));
-        let slash = (v ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(v ^ (ONES * b'\\' as u64));
-        if (control | quote | slash) & HIGH != 0 {
-            break;
-        }
-        i += 8;
-    }
-    while i < bytes.len() && !needs_escape(bytes[i]) {
-        i += 1;
-    }
-    i
-}
-
-#[inline]
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
-}
-
-/// The rest of a string from its first escaped byte on.
-#[cold]
-fn push_escaped(out: &mut String, s: &str) {
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(esc);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-}
-
 /// Appends an integer (itoa: no formatter machinery on the capture path).
 #[inline]
 pub fn push_i64(out: &mut String, v: i64) {
@@ -366,56 +294,6 @@ mod tests {
         }
         assert_eq!(std::mem::size_of::<RawJson>(), 32);
         assert_eq!(RawJson::int(-1234567890123).as_str(), "-1234567890123");
-    }
-
-    #[test]
-    fn strings_escape_like_python() {
-        let mut s = String::new();
-        push_str(&mut s, "a\"b\\c\nd\te\u{1}é😀\u{8}\u{c}\r");
-        assert_eq!(s, r#""a\"b\\c\nd\te\u0001é😀\b\f\r""#);
-    }
-
-    /// The eight-bytes-at-a-time scan: every escaped byte at every offset of a long string, next
-    /// to bytes just outside the escaped ranges and multi-byte characters.
-    #[test]
-    fn strings_escape_at_every_offset() {
-        let filler = "aé~ !#[]\u{7f}€😀bcdefgh";
-        for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', '\u{8}'] {
-            for at in 0..filler.chars().count() {
-                let text: String = filler
-                    .chars()
-                    .take(at)
-                    .chain([special])
-                    .chain(filler.chars().skip(at))
-                    .collect();
-                let mut got = String::new();
-                push_str(&mut got, &text);
-                assert_eq!(got, serde_like(&text), "{text:?}");
-            }
-        }
-        let mut clean = String::new();
-        push_str(&mut clean, filler);
-        assert_eq!(clean, format!("\"{filler}\""));
-    }
-
-    /// Python's escaping, written out plainly.
-    fn serde_like(s: &str) -> String {
-        let mut out = String::from('"');
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-        out
     }
 
     #[test]

@@ -52,6 +52,51 @@ pub struct TraceInfo {
     pub tags: BTreeMap<String, String>,
 }
 
+/// Metadata that every trace of a batch carries besides its own `info.metadata` (the
+/// process's: source, user, git), kept apart so that each trace does not own a copy of it. A
+/// key a trace has itself keeps that trace's value.
+pub type SharedMetadata = BTreeMap<String, String>;
+
+impl TraceInfo {
+    /// `metadata` with `shared` added under it (its own value wins), in key order: what
+    /// [`TraceInfo::add_metadata`] would leave in `metadata`, without copying anything.
+    ///
+    /// ```
+    /// use ferrotrace_core::model::{SharedMetadata, TraceInfo};
+    /// let mut info = TraceInfo::default();
+    /// info.metadata.insert("b".into(), "own".into());
+    /// let shared = SharedMetadata::from([("a".into(), "1".into()), ("b".into(), "2".into())]);
+    /// let seen: Vec<_> = info.metadata_with(&shared).map(|(k, v)| format!("{k}={v}")).collect();
+    /// assert_eq!(seen, ["a=1", "b=own"]);
+    /// info.add_metadata(&shared);
+    /// assert_eq!(info.metadata.len(), 2);
+    /// ```
+    pub fn metadata_with<'a>(
+        &'a self,
+        shared: &'a SharedMetadata,
+    ) -> impl Iterator<Item = (&'a String, &'a String)> + 'a {
+        let (mut own, mut other) = (self.metadata.iter().peekable(), shared.iter().peekable());
+        std::iter::from_fn(move || match (own.peek(), other.peek()) {
+            (Some(a), Some(b)) if b.0 < a.0 => other.next(),
+            (Some(a), Some(b)) if b.0 == a.0 => {
+                other.next();
+                own.next()
+            }
+            (Some(_), _) => own.next(),
+            (None, _) => other.next(),
+        })
+    }
+
+    /// Copies `shared` into `metadata`; keys it already has keep their value.
+    pub fn add_metadata(&mut self, shared: &SharedMetadata) {
+        for (k, v) in shared {
+            if !self.metadata.contains_key(k) {
+                self.metadata.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
 /// A trace's spans: up to four inline, so a small trace is sealed without allocating its list
 /// (the export worker frees it, and a free on another thread leaves the application thread's
 /// malloc cache empty: each such allocation costs it ~190 instructions).
@@ -69,18 +114,31 @@ pub struct Trace {
 impl Trace {
     /// The root span: the earliest-starting span whose parent is not in this trace.
     pub fn root(&self) -> Option<&SpanRecord> {
-        // Among spans whose parent is not in the trace, the earliest: the true root starts before
-        // all its descendants, also before a child whose own parent never ended (and so is
-        // missing). Independent of the order the spans are listed in.
-        self.spans
-            .iter()
-            .filter(|s| {
-                s.parent_id
-                    .is_none_or(|p| !self.spans.iter().any(|o| o.span_id == p))
-            })
-            .min_by_key(|s| s.start_ns)
-            .map(|s| s.as_ref())
+        root_span(&self.spans)
     }
+}
+
+/// The root among `spans` (see [`Trace::root`]).
+///
+/// ```
+/// use std::sync::Arc;
+/// use ferrotrace_core::model::{root_span, SpanId, SpanRecord};
+/// let root = SpanRecord { span_id: SpanId(1), start_ns: 5, ..Default::default() };
+/// let child = SpanRecord { span_id: SpanId(2), parent_id: Some(SpanId(1)), start_ns: 6, ..Default::default() };
+/// assert_eq!(root_span(&[Arc::new(child), Arc::new(root)]).unwrap().span_id, SpanId(1));
+/// ```
+pub fn root_span(spans: &[Arc<SpanRecord>]) -> Option<&SpanRecord> {
+    // Among spans whose parent is not in the trace, the earliest: the true root starts before
+    // all its descendants, also before a child whose own parent never ended (and so is
+    // missing). Independent of the order the spans are listed in.
+    spans
+        .iter()
+        .filter(|s| {
+            s.parent_id
+                .is_none_or(|p| !spans.iter().any(|o| o.span_id == p))
+        })
+        .min_by_key(|s| s.start_ns)
+        .map(|s| s.as_ref())
 }
 
 /// Formats unix milliseconds as RFC 3339 with milliseconds, as MLflow does (`2026-11-25T12:09:26.743Z`).
@@ -89,9 +147,30 @@ impl Trace {
 /// assert_eq!(ferrotrace_core::model::rfc3339_ms(1795608566743), "2026-11-25T12:09:26.743Z");
 /// ```
 pub fn rfc3339_ms(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
+    let mut out = Vec::with_capacity(24);
+    push_rfc3339_ms(&mut out, ms);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends [`rfc3339_ms`] to a byte buffer (exporters write it straight in, no formatter).
+///
+/// ```
+/// let mut out = b"at ".to_vec();
+/// ferrotrace_core::model::push_rfc3339_ms(&mut out, 1795608566743);
+/// assert_eq!(out, b"at 2026-11-25T12:09:26.743Z");
+/// ```
+pub fn push_rfc3339_ms(out: &mut Vec<u8>, ms: u64) {
+    match rfc3339_ms_bytes(ms) {
+        Some(b) => out.extend_from_slice(&b),
+        // Past year 9999 (no clock gives that): the formatter, which widens the year.
+        None => out.extend_from_slice(formatted_rfc3339_ms(ms).as_bytes()),
+    }
+}
+
+/// [`rfc3339_ms`] through the formatter.
+fn formatted_rfc3339_ms(ms: u64) -> String {
+    let (y, m, d) = civil_from_days((ms / 1000 / 86_400) as i64);
+    let rem = ms / 1000 % 86_400;
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
         rem / 3600,
@@ -99,6 +178,31 @@ pub fn rfc3339_ms(ms: u64) -> String {
         rem % 60,
         ms % 1000
     )
+}
+
+/// [`rfc3339_ms`] as bytes, for years 0 to 9999.
+pub(crate) fn rfc3339_ms_bytes(ms: u64) -> Option<[u8; 24]> {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut v: u64| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y as u64);
+    put(5, 2, u64::from(m));
+    put(8, 2, u64::from(d));
+    put(11, 2, rem / 3600);
+    put(14, 2, (rem % 3600) / 60);
+    put(17, 2, rem % 60);
+    put(20, 3, ms % 1000);
+    Some(b)
 }
 
 /// Parses what [`rfc3339_ms`] writes (and the same without fraction, or with other precision).
@@ -147,11 +251,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn metadata_with_shared_is_what_adding_it_gives() {
+        let map = |keys: &[&str], v: &str| -> SharedMetadata {
+            keys.iter()
+                .map(|k| (k.to_string(), format!("{v}{k}")))
+                .collect()
+        };
+        for (own, shared) in [
+            (&["a", "c", "e"][..], &["b", "c", "d", "f"][..]),
+            (&[], &["a"]),
+            (&["a"], &[]),
+            (&["b", "c"], &["a", "b", "c", "d"]),
+        ] {
+            let mut info = TraceInfo {
+                metadata: map(own, "own-"),
+                ..Default::default()
+            };
+            let shared = map(shared, "shared-");
+            let seen: Vec<(String, String)> = info
+                .metadata_with(&shared)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            info.add_metadata(&shared);
+            assert_eq!(seen, info.metadata.into_iter().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
     fn rfc3339_round_trip() {
         for ms in [0u64, 951_782_400_000, 1_795_608_566_743, 4_102_444_799_999] {
             assert_eq!(parse_rfc3339_ms(&rfc3339_ms(ms)), Some(ms));
         }
+        assert_eq!(rfc3339_ms(u64::MAX), "584556019-04-03T14:25:51.615Z");
         assert_eq!(rfc3339_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        // Against the formatter it replaced, over a spread of dates (leap days, year ends).
+        for i in 0..5000u64 {
+            let ms = i * 7_919_993_111 + i % 1000;
+            assert_eq!(rfc3339_ms(ms), formatted_rfc3339_ms(ms), "{ms}");
+        }
         assert_eq!(
             parse_rfc3339_ms("2026-11-25T11:00:00Z"),
             Some(1_795_604_400_000)

@@ -13,10 +13,11 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::batch::Finalized;
 use super::spill::SpillStore;
 use crate::error::Error;
 use crate::export::Exporter;
-use crate::model::Trace;
+use crate::model::{SharedMetadata, Trace};
 use crate::stats::{DropReason, Stats};
 
 const FIRST_PROBE: Duration = Duration::from_millis(500);
@@ -73,8 +74,13 @@ impl Lane {
     }
 
     /// One export call, its retries counted in `stats`.
-    fn export_counted(&mut self, batch: &[Trace], stats: &Stats) -> crate::Result<()> {
-        let result = self.exporter.export(batch);
+    fn export_counted(
+        &mut self,
+        batch: &[Trace],
+        shared: &SharedMetadata,
+        stats: &Stats,
+    ) -> crate::Result<()> {
+        let result = self.exporter.export_with(batch, shared);
         let retries = self.exporter.take_retries();
         if retries > 0 {
             stats.export_retries.fetch_add(retries, Relaxed);
@@ -83,18 +89,18 @@ impl Lane {
     }
 
     /// Delivers a finalized batch, or spills it, or drops it with a reason.
-    pub(crate) fn deliver(&mut self, batch: &[Trace], stats: &Stats, no_send: bool) -> Outcome {
+    pub(crate) fn deliver(&mut self, batch: &Finalized, stats: &Stats, no_send: bool) -> Outcome {
         if self.spill.is_some() && (no_send || self.is_resting()) {
             return self.spill_batch(batch, stats);
         }
-        match self.export_counted(batch, stats) {
+        match self.export_counted(&batch.traces, &batch.shared, stats) {
             Ok(()) => {
                 self.came_up();
                 Outcome::Delivered
             }
             Err(e) => {
                 Stats::inc(&stats.export_errors);
-                self.failed(batch.len(), &e);
+                self.failed(batch.traces.len(), &e);
                 if e.is_retryable() {
                     self.went_down();
                     if self.spill.is_some() {
@@ -128,11 +134,11 @@ impl Lane {
         );
     }
 
-    fn spill_batch(&mut self, batch: &[Trace], stats: &Stats) -> Outcome {
+    fn spill_batch(&mut self, batch: &Finalized, stats: &Stats) -> Outcome {
         let Some(spill) = &self.spill else {
             return Outcome::Dropped(DropReason::ExportFailed);
         };
-        match spill.lock().write(batch, stats) {
+        match spill.lock().write(&batch.traces, &batch.shared, stats) {
             Ok(()) => Outcome::Spilled,
             Err(e) => {
                 crate::diag::warn(
@@ -164,7 +170,8 @@ impl Lane {
         };
         let traces = claim.read();
         for chunk in traces.chunks(max_batch.max(1)) {
-            match self.export_counted(chunk, stats) {
+            // Records read back are whole traces: nothing is shared.
+            match self.export_counted(chunk, &SharedMetadata::new(), stats) {
                 Ok(()) => {
                     self.came_up();
                     stats.traces_replayed.fetch_add(chunk.len() as u64, Relaxed);

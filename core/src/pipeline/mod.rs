@@ -8,6 +8,7 @@
 //! `shutdown` are messages on a separate control channel carrying a reply channel, and every
 //! wait on them is bounded.
 
+mod batch;
 pub mod fork;
 mod lane;
 mod memory;
@@ -26,6 +27,7 @@ use parking_lot::Mutex;
 use crate::config::DeliverySettings;
 use crate::export::{Exporter, LocalStoreExporter, SpillKind};
 use crate::model::Trace;
+pub(crate) use batch::RecentTrace;
 use lane::Lane;
 use overflow::{Overflow, Target};
 use spill::SpillStore;
@@ -55,7 +57,7 @@ pub(crate) struct Pipeline {
     over_rx: Receiver<Queued>,
     overflow: Arc<Overflow>,
     /// The batch the worker is sending right now (finalized), for the exit hook's rescue.
-    inflight: Arc<Mutex<Vec<Trace>>>,
+    inflight: Arc<Mutex<Option<batch::Batch>>>,
     ctl: Sender<Control>,
     worker: Option<JoinHandle<()>>,
     /// The fork generation this pipeline was started in; a forked child must not use it.
@@ -149,7 +151,7 @@ impl Pipeline {
             handled: AtomicU64::new(0),
         });
         let queued_bytes = Arc::new(AtomicU64::new(0));
-        let inflight = Arc::new(Mutex::new(Vec::new()));
+        let inflight = Arc::new(Mutex::new(None));
         let parts = worker::Parts {
             lanes,
             data: data_rx.clone(),
@@ -272,9 +274,11 @@ impl Pipeline {
         if !self.overflow.enabled() {
             return;
         }
-        if let Some(inflight) = self.inflight.try_lock_until(deadline) {
-            let batch = inflight.clone();
-            drop(inflight);
+        let inflight = self
+            .inflight
+            .try_lock_until(deadline)
+            .and_then(|batch| batch.clone());
+        if let Some(batch) = inflight {
             self.overflow.write_finalized(&batch);
         }
         let mut batch = Vec::new();

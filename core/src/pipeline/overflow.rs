@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 use parking_lot::Mutex;
 
+use super::batch::Finalized;
 use super::spill::SpillStore;
 use super::worker::WorkerShared;
 use super::Queued;
@@ -45,14 +46,20 @@ impl Overflow {
     }
 
     /// Finalizes and writes traces that never went through the worker.
-    pub(crate) fn write_raw(&self, mut batch: Vec<Trace>) {
-        self.shared.prepare(&mut batch);
-        self.shared.remember(&batch);
+    pub(crate) fn write_raw(&self, mut traces: Vec<Trace>) {
+        if traces.is_empty() {
+            return;
+        }
+        // The overflow targets (spill folders, the local store) write shared metadata out.
+        let batch = self
+            .shared
+            .finalize(&mut traces, &mut Default::default(), false);
         self.write_finalized(&batch);
     }
 
     /// Writes finalized traces to every target and counts the result once per trace.
-    pub(crate) fn write_finalized(&self, batch: &[Trace]) {
+    pub(crate) fn write_finalized(&self, finalized: &Finalized) {
+        let (batch, shared) = (&finalized.traces[..], &finalized.shared);
         if batch.is_empty() {
             return;
         }
@@ -62,9 +69,9 @@ impl Overflow {
             let ok = match target {
                 Target::Spill(s) => {
                     spilled = true;
-                    s.lock().write(batch, stats).is_ok()
+                    s.lock().write(batch, shared, stats).is_ok()
                 }
-                Target::Local(l) => l.lock().export(batch).is_ok(),
+                Target::Local(l) => l.lock().export_with(batch, shared).is_ok(),
             };
             failed |= !ok;
         }

@@ -12,7 +12,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Trace, TraceDict};
+use crate::model::{write_trace_dict_with, Location, SharedMetadata, Trace, TraceDict};
 use crate::stats::{DropReason, Stats};
 use crate::store::{decode_records, SegmentWriter, SEGMENT_EXT};
 
@@ -123,9 +123,15 @@ impl SpillStore {
         files
     }
 
-    /// Appends finalized traces and syncs them to disk, then drops the oldest segments while
-    /// the folder is over its limit (counted as `spill_full`).
-    pub fn write(&mut self, traces: &[Trace], stats: &Stats) -> io::Result<()> {
+    /// Appends finalized traces (with `shared` in their metadata, see [`SharedMetadata`]) and
+    /// syncs them to disk, then drops the oldest segments while the folder is over its limit
+    /// (counted as `spill_full`).
+    pub fn write(
+        &mut self,
+        traces: &[Trace],
+        shared: &SharedMetadata,
+        stats: &Stats,
+    ) -> io::Result<()> {
         if traces.is_empty() {
             return Ok(());
         }
@@ -136,14 +142,18 @@ impl SpillStore {
             }
         }
         for t in traces {
-            let mut dict = TraceDict::from(t);
-            if t.info.experiment_id.is_none() {
-                // Leave the experiment open: replay sends it to the destination's default.
-                dict.info.trace_location = serde_json::json!({"type": "MLFLOW_EXPERIMENT"});
-            }
-            let payload = serde_json::to_string(&dict).map_err(io::Error::other)?;
-            self.writer.append(&payload)?;
-            self.bytes += payload.len() as u64 + 24;
+            // Without an experiment the record leaves it open: replay sends it to the
+            // destination's default.
+            let location = match &t.info.experiment_id {
+                Some(id) => Location::Experiment(id),
+                None => Location::Unassigned,
+            };
+            let mut len = 0;
+            self.writer.append_with(|out| {
+                write_trace_dict_with(out, t, shared, location);
+                len = out.len();
+            })?;
+            self.bytes += len as u64 + 24;
         }
         self.writer.sync()?;
         self.enforce_limit(stats);

@@ -31,8 +31,10 @@ fn spilled_traces_are_claimed_once_replayed_in_order_and_removed() {
     let stats = Stats::default();
     let mut a = SpillStore::new(root.path(), "dest", 1 << 30);
     assert!(!a.has_pending());
-    a.write(&[trace(1), trace(2)], &stats).unwrap();
-    a.write(&[trace(3)], &stats).unwrap();
+    let shared = SharedMetadata::from([("mlflow.user".to_owned(), "me".to_owned())]);
+    a.write(&[trace(1), trace(2)], &shared, &stats).unwrap();
+    a.write(&[trace(3)], &SharedMetadata::new(), &stats)
+        .unwrap();
     assert!(a.has_pending());
     // A second store on the same folder (another process with the same configuration).
     let mut b = SpillStore::new(root.path(), "dest", 1 << 30);
@@ -42,6 +44,12 @@ fn spilled_traces_are_claimed_once_replayed_in_order_and_removed() {
     assert_eq!(names(&got), ["t1", "t2", "t3"]);
     // The experiment stays open: replay uses the destination's default.
     assert_eq!(got[0].info.experiment_id, None);
+    // Shared metadata is in the records of the traces it went with.
+    assert_eq!(
+        got[1].info.metadata.get("mlflow.user").map(String::as_str),
+        Some("me")
+    );
+    assert!(!got[2].info.metadata.contains_key("mlflow.user"));
     assert!(b.claim_next().is_none(), "the only segment is claimed");
     // Not delivered: released, and claimable again.
     a.release(claim);
@@ -59,7 +67,8 @@ fn a_dead_process_claim_is_taken_over() {
     let root = tempfile::tempdir().unwrap();
     let stats = Stats::default();
     let mut s = SpillStore::new(root.path(), "dest", 1 << 30);
-    s.write(&[trace(1)], &stats).unwrap();
+    s.write(&[trace(1)], &SharedMetadata::new(), &stats)
+        .unwrap();
     let claim = s.claim_next().unwrap();
     // Pretend the claim belongs to a process that died (pid numbers this large are unused).
     let dead = claim.path.with_file_name(format!(
@@ -78,7 +87,8 @@ fn over_the_limit_the_oldest_traces_are_dropped_and_counted() {
     let stats = Stats::default();
     let mut s = SpillStore::new(root.path(), "dest", 4000);
     for i in 0..40 {
-        s.write(&[trace(i)], &stats).unwrap();
+        s.write(&[trace(i)], &SharedMetadata::new(), &stats)
+            .unwrap();
         // Close after each write: one segment per trace, so dropping is fine-grained here.
         s.writer.close().unwrap();
     }

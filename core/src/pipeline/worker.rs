@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{select, Receiver};
 use parking_lot::{Mutex, RwLock};
 
+use super::batch::{Batch, Finalized, RecentTrace};
 use super::lane::{Lane, Outcome};
 use super::memory::Trimmer;
 use super::overflow::{self, Overflow};
 use super::{Control, Queued};
-use crate::model::Trace;
-use crate::process::{prepare_trace, LazyRedactor};
+use crate::model::keys::{meta::SCHEMA_VERSION, TRACE_SCHEMA_VERSION};
+use crate::model::{SharedMetadata, Trace};
+use crate::process::{prepare_shared, LazyRedactor};
 use crate::stats::Stats;
 
 /// How often an idle worker looks at its spill folders.
@@ -33,46 +35,90 @@ pub(crate) struct WorkerShared {
     pub(crate) process_metadata: Arc<RwLock<BTreeMap<String, String>>>,
     pub(crate) max_batch: usize,
     /// Recently finalized traces, newest last, for `get_trace` without a server round trip.
-    pub(crate) recent: Arc<Mutex<VecDeque<Trace>>>,
+    pub(crate) recent: Arc<Mutex<VecDeque<RecentTrace>>>,
     pub(crate) recent_max: usize,
     /// The redaction rules in force (replaced when the configuration changes).
     pub(crate) redactor: Arc<RwLock<Arc<LazyRedactor>>>,
 }
 
 impl WorkerShared {
-    /// Redacts and finalizes traces: the one step before a trace is exported or written to
-    /// disk anywhere (worker, overflow thread, exit rescue).
-    pub(crate) fn prepare(&self, batch: &mut [Trace]) {
-        // A copy, not a guard held over the batch: a read lock that a fork catches held is
-        // never released in the child, and would block its writers for good.
-        let meta = self.process_metadata.read().clone();
+    /// Redacts and finalizes traces, the one step before a trace is exported or written to
+    /// disk anywhere (worker, overflow thread, exit rescue), into a batch remembered for
+    /// `get_trace`. The process metadata goes with the batch, not into each trace, unless
+    /// `whole` (a destination reads each trace's metadata, see
+    /// [`crate::export::Exporter::writes_shared_metadata`]): then it is copied into them here,
+    /// in place. `cached` is the caller's last copy of it, reused while it is unchanged.
+    pub(crate) fn finalize(
+        &self,
+        traces: &mut Vec<Trace>,
+        cached: &mut Arc<SharedMetadata>,
+        whole: bool,
+    ) -> Batch {
+        {
+            // Compared or copied, never held over the batch: a read lock that a fork catches
+            // held is never released in the child, and would block its writers for good.
+            let current = self.process_metadata.read();
+            if !is_shared_of(cached, &current) {
+                let mut shared = current.clone();
+                shared.insert(SCHEMA_VERSION.into(), TRACE_SCHEMA_VERSION.into());
+                *cached = Arc::new(shared);
+            }
+        }
         let redactor = self.redactor.read().clone();
-        let redactions: u64 = batch
+        let redactions: u64 = traces
             .iter_mut()
-            .map(|t| prepare_trace(t, &meta, redactor.get()))
+            .map(|t| prepare_shared(t, cached, redactor.get()))
             .sum();
         if redactions > 0 {
             self.stats.redactions.fetch_add(redactions, Relaxed);
         }
+        let shared = if whole {
+            for t in traces.iter_mut() {
+                t.info.add_metadata(cached);
+            }
+            Arc::default()
+        } else {
+            cached.clone()
+        };
+        let batch = Arc::new(Finalized {
+            // Moved, not copied, into one allocation sized to the batch.
+            traces: traces.drain(..).collect(),
+            shared,
+        });
+        self.remember(&batch);
+        batch
     }
 
-    pub(crate) fn remember(&self, batch: &[Trace]) {
+    fn remember(&self, batch: &Batch) {
         if self.recent_max == 0 {
             return;
         }
-        // Only a cache: skipped rather than waited for. In a forked child it may be held for good
-        // by the parent's worker, which the fork did not copy.
-        let Some(mut recent) = self.recent.try_lock_for(RECENT_LOCK_WAIT) else {
-            return;
+        let keep = batch.traces.len().min(self.recent_max);
+        let evicted: Vec<RecentTrace> = {
+            // Only a cache: skipped rather than waited for. In a forked child it may be held for
+            // good by the parent's worker, which the fork did not copy.
+            let Some(mut recent) = self.recent.try_lock_for(RECENT_LOCK_WAIT) else {
+                return;
+            };
+            let over = (recent.len() + keep).saturating_sub(self.recent_max);
+            let evicted = recent.drain(..over).collect();
+            let n = batch.traces.len();
+            recent.extend((n - keep..n).map(|index| RecentTrace::new(batch, index)));
+            evicted
         };
-        // Cloning a trace copies its info and bumps one reference count per span.
-        for t in batch.iter().rev().take(self.recent_max).rev() {
-            if recent.len() == self.recent_max {
-                recent.pop_front();
-            }
-            recent.push_back(t.clone());
-        }
+        // A batch whose last trace left is freed here, with the lock released.
+        drop(evicted);
     }
+}
+
+/// Whether `shared` is the process metadata `process` plus the schema version, which every
+/// trace has (so no trace needs its own copy of it).
+fn is_shared_of(shared: &SharedMetadata, process: &BTreeMap<String, String>) -> bool {
+    shared.get(SCHEMA_VERSION).map(String::as_str) == Some(TRACE_SCHEMA_VERSION)
+        && shared.len() == process.len() + usize::from(!process.contains_key(SCHEMA_VERSION))
+        && process
+            .iter()
+            .all(|(k, v)| k == SCHEMA_VERSION || shared.get(k) == Some(v))
 }
 
 /// Everything the worker thread owns or drains.
@@ -83,13 +129,17 @@ pub(crate) struct Parts {
     pub(crate) over: Receiver<Queued>,
     pub(crate) overflow: Arc<Overflow>,
     pub(crate) ctl: Receiver<Control>,
-    pub(crate) inflight: Arc<Mutex<Vec<Trace>>>,
+    pub(crate) inflight: Arc<Mutex<Option<Batch>>>,
 }
 
 struct Worker {
     p: Parts,
     shared: WorkerShared,
     batch: Vec<Trace>,
+    /// The process metadata the last batch went out with.
+    metadata: Arc<SharedMetadata>,
+    /// Some destination reads each trace's metadata: it is copied into the traces.
+    whole: bool,
     /// Set at shutdown: batches after it are spilled without a send.
     deadline: Option<Instant>,
     trimmer: Trimmer,
@@ -98,6 +148,11 @@ struct Worker {
 pub(crate) fn run(parts: Parts, shared: WorkerShared) {
     let mut w = Worker {
         batch: Vec::with_capacity(shared.max_batch),
+        metadata: Arc::default(),
+        whole: parts
+            .lanes
+            .iter()
+            .any(|lane| !lane.exporter.writes_shared_metadata()),
         p: parts,
         shared,
         deadline: None,
@@ -229,22 +284,23 @@ impl Worker {
         if self.batch.is_empty() {
             return;
         }
-        self.shared.prepare(&mut self.batch);
-        self.shared.remember(&self.batch);
-        *self.p.inflight.lock() = self.batch.clone();
+        let batch = self
+            .shared
+            .finalize(&mut self.batch, &mut self.metadata, self.whole);
+        *self.p.inflight.lock() = Some(batch.clone());
         let stats = &self.shared.stats;
-        let spans: u64 = self.batch.iter().map(|t| t.spans.len() as u64).sum();
-        let traces = self.batch.len() as u64;
+        let spans: u64 = batch.traces.iter().map(|t| t.spans.len() as u64).sum();
+        let traces = batch.traces.len() as u64;
         let started = Instant::now();
         let no_send = self.deadline.is_some_and(|d| Instant::now() >= d);
         let worst = self
             .p
             .lanes
             .iter_mut()
-            .map(|lane| lane.deliver(&self.batch, stats, no_send))
+            .map(|lane| lane.deliver(&batch, stats, no_send))
             .max()
             .unwrap_or(Outcome::Delivered);
-        self.p.inflight.lock().clear();
+        self.p.inflight.lock().take();
         match worst {
             Outcome::Delivered => {
                 stats.record_export(traces, spans, started.elapsed().as_micros() as u64)
@@ -256,6 +312,70 @@ impl Worker {
                 stats.drop_counted(reason, traces, spans);
             }
         }
-        self.batch.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{SpanRecord, TraceId, TraceInfo};
+
+    fn traces(ids: std::ops::Range<u128>) -> Vec<Trace> {
+        ids.map(|i| Trace {
+            info: TraceInfo {
+                trace_id: TraceId(i),
+                ..Default::default()
+            },
+            spans: vec![Arc::new(SpanRecord::default())].into(),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn the_cache_keeps_the_newest_traces_and_frees_batches_it_no_longer_needs() {
+        let shared = WorkerShared {
+            stats: Arc::default(),
+            process_metadata: Arc::default(),
+            max_batch: 8,
+            recent: Arc::default(),
+            recent_max: 4,
+            redactor: Arc::new(RwLock::new(Arc::new(
+                LazyRedactor::new(&Default::default()),
+            ))),
+        };
+        let meta = &mut Arc::default();
+        *shared.process_metadata.write() = BTreeMap::from([("k".to_owned(), "v".to_owned())]);
+        let first = shared.finalize(&mut traces(1..4), meta, false);
+        let second = shared.finalize(&mut traces(4..6), meta, false);
+        // The process metadata (and the schema version) goes with the batch, copied once while
+        // it does not change.
+        assert!(Arc::ptr_eq(&first.shared, &second.shared));
+        assert_eq!(first.shared.len(), 2);
+        assert!(!first.traces[0].info.metadata.contains_key("k"));
+        let ids = || -> Vec<u128> {
+            shared
+                .recent
+                .lock()
+                .iter()
+                .map(|t| t.info.trace_id.0)
+                .collect()
+        };
+        assert_eq!(ids(), [2, 3, 4, 5]);
+        // The first batch is held for its traces 2 and 3; a larger batch pushes it out.
+        assert_eq!(Arc::strong_count(&first), 3);
+        let third = shared.finalize(&mut traces(6..12), meta, false);
+        assert_eq!(ids(), [8, 9, 10, 11]);
+        assert_eq!(
+            (Arc::strong_count(&first), Arc::strong_count(&second)),
+            (1, 1)
+        );
+        assert_eq!(Arc::strong_count(&third), 5);
+        let dict = shared.recent.lock()[0].to_dict();
+        assert_eq!(dict.info.trace_metadata["k"], "v");
+        // For a destination that reads the traces' own metadata, it is copied into them.
+        let whole = shared.finalize(&mut traces(12..13), meta, true);
+        assert!(whole.shared.is_empty());
+        assert_eq!(whole.traces[0].info.metadata["k"], "v");
+        assert_eq!(whole.traces[0].info.metadata[SCHEMA_VERSION], "3");
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Map, Value};
 
 use crate::model::keys::{attr, meta, tag, MAX_CHARS_IN_TRACE_INFO_METADATA, TRACE_SCHEMA_VERSION};
-use crate::model::{SpanId, SpanRecord, Trace};
+use crate::model::{root_span, RawJson, SharedMetadata, SpanId, SpanRecord, Trace};
 
 const COST_KEYS: [&str; 3] = ["input_cost", "output_cost", "total_cost"];
 const TOKEN_KEYS: [&str; 3] = ["input_tokens", "output_tokens", "total_tokens"];
@@ -20,7 +20,8 @@ const OPTIONAL_TOKEN_KEYS: [&str; 3] = [
 
 /// Cuts `s` to `max` characters, ending in `...` when cut (MLflow's rule).
 pub fn truncate_with_suffix(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    // No more bytes than `max` means no more characters either: nothing to count.
+    if s.len() <= max || s.chars().count() <= max {
         return s.to_owned();
     }
     let mut out: String = s.chars().take(max.saturating_sub(3)).collect();
@@ -28,53 +29,64 @@ pub fn truncate_with_suffix(s: &str, max: usize) -> String {
     out
 }
 
-/// Fills in what MLflow's SDK adds to a trace at the end. Values set explicitly by the user
-/// (previews, metadata, tags) are kept.
+/// Fills in what MLflow's SDK adds to a trace at the end, `process_metadata` included. Values
+/// set explicitly by the user (previews, metadata, tags) are kept.
 pub fn finalize_trace(trace: &mut Trace, process_metadata: &BTreeMap<String, String>) {
+    if finalize_shared(trace, process_metadata) {
+        trace.info.add_metadata(process_metadata);
+    }
+}
+
+/// [`finalize_trace`] but for `shared`, which is left out of the trace's metadata: the worker
+/// passes it along with the batch (see [`SharedMetadata`]). Whether the trace has a root (a
+/// trace without one is left as it is).
+pub(crate) fn finalize_shared(trace: &mut Trace, shared: &SharedMetadata) -> bool {
     // MLflow lists spans in start order (root first); the tracer collects them in end order.
     trace.spans.sort_by_key(|s| s.start_ns);
-    let Some(root) = trace.root().cloned() else {
-        return;
+    // The root is read in place while the info is filled in (no copy of it or its values).
+    let Trace { info, spans } = trace;
+    let Some(root) = root_span(spans) else {
+        return false;
     };
-    let info = &mut trace.info;
-    for (k, v) in process_metadata {
-        info.metadata.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    info.metadata
-        .insert(meta::SCHEMA_VERSION.into(), TRACE_SCHEMA_VERSION.into());
-    let inputs = root
-        .attributes
-        .get(attr::INPUTS)
-        .map(|v| v.as_str().to_owned());
-    let outputs = root
-        .attributes
-        .get(attr::OUTPUTS)
-        .map(|v| v.as_str().to_owned());
-    for (key, val) in [(meta::INPUTS, &inputs), (meta::OUTPUTS, &outputs)] {
-        let text = val
-            .as_deref()
-            .map(|v| truncate_with_suffix(v, MAX_CHARS_IN_TRACE_INFO_METADATA));
+    // MLflow adds the process's metadata first, then derives the rest only where neither the
+    // trace nor the process has a value: `has` is that check.
+    let has = |m: &BTreeMap<String, String>, k: &str| m.contains_key(k) || shared.contains_key(k);
+    if shared.get(meta::SCHEMA_VERSION).map(String::as_str) == Some(TRACE_SCHEMA_VERSION) {
+        // The batch carries it (the worker adds it to the shared metadata): a value of the
+        // trace's own would hide it.
+        info.metadata.remove(meta::SCHEMA_VERSION);
+    } else {
         info.metadata
-            .entry(key.into())
-            .or_insert_with(|| text.unwrap_or_default());
+            .insert(meta::SCHEMA_VERSION.into(), TRACE_SCHEMA_VERSION.into());
+    }
+    let inputs = root.attributes.get(attr::INPUTS).map(RawJson::as_str);
+    let outputs = root.attributes.get(attr::OUTPUTS).map(RawJson::as_str);
+    for (key, val) in [(meta::INPUTS, inputs), (meta::OUTPUTS, outputs)] {
+        if !has(&info.metadata, key) {
+            let text = val
+                .map(|v| truncate_with_suffix(v, MAX_CHARS_IN_TRACE_INFO_METADATA))
+                .unwrap_or_default();
+            info.metadata.insert(key.into(), text);
+        }
     }
     if info.request_preview.is_none() {
-        info.request_preview = inputs.map(|v| super::preview(&v, super::Role::User));
+        info.request_preview = inputs.map(|v| super::preview(v, super::Role::User));
     }
     if info.response_preview.is_none() {
-        info.response_preview = outputs.map(|v| super::preview(&v, super::Role::Assistant));
+        info.response_preview = outputs.map(|v| super::preview(v, super::Role::Assistant));
     }
-    if let Some(usage) = aggregate_token_usage(&trace.spans) {
-        info.metadata
-            .entry(meta::TOKEN_USAGE.into())
-            .or_insert(usage);
-    }
-    if let Some(cost) = aggregate_cost(&trace.spans) {
-        info.metadata.entry(meta::COST.into()).or_insert(cost);
+    for (key, value) in [
+        (meta::TOKEN_USAGE, aggregate_token_usage(spans)),
+        (meta::COST, aggregate_cost(spans)),
+    ] {
+        if let Some(v) = value.filter(|_| !has(&info.metadata, key)) {
+            info.metadata.insert(key.into(), v);
+        }
     }
     // MLflow sets the name tag last, so the root's name wins over a context tag.
     info.tags
         .insert(tag::TRACE_NAME.into(), root.name.to_string());
+    true
 }
 
 /// Sums `mlflow.llm.cost` (USD) over the trace into MLflow's `mlflow.trace.cost` JSON, skipping a

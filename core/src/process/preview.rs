@@ -33,6 +33,14 @@ impl Role {
 /// assert_eq!(preview(r#"{"q": 1}"#, Role::User), r#"{"q": 1}"#);
 /// ```
 pub fn preview(json_text: &str, role: Role) -> String {
+    if !may_hold_messages(json_text) {
+        return truncate_with_suffix(json_text, MAX_CHARS_IN_PREVIEW);
+    }
+    parsed_preview(json_text, role)
+}
+
+/// [`preview`] without the check that skips the parse.
+fn parsed_preview(json_text: &str, role: Role) -> String {
     let obj = parse_lenient(json_text);
     let content = extract_messages(&obj)
         .filter(|m| !m.is_empty())
@@ -50,6 +58,29 @@ pub fn preview(json_text: &str, role: Role) -> String {
         content.as_deref().unwrap_or(json_text),
         MAX_CHARS_IN_PREVIEW,
     )
+}
+
+/// The keys [`extract_messages`] looks for, each as it ends in JSON text (after its `"`).
+const MESSAGE_KEYS: [&str; 5] = [
+    "messages\"",
+    "choices\"",
+    "input\"",
+    "output\"",
+    "request\"",
+];
+
+/// Whether the text can be chat-shaped at all: an object naming one of [`MESSAGE_KEYS`], or with
+/// escapes (which could spell one). Most inputs and outputs are not, and skip the parse.
+fn may_hold_messages(json_text: &str) -> bool {
+    let b = json_text.as_bytes();
+    json_text.trim_start().starts_with('{')
+        && (0..b.len()).any(|i| match b[i] {
+            b'\\' => true,
+            b'"' => MESSAGE_KEYS
+                .iter()
+                .any(|k| b[i + 1..].starts_with(k.as_bytes())),
+            _ => false,
+        })
 }
 
 fn is_message(v: &Value) -> bool {
@@ -120,6 +151,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn skipping_the_parse_changes_no_preview() {
+        let texts = [
+            r#"{"messages": [{"role": "user", "content": "hi"}]}"#,
+            r#"{"choices": [{"message": {"role": "assistant", "content": "yo"}}]}"#,
+            r#" {"input": [{"role": "user", "content": [{"type": "text", "text": "t"}]}]}"#,
+            r#"{"output": [{"role": "assistant", "content": "o"}], "x": NaN}"#,
+            r#"{"request": {"messages": [{"role": "user", "content": "r"}]}}"#,
+            r#"{"x": 1, "y": [1.5, "messages"]}"#,
+            r#"{"q": "what is \"input\"?"}"#,
+            r#"[{"role": "user", "content": "a list"}]"#,
+            r#""a string""#,
+            "42",
+            "not json {",
+            "{broken",
+        ];
+        for t in texts {
+            for role in [Role::User, Role::Assistant] {
+                assert_eq!(preview(t, role), parsed_preview(t, role), "{t}");
+            }
+        }
+    }
+
+    #[test]
     fn chat_shapes_give_the_message_text() {
         let resp = r#"{"choices": [{"message": {"role": "assistant", "content": "hello"}}]}"#;
         assert_eq!(preview(resp, Role::Assistant), "hello");
@@ -137,6 +191,16 @@ mod tests {
             no_text,
             "empty content: the whole JSON"
         );
+        // Keys that only look like the ones looked for, and text that only starts like an object.
+        for other in [
+            r#"{"inputs": {"messages_": 1}}"#,
+            r#"["messages", {"role": "user"}]"#,
+        ] {
+            assert!(!may_hold_messages(other), "{other}");
+            assert_eq!(preview(other, Role::User), other);
+        }
+        let escaped = r#"{"m\u0065ssages": [{"role": "user", "content": "hi"}]}"#;
+        assert_eq!(preview(escaped, Role::User), "hi");
         let long = format!("\"{}\"", "x".repeat(2000));
         let p = preview(&long, Role::User);
         assert_eq!(p.chars().count(), 1000);

@@ -21,16 +21,26 @@ const MAGIC: &[u8] = b"FT1 ";
 pub const SEGMENT_EXT: &str = "ftseg";
 /// A segment is closed and a new one started past this size.
 const MAX_SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+/// Appended records are written to the file at `sync` (one write per batch), or once this many
+/// bytes wait.
+const MAX_PENDING_BYTES: usize = 1 << 20;
 
 /// Appends records to the current segment of a store folder, creating folder and segment lazily.
+/// Records reach the file at the next [`SegmentWriter::sync`] (or [`SegmentWriter::close`], or
+/// when the writer is dropped), in one write.
 pub struct SegmentWriter {
     dir: PathBuf,
     file: Option<File>,
     current: Option<PathBuf>,
+    /// Bytes of the current segment, including those still pending.
     written: u64,
     seq: u32,
     dirty: bool,
     max_bytes: u64,
+    /// Framed records not written to the file yet.
+    pending: Vec<u8>,
+    /// The payload being built by [`SegmentWriter::append_with`], kept for its capacity.
+    payload: Vec<u8>,
 }
 
 impl SegmentWriter {
@@ -43,16 +53,17 @@ impl SegmentWriter {
             seq: 0,
             dirty: false,
             max_bytes: MAX_SEGMENT_BYTES,
+            pending: Vec::new(),
+            payload: Vec::new(),
         }
     }
 
     /// A writer that starts a new segment past `max_bytes` (the spill store keeps segments
     /// small, so claiming, replaying and dropping work in small units).
     pub fn with_max_bytes(dir: PathBuf, max_bytes: u64) -> Self {
-        SegmentWriter {
-            max_bytes,
-            ..SegmentWriter::new(dir)
-        }
+        let mut w = SegmentWriter::new(dir);
+        w.max_bytes = max_bytes;
+        w
     }
 
     /// Syncs and closes the current segment; the next append starts a new one.
@@ -72,26 +83,58 @@ impl SegmentWriter {
         &self.dir
     }
 
-    /// Appends one record. The line is built first and written with one call.
+    /// Appends one record.
     pub fn append(&mut self, payload: &str) -> io::Result<()> {
-        let line = encode_record(payload.as_bytes());
-        if self.file.is_none() || self.written + line.len() as u64 > self.max_bytes {
+        self.append_with(|out| out.extend_from_slice(payload.as_bytes()))
+    }
+
+    /// Appends one record whose payload (JSON, without raw newlines) `write` puts into the
+    /// (empty) buffer it is given; the buffer is reused from record to record.
+    pub fn append_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
+        let mut payload = std::mem::take(&mut self.payload);
+        payload.clear();
+        write(&mut payload);
+        let out = self.push(&payload);
+        self.payload = payload;
+        out
+    }
+
+    fn push(&mut self, payload: &[u8]) -> io::Result<()> {
+        let line = record_len(payload.len()) as u64;
+        if self.file.is_none() || self.written + line > self.max_bytes {
+            self.write_pending()?;
             self.open_next()?;
         }
-        let file = self.file.as_mut().expect("opened above");
-        if let Err(e) = file.write_all(&line) {
-            // Whatever part was written is a torn record; start a fresh segment next time.
-            self.file = None;
-            self.current = None;
-            return Err(e);
-        }
-        self.written += line.len() as u64;
+        push_record(&mut self.pending, payload);
+        self.written += line;
         self.dirty = true;
+        if self.pending.len() >= MAX_PENDING_BYTES {
+            self.write_pending()?;
+        }
         Ok(())
     }
 
-    /// Makes appended records durable (fdatasync).
+    /// Writes the pending records with one call.
+    fn write_pending(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let written = match self.file.as_mut() {
+            Some(file) => file.write_all(&self.pending),
+            None => Err(io::Error::other("no segment is open")),
+        };
+        self.pending.clear();
+        if written.is_err() {
+            // Whatever part was written is torn; start a fresh segment next time.
+            self.file = None;
+            self.current = None;
+        }
+        written
+    }
+
+    /// Makes appended records durable (written, then fdatasync).
     pub fn sync(&mut self) -> io::Result<()> {
+        self.write_pending()?;
         if let (true, Some(f)) = (self.dirty, self.file.as_ref()) {
             f.sync_data()?;
             self.dirty = false;
@@ -129,14 +172,37 @@ impl SegmentWriter {
     }
 }
 
+impl Drop for SegmentWriter {
+    fn drop(&mut self) {
+        // Best effort: an error here has no one to go to, and the next process starts afresh.
+        let _ = self.write_pending();
+    }
+}
+
 /// One framed record line.
 pub fn encode_record(payload: &[u8]) -> Vec<u8> {
-    let header = format!("FT1 {} {:08x} ", payload.len(), crc32fast::hash(payload));
-    let mut line = Vec::with_capacity(header.len() + payload.len() + 1);
-    line.extend_from_slice(header.as_bytes());
-    line.extend_from_slice(payload);
-    line.push(b'\n');
+    let mut line = Vec::with_capacity(record_len(payload.len()));
+    push_record(&mut line, payload);
     line
+}
+
+/// The length of the framed line of a payload of `len` bytes.
+fn record_len(len: usize) -> usize {
+    MAGIC.len() + itoa::Buffer::new().format(len).len() + 10 + len + 1
+}
+
+/// Appends the framed line of `payload`: `FT1 <len> <crc32, 8 hex> <payload>\n`.
+fn push_record(out: &mut Vec<u8>, payload: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let crc = crc32fast::hash(payload);
+    out.reserve(record_len(payload.len()));
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(itoa::Buffer::new().format(payload.len()).as_bytes());
+    out.push(b' ');
+    out.extend((0..8).rev().map(|i| HEX[(crc >> (i * 4)) as usize & 0xf]));
+    out.push(b' ');
+    out.extend_from_slice(payload);
+    out.push(b'\n');
 }
 
 /// A record that could not be read, with its byte offset in the segment.
@@ -224,6 +290,44 @@ fn find_next_record(b: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn framing_is_the_documented_header() {
+        for p in ["", "{\"a\": 1}", &"x".repeat(12_345)] {
+            let want = format!("FT1 {} {:08x} ", p.len(), crc32fast::hash(p.as_bytes()));
+            let line = encode_record(p.as_bytes());
+            assert_eq!(line.len(), record_len(p.len()));
+            assert!(line.starts_with(want.as_bytes()) && line.ends_with(b"\n"));
+        }
+    }
+
+    #[test]
+    fn appended_records_reach_the_file_at_sync_and_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = || {
+            let mut all = Vec::new();
+            for e in std::fs::read_dir(dir.path()).unwrap() {
+                all.extend(std::fs::read(e.unwrap().path()).unwrap());
+            }
+            decode_records(&all).0.len()
+        };
+        let mut w = SegmentWriter::with_max_bytes(dir.path().to_owned(), 200);
+        for i in 0..5 {
+            w.append_with(|out| {
+                out.extend_from_slice(
+                    format!("{{\"n\": {i}, \"pad\": \"{}\"}}", "p".repeat(60)).as_bytes(),
+                )
+            })
+            .unwrap();
+        }
+        w.sync().unwrap();
+        assert_eq!(read(), 5);
+        w.append("{}").unwrap();
+        drop(w);
+        assert_eq!(read(), 6);
+        // Segments stay under the limit: 2 records of ~90 bytes each.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
 
     #[test]
     fn records_round_trip() {

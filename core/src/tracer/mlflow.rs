@@ -140,7 +140,7 @@ impl Tracer {
             .try_lock_for(crate::pipeline::RECENT_LOCK_WAIT)
         {
             if let Some(t) = recent.iter().rev().find(|t| t.info.trace_id == id) {
-                return Ok(Some(crate::model::TraceDict::from(t)));
+                return Ok(Some(t.to_dict()));
             }
         }
         let Some(client) = self.mlflow_client() else {

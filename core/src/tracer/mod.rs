@@ -79,7 +79,7 @@ pub(crate) struct Inner {
     process_metadata: Arc<RwLock<BTreeMap<String, String>>>,
     last_trace_id: Mutex<Option<TraceId>>,
     /// Recently finalized traces (the worker fills it), for `get_trace`.
-    pub(crate) recent: Arc<Mutex<std::collections::VecDeque<Trace>>>,
+    pub(crate) recent: Arc<Mutex<std::collections::VecDeque<crate::pipeline::RecentTrace>>>,
     enabled: AtomicBool,
     /// `config.sampling_ratio` as f64 bits: read by every root without taking the config lock.
     sampling_ratio: AtomicU64,

@@ -12,21 +12,49 @@ use super::proto::{AnyValue, ArrayValue, KeyValue, KeyValueList, Value};
 /// capped at 64 levels long before this).
 const MAX_DEPTH: usize = 512;
 
-/// The typed value of one attribute; `None` for JSON `null` (MLflow leaves the value unset).
-pub(crate) fn from_json_text(text: &str) -> Option<AnyValue> {
+/// One JSON scalar, as the parser hands it to a [`Sink`].
+pub(crate) enum Scalar<'a> {
+    Str(&'a str),
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    Null,
+}
+
+/// Where the parser puts what it reads, in document order: the typed `AnyValue` messages
+/// ([`Tree`]), or their protobuf bytes (`encode.rs`). `key` comes before each member's value.
+pub(crate) trait Sink {
+    fn scalar(&mut self, v: Scalar<'_>);
+    fn begin(&mut self, object: bool);
+    fn key(&mut self, key: &str);
+    fn end(&mut self);
+}
+
+/// Parses one attribute value's JSON text into `sink`; `false` when the text is not JSON (then
+/// the sink holds part of a value, which the caller discards: such text goes as one string).
+pub(crate) fn parse_into(text: &str, sink: &mut impl Sink) -> bool {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
         i: 0,
+        sink,
+        scratch: String::new(),
     };
-    let parsed = p.value(0).and_then(|v| {
+    p.value(0).is_some() && {
         p.ws();
-        (p.i == p.s.len()).then_some(v)
-    });
-    match parsed {
-        Some(AnyValue { value: None }) => None,
-        Some(v) => Some(v),
-        None => Some(string(text.to_owned())),
+        p.i == p.s.len()
+    }
+}
+
+/// The typed value of one attribute; `None` for JSON `null` (MLflow leaves the value unset).
+pub(crate) fn from_json_text(text: &str) -> Option<AnyValue> {
+    let mut tree = Tree::default();
+    if !parse_into(text, &mut tree) {
+        return Some(string(text.to_owned()));
+    }
+    match tree.top {
+        Some(AnyValue { value: None }) | None => None,
+        v => v,
     }
 }
 
@@ -45,13 +73,72 @@ pub(crate) fn string(s: String) -> AnyValue {
     }
 }
 
-struct Parser<'a> {
+/// Builds the `AnyValue` messages.
+#[derive(Default)]
+struct Tree {
+    top: Option<AnyValue>,
+    /// Open containers: the values so far, and the key of the member being read.
+    open: Vec<(Value, Option<String>)>,
+}
+
+impl Tree {
+    fn put(&mut self, v: AnyValue) {
+        match self.open.last_mut() {
+            None => self.top = Some(v),
+            Some((Value::ArrayValue(a), _)) => a.values.push(v),
+            Some((Value::KvlistValue(kv), key)) => kv.values.push(KeyValue {
+                key: key.take().unwrap_or_default(),
+                value: v.value.is_some().then_some(v),
+            }),
+            Some(_) => {}
+        }
+    }
+}
+
+impl Sink for Tree {
+    fn scalar(&mut self, v: Scalar<'_>) {
+        let value = match v {
+            Scalar::Str(s) => Some(Value::StringValue(s.to_owned())),
+            Scalar::Bool(b) => Some(Value::BoolValue(b)),
+            Scalar::Int(n) => Some(Value::IntValue(n)),
+            Scalar::Double(d) => Some(Value::DoubleValue(d)),
+            Scalar::Null => None,
+        };
+        self.put(AnyValue { value });
+    }
+
+    fn begin(&mut self, object: bool) {
+        let v = if object {
+            Value::KvlistValue(KeyValueList::default())
+        } else {
+            Value::ArrayValue(ArrayValue::default())
+        };
+        self.open.push((v, None));
+    }
+
+    fn key(&mut self, key: &str) {
+        if let Some((_, k)) = self.open.last_mut() {
+            *k = Some(key.to_owned());
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some((v, _)) = self.open.pop() {
+            self.put(AnyValue { value: Some(v) });
+        }
+    }
+}
+
+struct Parser<'a, S> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
+    sink: &'a mut S,
+    /// A string with escapes, decoded.
+    scratch: String,
 }
 
-impl Parser<'_> {
+impl<S: Sink> Parser<'_, S> {
     fn ws(&mut self) {
         while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
             self.i += 1;
@@ -67,79 +154,80 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Option<AnyValue> {
+    fn value(&mut self, depth: usize) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
         self.ws();
         let v = match *self.s.get(self.i)? {
-            b'"' => Value::StringValue(self.string()?),
-            b'{' => Value::KvlistValue(self.object(depth)?),
-            b'[' => Value::ArrayValue(self.array(depth)?),
-            b't' if self.eat("true") => Value::BoolValue(true),
-            b'f' if self.eat("false") => Value::BoolValue(false),
-            b'n' if self.eat("null") => return Some(AnyValue { value: None }),
-            b'N' if self.eat("NaN") => Value::DoubleValue(f64::NAN),
-            b'I' if self.eat("Infinity") => Value::DoubleValue(f64::INFINITY),
-            b'-' if self.eat("-Infinity") => Value::DoubleValue(f64::NEG_INFINITY),
+            b'"' => {
+                let (start, end) = self.string()?;
+                let text = if start == usize::MAX {
+                    self.scratch.as_str()
+                } else {
+                    &self.text[start..end]
+                };
+                self.sink.scalar(Scalar::Str(text));
+                return Some(());
+            }
+            b'{' => return self.container(depth, true),
+            b'[' => return self.container(depth, false),
+            b't' if self.eat("true") => Scalar::Bool(true),
+            b'f' if self.eat("false") => Scalar::Bool(false),
+            b'n' if self.eat("null") => Scalar::Null,
+            b'N' if self.eat("NaN") => Scalar::Double(f64::NAN),
+            b'I' if self.eat("Infinity") => Scalar::Double(f64::INFINITY),
+            b'-' if self.eat("-Infinity") => Scalar::Double(f64::NEG_INFINITY),
             b'-' | b'0'..=b'9' => self.number()?,
             _ => return None,
         };
-        Some(AnyValue { value: Some(v) })
+        self.sink.scalar(v);
+        Some(())
     }
 
-    fn object(&mut self, depth: usize) -> Option<KeyValueList> {
+    /// An object or an array, from its opening bracket on.
+    fn container(&mut self, depth: usize, object: bool) -> Option<()> {
+        let close = if object { "}" } else { "]" };
         self.i += 1;
-        let mut values = Vec::new();
+        self.sink.begin(object);
         self.ws();
-        if self.eat("}") {
-            return Some(KeyValueList { values });
-        }
-        loop {
-            self.ws();
-            if self.s.get(self.i) != Some(&b'"') {
-                return None;
-            }
-            let key = self.string()?;
-            self.ws();
-            if !self.eat(":") {
-                return None;
-            }
-            let v = self.value(depth + 1)?;
-            values.push(KeyValue {
-                key,
-                value: v.value.is_some().then_some(v),
-            });
-            self.ws();
-            if self.eat("}") {
-                return Some(KeyValueList { values });
-            }
-            if !self.eat(",") {
-                return None;
+        if !self.eat(close) {
+            loop {
+                if object {
+                    self.member_key()?;
+                }
+                self.value(depth + 1)?;
+                self.ws();
+                if self.eat(close) {
+                    break;
+                }
+                if !self.eat(",") {
+                    return None;
+                }
             }
         }
+        self.sink.end();
+        Some(())
     }
 
-    fn array(&mut self, depth: usize) -> Option<ArrayValue> {
-        self.i += 1;
-        let mut values = Vec::new();
+    /// `"key":` of an object member.
+    fn member_key(&mut self) -> Option<()> {
         self.ws();
-        if self.eat("]") {
-            return Some(ArrayValue { values });
+        if self.s.get(self.i) != Some(&b'"') {
+            return None;
         }
-        loop {
-            values.push(self.value(depth + 1)?);
-            self.ws();
-            if self.eat("]") {
-                return Some(ArrayValue { values });
-            }
-            if !self.eat(",") {
-                return None;
-            }
-        }
+        let (start, end) = self.string()?;
+        let key = if start == usize::MAX {
+            self.scratch.as_str()
+        } else {
+            &self.text[start..end]
+        };
+        self.sink.key(key);
+        self.ws();
+        self.eat(":").then_some(())
     }
 
-    fn number(&mut self) -> Option<Value> {
+    fn number(&mut self) -> Option<Scalar<'static>> {
         let start = self.i;
         let mut float = false;
         while let Some(&c) = self.s.get(self.i) {
@@ -153,16 +241,17 @@ impl Parser<'_> {
         let t = &self.text[start..self.i];
         if !float {
             if let Ok(n) = t.parse::<i64>() {
-                return Some(Value::IntValue(n));
+                return Some(Scalar::Int(n));
             }
         }
         // Integers beyond i64 (Python would fail to send them) go as the nearest double.
-        t.parse::<f64>().ok().map(Value::DoubleValue)
+        t.parse::<f64>().ok().map(Scalar::Double)
     }
 
-    /// A string literal starting at `"`; escapes decoded, lone surrogates as `?` (Python's
+    /// A string literal starting at `"`: the range of its text when it has no escapes, else
+    /// `usize::MAX` with the decoded text in `scratch`. Lone surrogates become `?` (Python's
     /// `encode("utf-8", errors="replace")` before protobuf).
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<(usize, usize)> {
         self.i += 1;
         let start = self.i;
         // Fast path: no escapes.
@@ -170,13 +259,14 @@ impl Parser<'_> {
             match c {
                 b'"' => {
                     self.i += 1;
-                    return Some(self.text[start..self.i - 1].to_owned());
+                    return Some((start, self.i - 1));
                 }
                 b'\\' => break,
                 _ => self.i += 1,
             }
         }
-        let mut out = String::from(&self.text[start..self.i]);
+        self.scratch.clear();
+        self.scratch.push_str(&self.text[start..self.i]);
         loop {
             let run = self.i;
             while let Some(&c) = self.s.get(self.i) {
@@ -185,24 +275,24 @@ impl Parser<'_> {
                 }
                 self.i += 1;
             }
-            out.push_str(&self.text[run..self.i]);
+            self.scratch.push_str(&self.text[run..self.i]);
             match *self.s.get(self.i)? {
                 b'"' => {
                     self.i += 1;
-                    return Some(out);
+                    return Some((usize::MAX, 0));
                 }
                 _ => {
                     let esc = *self.s.get(self.i + 1)?;
                     self.i += 2;
-                    match esc {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
+                    let c = match esc {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
                         b'u' => {
                             let hi = self.hex4()?;
                             let c = if (0xD800..0xDC00).contains(&hi)
@@ -222,10 +312,11 @@ impl Parser<'_> {
                             } else {
                                 char::from_u32(hi)
                             };
-                            out.push(c.unwrap_or('?'));
+                            c.unwrap_or('?')
                         }
                         _ => return None,
-                    }
+                    };
+                    self.scratch.push(c);
                 }
             }
         }

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::Value;
 
-use super::http::{classify, encode_component, parse_json_response, prepare, tls_config, Body};
+use super::http::{
+    check_json_response, classify, encode_component, parse_json_response, prepare, tls_config, Body,
+};
 pub use super::http::{encode_path_segment, Method};
 use super::retry::{retry_after_header, RetryPolicy};
 use crate::config::{Config, HttpSettings, Secret};
@@ -18,6 +20,8 @@ use crate::error::{Error, Result};
 pub const OTLP_TRACES_PATH: &str = "/v1/traces";
 /// The header naming the experiment of an OTLP request.
 pub const EXPERIMENT_ID_HEADER: &str = "x-mlflow-experiment-id";
+/// Connections kept open between requests by a client made with [`MlflowClient::new`].
+const DEFAULT_IDLE_CONNECTIONS: usize = 3;
 /// Responses larger than this are refused (search results are paged well below it).
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -61,6 +65,12 @@ impl MlflowClient {
     /// A client for the server at `base_uri` (`http(s)://host[:port][/prefix]`). Fails only on
     /// an unreadable `MLFLOW_TRACKING_SERVER_CERT_PATH`.
     pub fn new(base_uri: &str, http: &HttpSettings) -> Result<MlflowClient> {
+        MlflowClient::with_connections(base_uri, http, DEFAULT_IDLE_CONNECTIONS)
+    }
+
+    /// [`MlflowClient::new`] keeping up to `idle` connections open between requests: as many
+    /// as requests go out at once, or every batch opens (and resolves) new ones.
+    fn with_connections(base_uri: &str, http: &HttpSettings, idle: usize) -> Result<MlflowClient> {
         let (base, uri_creds) =
             crate::config::split_userinfo(base_uri.trim().trim_end_matches('/'));
         let (user, password) = match (&http.username, &http.password, uri_creds) {
@@ -80,13 +90,15 @@ impl MlflowClient {
             ),
             _ => (None, "none"),
         };
-        let agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(format!("ferrotrace/{}", env!("CARGO_PKG_VERSION")))
             .timeout_global(Some(http.request_timeout))
             .tls_config(tls_config(http)?)
-            .build()
-            .new_agent();
+            .max_idle_connections(idle)
+            .max_idle_connections_per_host(idle)
+            .build();
+        let agent = super::http::agent(config);
         Ok(MlflowClient {
             inner: Arc::new(Inner {
                 base,
@@ -102,7 +114,12 @@ impl MlflowClient {
     /// The client for `config`'s tracking URI; `Ok(None)` when it names no MLflow server.
     pub fn from_config(config: &Config) -> Result<Option<MlflowClient>> {
         match &config.tracking_uri {
-            Some(uri) => MlflowClient::new(uri, &config.http).map(Some),
+            // The exporter's StartTraceV3 requests go out `max_workers` at a time, next to one
+            // OTLP request.
+            Some(uri) => {
+                let idle = (config.delivery.max_workers + 1).max(DEFAULT_IDLE_CONNECTIONS);
+                MlflowClient::with_connections(uri, &config.http, idle).map(Some)
+            }
             None => Ok(None),
         }
     }
@@ -161,6 +178,30 @@ impl MlflowClient {
         });
         let text = self.send(method, path, query, body.as_ref(), deadline, &mut |_, _| {})?;
         parse_json_response(method, path, &text)
+    }
+
+    /// `POST path` with a body that is JSON text already; the answer is checked to be JSON and
+    /// dropped (no `Value` is built for it).
+    pub(crate) fn post_json_text(
+        &self,
+        path: &str,
+        json: &[u8],
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let body = Body {
+            bytes: json,
+            content_type: "application/json",
+            headers: &[],
+        };
+        let answer = self.send(
+            Method::Post,
+            path,
+            &[],
+            Some(&body),
+            deadline,
+            &mut |_, _| {},
+        )?;
+        check_json_response(Method::Post, path, &answer)
     }
 
     /// `POST /v1/traces` with a gzip'd `ExportTraceServiceRequest` for `experiment_id`.
@@ -240,20 +281,23 @@ impl MlflowClient {
         body: Option<&Body<'_>>,
         deadline: Option<Instant>,
     ) -> Result<Vec<u8>> {
-        let request = format!("{} {path}", method.as_str());
+        // Named in errors only: not formatted for requests that succeed.
+        let request = || format!("{} {path}", method.as_str());
         let timeout = match deadline {
             Some(d) => match d.checked_duration_since(Instant::now()) {
                 Some(left) if !left.is_zero() => left.min(self.inner.timeout),
                 _ => {
                     return Err(self.transport(
-                        &request,
+                        &request(),
                         "the time allowed ran out before the request".into(),
                     ))
                 }
             },
             None => self.inner.timeout,
         };
-        let mut url = format!("{}{path}", self.inner.base);
+        let mut url = String::with_capacity(self.inner.base.len() + path.len());
+        url.push_str(&self.inner.base);
+        url.push_str(path);
         for (i, (k, v)) in query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(&encode_component(k));
@@ -278,7 +322,7 @@ impl MlflowClient {
                 }
             }
         };
-        let mut resp = sent.map_err(|e| self.request_failed(&request, e, timeout))?;
+        let mut resp = sent.map_err(|e| self.request_failed(&request(), e, timeout))?;
         let status = resp.status().as_u16();
         let retry_after = retry_after_header(resp.headers());
         let bytes = resp
@@ -286,11 +330,11 @@ impl MlflowClient {
             .with_config()
             .limit(MAX_RESPONSE_BYTES)
             .read_to_vec()
-            .map_err(|e| self.transport(&request, format!("reading the response failed: {e}")))?;
+            .map_err(|e| self.transport(&request(), format!("reading the response failed: {e}")))?;
         if (200..300).contains(&status) {
             return Ok(bytes);
         }
-        Err(classify(status, request, &bytes, retry_after))
+        Err(classify(status, request(), &bytes, retry_after))
     }
 
     fn request_failed(&self, request: &str, e: ureq::Error, timeout: Duration) -> Error {

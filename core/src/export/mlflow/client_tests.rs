@@ -307,6 +307,28 @@ fn non_json_success_is_an_error_and_empty_is_an_empty_object() {
 }
 
 #[test]
+fn json_text_posts_check_the_answer_without_keeping_it() {
+    let server = TestServer::start(vec![
+        Reply::empty(200),
+        Reply::With(
+            200,
+            vec![],
+            r#"{"trace": {"trace_info": {"a": [1, 2]}}}"#.into(),
+        ),
+        Reply::With(200, vec![], "<html>login</html>".into()),
+    ]);
+    let c = client(&server.uri, &HttpSettings::default());
+    let body = br#"{"trace":{}}"#;
+    c.post_json_text("/t", body, None).unwrap();
+    c.post_json_text("/t", body, None).unwrap();
+    let e = c.post_json_text("/t", body, None).unwrap_err();
+    assert!(e.to_string().contains("not JSON"), "{e}");
+    let r = &server.requests()[0];
+    assert_eq!((r.method.as_str(), r.body.as_slice()), ("POST", &body[..]));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+}
+
+#[test]
 fn an_unreadable_ca_bundle_names_the_setting() {
     let http = HttpSettings {
         server_cert_path: Some("/nonexistent/ca.pem".into()),

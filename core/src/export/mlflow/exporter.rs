@@ -15,14 +15,14 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::client::{Method, MlflowClient};
+use super::client::MlflowClient;
 use super::otlp::{encode_request, gzip, OtlpOptions};
 use super::retry::RetryPolicy;
-use super::trace_info::{start_trace_body, START_TRACE_PATH};
+use super::trace_info::{write_body, START_TRACE_PATH};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::export::{Exporter, SpillKind};
-use crate::model::Trace;
+use crate::model::{SharedMetadata, Trace};
 
 /// Whether `trace` is one service's part of a distributed trace (its root has a remote parent)
 /// whose originating service already stored the trace info (a finished state). Then this part
@@ -149,10 +149,15 @@ impl MlflowExporter {
         self.retrying(|c, d| c.resolve_experiment_cached(&name, d))
     }
 
-    fn export_group(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
+    fn export_group(
+        &mut self,
+        experiment_id: &str,
+        traces: &[&Trace],
+        shared: &SharedMetadata,
+    ) -> Result<()> {
         // Infos first (see the module doc). If the spans then fail, the batch is retried or
         // spilled whole. Re-sending the infos is a harmless upsert.
-        self.send_trace_infos(experiment_id, traces)?;
+        self.send_trace_infos(experiment_id, traces, shared)?;
         for chunk in otlp_chunks(traces) {
             let body = gzip(&encode_request(chunk.iter().copied(), &self.otlp));
             self.retrying(|c, d| c.post_otlp_until(experiment_id, &body, d))
@@ -164,7 +169,12 @@ impl MlflowExporter {
     /// One StartTraceV3 per trace, `info_concurrency` at a time. A retryable, auth or TLS failure
     /// stops the batch (the server is gone or refuses us); a refusal of one trace's info only
     /// warns, since its spans are still sent and they make the trace visible.
-    fn send_trace_infos(&mut self, experiment_id: &str, traces: &[&Trace]) -> Result<()> {
+    fn send_trace_infos(
+        &mut self,
+        experiment_id: &str,
+        traces: &[&Trace],
+        shared: &SharedMetadata,
+    ) -> Result<()> {
         let policy = if self.degraded {
             RetryPolicy::NONE
         } else {
@@ -180,6 +190,8 @@ impl MlflowExporter {
         let fatal: Mutex<Option<Error>> = Mutex::new(None);
         let rejected: Mutex<(usize, Option<Error>)> = Mutex::new((0, None));
         let work = || {
+            // One body buffer per sending thread, reused from trace to trace.
+            let mut body = Vec::new();
             while !stop.load(Relaxed) {
                 let Some(trace) = traces.get(next.fetch_add(1, Relaxed)) else {
                     break;
@@ -187,10 +199,11 @@ impl MlflowExporter {
                 if origin_reported(client, trace) {
                     continue;
                 }
-                let body = start_trace_body(trace, experiment_id);
+                body.clear();
+                write_body(&mut body, trace, shared, experiment_id);
                 let sent = policy.run(
                     deadline,
-                    |d| client.json(Method::Post, START_TRACE_PATH, &[], Some(&body), d),
+                    |d| client.post_json_text(START_TRACE_PATH, &body, d),
                     |_, _| {
                         retries.fetch_add(1, Relaxed);
                     },
@@ -306,6 +319,14 @@ impl Exporter for MlflowExporter {
     }
 
     fn export(&mut self, batch: &[Trace]) -> Result<()> {
+        self.export_with(batch, &SharedMetadata::new())
+    }
+
+    fn writes_shared_metadata(&self) -> bool {
+        true
+    }
+
+    fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -326,7 +347,7 @@ impl Exporter for MlflowExporter {
             }
         }
         for (exp, traces) in &groups {
-            let result = self.export_group(exp, traces);
+            let result = self.export_group(exp, traces, shared);
             if let Err(Error::NotFound {
                 code: Some(code), ..
             }) = &result

@@ -1,10 +1,15 @@
 //! The HTTP details under [`super::MlflowClient`]: TLS setup, request headers, and answers mapped
 //! to classified errors with the server's message.
 
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
+use parking_lot::Mutex;
 use serde_json::Value;
+use ureq::http::Uri;
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use crate::config::{HttpSettings, Secret};
 use crate::error::{Error, Result};
@@ -73,6 +78,73 @@ pub(crate) fn prepare<B>(
     b
 }
 
+/// An agent of `config` that resolves host names as [`CachedResolver`] does.
+pub(crate) fn agent(config: ureq::config::Config) -> ureq::Agent {
+    ureq::Agent::with_parts(config, DefaultConnector::new(), CachedResolver::default())
+}
+
+/// How long a host name's addresses are used for new connections before they are looked up
+/// again.
+const RESOLVED_FOR: Duration = Duration::from_secs(10);
+
+/// ureq looks the host up before every request, even one that goes out on a pooled connection,
+/// and with a timeout set (always, here) it does so on a thread of its own: a thread per
+/// StartTraceV3. This resolver takes an IP address as it is and keeps a name's addresses for
+/// [`RESOLVED_FOR`]; they are only used to open connections, as when a client looks names up
+/// per new connection.
+#[derive(Debug, Default)]
+struct CachedResolver {
+    inner: DefaultResolver,
+    last: Mutex<Option<(String, Instant, ResolvedSocketAddrs)>>,
+}
+
+impl Resolver for CachedResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return self.inner.resolve(uri, config, timeout);
+        };
+        let port = authority.port_u16().or(match scheme {
+            "http" => Some(80),
+            "https" => Some(443),
+            _ => None,
+        });
+        let host = authority.host();
+        let ip = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host)
+            .parse::<IpAddr>();
+        if let (Ok(ip), Some(port)) = (ip, port) {
+            let mut out = self.empty();
+            for addr in config
+                .ip_family()
+                .keep_wanted(std::iter::once(SocketAddr::new(ip, port)))
+            {
+                out.push(addr);
+            }
+            return if out.is_empty() {
+                Err(ureq::Error::HostNotFound)
+            } else {
+                Ok(out)
+            };
+        }
+        let key = format!("{scheme}://{authority}");
+        if let Some((k, at, addrs)) = &*self.last.lock() {
+            if *k == key && at.elapsed() < RESOLVED_FOR {
+                return Ok(addrs.clone());
+            }
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        *self.last.lock() = Some((key, Instant::now(), addrs.clone()));
+        Ok(addrs)
+    }
+}
+
 pub(crate) fn tls_config(http: &HttpSettings) -> Result<TlsConfig> {
     let builder = TlsConfig::builder();
     if http.insecure_tls {
@@ -107,9 +179,32 @@ pub(crate) fn ca_bundle_tls(path: &std::path::Path, setting: &str) -> Result<Tls
 }
 
 pub(crate) fn parse_json_response(method: Method, path: &str, bytes: &[u8]) -> Result<Value> {
+    parse_answer(method, path, bytes, Value::Object(Default::default()))
+}
+
+/// Checks that a 2xx answer is a JSON object (or empty) without keeping it: what the exporter
+/// does with the StartTraceV3 answer, an echo of the trace info it has no use for. An answer
+/// framed as an object (`{` ... `}`) is taken as one without parsing it: the check is there to
+/// name a tracking URI that is no MLflow server (an HTML login page, a proxy's text); anything
+/// else is parsed, as for [`parse_json_response`].
+pub(crate) fn check_json_response(method: Method, path: &str, bytes: &[u8]) -> Result<()> {
+    let text = bytes.trim_ascii();
+    if text.first() == Some(&b'{') && text.last() == Some(&b'}') {
+        return Ok(());
+    }
+    parse_answer(method, path, bytes, serde::de::IgnoredAny).map(|_| ())
+}
+
+/// An answer decoded as `T`, `empty` for an empty body; not JSON is refused.
+fn parse_answer<T: serde::de::DeserializeOwned>(
+    method: Method,
+    path: &str,
+    bytes: &[u8],
+    empty: T,
+) -> Result<T> {
     let text = String::from_utf8_lossy(bytes);
     if text.trim().is_empty() {
-        return Ok(Value::Object(Default::default()));
+        return Ok(empty);
     }
     serde_json::from_str(&text).map_err(|_| Error::Rejected {
         status: 200,
@@ -198,4 +293,44 @@ pub(crate) fn encode_component(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(uri: &str, config: &ureq::config::Config) -> Result<Vec<SocketAddr>, String> {
+        let timeout = NextTimeout {
+            after: Duration::from_secs(5).into(),
+            reason: ureq::Timeout::Resolve,
+            per_read: None,
+            per_write: None,
+        };
+        CachedResolver::default()
+            .resolve(&uri.parse().unwrap(), config, timeout)
+            .map(|a| a.to_vec())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn addresses_are_taken_as_they_are_and_names_looked_up() {
+        let any = ureq::config::Config::default();
+        assert_eq!(
+            resolve("http://127.0.0.1:5000/api", &any).unwrap(),
+            ["127.0.0.1:5000".parse::<SocketAddr>().unwrap()]
+        );
+        assert_eq!(
+            resolve("https://[::1]/", &any).unwrap(),
+            ["[::1]:443".parse::<SocketAddr>().unwrap()]
+        );
+        let v6 = ureq::config::Config::builder()
+            .ip_family(ureq::config::IpFamily::Ipv6Only)
+            .build();
+        assert!(resolve("http://127.0.0.1/", &v6).is_err());
+        let local = resolve("http://localhost:8/", &any).unwrap();
+        assert!(
+            local.iter().all(|a| a.port() == 8 && a.ip().is_loopback()),
+            "{local:?}"
+        );
+    }
 }

@@ -12,6 +12,7 @@
 
 mod anyvalue;
 mod client;
+mod encode;
 mod experiment;
 pub(crate) mod exporter;
 pub(crate) mod http;
@@ -30,4 +31,4 @@ pub use exporter::{MlflowExporter, DEFAULT_EXPERIMENT_ID, MAX_OTLP_BYTES};
 pub use otlp::{build_request, encode_request, gzip, OtlpOptions};
 pub use readback::trace_dict_from_server;
 pub use retry::{stop_retrying, RetryPolicy};
-pub use trace_info::{start_trace_body, START_TRACE_PATH};
+pub use trace_info::{start_trace_body, write_start_trace_body, START_TRACE_PATH};

@@ -6,8 +6,6 @@
 
 use std::io::Write as _;
 
-use prost::Message as _;
-
 use super::anyvalue::{self, key_value};
 use super::proto::{
     Event, ExportTraceServiceRequest, KeyValue, Link, Resource, ResourceSpans, ScopeSpans, Span,
@@ -87,12 +85,20 @@ pub fn build_request<'a>(
     }
 }
 
-/// The protobuf bytes of [`build_request`].
+/// The protobuf bytes of [`build_request`], written straight from the traces.
+///
+/// ```
+/// use prost::Message as _;
+/// use ferrotrace_core::export::mlflow::{build_request, encode_request, OtlpOptions};
+/// let opts = OtlpOptions::mlflow("python");
+/// let traces = [Default::default()];
+/// assert_eq!(encode_request(&traces, &opts), build_request(&traces, &opts).encode_to_vec());
+/// ```
 pub fn encode_request<'a>(
     traces: impl IntoIterator<Item = &'a Trace>,
     opts: &OtlpOptions,
 ) -> Vec<u8> {
-    build_request(traces, opts).encode_to_vec()
+    super::encode::encode_request(traces, opts)
 }
 
 /// Gzip (fast level: the body is sent once, over a network that is slower than the compressor).

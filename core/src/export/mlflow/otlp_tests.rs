@@ -285,3 +285,53 @@ fn empty_containers_are_present_not_unset() {
     assert_eq!(value(a, "e"), &Value::KvlistValue(KeyValueList::default()));
     assert!(matches!(value(a, "l"), Value::ArrayValue(v) if v.values.is_empty()));
 }
+
+#[test]
+fn the_direct_encoder_writes_the_bytes_of_the_messages() {
+    let traces = crate::model::test_traces::varied_traces(300, 5);
+    let plain = OtlpOptions {
+        resource: vec![
+            ("service.name".into(), "svc".into()),
+            (String::new(), "x".into()),
+        ],
+        request_id_attribute: false,
+    };
+    for opts in [OtlpOptions::mlflow("python"), plain] {
+        for chunk in traces.chunks(7).chain([&[sample()][..], &[]]) {
+            assert_eq!(
+                encode_request(chunk, &opts),
+                build_request(chunk, &opts).encode_to_vec()
+            );
+        }
+        // One request larger than 128 bytes at every level, and one of many traces.
+        let all = encode_request(&traces, &opts);
+        assert_eq!(all, build_request(&traces, &opts).encode_to_vec());
+    }
+    // Zero times, empty names and keys: proto3 leaves them out.
+    let mut zero = SpanRecord::default();
+    zero.events.push(SpanEvent {
+        name: String::new(),
+        time_ns: 0,
+        attributes: attrs(&[("", "0")]),
+    });
+    let zero = Trace {
+        spans: vec![Arc::new(zero)].into(),
+        ..Default::default()
+    };
+    let opts = OtlpOptions::mlflow("python");
+    assert_eq!(
+        encode_request([&zero], &opts),
+        build_request([&zero], &opts).encode_to_vec()
+    );
+    // Nesting past the parser's limit goes as one string.
+    let deep = "[".repeat(600) + &"]".repeat(600);
+    let mut t = sample();
+    Arc::make_mut(&mut t.spans[0])
+        .attributes
+        .set("deep", RawJson::from_trusted(deep));
+    let opts = OtlpOptions::mlflow("nodejs");
+    assert_eq!(
+        encode_request([&t], &opts),
+        build_request([&t], &opts).encode_to_vec()
+    );
+}

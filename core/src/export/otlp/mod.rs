@@ -23,7 +23,7 @@ use crate::export::mlflow::retry::retry_after_header;
 use crate::export::mlflow::{encode_request, gzip, OtlpOptions, RetryPolicy};
 use crate::export::{Exporter, SpillKind};
 use crate::model::keys::attr::TRACE_TAG_PREFIX;
-use crate::model::{RawJson, SpanRecord, Trace};
+use crate::model::{RawJson, SharedMetadata, SpanRecord, Trace};
 
 /// The largest answer body read from a collector.
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
@@ -69,13 +69,13 @@ impl OtlpExporter {
                 "no OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) is configured".into(),
             )
         })?;
-        let agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(format!("ferrotrace/{}", env!("CARGO_PKG_VERSION")))
             .timeout_global(Some(otlp.timeout))
             .tls_config(tls_config(otlp.certificate.as_deref())?)
-            .build()
-            .new_agent();
+            .build();
+        let agent = crate::export::mlflow::http::agent(agent_config);
         let (bare, _) = crate::config::split_userinfo(&endpoint);
         let shown = bare.split(['?', '#']).next().unwrap_or_default().to_owned();
         let mut options = OtlpOptions::mlflow(&config.sdk_language);
@@ -300,6 +300,15 @@ impl Exporter for OtlpExporter {
         }
         self.degraded = false;
         Ok(())
+    }
+
+    fn writes_shared_metadata(&self) -> bool {
+        true
+    }
+
+    fn export_with(&mut self, batch: &[Trace], _shared: &SharedMetadata) -> Result<()> {
+        // OTLP carries no trace metadata: nothing to add.
+        self.export(batch)
     }
 
     fn take_retries(&mut self) -> u64 {
