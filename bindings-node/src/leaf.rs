@@ -122,11 +122,11 @@ fn start(
         let site = sites
             .get(site as usize)
             .ok_or_else(|| Error::new(Status::InvalidArg, "unknown trace site"))?;
-        Ok(open(site, parent, start_ns, inputs))
+        Ok(open(site, parent, start_ns, inputs.map(RawJson::compact)))
     })
 }
 
-fn open(site: &Site, parent: Option<&Span>, start_ns: u64, inputs: Option<String>) -> LiveSpan {
+fn open(site: &Site, parent: Option<&Span>, start_ns: u64, inputs: Option<RawJson>) -> LiveSpan {
     let name = site.name.clone();
     let mut live = match parent {
         Some(p) => global().start_child(name, &p.ctx, Some(start_ns)),
@@ -140,7 +140,7 @@ fn open(site: &Site, parent: Option<&Span>, start_ns: u64, inputs: Option<String
     };
     live.set_attribute(attr::SPAN_TYPE, site.span_type.clone());
     if let Some(i) = inputs {
-        live.set_attribute(attr::INPUTS, RawJson::from_trusted(i));
+        live.set_attribute(attr::INPUTS, i);
     }
     live
 }
@@ -176,10 +176,11 @@ pub(crate) fn record_ended<'a>(leaves: impl IntoIterator<Item = Ended<'a>>) -> u
             let first = recent.next;
             for leaf in leaves {
                 let done = sites.get(leaf.site as usize).map(|site| {
-                    let inputs = Some(leaf.inputs.to_owned());
+                    // Copied out of the batch's text: short values stay inline (no allocation).
+                    let inputs = Some(RawJson::copied(leaf.inputs));
                     let start_ns = wall(leaf.start_mono);
                     let mut live = open(site, None, start_ns, inputs);
-                    live.set_attribute(attr::OUTPUTS, RawJson::from_trusted(leaf.outputs));
+                    live.set_attribute(attr::OUTPUTS, RawJson::copied(leaf.outputs));
                     let ctx = live.context().clone();
                     let rec = live.end(Some(wall(leaf.end_mono)));
                     kept(ctx, rec, leaf.inputs.len() + leaf.outputs.len())
@@ -228,7 +229,7 @@ pub(crate) fn end_leaf(
     let bytes = len(&inputs_json) + len(&outputs_json);
     start_and_end(site, parent, start_mono, inputs_json, bytes, |live| {
         if let Some(o) = outputs_json {
-            live.set_attribute(attr::OUTPUTS, RawJson::from_trusted(o));
+            live.set_attribute(attr::OUTPUTS, RawJson::compact(o));
         }
     })
 }

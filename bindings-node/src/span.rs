@@ -26,7 +26,7 @@ fn new_span(mut live: LiveSpan, span_type: Option<String>, inputs: Option<String
     };
     live.set_attribute(attr::SPAN_TYPE, span_type);
     if let Some(i) = inputs {
-        live.set_attribute(attr::INPUTS, RawJson::from_trusted(i));
+        live.set_attribute(attr::INPUTS, RawJson::compact(i));
     }
     NewSpan(SpanState::new(live))
 }
@@ -72,18 +72,18 @@ fn set(span: &mut Span, key: &'static str, value: RawJson) {
 /// `json` is the captured value's JSON text.
 #[napi(catch_unwind)]
 pub fn span_set_inputs(mut span: Span, json: String) {
-    set(&mut span, attr::INPUTS, RawJson::from_trusted(json));
+    set(&mut span, attr::INPUTS, RawJson::compact(json));
 }
 
 #[napi(catch_unwind)]
 pub fn span_set_outputs(mut span: Span, json: String) {
-    set(&mut span, attr::OUTPUTS, RawJson::from_trusted(json));
+    set(&mut span, attr::OUTPUTS, RawJson::compact(json));
 }
 
 #[napi(catch_unwind)]
 pub fn span_set_attribute(mut span: Span, key: String, json: String) {
     if let Some(l) = span.live.as_mut() {
-        l.set_attribute(key, RawJson::from_trusted(json));
+        l.set_attribute(key, RawJson::compact(json));
     }
 }
 
@@ -144,7 +144,7 @@ pub(crate) fn finish(span: &mut Span, outputs: Option<String>, end_ns: Option<u6
         return false;
     };
     if let Some(o) = outputs {
-        live.set_attribute(attr::OUTPUTS, RawJson::from_trusted(o));
+        live.set_attribute(attr::OUTPUTS, RawJson::compact(o));
     }
     span.ended = Some(live.end(end_ns));
     true

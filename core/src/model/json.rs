@@ -100,6 +100,21 @@ impl RawJson {
         }
     }
 
+    /// Takes text the caller guarantees to be one JSON value: short text is copied inline and
+    /// its String freed right here, on the thread that allocated it (a free on the export
+    /// worker's thread would leave this thread's allocator cache empty); longer text is kept.
+    ///
+    /// ```
+    /// use ferrotrace_core::model::RawJson;
+    /// assert_eq!(RawJson::compact("[1, 2]".to_owned()).as_str(), "[1, 2]");
+    /// ```
+    pub fn compact(text: String) -> Self {
+        match Inline::new(&text) {
+            Some(inline) => RawJson(Text::Inline(inline)),
+            None => RawJson(Text::Owned(text)),
+        }
+    }
+
     /// Wraps constant text the caller guarantees to be one JSON value; no allocation.
     pub const fn from_static(text: &'static str) -> Self {
         RawJson(Text::Static(text))
