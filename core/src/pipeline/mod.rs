@@ -27,6 +27,7 @@ use parking_lot::Mutex;
 use crate::config::DeliverySettings;
 use crate::export::{Exporter, LocalStoreExporter, SpillKind};
 use crate::model::Trace;
+use crate::tracer::Sealed;
 pub(crate) use batch::RecentTrace;
 use lane::Lane;
 use overflow::{Overflow, Target};
@@ -42,8 +43,8 @@ pub(crate) enum Control {
 
 /// A queued trace with its estimated size.
 pub(crate) struct Queued {
-    // Boxed: a pointer per queue slot instead of the whole trace struct.
-    pub(crate) trace: Box<Trace>,
+    // A pointer per queue slot (to its open trace's allocation), not the whole trace struct.
+    pub(crate) trace: Sealed,
     pub(crate) bytes: u64,
 }
 
@@ -64,9 +65,10 @@ pub(crate) struct Pipeline {
     pub(crate) fork_generation: u64,
 }
 
+/// Why a trace was not queued (it is dropped with the [`Sealed`] that carried it).
 pub(crate) enum SendError {
-    Full(Box<Trace>),
-    Closed(Box<Trace>),
+    Full,
+    Closed,
 }
 
 /// Lowers the calling thread's scheduling priority by `nice` (`FERROTRACE_EXPORT_NICE`): on
@@ -204,8 +206,7 @@ impl Pipeline {
 
     /// Queues a trace, or hands it to the overflow thread, without waiting.
     #[inline]
-    pub(crate) fn try_send(&self, trace: Box<Trace>) -> Result<(), SendError> {
-        let bytes = estimate_bytes(&trace);
+    pub(crate) fn try_send(&self, trace: Sealed, bytes: u64) -> Result<(), SendError> {
         let mut trace = trace;
         if self.queued_bytes.load(Relaxed) + bytes <= self.max_bytes {
             self.queued_bytes.fetch_add(bytes, Relaxed);
@@ -215,9 +216,9 @@ impl Pipeline {
                     self.queued_bytes.fetch_sub(bytes, Relaxed);
                     trace = q.trace;
                 }
-                Err(TrySendError::Disconnected(q)) => {
+                Err(TrySendError::Disconnected(_)) => {
                     self.queued_bytes.fetch_sub(bytes, Relaxed);
-                    return Err(SendError::Closed(q.trace));
+                    return Err(SendError::Closed);
                 }
             }
         }
@@ -225,13 +226,12 @@ impl Pipeline {
             self.overflow.bytes.fetch_add(bytes, Relaxed);
             match self.over.try_send(Queued { trace, bytes }) {
                 Ok(()) => return Ok(()),
-                Err(TrySendError::Full(q) | TrySendError::Disconnected(q)) => {
+                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                     self.overflow.bytes.fetch_sub(bytes, Relaxed);
-                    trace = q.trace;
                 }
             }
         }
-        Err(SendError::Full(trace))
+        Err(SendError::Full)
     }
 
     pub(crate) fn depth(&self) -> usize {
@@ -284,7 +284,7 @@ impl Pipeline {
         let mut batch = Vec::new();
         while let Ok(q) = self.data_rx.try_recv() {
             self.queued_bytes.fetch_sub(q.bytes, Relaxed);
-            batch.push(*q.trace);
+            batch.push(q.trace.take());
         }
         self.overflow.write_raw(batch);
         overflow::drain(&self.over_rx, &self.overflow);

@@ -127,5 +127,5 @@ pub(crate) fn drain(rx: &Receiver<Queued>, overflow: &Overflow) {
 fn take(q: Queued, overflow: &Overflow) -> Trace {
     overflow.bytes.fetch_sub(q.bytes, Relaxed);
     overflow.handled.fetch_add(q.bytes, Relaxed);
-    *q.trace
+    q.trace.take()
 }

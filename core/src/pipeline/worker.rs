@@ -200,7 +200,7 @@ impl Worker {
     fn push(&mut self, q: Queued) {
         self.p.queued_bytes.fetch_sub(q.bytes, Relaxed);
         self.trimmer.handled(q.bytes);
-        self.batch.push(*q.trace);
+        self.batch.push(q.trace.take());
     }
 
     fn fill(&mut self) {

@@ -24,6 +24,7 @@ use parking_lot::{Mutex, RwLock};
 pub(crate) use clock::after_fork as clock_after_fork;
 pub use clock::{monotonic_ns, now_ns, wall_ns_at};
 pub use counts::SpanCounts;
+pub(crate) use open_trace::Sealed;
 pub use open_trace::{TraceDraft, TraceUpdate};
 pub use span::{LiveSpan, SpanContext};
 
@@ -241,18 +242,19 @@ impl Tracer {
     }
 
     /// Hands a sealed trace to the export worker without waiting.
-    pub(crate) fn submit(&self, trace: Box<Trace>) {
+    /// Queues a sealed trace (`bytes`: its size estimate; `spans`: its span count, for drops).
+    pub(crate) fn submit(&self, trace: Sealed, bytes: u64, spans: u64) {
         let stats = &self.inner.stats;
         let result = {
             let guard = self.inner.pipeline.read();
             match guard.as_ref() {
-                Some(p) if p.fork_generation == fork::generation() => p.try_send(trace),
+                Some(p) if p.fork_generation == fork::generation() => p.try_send(trace, bytes),
                 _ => {
                     drop(guard);
                     self.start_pipeline();
                     match self.inner.pipeline.read().as_ref() {
-                        Some(p) => p.try_send(trace),
-                        None => Err(SendError::Closed(trace)),
+                        Some(p) => p.try_send(trace, bytes),
+                        None => Err(SendError::Closed),
                     }
                 }
             }
@@ -265,8 +267,8 @@ impl Tracer {
                     self.flush(Duration::from_millis(wait_ms));
                 }
             }
-            Err(SendError::Full(t)) => {
-                let before = stats.drop_counted(DropReason::QueueFull, 1, t.spans.len() as u64);
+            Err(SendError::Full) => {
+                let before = stats.drop_counted(DropReason::QueueFull, 1, spans);
                 // Only the 1st, 2nd, 4th, 8th... drop reaches the (locking) warning path: a
                 // saturated queue must not add a global lock to every application call.
                 if !(before + 1).is_power_of_two() {
@@ -277,8 +279,8 @@ impl Tracer {
                     "the export queue is full (the destination is slower than the application); traces are being dropped and counted in stats()",
                 );
             }
-            Err(SendError::Closed(t)) => {
-                stats.drop_counted(DropReason::ExportFailed, 1, t.spans.len() as u64);
+            Err(SendError::Closed) => {
+                stats.drop_counted(DropReason::ExportFailed, 1, spans);
             }
         }
     }
