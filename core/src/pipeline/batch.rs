@@ -34,6 +34,12 @@ impl RecentTrace {
         }
     }
 
+    /// How many traces the batch this one keeps alive holds.
+    #[cfg(test)]
+    pub(crate) fn batch_len(&self) -> usize {
+        self.batch.traces.len()
+    }
+
     /// The trace in MLflow's dict shape, its shared metadata included.
     pub(crate) fn to_dict(&self) -> TraceDict {
         let mut dict = TraceDict::from(&**self);

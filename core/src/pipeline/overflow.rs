@@ -45,16 +45,22 @@ impl Overflow {
         !self.targets.is_empty()
     }
 
-    /// Finalizes and writes traces that never went through the worker.
-    pub(crate) fn write_raw(&self, mut traces: Vec<Trace>) {
-        if traces.is_empty() {
-            return;
+    /// Finalizes and writes traces that never went through the worker, a batch (at most
+    /// `max_batch` traces) at a time: the recent-traces cache keeps a batch alive while it holds
+    /// any of its traces, so one batch of everything a flush drained would stay in memory whole.
+    pub(crate) fn write_raw(&self, traces: Vec<Trace>) {
+        let max = self.shared.max_batch.max(1);
+        let mut traces = traces.into_iter();
+        let mut cached = Default::default();
+        loop {
+            let mut chunk: Vec<Trace> = traces.by_ref().take(max).collect();
+            if chunk.is_empty() {
+                return;
+            }
+            // The overflow targets (spill folders, the local store) write shared metadata out.
+            let batch = self.shared.finalize(&mut chunk, &mut cached, false);
+            self.write_finalized(&batch);
         }
-        // The overflow targets (spill folders, the local store) write shared metadata out.
-        let batch = self
-            .shared
-            .finalize(&mut traces, &mut Default::default(), false);
-        self.write_finalized(&batch);
     }
 
     /// Writes finalized traces to every target and counts the result once per trace.
@@ -128,4 +134,37 @@ fn take(q: Queued, overflow: &Overflow) -> Trace {
     overflow.bytes.fetch_sub(q.bytes, Relaxed);
     overflow.handled.fetch_add(q.bytes, Relaxed);
     q.trace.take()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::worker::tests::{shared, traces};
+
+    /// A flush drains the whole overflow channel at once; it is written a batch at a time, so
+    /// the recent-traces cache keeps small batches alive, not all of it.
+    #[test]
+    fn a_large_drain_is_written_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let overflow = Overflow {
+            targets: vec![Target::Local(Mutex::new(LocalStoreExporter::new(
+                dir.path().to_path_buf(),
+            )))],
+            missing: 0,
+            shared: shared(4, 2),
+            bytes: Arc::default(),
+            handled: AtomicU64::new(0),
+        };
+        overflow.write_raw(traces(0..11));
+        let recent = overflow.shared.recent.lock();
+        let kept: Vec<(u128, usize)> = recent
+            .iter()
+            .map(|t| (t.info.trace_id.0, t.batch_len()))
+            .collect();
+        assert_eq!(kept, [(9, 3), (10, 3)]);
+        drop(recent);
+        let read = crate::store::read_store(dir.path()).unwrap();
+        assert_eq!(read.traces.len(), 11);
+        assert_eq!(overflow.shared.stats.traces_exported.load(Relaxed), 11);
+    }
 }

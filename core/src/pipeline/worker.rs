@@ -316,11 +316,11 @@ impl Worker {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{SpanRecord, TraceId, TraceInfo};
 
-    fn traces(ids: std::ops::Range<u128>) -> Vec<Trace> {
+    pub(crate) fn traces(ids: std::ops::Range<u128>) -> Vec<Trace> {
         ids.map(|i| Trace {
             info: TraceInfo {
                 trace_id: TraceId(i),
@@ -331,18 +331,22 @@ mod tests {
         .collect()
     }
 
-    #[test]
-    fn the_cache_keeps_the_newest_traces_and_frees_batches_it_no_longer_needs() {
-        let shared = WorkerShared {
+    pub(crate) fn shared(max_batch: usize, recent_max: usize) -> WorkerShared {
+        WorkerShared {
             stats: Arc::default(),
             process_metadata: Arc::default(),
-            max_batch: 8,
+            max_batch,
             recent: Arc::default(),
-            recent_max: 4,
+            recent_max,
             redactor: Arc::new(RwLock::new(Arc::new(
                 LazyRedactor::new(&Default::default()),
             ))),
-        };
+        }
+    }
+
+    #[test]
+    fn the_cache_keeps_the_newest_traces_and_frees_batches_it_no_longer_needs() {
+        let shared = shared(8, 4);
         let meta = &mut Arc::default();
         *shared.process_metadata.write() = BTreeMap::from([("k".to_owned(), "v".to_owned())]);
         let first = shared.finalize(&mut traces(1..4), meta, false);
