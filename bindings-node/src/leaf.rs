@@ -18,7 +18,7 @@ use std::sync::Arc;
 use ferrotrace_core::global;
 use ferrotrace_core::model::keys::attr;
 use ferrotrace_core::model::{RawJson, SpanName, SpanRecord};
-use ferrotrace_core::tracer::{monotonic_ns, now_ns, wall_ns_at, RootOptions};
+use ferrotrace_core::tracer::{wall_ns_at, ClockPair, RootOptions};
 use ferrotrace_core::{LiveSpan, SpanContext};
 use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, Error, Result, Status, ValueType};
@@ -167,10 +167,9 @@ pub(crate) struct Ended<'a> {
 /// first one's number, the others following one by one. A leaf of an unknown site (which the
 /// facade never passes) still takes its number, with nothing kept under it.
 pub(crate) fn record_ended<'a>(leaves: impl IntoIterator<Item = Ended<'a>>) -> u32 {
-    // One reading of both clocks for the batch (it ended within a few milliseconds): the wall
-    // time of a monotonic reading is now minus the time elapsed since it, as in `wall_ns_at`.
-    let (wall_now, mono_now) = (now_ns(), monotonic_ns());
-    let wall = |mono: u64| wall_now.saturating_sub(mono_now.saturating_sub(mono));
+    // One reading of both clocks for the batch (it ended within a few milliseconds).
+    let now = ClockPair::now();
+    let wall = |mono: u64| now.wall_of(mono);
     SITES.with_borrow(|sites| {
         RECENT.with_borrow_mut(|recent| {
             let first = recent.next;

@@ -451,8 +451,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     #[cfg(not(feature = "abi3"))]
     {
         m.add_class::<traced::TracedFunction>()?;
-        let probe = FnSpec::new("probe".into(), "UNKNOWN".into(), None, None, None, None);
-        traced::install_vectorcall(m.py(), Py::new(m.py(), probe)?)?;
+        traced::install_vectorcall(m.py())?;
         m.add_function(wrap_pyfunction!(call::install_context, m)?)?;
         m.add_function(wrap_pyfunction!(call::set_processors_present, m)?)?;
     }

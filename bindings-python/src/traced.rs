@@ -146,28 +146,25 @@ unsafe extern "C" fn vectorcall_entry(
     // attachment, which makes it release a `Py` dropped inside at once rather than at its next
     // entry; the path here drops none but on errors, and counting costs ~170 instructions.)
     let py = unsafe { Python::assume_attached() };
-    {
-        // A panic must not unwind into CPython: it becomes an exception, as PyO3's own entry
-        // points do.
-        let out = catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: CPython passes an instance of the type this entry is installed on, and
-            // the arguments as the vectorcall protocol lays them out.
-            let slf =
-                unsafe { Borrowed::from_ptr(py, callable).cast_unchecked::<TracedFunction>() };
-            let args = unsafe { VectorArgs::new(py, args, nargsf, kwnames) };
-            slf.get().call(py, &args)
-        }));
-        match out {
-            Ok(Ok(value)) => value.into_ptr(),
-            Ok(Err(e)) => {
-                e.restore(py);
-                std::ptr::null_mut()
-            }
-            Err(_) => {
-                PyRuntimeError::new_err("ferrotrace: internal error (panic) in a traced call")
-                    .restore(py);
-                std::ptr::null_mut()
-            }
+    // A panic must not unwind into CPython: it becomes an exception, as PyO3's own entry
+    // points do.
+    let out = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: CPython passes an instance of the type this entry is installed on, and
+        // the arguments as the vectorcall protocol lays them out.
+        let slf = unsafe { Borrowed::from_ptr(py, callable).cast_unchecked::<TracedFunction>() };
+        let args = unsafe { VectorArgs::new(py, args, nargsf, kwnames) };
+        slf.get().call(py, &args)
+    }));
+    match out {
+        Ok(Ok(value)) => value.into_ptr(),
+        Ok(Err(e)) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+        Err(_) => {
+            PyRuntimeError::new_err("ferrotrace: internal error (panic) in a traced call")
+                .restore(py);
+            std::ptr::null_mut()
         }
     }
 }
@@ -175,8 +172,12 @@ unsafe extern "C" fn vectorcall_entry(
 /// Makes CPython call `TracedFunction` instances through [`vectorcall_entry`], and treat them as
 /// method descriptors (as functions are): sets the type's `tp_vectorcall_offset` to where the
 /// entry sits in an instance (measured on one) and the matching flags. Called once, at import.
-pub(crate) fn install_vectorcall(py: Python<'_>, spec: Py<FnSpec>) -> PyResult<()> {
-    let probe = Bound::new(py, TracedFunction::new(py.None(), spec, py.None()))?;
+pub(crate) fn install_vectorcall(py: Python<'_>) -> PyResult<()> {
+    let spec = FnSpec::new("probe".into(), "UNKNOWN".into(), None, None, None, None);
+    let probe = Bound::new(
+        py,
+        TracedFunction::new(py.None(), Py::new(py, spec)?, py.None()),
+    )?;
     let offset = std::ptr::addr_of!(probe.get().vectorcall) as isize - probe.as_ptr() as isize;
     let ty = probe.get_type();
     // SAFETY: the type object is alive (held by `probe`) and not yet used to call anything

@@ -88,9 +88,41 @@ pub fn monotonic_ns() -> u64 {
 /// clock. A reading from the future (another clock) counts as now.
 #[inline]
 pub fn wall_ns_at(mono: u64) -> (u64, u64) {
-    let now = now_ns();
-    let elapsed = monotonic_ns().saturating_sub(mono);
-    (now.saturating_sub(elapsed), now)
+    let now = ClockPair::now();
+    (now.wall_of(mono), now.wall)
+}
+
+/// One reading of both clocks, to map earlier monotonic readings to wall-clock time as
+/// [`wall_ns_at`] does; read once for many readings taken moments apart (a batch of spans).
+///
+/// ```
+/// use ferrotrace_core::tracer::{monotonic_ns, ClockPair};
+/// let mono = monotonic_ns();
+/// let now = ClockPair::now();
+/// assert!(now.wall_of(mono) <= now.wall);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ClockPair {
+    /// Wall-clock time of the reading, unix ns.
+    pub wall: u64,
+    mono: u64,
+}
+
+impl ClockPair {
+    #[inline]
+    pub fn now() -> Self {
+        ClockPair {
+            wall: now_ns(),
+            mono: monotonic_ns(),
+        }
+    }
+
+    /// The wall-clock time of the monotonic reading `mono` (taken before this pair): the wall
+    /// time minus the time elapsed since. A reading from the future counts as now.
+    #[inline]
+    pub fn wall_of(self, mono: u64) -> u64 {
+        self.wall.saturating_sub(self.mono.saturating_sub(mono))
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::time::Duration;
 use parking_lot::{Mutex, RwLock};
 
 pub(crate) use clock::after_fork as clock_after_fork;
-pub use clock::{monotonic_ns, now_ns, wall_ns_at};
+pub use clock::{monotonic_ns, now_ns, wall_ns_at, ClockPair};
 pub use counts::SpanCounts;
 pub(crate) use open_trace::Sealed;
 pub use open_trace::{TraceDraft, TraceUpdate};
