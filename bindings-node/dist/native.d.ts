@@ -77,6 +77,8 @@ export interface NativeBinding {
  * recorded (`leaves.ts` records them), so the core never observes them out of order.
  */
 export declare function beforeNativeCall(f: () => void): void;
+/** Sets what runs after every call that changes settings (`configure`, `init`). */
+export declare function afterSettingsCall(f: () => void): void;
 /** The loaded addon; calls that could see not yet recorded spans record them first. */
 export declare const native: NativeBinding;
 /** The file the addon was loaded from (the same in every thread of the process). */

@@ -2,6 +2,7 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.addonPath = exports.native = void 0;
 exports.beforeNativeCall = beforeNativeCall;
+exports.afterSettingsCall = afterSettingsCall;
 /**
  * Loads the native addon (Rust, napi) and describes its surface. Only this module touches it
  * directly; everything else goes through the typed `native` object.
@@ -103,6 +104,12 @@ let beforeCall = () => { };
 function beforeNativeCall(f) {
     beforeCall = f;
 }
+let afterSettings = () => { };
+/** Sets what runs after every call that changes settings (`configure`, `init`). */
+function afterSettingsCall(f) {
+    afterSettings = f;
+}
+const SETTINGS = new Set(["configure", "init"]);
 // Calls that act on one open span or start one cannot see a span ended elsewhere; every other
 // call (ending a span, reading stats, the last trace id, traces, flushing, settings) can.
 const ORDER_FREE = new Set([
@@ -121,10 +128,20 @@ function ordered(b) {
         out[key] =
             typeof f !== "function" || ORDER_FREE.has(key)
                 ? f
-                : function (...args) {
-                    beforeCall();
-                    return f.apply(b, args);
-                };
+                : SETTINGS.has(key)
+                    ? function (...args) {
+                        beforeCall();
+                        try {
+                            return f.apply(b, args);
+                        }
+                        finally {
+                            afterSettings();
+                        }
+                    }
+                    : function (...args) {
+                        beforeCall();
+                        return f.apply(b, args);
+                    };
     }
     return out;
 }

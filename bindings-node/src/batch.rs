@@ -12,7 +12,6 @@
 //! Everything is read and checked before the first leaf is recorded: the call records all of
 //! them or, throwing, none (the facade then records them one by one).
 
-use std::cell::RefCell;
 use std::ptr;
 
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue};
@@ -20,13 +19,6 @@ use napi::{sys, Error, Result};
 
 use crate::leaf::{record_ended, Ended};
 use crate::raw::args;
-
-/// A text buffer grown past this by a batch of large values is not kept for the next one.
-const KEEP_BYTES: usize = 1 << 20;
-
-thread_local! {
-    static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
 
 fn fail(what: &str) -> Error {
     Error::from_reason(format!("leafBatch: {what}"))
@@ -63,16 +55,15 @@ unsafe fn typed<'a, T>(
     Ok(unsafe { std::slice::from_raw_parts(data.cast::<T>(), len) })
 }
 
-/// Reads the JS string `v` into `buf` as UTF-8.
-unsafe fn read_text(env: sys::napi_env, v: sys::napi_value, buf: &mut Vec<u8>) -> Result<()> {
+/// The JS string `v` as UTF-8.
+unsafe fn read_text(env: sys::napi_env, v: sys::napi_value) -> Result<String> {
     let mut len = 0usize;
     // SAFETY: with a null buffer Node only reports the length in bytes.
     let status = unsafe { sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) };
     if status != sys::Status::napi_ok {
         return Err(fail("texts must be a string"));
     }
-    buf.clear();
-    buf.reserve(len + 1);
+    let mut buf = Vec::<u8>::with_capacity(len + 1);
     let mut written = 0usize;
     // SAFETY: `buf` has room for `len` bytes plus the NUL Node writes.
     let status = unsafe {
@@ -81,9 +72,12 @@ unsafe fn read_text(env: sys::napi_env, v: sys::napi_value, buf: &mut Vec<u8>) -
     if status != sys::Status::napi_ok || written != len {
         return Err(fail("cannot read texts"));
     }
-    // SAFETY: Node initialised `written` bytes.
-    unsafe { buf.set_len(written) };
-    Ok(())
+    // SAFETY: Node initialised `written` bytes, as valid UTF-8 (it writes a lone surrogate as
+    // U+FFFD).
+    unsafe {
+        buf.set_len(written);
+        Ok(String::from_utf8_unchecked(buf))
+    }
 }
 
 pub(crate) unsafe fn leaf_batch(
@@ -95,29 +89,37 @@ pub(crate) unsafe fn leaf_batch(
     let sites: &[u32] = unsafe { typed(env, a[1], sys::TypedarrayType::uint32_array, count) }?;
     let times: &[u64] =
         unsafe { typed(env, a[2], sys::TypedarrayType::biguint64_array, 2 * count) }?;
-    let first = TEXT.with_borrow_mut(|buf| -> Result<u32> {
-        unsafe { read_text(env, a[3], buf) }?;
-        if buf.iter().filter(|&&b| b == 0).count() != 2 * count || buf.last() != Some(&0) {
+    let text = unsafe { read_text(env, a[3]) }?;
+    // The pieces end at NUL bytes, which are never inside a multi-byte character; the NULs
+    // themselves are left out of every range.
+    let mut nuls = text
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == 0)
+        .map(|(i, _)| i);
+    let mut at = 0;
+    let mut piece = || {
+        let end = nuls.next()?;
+        let range = at..end;
+        at = end + 1;
+        Some(range)
+    };
+    let mut leaves = Vec::with_capacity(count);
+    for (i, &site) in sites.iter().enumerate() {
+        let (Some(inputs), Some(outputs)) = (piece(), piece()) else {
             return Err(fail("texts do not match the count"));
-        }
-        // SAFETY: Node writes valid UTF-8 (the facade's JSON text has no lone surrogate), and
-        // the pieces are cut at NUL bytes, which are never inside a multi-byte character.
-        let mut pieces = buf
-            .split(|&b| b == 0)
-            .map(|b| unsafe { std::str::from_utf8_unchecked(b) });
-        let leaves = sites.iter().enumerate().map(|(i, &site)| Ended {
+        };
+        leaves.push(Ended {
             site,
             start_mono: times[2 * i],
             end_mono: times[2 * i + 1],
-            inputs: pieces.next().unwrap_or("null"),
-            outputs: pieces.next().unwrap_or("null"),
+            inputs,
+            outputs,
         });
-        Ok(record_ended(leaves))
-    });
-    TEXT.with_borrow_mut(|buf| {
-        if buf.capacity() > KEEP_BYTES {
-            *buf = Vec::new();
-        }
-    });
-    unsafe { u32::to_napi_value(env, first?) }
+    }
+    if piece().is_some() || at != text.len() {
+        return Err(fail("texts do not match the count"));
+    }
+    let first = record_ended(text, &leaves)?;
+    unsafe { u32::to_napi_value(env, first) }
 }

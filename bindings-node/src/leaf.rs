@@ -10,15 +10,17 @@
 //!
 //! On the main thread the facade does not call [`leaf_end`] per root leaf (a one-span trace):
 //! it keeps them (monotonic start and end, JSON texts) and hands them over in batches
-//! ([`record_ended`], through `batch.rs`), one native call for up to 64 of them.
+//! ([`record_ended`], through `batch.rs`), one native call for up to 64 of them, which the core
+//! records as one batch ([`Tracer::record_leaves`](ferrotrace_core::Tracer::record_leaves)).
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::sync::Arc;
 
 use ferrotrace_core::global;
 use ferrotrace_core::model::keys::attr;
 use ferrotrace_core::model::{RawJson, SpanName, SpanRecord};
-use ferrotrace_core::tracer::{wall_ns_at, ClockPair, RootOptions};
+use ferrotrace_core::tracer::{wall_ns_at, ClockPair, LeafBatch, LeafIds, LeafSpec, RootOptions};
 use ferrotrace_core::{LiveSpan, SpanContext};
 use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, Error, Result, Status, ValueType};
@@ -38,8 +40,14 @@ struct Site {
     span_type: RawJson,
 }
 
-/// An ended leaf: its ids, and record (unless large).
-type Kept = (SpanContext, Option<Arc<SpanRecord>>);
+/// An ended leaf, as far as [`leaf_handle`] needs it.
+enum Kept {
+    /// Ended by one call: its context, and record (unless large).
+    Span(SpanContext, Option<Arc<SpanRecord>>),
+    /// Leaf `.2` of a recorded batch: its ids, and the batch to build its record from (unless
+    /// the batch is large).
+    Batched(LeafIds, Option<Arc<LeafBatch>>, u32),
+}
 
 struct Recent {
     next: u32,
@@ -151,51 +159,62 @@ fn remember(ctx: SpanContext, rec: Arc<SpanRecord>, bytes: usize) -> u32 {
 }
 
 fn kept(ctx: SpanContext, rec: Arc<SpanRecord>, bytes: usize) -> Kept {
-    (ctx, (bytes <= RECENT_RECORD_BYTES).then_some(rec))
+    Kept::Span(ctx, (bytes <= RECENT_RECORD_BYTES).then_some(rec))
 }
 
-/// A root leaf the facade ended and kept for a batch: times from `process.hrtime.bigint()`.
-pub(crate) struct Ended<'a> {
+/// A root leaf the facade ended and kept for a batch: times from `process.hrtime.bigint()`,
+/// inputs and outputs as ranges of the batch's text.
+pub(crate) struct Ended {
     pub site: u32,
     pub start_mono: u64,
     pub end_mono: u64,
-    pub inputs: &'a str,
-    pub outputs: &'a str,
+    pub inputs: Range<usize>,
+    pub outputs: Range<usize>,
 }
 
 /// Records a batch of ended leaves in order and keeps each for [`leaf_handle`]; returns the
-/// first one's number, the others following one by one. A leaf of an unknown site (which the
-/// facade never passes) still takes its number, with nothing kept under it.
-pub(crate) fn record_ended<'a>(leaves: impl IntoIterator<Item = Ended<'a>>) -> u32 {
+/// first one's number, the others following one by one. Records all or, for a leaf of an
+/// unknown site or a range outside `text` (which the facade never passes), none.
+pub(crate) fn record_ended(text: String, leaves: &[Ended]) -> Result<u32> {
     // One reading of both clocks for the batch (it ended within a few milliseconds).
     let now = ClockPair::now();
-    let wall = |mono: u64| now.wall_of(mono);
-    SITES.with_borrow(|sites| {
-        RECENT.with_borrow_mut(|recent| {
-            let first = recent.next;
-            for leaf in leaves {
-                let done = sites.get(leaf.site as usize).map(|site| {
-                    // Copied out of the batch's text: short values stay inline (no allocation).
-                    let inputs = Some(RawJson::copied(leaf.inputs));
-                    let start_ns = wall(leaf.start_mono);
-                    let mut live = open(site, None, start_ns, inputs);
-                    live.set_attribute(attr::OUTPUTS, RawJson::copied(leaf.outputs));
-                    let ctx = live.context().clone();
-                    let rec = live.end(Some(wall(leaf.end_mono)));
-                    kept(ctx, rec, leaf.inputs.len() + leaf.outputs.len())
-                });
-                recent.push(done);
+    let batch = SITES.with_borrow(|sites| {
+        if leaves.iter().any(|l| l.site as usize >= sites.len()) {
+            return None;
+        }
+        let specs = leaves.iter().map(|l| {
+            let site = &sites[l.site as usize];
+            LeafSpec {
+                name: &site.name,
+                span_type: &site.span_type,
+                start_ns: now.wall_of(l.start_mono),
+                end_ns: now.wall_of(l.end_mono),
+                inputs: l.inputs.clone(),
+                outputs: l.outputs.clone(),
             }
-            first
-        })
-    })
+        });
+        global().record_leaves(text, specs)
+    });
+    let batch = batch.ok_or_else(|| Error::new(Status::InvalidArg, "unknown site or range"))?;
+    // The ring holds a batch (to read its spans) only while that costs at most what holding
+    // each leaf's own record would.
+    let held = (batch.text_len() <= RECENT_RECORD_BYTES * batch.len()).then(|| batch.clone());
+    Ok(RECENT.with_borrow_mut(|recent| {
+        let first = recent.next;
+        for i in 0..batch.len() {
+            recent.push(Some(Kept::Batched(batch.ids(i), held.clone(), i as u32)));
+        }
+        first
+    }))
 }
 
 /// Whether the facade may keep ended leaves for a batch: not with a trace timeout, which
-/// must find every span that ended before it fired.
+/// must find every span that ended before it fired, nor in synchronous export mode, where a
+/// traced call returns once its trace is delivered.
 #[napi(catch_unwind)]
 pub fn leaf_buffering() -> bool {
-    global().config().trace_timeout.is_none()
+    let config = global().config();
+    config.trace_timeout.is_none() && config.delivery.async_logging
 }
 
 fn len(s: &Option<String>) -> usize {
@@ -302,11 +321,17 @@ pub fn leaf_handle(seq: u32) -> Option<NewSpan> {
         if r.next.wrapping_sub(seq.wrapping_add(1)) as usize >= RECENT_LEAVES {
             return None;
         }
-        let (ctx, rec) = r.slots.get(seq as usize % RECENT_LEAVES)?.as_ref()?;
+        let (ctx, ended) = match r.slots.get(seq as usize % RECENT_LEAVES)?.as_ref()? {
+            Kept::Span(ctx, rec) => (ctx.clone(), rec.clone()),
+            Kept::Batched(ids, batch, i) => (
+                ids.context(global()),
+                batch.as_ref().map(|b| Arc::new(b.record(*i as usize))),
+            ),
+        };
         Some(NewSpan(SpanState {
-            ctx: ctx.clone(),
+            ctx,
             live: None,
-            ended: rec.clone(),
+            ended,
         }))
     })
 }

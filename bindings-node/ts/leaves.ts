@@ -10,13 +10,15 @@
  * span, stats, the last trace id, reading traces, flushing, settings) records the kept ones
  * first (`beforeNativeCall`), and so does reading a kept leaf's own span. Otherwise they are
  * recorded when `CAPACITY` are kept, on the next turn of the event loop (`setImmediate`), and
- * at exit. Worker threads, whose `terminate()` can stop JavaScript before any exit hook, and
- * processes with a trace timeout (which must find every span ended before it fires) record
- * each leaf at once, as does everything after the exit hook ran.
+ * at exit. Worker threads, whose `terminate()` can stop JavaScript before any exit hook,
+ * processes with a trace timeout (which must find every span ended before it fires) and
+ * processes in synchronous export mode (a traced call returns once its trace is delivered)
+ * record each leaf at once, as does everything after the exit hook ran; the last two are
+ * checked again after every settings change.
  */
 import { isMainThread } from "node:worker_threads";
 
-import { beforeNativeCall, native } from "./native";
+import { afterSettingsCall, beforeNativeCall, native } from "./native";
 import type { LiveSpan } from "./span";
 import { internalError } from "./span_types";
 
@@ -108,10 +110,17 @@ export function recordLeaves(): void {
   for (let i = 0; i < n; i++) batchSpans[i]._leaf = (first + i) >>> 0;
 }
 
+let stopped = false;
+
 /** At exit: records what is kept and keeps nothing from now on (no later turn will come). */
 export function stopKeeping(): void {
   recordLeaves();
   leafBatch = null;
+  stopped = true;
 }
 
 beforeNativeCall(recordLeaves);
+// Settings decide whether leaves may wait (kept ones were recorded before the change).
+afterSettingsCall(() => {
+  if (!stopped) leafBatch = batchFunction();
+});

@@ -206,6 +206,15 @@ export function beforeNativeCall(f: () => void): void {
   beforeCall = f;
 }
 
+let afterSettings: () => void = () => {};
+
+/** Sets what runs after every call that changes settings (`configure`, `init`). */
+export function afterSettingsCall(f: () => void): void {
+  afterSettings = f;
+}
+
+const SETTINGS = new Set<string>(["configure", "init"]);
+
 // Calls that act on one open span or start one cannot see a span ended elsewhere; every other
 // call (ending a span, reading stats, the last trace id, traces, flushing, settings) can.
 const ORDER_FREE = new Set<string>([
@@ -225,10 +234,19 @@ function ordered(b: NativeBinding): NativeBinding {
     out[key] =
       typeof f !== "function" || ORDER_FREE.has(key)
         ? f
-        : function (...args: unknown[]): unknown {
-            beforeCall();
-            return (f as (...a: unknown[]) => unknown).apply(b, args);
-          };
+        : SETTINGS.has(key)
+          ? function (...args: unknown[]): unknown {
+              beforeCall();
+              try {
+                return (f as (...a: unknown[]) => unknown).apply(b, args);
+              } finally {
+                afterSettings();
+              }
+            }
+          : function (...args: unknown[]): unknown {
+              beforeCall();
+              return (f as (...a: unknown[]) => unknown).apply(b, args);
+            };
   }
   return out as unknown as NativeBinding;
 }

@@ -272,6 +272,39 @@ test("a leaf read from a microtask before its batch is recorded is the stored sp
   assert.equal(parentName(t, span(t, "child")), "leaf");
 });
 
+test("a root leaf read after its batch was recorded is the stored span, and a late child is counted", async () => {
+  // Root leaves are recorded a batch at a time; a callback that outlives one reads it back
+  // from the batch (ids, inputs, outputs, type, times) and a child it starts is counted as
+  // ended after its root, as for any root that has ended.
+  const late = [];
+  let done;
+  const finished = new Promise((r) => (done = r));
+  const child = trace(function child() { return "c"; });
+  const leaf = trace(function leaf(x) {
+    setTimeout(() => {
+      const s = getCurrentActiveSpan();
+      late.push({ spanId: s.spanId, traceId: s.traceId, inputs: s.inputs, outputs: s.outputs, type: s.spanType, ended: s.endTimeNs !== null });
+      child();
+      if (late.length === 3) done();
+    }, 5);
+    return { y: x * 2 };
+  }, { spanType: "TOOL" });
+  const dropped = mlflow.stats().dropped_spans?.span_after_root_ended ?? 0;
+  const { traces } = await collect(async () => {
+    for (let x = 0; x < 3; x++) leaf(x);
+    await finished;
+  });
+  assert.equal(traces.length, 3);
+  for (const [x, got] of late.entries()) {
+    const t = traces.find((tr) => tr.info.trace_id === got.traceId);
+    assert.ok(t, `trace ${got.traceId} stored`);
+    assert.deepEqual(t.data.spans.map((s) => s.name), ["leaf"]);
+    assert.equal(got.spanId, hex(t.data.spans[0].span_id));
+    assert.deepEqual([got.inputs, got.outputs, got.type, got.ended], [{ x }, { y: 2 * x }, "TOOL", true]);
+  }
+  assert.equal((mlflow.stats().dropped_spans?.span_after_root_ended ?? 0) - dropped, 3);
+});
+
 test("leaves kept at process.exit() are delivered by the exit hook", async () => {
   const { spawnSync } = await import("node:child_process");
   const fs = await import("node:fs");
@@ -293,5 +326,37 @@ test("leaves kept at process.exit() are delivered by the exit hook", async () =>
     assert.deepEqual(traces.map((t) => attr(t.data.spans[0], "mlflow.spanOutputs")).sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("in synchronous export mode a root leaf is in the store when its call returns", async () => {
+  // MLFLOW_ENABLE_ASYNC_TRACE_LOGGING=false: no leaf waits for a batch, so the store has the
+  // trace before the caller's next line, without any other call into the addon.
+  const { spawnSync } = await import("node:child_process");
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const { PKG } = await import("./helpers.mjs");
+  const app = `const fs = require("node:fs"), path = require("node:path");
+    const m = require(${JSON.stringify(path.join(PKG, "dist", "index.js"))});
+    const dir = process.env.FERROTRACE_LOCAL_DIR;
+    const size = () => fs.readdirSync(dir, { recursive: true })
+      .map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile())
+      .reduce((n, f) => n + fs.statSync(f).size, 0);
+    const f = m.trace(function f(i) { return i; });
+    f(1);
+    console.log(size() > 0 ? "stored" : "not yet");`;
+  for (const [async, want] of [["false", "stored"], ["true", "not yet"]]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ferrotrace-leaf-sync-"));
+    try {
+      const res = spawnSync(process.execPath, ["-e", app], {
+        env: { ...process.env, FERROTRACE_DESTINATION: "local", FERROTRACE_LOCAL_DIR: dir, MLFLOW_ENABLE_ASYNC_TRACE_LOGGING: async },
+        encoding: "utf8",
+      });
+      assert.equal(res.status, 0, res.stderr);
+      assert.equal(res.stdout.trim(), want, `async logging ${async}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 });

@@ -83,6 +83,17 @@ impl SpanCounts {
         self.with_cells(|c| bump(&c.ended));
     }
 
+    /// Counts `started` span starts and `ended` span ends at once.
+    #[inline]
+    pub(crate) fn add(&self, started: u64, ended: u64) {
+        self.with_cells(|c| {
+            c.started
+                .store(c.started.load(Relaxed).wrapping_add(started), Relaxed);
+            c.ended
+                .store(c.ended.load(Relaxed).wrapping_add(ended), Relaxed);
+        });
+    }
+
     #[inline]
     fn with_cells(&self, f: impl Fn(&Cells)) {
         let me = Arc::as_ptr(&self.0);

@@ -7,6 +7,7 @@
 
 mod clock;
 mod counts;
+mod leaves;
 mod mlflow;
 mod open_trace;
 mod record;
@@ -24,6 +25,7 @@ use parking_lot::{Mutex, RwLock};
 pub(crate) use clock::after_fork as clock_after_fork;
 pub use clock::{monotonic_ns, now_ns, wall_ns_at, ClockPair};
 pub use counts::SpanCounts;
+pub use leaves::{LeafBatch, LeafIds, LeafSpec};
 pub(crate) use open_trace::Sealed;
 pub use open_trace::{TraceDraft, TraceUpdate};
 pub use span::{LiveSpan, SpanContext};
@@ -241,47 +243,58 @@ impl Tracer {
         span
     }
 
-    /// Hands a sealed trace to the export worker without waiting.
-    /// Queues a sealed trace (`bytes`: its size estimate; `spans`: its span count, for drops).
+    /// Queues a sealed trace (`bytes`: its size estimate; `spans`: its span count, for drops)
+    /// for the export worker without waiting.
     pub(crate) fn submit(&self, trace: Sealed, bytes: u64, spans: u64) {
+        self.submit_all(std::iter::once((trace, bytes, spans)));
+    }
+
+    /// [`Tracer::submit`] for each of `traces`, under one look at the pipeline.
+    pub(crate) fn submit_all(&self, traces: impl Iterator<Item = (Sealed, u64, u64)>) {
         let stats = &self.inner.stats;
-        let result = {
-            let guard = self.inner.pipeline.read();
-            match guard.as_ref() {
-                Some(p) if p.fork_generation == fork::generation() => p.try_send(trace, bytes),
-                _ => {
-                    drop(guard);
-                    self.start_pipeline();
-                    match self.inner.pipeline.read().as_ref() {
-                        Some(p) => p.try_send(trace, bytes),
-                        None => Err(SendError::Closed),
-                    }
+        // (traces, spans) not queued: for want of room, and for want of a pipeline.
+        let (mut full, mut closed) = ((0u64, 0u64), (0u64, 0u64));
+        let mut sent = false;
+        {
+            let mut guard = self.inner.pipeline.read();
+            if !matches!(guard.as_ref(), Some(p) if p.fork_generation == fork::generation()) {
+                drop(guard);
+                self.start_pipeline();
+                guard = self.inner.pipeline.read();
+            }
+            for (trace, bytes, spans) in traces {
+                let result = match guard.as_ref() {
+                    Some(p) => p.try_send(trace, bytes),
+                    None => Err(SendError::Closed),
+                };
+                match result {
+                    Ok(()) => sent = true,
+                    Err(SendError::Full) => full = (full.0 + 1, full.1 + spans),
+                    Err(SendError::Closed) => closed = (closed.0 + 1, closed.1 + spans),
                 }
             }
-        };
-        match result {
-            Ok(()) => {
-                let wait_ms = self.inner.sync_wait_ms.load(Ordering::Relaxed);
-                if wait_ms > 0 {
-                    // MLflow's sync mode: the root's end returns once its trace is delivered.
-                    self.flush(Duration::from_millis(wait_ms));
-                }
+        }
+        if sent {
+            let wait_ms = self.inner.sync_wait_ms.load(Ordering::Relaxed);
+            if wait_ms > 0 {
+                // MLflow's sync mode: the root's end returns once its trace is delivered.
+                self.flush(Duration::from_millis(wait_ms));
             }
-            Err(SendError::Full) => {
-                let before = stats.drop_counted(DropReason::QueueFull, 1, spans);
-                // Only the 1st, 2nd, 4th, 8th... drop reaches the (locking) warning path: a
-                // saturated queue must not add a global lock to every application call.
-                if !(before + 1).is_power_of_two() {
-                    return;
-                }
-                crate::diag::warn(
-                    "queue_full",
-                    "the export queue is full (the destination is slower than the application); traces are being dropped and counted in stats()",
-                );
+        }
+        if closed.0 > 0 {
+            stats.drop_counted(DropReason::ExportFailed, closed.0, closed.1);
+        }
+        if full.0 > 0 {
+            let before = stats.drop_counted(DropReason::QueueFull, full.0, full.1);
+            // Only the 1st, 2nd, 4th, 8th... drop reaches the (locking) warning path: a
+            // saturated queue must not add a global lock to every application call.
+            if (before + 1).next_power_of_two() > before + full.0 {
+                return;
             }
-            Err(SendError::Closed) => {
-                stats.drop_counted(DropReason::ExportFailed, 1, spans);
-            }
+            crate::diag::warn(
+                "queue_full",
+                "the export queue is full (the destination is slower than the application); traces are being dropped and counted in stats()",
+            );
         }
     }
 

@@ -142,6 +142,13 @@ impl OpenTrace {
         }
     }
 
+    /// This trace with its root already ended (a recorded leaf's, see `leaves.rs`): nothing
+    /// more is collected or changed.
+    pub(crate) fn sealed(self) -> Self {
+        self.buf.lock().sealed = true;
+        self
+    }
+
     /// Records this ratio-dropped trace tentatively, to be decided by `rule` at seal.
     pub(crate) fn tentative(mut self, rule: crate::process::TailRule) -> Self {
         self.tail = rule;
@@ -292,19 +299,26 @@ impl OpenTrace {
         );
         buf.out = Some(trace);
         drop(buf);
-        self.tracer.submit(Sealed(self.clone()), bytes, span_count);
+        self.tracer
+            .submit(Sealed::Open(self.clone()), bytes, span_count);
     }
 }
 
-/// A sealed trace on its way to the export worker, carried by its open trace's allocation (a
+/// A sealed trace on its way to the export worker: carried by its open trace's allocation (a
 /// reference count instead of a Box per trace: one allocation fewer on the application thread,
-/// and one free fewer on the worker's).
-pub(crate) struct Sealed(Arc<OpenTrace>);
+/// and one free fewer on the worker's), or a leaf of a recorded batch, built when taken.
+pub(crate) enum Sealed {
+    Open(Arc<OpenTrace>),
+    Leaf(Arc<super::LeafBatch>, u32),
+}
 
 impl Sealed {
     /// The trace, moved out (taken once: by the worker, the overflow thread or the exit rescue).
     pub(crate) fn take(self) -> Trace {
-        self.0.buf.lock().out.take().unwrap_or_default()
+        match self {
+            Sealed::Open(t) => t.buf.lock().out.take().unwrap_or_default(),
+            Sealed::Leaf(batch, i) => batch.trace(i as usize),
+        }
     }
 }
 

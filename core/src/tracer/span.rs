@@ -184,17 +184,17 @@ impl LiveSpan {
         }
         // Unsampled spans are never exported: skip what only the export would read.
         if self.ctx.trace.sampled && self.rec.attributes.get(attr::LOG_LEVEL).is_none() {
-            let info = self
-                .rec
-                .attributes
-                .get(attr::SPAN_TYPE)
-                .is_some_and(|t| INFO_SPAN_TYPES.contains(&t.as_str()));
-            // Absent (checked above): appended without a second search. Static text: no
-            // allocation.
-            self.rec.attributes.push_absent(
-                attr::LOG_LEVEL,
-                RawJson::from_static(if info { "20" } else { "10" }),
-            );
+            let level = default_log_level(self.rec.attributes.get(attr::SPAN_TYPE));
+            // Absent (checked above): appended without a second search.
+            self.rec.attributes.push_absent(attr::LOG_LEVEL, level);
         }
     }
+}
+
+/// MLflow's log level for a span of type `span_type` (JSON text) that set none: INFO for the
+/// types it logs at INFO, else DEBUG. Static text: no allocation.
+#[inline]
+pub(super) fn default_log_level(span_type: Option<&RawJson>) -> RawJson {
+    let info = span_type.is_some_and(|t| INFO_SPAN_TYPES.contains(&t.as_str()));
+    RawJson::from_static(if info { "20" } else { "10" })
 }
