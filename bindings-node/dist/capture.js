@@ -135,7 +135,11 @@ function isPlain(v, depth, budget) {
                     return false;
                 budget.left -= v.length + 2;
                 for (let i = 0; i < v.length; i++) {
-                    if (!isPlain(v[i], depth + 1, budget))
+                    const x = v[i];
+                    // Numbers inline (no call per item): arrays of them are common (embeddings, scores).
+                    if (typeof x === "number")
+                        budget.left -= 8;
+                    else if (!isPlain(x, depth + 1, budget))
                         return false;
                 }
                 return budget.left > 0;
@@ -152,7 +156,10 @@ function isPlain(v, depth, budget) {
             budget.left -= 2;
             for (const k of keys) {
                 budget.left -= k.length + 4;
-                if (!isPlain(o[k], depth + 1, budget))
+                const x = o[k];
+                if (typeof x === "number")
+                    budget.left -= 8;
+                else if (!isPlain(x, depth + 1, budget))
                     return false;
             }
             return budget.left > 0;

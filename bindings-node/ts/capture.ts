@@ -140,7 +140,10 @@ function isPlain(v: unknown, depth: number, budget: { left: number }): boolean {
         if (v.length > MAX_ITEMS || Object.getPrototypeOf(v) !== Array.prototype) return false;
         budget.left -= v.length + 2;
         for (let i = 0; i < v.length; i++) {
-          if (!isPlain(v[i], depth + 1, budget)) return false;
+          const x = v[i];
+          // Numbers inline (no call per item): arrays of them are common (embeddings, scores).
+          if (typeof x === "number") budget.left -= 8;
+          else if (!isPlain(x, depth + 1, budget)) return false;
         }
         return budget.left > 0;
       }
@@ -153,7 +156,9 @@ function isPlain(v: unknown, depth: number, budget: { left: number }): boolean {
       budget.left -= 2;
       for (const k of keys) {
         budget.left -= k.length + 4;
-        if (!isPlain(o[k], depth + 1, budget)) return false;
+        const x = o[k];
+        if (typeof x === "number") budget.left -= 8;
+        else if (!isPlain(x, depth + 1, budget)) return false;
       }
       return budget.left > 0;
     }
