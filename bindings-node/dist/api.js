@@ -55,9 +55,11 @@ function getCurrentActiveSpan() {
     const span = context_1.current.getStore();
     if (span === undefined)
         return null;
-    // The caller may keep it past the call: it must exist natively while it still runs.
+    // The caller may keep it past the call: it must exist natively while it still runs, as an
+    // external handle (a slot handle dies as the span ends).
     if (span._h === undefined && !span._ending)
         void span._native;
+    span._detach();
     return span;
 }
 /**

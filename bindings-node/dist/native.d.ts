@@ -1,6 +1,13 @@
-/** An opaque handle to a span owned by the core (a Node-API external). */
+/**
+ * An opaque handle to a span owned by the core: a Node-API external, or the number of the
+ * addon's slot holding the span of a traced call while it runs (`src/slots.rs`; the facade
+ * never hands those to user code, see `LiveSpan._detach`).
+ */
 export type SpanHandle = {
     readonly __ferrotraceSpan: unique symbol;
+} | SlotHandle;
+export type SlotHandle = number & {
+    readonly __ferrotraceSlot: unique symbol;
 };
 /** The functions exported by `src/*.rs`. Values cross as JSON text. */
 export interface NativeBinding {
@@ -18,6 +25,7 @@ export interface NativeBinding {
     leafFail(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null, typeName: string, message: string, stack: string): number;
     leafStart(site: number, parent: SpanHandle | null, startMono: bigint, inputsJson: string | null): SpanHandle;
     leafHandle(seq: number): SpanHandle | null;
+    noteParentExpired(): void;
     spanSetInputs(span: SpanHandle, json: string): void;
     spanSetOutputs(span: SpanHandle, json: string): void;
     spanSetAttribute(span: SpanHandle, key: string, json: string): void;
@@ -26,9 +34,15 @@ export interface NativeBinding {
     spanSetStatus(span: SpanHandle, code: string, description?: string | null): boolean;
     spanAddEvent(span: SpanHandle, name: string, timeNs?: bigint | null, attributesJson?: string | null): void;
     spanRecordException(span: SpanHandle, typeName: string, message: string, stack: string): void;
-    spanEnd(span: SpanHandle, endNs?: bigint | null): boolean;
-    spanFinish(span: SpanHandle, outputsJson?: string | null): boolean;
-    spanFail(span: SpanHandle, typeName: string, message: string, stack: string): boolean;
+    /**
+     * The end calls return -1 when the span had already ended, -2 when it ended, and its number
+     * for `leafHandle` when it ended and its slot handle was released (the handle is then dead).
+     */
+    spanEnd(span: SpanHandle, endNs?: bigint | null): number;
+    spanFinish(span: SpanHandle, outputsJson?: string | null): number;
+    spanFail(span: SpanHandle, typeName: string, message: string, stack: string): number;
+    /** The span of a slot handle as an external (the slot is freed), or `null` if no longer valid. */
+    spanDetach(slot: SlotHandle): SpanHandle | null;
     spanUpdateTrace(span: SpanHandle, json: string): boolean;
     spanTraceId(span: SpanHandle): string;
     spanSpanId(span: SpanHandle): string;

@@ -119,7 +119,7 @@ const ORDER_FREE = new Set([
     "spanSpanId", "spanParentId", "spanName", "spanIsEnded", "spanGetAttribute", "spanAttributes",
     "spanEvents", "spanStatus", "spanStartNs", "spanEndNs", "spanIsSampled", "spanChunk",
     "spanAddLink", "spanLinks", "spanTraceparent", "normalizeTraceparent", "spanToJson", "caps",
-    "recentWarnings",
+    "recentWarnings", "spanDetach", "noteParentExpired",
 ]);
 function ordered(b) {
     const out = {};

@@ -34,10 +34,16 @@ export declare class LiveSpan {
     /** @internal What a pending span needs to start natively. */
     _pending: Pending | null;
     /**
-     * @internal The leaf number once ended in one native call (see `_finish`), `KEPT` while it
-     * waits for its batch (`leaves.ts`), else -1.
+     * @internal The span's number in the addon's recent ring once ended in one native call (see
+     * `_finish`) or once its slot handle was released at its end, `KEPT` while it waits for its
+     * batch (`leaves.ts`), else -1.
      */
     _leaf: number;
+    /**
+     * @internal Set when this span was read by number after its end (`_leaf`) and the addon no
+     * longer kept it: a child started under it cannot be recorded, and is counted.
+     */
+    _expired: boolean;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet: boolean;
     /** @internal Set when ending starts: end hooks run once, and `end()` twice is a no-op. */
@@ -53,6 +59,13 @@ export declare class LiveSpan {
     /** @internal The native span (started now if pending); `null` for a no-op span. */
     get _native(): SpanHandle | null;
     private _materialize;
+    /**
+     * @internal Makes a slot handle an external one, before the span reaches code that may keep
+     * it past its end (a slot handle dies as the span ends; see `src/slots.rs`).
+     */
+    _detach(): void;
+    /** @internal After a native end call: a released slot handle leaves its number to read by. */
+    private _ended;
     private call;
     private read;
     /** `tr-` + 32 hex digits. */

@@ -61,10 +61,16 @@ class LiveSpan {
     /** @internal What a pending span needs to start natively. */
     _pending = null;
     /**
-     * @internal The leaf number once ended in one native call (see `_finish`), `KEPT` while it
-     * waits for its batch (`leaves.ts`), else -1.
+     * @internal The span's number in the addon's recent ring once ended in one native call (see
+     * `_finish`) or once its slot handle was released at its end, `KEPT` while it waits for its
+     * batch (`leaves.ts`), else -1.
      */
     _leaf = -1;
+    /**
+     * @internal Set when this span was read by number after its end (`_leaf`) and the addon no
+     * longer kept it: a child started under it cannot be recorded, and is counted.
+     */
+    _expired = false;
     /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
     _outputsSet = false;
     /** @internal Set when ending starts: end hooks run once, and `end()` twice is a no-op. */
@@ -95,8 +101,10 @@ class LiveSpan {
             if (this._leaf === KEPT)
                 (0, leaves_1.recordLeaves)(); // numbers it
             if (this._leaf >= 0) {
-                // Ended in one call, read afterwards (a late callback): the core keeps recent leaves.
+                // Ended in one call, or ended with a slot handle, and read afterwards (a late callback):
+                // the addon keeps recent ended spans by number.
                 h = native_1.native.leafHandle(this._leaf);
+                this._expired = h === null;
             }
             else if (this._pending !== null) {
                 const p = this._pending;
@@ -111,6 +119,29 @@ class LiveSpan {
         this._h = h;
         this._pending = null;
         return h;
+    }
+    /**
+     * @internal Makes a slot handle an external one, before the span reaches code that may keep
+     * it past its end (a slot handle dies as the span ends; see `src/slots.rs`).
+     */
+    _detach() {
+        const h = this._h;
+        if (typeof h !== "number")
+            return;
+        try {
+            this._h = native_1.native.spanDetach(h);
+        }
+        catch (e) {
+            this._h = null;
+            (0, span_types_1.internalError)("keeping a span", e);
+        }
+    }
+    /** @internal After a native end call: a released slot handle leaves its number to read by. */
+    _ended(r) {
+        if (r >= 0) {
+            this._h = undefined;
+            this._leaf = r;
+        }
     }
     call(what, f) {
         const n = this._native;
@@ -312,9 +343,10 @@ class LiveSpan {
                 // As MLflow's `end`: a status that is not ERROR reads OK before the span closes.
                 if (native_1.native.spanStatus(n).code === "UNSET")
                     native_1.native.spanSetStatus(n, "OK", "");
+                this._detach(); // the hooks may keep the span
                 (0, hooks_1.runHooks)(hooks_1.endHooks, this, "end");
             }
-            native_1.native.spanEnd(n, endNs);
+            this._ended(native_1.native.spanEnd(this._h ?? n, endNs));
         }
         catch (e) {
             (0, span_types_1.internalError)("ending a span", e);
@@ -365,7 +397,7 @@ class LiveSpan {
             // Kept roots first: this end may seal a trace, and traces count (and the last trace id
             // follows) in the order they ended.
             (0, leaves_1.recordLeaves)();
-            spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result));
+            this._ended(spanFinish(n, this._outputsSet ? null : (0, capture_1.toJsonText)(result)));
         }
         catch (e) {
             (0, span_types_1.internalError)("ending a span", e);
@@ -398,7 +430,7 @@ class LiveSpan {
                 return;
             }
             this._ending = true;
-            native_1.native.spanFail(n, e.type, e.message, e.stack);
+            this._ended(native_1.native.spanFail(n, e.type, e.message, e.stack));
         }
         catch (e) {
             (0, span_types_1.internalError)("recording an error", e);

@@ -32,8 +32,15 @@ function open(name, spanType, inputs, attributes, startNs, parent) {
         let span;
         if (parent !== undefined) {
             const p = parent._native;
-            if (p === null)
-                return new span_1.LiveSpan(null);
+            if (p === null) {
+                // A no-op parent makes a no-op child; one no longer kept loses it, counted.
+                const lost = new span_1.LiveSpan(null);
+                if (parent._expired) {
+                    lost._expired = true;
+                    native_1.native.noteParentExpired();
+                }
+                return lost;
+            }
             span = new span_1.LiveSpan(native_1.native.startChild(p, name, type, inputsJson, startNs));
         }
         else {

@@ -1,4 +1,5 @@
-//! The JS handle of a span: a type-tagged Node-API external owning the span's state.
+//! The JS handle of a span: a type-tagged Node-API external owning the span's state, or the
+//! number of a slot holding it (`slots.rs`: the spans of traced calls, while they run).
 //!
 //! Why not a `#[napi]` class or napi-rs `External`: napi-rs 3.16 registers every `&T` argument
 //! and `this` in a process-wide borrow map (a mutex and hash-map insert/remove per call) and
@@ -50,19 +51,45 @@ impl SpanState {
 }
 
 /// A span handle received from JavaScript, borrowed for the duration of one call.
-pub struct Span(&'static mut SpanState);
+pub struct Span {
+    state: &'static mut SpanState,
+    /// The slot's number, for a number handle.
+    slot: Option<u32>,
+}
 
 impl std::ops::Deref for Span {
     type Target = SpanState;
     fn deref(&self) -> &SpanState {
-        self.0
+        self.state
     }
 }
 
 impl std::ops::DerefMut for Span {
     fn deref_mut(&mut self) -> &mut SpanState {
-        self.0
+        self.state
     }
+}
+
+/// After its span ended: frees a number handle's slot and keeps the span in the recent ring,
+/// returning its number there (`leafHandle` reads it). `None` for an external, which lives on.
+pub(crate) fn release(span: Span) -> Option<u32> {
+    // The borrow of the state ends here, before its slot gives the box up.
+    let Span { slot, .. } = span;
+    let state = crate::slots::remove(slot?)?;
+    let SpanState { ctx, live, ended } = *state;
+    // Ended, so `live` is empty (were it not, dropping it counts the span as not ended).
+    drop(live);
+    let bytes = ended.as_deref().map_or(0, crate::recent::record_bytes);
+    Some(crate::recent::push_span(ctx, ended, bytes))
+}
+
+/// What an end call returns to the facade: -1 when the span had already ended, else the span's
+/// number in the recent ring when its number handle was released by the end, else -2.
+pub(crate) fn ended(span: Span, ended: bool) -> i64 {
+    if !ended {
+        return -1;
+    }
+    release(span).map_or(-2, i64::from)
 }
 
 fn check(status: sys::napi_status, what: &str) -> Result<()> {
@@ -75,6 +102,19 @@ fn check(status: sys::napi_status, what: &str) -> Result<()> {
 
 impl FromNapiValue for Span {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
+        let mut id = 0u32;
+        // SAFETY: plain read; anything but a number fails it.
+        if unsafe { sys::napi_get_value_uint32(env, value, &mut id) } == sys::Status::napi_ok {
+            let state = crate::slots::get(id)
+                .ok_or_else(|| Error::new(Status::InvalidArg, "span handle no longer valid"))?;
+            // SAFETY: the slot's box stays put until `slots::remove`, which only `release` calls,
+            // after consuming this `Span`. JS is single-threaded per env and no call re-enters JS
+            // while holding this reference, so it is unique for its lifetime.
+            return Ok(Span {
+                state: unsafe { &mut *state },
+                slot: Some(id),
+            });
+        }
         let mut tagged = false;
         check(
             unsafe { sys::napi_check_object_type_tag(env, value, &TAG, &mut tagged) },
@@ -95,7 +135,10 @@ impl FromNapiValue for Span {
         // data is a live `Box<SpanState>` until the finalizer runs, which cannot happen while
         // the value is an argument of the current call. JS is single-threaded per env and no
         // call re-enters JS while holding this reference, so it is unique for its lifetime.
-        Ok(Span(unsafe { &mut *(data as *mut SpanState) }))
+        Ok(Span {
+            state: unsafe { &mut *(data as *mut SpanState) },
+            slot: None,
+        })
     }
 }
 

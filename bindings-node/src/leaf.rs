@@ -5,8 +5,8 @@
 //!
 //! A traced function's static data (name, span type) is registered once as a *site*, so a call
 //! passes a small integer instead of two strings. The last leaves ended on this thread stay
-//! reachable for a while ([`leaf_handle`]) for the rare callback that runs after its traced call
-//! returned and still reads that span or starts a child under it.
+//! reachable for a while ([`leaf_handle`], `recent.rs`) for the rare callback that runs after its
+//! traced call returned and still reads that span or starts a child under it.
 //!
 //! On the main thread the facade does not call [`leaf_end`] per root leaf (a one-span trace):
 //! it keeps them (monotonic start and end, JSON texts) and hands them over in batches
@@ -15,24 +15,18 @@
 
 use std::cell::RefCell;
 use std::ops::Range;
-use std::sync::Arc;
 
 use ferrotrace_core::global;
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{RawJson, SpanName, SpanRecord};
-use ferrotrace_core::tracer::{wall_ns_at, ClockPair, LeafBatch, LeafIds, LeafSpec, RootOptions};
-use ferrotrace_core::{LiveSpan, SpanContext};
+use ferrotrace_core::model::{RawJson, SpanName};
+use ferrotrace_core::tracer::{wall_ns_at, ClockPair, LeafSpec, RootOptions};
+use ferrotrace_core::LiveSpan;
 use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, Error, Result, Status, ValueType};
 use napi_derive::napi;
 
 use crate::handle::{NewSpan, Span, SpanState};
-
-/// How many ended leaves per thread stay reachable by [`leaf_handle`].
-const RECENT_LEAVES: usize = 256;
-/// A leaf whose inputs and outputs are larger than this is kept without its record (its ids
-/// stay reachable, its getters read empty), so the ring never pins much memory.
-const RECENT_RECORD_BYTES: usize = 64 * 1024;
+use crate::recent;
 
 struct Site {
     /// Shared (`Arc<str>`) like the type: cloning either per span does not allocate.
@@ -40,40 +34,10 @@ struct Site {
     span_type: RawJson,
 }
 
-/// An ended leaf, as far as [`leaf_handle`] needs it.
-enum Kept {
-    /// Ended by one call: its context, and record (unless large).
-    Span(SpanContext, Option<Arc<SpanRecord>>),
-    /// Leaf `.2` of a recorded batch: its ids, and the batch to build its record from (unless
-    /// the batch is large).
-    Batched(LeafIds, Option<Arc<LeafBatch>>, u32),
-}
-
-struct Recent {
-    next: u32,
-    slots: Vec<Option<Kept>>,
-}
-
-impl Recent {
-    /// Keeps `kept` (or nothing, for a leaf that could not be recorded) under the next number.
-    fn push(&mut self, kept: Option<Kept>) -> u32 {
-        let seq = self.next;
-        self.next = self.next.wrapping_add(1);
-        if self.slots.len() < RECENT_LEAVES {
-            self.slots.resize_with(RECENT_LEAVES, || None);
-        }
-        // The slot's previous leaf (ids and record) is dropped here, as a handle's finalizer
-        // would have dropped it.
-        self.slots[seq as usize % RECENT_LEAVES] = kept;
-        seq
-    }
-}
-
 thread_local! {
     // Per thread = per JS environment (main thread, each worker): a site id or a leaf number
     // from one environment is never read in another.
     static SITES: RefCell<Vec<Site>> = const { RefCell::new(Vec::new()) };
-    static RECENT: RefCell<Recent> = const { RefCell::new(Recent { next: 0, slots: Vec::new() }) };
 }
 
 /// A `process.hrtime.bigint()` reading (monotonic nanoseconds), read without the allocation
@@ -153,15 +117,6 @@ fn open(site: &Site, parent: Option<&Span>, start_ns: u64, inputs: Option<RawJso
     live
 }
 
-/// Keeps an ended leaf reachable for a while; returns its number for [`leaf_handle`].
-fn remember(ctx: SpanContext, rec: Arc<SpanRecord>, bytes: usize) -> u32 {
-    RECENT.with_borrow_mut(|r| r.push(Some(kept(ctx, rec, bytes))))
-}
-
-fn kept(ctx: SpanContext, rec: Arc<SpanRecord>, bytes: usize) -> Kept {
-    Kept::Span(ctx, (bytes <= RECENT_RECORD_BYTES).then_some(rec))
-}
-
 /// A root leaf the facade ended and kept for a batch: times from `process.hrtime.bigint()`,
 /// inputs and outputs as ranges of the batch's text.
 pub(crate) struct Ended {
@@ -198,14 +153,8 @@ pub(crate) fn record_ended(text: String, leaves: &[Ended]) -> Result<u32> {
     let batch = batch.ok_or_else(|| Error::new(Status::InvalidArg, "unknown site or range"))?;
     // The ring holds a batch (to read its spans) only while that costs at most what holding
     // each leaf's own record would.
-    let held = (batch.text_len() <= RECENT_RECORD_BYTES * batch.len()).then(|| batch.clone());
-    Ok(RECENT.with_borrow_mut(|recent| {
-        let first = recent.next;
-        for i in 0..batch.len() {
-            recent.push(Some(Kept::Batched(batch.ids(i), held.clone(), i as u32)));
-        }
-        first
-    }))
+    let held = batch.text_len() <= recent::RECORD_BYTES * batch.len();
+    Ok(recent::push_batch(&batch, held))
 }
 
 /// Whether the facade may keep ended leaves for a batch: not with a trace timeout, which
@@ -253,7 +202,7 @@ pub(crate) fn end_leaf(
 }
 
 /// A leaf's span started at `start_mono`, completed by `finish` and ended now; `bytes` is what
-/// it holds, for [`remember`].
+/// it holds, for [`recent::push_span`].
 fn start_and_end(
     site: u32,
     parent: Option<Span>,
@@ -267,7 +216,7 @@ fn start_and_end(
     finish(&mut live);
     let ctx = live.context().clone();
     let rec = live.end(None);
-    Ok(remember(ctx, rec, bytes))
+    Ok(recent::push_span(ctx, Some(rec), bytes))
 }
 
 /// A traced call that threw: as [`leaf_end`], with the exception recorded instead of outputs.
@@ -313,25 +262,16 @@ pub(crate) fn start_leaf(
     Ok(NewSpan(SpanState::new(live)))
 }
 
-/// A handle to the leaf numbered `seq` (ended), or `null` once it is no longer kept.
+/// A handle to the ended span numbered `seq` (a leaf, or a span whose number handle was
+/// released), or `null` once it is no longer kept.
 #[napi(catch_unwind, ts_return_type = "SpanHandle | null")]
 pub fn leaf_handle(seq: u32) -> Option<NewSpan> {
-    RECENT.with_borrow(|r| {
-        // The slot holds this leaf while fewer than RECENT_LEAVES were kept after it.
-        if r.next.wrapping_sub(seq.wrapping_add(1)) as usize >= RECENT_LEAVES {
-            return None;
-        }
-        let (ctx, ended) = match r.slots.get(seq as usize % RECENT_LEAVES)?.as_ref()? {
-            Kept::Span(ctx, rec) => (ctx.clone(), rec.clone()),
-            Kept::Batched(ids, batch, i) => (
-                ids.context(global()),
-                batch.as_ref().map(|b| Arc::new(b.record(*i as usize))),
-            ),
-        };
-        Some(NewSpan(SpanState {
-            ctx,
-            live: None,
-            ended,
-        }))
-    })
+    recent::handle(seq).map(NewSpan)
+}
+
+/// A span the facade could not start because its parent, an ended span, is no longer kept
+/// (`leafHandle` returned `null` for it): counted as `parent_expired`.
+#[napi(catch_unwind)]
+pub fn note_parent_expired() {
+    global().count_parent_expired();
 }

@@ -10,6 +10,8 @@ pub mod handle;
 pub mod leaf;
 pub mod mlflow;
 pub mod raw;
+pub mod recent;
+pub mod slots;
 pub mod span;
 
 use std::collections::BTreeMap;

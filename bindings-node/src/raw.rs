@@ -103,10 +103,14 @@ unsafe fn leaf_start(env: sys::napi_env, info: sys::napi_callback_info) -> Resul
     let parent = unsafe { parent(env, a[1]) }?;
     let start = unsafe { MonoNs::from_napi_value(env, a[2]) }?;
     let span = start_leaf(site, parent, start, unsafe { string(env, a[3]) })?;
-    unsafe { NewSpan::to_napi_value(env, span) }
+    // A number handle while a slot is free (see `slots.rs`), else an external.
+    match crate::slots::insert(span.0) {
+        Ok(id) => unsafe { u32::to_napi_value(env, id) },
+        Err(state) => unsafe { NewSpan::to_napi_value(env, NewSpan(state)) },
+    }
 }
 
-/// `spanFinish(span, outputsJson) -> boolean`.
+/// `spanFinish(span, outputsJson) -> number` (see [`crate::handle::ended`]).
 unsafe fn span_finish(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -114,7 +118,7 @@ unsafe fn span_finish(
     let a = unsafe { args::<2>(env, info) }?;
     let mut span = unsafe { Span::from_napi_value(env, a[0]) }?;
     let ended = crate::span::finish(&mut span, unsafe { string(env, a[1]) }, None);
-    unsafe { bool::to_napi_value(env, ended) }
+    unsafe { i64::to_napi_value(env, crate::handle::ended(span, ended)) }
 }
 
 type Body = unsafe fn(sys::napi_env, sys::napi_callback_info) -> Result<sys::napi_value>;

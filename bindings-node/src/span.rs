@@ -150,25 +150,36 @@ pub(crate) fn finish(span: &mut Span, outputs: Option<String>, end_ns: Option<u6
     true
 }
 
-/// Ends the span (now, or at `end_ns`). Ending twice is a no-op returning `false`.
+/// Ends the span (now, or at `end_ns`). Ending twice is a no-op returning -1; see
+/// [`crate::handle::ended`] for the rest.
 #[napi(catch_unwind)]
-pub fn span_end(mut span: Span, end_ns: Option<BigInt>) -> bool {
-    finish(&mut span, None, ns(end_ns))
+pub fn span_end(mut span: Span, end_ns: Option<BigInt>) -> i64 {
+    let ended = finish(&mut span, None, ns(end_ns));
+    crate::handle::ended(span, ended)
 }
 
 /// Hot path of a traced call that returned: outputs (if given) and end now, in one call.
 #[napi(catch_unwind)]
-pub fn span_finish(mut span: Span, outputs_json: Option<String>) -> bool {
-    finish(&mut span, outputs_json, None)
+pub fn span_finish(mut span: Span, outputs_json: Option<String>) -> i64 {
+    let ended = finish(&mut span, outputs_json, None);
+    crate::handle::ended(span, ended)
 }
 
 /// Hot path of a traced call that threw: the exception, then end now, in one call.
 #[napi(catch_unwind)]
-pub fn span_fail(mut span: Span, type_name: String, message: String, stack: String) -> bool {
+pub fn span_fail(mut span: Span, type_name: String, message: String, stack: String) -> i64 {
     if let Some(l) = span.live.as_mut() {
         l.record_exception(&type_name, &message, &stack);
     }
-    finish(&mut span, None, None)
+    let ended = finish(&mut span, None, None);
+    crate::handle::ended(span, ended)
+}
+
+/// The span of number handle `id` as an external handle, for code that may keep it past its
+/// end (the slot is freed); `null` if the number is no longer valid.
+#[napi(catch_unwind, ts_return_type = "SpanHandle | null")]
+pub fn span_detach(id: u32) -> Option<crate::handle::NewSpan> {
+    crate::slots::remove(id).map(|state| crate::handle::NewSpan(*state))
 }
 
 /// Changes trace-level data: `{tags, metadata, clientRequestId, requestPreview,

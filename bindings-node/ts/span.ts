@@ -80,10 +80,16 @@ export class LiveSpan {
   /** @internal What a pending span needs to start natively. */
   _pending: Pending | null = null;
   /**
-   * @internal The leaf number once ended in one native call (see `_finish`), `KEPT` while it
-   * waits for its batch (`leaves.ts`), else -1.
+   * @internal The span's number in the addon's recent ring once ended in one native call (see
+   * `_finish`) or once its slot handle was released at its end, `KEPT` while it waits for its
+   * batch (`leaves.ts`), else -1.
    */
   _leaf = -1;
+  /**
+   * @internal Set when this span was read by number after its end (`_leaf`) and the addon no
+   * longer kept it: a child started under it cannot be recorded, and is counted.
+   */
+  _expired = false;
   /** @internal Set once outputs were given, so the wrapper does not overwrite them. */
   _outputsSet = false;
   /** @internal Set when ending starts: end hooks run once, and `end()` twice is a no-op. */
@@ -117,8 +123,10 @@ export class LiveSpan {
     try {
       if (this._leaf === KEPT) recordLeaves(); // numbers it
       if (this._leaf >= 0) {
-        // Ended in one call, read afterwards (a late callback): the core keeps recent leaves.
+        // Ended in one call, or ended with a slot handle, and read afterwards (a late callback):
+        // the addon keeps recent ended spans by number.
         h = native.leafHandle(this._leaf);
+        this._expired = h === null;
       } else if (this._pending !== null) {
         const p = this._pending;
         const parent = p.parent === undefined ? null : p.parent._native;
@@ -130,6 +138,29 @@ export class LiveSpan {
     this._h = h;
     this._pending = null;
     return h;
+  }
+
+  /**
+   * @internal Makes a slot handle an external one, before the span reaches code that may keep
+   * it past its end (a slot handle dies as the span ends; see `src/slots.rs`).
+   */
+  _detach(): void {
+    const h = this._h;
+    if (typeof h !== "number") return;
+    try {
+      this._h = native.spanDetach(h);
+    } catch (e) {
+      this._h = null;
+      internalError("keeping a span", e);
+    }
+  }
+
+  /** @internal After a native end call: a released slot handle leaves its number to read by. */
+  private _ended(r: number): void {
+    if (r >= 0) {
+      this._h = undefined;
+      this._leaf = r;
+    }
   }
 
   private call(what: string, f: (n: SpanHandle) => void): void {
@@ -353,9 +384,10 @@ export class LiveSpan {
       if (endHooks.length > 0 && !native.spanIsEnded(n)) {
         // As MLflow's `end`: a status that is not ERROR reads OK before the span closes.
         if (native.spanStatus(n).code === "UNSET") native.spanSetStatus(n, "OK", "");
+        this._detach(); // the hooks may keep the span
         runHooks(endHooks, this, "end");
       }
-      native.spanEnd(n, endNs);
+      this._ended(native.spanEnd(this._h ?? n, endNs));
     } catch (e) {
       internalError("ending a span", e);
     }
@@ -403,7 +435,7 @@ export class LiveSpan {
       // Kept roots first: this end may seal a trace, and traces count (and the last trace id
       // follows) in the order they ended.
       recordLeaves();
-      spanFinish(n, this._outputsSet ? null : toJsonText(result));
+      this._ended(spanFinish(n, this._outputsSet ? null : toJsonText(result)));
     } catch (e) {
       internalError("ending a span", e);
     }
@@ -434,7 +466,7 @@ export class LiveSpan {
         return;
       }
       this._ending = true;
-      native.spanFail(n, e.type, e.message, e.stack);
+      this._ended(native.spanFail(n, e.type, e.message, e.stack));
     } catch (e) {
       internalError("recording an error", e);
     }

@@ -33,7 +33,15 @@ export function open(
     let span: LiveSpan;
     if (parent !== undefined) {
       const p = parent._native;
-      if (p === null) return new LiveSpan(null);
+      if (p === null) {
+        // A no-op parent makes a no-op child; one no longer kept loses it, counted.
+        const lost = new LiveSpan(null);
+        if (parent._expired) {
+          lost._expired = true;
+          native.noteParentExpired();
+        }
+        return lost;
+      }
       span = new LiveSpan(native.startChild(p, name, type, inputsJson, startNs));
     } else {
       span = new LiveSpan(native.startRoot(name, type, inputsJson, startNs, scope?.traceparent));

@@ -24,10 +24,13 @@ pub enum DropReason {
     Rejected,
     /// The spill folder reached `FERROTRACE_SPILL_MAX_BYTES`; its oldest traces were removed.
     SpillFull,
+    /// A span started under an ended span its binding no longer kept (the Node addon keeps the
+    /// last 4,096 per thread for callbacks that run after their parent ended).
+    ParentExpired,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         DropReason::QueueFull,
         DropReason::ExportFailed,
         DropReason::SpanAfterRootEnded,
@@ -35,6 +38,7 @@ impl DropReason {
         DropReason::SpanNotEnded,
         DropReason::Rejected,
         DropReason::SpillFull,
+        DropReason::ParentExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +50,7 @@ impl DropReason {
             DropReason::SpanNotEnded => "span_not_ended",
             DropReason::Rejected => "rejected",
             DropReason::SpillFull => "spill_full",
+            DropReason::ParentExpired => "parent_expired",
         }
     }
 }

@@ -491,6 +491,18 @@ impl Tracer {
         self.inner.enabled.load(Ordering::Relaxed)
     }
 
+    /// Counts a span the binding could not record because its parent, an ended span, was no
+    /// longer kept (`parent_expired`), and warns (rate-limited).
+    pub fn count_parent_expired(&self) {
+        self.inner
+            .stats
+            .drop_counted(DropReason::ParentExpired, 0, 1);
+        crate::diag::warn(
+            "parent_expired",
+            "a span started under an ended span that is no longer kept was not recorded (a callback that ran long after its parent ended); counted in stats()",
+        );
+    }
+
     pub fn set_enabled(&self, on: bool) {
         self.inner.enabled.store(on, Ordering::Relaxed);
     }
