@@ -111,7 +111,8 @@ function afterSettingsCall(f) {
 }
 const SETTINGS = new Set(["configure", "init"]);
 // Calls that act on one open span or start one cannot see a span ended elsewhere; every other
-// call (ending a span, reading stats, the last trace id, traces, flushing, settings) can.
+// call (ending a span, reading stats, the last trace id, traces, flushing, settings) can, and
+// `spanDetach` frees a slot that kept leaves may name as their parent.
 const ORDER_FREE = new Set([
     "startRoot", "startChild", "registerSite", "rawFunction", "leafBuffering", "leafStart",
     "spanSetInputs", "spanSetOutputs", "spanSetAttribute", "spanSetSpanType", "spanSetName",
@@ -119,7 +120,7 @@ const ORDER_FREE = new Set([
     "spanSpanId", "spanParentId", "spanName", "spanIsEnded", "spanGetAttribute", "spanAttributes",
     "spanEvents", "spanStatus", "spanStartNs", "spanEndNs", "spanIsSampled", "spanChunk",
     "spanAddLink", "spanLinks", "spanTraceparent", "normalizeTraceparent", "spanToJson", "caps",
-    "recentWarnings", "spanDetach", "noteParentExpired",
+    "recentWarnings", "noteParentExpired",
 ]);
 function ordered(b) {
     const out = {};

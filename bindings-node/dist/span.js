@@ -36,9 +36,20 @@ const leafStart = (0, leaves_1.raw)("leafStart");
 const spanFinish = (0, leaves_1.raw)("spanFinish");
 /** `LiveSpan._leaf` of a leaf kept for its batch. */
 const KEPT = -2;
-/** The parent's native span (started when the child started), or `null` for a root. */
-function parentHandle(p) {
-    return p.parent === undefined ? null : p.parent._native;
+/**
+ * The parent's native span (started when the child started) for a pending span ending in one
+ * call: `null` for a root, `undefined` when the parent has ended and is no longer kept (counted:
+ * there is nothing to record the span under).
+ */
+function endingParent(p) {
+    if (p.parent === undefined)
+        return null;
+    const h = p.parent._native;
+    if (h !== null)
+        return h;
+    if (p.parent._expired)
+        native_1.native.noteParentExpired();
+    return undefined;
 }
 /**
  * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
@@ -369,12 +380,17 @@ class LiveSpan {
             this._pending = null;
             try {
                 const outputs = (0, capture_1.toJsonText)(result);
-                if (p.parent === undefined && p.inputs !== null && (0, leaves_1.keepsLeaves)()) {
+                const parent = endingParent(p);
+                if (parent === undefined) {
+                    this._h = null;
+                    return;
+                }
+                if (p.inputs !== null && (0, leaves_1.keepsLeafOf)(parent)) {
                     this._leaf = KEPT;
-                    (0, leaves_1.keepLeaf)(this, p.site, p.t0, p.inputs, outputs);
+                    (0, leaves_1.keepLeaf)(this, p.site, parent, p.t0, p.inputs, outputs);
                 }
                 else {
-                    this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, outputs);
+                    this._leaf = leafEnd(p.site, parent, p.t0, p.inputs, outputs);
                 }
             }
             catch (e) {
@@ -410,8 +426,13 @@ class LiveSpan {
             this._ending = true;
             this._pending = null;
             try {
+                const parent = endingParent(p);
+                if (parent === undefined) {
+                    this._h = null;
+                    return;
+                }
                 const e = (0, span_types_1.describeError)(err);
-                this._leaf = native_1.native.leafFail(p.site, parentHandle(p), p.t0, p.inputs, e.type, e.message, e.stack);
+                this._leaf = native_1.native.leafFail(p.site, parent, p.t0, p.inputs, e.type, e.message, e.stack);
             }
             catch (e) {
                 this._h = null;

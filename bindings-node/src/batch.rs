@@ -1,9 +1,11 @@
-//! `leafBatch(count, sites, times, texts) -> number`: the facade's batch of ended root leaves
-//! (see `ts/leaves.ts`) in one raw Node-API call. Per leaf it saves the call itself,
+//! `leafBatch(count, sites, times, texts, parents?) -> number`: the facade's batch of ended
+//! leaves (see `ts/leaves.ts`) in one raw Node-API call. Per leaf it saves the call itself,
 //! its argument conversions and two clock reads (one reading per batch maps the monotonic
 //! times to wall-clock time).
 //!
 //! - `sites`: `Uint32Array`, the site of leaf `i` at `i`;
+//! - `parents` (optional): an array holding leaf `i`'s parent span handle at `i`, or `null`
+//!   for a root; without it every leaf is a root;
 //! - `times`: `BigUint64Array`, `process.hrtime.bigint()` at its start (`2i`) and end (`2i+1`);
 //! - `texts`: the inputs and outputs JSON of every leaf in order, each followed by a NUL
 //!   character (JSON text never holds a raw NUL: JSON.stringify escapes control characters),
@@ -80,16 +82,44 @@ unsafe fn read_text(env: sys::napi_env, v: sys::napi_value) -> Result<String> {
     }
 }
 
+/// The optional `parents` argument: `None` when it is not an object (every leaf a root).
+unsafe fn parents_arg(env: sys::napi_env, v: sys::napi_value) -> Option<sys::napi_value> {
+    let mut t = 0;
+    // SAFETY: plain query on a value of the current call.
+    let status = unsafe { sys::napi_typeof(env, v, &mut t) };
+    (status == sys::Status::napi_ok && t == sys::ValueType::napi_object).then_some(v)
+}
+
+/// The context of leaf `i`'s parent in `parents`: `None` for a root.
+unsafe fn parent_of(
+    env: sys::napi_env,
+    parents: Option<sys::napi_value>,
+    i: usize,
+) -> Result<Option<ferrotrace_core::SpanContext>> {
+    let Some(parents) = parents else {
+        return Ok(None);
+    };
+    let mut v = ptr::null_mut();
+    // SAFETY: reads an element of an array of the current call.
+    if unsafe { sys::napi_get_element(env, parents, i as u32, &mut v) } != sys::Status::napi_ok {
+        return Err(fail("cannot read parents"));
+    }
+    // The handle is read and let go at once: siblings share a parent, and no two borrows of
+    // its state may live together.
+    Ok(unsafe { crate::raw::parent(env, v) }?.map(|p| p.ctx.clone()))
+}
+
 pub(crate) unsafe fn leaf_batch(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> Result<sys::napi_value> {
-    let a = unsafe { args::<4>(env, info) }?;
+    let a = unsafe { args::<5>(env, info) }?;
     let count = unsafe { u32::from_napi_value(env, a[0]) }? as usize;
     let sites: &[u32] = unsafe { typed(env, a[1], sys::TypedarrayType::uint32_array, count) }?;
     let times: &[u64] =
         unsafe { typed(env, a[2], sys::TypedarrayType::biguint64_array, 2 * count) }?;
     let text = unsafe { read_text(env, a[3]) }?;
+    let parents = unsafe { parents_arg(env, a[4]) };
     // The pieces end at NUL bytes, which are never inside a multi-byte character; the NULs
     // themselves are left out of every range.
     let mut nuls = text
@@ -110,6 +140,7 @@ pub(crate) unsafe fn leaf_batch(
             return Err(fail("texts do not match the count"));
         };
         leaves.push(Ended {
+            parent: unsafe { parent_of(env, parents, i) }?,
             site,
             start_mono: times[2 * i],
             end_mono: times[2 * i + 1],

@@ -8,8 +8,9 @@
 //! reachable for a while ([`leaf_handle`], `recent.rs`) for the rare callback that runs after its
 //! traced call returned and still reads that span or starts a child under it.
 //!
-//! On the main thread the facade does not call [`leaf_end`] per root leaf (a one-span trace):
-//! it keeps them (monotonic start and end, JSON texts) and hands them over in batches
+//! On the main thread the facade does not call [`leaf_end`] per root leaf (a one-span trace) or
+//! per child leaf that follows a sibling: it keeps them (parent handle, monotonic start and end,
+//! JSON texts) and hands them over in batches
 //! ([`record_ended`], through `batch.rs`), one native call for up to 64 of them, which the core
 //! records as one batch ([`Tracer::record_leaves`](ferrotrace_core::Tracer::record_leaves)).
 
@@ -20,7 +21,7 @@ use ferrotrace_core::global;
 use ferrotrace_core::model::keys::attr;
 use ferrotrace_core::model::{RawJson, SpanName};
 use ferrotrace_core::tracer::{wall_ns_at, ClockPair, LeafSpec, RootOptions};
-use ferrotrace_core::LiveSpan;
+use ferrotrace_core::{LiveSpan, SpanContext};
 use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, Error, Result, Status, ValueType};
 use napi_derive::napi;
@@ -117,9 +118,10 @@ fn open(site: &Site, parent: Option<&Span>, start_ns: u64, inputs: Option<RawJso
     live
 }
 
-/// A root leaf the facade ended and kept for a batch: times from `process.hrtime.bigint()`,
-/// inputs and outputs as ranges of the batch's text.
+/// A leaf the facade ended and kept for a batch: its parent's context (`None` for a root),
+/// times from `process.hrtime.bigint()`, inputs and outputs as ranges of the batch's text.
 pub(crate) struct Ended {
+    pub parent: Option<SpanContext>,
     pub site: u32,
     pub start_mono: u64,
     pub end_mono: u64,
@@ -140,6 +142,7 @@ pub(crate) fn record_ended(text: String, leaves: &[Ended]) -> Result<u32> {
         let specs = leaves.iter().map(|l| {
             let site = &sites[l.site as usize];
             LeafSpec {
+                parent: l.parent.as_ref(),
                 name: &site.name,
                 span_type: &site.span_type,
                 start_ns: now.wall_of(l.start_mono),

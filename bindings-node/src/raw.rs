@@ -76,7 +76,8 @@ pub(crate) unsafe fn args<const N: usize>(
     Ok(argv)
 }
 
-unsafe fn parent(env: sys::napi_env, v: sys::napi_value) -> Result<Option<Span>> {
+/// A parent argument: `None` for `null` or `undefined`.
+pub(crate) unsafe fn parent(env: sys::napi_env, v: sys::napi_value) -> Result<Option<Span>> {
     if is_nullish(env, v) {
         Ok(None)
     } else {

@@ -104,7 +104,13 @@ pub(crate) fn push_batch(batch: &Arc<LeafBatch>, held: bool) -> u32 {
         let first = recent.next;
         for i in 0..batch.len() {
             let record = held.then(|| Record::Batched(batch.clone(), i as u32));
-            recent.push(Some(Ids::Batched(batch.ids(i))), record);
+            // A child's context holds its open trace; a root's is made when asked for.
+            let ids = if batch.is_child(i) {
+                Ids::Span(batch.context(i, global()))
+            } else {
+                Ids::Batched(batch.ids(i))
+            };
+            recent.push(Some(ids), record);
         }
         first
     })

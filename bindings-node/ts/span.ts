@@ -6,7 +6,7 @@
 import { toJsonText } from "./capture";
 import { NO_OP_SPAN_TRACE_ID, SpanAttributeKey, SpanLogLevel } from "./constants";
 import { endHooks, runHooks } from "./hooks";
-import { keepLeaf, keepsLeaves, raw, recordLeaves } from "./leaves";
+import { keepLeaf, keepsLeafOf, raw, recordLeaves } from "./leaves";
 import { native, type SpanHandle } from "./native";
 import {
   describeError,
@@ -54,9 +54,17 @@ const spanFinish = raw("spanFinish");
 /** `LiveSpan._leaf` of a leaf kept for its batch. */
 const KEPT = -2;
 
-/** The parent's native span (started when the child started), or `null` for a root. */
-function parentHandle(p: Pending): SpanHandle | null {
-  return p.parent === undefined ? null : p.parent._native;
+/**
+ * The parent's native span (started when the child started) for a pending span ending in one
+ * call: `null` for a root, `undefined` when the parent has ended and is no longer kept (counted:
+ * there is nothing to record the span under).
+ */
+function endingParent(p: Pending): SpanHandle | null | undefined {
+  if (p.parent === undefined) return null;
+  const h = p.parent._native;
+  if (h !== null) return h;
+  if (p.parent._expired) native.noteParentExpired();
+  return undefined;
 }
 
 /**
@@ -411,11 +419,16 @@ export class LiveSpan {
       this._pending = null;
       try {
         const outputs = toJsonText(result);
-        if (p.parent === undefined && p.inputs !== null && keepsLeaves()) {
+        const parent = endingParent(p);
+        if (parent === undefined) {
+          this._h = null;
+          return;
+        }
+        if (p.inputs !== null && keepsLeafOf(parent)) {
           this._leaf = KEPT;
-          keepLeaf(this, p.site, p.t0, p.inputs, outputs);
+          keepLeaf(this, p.site, parent, p.t0, p.inputs, outputs);
         } else {
-          this._leaf = leafEnd(p.site, parentHandle(p), p.t0, p.inputs, outputs);
+          this._leaf = leafEnd(p.site, parent, p.t0, p.inputs, outputs);
         }
       } catch (e) {
         this._h = null;
@@ -448,8 +461,13 @@ export class LiveSpan {
       this._ending = true;
       this._pending = null;
       try {
+        const parent = endingParent(p);
+        if (parent === undefined) {
+          this._h = null;
+          return;
+        }
         const e = describeError(err);
-        this._leaf = native.leafFail(p.site, parentHandle(p), p.t0, p.inputs, e.type, e.message, e.stack);
+        this._leaf = native.leafFail(p.site, parent, p.t0, p.inputs, e.type, e.message, e.stack);
       } catch (e) {
         this._h = null;
         internalError("recording an error", e);

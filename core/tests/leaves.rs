@@ -9,13 +9,22 @@ use common::{memory_config, test_tracer, Behaviour, FLUSH};
 use ferrotrace_core::config::{Config, ProcessSettings, TailSampling};
 use ferrotrace_core::model::{RawJson, SpanName, Trace};
 use ferrotrace_core::tracer::{LeafSpec, RootOptions};
-use ferrotrace_core::Tracer;
+use ferrotrace_core::{SpanContext, Tracer};
 
 /// One leaf's data: name, type, inputs, outputs, start and end.
 struct Leaf(&'static str, RawJson, &'static str, &'static str, u64, u64);
 
-/// Records `leaves` in one batch.
+/// Records `leaves` in one batch, all roots.
 fn record(tracer: &Tracer, leaves: &[Leaf]) -> std::sync::Arc<ferrotrace_core::tracer::LeafBatch> {
+    record_under(tracer, leaves, &vec![None; leaves.len()])
+}
+
+/// Records `leaves` in one batch, leaf `i` under `parents[i]` (`None`: a root).
+fn record_under(
+    tracer: &Tracer,
+    leaves: &[Leaf],
+    parents: &[Option<&SpanContext>],
+) -> std::sync::Arc<ferrotrace_core::tracer::LeafBatch> {
     let mut text = String::new();
     let names: Vec<SpanName> = leaves.iter().map(|l| SpanName::from(l.0)).collect();
     let mut ranges = Vec::new();
@@ -26,30 +35,37 @@ fn record(tracer: &Tracer, leaves: &[Leaf]) -> std::sync::Arc<ferrotrace_core::t
         text.push_str(l.3);
         ranges.push((i..o, o..text.len()));
     }
-    let specs = leaves
-        .iter()
-        .zip(&names)
-        .zip(ranges)
-        .map(|((l, name), (inputs, outputs))| LeafSpec {
+    let specs = leaves.iter().zip(&names).zip(ranges).zip(parents).map(
+        |(((l, name), (inputs, outputs)), parent)| LeafSpec {
+            parent: *parent,
             name,
             span_type: &l.1,
             start_ns: l.4,
             end_ns: l.5,
             inputs,
             outputs,
-        });
+        },
+    );
     tracer.record_leaves(text, specs).expect("valid ranges")
 }
 
-/// The same leaf started and ended as a root span.
+/// The same leaf started and ended the usual way: as a root span.
 fn as_root(tracer: &Tracer, l: &Leaf) {
-    let mut span = tracer.start_root(
-        l.0,
-        RootOptions {
-            start_ns: Some(l.4),
-            ..RootOptions::default()
-        },
-    );
+    as_span(tracer, l, None);
+}
+
+/// The same leaf started and ended the usual way, under `parent` (`None`: a root).
+fn as_span(tracer: &Tracer, l: &Leaf, parent: Option<&SpanContext>) {
+    let mut span = match parent {
+        Some(p) => tracer.start_child(l.0, p, Some(l.4)),
+        None => tracer.start_root(
+            l.0,
+            RootOptions {
+                start_ns: Some(l.4),
+                ..RootOptions::default()
+            },
+        ),
+    };
     span.set_attribute("mlflow.spanType", l.1.clone());
     span.set_attribute("mlflow.spanInputs", RawJson::copied(l.2));
     span.set_attribute("mlflow.spanOutputs", RawJson::copied(l.3));
@@ -64,6 +80,7 @@ fn without_ids(t: &Trace) -> Trace {
         let s = std::sync::Arc::make_mut(s);
         s.trace_id = Default::default();
         s.span_id = Default::default();
+        s.parent_id = s.parent_id.map(|_| Default::default());
     }
     t
 }
@@ -142,6 +159,7 @@ fn a_range_outside_the_text_records_nothing() {
     let tracer = Tracer::new(memory_config());
     let (name, ty) = (SpanName::from("x"), RawJson::from_static("\"UNKNOWN\""));
     let spec = |inputs, outputs| LeafSpec {
+        parent: None,
         name: &name,
         span_type: &ty,
         start_ns: 1,
@@ -261,4 +279,85 @@ fn a_full_queue_drops_the_batchs_overflow_and_counts_it() {
     assert!(tracer.flush(FLUSH));
     assert_eq!(rec.count() as u64 + dropped, 40);
     assert_eq!(tracer.stats().traces_completed, 40);
+}
+
+#[test]
+fn child_leaves_join_their_parents_trace_as_children_ended_one_by_one_would() {
+    let (batched, direct) = (Tracer::new(memory_config()), Tracer::new(memory_config()));
+    let children = leaves();
+    for (tracer, in_batch) in [(&batched, true), (&direct, false)] {
+        let opts = RootOptions {
+            start_ns: Some(4_000_000_000),
+            ..RootOptions::default()
+        };
+        let root = tracer.start_root("root", opts);
+        let mid = tracer.start_child("mid", root.context(), Some(4_500_000_000));
+        if in_batch {
+            // Children of both open spans, in one batch with a root leaf of its own trace.
+            let parents = [Some(root.context()), Some(mid.context()), None];
+            let batch = record_under(tracer, &children, &parents);
+            assert!(batch.is_child(0) && batch.is_child(1) && !batch.is_child(2));
+            assert_eq!(
+                batch.context(1, tracer).trace_id(),
+                root.context().trace_id()
+            );
+        } else {
+            let parents = [Some(root.context()), Some(mid.context()), None];
+            for (l, parent) in children.iter().zip(parents) {
+                as_span(tracer, l, parent);
+            }
+        }
+        mid.end(Some(8_000_000_000));
+        root.end(Some(9_000_000_000));
+        assert!(tracer.flush(FLUSH));
+    }
+    let sorted = |t: &Tracer| {
+        let mut traces: Vec<Trace> = t.memory_traces().iter().map(without_ids).collect();
+        traces.sort_by_key(|tr| tr.spans.len());
+        traces
+    };
+    let (got, want) = (sorted(&batched), sorted(&direct));
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].spans.len(), 4);
+    // Parent ids were zeroed with the span ids: the tree is compared by names below.
+    assert_eq!(got, want);
+    let t = &batched
+        .memory_traces()
+        .into_iter()
+        .find(|t| t.spans.len() == 4)
+        .unwrap();
+    let id_of = |name: &str| t.spans.iter().find(|s| s.name == name).unwrap().span_id;
+    let parent_of = |name: &str| t.spans.iter().find(|s| s.name == name).unwrap().parent_id;
+    assert_eq!(parent_of("add"), Some(id_of("root")));
+    assert_eq!(parent_of("llm"), Some(id_of("mid")));
+    let (b, d) = (batched.stats(), direct.stats());
+    assert_eq!(
+        (b.spans_started, b.spans_ended, b.traces_completed),
+        (d.spans_started, d.spans_ended, d.traces_completed)
+    );
+}
+
+#[test]
+fn a_child_leaf_of_a_sealed_trace_is_counted_as_ended_after_its_root() {
+    let tracer = Tracer::new(memory_config());
+    let root = tracer.start_root("root", RootOptions::default());
+    let ctx = root.context().clone();
+    root.end(None);
+    let (name, ty) = (SpanName::from("late"), RawJson::from_static("\"UNKNOWN\""));
+    let spec = LeafSpec {
+        parent: Some(&ctx),
+        name: &name,
+        span_type: &ty,
+        start_ns: 1,
+        end_ns: 2,
+        inputs: 0..2,
+        outputs: 2..4,
+    };
+    tracer.record_leaves("{}{}".to_owned(), [spec]).unwrap();
+    assert!(tracer.flush(FLUSH));
+    assert_eq!(tracer.memory_traces()[0].spans.len(), 1);
+    assert_eq!(
+        tracer.stats().dropped_spans.get("span_after_root_ended"),
+        Some(&1)
+    );
 }

@@ -110,3 +110,25 @@ test("a child started under a parent the addon no longer keeps is counted, not l
   assert.equal(t.data.spans.filter((s) => s.name === "late").length, 0);
   assert.equal(expired, 1);
 });
+
+test("siblings kept for a batch land under their parent, also when it is handed out meanwhile", async () => {
+  let seen;
+  const parent = trace(function parent(n) {
+    for (let i = 0; i < n; i++) leaf(i); // all but the first wait for a batch
+    seen = getCurrentActiveSpan(); // frees the parent's slot: the kept siblings go first
+    for (let i = n; i < 2 * n; i++) leaf(i);
+    return n;
+  });
+  const { traces } = await collect(() =>
+    withSpan(() => {
+      parent(100);
+      for (let i = 0; i < 150; i++) leaf(1000 + i); // siblings under the root, several batches
+    }, { name: "root" }),
+  );
+  assert.equal(traces.length, 1);
+  const t = traces[0];
+  const under = (name) => t.data.spans.filter((s) => s.name === "leaf" && parentName(t, s) === name);
+  assert.deepEqual(under("parent").map((s) => mlflow.testing.attribute(s, "mlflow.spanOutputs")).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
+  assert.equal(under("root").length, 150);
+  assert.equal(seen.spanId, hex(span(t, "parent").span_id));
+});

@@ -1,11 +1,12 @@
-//! HOT PATH: one-span traces recorded a batch at a time.
+//! HOT PATH: ended leaf spans recorded a batch at a time.
 //!
-//! A traced call that nothing looked at while it ran and that is a trace of its own (a root
-//! *leaf*) is fully known when it ends: name, type, times, inputs and outputs. A binding that
-//! collects such leaves hands them over in one [`Tracer::record_leaves`] call. On the
-//! application thread each leaf then costs its ids, its sampling decision and a queue slot: no
-//! open trace, no span record, no allocation (one per batch). The export worker builds the
-//! trace from the batch when it takes it ([`LeafBatch::trace`]), so the records are allocated
+//! A traced call that nothing looked at while it ran (a *leaf*: no child, nobody read it) is
+//! fully known when it ends: name, type, times, inputs and outputs, and its parent. A binding
+//! that collects such leaves hands them over in one [`Tracer::record_leaves`] call. On the
+//! application thread each leaf then costs its ids and, for a root (a one-span trace), its
+//! sampling decision and a queue slot, for a child a push onto its open trace: no open trace,
+//! no span record, no allocation (one per batch). The export worker builds the records from the
+//! batch when it takes the trace ([`LeafBatch::trace`], `Sealed::take`), so they are allocated
 //! and freed on the worker's thread, and the application thread's malloc cache is not emptied
 //! by frees on another thread.
 
@@ -23,9 +24,11 @@ use crate::model::{
 };
 use crate::process::TailRule;
 
-/// One ended leaf as a binding describes it: its span's name and type (JSON text), wall-clock
-/// start and end (unix ns), and where its inputs and outputs JSON sit in the batch's text.
+/// One ended leaf as a binding describes it: its parent (`None`: a root, the trace's only
+/// span), its span's name and type (JSON text), wall-clock start and end (unix ns), and where
+/// its inputs and outputs JSON sit in the batch's text.
 pub struct LeafSpec<'a> {
+    pub parent: Option<&'a SpanContext>,
     pub name: &'a SpanName,
     pub span_type: &'a RawJson,
     pub start_ns: u64,
@@ -66,6 +69,8 @@ impl LeafIds {
 
 struct Leaf {
     ids: LeafIds,
+    /// A child's open trace and parent span.
+    parent: Option<(Arc<OpenTrace>, SpanId)>,
     /// Sampled and kept by the tail rule (if it applied): queued for export.
     queued: bool,
     name: SpanName,
@@ -74,6 +79,30 @@ struct Leaf {
     end_ns: u64,
     inputs: (u32, u32),
     outputs: (u32, u32),
+}
+
+impl Leaf {
+    fn new(
+        ids: LeafIds,
+        parent: Option<(Arc<OpenTrace>, SpanId)>,
+        queued: bool,
+        spec: &LeafSpec<'_>,
+        end_ns: u64,
+        inputs: (u32, u32),
+        outputs: (u32, u32),
+    ) -> Leaf {
+        Leaf {
+            ids,
+            parent,
+            queued,
+            name: spec.name.clone(),
+            span_type: spec.span_type.clone(),
+            start_ns: spec.start_ns,
+            end_ns,
+            inputs,
+            outputs,
+        }
+    }
 }
 
 /// Leaves recorded by one [`Tracer::record_leaves`] call, with the text their inputs and
@@ -103,6 +132,24 @@ impl LeafBatch {
         self.leaves[i].ids
     }
 
+    /// Whether leaf `i` is a child (else a root, its trace's only span).
+    pub fn is_child(&self, i: usize) -> bool {
+        self.leaves[i].parent.is_some()
+    }
+
+    /// The context of leaf `i`'s span, ended (see [`LeafIds::context`]); a child's is in its
+    /// parent's trace.
+    pub fn context(&self, i: usize, tracer: &Tracer) -> SpanContext {
+        let leaf = &self.leaves[i];
+        match &leaf.parent {
+            Some((trace, _)) => SpanContext {
+                trace: trace.clone(),
+                span_id: leaf.ids.span_id,
+            },
+            None => leaf.ids.context(tracer),
+        }
+    }
+
     fn piece(&self, (start, end): (u32, u32)) -> &str {
         // Checked at record: in bounds and on character boundaries.
         &self.text[start as usize..end as usize]
@@ -122,7 +169,7 @@ impl LeafBatch {
         SpanRecord {
             trace_id: leaf.ids.trace_id,
             span_id: leaf.ids.span_id,
-            parent_id: None,
+            parent_id: leaf.parent.as_ref().map(|p| p.1),
             name: leaf.name.clone(),
             start_ns: leaf.start_ns,
             end_ns: leaf.end_ns,
@@ -154,9 +201,14 @@ impl LeafBatch {
 
     /// What [`crate::pipeline::estimate_bytes`] gives for leaf `i`'s trace, from lengths alone.
     fn estimate_bytes(&self, i: usize) -> u64 {
-        let leaf = &self.leaves[i];
+        256 + self.child_bytes(i as u32)
+    }
+
+    /// What [`crate::pipeline::estimate_bytes`] counts for leaf `i`'s span in its trace.
+    pub(crate) fn child_bytes(&self, i: u32) -> u64 {
+        let leaf = &self.leaves[i as usize];
         let len = |(start, end): (u32, u32)| (end - start) as usize;
-        let mut n = 256 + 160 + leaf.name.len();
+        let mut n = 160 + leaf.name.len();
         n += attr::SPAN_TYPE.len() + leaf.span_type.as_str().len() + 16;
         n += attr::INPUTS.len() + len(leaf.inputs) + 16;
         n += attr::OUTPUTS.len() + len(leaf.outputs) + 16;
@@ -173,18 +225,19 @@ fn offsets(text: &str, r: &Range<usize>) -> Option<(u32, u32)> {
 }
 
 impl Tracer {
-    /// Records ended root leaves (one-span traces, see the module doc) in the order given:
-    /// counted, sampled and queued for export as if each had been started and ended as a root
-    /// span at its times. `text` holds every leaf's inputs and outputs JSON. Returns the batch,
-    /// in which leaf `i` is the `i`-th spec, or `None` (nothing recorded) if a spec's range is
-    /// not a piece of `text`.
+    /// Records ended leaves (see the module doc) in the order given, as if each had been
+    /// started and ended at its times: a root is counted, sampled and queued for export as a
+    /// one-span trace; a child joins its parent's trace (or, that trace sealed, is counted as
+    /// ended after its root). `text` holds every leaf's inputs and outputs JSON. Returns the
+    /// batch, in which leaf `i` is the `i`-th spec, or `None` (nothing recorded) if a spec's
+    /// range is not a piece of `text`.
     ///
     /// ```
     /// use ferrotrace_core::{config::Config, model::{RawJson, SpanName}, tracer::{LeafSpec, Tracer}};
     /// let tracer = Tracer::new(Config { memory: true, ..Config::default() });
     /// let (name, span_type) = (SpanName::from("add"), RawJson::from_static("\"UNKNOWN\""));
     /// let text = String::from(r#"{"a":1,"b":2}3"#);
-    /// let spec = LeafSpec { name: &name, span_type: &span_type, start_ns: 1_000, end_ns: 2_000, inputs: 0..13, outputs: 13..14 };
+    /// let spec = LeafSpec { parent: None, name: &name, span_type: &span_type, start_ns: 1_000, end_ns: 2_000, inputs: 0..13, outputs: 13..14 };
     /// let batch = tracer.record_leaves(text, [spec]).unwrap();
     /// assert_eq!(batch.record(0).attributes.get("mlflow.spanOutputs").unwrap().as_str(), "3");
     /// assert!(tracer.flush(std::time::Duration::from_secs(5)));
@@ -206,6 +259,21 @@ impl Tracer {
         for spec in specs {
             let inputs = offsets(&text, &spec.inputs)?;
             let outputs = offsets(&text, &spec.outputs)?;
+            let end_ns = spec.end_ns.max(spec.start_ns);
+            if let Some(p) = spec.parent {
+                // A child: its parent's trace and sampling decision; collected below.
+                let ids = LeafIds {
+                    trace_id: p.trace.id,
+                    span_id: SpanId::random(),
+                    sampled: p.trace.sampled,
+                    tail: p.trace.tail,
+                };
+                let parent = Some((p.trace.clone(), p.span_id));
+                leaves.push(Leaf::new(
+                    ids, parent, false, &spec, end_ns, inputs, outputs,
+                ));
+                continue;
+            }
             let trace_id = TraceId::random();
             let mut ids = LeafIds {
                 trace_id,
@@ -213,7 +281,6 @@ impl Tracer {
                 sampled: crate::process::sampled(trace_id, ratio),
                 tail: TailRule::default(),
             };
-            let end_ns = spec.end_ns.max(spec.start_ns);
             if !ids.sampled && tail.is_on() {
                 // The tail rule records what the ratio drops, decided at once: a leaf ended OK.
                 ids.sampled = true;
@@ -231,16 +298,7 @@ impl Tracer {
             } else if ids.sampled {
                 sampled_out += 1;
             }
-            leaves.push(Leaf {
-                ids,
-                queued,
-                name: spec.name.clone(),
-                span_type: spec.span_type.clone(),
-                start_ns: spec.start_ns,
-                end_ns,
-                inputs,
-                outputs,
-            });
+            leaves.push(Leaf::new(ids, None, queued, &spec, end_ns, inputs, outputs));
         }
         let stats = &self.inner.stats;
         let n = leaves.len() as u64;
@@ -249,6 +307,11 @@ impl Tracer {
         stats.traces_sampled_out.fetch_add(sampled_out, Relaxed);
         stats.traces_completed.fetch_add(completed, Relaxed);
         let batch = Arc::new(LeafBatch { text, leaves });
+        for (i, leaf) in batch.leaves.iter().enumerate() {
+            if let Some((trace, _)) = &leaf.parent {
+                trace.finish_leaf(&batch, i as u32);
+            }
+        }
         if let Some(i) = last {
             self.set_last_trace_id(batch.leaves[i].ids.trace_id);
         }
@@ -276,6 +339,7 @@ mod tests {
         let (name, ty) = (SpanName::from("lookup"), RawJson::string("RETRIEVER"));
         let text = format!("{}{}", r#"{"q":"x"}"#, "[1,2,3]".repeat(20));
         let spec = LeafSpec {
+            parent: None,
             name: &name,
             span_type: &ty,
             start_ns: 1,

@@ -114,6 +114,9 @@ struct Buf {
     /// The sealed trace until the export worker takes it ([`Sealed::take`]): it travels inside
     /// this allocation, so sealing allocates nothing for it.
     out: Option<Trace>,
+    /// Ended child leaves recorded in a batch (`leaves.rs`): their records are built from the
+    /// batch by the export worker, as it takes the trace.
+    leaves: Vec<(Arc<super::LeafBatch>, u32)>,
     /// The spans the bindings still hold, as far as the trace timeout needs them (only when
     /// `watched`).
     open: Vec<OpenStub>,
@@ -195,6 +198,29 @@ impl OpenTrace {
         self.seal(buf, rec);
     }
 
+    /// Collects an ended child leaf of a recorded batch (see `leaves.rs`); counted as ended by
+    /// the batch.
+    pub(crate) fn finish_leaf(&self, batch: &Arc<super::LeafBatch>, i: u32) {
+        if !self.sampled {
+            return;
+        }
+        let mut buf = self.buf.lock();
+        if buf.sealed {
+            drop(buf);
+            let stats = &self.tracer.inner.stats;
+            stats.drop_counted(DropReason::SpanAfterRootEnded, 0, 1);
+            crate::diag::warn(
+                "span_after_root",
+                format!(
+                    "a span of trace {} ended after its root span; it is not exported",
+                    self.id
+                ),
+            );
+            return;
+        }
+        buf.leaves.push((batch.clone(), i));
+    }
+
     /// Tracks a span the binding now holds (only when `watched`).
     pub(crate) fn track_open(&self, stub: OpenStub) {
         let mut buf = self.buf.lock();
@@ -260,6 +286,9 @@ impl OpenTrace {
         buf.sealed = true;
         let spans = std::mem::take(&mut buf.spans);
         let draft = std::mem::take(&mut buf.draft);
+        // Taken too, so a trace dropped below lets its batches go.
+        let leaf_list = std::mem::take(&mut buf.leaves);
+        let leaves = leaf_list.len() as u64;
         let state = draft
             .state
             .unwrap_or(if rec.status.code == StatusCode::Error {
@@ -277,7 +306,7 @@ impl OpenTrace {
         self.tracer.set_last_trace_id(self.id);
         if self.fork_generation != crate::pipeline::fork::generation() {
             drop(buf);
-            stats.drop_counted(DropReason::InheritedByFork, 1, spans.len() as u64);
+            stats.drop_counted(DropReason::InheritedByFork, 1, spans.len() as u64 + leaves);
             return;
         }
         let info = TraceInfo {
@@ -293,11 +322,13 @@ impl OpenTrace {
             tags: draft.tags,
         };
         let trace = Trace { info, spans };
+        let leaf_bytes: u64 = leaf_list.iter().map(|(b, i)| b.child_bytes(*i)).sum();
         let (bytes, span_count) = (
-            crate::pipeline::estimate_bytes(&trace),
-            trace.spans.len() as u64,
+            crate::pipeline::estimate_bytes(&trace) + leaf_bytes,
+            trace.spans.len() as u64 + leaves,
         );
         buf.out = Some(trace);
+        buf.leaves = leaf_list;
         drop(buf);
         self.tracer
             .submit(Sealed::Open(self.clone()), bytes, span_count);
@@ -316,7 +347,18 @@ impl Sealed {
     /// The trace, moved out (taken once: by the worker, the overflow thread or the exit rescue).
     pub(crate) fn take(self) -> Trace {
         match self {
-            Sealed::Open(t) => t.buf.lock().out.take().unwrap_or_default(),
+            Sealed::Open(t) => {
+                let (trace, leaves) = {
+                    let mut buf = t.buf.lock();
+                    (buf.out.take(), std::mem::take(&mut buf.leaves))
+                };
+                let mut trace = trace.unwrap_or_default();
+                // Built here, on the worker's thread (see `leaves.rs`).
+                for (batch, i) in leaves {
+                    trace.spans.push(Arc::new(batch.record(i as usize)));
+                }
+                trace
+            }
             Sealed::Leaf(batch, i) => batch.trace(i as usize),
         }
     }
