@@ -26,14 +26,14 @@ const RECENT_RECORDS: usize = 256;
 pub(crate) const RECORD_BYTES: usize = 64 * 1024;
 
 /// What a child of an ended span needs: its context.
-pub(crate) enum Ids {
+enum Ids {
     Span(SpanContext),
     /// Leaf of a recorded batch: its context is made when asked for.
     Batched(LeafIds),
 }
 
 /// What the getters of an ended span read.
-pub(crate) enum Record {
+enum Record {
     Span(Arc<SpanRecord>),
     /// Leaf `.1` of a recorded batch: its record is built when asked for.
     Batched(Arc<LeafBatch>, u32),
@@ -54,7 +54,8 @@ thread_local! {
 }
 
 impl Recent {
-    fn push(&mut self, ids: Option<Ids>, record: Option<Record>) -> u32 {
+    /// Keeps an ended span under the next number, which it returns.
+    fn push(&mut self, ids: Ids, record: Option<Record>) -> u32 {
         let seq = self.next;
         self.next = self.next.wrapping_add(1);
         if self.ids.len() < RECENT_IDS {
@@ -63,7 +64,7 @@ impl Recent {
         }
         // The slots' previous span is dropped here, as a handle's finalizer would have dropped
         // it.
-        self.ids[seq as usize % RECENT_IDS] = ids;
+        self.ids[seq as usize % RECENT_IDS] = Some(ids);
         self.records[seq as usize % RECENT_RECORDS] = record;
         seq
     }
@@ -84,17 +85,11 @@ pub(crate) fn record_bytes(rec: &SpanRecord) -> usize {
         .sum()
 }
 
-/// Keeps an ended span (or nothing, for a leaf that could not be recorded) under the next
-/// number, which it returns.
-pub(crate) fn push(ids: Option<Ids>, record: Option<Record>) -> u32 {
-    RECENT.with_borrow_mut(|r| r.push(ids, record))
-}
-
 /// Keeps an ended span: its context, and its record unless it holds more than
 /// [`RECORD_BYTES`] of inputs and outputs (`bytes`).
 pub(crate) fn push_span(ctx: SpanContext, rec: Option<Arc<SpanRecord>>, bytes: usize) -> u32 {
     let rec = rec.filter(|_| bytes <= RECORD_BYTES);
-    push(Some(Ids::Span(ctx)), rec.map(Record::Span))
+    RECENT.with_borrow_mut(|r| r.push(Ids::Span(ctx), rec.map(Record::Span)))
 }
 
 /// Keeps every leaf of `batch` in order (their records only if `held`); returns the first one's
@@ -110,7 +105,7 @@ pub(crate) fn push_batch(batch: &Arc<LeafBatch>, held: bool) -> u32 {
             } else {
                 Ids::Batched(batch.ids(i))
             };
-            recent.push(Some(ids), record);
+            recent.push(ids, record);
         }
         first
     })
