@@ -20,7 +20,7 @@ use napi::bindgen_prelude::{FromNapiValue, ToNapiValue};
 use napi::{sys, Error, Result};
 
 use crate::leaf::{record_ended, Ended};
-use crate::raw::args;
+use crate::raw::{args, is_nullish};
 
 fn fail(what: &str) -> Error {
     Error::from_reason(format!("leafBatch: {what}"))
@@ -57,39 +57,6 @@ unsafe fn typed<'a, T>(
     Ok(unsafe { std::slice::from_raw_parts(data.cast::<T>(), len) })
 }
 
-/// The JS string `v` as UTF-8.
-unsafe fn read_text(env: sys::napi_env, v: sys::napi_value) -> Result<String> {
-    let mut len = 0usize;
-    // SAFETY: with a null buffer Node only reports the length in bytes.
-    let status = unsafe { sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) };
-    if status != sys::Status::napi_ok {
-        return Err(fail("texts must be a string"));
-    }
-    let mut buf = Vec::<u8>::with_capacity(len + 1);
-    let mut written = 0usize;
-    // SAFETY: `buf` has room for `len` bytes plus the NUL Node writes.
-    let status = unsafe {
-        sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), len + 1, &mut written)
-    };
-    if status != sys::Status::napi_ok || written != len {
-        return Err(fail("cannot read texts"));
-    }
-    // SAFETY: Node initialised `written` bytes, as valid UTF-8 (it writes a lone surrogate as
-    // U+FFFD).
-    unsafe {
-        buf.set_len(written);
-        Ok(String::from_utf8_unchecked(buf))
-    }
-}
-
-/// The optional `parents` argument: `None` when it is not an object (every leaf a root).
-unsafe fn parents_arg(env: sys::napi_env, v: sys::napi_value) -> Option<sys::napi_value> {
-    let mut t = 0;
-    // SAFETY: plain query on a value of the current call.
-    let status = unsafe { sys::napi_typeof(env, v, &mut t) };
-    (status == sys::Status::napi_ok && t == sys::ValueType::napi_object).then_some(v)
-}
-
 /// The context of leaf `i`'s parent in `parents`: `None` for a root.
 unsafe fn parent_of(
     env: sys::napi_env,
@@ -118,8 +85,10 @@ pub(crate) unsafe fn leaf_batch(
     let sites: &[u32] = unsafe { typed(env, a[1], sys::TypedarrayType::uint32_array, count) }?;
     let times: &[u64] =
         unsafe { typed(env, a[2], sys::TypedarrayType::biguint64_array, 2 * count) }?;
-    let text = unsafe { read_text(env, a[3]) }?;
-    let parents = unsafe { parents_arg(env, a[4]) };
+    let text = unsafe { String::from_napi_value(env, a[3]) }
+        .map_err(|_| fail("texts must be a string"))?;
+    // Optional: without it every leaf is a root.
+    let parents = (!is_nullish(env, a[4])).then_some(a[4]);
     // The pieces end at NUL bytes, which are never inside a multi-byte character; the NULs
     // themselves are left out of every range.
     let mut nuls = text

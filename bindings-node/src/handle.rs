@@ -83,15 +83,6 @@ pub(crate) fn release(span: Span) -> Option<u32> {
     Some(crate::recent::push_span(ctx, ended, bytes))
 }
 
-/// What an end call returns to the facade: -1 when the span had already ended, else the span's
-/// number in the recent ring when its number handle was released by the end, else -2.
-pub(crate) fn ended(span: Span, ended: bool) -> i64 {
-    if !ended {
-        return -1;
-    }
-    release(span).map_or(-2, i64::from)
-}
-
 fn check(status: sys::napi_status, what: &str) -> Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())

@@ -91,16 +91,12 @@ fn start(
     start_ns: u64,
     inputs: Option<String>,
 ) -> Result<LiveSpan> {
-    SITES.with_borrow(|sites| {
+    let (name, span_type) = SITES.with_borrow(|sites| {
         let site = sites
             .get(site as usize)
             .ok_or_else(|| Error::new(Status::InvalidArg, "unknown trace site"))?;
-        Ok(open(site, parent, start_ns, inputs.map(RawJson::compact)))
-    })
-}
-
-fn open(site: &Site, parent: Option<&Span>, start_ns: u64, inputs: Option<RawJson>) -> LiveSpan {
-    let name = site.name.clone();
+        Ok::<_, Error>((site.name.clone(), site.span_type.clone()))
+    })?;
     let mut live = match parent {
         Some(p) => global().start_child(name, &p.ctx, Some(start_ns)),
         None => global().start_root(
@@ -111,11 +107,11 @@ fn open(site: &Site, parent: Option<&Span>, start_ns: u64, inputs: Option<RawJso
             },
         ),
     };
-    live.set_attribute(attr::SPAN_TYPE, site.span_type.clone());
+    live.set_attribute(attr::SPAN_TYPE, span_type);
     if let Some(i) = inputs {
-        live.set_attribute(attr::INPUTS, i);
+        live.set_attribute(attr::INPUTS, RawJson::compact(i));
     }
-    live
+    Ok(live)
 }
 
 /// A leaf the facade ended and kept for a batch: its parent's context (`None` for a root),

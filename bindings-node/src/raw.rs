@@ -43,7 +43,7 @@ unsafe fn string(env: sys::napi_env, v: sys::napi_value) -> Option<String> {
     unsafe { String::from_napi_value(env, v) }.ok()
 }
 
-fn is_nullish(env: sys::napi_env, v: sys::napi_value) -> bool {
+pub(crate) fn is_nullish(env: sys::napi_env, v: sys::napi_value) -> bool {
     let mut t = 0;
     // SAFETY: plain query on a value of the current call.
     let status = unsafe { sys::napi_typeof(env, v, &mut t) };
@@ -111,15 +111,15 @@ unsafe fn leaf_start(env: sys::napi_env, info: sys::napi_callback_info) -> Resul
     }
 }
 
-/// `spanFinish(span, outputsJson) -> number` (see [`crate::handle::ended`]).
+/// `spanFinish(span, outputsJson) -> number` (see [`crate::span::finish`]).
 unsafe fn span_finish(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> Result<sys::napi_value> {
     let a = unsafe { args::<2>(env, info) }?;
-    let mut span = unsafe { Span::from_napi_value(env, a[0]) }?;
-    let ended = crate::span::finish(&mut span, unsafe { string(env, a[1]) }, None);
-    unsafe { i64::to_napi_value(env, crate::handle::ended(span, ended)) }
+    let span = unsafe { Span::from_napi_value(env, a[0]) }?;
+    let result = crate::span::finish(span, unsafe { string(env, a[1]) }, None);
+    unsafe { i64::to_napi_value(env, result) }
 }
 
 type Body = unsafe fn(sys::napi_env, sys::napi_callback_info) -> Result<sys::napi_value>;

@@ -139,30 +139,30 @@ pub fn span_record_exception(mut span: Span, type_name: String, message: String,
     }
 }
 
-pub(crate) fn finish(span: &mut Span, outputs: Option<String>, end_ns: Option<u64>) -> bool {
+/// Ends the span with `outputs` (if given) at `end_ns` (now if `None`). Returns what the
+/// facade reads from an end call: -1 when the span had already ended, else the span's number
+/// in the recent ring when ending released its slot handle, else -2.
+pub(crate) fn finish(mut span: Span, outputs: Option<String>, end_ns: Option<u64>) -> i64 {
     let Some(mut live) = span.live.take() else {
-        return false;
+        return -1;
     };
     if let Some(o) = outputs {
         live.set_attribute(attr::OUTPUTS, RawJson::compact(o));
     }
     span.ended = Some(live.end(end_ns));
-    true
+    crate::handle::release(span).map_or(-2, i64::from)
 }
 
-/// Ends the span (now, or at `end_ns`). Ending twice is a no-op returning -1; see
-/// [`crate::handle::ended`] for the rest.
+/// Ends the span (now, or at `end_ns`); see [`finish`] for the result.
 #[napi(catch_unwind)]
-pub fn span_end(mut span: Span, end_ns: Option<BigInt>) -> i64 {
-    let ended = finish(&mut span, None, ns(end_ns));
-    crate::handle::ended(span, ended)
+pub fn span_end(span: Span, end_ns: Option<BigInt>) -> i64 {
+    finish(span, None, ns(end_ns))
 }
 
 /// Hot path of a traced call that returned: outputs (if given) and end now, in one call.
 #[napi(catch_unwind)]
-pub fn span_finish(mut span: Span, outputs_json: Option<String>) -> i64 {
-    let ended = finish(&mut span, outputs_json, None);
-    crate::handle::ended(span, ended)
+pub fn span_finish(span: Span, outputs_json: Option<String>) -> i64 {
+    finish(span, outputs_json, None)
 }
 
 /// Hot path of a traced call that threw: the exception, then end now, in one call.
@@ -171,8 +171,7 @@ pub fn span_fail(mut span: Span, type_name: String, message: String, stack: Stri
     if let Some(l) = span.live.as_mut() {
         l.record_exception(&type_name, &message, &stack);
     }
-    let ended = finish(&mut span, None, None);
-    crate::handle::ended(span, ended)
+    finish(span, None, None)
 }
 
 /// The span of number handle `id` as an external handle, for code that may keep it past its

@@ -132,6 +132,11 @@ impl LeafBatch {
         self.leaves[i].ids
     }
 
+    /// Leaf `i`'s span name.
+    pub fn name(&self, i: usize) -> &str {
+        &self.leaves[i].name
+    }
+
     /// Whether leaf `i` is a child (else a root, its trace's only span).
     pub fn is_child(&self, i: usize) -> bool {
         self.leaves[i].parent.is_some()

@@ -178,14 +178,7 @@ impl OpenTrace {
         let mut buf = self.buf.lock();
         if buf.sealed {
             drop(buf);
-            stats.drop_counted(DropReason::SpanAfterRootEnded, 0, 1);
-            crate::diag::warn(
-                "span_after_root",
-                format!(
-                    "span {:?} of trace {} ended after its root span; it is not exported",
-                    rec.name, self.id
-                ),
-            );
+            self.ended_after_root(&rec.name);
             return;
         }
         if self.watched {
@@ -207,18 +200,24 @@ impl OpenTrace {
         let mut buf = self.buf.lock();
         if buf.sealed {
             drop(buf);
-            let stats = &self.tracer.inner.stats;
-            stats.drop_counted(DropReason::SpanAfterRootEnded, 0, 1);
-            crate::diag::warn(
-                "span_after_root",
-                format!(
-                    "a span of trace {} ended after its root span; it is not exported",
-                    self.id
-                ),
-            );
+            self.ended_after_root(batch.name(i as usize));
             return;
         }
         buf.leaves.push((batch.clone(), i));
+    }
+
+    /// A span `name` ended after this trace was sealed: counted and reported, not exported.
+    #[cold]
+    fn ended_after_root(&self, name: &str) {
+        let stats = &self.tracer.inner.stats;
+        stats.drop_counted(DropReason::SpanAfterRootEnded, 0, 1);
+        crate::diag::warn(
+            "span_after_root",
+            format!(
+                "span {name:?} of trace {} ended after its root span; it is not exported",
+                self.id
+            ),
+        );
     }
 
     /// Tracks a span the binding now holds (only when `watched`).
