@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK            := true
 
-.PHONY: demo test bench bench-setup lint setup python node test-rust test-python test-node clean
+.PHONY: demo test bench bench-setup lint setup python node test-rust test-python test-node docs clean
 
 ## demo: set up, trace both quickstarts into the local store, show the traces.
 demo: setup
@@ -84,6 +84,12 @@ lint: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/mypy
 	cd bindings-node && npx tsc -p tsconfig.json --noEmit
+
+## docs: render docs/ as a static site into .cache/site (mkdocs-material, pinned).
+DOCS_DEPS := "mkdocs-material==9.8.2"
+docs: $(VENV)/.deps
+	$(PIP) install -q $(DOCS_DEPS)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict -q
 
 clean:
 	rm -rf target .venv .cache ferrotrace-traces bindings-node/node_modules bindings-node/ferrotrace.node bench/node_modules
