@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK            := true
 
-.PHONY: demo test bench bench-setup lint setup python node test-rust test-python test-node docs clean
+.PHONY: demo test bench bench-setup lint setup python node test-rust test-python test-node browser docs dist test-dist clean
 
 ## demo: set up, trace both quickstarts into the local store, show the traces.
 demo: setup
@@ -54,7 +54,12 @@ test-rust:
 test-python: python
 	$(PY) -m pytest -q tests/python
 
-test-node: node
+# The UI's browser test drives Debian's Chromium (no browser download: playwright-core only).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; } \
+		|| echo "warning: could not install chromium: the browser test will be skipped"
+
+test-node: node browser
 	node --test tests/node/
 
 ## bench: core (divan), per-call overhead, side by side with MLflow's SDK and OpenTelemetry
@@ -84,6 +89,23 @@ lint: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/mypy
 	cd bindings-node && npx tsc -p tsconfig.json --noEmit
+
+## dist: the packages users install without a Rust toolchain, into dist/: a manylinux2014 abi3
+## wheel (zig as the linker, for glibc 2.17) and an sdist; the npm package and its prebuilt
+## linux-x64-gnu addon package (napi-rs's per-platform layout).
+DIST_DEPS := "ziglang==0.15.1" "auditwheel==6.8.2"
+dist: setup
+	$(PIP) install -q $(DIST_DEPS)
+	rm -rf dist && mkdir -p dist
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/maturin build --release --zig --compatibility manylinux2014 --features abi3 -o dist -q
+	$(VENV)/bin/maturin sdist -o dist -q
+	$(VENV)/bin/auditwheel show dist/*.whl
+	node bindings-node/scripts/pack.js dist
+
+## test-dist: install what `make dist` built into fresh environments with no cargo on PATH and
+## run the quickstarts there.
+test-dist: dist
+	$(PY) -m pytest -q tests/dist
 
 ## docs: render docs/ as a static site into .cache/site (mkdocs-material, pinned).
 DOCS_DEPS := "mkdocs-material==9.8.2"

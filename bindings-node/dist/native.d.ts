@@ -73,6 +73,8 @@ export interface NativeBinding {
     memoryTraces(): string;
     clearMemory(): void;
     readLocalStore(dir: string): string;
+    uiStart(host: string, port: number, dir: string): string;
+    uiStop(): void;
     configure(json: string): void;
     config(): string;
     caps(): string;

@@ -30,7 +30,23 @@ function candidates() {
             // not built here
         }
     }
-    return found.sort((a, b) => b[1] - a[1]).map(([f]) => f);
+    const built = found.sort((a, b) => b[1] - a[1]).map(([f]) => f);
+    const pre = prebuiltFile();
+    return pre === undefined ? built : [...built, pre];
+}
+/**
+ * The addon of the per-platform package an install from the registry brings as an optional
+ * dependency (`ferrotrace-linux-x64-gnu`); a build in this folder, when there is one, wins.
+ */
+function prebuiltFile() {
+    if (process.platform !== "linux" || process.arch !== "x64")
+        return undefined;
+    try {
+        return require.resolve("ferrotrace-linux-x64-gnu", { paths: [PACKAGE_ROOT] });
+    }
+    catch {
+        return undefined;
+    }
 }
 /** The package's copy of the addon and cargo's outputs in a source checkout. */
 function builtFiles() {
@@ -80,7 +96,9 @@ function loadedInProcess(files) {
 /** Every file the addon may be loaded from, for the in-process check. */
 function allCandidates() {
     const explicit = process.env.FERROTRACE_NODE_ADDON;
-    return explicit ? [explicit, ...builtFiles()] : builtFiles();
+    const pre = prebuiltFile();
+    const files = pre === undefined ? builtFiles() : [...builtFiles(), pre];
+    return explicit ? [explicit, ...files] : files;
 }
 function load() {
     const files = candidates();

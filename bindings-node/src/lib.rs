@@ -13,6 +13,7 @@ pub mod raw;
 pub mod recent;
 pub mod slots;
 pub mod span;
+pub mod ui;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -106,6 +106,8 @@ export interface NativeBinding {
   memoryTraces(): string;
   clearMemory(): void;
   readLocalStore(dir: string): string;
+  uiStart(host: string, port: number, dir: string): string;
+  uiStop(): void;
   configure(json: string): void;
   config(): string;
   caps(): string;
@@ -139,7 +141,22 @@ function candidates(): string[] {
       // not built here
     }
   }
-  return found.sort((a, b) => b[1] - a[1]).map(([f]) => f);
+  const built = found.sort((a, b) => b[1] - a[1]).map(([f]) => f);
+  const pre = prebuiltFile();
+  return pre === undefined ? built : [...built, pre];
+}
+
+/**
+ * The addon of the per-platform package an install from the registry brings as an optional
+ * dependency (`ferrotrace-linux-x64-gnu`); a build in this folder, when there is one, wins.
+ */
+function prebuiltFile(): string | undefined {
+  if (process.platform !== "linux" || process.arch !== "x64") return undefined;
+  try {
+    return require.resolve("ferrotrace-linux-x64-gnu", { paths: [PACKAGE_ROOT] });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The package's copy of the addon and cargo's outputs in a source checkout. */
@@ -187,7 +204,9 @@ function loadedInProcess(files: string[]): string | undefined {
 /** Every file the addon may be loaded from, for the in-process check. */
 function allCandidates(): string[] {
   const explicit = process.env.FERROTRACE_NODE_ADDON;
-  return explicit ? [explicit, ...builtFiles()] : builtFiles();
+  const pre = prebuiltFile();
+  const files = pre === undefined ? builtFiles() : [...builtFiles(), pre];
+  return explicit ? [explicit, ...files] : files;
 }
 
 function load(): [NativeBinding, string] {

@@ -12,6 +12,7 @@ mod span_convert;
 // The callable `@trace` returns for a sync function (uses `call`).
 #[cfg(not(feature = "abi3"))]
 mod traced;
+mod ui;
 mod value;
 
 use std::collections::BTreeMap;
@@ -484,5 +485,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(store_show, m)?)?;
     m.add_function(wrap_pyfunction!(store_read, m)?)?;
     m.add_function(wrap_pyfunction!(push_store, m)?)?;
+    m.add_function(wrap_pyfunction!(ui::ui_start, m)?)?;
+    m.add_class::<ui::UiServer>()?;
     Ok(())
 }

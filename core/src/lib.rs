@@ -30,6 +30,7 @@ pub mod process;
 pub mod stats;
 pub mod store;
 pub mod tracer;
+pub mod ui;
 
 pub use error::{Error, Result};
 pub use tracer::{global, LiveSpan, SpanContext, Tracer};

@@ -3,6 +3,7 @@
     ferrotrace traces list [--dir DIR]
     ferrotrace traces show TRACE_ID [--dir DIR]
     ferrotrace push --tracking-uri URI [--experiment-id ID] [DIR]
+    ferrotrace ui [--host 127.0.0.1] [--port 5000] [DIR]
 """
 
 from __future__ import annotations
@@ -47,9 +48,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="http(s) URI of the MLflow server (default: $MLFLOW_TRACKING_URI)",
     )
     push.add_argument("--experiment-id", default=None, help="send every trace to this experiment")
+    ui = sub.add_parser("ui", help="a local web UI over a store folder (the local store, a spill folder, any folder)")
+    ui.add_argument("dir", nargs="?", default=_default_dir(), help="store folder (default: the local store)")
+    ui.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    ui.add_argument("--port", type=int, default=5000, help="port (default: 5000; 0: a free one)")
     args = parser.parse_args(argv)
     if args.group == "push":
         return _push(args.dir, args.tracking_uri, args.experiment_id)
+    if args.group == "ui":
+        return _ui(args.dir, args.host, args.port)
     try:
         if args.command == "list":
             table, warnings = _native.store_list(args.dir)
@@ -66,6 +73,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except _native.TracingError as e:
         sys.stderr.write(f"error: {e}\n")
         return 2
+
+
+def _ui(directory: str, host: str, port: int) -> int:
+    import time
+
+    try:
+        server = _native.ui_start(host, port, directory)
+    except _native.TracingError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 2
+    print(f"ferrotrace ui: serving {directory} at {server.url} (Ctrl-C to stop)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
 
 
 def _push(directory: str, tracking_uri: Optional[str], experiment_id: Optional[str]) -> int:
