@@ -93,18 +93,21 @@ lint: setup
 ## dist: the packages users install without a Rust toolchain, into dist/: a manylinux2014 abi3
 ## wheel (zig as the linker, for glibc 2.17) and an sdist; the npm package and its prebuilt
 ## linux-x64-gnu addon package (napi-rs's per-platform layout).
-DIST_DEPS := "ziglang==0.15.1" "auditwheel==6.8.2"
-dist: setup
-	$(PIP) install -q $(DIST_DEPS)
+# Its own small venv: building packages needs no MLflow or test tools (the Dockerfile runs this).
+DIST_VENV := .cache/dist-venv
+DIST_DEPS := "maturin>=1.9,<2" "ziglang==0.15.1" "auditwheel==6.8.2"
+dist: node
+	test -x $(DIST_VENV)/bin/python || $(PYTHON3) -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/pip install -q $(DIST_DEPS)
 	rm -rf dist && mkdir -p dist
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/maturin build --release --zig --compatibility manylinux2014 --features abi3 -o dist -q
-	$(VENV)/bin/maturin sdist -o dist -q
-	$(VENV)/bin/auditwheel show dist/*.whl
+	PATH="$(CURDIR)/$(DIST_VENV)/bin:$$PATH" maturin build --release --zig --compatibility manylinux2014 --features abi3 -o dist -q
+	$(DIST_VENV)/bin/maturin sdist -o dist
+	$(DIST_VENV)/bin/auditwheel show dist/*.whl
 	node bindings-node/scripts/pack.js dist
 
 ## test-dist: install what `make dist` built into fresh environments with no cargo on PATH and
 ## run the quickstarts there.
-test-dist: dist
+test-dist: dist python
 	$(PY) -m pytest -q tests/dist
 
 ## docs: render docs/ as a static site into .cache/site (mkdocs-material, pinned).

@@ -19,6 +19,26 @@ if (process.env.FERROTRACE_SKIP_BUILD === "1") {
   process.exit(0);
 }
 
+// Installed from the registry: the prebuilt addon for this platform came as an optional
+// dependency (napi-rs's per-platform layout), so there is nothing to build.
+const prebuilt = process.platform === "linux" && process.arch === "x64" ? "ferrotrace-linux-x64-gnu" : null;
+if (prebuilt && process.env.FERROTRACE_BUILD_FROM_SOURCE !== "1") {
+  try {
+    require.resolve(prebuilt, { paths: [root] });
+    console.error(`ferrotrace: using the prebuilt addon from ${prebuilt}`);
+    process.exit(0);
+  } catch {
+    // not installed: build from source below
+  }
+}
+if (!fs.existsSync(path.join(root, "..", "core", "Cargo.toml"))) {
+  console.error(
+    "ferrotrace: no prebuilt addon for this platform, and this copy is not inside the ferrotrace " +
+      "repository, so it cannot be built from source. Install from a checkout: npm install <repo>/bindings-node",
+  );
+  process.exit(1);
+}
+
 const cargo = process.env.CARGO || "cargo";
 const args = ["build", "-p", "ferrotrace-node", "--message-format=json-render-diagnostics"];
 if (!debug) args.push("--release");
