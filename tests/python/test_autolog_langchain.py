@@ -330,3 +330,25 @@ print(sorted(m for m in sys.modules if m.startswith(("langchain", "langgraph", "
     r = run_script(code, {}, cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+async def test_run_tracer_inline_nests_user_spans_in_async_graph_nodes(llm: FakeLLM) -> None:
+    from langgraph.graph import END, START, StateGraph
+
+    @ferrotrace.trace
+    def helper(x: str) -> str:
+        return x.upper()
+
+    async def node(state: dict[str, Any]) -> dict[str, Any]:
+        return {"text": helper(state["text"])}
+
+    graph = StateGraph(dict)  # type: ignore[type-var]
+    graph.add_node("shout", node)
+    graph.add_edge(START, "shout")
+    graph.add_edge("shout", END)
+    app = graph.compile()
+
+    ferrotrace.langchain.autolog(run_tracer_inline=True)
+    assert (await app.ainvoke({"text": "hi"}))["text"] == "HI"
+    got = tree(only_trace())
+    assert ("helper", "UNKNOWN", "shout") in got and got[0][2] is None

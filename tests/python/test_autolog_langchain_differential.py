@@ -190,3 +190,6 @@ def test_the_comparison_covers_what_matters(both: dict[str, Any]) -> None:
     stream = next(s for s in ours["streaming"]["spans"] if s["type"] == "CHAT_MODEL")
     assert [e["name"] for e in stream["events"]].count("new_token") >= 4
     assert ours["model_error"]["state"] == "ERROR"
+    found = {name: known_differences(json.loads(json.dumps(t)), both["mlflow"][name]) for name, t in ours.items()}
+    assert found["streaming"] == ["new_token.token redacted"]
+    assert set().union(*found.values()) <= {"new_token.token redacted", "trace cost of all spans"}

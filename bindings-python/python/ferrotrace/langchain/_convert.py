@@ -132,7 +132,7 @@ def chat_message(message: BaseMessage) -> dict[str, Any]:
     if isinstance(message, AIMessage):
         calls = _tool_calls(message)
         if calls:
-            content = message.content
+            content: Any = message.content
             if isinstance(content, list):  # Anthropic repeats tool calls as content blocks
                 content = [c for c in content if c["type"] != "tool_use"]
             return _chat_message("assistant", _content(content) or None, calls)

@@ -33,21 +33,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 # -- internal failures: counted, warned about at most once per WARN_INTERVAL_S ------------------
 
 WARN_INTERVAL_S = 60.0
-_failures = {"count": 0, "last_warned": 0.0}
+
+
+class _Failures:
+    count = 0
+    last_warned: Optional[float] = None
 
 
 def failures() -> int:
     """How many callbacks failed inside tracing (the runs themselves went on)."""
-    return _failures["count"]
+    return _Failures.count
 
 
 def internal_failure(where: str, error: BaseException) -> None:
-    _failures["count"] += 1
+    _Failures.count += 1
     now = time.monotonic()
-    if CONFIG.silent or (_failures["last_warned"] and now - _failures["last_warned"] < WARN_INTERVAL_S):
+    last = _Failures.last_warned
+    if CONFIG.silent or (last is not None and now - last < WARN_INTERVAL_S):
         return
-    _failures["last_warned"] = now
-    logger.warning("ferrotrace.langchain: tracing failed in %s (%d so far): %r", where, _failures["count"], error)
+    _Failures.last_warned = now
+    logger.warning("ferrotrace.langchain: tracing failed in %s (%d so far): %r", where, _Failures.count, error)
 
 
 def _guarded(fn: F) -> F:
