@@ -94,10 +94,18 @@ def _wrap(owner: Any, name: str, replacement: Callable[..., Any]) -> None:
     _originals.append((owner, name, original))
 
 
-def _tracer_class() -> Any:
-    from ferrotrace.langchain._tracer import FerrotraceLangchainTracer
+_TRACER: Any = None
 
-    return FerrotraceLangchainTracer
+
+def _tracer_class() -> Any:
+    # Imported on first use (the module imports this one); cached: LangChain builds dozens of
+    # callback managers per chain call.
+    global _TRACER
+    if _TRACER is None:
+        from ferrotrace.langchain._tracer import FerrotraceLangchainTracer
+
+        _TRACER = FerrotraceLangchainTracer
+    return _TRACER
 
 
 def _init(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> None:
@@ -109,9 +117,10 @@ def _init(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) ->
         # graph handlers; a tracer there would be called for hooks it does not have.
         if type(self).__module__ == "langgraph.callbacks":
             return
-        tracer = _tracer_class()
-        if any(isinstance(h, tracer) for h in self.inheritable_handlers):
-            return
+        tracer = _TRACER or _tracer_class()
+        for h in self.inheritable_handlers:
+            if type(h) is tracer:
+                return
         self.add_handler(tracer(run_inline=CONFIG.run_inline), inherit=True)
     except Exception as e:  # the manager itself is built: tracing must not undo that
         from ferrotrace.langchain._tracer import internal_failure
