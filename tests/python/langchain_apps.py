@@ -15,6 +15,7 @@ from typing import Any, Annotated, TypedDict
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.language_models.fake import FakeListLLM
 from langchain_core.messages import AnyMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
@@ -73,6 +74,13 @@ def simple_chain(base_url: str) -> Any:
     return prompt() | model(base_url) | StrOutputParser()
 
 
+def llm_chain() -> Any:
+    """A text-completion LLM (LangChain's in-process fake) behind a string prompt."""
+    from langchain_core.prompts import PromptTemplate
+
+    return PromptTemplate.from_template("Q: {question}\nA:") | FakeListLLM(responses=["Forty-two."])
+
+
 def rag_chain(base_url: str) -> Any:
     retriever = KeywordRetriever(docs=DOCS)
     rag_prompt = ChatPromptTemplate.from_messages([("system", "Context: {context}"), ("user", "{question}")])
@@ -128,6 +136,7 @@ def run_all(base_url: str) -> None:
     except ValueError:
         pass
     asyncio.run(simple_chain(base_url).ainvoke({"topic": "async"}, config={"run_name": "async_chain"}))
+    llm_chain().invoke({"question": "meaning of life?"}, config={"run_name": "llm_chain"})
 
 
 if __name__ == "__main__":

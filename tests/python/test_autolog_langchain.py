@@ -148,6 +148,16 @@ def test_langgraph_agent_span_tree(llm: FakeLLM) -> None:
     assert t["info"]["trace_metadata"]["mlflow.trace.session"] == "t-9"
 
 
+def test_text_completion_llm() -> None:
+    assert apps.llm_chain().invoke({"question": "why?"}) == "Forty-two."
+    t = only_trace()
+    assert tree(t) == [("RunnableSequence", "CHAIN", None), ("PromptTemplate", "CHAIN", "RunnableSequence"), ("FakeListLLM", "LLM", "RunnableSequence")]
+    llm = span(t, "FakeListLLM")
+    assert attr(llm, "mlflow.spanInputs") == ["Q: why?\nA:"]
+    assert attr(llm, "mlflow.spanOutputs") == {"choices": [{"message": {"role": "assistant", "content": "Forty-two."}, "finish_reason": None}]}
+    assert attr(llm, "mlflow.message.format") == "langchain"
+
+
 def test_streaming_records_tokens_and_usage(llm: FakeLLM) -> None:
     chain = apps.prompt() | apps.model(llm.base_url, streaming=True, stream_usage=True) | apps.StrOutputParser()
     chunks = list(chain.stream({"topic": "streams"}))

@@ -34,6 +34,7 @@ SCENARIOS = [
     "model_error",
     "tool_error",
     "async_chain",
+    "llm_chain",
 ]
 
 VOLATILE_META = {
@@ -182,7 +183,7 @@ def test_the_comparison_covers_what_matters(both: dict[str, Any]) -> None:
     """Guards the comparison against comparing empty fields."""
     ours = both["ferrotrace"]
     types = {s["type"] for t in ours.values() for s in t["spans"]}
-    assert {"CHAIN", "CHAT_MODEL", "RETRIEVER", "TOOL"} <= types, types
+    assert {"CHAIN", "CHAT_MODEL", "LLM", "RETRIEVER", "TOOL"} <= types, types
     agent = ours["langgraph_agent"]
     assert [s["name"] for s in agent["spans"]][:3] == ["langgraph_agent", "agent", "ChatOpenAI"]
     assert agent["metadata"].get("mlflow.trace.session") == "thread-1"

@@ -50,7 +50,14 @@ def _parse(version: str) -> tuple[int, ...]:
 
 def unsupported_version() -> Optional[str]:
     """Why the installed langchain-core cannot be traced, or None when it can."""
-    version = str(getattr(langchain_core, "__version__", ""))
+    version = str(getattr(langchain_core, "__version__", "") or "")
+    if not version:
+        try:
+            from importlib.metadata import version as dist_version
+
+            version = dist_version("langchain-core")
+        except Exception:
+            pass
     parsed = _parse(version)
     if not parsed or not MIN_VERSION <= parsed < BELOW_VERSION:
         lo = ".".join(map(str, MIN_VERSION))
