@@ -362,3 +362,24 @@ async def test_run_tracer_inline_nests_user_spans_in_async_graph_nodes(llm: Fake
     assert (await app.ainvoke({"text": "hi"}))["text"] == "HI"
     got = tree(only_trace())
     assert ("helper", "UNKNOWN", "shout") in got and got[0][2] is None
+
+
+def test_hostile_values_are_captured_and_returned_unchanged() -> None:
+    from langchain_core.runnables import RunnableLambda
+
+    class Hostile:
+        def __str__(self) -> str:
+            raise RuntimeError("no str")
+
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    cyclic: dict[str, Any] = {"name": "loop", "nan": float("nan"), "text": "caf\udce9"}
+    cyclic["self"] = cyclic
+    hostile = Hostile()
+    out = RunnableLambda(lambda x: {"got": x, "obj": hostile}, name="echo").invoke(cyclic)
+    assert out["got"] is cyclic and out["obj"] is hostile
+    s = span(only_trace(), "echo")
+    inputs = attr(s, "mlflow.spanInputs")
+    assert inputs["name"] == "loop" and inputs["self"] == "[Circular]"
+    assert "obj" in attr(s, "mlflow.spanOutputs")
