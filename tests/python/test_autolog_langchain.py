@@ -297,6 +297,8 @@ def test_failures_inside_tracing_never_reach_the_app(llm: FakeLLM, monkeypatch: 
         assert apps.simple_chain(llm.base_url).invoke({"topic": "bees"}) == "Echo: Tell me about bees"
     # Every start failed, then every end found no span: counted, the chain unaffected.
     assert _tracer.failures() - before == 8
+    assert ferrotrace.stats()["integration_failures"]["langchain"] == _tracer.failures()
+    assert sum("tracer bug" in r.getMessage() for r in caplog.records) == 1  # rate-limited
     assert exported() == []
 
 

@@ -22,6 +22,7 @@ from langchain_core.load.dump import dumps
 
 from ferrotrace import _context
 from ferrotrace._fluent import start_span_no_context
+from ferrotrace._integrations import FAILURES, count_failure
 from ferrotrace._log import logger
 from ferrotrace._native import LiveSpan
 from ferrotrace.entities import SpanEvent, SpanStatus, SpanType
@@ -36,23 +37,23 @@ WARN_INTERVAL_S = 60.0
 
 
 class _Failures:
-    count = 0
     last_warned: Optional[float] = None
 
 
 def failures() -> int:
-    """How many callbacks failed inside tracing (the runs themselves went on)."""
-    return _Failures.count
+    """How many callbacks failed inside tracing (the runs themselves went on); also
+    ``stats()["integration_failures"]["langchain"]``."""
+    return FAILURES.get("langchain", 0)
 
 
 def internal_failure(where: str, error: BaseException) -> None:
-    _Failures.count += 1
+    count = count_failure("langchain")
     now = time.monotonic()
     last = _Failures.last_warned
     if CONFIG.silent or (last is not None and now - last < WARN_INTERVAL_S):
         return
     _Failures.last_warned = now
-    logger.warning("ferrotrace.langchain: tracing failed in %s (%d so far): %r", where, _Failures.count, error)
+    logger.warning("ferrotrace.langchain: tracing failed in %s (%d so far): %r", where, count, error)
 
 
 def _guarded(fn: F) -> F:
