@@ -175,15 +175,18 @@ class FerrotraceLangchainTracer(BaseCallbackHandler):
                 pass
         if span is None:
             return
-        if error is not None:
-            span.add_event(SpanEvent.from_exception(error))
-            span.set_status(SpanStatus("ERROR", str(error)))
-        else:
-            if outputs is not None:
-                span.set_outputs(outputs)
-            span.set_status("OK")
-        # Span processors, end, and (for a root) this context's last trace, as for @trace.
-        _context.end(span, None, None, capture_result=False)
+        try:
+            if error is not None:
+                span.add_event(SpanEvent.from_exception(error))
+                span.set_status(SpanStatus("ERROR", str(error)))
+            else:
+                if outputs is not None:
+                    span.set_outputs(outputs)
+                span.set_status("OK")
+        finally:
+            # Span processors, end, and (for a root) this context's last trace, as for @trace:
+            # the span ends even if recording its result failed.
+            _context.end(span, None, None, capture_result=False)
 
     # -- chat models and LLMs -------------------------------------------------------------------
 
