@@ -58,6 +58,15 @@ def broken_tool(question: str) -> str:
     raise ValueError(f"cannot answer {question!r}")
 
 
+BASE_URL = {"url": ""}
+
+
+@tool
+def ask_expert(topic: str) -> str:
+    """Asks another chain (invoked without the tool's config: nested by the active span)."""
+    return str(simple_chain(BASE_URL["url"]).invoke({"topic": topic}))
+
+
 class AgentState(TypedDict):
     messages: Annotated[list[AnyMessage], add_messages]
 
@@ -137,6 +146,14 @@ def run_all(base_url: str) -> None:
         pass
     asyncio.run(simple_chain(base_url).ainvoke({"topic": "async"}, config={"run_name": "async_chain"}))
     llm_chain().invoke({"question": "meaning of life?"}, config={"run_name": "llm_chain"})
+    asyncio.run(
+        agent_graph(base_url).ainvoke(
+            {"messages": [HumanMessage("What is 6 times 7?")]}, config={"run_name": "langgraph_async"}
+        )
+    )
+    simple_chain(base_url).batch([{"topic": "ants"}, {"topic": "wasps"}], config=[{"run_name": "batch_1"}, {"run_name": "batch_2"}])
+    BASE_URL["url"] = base_url
+    ask_expert.invoke({"topic": "owls"}, config={"run_name": "nested_chain_in_tool"})
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ SCENARIOS = [
     "tool_error",
     "async_chain",
     "llm_chain",
+    "langgraph_async",
+    "batch_1",
+    "batch_2",
+    "nested_chain_in_tool",
 ]
 
 VOLATILE_META = {
@@ -191,6 +195,8 @@ def test_the_comparison_covers_what_matters(both: dict[str, Any]) -> None:
     stream = next(s for s in ours["streaming"]["spans"] if s["type"] == "CHAT_MODEL")
     assert [e["name"] for e in stream["events"]].count("new_token") >= 4
     assert ours["model_error"]["state"] == "ERROR"
+    nested = [(s["name"], s["parent"]) for s in ours["nested_chain_in_tool"]["spans"]][:2]
+    assert nested == [("nested_chain_in_tool", None), ("RunnableSequence", "nested_chain_in_tool")]
     found = {name: known_differences(json.loads(json.dumps(t)), both["mlflow"][name]) for name, t in ours.items()}
     assert found["streaming"] == ["new_token.token redacted"]
     assert set().union(*found.values()) <= {"new_token.token redacted", "trace cost of all spans"}
