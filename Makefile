@@ -6,6 +6,8 @@ PY          := $(VENV)/bin/python
 PIP         := $(VENV)/bin/pip
 PYTHON3     ?= python3
 PY_DEPS     := "maturin>=1.9,<2" "pytest==9.2.0" "pytest-asyncio==1.5.0" "pytest-timeout==2.4.0" "mypy>=1.13" "mlflow==3.17.2"
+# LangChain autolog tests: versions inside mlflow==3.17.2's tested range for its langchain autolog.
+PY_LANGCHAIN_DEPS := "langchain-core==1.8.3" "langchain-openai==1.8.1" "langgraph==1.2.12"
 
 export PIP_CACHE_DIR           := $(CURDIR)/.cache/pip
 export npm_config_cache        := $(CURDIR)/.cache/npm
@@ -37,6 +39,7 @@ $(VENV)/.deps: pyproject.toml Makefile
 	@mkdir -p .cache
 	test -x $(PY) || $(PYTHON3) -m venv $(VENV)
 	$(PIP) install -q $(PY_DEPS)
+	$(PIP) install -q $(PY_LANGCHAIN_DEPS)
 	@touch $@
 
 ## python: build the native module into the venv (incremental) and install the package + CLI.

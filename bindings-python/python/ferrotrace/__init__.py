@@ -73,6 +73,8 @@ _LAZY = {
     "ferrotrace._tracking": ("get_tracking_uri", "is_tracking_uri_set", "set_experiment", "set_tracking_uri"),
 }
 _LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
+# Autolog integrations, loaded on first use (none imports its library before autolog()).
+_INTEGRATIONS = ("langchain",)
 
 
 def __getattr__(name: str) -> Any:
@@ -80,6 +82,8 @@ def __getattr__(name: str) -> Any:
 
     if name == "tracing":
         return importlib.import_module("ferrotrace.tracing")
+    if name in _INTEGRATIONS:  # `mlflow.langchain.autolog()` works after `import ferrotrace as mlflow`
+        return importlib.import_module("ferrotrace." + name)
     if name == "context":
         value = importlib.import_module("ferrotrace.tracing").context
     elif name in _LAZY_MODULE:

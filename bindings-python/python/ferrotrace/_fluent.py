@@ -362,7 +362,12 @@ def stats() -> dict[str, Any]:
     """
     import json
 
-    return cast("dict[str, Any]", json.loads(_native.stats_json()))
+    out = cast("dict[str, Any]", json.loads(_native.stats_json()))
+    from ferrotrace._integrations import FAILURES
+
+    if FAILURES:  # failures inside autolog integrations (ferrotrace.langchain, ...)
+        out["integration_failures"] = dict(FAILURES)
+    return out
 
 
 def start_span_no_context(
