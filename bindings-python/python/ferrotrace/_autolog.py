@@ -96,6 +96,17 @@ def start(name: str, call: str, span_type: str, inputs: dict[str, Any]) -> Optio
         return None
 
 
+def inject_traceparent(span: _native.LiveSpan, kwargs: dict[str, Any]) -> None:
+    """Sends the span's W3C ``traceparent`` with the request (in ``extra_headers``, the caller's
+    own headers winning), as MLflow's integrations do, so a traced gateway can continue the
+    trace. ``kwargs`` is the wrapper's own dict: the caller's is not touched."""
+    try:
+        existing = kwargs.get("extra_headers") or {}
+        kwargs["extra_headers"] = {"traceparent": span._traceparent(), **existing}
+    except Exception:
+        pass
+
+
 def succeed(span: _native.LiveSpan, call: str, result: Any) -> None:
     try:
         if _native.llm_end(span, call, result):
@@ -130,6 +141,7 @@ def traced_method(
             span = start(name(self, original), call, span_type, kwargs)
             if span is None:
                 return original(self, *args, **kwargs)
+            inject_traceparent(span, kwargs)
             try:
                 result = original(self, *args, **kwargs)
             except BaseException as e:
@@ -159,6 +171,7 @@ def traced_async_method(
             span = start(name(self, original), call, span_type, kwargs)
             if span is None:
                 return await original(self, *args, **kwargs)
+            inject_traceparent(span, kwargs)
             try:
                 result = await original(self, *args, **kwargs)
             except BaseException as e:

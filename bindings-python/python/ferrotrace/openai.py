@@ -92,7 +92,7 @@ def _patch_all() -> None:
         (embeddings.AsyncEmbeddings, "create", _EMBEDDING, True),
     ]
     try:
-        from openai.resources.beta.chat import completions as beta
+        from openai.resources.beta.chat import completions as beta  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         pass
     else:
@@ -149,7 +149,7 @@ def _chat_result(chunks: list[Any]) -> Any:
         return content or ""
 
     last = chunks[-1]
-    finish_reason = "stop"
+    finish_reason: Any = "stop"
     if last.choices and last.choices[0]:
         finish_reason = last.choices[0].finish_reason or finish_reason
     message = ChatCompletionMessage(role="assistant", content="".join(map(text, chunks)))
