@@ -84,11 +84,10 @@ def test_example_agent_runs_and_traces_the_tool_loop(tmp_path: Any) -> None:
     assert answer == "The tool said 4."
     from ferrotrace import _native
 
-    text, _ = _native.store_show(str(tmp_path / "ferrotrace-traces"), trace_id)
-    assert text is not None
-    spans = json.loads(text)["data"]["spans"]
-    names = sorted(s["name"] for s in spans)
+    records, _ = _native.store_read(str(tmp_path / "ferrotrace-traces"))
+    trace = next(t for t in map(json.loads, records) if t["info"]["trace_id"] == trace_id)
+    names = sorted(s["name"] for s in trace["data"]["spans"])
     assert names == ["Completions", "Completions", "agent", "multiply"]
-    usage = json.loads(json.loads(text)["info"]["trace_metadata"]["mlflow.trace.tokenUsage"])
+    usage = json.loads(trace["info"]["trace_metadata"]["mlflow.trace.tokenUsage"])
     assert usage["total_tokens"] > 0
 

@@ -45,16 +45,16 @@ def _span(trace: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_messages_create(client: anthropic.Anthropic) -> None:
-    msg = client.messages.create(model="claude-sonnet-4-5", max_tokens=64, messages=MESSAGES)
+    msg = client.messages.create(model="claude-fake-1", max_tokens=64, messages=MESSAGES)
     assert msg.content[0].text == "The answer is 42."
     trace = only_trace()
     span = _span(trace)
     assert span["name"] == "Messages.create"
     assert attr(span, "mlflow.spanType") == "CHAT_MODEL"
-    assert attr(span, "mlflow.spanInputs") == {"model": "claude-sonnet-4-5", "max_tokens": 64, "messages": MESSAGES}
+    assert attr(span, "mlflow.spanInputs") == {"model": "claude-fake-1", "max_tokens": 64, "messages": MESSAGES}
     assert attr(span, "mlflow.spanOutputs") == msg.model_dump()
     assert attr(span, "mlflow.message.format") == "anthropic"
-    assert attr(span, "mlflow.llm.model") == "claude-sonnet-4-5"
+    assert attr(span, "mlflow.llm.model") == "claude-fake-1"
     assert attr(span, "mlflow.llm.provider") == "anthropic"
     u = msg.usage
     total = u.input_tokens + u.output_tokens
