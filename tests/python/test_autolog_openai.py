@@ -136,6 +136,21 @@ def test_stream_closed_early_still_ends_the_span(client: openai.OpenAI) -> None:
     assert len([e for e in span["events"] if e["name"].startswith("mlflow.chunk.item.")]) == 1
 
 
+@pytest.mark.parametrize("consumed", [0, 2])
+def test_stream_dropped_without_close_still_ends_the_span(client: openai.OpenAI, consumed: int) -> None:
+    import gc
+
+    stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    it = iter(stream)
+    for _ in range(consumed):
+        next(it)
+    stream.response.close()  # what the client would do at exit; the span must not wait for it
+    del stream, it
+    gc.collect()
+    span = _span(only_trace())
+    assert len([e for e in span["events"] if e["name"].startswith("mlflow.chunk.item.")]) == consumed
+
+
 def test_stream_in_a_context_manager_broken_out_of(client: openai.OpenAI) -> None:
     with client.chat.completions.create(model="m", messages=MESSAGES, stream=True) as stream:
         for _ in stream:

@@ -15,6 +15,8 @@ import pytest
 from conftest import run_script
 from test_differential import normalise
 
+pytestmark = pytest.mark.timeout(900)  # two app runs and a server start on a shared machine
+
 APP = r'''
 import asyncio, sys
 mlflow = __import__(sys.argv[3])

@@ -275,6 +275,10 @@ def tap_stream(stream: Any, span: _native.LiveSpan, call: str, finish: Callable[
                     tap.end()
 
             stream.close = close
+        # A stream dropped before its first chunk never runs the generator: end the span then.
+        import weakref
+
+        weakref.finalize(stream, tap.end)
     except Exception as e:  # an unexpected stream shape: end the span now, keep the stream
         warn_once("tap", "ferrotrace: could not follow a stream (%s); its span ends now", e)
         tap.end()
@@ -325,6 +329,19 @@ def autolog(
             continue
         try:
             module = importlib.import_module(module_name)
-            module.autolog(disable=disable, silent=silent, log_traces=log_traces)
+            _call_autolog(module.autolog, disable=disable, silent=silent, log_traces=log_traces)
         except Exception as e:  # one integration failing leaves the others on
             warn_once(f"autolog:{flavor}", "ferrotrace.autolog(): the %s integration failed: %s", flavor, e)
+
+
+def _call_autolog(fn: Callable[..., Any], **kwargs: Any) -> None:
+    """Calls an integration's autolog with the arguments it takes (all take ``disable``)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        params = {}  # type: ignore[assignment]
+    if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        kwargs = {k: v for k, v in kwargs.items() if k in params or k == "disable"}
+    fn(**kwargs)

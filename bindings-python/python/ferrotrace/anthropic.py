@@ -51,6 +51,8 @@ def autolog(log_traces: bool = True, disable: bool = False, silent: bool = False
         )
         return
     _autolog.LOG_TRACES[FLAVOR_NAME] = bool(log_traces)
+    global _STREAMS
+    _STREAMS = (anthropic.Stream, anthropic.AsyncStream)
     from anthropic.resources import messages
 
     for owner, is_async in ((messages.Messages, False), (messages.AsyncMessages, True)):
@@ -63,11 +65,12 @@ def _span_name(instance: Any, original: Any) -> str:
     return f"{type(instance).__name__}.{getattr(original, '__name__', 'create')}"
 
 
-def _on_result(span: Any, call: str, inputs: dict[str, Any], result: Any) -> Any:
-    import anthropic
+_STREAMS: tuple[type, ...] = ()
 
-    if isinstance(result, (anthropic.Stream, anthropic.AsyncStream)):
-        _autolog.tap_stream(result, span, call, _assemble, isinstance(result, anthropic.AsyncStream))
+
+def _on_result(span: Any, call: str, inputs: dict[str, Any], result: Any) -> Any:
+    if isinstance(result, _STREAMS):
+        _autolog.tap_stream(result, span, call, _assemble, not isinstance(result, _STREAMS[0]))
     else:
         _autolog.succeed(span, call, result)
     return result

@@ -78,7 +78,12 @@ def _class_name(instance: Any, original: Any) -> str:
 
 
 def _patch_all() -> None:
+    global _STREAMS, _ASYNC_STREAM, _LEGACY
+    import openai
     from openai.resources import completions, embeddings
+
+    _STREAMS, _ASYNC_STREAM = (openai.Stream, openai.AsyncStream), openai.AsyncStream
+    _LEGACY = getattr(getattr(openai, "_legacy_response", None), "LegacyAPIResponse", None)
     from openai.resources.chat import completions as chat
 
     targets: list[tuple[Any, str, tuple[str, str], bool]] = [
@@ -109,20 +114,23 @@ def _patch_all() -> None:
         _autolog.patch(FLAVOR_NAME, owner, method, maker(FLAVOR_NAME, call, span_type, _class_name, _on_result))
 
 
+# The client's stream classes and raw-response class, read once when patching.
+_STREAMS: tuple[type, ...] = ()
+_ASYNC_STREAM: Any = None
+_LEGACY: Any = None
+
+
 def _on_result(span: Any, call: str, inputs: dict[str, Any], raw: Any) -> Any:
     """Ends the span with the result, or taps the stream the call returned. Returns ``raw``."""
-    import openai
-
     result = raw
-    legacy = getattr(getattr(openai, "_legacy_response", None), "LegacyAPIResponse", None)
-    if legacy is not None and isinstance(raw, legacy):  # `with_raw_response`: record the parsed body
+    if _LEGACY is not None and isinstance(raw, _LEGACY):  # `with_raw_response`: record the parsed body
         try:
             result = raw.parse()
         except Exception:
             result = raw
-    if isinstance(result, (openai.Stream, openai.AsyncStream)):
+    if isinstance(result, _STREAMS):
         finish = _responses_result if call == "openai.responses" else _chat_result
-        _autolog.tap_stream(result, span, call, finish, isinstance(result, openai.AsyncStream))
+        _autolog.tap_stream(result, span, call, finish, isinstance(result, _ASYNC_STREAM))
     else:
         _autolog.succeed(span, call, result)
     return raw
