@@ -31,7 +31,12 @@ fn inputs(slf: &Bound<'_, PySpan>) -> Option<Value> {
     if !me.ctx.sampled() {
         return None;
     }
-    Some(me.record().attributes.get(attr::INPUTS).map_or(Value::Null, RawJson::to_value))
+    Some(
+        me.record()
+            .attributes
+            .get(attr::INPUTS)
+            .map_or(Value::Null, RawJson::to_value),
+    )
 }
 
 /// A provider call started: sets the attributes its inputs give (request parameters, message
@@ -94,13 +99,23 @@ pub fn llm_fail(slf: &Bound<'_, PySpan>, call: &str, exception: &Bound<'_, PyAny
 /// inputs' and outputs' JSON texts (for other bindings' conformance and for tests).
 #[pyfunction]
 #[pyo3(signature = (call, inputs_json, outputs_json=None))]
-pub fn llm_attributes(call: &str, inputs_json: &str, outputs_json: Option<&str>) -> PyResult<String> {
-    let call = Call::parse(call)
-        .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown provider call {call:?}")))?;
+pub fn llm_attributes(
+    call: &str,
+    inputs_json: &str,
+    outputs_json: Option<&str>,
+) -> PyResult<String> {
+    let call = Call::parse(call).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!("unknown provider call {call:?}"))
+    })?;
     let inputs = ferrotrace_core::model::json::parse_lenient(inputs_json);
-    let start: serde_json::Map<String, Value> = start_attributes(call, &inputs).into_iter().collect();
+    let start: serde_json::Map<String, Value> =
+        start_attributes(call, &inputs).into_iter().collect();
     let end: serde_json::Map<String, Value> = match outputs_json {
-        Some(o) => end_attributes(call, &inputs, &ferrotrace_core::model::json::parse_lenient(o)),
+        Some(o) => end_attributes(
+            call,
+            &inputs,
+            &ferrotrace_core::model::json::parse_lenient(o),
+        ),
         None => error_attributes(call, &inputs),
     }
     .into_iter()

@@ -91,3 +91,25 @@ def test_example_agent_runs_and_traces_the_tool_loop(tmp_path: Any) -> None:
     usage = json.loads(trace["info"]["trace_metadata"]["mlflow.trace.tokenUsage"])
     assert usage["total_tokens"] > 0
 
+
+
+def test_core_mapping_is_exposed_for_other_bindings() -> None:
+    import pytest
+
+    from ferrotrace import _native
+
+    inputs = {"model": "claude-x", "max_tokens": 5, "messages": [], "tools": [{"name": "t", "input_schema": {"type": "object", "properties": {}}}]}
+    outputs = {"usage": {"input_tokens": 3, "output_tokens": 2}}
+    got = json.loads(_native.llm_attributes("anthropic.messages", json.dumps(inputs), json.dumps(outputs)))
+    assert got["span_type"] == "CHAT_MODEL"
+    assert got["start"]["mlflow.message.format"] == "anthropic"
+    assert got["start"]["mlflow.chat.tools"][0]["function"]["name"] == "t"
+    assert got["end"] == {
+        "mlflow.llm.model": "claude-x",
+        "mlflow.llm.provider": "anthropic",
+        "mlflow.chat.tokenUsage": {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5},
+    }
+    # Not JSON at all, or an unknown call: no crash.
+    assert json.loads(_native.llm_attributes("openai.chat", "{not json", "[1,"))["end"] == {}
+    with pytest.raises(ValueError, match="unknown provider call"):
+        _native.llm_attributes("nope", "{}")

@@ -70,6 +70,7 @@ def _sse(data: Any, event: Optional[str] = None) -> bytes:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else split header and body writes meet delayed ACKs (40 ms)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -283,13 +284,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_stream(events())
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops a kept-alive connection (its process ended) is no error here.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 class FakeLLM:
     """A running fake server; ``base_url`` ends in ``/v1`` (what OpenAI clients take);
     Anthropic clients take ``root_url``."""
 
     def __init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self.root_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.base_url = self.root_url + "/v1"
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-llm", daemon=True)

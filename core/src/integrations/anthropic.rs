@@ -37,7 +37,9 @@ fn usage(outputs: &Value) -> Option<Value> {
     m.insert(k::OUTPUT_TOKENS.into(), count(u.get("output_tokens")));
     m.insert(k::TOTAL_TOKENS.into(), Value::from(input + output));
     let read = u.get("cache_read_input_tokens").filter(|c| !c.is_null());
-    let created = u.get("cache_creation_input_tokens").filter(|c| !c.is_null());
+    let created = u
+        .get("cache_creation_input_tokens")
+        .filter(|c| !c.is_null());
     if let Some(c) = read {
         m.insert(k::CACHE_READ.into(), c.clone());
     }
@@ -48,7 +50,8 @@ fn usage(outputs: &Value) -> Option<Value> {
     if let Some(c) = above.filter(|c| !c.is_null()) {
         m.insert(k::CACHE_CREATION_1H.into(), c.clone());
     }
-    let cache = read.and_then(Value::as_i64).unwrap_or(0) + created.and_then(Value::as_i64).unwrap_or(0);
+    let cache =
+        read.and_then(Value::as_i64).unwrap_or(0) + created.and_then(Value::as_i64).unwrap_or(0);
     if cache != 0 {
         m.insert(k::INPUT_TOKENS.into(), Value::from(input + cache));
         m.insert(k::TOTAL_TOKENS.into(), Value::from(input + output + cache));

@@ -84,7 +84,10 @@ impl Call {
     fn is_openai(self) -> bool {
         matches!(
             self,
-            Call::OpenAiChat | Call::OpenAiCompletion | Call::OpenAiEmbedding | Call::OpenAiResponses
+            Call::OpenAiChat
+                | Call::OpenAiCompletion
+                | Call::OpenAiEmbedding
+                | Call::OpenAiResponses
         )
     }
 }

@@ -83,7 +83,10 @@ pub(crate) fn chat_usage(u: &Value, m: &mut Map<String, Value>) {
     if let Some(c) = cached {
         m.insert(k::CACHE_READ.into(), c.clone());
     }
-    if let Some(c) = u.get("cache_creation_input_tokens").filter(|c| !c.is_null()) {
+    if let Some(c) = u
+        .get("cache_creation_input_tokens")
+        .filter(|c| !c.is_null())
+    {
         m.insert(k::CACHE_CREATION.into(), c.clone());
     }
 }

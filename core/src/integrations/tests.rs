@@ -14,7 +14,10 @@ fn openai_start_keeps_parameters_but_not_the_prompt() {
     assert_eq!(get(&a, "temperature"), Some(&json!(0.5)));
     assert_eq!(get(&a, "messages"), None);
     assert_eq!(get(&a, keys::MESSAGE_FORMAT), Some(&json!("openai")));
-    let e = start_attributes(Call::OpenAiEmbedding, &json!({"model": "e", "input": ["x"]}));
+    let e = start_attributes(
+        Call::OpenAiEmbedding,
+        &json!({"model": "e", "input": ["x"]}),
+    );
     assert_eq!(e, vec![("model".to_owned(), json!("e"))]);
 }
 
@@ -29,12 +32,16 @@ fn chat_usage_model_and_tools() {
     assert_eq!(get(&a, keys::MODEL), Some(&json!("gpt-x")));
     assert_eq!(
         get(&a, keys::TOKEN_USAGE),
-        Some(&json!({"input_tokens": 4, "output_tokens": 2, "total_tokens": 6, "cache_read_input_tokens": 1}))
+        Some(
+            &json!({"input_tokens": 4, "output_tokens": 2, "total_tokens": 6, "cache_read_input_tokens": 1})
+        )
     );
     assert_eq!(
         get(&a, keys::TOOLS),
-        Some(&json!([{"type": "function", "function": {"name": "add", "description": "Add",
-            "parameters": {"properties": {"a": {"type": "integer"}}, "type": "object", "required": ["a"]}}}]))
+        Some(
+            &json!([{"type": "function", "function": {"name": "add", "description": "Add",
+            "parameters": {"properties": {"a": {"type": "integer"}}, "type": "object", "required": ["a"]}}}])
+        )
     );
 }
 
@@ -52,9 +59,15 @@ fn responses_usage_and_embedding_model() {
     let a = end_attributes(Call::OpenAiResponses, &json!({}), &out);
     assert_eq!(
         get(&a, keys::TOKEN_USAGE),
-        Some(&json!({"input_tokens": 1, "output_tokens": 2, "total_tokens": 3, "cache_read_input_tokens": 0}))
+        Some(
+            &json!({"input_tokens": 1, "output_tokens": 2, "total_tokens": 3, "cache_read_input_tokens": 0})
+        )
     );
-    let e = end_attributes(Call::OpenAiEmbedding, &json!({"model": "a"}), &json!({"object": "list", "model": "b", "usage": {"prompt_tokens": 1}}));
+    let e = end_attributes(
+        Call::OpenAiEmbedding,
+        &json!({"model": "a"}),
+        &json!({"object": "list", "model": "b", "usage": {"prompt_tokens": 1}}),
+    );
     assert_eq!(e, vec![(keys::MODEL.to_owned(), json!("b"))]);
 }
 
@@ -64,14 +77,18 @@ fn anthropic_usage_counts_cache_in_input_and_total() {
     let s = start_attributes(Call::AnthropicMessages, &inputs);
     assert_eq!(
         get(&s, keys::TOOLS),
-        Some(&json!([{"type": "function", "function": {"name": "t", "description": null, "parameters": {"properties": {}, "type": "object"}}}]))
+        Some(
+            &json!([{"type": "function", "function": {"name": "t", "description": null, "parameters": {"properties": {}, "type": "object"}}}])
+        )
     );
     let out = json!({"usage": {"input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 3, "cache_creation_input_tokens": 2}});
     let a = end_attributes(Call::AnthropicMessages, &inputs, &out);
     assert_eq!(get(&a, keys::PROVIDER), Some(&json!("anthropic")));
     assert_eq!(
         get(&a, keys::TOKEN_USAGE),
-        Some(&json!({"input_tokens": 15, "output_tokens": 5, "total_tokens": 20, "cache_read_input_tokens": 3, "cache_creation_input_tokens": 2}))
+        Some(
+            &json!({"input_tokens": 15, "output_tokens": 5, "total_tokens": 20, "cache_read_input_tokens": 3, "cache_creation_input_tokens": 2})
+        )
     );
     let err = error_attributes(Call::AnthropicMessages, &inputs);
     assert_eq!(get(&err, keys::MODEL), Some(&json!("claude")));
@@ -80,7 +97,13 @@ fn anthropic_usage_counts_cache_in_input_and_total() {
 
 #[test]
 fn hostile_inputs_give_no_attributes_and_no_panic() {
-    for v in [json!(null), json!(1), json!("x"), json!([]), json!({"tools": {"a": 1}, "model": 3})] {
+    for v in [
+        json!(null),
+        json!(1),
+        json!("x"),
+        json!([]),
+        json!({"tools": {"a": 1}, "model": 3}),
+    ] {
         let _ = start_attributes(Call::AnthropicMessages, &v);
         let _ = start_attributes(Call::OpenAiChat, &v);
         assert!(get(&end_attributes(Call::OpenAiChat, &v, &v), keys::MODEL).is_none());

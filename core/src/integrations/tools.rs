@@ -14,7 +14,9 @@ const BUILT_IN: &[&str] = &[
     "image_generation",
 ];
 
-const PARAM_TYPES: &[&str] = &["string", "number", "integer", "object", "array", "boolean", "null"];
+const PARAM_TYPES: &[&str] = &[
+    "string", "number", "integer", "object", "array", "boolean", "null",
+];
 
 /// OpenAI tools (chat completions or Responses API style). `None`: no tools, or one MLflow
 /// would reject (then it records none).
@@ -22,7 +24,10 @@ pub(super) fn openai(tools: &Value) -> Option<Value> {
     let list = tools.as_array()?;
     let mut out = Vec::with_capacity(list.len());
     for tool in list {
-        let kind = tool.get("type").and_then(Value::as_str).unwrap_or("function");
+        let kind = tool
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("function");
         let function = if kind == "function" {
             match tool.get("function") {
                 Some(f) => function(f)?,
@@ -46,9 +51,15 @@ pub(super) fn anthropic(tools: &Value) -> Option<Value> {
     let mut out = Vec::with_capacity(list.len());
     for tool in list {
         let mut f = Map::new();
-        f.insert("name".into(), tool.get("name").filter(|n| n.is_string())?.clone());
+        f.insert(
+            "name".into(),
+            tool.get("name").filter(|n| n.is_string())?.clone(),
+        );
         // Passed explicitly by MLflow, so present even when absent from the tool.
-        f.insert("description".into(), tool.get("description").cloned().unwrap_or(Value::Null));
+        f.insert(
+            "description".into(),
+            tool.get("description").cloned().unwrap_or(Value::Null),
+        );
         let params = match tool.get("input_schema") {
             None | Some(Value::Null) => Value::Null,
             Some(p) => Value::Object(params(p)?),
@@ -70,12 +81,17 @@ fn chat_tool(function: Map<String, Value>) -> Value {
 fn function(f: &Value) -> Option<Map<String, Value>> {
     let f = f.as_object()?;
     let mut out = Map::new();
-    out.insert("name".into(), f.get("name").filter(|n| n.is_string())?.clone());
+    out.insert(
+        "name".into(),
+        f.get("name").filter(|n| n.is_string())?.clone(),
+    );
     for key in ["description", "parameters", "strict"] {
         let Some(v) = f.get(key) else { continue };
         let v = match (key, v) {
             ("parameters", Value::Object(_)) => Value::Object(params(v)?),
-            ("description", Value::String(_)) | ("strict", Value::Bool(_)) | (_, Value::Null) => v.clone(),
+            ("description", Value::String(_)) | ("strict", Value::Bool(_)) | (_, Value::Null) => {
+                v.clone()
+            }
             _ => return None,
         };
         out.insert(key.into(), v);
@@ -96,7 +112,9 @@ fn params(p: &Value) -> Option<Map<String, Value>> {
         if let Some(v) = p.get(key) {
             let ok = match key {
                 "type" => *v == "object",
-                "required" => v.is_null() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+                "required" => {
+                    v.is_null() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+                }
                 _ => v.is_null() || v.is_boolean(),
             };
             if !ok {
@@ -118,7 +136,12 @@ fn property(p: &Value) -> Option<Map<String, Value>> {
             "type" => match v {
                 Value::Null => v.clone(),
                 Value::String(s) if PARAM_TYPES.contains(&s.as_str()) => v.clone(),
-                Value::Array(a) if a.iter().all(|t| t.as_str().is_some_and(|s| PARAM_TYPES.contains(&s))) => v.clone(),
+                Value::Array(a)
+                    if a.iter()
+                        .all(|t| t.as_str().is_some_and(|s| PARAM_TYPES.contains(&s))) =>
+                {
+                    v.clone()
+                }
                 _ => return None,
             },
             "items" if !v.is_null() => Value::Object(property(v)?),
