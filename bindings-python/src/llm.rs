@@ -2,7 +2,9 @@
 //! core (`ferrotrace_core::integrations`) from the JSON the span already holds, so the inputs
 //! and outputs are converted from Python once.
 
-use ferrotrace_core::integrations::{end_attributes, error_attributes, start_attributes, Call};
+use ferrotrace_core::integrations::{
+    end_attributes, error_attributes, request_from_json, result_from_json, start_attributes, Call,
+};
 use ferrotrace_core::model::keys::attr;
 use ferrotrace_core::model::{RawJson, StatusCode};
 use ferrotrace_core::LiveSpan;
@@ -35,7 +37,7 @@ fn inputs(slf: &Bound<'_, PySpan>) -> Option<Value> {
         me.record()
             .attributes
             .get(attr::INPUTS)
-            .map_or(Value::Null, RawJson::to_value),
+            .map_or(Value::Null, |v| request_from_json(v.as_str())),
     )
 }
 
@@ -58,7 +60,9 @@ pub fn llm_end(slf: &Bound<'_, PySpan>, call: &str, result: &Bound<'_, PyAny>) -
     // Convert outside the borrow: `result` may run user code (`model_dump`).
     let outputs = inputs.as_ref().map(|_| to_json(result));
     let attrs = match (Call::parse(call), &inputs, &outputs) {
-        (Some(call), Some(i), Some(o)) => guarded(|| end_attributes(call, i, &o.to_value())),
+        (Some(call), Some(i), Some(o)) => {
+            guarded(|| end_attributes(call, i, &result_from_json(o.as_str())))
+        }
         _ => Vec::new(),
     };
     finish(slf, |s| {

@@ -22,7 +22,7 @@ mod anthropic;
 mod openai;
 mod tools;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Attribute keys MLflow's autolog integrations set.
 pub mod keys {
@@ -116,6 +116,62 @@ pub fn error_attributes(call: Call, inputs: &Value) -> Vec<(String, Value)> {
         Vec::new()
     } else {
         anthropic::end(inputs, &Value::Null)
+    }
+}
+
+/// A call's inputs from their JSON text, without the prompt (`messages`, `input`): no mapping
+/// reads it, and it is most of the text. Text that is not a JSON object is parsed as it is.
+pub fn request_from_json(text: &str) -> Value {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct WithoutPrompt;
+    impl<'de> Visitor<'de> for WithoutPrompt {
+        type Value = Map<String, Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "messages" || key == "input" {
+                    map.next_value::<IgnoredAny>()?;
+                } else {
+                    out.insert(key, map.next_value()?);
+                }
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    match de
+        .deserialize_map(WithoutPrompt)
+        .and_then(|m| de.end().map(|_| m))
+    {
+        Ok(m) => Value::Object(m),
+        Err(_) => crate::model::json::parse_lenient(text),
+    }
+}
+
+/// A call's result from its JSON text, keeping only what the mappings read (`object`, `model`,
+/// `usage`): a completion's choices or an embedding's vectors are skipped, not built.
+pub fn result_from_json(text: &str) -> Value {
+    #[derive(serde::Deserialize)]
+    struct Slim {
+        object: Option<Value>,
+        model: Option<Value>,
+        usage: Option<Value>,
+    }
+    match serde_json::from_str::<Slim>(text) {
+        Ok(s) => {
+            let mut m = Map::new();
+            for (k, v) in [("object", s.object), ("model", s.model), ("usage", s.usage)] {
+                if let Some(v) = v {
+                    m.insert(k.to_owned(), v);
+                }
+            }
+            Value::Object(m)
+        }
+        Err(_) => crate::model::json::parse_lenient(text),
     }
 }
 

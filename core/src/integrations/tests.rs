@@ -109,3 +109,27 @@ fn hostile_inputs_give_no_attributes_and_no_panic() {
         assert!(get(&end_attributes(Call::OpenAiChat, &v, &v), keys::MODEL).is_none());
     }
 }
+
+#[test]
+fn slim_parses_keep_what_the_mappings_read() {
+    let req = request_from_json(
+        r#"{"model": "m", "messages": [{"role": "user", "content": "hi"}], "input": "x", "tools": [], "n": 1.5}"#,
+    );
+    assert_eq!(req, json!({"model": "m", "tools": [], "n": 1.5}));
+    let out = result_from_json(
+        r#"{"id": "c", "object": "chat.completion", "choices": [{"a": 1}], "model": "g", "usage": {"prompt_tokens": 1}}"#,
+    );
+    assert_eq!(
+        out,
+        json!({"object": "chat.completion", "model": "g", "usage": {"prompt_tokens": 1}})
+    );
+    // Not an object, or not JSON: parsed as it is (Python's NaN becomes a string).
+    assert_eq!(result_from_json("[1, 2]"), json!([1, 2]));
+    assert_eq!(request_from_json("NaN"), json!("NaN"));
+    let full = json!({"object": "chat.completion", "model": "g", "usage": {"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3}, "choices": []});
+    let text = full.to_string();
+    assert_eq!(
+        end_attributes(Call::OpenAiChat, &json!({}), &result_from_json(&text)),
+        end_attributes(Call::OpenAiChat, &json!({}), &full)
+    );
+}
