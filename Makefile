@@ -8,6 +8,8 @@ PYTHON3     ?= python3
 PY_DEPS     := "maturin>=1.9,<2" "pytest==9.2.0" "pytest-asyncio==1.5.0" "pytest-timeout==2.4.0" "mypy>=1.13" "mlflow==3.17.2"
 # LangChain autolog tests: versions inside mlflow==3.17.2's tested range for its langchain autolog.
 PY_LANGCHAIN_DEPS := "langchain-core==1.8.3" "langchain-openai==1.8.1" "langgraph==1.2.12"
+# The client libraries the autolog integrations patch (tests and bench talk to a fake server).
+PY_DEPS     += "openai==3.51.0" "anthropic==2.10.0"
 
 export PIP_CACHE_DIR           := $(CURDIR)/.cache/pip
 export npm_config_cache        := $(CURDIR)/.cache/npm
@@ -80,6 +82,7 @@ bench: bench-setup
 	cargo bench -p ferrotrace-core
 	$(PY) bench/python_overhead.py
 	$(PY) bench/python_sdks.py
+	$(PY) bench/autolog_overhead.py
 	node bench/node_overhead.mjs
 	node bench/node_sdks.mjs
 	$(PY) bench/rss_loop.py

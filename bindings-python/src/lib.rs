@@ -7,6 +7,7 @@ mod args;
 mod call;
 mod errors;
 mod fnspec;
+mod llm;
 mod span;
 mod span_convert;
 // The callable `@trace` returns for a sync function (uses `call`).
@@ -459,6 +460,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("TracingError", m.py().get_type::<TracingError>())?;
     m.add("ConfigError", m.py().get_type::<ConfigError>())?;
     m.add_function(wrap_pyfunction!(start_span, m)?)?;
+    m.add_function(wrap_pyfunction!(llm::llm_start, m)?)?;
+    m.add_function(wrap_pyfunction!(llm::llm_end, m)?)?;
+    m.add_function(wrap_pyfunction!(llm::llm_fail, m)?)?;
+    m.add_function(wrap_pyfunction!(llm::llm_attributes, m)?)?;
     m.add_function(wrap_pyfunction!(flush, m)?)?;
     m.add_function(wrap_pyfunction!(exit, m)?)?;
     m.add_function(wrap_pyfunction!(stats_json, m)?)?;

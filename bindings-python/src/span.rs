@@ -70,7 +70,7 @@ impl PySpan {
         }
     }
 
-    fn record(&self) -> &SpanRecord {
+    pub(crate) fn record(&self) -> &SpanRecord {
         match &self.state {
             State::Live(s) => s.record(),
             State::Ended(r) => r,
@@ -103,7 +103,7 @@ impl PySpan {
 /// Applies `last` to the live span, then ends it: one borrow for a decorator's or context
 /// manager's exit. Returns whether the span is a root, which is then *closed*: the caller leaves
 /// it in (or puts it back into) the contextvar as the context's last trace (see [`PySpan`]).
-fn finish(slf: &Bound<'_, PySpan>, last: impl FnOnce(&mut LiveSpan)) -> bool {
+pub(crate) fn finish(slf: &Bound<'_, PySpan>, last: impl FnOnce(&mut LiveSpan)) -> bool {
     if let Ok(mut me) = slf.try_borrow_mut() {
         if let Some(live) = me.live() {
             last(live);
@@ -131,7 +131,7 @@ pub(crate) fn context_parent<'py>(
 }
 
 /// Runs `f` on the span if it is live and not borrowed elsewhere.
-fn with_live(slf: &Bound<'_, PySpan>, f: impl FnOnce(&mut LiveSpan)) {
+pub(crate) fn with_live(slf: &Bound<'_, PySpan>, f: impl FnOnce(&mut LiveSpan)) {
     if let Ok(mut me) = slf.try_borrow_mut() {
         if let Some(live) = me.live() {
             f(live);

@@ -24,6 +24,7 @@ pub mod config;
 pub mod diag;
 pub mod error;
 pub mod export;
+pub mod integrations;
 pub mod model;
 pub mod pipeline;
 pub mod process;

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ferrotrace import tracing
+    from ferrotrace._autolog import autolog
     from ferrotrace._assessments import (
         delete_assessment,
         delete_trace_tag,
@@ -71,10 +72,11 @@ _LAZY = {
         "update_assessment",
     ),
     "ferrotrace._tracking": ("get_tracking_uri", "is_tracking_uri_set", "set_experiment", "set_tracking_uri"),
+    "ferrotrace._autolog": ("autolog",),
 }
+# Integration submodules, loaded on first use as `mlflow.openai` is (`ferrotrace.openai.autolog()`).
+_SUBMODULES = ("openai", "anthropic", "langchain")
 _LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
-# Autolog integrations, loaded on first use (none imports its library before autolog()).
-_INTEGRATIONS = ("langchain",)
 
 
 def __getattr__(name: str) -> Any:
@@ -82,8 +84,13 @@ def __getattr__(name: str) -> Any:
 
     if name == "tracing":
         return importlib.import_module("ferrotrace.tracing")
-    if name in _INTEGRATIONS:  # `mlflow.langchain.autolog()` works after `import ferrotrace as mlflow`
-        return importlib.import_module("ferrotrace." + name)
+    if name in _SUBMODULES:
+        try:
+            return importlib.import_module(f"ferrotrace.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"ferrotrace.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
     if name == "context":
         value = importlib.import_module("ferrotrace.tracing").context
     elif name in _LAZY_MODULE:
@@ -99,6 +106,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "autolog",
     "delete_assessment",
     "delete_trace_tag",
     "get_assessment",
