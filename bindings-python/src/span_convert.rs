@@ -40,7 +40,19 @@ pub(crate) fn parse_status(status: &Bound<'_, PyAny>) -> PyResult<(StatusCode, S
         Ok(v) => display_text(&v),
         Err(_) => display_text(&code_obj),
     };
-    StatusCode::parse(&text).map(|c| (c, desc)).ok_or_else(|| {
+    let parsed = StatusCode::parse(&text).map(|c| {
+        // As OpenTelemetry (and so MLflow) does: a description belongs to an ERROR status only.
+        if c != StatusCode::Error && !desc.is_empty() {
+            ferrotrace_core::diag::warn(
+                "status_description",
+                format!("description should only be set when the status is ERROR; {text:?} status description {desc:?} dropped"),
+            );
+            (c, String::new())
+        } else {
+            (c, desc)
+        }
+    });
+    parsed.ok_or_else(|| {
         TracingError::new_err(format!(
             "invalid span status {text:?}: use 'OK', 'ERROR' or 'UNSET'"
         ))

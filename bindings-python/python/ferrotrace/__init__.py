@@ -50,9 +50,11 @@ if TYPE_CHECKING:
         update_assessment,
     )
     from ferrotrace._tracking import get_tracking_uri, is_tracking_uri_set, set_experiment, set_tracking_uri
+    from ferrotrace._trace_functions import add_trace, log_trace, search_sessions
+    from ferrotrace.client import MlflowClient, create_experiment, get_experiment, get_experiment_by_name, search_experiments
     from ferrotrace.tracing import context
 
-MlflowException = TracingError
+from ferrotrace.exceptions import MlflowException
 
 # Names loaded on first use (PEP 562), by module: what tracing does not need stays out of
 # `import ferrotrace` (the server API brings `json`, `datetime`, `urllib.parse`, `logging`).
@@ -71,7 +73,17 @@ _LAZY = {
         "update_assessment",
     ),
     "ferrotrace._tracking": ("get_tracking_uri", "is_tracking_uri_set", "set_experiment", "set_tracking_uri"),
+    "ferrotrace.client": (
+        "MlflowClient",
+        "create_experiment",
+        "get_experiment",
+        "get_experiment_by_name",
+        "search_experiments",
+    ),
+    "ferrotrace._trace_functions": ("add_trace", "log_trace", "search_sessions"),
 }
+# MLflow's submodules, reachable as attributes (`mlflow.exceptions.MlflowException`).
+_SUBMODULES = ("client", "exceptions", "tracking")
 _LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
 
 
@@ -80,6 +92,8 @@ def __getattr__(name: str) -> Any:
 
     if name == "tracing":
         return importlib.import_module("ferrotrace.tracing")
+    if name in _SUBMODULES:
+        return importlib.import_module(f"ferrotrace.{name}")
     if name == "context":
         value = importlib.import_module("ferrotrace.tracing").context
     elif name in _LAZY_MODULE:
@@ -110,6 +124,14 @@ __all__ = [
     "set_trace_tag",
     "set_tracking_uri",
     "update_assessment",
+    "MlflowClient",
+    "add_trace",
+    "create_experiment",
+    "get_experiment",
+    "get_experiment_by_name",
+    "log_trace",
+    "search_experiments",
+    "search_sessions",
     "ConfigError",
     "LiveSpan",
     "MlflowException",
