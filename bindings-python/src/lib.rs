@@ -280,6 +280,13 @@ fn delete_trace_tag(py: Python<'_>, trace_id: &str, key: &str) -> PyResult<()> {
         .map_err(to_py)
 }
 
+/// Forgets this process's copy of a trace changed on the server (its assessments), so that
+/// `get_trace` reads the server's.
+#[pyfunction]
+fn forget_recent_trace(trace_id: &str) {
+    ferrotrace_core::global().forget_recent(trace_id);
+}
+
 /// The current settings, as a dict (for `get_tracking_uri` and tests).
 #[pyfunction]
 fn config<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -469,6 +476,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_trace_json, m)?)?;
     m.add_function(wrap_pyfunction!(search_traces_json, m)?)?;
     m.add_function(wrap_pyfunction!(delete_trace_tag, m)?)?;
+    m.add_function(wrap_pyfunction!(forget_recent_trace, m)?)?;
     m.add_function(wrap_pyfunction!(config, m)?)?;
     m.add_function(wrap_pyfunction!(memory_traces, m)?)?;
     m.add_function(wrap_pyfunction!(clear_memory, m)?)?;

@@ -101,6 +101,7 @@ def agent(question: str) -> str:
 
 print("answer:", agent("What's the weather in Paris?"))
 server.shutdown()
+mlflow.flush_trace_async_logging()  # MLflow logs traces in the background
 trace = mlflow.get_trace(mlflow.get_last_active_trace_id())
 chats = trace.search_spans(span_type=SpanType.CHAT_MODEL)
 print("chat spans:", len(chats), [t["function"]["name"] for t in chats[0].attributes[SpanAttributeKey.CHAT_TOOLS]])

@@ -35,6 +35,7 @@ def run(x: int, y: int) -> int:
 
 assert run(1, 2) == 10
 trace_id = mlflow.get_last_active_trace_id()
+mlflow.flush_trace_async_logging()  # MLflow logs traces in the background
 
 found = client.search_traces(experiment_ids=[exp.experiment_id])
 trace = found[0]

@@ -22,6 +22,7 @@ def answer(question: str) -> str:
 
 answer("What is MLflow?")
 trace_id = mlflow.get_last_active_trace_id()
+mlflow.flush_trace_async_logging()  # MLflow logs traces in the background
 mlflow.set_trace_tag(trace_id, "reviewed", "yes")
 
 user = AssessmentSource(source_type=AssessmentSourceType.HUMAN, source_id="user_123")

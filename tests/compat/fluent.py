@@ -47,6 +47,7 @@ try:
 except ZeroDivisionError as e:
     print("caught:", type(e).__name__)
 print("last trace is new:", mlflow.get_last_active_trace_id() != first_id)
+mlflow.flush_trace_async_logging()  # MLflow logs traces in the background
 
 trace = mlflow.get_trace(first_id)
 print("state:", trace.info.state)

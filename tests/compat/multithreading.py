@@ -26,6 +26,7 @@ root = client.start_trace(name="my_trace_multithreading")
 with ThreadPoolExecutor(max_workers=2) as pool:
     results = list(pool.map(lambda x: task(x, root.request_id, root.span_id), [1, 2, 3, 4]))
 client.end_trace(request_id=root.request_id, outputs=sum(results))
+mlflow.flush_trace_async_logging()  # MLflow logs traces in the background
 trace = mlflow.get_trace(mlflow.get_last_active_trace_id())
 print("client spans:", len(trace.data.spans), sorted(s.outputs for s in trace.data.spans if s.parent_id))
 
@@ -43,5 +44,6 @@ def fan_out(xs: list) -> list:
 
 
 print("fluent:", fan_out([1, 2, 3]))
+mlflow.flush_trace_async_logging()
 trace = mlflow.get_trace(mlflow.get_last_active_trace_id())
 print("fluent spans:", sorted(s.name for s in trace.data.spans), all(s.parent_id for s in trace.data.spans[1:]))

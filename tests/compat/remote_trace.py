@@ -16,9 +16,9 @@ logged = mlflow.log_trace(
     request="Does mlflow support tracing?",
     response="Yes",
     intermediate_outputs={"retrieved_documents": ["mlflow documentation"]},
-    attributes={"source": "batch"},
     tags={"origin": "import"},
 )
+mlflow.flush_trace_async_logging()  # MLflow logs traces in the background
 trace = mlflow.get_trace(logged)
 print("logged:", trace.data.spans[0].name, trace.data.spans[0].inputs, trace.data.spans[0].outputs, trace.info.tags["origin"])
 
@@ -30,6 +30,7 @@ def remote_lookup(query: str) -> list:
 
 # The "remote service": runs its own trace and hands back the finished trace as a dict.
 remote_lookup("tracing")
+mlflow.flush_trace_async_logging()
 remote = mlflow.get_trace(mlflow.get_last_active_trace_id()).to_dict()
 copied = Trace.from_json(Trace.from_dict(remote).to_json())
 print("round trip:", copied.info.trace_id == remote["info"]["trace_id"], len(copied.data.spans))
@@ -42,6 +43,7 @@ def predict(query: str) -> str:
 
 
 predict("tracing")
+mlflow.flush_trace_async_logging()
 merged = mlflow.get_trace(mlflow.get_last_active_trace_id())
 print("merged:", [(s.name, s.span_type) for s in merged.data.spans])
 print("merged io:", merged.search_spans(name="remote_lookup")[0].inputs, merged.search_spans(name="remote_lookup")[0].outputs)

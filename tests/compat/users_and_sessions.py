@@ -24,6 +24,7 @@ for user, session, text in [
     ("alice", "conv-3", "new topic"),
 ]:
     chat(text, user, session)
+mlflow.flush_trace_async_logging()  # MLflow logs traces in the background
 
 alice = mlflow.search_traces(filter_string="metadata.`mlflow.trace.user` = 'alice'", return_type="list")
 print("alice traces:", len(alice))

@@ -11,7 +11,11 @@ import time
 from typing import Any, Optional
 
 from ferrotrace import _native
+from ferrotrace._typing import TYPE_CHECKING
 from ferrotrace.exceptions import MlflowException
+
+if TYPE_CHECKING:
+    from ferrotrace.client import Experiment
 
 _FILE = "experiments.json"
 
@@ -41,7 +45,7 @@ def _save(rows: list[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-def _entity(row: dict[str, Any]) -> Any:
+def _entity(row: dict[str, Any]) -> Experiment:
     from ferrotrace.client import Experiment
 
     return Experiment.from_dictionary({**row, "artifact_location": None, "lifecycle_stage": "active"})
@@ -66,21 +70,21 @@ def create(name: str, tags: Optional[dict[str, Any]]) -> str:
     return new_id
 
 
-def get(experiment_id: str) -> Any:
+def get(experiment_id: str) -> Experiment:
     for r in _load():
         if r.get("experiment_id") == experiment_id:
             return _entity(r)
     raise MlflowException(f"No Experiment with id={experiment_id} exists", error_code="RESOURCE_DOES_NOT_EXIST")
 
 
-def by_name(name: str) -> Any:
+def by_name(name: str) -> Optional[Experiment]:
     for r in _load():
         if r.get("name") == name:
             return _entity(r)
     return None
 
 
-def search(view_type: int, filter_string: Optional[str]) -> list[Any]:
+def search(view_type: int, filter_string: Optional[str]) -> list[Experiment]:
     rows = _load()
     if filter_string:
         text = filter_string.strip()

@@ -91,8 +91,8 @@ def add_trace(trace: Any, target: Optional[LiveSpan] = None) -> None:
     spans = list(trace.data.spans)
     if not spans:
         return
-    parent = target or _fluent.get_current_active_span()
-    made_root = None
+    parent: Any = target or _fluent.get_current_active_span()
+    made_root: Any = None
     if parent is None:
         remote_root = spans[0]
         made_root = _fluent.start_span_no_context(

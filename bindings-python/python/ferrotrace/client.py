@@ -24,7 +24,7 @@ import ferrotrace
 from ferrotrace import _fluent, _native
 from ferrotrace._native import LiveSpan, TracingError
 from ferrotrace.entities import NO_OP_SPAN_TRACE_ID, NoOpSpan, SpanStatus, SpanType
-from ferrotrace.exceptions import MlflowException, _from_native
+from ferrotrace.exceptions import MlflowException, RestException, _from_native
 
 __all__ = ["MlflowClient", "PagedList", "Experiment", "ViewType"]
 
@@ -147,11 +147,13 @@ class _Registry:
         with self._lock:
             return self._roots.get(trace_id)
 
-    def discard(self, span: LiveSpan) -> None:
+    def discard_trace(self, trace_id: str) -> None:
+        """Forgets a trace's spans once its root ended: until then an ended span can still be
+        a parent, as in MLflow."""
         with self._lock:
-            self._spans.pop((span.trace_id, span.span_id), None)
-            if self._roots.get(span.trace_id) is span:
-                del self._roots[span.trace_id]
+            self._roots.pop(trace_id, None)
+            for key in [k for k in self._spans if k[0] == trace_id]:
+                del self._spans[key]
 
 
 _REGISTRY = _Registry()
@@ -308,10 +310,11 @@ class MlflowClient:
         already ended span is ignored, as in MLflow."""
         trace_id = _trace_id_arg(trace_id, kwargs, "end_span")
         span = _REGISTRY.get(trace_id, str(span_id))
-        if span is None:
+        if span is None or span._ended:
             return
-        _REGISTRY.discard(span)
         span.end(outputs=outputs, attributes=attributes, status=status, end_time_ns=end_time_ns)
+        if span.parent_id is None:
+            _REGISTRY.discard_trace(trace_id)
 
     def end_trace(
         self,
@@ -333,7 +336,7 @@ class MlflowClient:
             if found is None:
                 raise MlflowException(f"Trace with ID {trace_id} not found.", error_code="RESOURCE_DOES_NOT_EXIST")
             raise MlflowException.invalid_parameter_value(f"Trace with ID {trace_id} already finished.")
-        _REGISTRY.discard(root)
+        _REGISTRY.discard_trace(trace_id)
         root.end(outputs=outputs, attributes=attributes, status=status, end_time_ns=end_time_ns)
 
     # -- recorded traces ----------------------------------------------------------------------
@@ -347,7 +350,9 @@ class MlflowClient:
         except TracingError as e:
             raise _from_native(e) from None
         if found is None:
-            raise MlflowException(f"Trace with ID {trace_id} is not found.", error_code="RESOURCE_DOES_NOT_EXIST")
+            if _server():  # what MLflow raises for the server's answer
+                raise RestException({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": f"Trace with ID {trace_id} not found."})
+            raise MlflowException(f"Trace with ID {trace_id} not found.", error_code="RESOURCE_DOES_NOT_EXIST")
         return found
 
     def search_traces(

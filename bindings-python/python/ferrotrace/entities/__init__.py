@@ -143,6 +143,9 @@ class TraceState(str, Enum):
     ERROR = "ERROR"
     IN_PROGRESS = "IN_PROGRESS"
 
+    def __str__(self) -> str:
+        return self.value
+
 
 class TraceStatus(str, Enum):
     """MLflow 2's name of a trace's state (``TraceInfo.status``, deprecated there)."""
