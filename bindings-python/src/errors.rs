@@ -37,9 +37,22 @@ pub fn to_py(e: ferrotrace_core::Error) -> PyErr {
     err
 }
 
+/// An `MlflowException` with MLflow's `INVALID_PARAMETER_VALUE` code, for an argument the API
+/// cannot accept (what MLflow raises there, so a trace that records it reads the same).
+pub fn invalid(message: impl Into<String>) -> PyErr {
+    let err = MlflowException::new_err(message.into());
+    Python::attach(|py| {
+        let _ = err.value(py).setattr("error_code", "INVALID_PARAMETER_VALUE");
+    });
+    err
+}
+
 fn error_code(e: &ferrotrace_core::Error) -> Option<String> {
     if let Some(code) = e.mlflow_code() {
         return Some(code.to_owned());
+    }
+    if let ferrotrace_core::Error::InvalidArgument(_) = e {
+        return Some("INVALID_PARAMETER_VALUE".to_owned());
     }
     let code = match e.http_status()? {
         400 => "INVALID_PARAMETER_VALUE",

@@ -197,7 +197,7 @@ fn resolve_experiment(py: Python<'_>, timeout_seconds: f64) -> PyResult<String> 
 #[pyfunction]
 fn log_assessment(py: Python<'_>, trace_id: &str, assessment_json: &str) -> PyResult<String> {
     let body: serde_json::Value = serde_json::from_str(assessment_json)
-        .map_err(|e| TracingError::new_err(format!("invalid assessment: {e}")))?;
+        .map_err(|e| errors::invalid(format!("invalid assessment: {e}")))?;
     py.detach(|| ferrotrace_core::global().log_assessment(trace_id, body))
         .map(|v| v.to_string())
         .map_err(to_py)
@@ -214,11 +214,11 @@ fn mlflow_request(
 ) -> PyResult<String> {
     use ferrotrace_core::export::mlflow::Method;
     let method = Method::parse(method)
-        .ok_or_else(|| TracingError::new_err(format!("unknown HTTP method {method:?}")))?;
+        .ok_or_else(|| errors::invalid(format!("unknown HTTP method {method:?}")))?;
     let body = body_json
         .map(serde_json::from_str::<serde_json::Value>)
         .transpose()
-        .map_err(|e| TracingError::new_err(format!("invalid request body: {e}")))?;
+        .map_err(|e| errors::invalid(format!("invalid request body: {e}")))?;
     py.detach(|| ferrotrace_core::global().mlflow_request(method, path, body.as_ref()))
         .map(|v| v.to_string())
         .map_err(to_py)

@@ -335,7 +335,7 @@ impl PySpan {
             },
         };
         let v = value.ok_or_else(|| {
-            TracingError::new_err("invalid log level: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+            crate::errors::invalid("invalid log level: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         })?;
         with_live(slf, |s| s.set_attribute(attr::LOG_LEVEL, RawJson::int(v)));
         Ok(())

