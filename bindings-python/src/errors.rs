@@ -42,7 +42,9 @@ pub fn to_py(e: ferrotrace_core::Error) -> PyErr {
 pub fn invalid(message: impl Into<String>) -> PyErr {
     let err = MlflowException::new_err(message.into());
     Python::attach(|py| {
-        let _ = err.value(py).setattr("error_code", "INVALID_PARAMETER_VALUE");
+        let _ = err
+            .value(py)
+            .setattr("error_code", "INVALID_PARAMETER_VALUE");
     });
     err
 }

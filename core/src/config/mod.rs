@@ -154,7 +154,9 @@ impl Config {
         }
         for (var, why) in UNHONOURED {
             if get(var).is_some() {
-                warnings.push(format!("{var} is set, but ferrotrace does not use it: {why}"));
+                warnings.push(format!(
+                    "{var} is set, but ferrotrace does not use it: {why}"
+                ));
             }
         }
         if let Some(dir) = get("FERROTRACE_LOCAL_DIR") {
