@@ -16,7 +16,9 @@ from typing import Any, Callable
 os.environ.setdefault("FERROTRACE_LOCAL_DIR", tempfile.mkdtemp(prefix="ferrotrace-bench-"))
 
 import ferrotrace  # noqa: E402
-from ferrotrace import _native  # noqa: E402
+from ferrotrace import _fluent, _native  # noqa: E402
+
+_DEFAULT_WRAPPER = _fluent.NATIVE_WRAPPER
 
 N = int(os.environ.get("BENCH_N", "20000"))
 REPS = 5
@@ -38,6 +40,12 @@ def plain(x: int) -> int:
 
 
 traced = ferrotrace.trace(plain)
+
+# The opt-in native callable (FERROTRACE_NATIVE_WRAPPER=1), measured in the same run as the
+# default Python function wrapper.
+_fluent.NATIVE_WRAPPER = True
+traced_native = ferrotrace.trace(plain)
+_fluent.NATIVE_WRAPPER = _DEFAULT_WRAPPER
 
 BIG_IN = {f"key_{i}": i * 1.5 for i in range(20)}
 FLOATS = [i * 0.25 for i in range(50)]
@@ -76,6 +84,9 @@ def main() -> None:
     rows.append(("plain call (baseline)", base, None))
     t = per_call_us(lambda: traced(1))
     rows.append(("traced trivial call, capture on", t, t - base))
+    if type(traced_native) is not type(traced):  # an abi3 build has no native callable
+        tn = per_call_us(lambda: traced_native(1))
+        rows.append(("  same, native callable (opt-in)", tn, tn - base))
     nested = per_call_us(lambda: l1(1), N // 4)
     rows.append(("4 nested spans, per span", nested / 4, (nested - base) / 4))
     b0 = per_call_us(lambda: big(BIG_IN, FLOATS))

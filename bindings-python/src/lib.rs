@@ -199,7 +199,7 @@ fn resolve_experiment(py: Python<'_>, timeout_seconds: f64) -> PyResult<String> 
 #[pyfunction]
 fn log_assessment(py: Python<'_>, trace_id: &str, assessment_json: &str) -> PyResult<String> {
     let body: serde_json::Value = serde_json::from_str(assessment_json)
-        .map_err(|e| TracingError::new_err(format!("invalid assessment: {e}")))?;
+        .map_err(|e| errors::invalid(format!("invalid assessment: {e}")))?;
     py.detach(|| ferrotrace_core::global().log_assessment(trace_id, body))
         .map(|v| v.to_string())
         .map_err(to_py)
@@ -216,11 +216,11 @@ fn mlflow_request(
 ) -> PyResult<String> {
     use ferrotrace_core::export::mlflow::Method;
     let method = Method::parse(method)
-        .ok_or_else(|| TracingError::new_err(format!("unknown HTTP method {method:?}")))?;
+        .ok_or_else(|| errors::invalid(format!("unknown HTTP method {method:?}")))?;
     let body = body_json
         .map(serde_json::from_str::<serde_json::Value>)
         .transpose()
-        .map_err(|e| TracingError::new_err(format!("invalid request body: {e}")))?;
+        .map_err(|e| errors::invalid(format!("invalid request body: {e}")))?;
     py.detach(|| ferrotrace_core::global().mlflow_request(method, path, body.as_ref()))
         .map(|v| v.to_string())
         .map_err(to_py)
@@ -280,6 +280,13 @@ fn set_trace_tag(py: Python<'_>, trace_id: &str, key: &str, value: &str) -> PyRe
 fn delete_trace_tag(py: Python<'_>, trace_id: &str, key: &str) -> PyResult<()> {
     py.detach(|| ferrotrace_core::global().delete_trace_tag(trace_id, key))
         .map_err(to_py)
+}
+
+/// Forgets this process's copy of a trace changed on the server (its assessments), so that
+/// `get_trace` reads the server's.
+#[pyfunction]
+fn forget_recent_trace(trace_id: &str) {
+    ferrotrace_core::global().forget_recent(trace_id);
 }
 
 /// The current settings, as a dict (for `get_tracking_uri` and tests).
@@ -475,6 +482,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_trace_json, m)?)?;
     m.add_function(wrap_pyfunction!(search_traces_json, m)?)?;
     m.add_function(wrap_pyfunction!(delete_trace_tag, m)?)?;
+    m.add_function(wrap_pyfunction!(forget_recent_trace, m)?)?;
     m.add_function(wrap_pyfunction!(config, m)?)?;
     m.add_function(wrap_pyfunction!(memory_traces, m)?)?;
     m.add_function(wrap_pyfunction!(clear_memory, m)?)?;

@@ -223,6 +223,26 @@ impl PySpan {
             .transpose()
     }
 
+    /// The `mlflow.llm.cost` attribute (MLflow's `LiveSpan.llm_cost`).
+    #[getter]
+    fn llm_cost<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.get_attribute(py, "mlflow.llm.cost")
+    }
+
+    /// The `mlflow.llm.model` attribute (MLflow's `LiveSpan.model_name`).
+    #[getter]
+    fn model_name<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.get_attribute(py, "mlflow.llm.model")
+    }
+
+    /// A read-only copy of the span as it is now (MLflow's `LiveSpan.to_immutable_span()`).
+    fn to_immutable_span<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let d = self.to_dict(py)?;
+        py.import("ferrotrace._trace_entities")?
+            .getattr("Span")?
+            .call1((d, self.trace_id()))
+    }
+
     #[getter]
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let st = &self.record().status;
@@ -315,7 +335,7 @@ impl PySpan {
             },
         };
         let v = value.ok_or_else(|| {
-            TracingError::new_err("invalid log level: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+            crate::errors::invalid("invalid log level: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         })?;
         with_live(slf, |s| s.set_attribute(attr::LOG_LEVEL, RawJson::int(v)));
         Ok(())

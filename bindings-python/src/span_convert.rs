@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
-use crate::errors::TracingError;
+use crate::errors::invalid;
 use crate::value::display_text;
 
 pub(crate) fn entities(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
@@ -40,9 +40,22 @@ pub(crate) fn parse_status(status: &Bound<'_, PyAny>) -> PyResult<(StatusCode, S
         Ok(v) => display_text(&v),
         Err(_) => display_text(&code_obj),
     };
-    StatusCode::parse(&text).map(|c| (c, desc)).ok_or_else(|| {
-        TracingError::new_err(format!(
-            "invalid span status {text:?}: use 'OK', 'ERROR' or 'UNSET'"
+    let parsed = StatusCode::parse(&text).map(|c| {
+        // As OpenTelemetry (and so MLflow) does: a description belongs to an ERROR status only.
+        if c != StatusCode::Error && !desc.is_empty() {
+            ferrotrace_core::diag::warn(
+                "status_description",
+                format!("description should only be set when the status is ERROR; {text:?} status description {desc:?} dropped"),
+            );
+            (c, String::new())
+        } else {
+            (c, desc)
+        }
+    });
+    parsed.ok_or_else(|| {
+        // MLflow's wording: a trace that records this error reads the same.
+        invalid(format!(
+            "{text} is not a valid SpanStatusCode value. Please use one of ['UNSET', 'OK', 'ERROR']"
         ))
     })
 }

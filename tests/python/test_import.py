@@ -65,7 +65,7 @@ assert ferrotrace.get_trace is _assessments.get_trace
 assert ferrotrace.set_tracking_uri is _tracking.set_tracking_uri
 assert ferrotrace.context is tracing.context
 assert ferrotrace.tracing is tracing
-assert ferrotrace.MlflowException is ferrotrace.TracingError
+assert issubclass(ferrotrace.TracingError, ferrotrace.MlflowException)
 from ferrotrace.entities import Feedback, Trace
 assert Feedback.__module__ == "ferrotrace._assessment_entities"
 assert Trace.__module__ == "ferrotrace._trace_entities"

@@ -1,4 +1,5 @@
-"""@trace on sync functions through the native callable (the default, version-specific build):
+"""@trace on sync functions through the native callable (opt-in, FERROTRACE_NATIVE_WRAPPER=1, in a
+version-specific build):
 the exception the caller sees is the one raised, with its traceback; the active span and the
 last root are restored and recorded; methods, recursion, scopes and processors work."""
 
@@ -17,6 +18,12 @@ from ferrotrace._native import LiveSpan
 from conftest import attr, exported, only_trace, spans_by_name
 
 
+@pytest.fixture(autouse=True)
+def native_wrapper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This file tests the opt-in native callable (FERROTRACE_NATIVE_WRAPPER=1)."""
+    monkeypatch.setattr(_fluent, "NATIVE_WRAPPER", True)
+
+
 # An abi3 build has no native callable: @trace keeps its Python wrapper function there.
 NATIVE = hasattr(_native, "TracedFunction")
 # The Python wrapper's own frames, which an abi3 build shows in tracebacks.
@@ -24,7 +31,7 @@ PYTHON_WRAPPER_FRAMES = {"sync_wrapper", "_call_traced"}
 
 
 @pytest.mark.skipif(_native.__file__.endswith(".abi3.so"), reason="an abi3 build keeps the Python wrapper")
-def test_the_default_build_returns_the_native_callable() -> None:
+def test_the_opt_in_returns_the_native_callable() -> None:
     assert hasattr(_native, "TracedFunction") and _fluent._TracedFunction is not None
 
     @ferrotrace.trace

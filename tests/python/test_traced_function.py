@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import ferrotrace
-from ferrotrace import _native, tracing
+from ferrotrace import _fluent, _native, tracing
 from conftest import attr, exported, only_trace, run_script, spans_by_name
 
 pytestmark = pytest.mark.skipif(
@@ -28,10 +28,24 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# This file tests the opt-in native callable (FERROTRACE_NATIVE_WRAPPER=1); by default @trace
+# returns a Python function (test_traced_is_a_function.py).
+_DEFAULT_WRAPPER = _fluent.NATIVE_WRAPPER
+_fluent.NATIVE_WRAPPER = True
+
+
+@pytest.fixture(autouse=True)
+def native_wrapper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_fluent, "NATIVE_WRAPPER", True)
+
+
 @ferrotrace.trace
 def module_level(x: int) -> int:
     """Pickled by reference."""
     return x * 2
+
+
+_fluent.NATIVE_WRAPPER = _DEFAULT_WRAPPER
 
 
 def test_the_function_attributes_signature_and_dict_are_copied() -> None:
@@ -223,7 +237,7 @@ print(json.dumps(out))
 
 
 def test_with_ratio_zero_a_root_runs_without_a_span_and_is_still_counted(tmp_path: Path) -> None:
-    env = {"FERROTRACE_DESTINATION": "memory", "MLFLOW_TRACE_SAMPLING_RATIO": "0"}
+    env = {"FERROTRACE_DESTINATION": "memory", "MLFLOW_TRACE_SAMPLING_RATIO": "0", "FERROTRACE_NATIVE_WRAPPER": "1"}
     proc = run_script(UNSAMPLED, env, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])

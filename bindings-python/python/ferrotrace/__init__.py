@@ -51,9 +51,11 @@ if TYPE_CHECKING:
         update_assessment,
     )
     from ferrotrace._tracking import get_tracking_uri, is_tracking_uri_set, set_experiment, set_tracking_uri
+    from ferrotrace._trace_functions import add_trace, log_trace, search_sessions
+    from ferrotrace.client import MlflowClient, create_experiment, get_experiment, get_experiment_by_name, search_experiments
     from ferrotrace.tracing import context
 
-MlflowException = TracingError
+from ferrotrace.exceptions import MlflowException
 
 # Names loaded on first use (PEP 562), by module: what tracing does not need stays out of
 # `import ferrotrace` (the server API brings `json`, `datetime`, `urllib.parse`, `logging`).
@@ -73,9 +75,18 @@ _LAZY = {
     ),
     "ferrotrace._tracking": ("get_tracking_uri", "is_tracking_uri_set", "set_experiment", "set_tracking_uri"),
     "ferrotrace._autolog": ("autolog",),
+    "ferrotrace.client": (
+        "MlflowClient",
+        "create_experiment",
+        "get_experiment",
+        "get_experiment_by_name",
+        "search_experiments",
+    ),
+    "ferrotrace._trace_functions": ("add_trace", "log_trace", "search_sessions"),
 }
-# Integration submodules, loaded on first use as `mlflow.openai` is (`ferrotrace.openai.autolog()`).
-_SUBMODULES = ("openai", "anthropic", "langchain")
+# MLflow's submodules, reachable as attributes (`mlflow.exceptions.MlflowException`), and the
+# integration submodules (`ferrotrace.openai.autolog()`), each loaded on first use.
+_SUBMODULES = ("client", "exceptions", "tracking", "openai", "anthropic", "langchain")
 _LAZY_MODULE = {name: module for module, names in _LAZY.items() for name in names}
 
 
@@ -122,6 +133,14 @@ __all__ = [
     "set_trace_tag",
     "set_tracking_uri",
     "update_assessment",
+    "MlflowClient",
+    "add_trace",
+    "create_experiment",
+    "get_experiment",
+    "get_experiment_by_name",
+    "log_trace",
+    "search_experiments",
+    "search_sessions",
     "ConfigError",
     "LiveSpan",
     "MlflowException",

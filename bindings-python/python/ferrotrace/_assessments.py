@@ -95,12 +95,14 @@ def update_assessment(trace_id: str, assessment_id: str, assessment: Assessment)
     mask = ",".join(p.split("_")[0] + "".join(w.title() for w in p.split("_")[1:]) for p in paths)
     req = {"assessment": body, "update_mask": mask}
     resp = json.loads(_native.mlflow_request("PATCH", _path(trace_id, assessment_id), json.dumps(req)))
+    _native.forget_recent_trace(trace_id)
     return Assessment.from_dictionary(resp["assessment"])
 
 
 def delete_assessment(trace_id: str, assessment_id: str) -> None:
     """Deletes an assessment."""
     _native.mlflow_request("DELETE", _path(trace_id, assessment_id), None)
+    _native.forget_recent_trace(trace_id)
 
 
 def override_feedback(

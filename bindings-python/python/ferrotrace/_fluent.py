@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 
 from ferrotrace import _native
 from ferrotrace import _context, _signature
@@ -67,9 +68,12 @@ def _with_links(start: Callable[..., Optional[LiveSpan]], links: Any) -> Callabl
     return start_linked
 
 
-# The native callable @trace returns for a sync function (a version-specific build; an abi3
-# build has none and keeps the Python wrapper).
+# The native callable @trace can return for a sync function (a version-specific build; an abi3
+# build has none). Opt-in (FERROTRACE_NATIVE_WRAPPER=1, or set NATIVE_WRAPPER before decorating):
+# it is not a Python function, so frameworks that check inspect.isfunction() (pydantic's
+# validate_call, Ray, ...) reject it. By default @trace returns a function, as MLflow's does.
 _TracedFunction = getattr(_native, "TracedFunction", None)
+NATIVE_WRAPPER = os.environ.get("FERROTRACE_NATIVE_WRAPPER", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _native_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[LiveSpan]], spec: FnSpec) -> Callable[..., Any]:
@@ -80,9 +84,31 @@ def _native_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[L
 
 
 def _python_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[LiveSpan]]) -> Callable[..., Any]:
+    # _call_traced inlined: one Python frame per call, not two.
     @functools.wraps(fn)
     def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-        return _call_traced(fn, start, args, kwargs)
+        if _scope_get() is None:
+            try:
+                span = start(_current_get(), args, kwargs)
+            except Exception:
+                span = None
+        else:
+            span = begin(start, args, kwargs)
+        if span is None:
+            return fn(*args, **kwargs)
+        token = _current_set(span)
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as e:
+            _current_reset(token)
+            end(span, None, e)
+            raise
+        _current_reset(token)
+        if _context.PROCESSORS:
+            end(span, result, None)
+        elif span._end_ok(result):
+            after_root(span)
+        return result
 
     return sync_wrapper
 
@@ -209,7 +235,7 @@ def trace(
                 return result
 
             wrapper = async_wrapper
-        elif _TracedFunction is not None and not links and destination is None:
+        elif NATIVE_WRAPPER and _TracedFunction is not None and not links and destination is None:
             wrapper = _native_sync_wrapper(fn, start, spec)
         else:
             wrapper = _python_sync_wrapper(fn, start)
@@ -394,10 +420,12 @@ def start_span_no_context(
     """
     if isinstance(parent_span, NoOpSpan):
         return NoOpSpan()
+    attrs = _static_attributes(attributes, log_level, description)
+    if start_time_ns:
+        # MLflow records an explicit start time as this attribute too.
+        attrs = {**(attrs or {}), "mlflow.spanStartTimeNs": int(start_time_ns)}
     try:
-        span = _native.start_span(
-            name, parent_span, _type_name(span_type), _static_attributes(attributes, log_level, description), inputs, start_time_ns
-        )
+        span = _native.start_span(name, parent_span, _type_name(span_type), attrs, inputs, start_time_ns)
     except Exception as e:
         _logger.warning("ferrotrace: could not start span %r: %s", name, e)
         return NoOpSpan()

@@ -61,7 +61,9 @@ def set_experiment(experiment_name: Optional[str] = None, experiment_id: Optiona
     reached within a few seconds this warns and returns; the name is resolved later, when the
     traces are exported, so the application is never blocked by a server that is down."""
     if (experiment_name is None) == (experiment_id is None):
-        raise TracingError("Must specify exactly one of: `experiment_id` or `experiment_name`.")
+        from ferrotrace.exceptions import MlflowException
+
+        raise MlflowException.invalid_parameter_value("Must specify exactly one of: `experiment_id` or `experiment_name`.")
     if experiment_id is not None:
         _native.configure(experiment_id=str(experiment_id))
         return Experiment(str(experiment_id), None)

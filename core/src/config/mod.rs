@@ -102,6 +102,16 @@ impl Default for Config {
     }
 }
 
+/// Tracing settings of MLflow's SDK that ferrotrace reads but cannot honour, with why: each one
+/// set gets a warning naming it, never silence.
+const UNHONOURED: &[(&str, &str)] = &[
+    ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "exports are retried with ferrotrace's own bounded backoff until delivered or spilled to disk"),
+    ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "exports are retried with ferrotrace's own bounded backoff until delivered or spilled to disk"),
+    ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "exports are retried with ferrotrace's own bounded backoff until delivered or spilled to disk"),
+    ("MLFLOW_TRACKING_CLIENT_CERT_PATH", "client certificates (mutual TLS) are not supported yet"),
+    ("MLFLOW_TRACE_BUFFER_TTL_SECONDS", "unfinished traces are bounded by MLFLOW_TRACE_TIMEOUT_SECONDS and the queue sizes, not by age"),
+];
+
 impl Config {
     /// Reads the environment. Unusable values are reported in the returned warnings and replaced
     /// by their defaults, so a typo in a deployment never stops the application.
@@ -131,6 +141,24 @@ impl Config {
         }
         c.experiment_id = get("MLFLOW_EXPERIMENT_ID");
         c.experiment_name = get("MLFLOW_EXPERIMENT_NAME");
+        // MLflow's trace destination: an experiment id wins over the experiment settings; its
+        // Databricks form (`<catalog>.<schema>`) cannot be honoured here.
+        if let Some(dest) = get("MLFLOW_TRACING_DESTINATION") {
+            if dest.contains('.') {
+                warnings.push(format!(
+                    "MLFLOW_TRACING_DESTINATION={dest:?} names a Databricks Unity Catalog location, which ferrotrace does not support; traces go to the configured experiment instead"
+                ));
+            } else {
+                c.experiment_id = Some(dest);
+            }
+        }
+        for (var, why) in UNHONOURED {
+            if get(var).is_some() {
+                warnings.push(format!(
+                    "{var} is set, but ferrotrace does not use it: {why}"
+                ));
+            }
+        }
         if let Some(dir) = get("FERROTRACE_LOCAL_DIR") {
             c.local_dir = PathBuf::from(dir);
         }

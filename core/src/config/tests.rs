@@ -125,3 +125,34 @@ fn credentials_given_in_code_are_applied_and_never_shown() {
     assert_eq!(c.sdk_language, "nodejs");
     assert!(!format!("{c:?}").contains("pw-in-code"));
 }
+
+#[test]
+fn mlflow_tracing_destination_names_the_experiment() {
+    let (c, w) = from(&[
+        ("MLFLOW_EXPERIMENT_ID", "1"),
+        ("MLFLOW_TRACING_DESTINATION", "42"),
+    ]);
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(c.experiment_id.as_deref(), Some("42"));
+    let (c, w) = from(&[("MLFLOW_TRACING_DESTINATION", "catalog.schema")]);
+    assert_eq!(c.experiment_id, None);
+    assert_eq!(w.len(), 1);
+    assert!(w[0].contains("MLFLOW_TRACING_DESTINATION") && w[0].contains("Unity Catalog"));
+}
+
+#[test]
+fn mlflow_settings_that_cannot_be_honoured_warn_by_name() {
+    let vars = [
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER",
+        "MLFLOW_TRACKING_CLIENT_CERT_PATH",
+        "MLFLOW_TRACE_BUFFER_TTL_SECONDS",
+    ];
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|v| (*v, "1")).collect();
+    let (_, w) = from(&pairs);
+    assert_eq!(w.len(), vars.len(), "{w:?}");
+    for (var, warning) in vars.iter().zip(&w) {
+        assert!(warning.starts_with(var), "{warning}");
+    }
+}

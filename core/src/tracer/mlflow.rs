@@ -98,6 +98,7 @@ impl Tracer {
         let path = format!("{}/assessments", trace_path(trace_id, "3.0")?);
         let client = self.deliver_pending()?;
         let resp = client.post_json(&path, &json!({ "assessment": assessment }))?;
+        self.forget_recent(trace_id);
         Ok(match resp {
             Value::Object(mut m) if m.contains_key("assessment") => {
                 m.remove("assessment").unwrap_or_default()
@@ -171,6 +172,21 @@ impl Tracer {
         Ok(resp["trace"]["trace_info"].take())
     }
 
+    /// Drops a trace from the recently exported ones after a change made on the server (a tag,
+    /// an assessment), so that `get_trace` reads the server's up-to-date copy.
+    pub fn forget_recent(&self, trace_id: &str) {
+        let Some(id) = crate::model::TraceId::parse(trace_id) else {
+            return;
+        };
+        if let Some(mut recent) = self
+            .inner
+            .recent
+            .try_lock_for(crate::pipeline::RECENT_LOCK_WAIT)
+        {
+            recent.retain(|t| t.info.trace_id != id);
+        }
+    }
+
     /// Sets a tag on an exported trace (after delivering the traces still queued).
     pub fn set_trace_tag(&self, trace_id: &str, key: &str, value: &str) -> Result<()> {
         let path = format!("{}/tags", trace_path(trace_id, "2.0")?);
@@ -185,18 +201,18 @@ impl Tracer {
                 .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         }
         let client = self.deliver_pending()?;
-        client
-            .patch_json(&path, &json!({"key": key, "value": value}))
-            .map(|_| ())
+        client.patch_json(&path, &json!({"key": key, "value": value}))?;
+        self.forget_recent(trace_id);
+        Ok(())
     }
 
     /// Deletes a tag of an exported trace (after delivering the traces still queued).
     pub fn delete_trace_tag(&self, trace_id: &str, key: &str) -> Result<()> {
         let path = format!("{}/tags", trace_path(trace_id, "2.0")?);
         let client = self.deliver_pending()?;
-        client
-            .delete_json(&path, &json!({ "key": key }))
-            .map(|_| ())
+        client.delete_json(&path, &json!({ "key": key }))?;
+        self.forget_recent(trace_id);
+        Ok(())
     }
 
     /// Searches traces on the server (MLflow's `search_traces`): the filter and order syntax are

@@ -45,6 +45,13 @@ __all__ = [
     "SpanStatusCode",
     "SpanType",
     "TraceState",
+    "TraceStatus",
+    "TraceLocation",
+    "TraceLocationType",
+    "MlflowExperimentLocation",
+    "Experiment",
+    "ViewType",
+    "Session",
     "NO_OP_SPAN_TRACE_ID",
     "Span",
     "Trace",
@@ -135,6 +142,30 @@ class TraceState(str, Enum):
     OK = "OK"
     ERROR = "ERROR"
     IN_PROGRESS = "IN_PROGRESS"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class TraceStatus(str, Enum):
+    """MLflow 2's name of a trace's state (``TraceInfo.status``, deprecated there)."""
+
+    UNSPECIFIED = "TRACE_STATUS_UNSPECIFIED"
+    OK = "OK"
+    ERROR = "ERROR"
+    IN_PROGRESS = "IN_PROGRESS"
+
+    def to_state(self) -> TraceState:
+        return TraceState.STATE_UNSPECIFIED if self is TraceStatus.UNSPECIFIED else TraceState(self.value)
+
+    @classmethod
+    def from_state(cls, state: Any) -> TraceStatus:
+        value = str(getattr(state, "value", state))
+        return cls.UNSPECIFIED if value == TraceState.STATE_UNSPECIFIED.value else cls(value)
+
+    @staticmethod
+    def end_statuses() -> list[TraceStatus]:
+        return [TraceStatus.OK, TraceStatus.ERROR]
 
 
 class SpanStatus(_Record):
@@ -232,6 +263,11 @@ class NoOpSpan:
         return {}
 
 
+# MLflow's module paths (`mlflow.entities.span`, ...), importable and reachable as attributes.
+_SUBMODULES = (
+    "assessment", "assessment_source", "span", "span_event", "span_status", "trace", "trace_data",
+    "trace_info", "trace_location", "trace_state", "trace_status",
+)
 _ASSESSMENT_NAMES = ("Assessment", "AssessmentError", "AssessmentSource", "AssessmentSourceType", "Expectation", "Feedback")
 
 
@@ -242,6 +278,22 @@ def __getattr__(name: str) -> Any:
         from ferrotrace import _trace_entities
 
         return getattr(_trace_entities, name)
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in ("TraceLocation", "TraceLocationType", "MlflowExperimentLocation"):
+        from ferrotrace.entities import trace_location
+
+        return getattr(trace_location, name)
+    if name in ("Experiment", "ViewType"):
+        from ferrotrace import client
+
+        return getattr(client, name)
+    if name == "Session":
+        from ferrotrace._trace_functions import Session
+
+        return Session
     if name in _ASSESSMENT_NAMES:
         from ferrotrace import _assessment_entities
 

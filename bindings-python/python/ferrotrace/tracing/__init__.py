@@ -230,3 +230,34 @@ def set_tracing_context_from_http_request_headers(headers: Any) -> Iterator[None
         yield
     finally:
         SCOPE.reset(token)
+
+
+# The rest of mlflow.tracing's public names, loaded on first use (PEP 562).
+_LAZY = {
+    "set_span_chat_tools": "ferrotrace._trace_functions",
+    "add_trace": "ferrotrace._trace_functions",
+    "log_trace": "ferrotrace._trace_functions",
+    "search_sessions": "ferrotrace._trace_functions",
+    "enable_notebook_display": "ferrotrace.tracing._compat",
+    "disable_notebook_display": "ferrotrace.tracing._compat",
+    "set_databricks_monitoring_sql_warehouse_id": "ferrotrace.tracing._compat",
+    "set_experiment_trace_location": "ferrotrace.tracing._compat",
+    "unset_experiment_trace_location": "ferrotrace.tracing._compat",
+    "get_bridged_tracer_provider": "ferrotrace.tracing._compat",
+}
+__all__ += list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("constant", "distributed", "fluent", "provider", "utils"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
