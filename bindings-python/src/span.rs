@@ -443,7 +443,11 @@ impl PySpan {
     /// Context-manager exit without outputs (or after span processors ran): end the span if the
     /// user did not. Returns whether it is a root (now closed).
     fn _close(slf: &Bound<'_, Self>) -> bool {
-        guard("ending a span", || finish(slf, |_| {}), || finish(slf, |_| {}))
+        guard(
+            "ending a span",
+            || finish(slf, |_| {}),
+            || finish(slf, |_| {}),
+        )
     }
 
     /// Adds a link (`entities.Link`: `trace_id`, `span_id`, `attributes`) to another span. An

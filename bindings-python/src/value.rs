@@ -471,7 +471,9 @@ fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyDict>> 
 pub fn display_text(obj: &Bound<'_, PyAny>) -> String {
     match obj.str().or_else(|_| obj.repr()) {
         // SAFETY: a live str.
-        Ok(s) => unsafe { raw::str_text(s.as_ptr(), usize::MAX) }.0.into_owned(),
+        Ok(s) => unsafe { raw::str_text(s.as_ptr(), usize::MAX) }
+            .0
+            .into_owned(),
         Err(_) => unrepresentable(obj),
     }
 }

@@ -63,7 +63,12 @@ fn big(out: &mut String, i: &Bound<'_, PyInt>) {
 /// The leading digits of `|i|` and its number of digits, by one division by a power of ten
 /// that leaves a quotient of about [`INT_DIGITS_KEPT`] digits (no conversion of the whole
 /// number). `None` past [`HEAD_MAX_BITS`], or if Python refuses an operation.
-fn head(i: &Bound<'_, PyInt>, negative: bool, bits: u64, low_digits: u64) -> Option<(String, usize)> {
+fn head(
+    i: &Bound<'_, PyInt>,
+    negative: bool,
+    bits: u64,
+    low_digits: u64,
+) -> Option<(String, usize)> {
     if bits > HEAD_MAX_BITS {
         return None;
     }

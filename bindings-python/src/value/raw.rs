@@ -74,7 +74,10 @@ pub(super) unsafe fn str_text<'a>(s: *mut ffi::PyObject, max: usize) -> (Cow<'a,
             let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), take) };
             if bytes.is_ascii() {
                 // SAFETY: ASCII is UTF-8; the bytes live as long as the string.
-                return (Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) }), len);
+                return (
+                    Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) }),
+                    len,
+                );
             }
             bytes.iter().map(|&b| char::from(b)).collect()
         }
