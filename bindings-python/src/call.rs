@@ -147,7 +147,7 @@ pub(crate) fn traced_call<'py>(
         Begin::Unsampled => return Some(tracer.run_unsampled(|| args.call(func))),
         Begin::Traced(span) => span,
     };
-    let is_root = span.borrow().is_root;
+    let is_root = span.try_borrow().is_ok_and(|s| s.is_root);
     let token = var_set(py, &vars.current, span.as_any());
     let result = args.call(func);
     guard(

@@ -62,6 +62,7 @@ impl PySpan {
     }
 
     /// Ends the span with what it has, a root closed: the recovery after a failed end.
+    #[cfg(not(feature = "abi3"))]
     pub(crate) fn close_now(slf: &Bound<'_, Self>) {
         finish(slf, |_| {});
     }
