@@ -75,6 +75,9 @@ pub fn dict_items<'py>(d: &Bound<'py, PyDict>) -> Vec<(Bound<'py, PyAny>, Bound<
 
 struct Writer {
     out: String,
+    /// Where non-ASCII strings are decoded before they are written (reused: no allocation per
+    /// string).
+    tmp: String,
     /// Containers on the path from the root to the current value, for cycle detection.
     path: Vec<usize>,
 }
@@ -83,7 +86,8 @@ thread_local! {
     /// The buffers of the last finished `Writer` on this thread: values are written into a
     /// buffer that has already grown, then copied once at their exact size, instead of growing a
     /// fresh String by doubling (four reallocations for a value of a few hundred bytes).
-    static SCRATCH: Cell<(String, Vec<usize>)> = const { Cell::new((String::new(), Vec::new())) };
+    static SCRATCH: Cell<(String, Vec<usize>, String)> =
+        const { Cell::new((String::new(), Vec::new(), String::new())) };
 }
 
 /// Scratch buffers larger than this are dropped rather than kept for the next value.
@@ -98,16 +102,16 @@ impl Writer {
         let scratch = SCRATCH.try_with(|cell| {
             // A value's `__str__` may call a traced function, which then writes with a fresh
             // buffer: `take` leaves an empty one behind.
-            let (out, path) = cell.take();
-            let mut w = Writer { out, path };
+            let (out, path, tmp) = cell.take();
+            let mut w = Writer { out, path, tmp };
             if let Some(write) = write.take() {
                 write(&mut w);
             }
             let text = RawJson::copied(w.out.as_str());
-            if w.out.capacity() <= SCRATCH_KEEP {
+            if w.out.capacity() <= SCRATCH_KEEP && w.tmp.capacity() <= SCRATCH_KEEP * 4 {
                 w.out.clear();
                 w.path.clear();
-                cell.set((w.out, w.path));
+                cell.set((w.out, w.path, w.tmp));
             }
             text
         });
@@ -124,6 +128,7 @@ impl Writer {
         let mut w = Writer {
             out: String::with_capacity(64),
             path: Vec::new(),
+            tmp: String::new(),
         };
         write(&mut w);
         RawJson::from_trusted(w.out)
@@ -139,8 +144,9 @@ impl Writer {
     /// One type-pointer comparison per value picks the exact JSON types; scalars are read
     /// through the C API (no reference-count traffic, no Python code run).
     ///
-    /// SAFETY: `obj` must be alive for the call: callers hold a strong reference to it, or to
-    /// the tuple that holds it.
+    /// SAFETY: `obj` must be alive when the call starts; it may be borrowed from a container
+    /// that user code run below frees or changes: every branch that can run Python code (the
+    /// containers, `other`, big ints) first takes a strong reference of its own.
     unsafe fn value_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject, depth: usize) {
         if self.out.len() > MAX_VALUE_BYTES {
             push_str(&mut self.out, SIZE_MARKER);
@@ -150,8 +156,7 @@ impl Writer {
         if ty == &raw mut ffi::PyFloat_Type {
             push_f64(&mut self.out, unsafe { raw::float_value(obj) });
         } else if ty == &raw mut ffi::PyUnicode_Type {
-            let (text, chars) = unsafe { raw::str_text(obj, MAX_STRING_CHARS) };
-            self.text(&text, chars);
+            unsafe { self.str_obj(obj) };
         } else if ty == &raw mut ffi::PyLong_Type {
             unsafe { self.int_ptr(py, obj) };
         } else if obj == unsafe { ffi::Py_None() } {
@@ -190,9 +195,10 @@ impl Writer {
     }
 
     /// A dict, exact or a subclass, read from its storage (`PyDict_Next`) as `dict(d)` would
-    /// copy it. Each key and value becomes a strong reference before anything runs that can run
-    /// Python code (a key's `__str__`, a value's conversion, another thread); a dict resized by
-    /// such code is cut there (a resize may move entries, so reading on could repeat or skip).
+    /// copy it. No borrowed key or value is used after code that can run Python code (a key's
+    /// `__str__`, a value's conversion, another thread): a key that is not a str is owned, with
+    /// its value, before it is written. A dict resized by such code is cut there (a resize may
+    /// move entries, so reading on could repeat or skip).
     ///
     /// SAFETY: `d` is a `dict` or a subclass.
     unsafe fn dict(&mut self, d: &Bound<'_, PyAny>, depth: usize) {
@@ -204,19 +210,28 @@ impl Writer {
         while n < MAX_ITEMS
             && unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0
         {
-            // SAFETY: borrowed from the dict just now; owned before any Python code runs.
-            let (k, v) = unsafe {
-                (
-                    Bound::from_borrowed_ptr(py, k),
-                    Bound::from_borrowed_ptr(py, v),
-                )
-            };
             if n > 0 {
                 self.out.push_str(", ");
             }
-            self.key(&k);
-            self.out.push_str(": ");
-            self.value(&v, depth + 1);
+            if unsafe { ffi::Py_TYPE(k) } == &raw mut ffi::PyUnicode_Type {
+                // Writing a str key runs no Python code: the value is still the dict's.
+                unsafe { self.str_obj(k) };
+                self.out.push_str(": ");
+                // SAFETY: borrowed just now; `value_ptr` owns what it runs Python code for.
+                unsafe { self.value_ptr(py, v, depth + 1) };
+            } else {
+                // The key's `__str__` may drop the value from the dict: both owned first.
+                // SAFETY: borrowed from the dict just now.
+                let (k, v) = unsafe {
+                    (
+                        Bound::from_borrowed_ptr(py, k),
+                        Bound::from_borrowed_ptr(py, v),
+                    )
+                };
+                self.key(&k);
+                self.out.push_str(": ");
+                self.value(&v, depth + 1);
+            }
             n += 1;
             if unsafe { ffi::PyDict_Size(d.as_ptr()) } != len {
                 changed = true;
@@ -242,9 +257,8 @@ impl Writer {
             if n > 0 {
                 self.out.push_str(", ");
             }
-            // Owned: code run for this item may remove it from the list.
-            let item = unsafe { Bound::from_borrowed_ptr(py, raw::list_item(l.as_ptr(), n)) };
-            self.value(&item, depth + 1);
+            // SAFETY: in bounds; `value_ptr` owns the item before any code that could remove it.
+            unsafe { self.value_ptr(py, raw::list_item(l.as_ptr(), n), depth + 1) };
             n += 1;
         }
         if unsafe { raw::list_len(l.as_ptr()) } != len {
@@ -298,8 +312,7 @@ impl Writer {
     /// `str()`.
     fn other(&mut self, obj: &Bound<'_, PyAny>, depth: usize) {
         if let Ok(s) = obj.cast::<PyString>() {
-            let (text, chars) = unsafe { raw::str_text(s.as_ptr(), MAX_STRING_CHARS) };
-            self.text(&text, chars);
+            unsafe { self.str_obj(s.as_ptr()) };
         } else if obj.is_instance_of::<PyBool>() {
             self.out.push_str(if obj.is_truthy().unwrap_or(false) {
                 "true"
@@ -343,6 +356,16 @@ impl Writer {
         self.path.pop();
     }
 
+    /// A `str` (or subclass), capped.
+    ///
+    /// SAFETY: `s` is a live `str`.
+    unsafe fn str_obj(&mut self, s: *mut ffi::PyObject) {
+        let mut tmp = std::mem::take(&mut self.tmp);
+        let (text, chars) = unsafe { raw::str_text(s, MAX_STRING_CHARS, &mut tmp) };
+        self.text(text, chars);
+        self.tmp = tmp;
+    }
+
     /// `text`, the first characters of a string of `chars` characters, capped.
     fn text(&mut self, text: &str, chars: usize) {
         if chars <= MAX_STRING_CHARS {
@@ -364,8 +387,7 @@ impl Writer {
         match obj.str().or_else(|_| obj.repr()) {
             Ok(s) => {
                 // SAFETY: a live str.
-                let (text, chars) = unsafe { raw::str_text(s.as_ptr(), MAX_STRING_CHARS) };
-                self.text(&text, chars);
+                unsafe { self.str_obj(s.as_ptr()) };
             }
             Err(_) => push_str(&mut self.out, &unrepresentable(obj)),
         }
@@ -393,8 +415,7 @@ impl Writer {
     fn key(&mut self, k: &Bound<'_, PyAny>) {
         if let Ok(s) = k.cast::<PyString>() {
             // SAFETY: a live str.
-            let (text, chars) = unsafe { raw::str_text(s.as_ptr(), MAX_STRING_CHARS) };
-            self.text(&text, chars);
+            unsafe { self.str_obj(s.as_ptr()) };
         } else if k.is_none() {
             push_str(&mut self.out, "null");
         } else if k.is_instance_of::<PyBool>() {
@@ -471,9 +492,12 @@ fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyDict>> 
 pub fn display_text(obj: &Bound<'_, PyAny>) -> String {
     match obj.str().or_else(|_| obj.repr()) {
         // SAFETY: a live str.
-        Ok(s) => unsafe { raw::str_text(s.as_ptr(), usize::MAX) }
-            .0
-            .into_owned(),
+        Ok(s) => {
+            let mut buf = String::new();
+            unsafe { raw::str_text(s.as_ptr(), usize::MAX, &mut buf) }
+                .0
+                .to_owned()
+        }
         Err(_) => unrepresentable(obj),
     }
 }

@@ -1,8 +1,6 @@
 //! The C API's reads of floats, lists and tuples: the inline macros where the build is
 //! version-specific, their function forms under the limited API (abi3).
 
-use std::borrow::Cow;
-
 use pyo3::ffi;
 
 /// SAFETY (all): the object is alive and of the exact type named.
@@ -57,40 +55,55 @@ pub(super) unsafe fn tuple_item(t: *mut ffi::PyObject, i: usize) -> *mut ffi::Py
 /// characters. Read from the string's own storage: `PyUnicode_AsUTF8` would attach a UTF-8 copy
 /// to every non-ASCII string it is asked about, for the string's lifetime (200 MB more on a
 /// 100 MB string), and convert all of it when only the capped prefix is written. ASCII text is
-/// borrowed; other text is decoded, lone surrogates as U+FFFD.
+/// borrowed from the string; other text is decoded into `buf` (cleared first), lone surrogates
+/// as U+FFFD.
 #[cfg(not(feature = "abi3"))]
-pub(super) unsafe fn str_text<'a>(s: *mut ffi::PyObject, max: usize) -> (Cow<'a, str>, usize) {
+pub(super) unsafe fn str_text(
+    s: *mut ffi::PyObject,
+    max: usize,
+    buf: &mut String,
+) -> (&str, usize) {
     let data = unsafe { ffi::PyUnicode_DATA(s) };
     if data.is_null() {
         // A legacy string not yet made ready (an old C extension's, before 3.12): let CPython
         // convert it.
-        return unsafe { str_text_copied(s, max) };
+        return unsafe { str_text_copied(s, max, buf) };
     }
     let len = unsafe { ffi::PyUnicode_GET_LENGTH(s) } as usize;
     let take = len.min(max);
+    buf.clear();
     // SAFETY (all three): a ready string holds `len` code units of its kind at `data`.
-    let text = match unsafe { ffi::PyUnicode_KIND(s) } {
+    match unsafe { ffi::PyUnicode_KIND(s) } {
         ffi::PyUnicode_1BYTE_KIND => {
             let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), take) };
             if bytes.is_ascii() {
                 // SAFETY: ASCII is UTF-8; the bytes live as long as the string.
-                return (
-                    Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) }),
-                    len,
-                );
+                return (unsafe { std::str::from_utf8_unchecked(bytes) }, len);
             }
-            bytes.iter().map(|&b| char::from(b)).collect()
+            // Latin-1: one or two UTF-8 bytes per character.
+            buf.reserve(take * 2);
+            // SAFETY: only whole UTF-8 sequences are pushed.
+            let out = unsafe { buf.as_mut_vec() };
+            for &b in bytes {
+                if b < 0x80 {
+                    out.push(b);
+                } else {
+                    out.extend_from_slice(&[0xC0 | (b >> 6), 0x80 | (b & 0x3F)]);
+                }
+            }
         }
         ffi::PyUnicode_2BYTE_KIND => {
             let units = unsafe { std::slice::from_raw_parts(data.cast::<u16>(), take) };
-            units.iter().map(|&u| code_point(u32::from(u))).collect()
+            buf.reserve(take * 3);
+            buf.extend(units.iter().map(|&u| code_point(u32::from(u))));
         }
         _ => {
             let units = unsafe { std::slice::from_raw_parts(data.cast::<u32>(), take) };
-            units.iter().map(|&u| code_point(u)).collect()
+            buf.reserve(take * 4);
+            buf.extend(units.iter().map(|&u| code_point(u)));
         }
-    };
-    (Cow::Owned(text), len)
+    }
+    (buf.as_str(), len)
 }
 
 #[cfg(not(feature = "abi3"))]
@@ -99,20 +112,25 @@ fn code_point(u: u32) -> char {
 }
 
 #[cfg(feature = "abi3")]
-pub(super) unsafe fn str_text<'a>(s: *mut ffi::PyObject, max: usize) -> (Cow<'a, str>, usize) {
-    unsafe { str_text_copied(s, max) }
+pub(super) unsafe fn str_text(
+    s: *mut ffi::PyObject,
+    max: usize,
+    buf: &mut String,
+) -> (&str, usize) {
+    unsafe { str_text_copied(s, max, buf) }
 }
 
 /// [`str_text`] through CPython's encoder, on the capped prefix only (a new bytes object, no
 /// cache left on the string).
-unsafe fn str_text_copied<'a>(s: *mut ffi::PyObject, max: usize) -> (Cow<'a, str>, usize) {
+unsafe fn str_text_copied(s: *mut ffi::PyObject, max: usize, buf: &mut String) -> (&str, usize) {
+    buf.clear();
     let len = unsafe { ffi::PyUnicode_GetLength(s) };
     if len < 0 {
         unsafe { ffi::PyErr_Clear() };
-        return (Cow::Borrowed(""), 0);
+        return (buf.as_str(), 0);
     }
     let take = (len as usize).min(max) as ffi::Py_ssize_t;
-    let text = unsafe {
+    unsafe {
         let prefix = ffi::PyUnicode_Substring(s, 0, take);
         let bytes = if prefix.is_null() {
             prefix
@@ -123,14 +141,14 @@ unsafe fn str_text_copied<'a>(s: *mut ffi::PyObject, max: usize) -> (Cow<'a, str
         };
         if bytes.is_null() {
             ffi::PyErr_Clear();
-            String::new()
         } else {
             let data = ffi::PyBytes_AsString(bytes).cast::<u8>();
             let n = ffi::PyBytes_Size(bytes) as usize;
-            let text = String::from_utf8_lossy(std::slice::from_raw_parts(data, n)).into_owned();
+            buf.push_str(&String::from_utf8_lossy(std::slice::from_raw_parts(
+                data, n,
+            )));
             ffi::Py_DECREF(bytes);
-            text
         }
-    };
-    (Cow::Owned(text), len as usize)
+    }
+    (buf.as_str(), len as usize)
 }
