@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK            := true
 
-.PHONY: demo test bench bench-setup lint setup python node test-rust test-python test-node browser docs dist test-dist clean
+.PHONY: demo test bench bench-setup lint setup python node test-rust test-python test-node browser docs dist test-dist sanitize clean
 
 ## demo: set up, trace both quickstarts into the local store, show the traces.
 demo: setup
@@ -121,6 +121,13 @@ DOCS_DEPS := "mkdocs-material==9.8.2"
 docs: $(VENV)/.deps
 	$(PIP) install -q $(DOCS_DEPS)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict -q
+
+## sanitize: the Python value-capture tests under CPython's debug allocator (PYTHONMALLOC=debug:
+## freed memory is overwritten at once, buffer ends are checked) and development mode (-X dev).
+SANITIZE_TESTS := tests/python/test_capture_safety.py tests/python/test_panic_recovery.py \
+	tests/python/test_hostile_capture.py tests/python/test_values.py tests/python/test_never_breaks.py
+sanitize: python
+	PYTHONMALLOC=debug PYTHONDEVMODE=1 $(PY) -X dev -m pytest -q $(SANITIZE_TESTS)
 
 clean:
 	rm -rf target .venv .cache ferrotrace-traces bindings-node/node_modules bindings-node/ferrotrace.node bench/node_modules

@@ -20,6 +20,7 @@ use pyo3::sync::PyOnceLock;
 
 use crate::args::VectorArgs;
 use crate::fnspec::FnSpec;
+use crate::guard::{fault, guard, Point};
 use crate::span::PySpan;
 
 /// The Python package's contextvars (`ferrotrace._context`), handed over once at import.
@@ -106,8 +107,22 @@ fn internal(err: &PyErr, what: &str) {
     );
 }
 
+/// How a traced call begins.
+enum Begin<'py> {
+    /// The Python path must serve this call.
+    Python,
+    /// Run the function untraced.
+    Untraced,
+    /// A root sampled out whatever its id: no span, only the counts.
+    Unsampled,
+    Traced(Bound<'py, PySpan>),
+}
+
 /// One traced call of `func`: returns what the function returns, raises what it raises (the
 /// same exception object and traceback), or `None` when the Python path must run instead.
+/// The function runs exactly once whatever fails in the tracer around it: a panic before it
+/// runs leaves the call untraced, a panic after it leaves the span ended and the active span
+/// restored (both counted in stats()).
 pub(crate) fn traced_call<'py>(
     py: Python<'py>,
     func: &Py<PyAny>,
@@ -122,16 +137,44 @@ pub(crate) fn traced_call<'py>(
     if PROCESSORS.load(Ordering::Relaxed) {
         return None;
     }
+    let span = match guard(
+        "starting a traced call",
+        || begin(py, vars, spec, args),
+        || Begin::Untraced,
+    ) {
+        Begin::Python => return None,
+        Begin::Untraced => return Some(args.call(func)),
+        Begin::Unsampled => return Some(tracer.run_unsampled(|| args.call(func))),
+        Begin::Traced(span) => span,
+    };
+    let is_root = span.try_borrow().is_ok_and(|s| s.is_root);
+    let token = var_set(py, &vars.current, span.as_any());
+    let result = args.call(func);
+    guard(
+        "ending a traced call",
+        || end(py, vars, &span, is_root, &token, &result),
+        || recover(py, vars, &span, is_root, &token),
+    );
+    Some(result)
+}
+
+/// Reads the active span and starts the call's span (inputs captured).
+fn begin<'py>(
+    py: Python<'py>,
+    vars: &Vars,
+    spec: &FnSpec,
+    args: &VectorArgs<'_, 'py>,
+) -> Begin<'py> {
     let parent = match var_get(py, &vars.scope) {
         Ok(scope) if scope.is_none() => var_get(py, &vars.current),
-        Ok(_) => return None,
+        Ok(_) => return Begin::Python,
         Err(e) => Err(e),
     };
     let parent = match parent {
         Ok(p) => p,
         Err(e) => {
             internal(&e, "reading the active span");
-            return Some(args.call(func));
+            return Begin::Untraced;
         }
     };
     let parent = if parent.is_none() {
@@ -140,38 +183,47 @@ pub(crate) fn traced_call<'py>(
         match parent.cast::<PySpan>() {
             Ok(p) => Some(p.clone()),
             // Not a span (set by someone else): run untraced, as the Python path does.
-            Err(_) => return Some(args.call(func)),
+            Err(_) => return Begin::Untraced,
         }
     };
-    if tracer.roots_never_sampled() && parent.as_ref().is_none_or(is_closed) {
+    if ferrotrace_core::global().roots_never_sampled() && parent.as_ref().is_none_or(is_closed) {
         // A root that is sampled out whatever its id, and so is all it starts: no span, no
         // active span (as under MLflow, where the active span is then a non-recording one
         // that get_current_active_span() reports as None), only the counts.
-        return Some(tracer.run_unsampled(|| args.call(func)));
+        return Begin::Unsampled;
     }
-    let Some(span) = spec.start_call(py, parent.as_ref(), args, None) else {
-        return Some(args.call(func));
-    };
-    let span = span.into_bound(py);
-    let is_root = span.borrow().is_root;
-    let token = var_set(py, &vars.current, span.as_any());
-    let result = args.call(func);
+    fault(Point::Start);
+    match spec.start_call(py, parent.as_ref(), args, None) {
+        Some(span) => Begin::Traced(span.into_bound(py)),
+        None => Begin::Untraced,
+    }
+}
+
+/// Restores the active span and ends the call's span with its result.
+fn end<'py>(
+    py: Python<'py>,
+    vars: &Vars,
+    span: &Bound<'py, PySpan>,
+    is_root: bool,
+    token: &PyResult<Bound<'py, PyAny>>,
+    result: &PyResult<Bound<'py, PyAny>>,
+) {
     // A root stays in the contextvar, to be closed by its end below: the context's last trace,
     // no active span. Only if the contextvar still holds it: a value the function left there (a
     // span it did not end) is not kept.
-    let keep = is_root && current_is(py, &vars.current, &span);
+    let keep = is_root && current_is(py, &vars.current, span);
     match token {
         Ok(_) if keep => {}
         Ok(token) => {
-            if let Err(e) = var_reset(py, &vars.current, &token) {
+            if let Err(e) = var_reset(py, &vars.current, token) {
                 internal(&e, "restoring the active span");
             }
         }
-        Err(e) => internal(&e, "setting the active span"),
+        Err(e) => internal(e, "setting the active span"),
     }
-    match &result {
+    match result {
         Ok(value) => {
-            PySpan::_end_ok(&span, value);
+            PySpan::_end_ok(span, value);
         }
         Err(err) => {
             let exc = err.value(py);
@@ -181,13 +233,31 @@ pub(crate) fn traced_call<'py>(
                 // SAFETY: both are live objects; the call takes its own reference.
                 unsafe { ffi::PyException_SetTraceback(exc.as_ptr(), tb.as_ptr()) };
             }
-            PySpan::_end_exc(&span, exc);
+            PySpan::_end_exc(span, exc);
         }
     }
     if is_root && !keep {
-        after_root(py, &vars.current, &span);
+        after_root(py, &vars.current, span);
     }
-    Some(result)
+}
+
+/// After a panic in [`end`]: the span ended (a root closed) and not left active.
+fn recover<'py>(
+    py: Python<'py>,
+    vars: &Vars,
+    span: &Bound<'py, PySpan>,
+    is_root: bool,
+    token: &PyResult<Bound<'py, PyAny>>,
+) {
+    if !is_closed(span) {
+        PySpan::close_now(span);
+    }
+    if !is_root && current_is(py, &vars.current, span) {
+        if let Ok(token) = token {
+            // Fails harmlessly if `end` had already used the token.
+            let _ = var_reset(py, &vars.current, token);
+        }
+    }
 }
 
 /// `_context.after_root`: a root whose contextvar value was reset becomes the context's last

@@ -9,6 +9,7 @@ use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use smallvec::SmallVec;
 
 use crate::args::{CallArgs, TupleArgs};
+use crate::guard::{fault, guard, Point};
 use crate::span::{context_parent, PySpan};
 use crate::value::{object_to_json, to_json};
 
@@ -67,8 +68,9 @@ impl FnSpec {
     ) -> Self {
         let attributes = attributes
             .map(|d| {
-                d.iter()
-                    .map(|(k, v)| (crate::value::display_text(&k), to_json(&v)))
+                crate::value::dict_items(d)
+                    .iter()
+                    .map(|(k, v)| (crate::value::display_text(k), to_json(v)))
                     .collect()
             })
             .unwrap_or_default();
@@ -118,7 +120,15 @@ impl FnSpec {
         kwargs: Option<&Bound<'_, PyDict>>,
         traceparent: Option<&str>,
     ) -> Option<Py<PySpan>> {
-        self.start_call(py, parent, &TupleArgs { args, kwargs }, traceparent)
+        // A panic here leaves the call untraced, not failed.
+        guard(
+            "starting a span",
+            || {
+                fault(Point::Start);
+                self.start_call(py, parent, &TupleArgs { args, kwargs }, traceparent)
+            },
+            || None,
+        )
     }
 }
 

@@ -7,6 +7,7 @@ mod args;
 mod call;
 mod errors;
 mod fnspec;
+mod guard;
 mod llm;
 mod span;
 mod span_convert;
@@ -85,7 +86,7 @@ fn start_span(
             RawJson::string(span_type.unwrap_or("UNKNOWN")),
         );
         if let Some(a) = attributes {
-            for (k, v) in a.iter() {
+            for (k, v) in value::dict_items(a) {
                 span.set_attribute(value::display_text(&k), value::to_json(&v));
             }
         }
@@ -494,6 +495,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(caps_json, m)?)?;
     m.add_function(wrap_pyfunction!(recent_warnings, m)?)?;
     m.add_function(wrap_pyfunction!(set_quiet, m)?)?;
+    m.add_function(wrap_pyfunction!(guard::_inject_panic, m)?)?;
     m.add_function(wrap_pyfunction!(store_list, m)?)?;
     m.add_function(wrap_pyfunction!(store_show, m)?)?;
     m.add_function(wrap_pyfunction!(store_read, m)?)?;

@@ -12,8 +12,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::errors::{to_py, TracingError};
+use crate::guard::{fault, guard, Point};
 use crate::span_convert::{entities, exception_parts, json_loads, parse_status};
-use crate::value::{display_text, to_json};
+use crate::value::{dict_items, display_text, to_json};
 
 // Not boxed: the span lives inside its Python object already; boxing would add an allocation
 // per span to save bytes only after it ends.
@@ -58,6 +59,12 @@ impl PySpan {
             closed: false,
             prev_last,
         }
+    }
+
+    /// Ends the span with what it has, a root closed: the recovery after a failed end.
+    #[cfg(not(feature = "abi3"))]
+    pub(crate) fn close_now(slf: &Bound<'_, Self>) {
+        finish(slf, |_| {});
     }
 
     /// The context's last sampled trace, as this span records it when it is the contextvar's
@@ -299,7 +306,7 @@ impl PySpan {
             );
             return;
         };
-        for (k, v) in d.iter() {
+        for (k, v) in dict_items(d) {
             Self::set_attribute(slf, &k, &v);
         }
     }
@@ -360,7 +367,7 @@ impl PySpan {
             .getattr("attributes")
             .and_then(|a| a.cast_into::<PyDict>().map_err(PyErr::from))
         {
-            for (k, v) in d.iter() {
+            for (k, v) in dict_items(&d) {
                 attributes.set(display_text(&k), to_json(&v));
             }
         }
@@ -414,34 +421,54 @@ impl PySpan {
     /// Decorator exit: outputs from the return value unless the body set them, then end.
     /// Returns whether the span is a root (now closed).
     pub(crate) fn _end_ok(slf: &Bound<'_, Self>, result: &Bound<'_, PyAny>) -> bool {
-        // Convert outside the borrow: `result` may run user code (`__str__`, `model_dump`).
-        let wanted = slf
-            .try_borrow()
-            .is_ok_and(|s| !s.outputs_set && s.ctx.sampled());
-        let outputs = wanted.then(|| to_json(result));
-        finish(slf, |s| {
-            if let Some(v) = outputs {
-                s.set_attribute(attr::OUTPUTS, v);
-            }
-        })
+        guard(
+            "ending a span",
+            || {
+                fault(Point::End);
+                // Convert outside the borrow: `result` may run user code (`__str__`,
+                // `model_dump`).
+                let wanted = slf
+                    .try_borrow()
+                    .is_ok_and(|s| !s.outputs_set && s.ctx.sampled());
+                let outputs = wanted.then(|| to_json(result));
+                finish(slf, |s| {
+                    if let Some(v) = outputs {
+                        s.set_attribute(attr::OUTPUTS, v);
+                    }
+                })
+            },
+            // Ended and closed all the same: a span left open would stay the active span.
+            || finish(slf, |_| {}),
+        )
     }
 
     /// Decorator / context-manager exit with an exception: record it, then end. Returns whether
     /// the span is a root (now closed).
     pub(crate) fn _end_exc(slf: &Bound<'_, Self>, exception: &Bound<'_, PyAny>) -> bool {
-        let wanted = slf.try_borrow().is_ok_and(|s| s.ctx.sampled());
-        let parts = wanted.then(|| exception_parts(exception));
-        finish(slf, |s| {
-            if let Some((ty, msg, stack)) = parts {
-                s.record_exception(&ty, &msg, &stack);
-            }
-        })
+        guard(
+            "ending a span",
+            || {
+                fault(Point::End);
+                let wanted = slf.try_borrow().is_ok_and(|s| s.ctx.sampled());
+                let parts = wanted.then(|| exception_parts(exception));
+                finish(slf, |s| {
+                    if let Some((ty, msg, stack)) = parts {
+                        s.record_exception(&ty, &msg, &stack);
+                    }
+                })
+            },
+            || finish(slf, |_| {}),
+        )
     }
 
     /// Context-manager exit without outputs (or after span processors ran): end the span if the
     /// user did not. Returns whether it is a root (now closed).
     fn _close(slf: &Bound<'_, Self>) -> bool {
-        finish(slf, |_| {})
+        guard(
+            "ending a span",
+            || finish(slf, |_| {}),
+            || finish(slf, |_| {}),
+        )
     }
 
     /// Adds a link (`entities.Link`: `trace_id`, `span_id`, `attributes`) to another span. An
@@ -466,7 +493,7 @@ impl PySpan {
             .getattr("attributes")
             .and_then(|a| a.cast_into::<PyDict>().map_err(PyErr::from))
         {
-            for (k, v) in d.iter() {
+            for (k, v) in dict_items(&d) {
                 attributes.set(display_text(&k), to_json(&v));
             }
         }
@@ -558,8 +585,9 @@ impl PySpan {
     ) -> PyResult<bool> {
         let pairs = |d: Option<&Bound<'_, PyDict>>| -> Vec<(String, String)> {
             d.map(|d| {
-                d.iter()
-                    .map(|(k, v)| (display_text(&k), display_text(&v)))
+                dict_items(d)
+                    .iter()
+                    .map(|(k, v)| (display_text(k), display_text(v)))
                     .collect()
             })
             .unwrap_or_default()

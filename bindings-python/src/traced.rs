@@ -162,6 +162,8 @@ unsafe extern "C" fn vectorcall_entry(
             std::ptr::null_mut()
         }
         Err(_) => {
+            // Unreachable in practice: `traced_call` catches its own panics around the call.
+            ferrotrace_core::global().count_internal_error("a traced call");
             PyRuntimeError::new_err("ferrotrace: internal error (panic) in a traced call")
                 .restore(py);
             std::ptr::null_mut()

@@ -8,10 +8,17 @@
 //! repr), non-string dict keys are stringified, and depth, length and size are capped visibly.
 //! It never raises: anything that fails inside user code (`__str__`, `model_dump`) falls back to
 //! `repr()`, then to a placeholder naming the type.
+//!
+//! User code runs in the middle of a capture (a key's `__str__`, a value's `model_dump`, and
+//! other threads whenever Python code runs), and may free or resize what is being read. So
+//! every key, value and item is held by a strong reference before anything that can run Python
+//! code, and a container found resized after such code ran is cut there with
+//! [`CHANGED_MARKER`]. A panic inside a capture is caught: the value becomes
+//! [`CAPTURE_FAILED`], counted in stats().
 
 use ferrotrace_core::model::caps::{
-    depth_marker, items_marker, string_suffix, CYCLE_MARKER, MAX_DEPTH, MAX_ITEMS,
-    MAX_STRING_CHARS, MAX_VALUE_BYTES, SIZE_MARKER,
+    depth_marker, items_marker, string_suffix, CHANGED_MARKER, CUT_MAP_KEY, CYCLE_MARKER,
+    MAX_DEPTH, MAX_ITEMS, MAX_STRING_CHARS, MAX_VALUE_BYTES, SIZE_MARKER,
 };
 use ferrotrace_core::model::json::{push_f64, push_i64, push_str};
 use ferrotrace_core::model::RawJson;
@@ -21,15 +28,56 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use std::cell::Cell;
 
+use crate::guard::{fault, guard, Point};
+
+mod int;
 mod raw;
+
+/// Stands for a value whose capture failed inside the tracer (a caught panic).
+pub const CAPTURE_FAILED: &str = "[Unrepresentable: capture failed]";
 
 /// Serialises `obj` to JSON text. Never fails.
 pub fn to_json(obj: &Bound<'_, PyAny>) -> RawJson {
-    Writer::run(|w| w.value(obj, 0))
+    capture(|w| w.value(obj, 0))
+}
+
+/// Runs one capture, with a panic inside it caught and counted.
+fn capture(write: impl FnOnce(&mut Writer)) -> RawJson {
+    guard(
+        "value capture",
+        || {
+            Writer::run(|w| {
+                fault(Point::Capture);
+                write(w)
+            })
+        },
+        || RawJson::string(CAPTURE_FAILED),
+    )
+}
+
+/// A dict's items as strong references, read at once (no Python code runs meanwhile): a
+/// snapshot to iterate while calling code that may change the dict.
+pub fn dict_items<'py>(d: &Bound<'py, PyDict>) -> Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let py = d.py();
+    let mut out = Vec::with_capacity(d.len());
+    let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: a live dict; each borrowed key and value is made a strong reference at once.
+    while unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+        unsafe {
+            out.push((
+                Bound::from_borrowed_ptr(py, k),
+                Bound::from_borrowed_ptr(py, v),
+            ))
+        };
+    }
+    out
 }
 
 struct Writer {
     out: String,
+    /// Where non-ASCII strings are decoded before they are written (reused: no allocation per
+    /// string).
+    tmp: String,
     /// Containers on the path from the root to the current value, for cycle detection.
     path: Vec<usize>,
 }
@@ -38,7 +86,8 @@ thread_local! {
     /// The buffers of the last finished `Writer` on this thread: values are written into a
     /// buffer that has already grown, then copied once at their exact size, instead of growing a
     /// fresh String by doubling (four reallocations for a value of a few hundred bytes).
-    static SCRATCH: Cell<(String, Vec<usize>)> = const { Cell::new((String::new(), Vec::new())) };
+    static SCRATCH: Cell<(String, Vec<usize>, String)> =
+        const { Cell::new((String::new(), Vec::new(), String::new())) };
 }
 
 /// Scratch buffers larger than this are dropped rather than kept for the next value.
@@ -53,16 +102,16 @@ impl Writer {
         let scratch = SCRATCH.try_with(|cell| {
             // A value's `__str__` may call a traced function, which then writes with a fresh
             // buffer: `take` leaves an empty one behind.
-            let (out, path) = cell.take();
-            let mut w = Writer { out, path };
+            let (out, path, tmp) = cell.take();
+            let mut w = Writer { out, path, tmp };
             if let Some(write) = write.take() {
                 write(&mut w);
             }
             let text = RawJson::copied(w.out.as_str());
-            if w.out.capacity() <= SCRATCH_KEEP {
+            if w.out.capacity() <= SCRATCH_KEEP && w.tmp.capacity() <= SCRATCH_KEEP * 4 {
                 w.out.clear();
                 w.path.clear();
-                cell.set((w.out, w.path));
+                cell.set((w.out, w.path, w.tmp));
             }
             text
         });
@@ -79,6 +128,7 @@ impl Writer {
         let mut w = Writer {
             out: String::with_capacity(64),
             path: Vec::new(),
+            tmp: String::new(),
         };
         write(&mut w);
         RawJson::from_trusted(w.out)
@@ -91,13 +141,12 @@ impl Writer {
         unsafe { self.value_ptr(obj.py(), obj.as_ptr(), depth) }
     }
 
-    /// One type-pointer comparison per value picks the exact JSON types, which are read through
-    /// the C API with borrowed references (no reference-count traffic); subclasses and everything
-    /// else go to `other` with an owned reference.
+    /// One type-pointer comparison per value picks the exact JSON types; scalars are read
+    /// through the C API (no reference-count traffic, no Python code run).
     ///
-    /// SAFETY: `obj` must be alive for the call. Only `other` and the containers run user code
-    /// (`__str__`, `model_dump`), which may drop what the caller borrowed from: both own a
-    /// reference to their object while they work.
+    /// SAFETY: `obj` must be alive when the call starts; it may be borrowed from a container
+    /// that user code run below frees or changes: every branch that can run Python code (the
+    /// containers, `other`, big ints) first takes a strong reference of its own.
     unsafe fn value_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject, depth: usize) {
         if self.out.len() > MAX_VALUE_BYTES {
             push_str(&mut self.out, SIZE_MARKER);
@@ -107,7 +156,7 @@ impl Writer {
         if ty == &raw mut ffi::PyFloat_Type {
             push_f64(&mut self.out, unsafe { raw::float_value(obj) });
         } else if ty == &raw mut ffi::PyUnicode_Type {
-            unsafe { self.str_ptr(py, obj) };
+            unsafe { self.str_obj(obj) };
         } else if ty == &raw mut ffi::PyLong_Type {
             unsafe { self.int_ptr(py, obj) };
         } else if obj == unsafe { ffi::Py_None() } {
@@ -119,28 +168,13 @@ impl Writer {
             // Owned: user code run below may drop the container the caller borrowed `obj` from.
             let obj = unsafe { Bound::from_borrowed_ptr(py, obj) };
             if ty == &raw mut ffi::PyDict_Type {
-                self.container(&obj, depth, |w| unsafe { w.dict_exact(&obj, depth) });
+                self.container(&obj, depth, |w| unsafe { w.dict(&obj, depth) });
             } else if ty == &raw mut ffi::PyList_Type {
                 self.container(&obj, depth, |w| unsafe { w.list_exact(&obj, depth) });
             } else if ty == &raw mut ffi::PyTuple_Type {
                 self.container(&obj, depth, |w| unsafe { w.tuple_exact(&obj, depth) });
             } else {
                 self.other(&obj, depth);
-            }
-        }
-    }
-
-    /// SAFETY: `obj` is an exact `str`, alive for the call.
-    unsafe fn str_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject) {
-        match unsafe { raw::utf8(obj) } {
-            // No more characters than bytes: under the cap without counting them.
-            Some(text) if text.len() <= MAX_STRING_CHARS => push_str(&mut self.out, text),
-            Some(text) => self.str_capped(text, unsafe { raw::str_chars(obj) }),
-            None => {
-                let s = unsafe { Bound::from_borrowed_ptr(py, obj) };
-                if let Ok(s) = s.cast::<PyString>() {
-                    self.string(s);
-                }
             }
         }
     }
@@ -155,41 +189,60 @@ impl Writer {
             unsafe { ffi::PyErr_Clear() };
             let i = unsafe { Bound::from_borrowed_ptr(py, obj) };
             if let Ok(i) = i.cast::<PyInt>() {
-                self.int(i);
+                int::write(&mut self.out, i);
             }
         }
     }
 
-    /// SAFETY: `d` is an exact `dict`.
-    unsafe fn dict_exact(&mut self, d: &Bound<'_, PyAny>, depth: usize) {
+    /// A dict, exact or a subclass, read from its storage (`PyDict_Next`) as `dict(d)` would
+    /// copy it. No borrowed key or value is used after code that can run Python code (a key's
+    /// `__str__`, a value's conversion, another thread): a key that is not a str is owned, with
+    /// its value, before it is written. A dict resized by such code is cut there (a resize may
+    /// move entries, so reading on could repeat or skip).
+    ///
+    /// SAFETY: `d` is a `dict` or a subclass.
+    unsafe fn dict(&mut self, d: &Bound<'_, PyAny>, depth: usize) {
         let py = d.py();
-        let len = unsafe { ffi::PyDict_Size(d.as_ptr()) } as usize;
+        let len = unsafe { ffi::PyDict_Size(d.as_ptr()) };
         self.out.push('{');
-        let (mut pos, mut n) = (0, 0usize);
+        let (mut pos, mut n, mut changed) = (0, 0usize, false);
         let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
-        // Borrowed key and value; PyDict_Next stays in bounds if user code run for a value
-        // resizes the dict, and the key is written before any such code runs.
         while n < MAX_ITEMS
             && unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0
         {
             if n > 0 {
                 self.out.push_str(", ");
             }
-            // Keys are not capped (as in `key`).
-            let text = if unsafe { ffi::Py_TYPE(k) } == &raw mut ffi::PyUnicode_Type {
-                unsafe { raw::utf8(k) }
+            if unsafe { ffi::Py_TYPE(k) } == &raw mut ffi::PyUnicode_Type {
+                // Writing a str key runs no Python code: the value is still the dict's.
+                unsafe { self.str_obj(k) };
+                self.out.push_str(": ");
+                // SAFETY: borrowed just now; `value_ptr` owns what it runs Python code for.
+                unsafe { self.value_ptr(py, v, depth + 1) };
             } else {
-                None
-            };
-            match text {
-                Some(text) => push_str(&mut self.out, text),
-                None => self.key(&unsafe { Bound::from_borrowed_ptr(py, k) }),
+                // The key's `__str__` may drop the value from the dict: both owned first.
+                // SAFETY: borrowed from the dict just now.
+                let (k, v) = unsafe {
+                    (
+                        Bound::from_borrowed_ptr(py, k),
+                        Bound::from_borrowed_ptr(py, v),
+                    )
+                };
+                self.key(&k);
+                self.out.push_str(": ");
+                self.value(&v, depth + 1);
             }
-            self.out.push_str(": ");
-            unsafe { self.value_ptr(py, v, depth + 1) };
             n += 1;
+            if unsafe { ffi::PyDict_Size(d.as_ptr()) } != len {
+                changed = true;
+                break;
+            }
         }
-        self.items_cut_marker(len, true);
+        if changed {
+            self.changed_marker(n > 0, true);
+        } else {
+            self.items_cut_marker(len.max(0) as usize, true);
+        }
         self.out.push('}');
     }
 
@@ -204,14 +257,19 @@ impl Writer {
             if n > 0 {
                 self.out.push_str(", ");
             }
+            // SAFETY: in bounds; `value_ptr` owns the item before any code that could remove it.
             unsafe { self.value_ptr(py, raw::list_item(l.as_ptr(), n), depth + 1) };
             n += 1;
         }
-        self.items_cut_marker(len, false);
+        if unsafe { raw::list_len(l.as_ptr()) } != len {
+            self.changed_marker(n > 0, false);
+        } else {
+            self.items_cut_marker(len, false);
+        }
         self.out.push(']');
     }
 
-    /// SAFETY: `t` is an exact `tuple`.
+    /// SAFETY: `t` is an exact `tuple` (which holds its items for as long as it lives).
     unsafe fn tuple_exact(&mut self, t: &Bound<'_, PyAny>, depth: usize) {
         let py = t.py();
         let len = unsafe { raw::tuple_len(t.as_ptr()) };
@@ -231,18 +289,30 @@ impl Writer {
         if len > MAX_ITEMS {
             self.out.push_str(", ");
             if map {
-                push_str(&mut self.out, "…");
+                push_str(&mut self.out, CUT_MAP_KEY);
                 self.out.push_str(": ");
             }
             push_str(&mut self.out, &items_marker(len - MAX_ITEMS));
         }
     }
 
+    /// The last entry of a container resized while it was written.
+    fn changed_marker(&mut self, after_items: bool, map: bool) {
+        if after_items {
+            self.out.push_str(", ");
+        }
+        if map {
+            push_str(&mut self.out, CUT_MAP_KEY);
+            self.out.push_str(": ");
+        }
+        push_str(&mut self.out, CHANGED_MARKER);
+    }
+
     /// Containers and subclasses of the JSON types, then the types MLflow's encoder knows, then
     /// `str()`.
     fn other(&mut self, obj: &Bound<'_, PyAny>, depth: usize) {
         if let Ok(s) = obj.cast::<PyString>() {
-            self.string(s);
+            unsafe { self.str_obj(s.as_ptr()) };
         } else if obj.is_instance_of::<PyBool>() {
             self.out.push_str(if obj.is_truthy().unwrap_or(false) {
                 "true"
@@ -250,22 +320,24 @@ impl Writer {
                 "false"
             });
         } else if let Ok(i) = obj.cast::<PyInt>() {
-            self.int(i); // IntEnum and friends: json.dumps writes the number
+            int::write(&mut self.out, i); // IntEnum and friends: json.dumps writes the number
         } else if let Ok(f) = obj.cast::<PyFloat>() {
             push_f64(&mut self.out, f.value());
-        } else if let Ok(d) = obj.cast::<PyDict>() {
-            self.container(obj, depth, |w| w.dict(d, depth));
+        } else if obj.cast::<PyDict>().is_ok() {
+            // SAFETY: a dict subclass.
+            self.container(obj, depth, |w| unsafe { w.dict(obj, depth) });
         } else if let Ok(l) = obj.cast::<PyList>() {
+            // The list iterator takes a strong reference per item and rereads the length.
             self.container(obj, depth, |w| w.seq(l.iter(), l.len(), depth));
         } else if let Ok(t) = obj.cast::<PyTuple>() {
             self.container(obj, depth, |w| w.seq(t.iter(), t.len(), depth));
         } else if let Some(dumped) = pydantic_dump(obj) {
             self.container(obj, depth, |w| w.value(&dumped, depth + 1));
         } else if let Some(fields) = dataclass_fields(obj) {
-            self.container(obj, depth, |w| w.dict(&fields, depth));
+            // SAFETY: a dict.
+            self.container(obj, depth, |w| unsafe { w.dict(fields.as_any(), depth) });
         } else {
-            let text = display_text(obj);
-            self.str_capped(&text, text.chars().count());
+            self.display(obj);
         }
     }
 
@@ -284,19 +356,18 @@ impl Writer {
         self.path.pop();
     }
 
-    fn string(&mut self, s: &Bound<'_, PyString>) {
-        let chars = s.len().unwrap_or(0);
-        match s.to_str() {
-            Ok(text) => self.str_capped(text, chars),
-            // Lone surrogates cannot be UTF-8: replace them rather than drop the value.
-            Err(_) => {
-                let text = s.to_string_lossy();
-                self.str_capped(&text, chars);
-            }
-        }
+    /// A `str` (or subclass), capped.
+    ///
+    /// SAFETY: `s` is a live `str`.
+    unsafe fn str_obj(&mut self, s: *mut ffi::PyObject) {
+        let mut tmp = std::mem::take(&mut self.tmp);
+        let (text, chars) = unsafe { raw::str_text(s, MAX_STRING_CHARS, &mut tmp) };
+        self.text(text, chars);
+        self.tmp = tmp;
     }
 
-    fn str_capped(&mut self, text: &str, chars: usize) {
+    /// `text`, the first characters of a string of `chars` characters, capped.
+    fn text(&mut self, text: &str, chars: usize) {
         if chars <= MAX_STRING_CHARS {
             push_str(&mut self.out, text);
         } else {
@@ -311,14 +382,14 @@ impl Writer {
         }
     }
 
-    fn int(&mut self, i: &Bound<'_, PyInt>) {
-        match i.extract::<i64>() {
-            Ok(v) => push_i64(&mut self.out, v),
-            // Big ints: JSON numbers have no size limit; write the digits.
-            Err(_) => match i.str() {
-                Ok(s) => self.out.push_str(&s.to_string_lossy()),
-                Err(_) => self.out.push('0'),
-            },
+    /// `str(obj)`, else `repr(obj)`, else a placeholder, capped as strings are.
+    fn display(&mut self, obj: &Bound<'_, PyAny>) {
+        match obj.str().or_else(|_| obj.repr()) {
+            Ok(s) => {
+                // SAFETY: a live str.
+                unsafe { self.str_obj(s.as_ptr()) };
+            }
+            Err(_) => push_str(&mut self.out, &unrepresentable(obj)),
         }
     }
 
@@ -339,31 +410,12 @@ impl Writer {
         self.out.push(']');
     }
 
-    fn dict(&mut self, d: &Bound<'_, PyDict>, depth: usize) {
-        self.out.push('{');
-        let len = d.len();
-        for (n, (k, v)) in d.iter().take(MAX_ITEMS).enumerate() {
-            if n > 0 {
-                self.out.push_str(", ");
-            }
-            self.key(&k);
-            self.out.push_str(": ");
-            self.value(&v, depth + 1);
-        }
-        self.items_cut_marker(len, true);
-        self.out.push('}');
-    }
-
     /// Keys as `json.dumps` converts them (str as is, numbers and constants to their JSON text);
-    /// other key types, which `json.dumps` rejects, become their `str()`.
+    /// other key types, which `json.dumps` rejects, become their `str()`. Capped as strings are.
     fn key(&mut self, k: &Bound<'_, PyAny>) {
         if let Ok(s) = k.cast::<PyString>() {
-            // to_str borrows CPython's UTF-8 cache; to_string_lossy would encode into a new
-            // bytes object for every key.
-            match s.to_str() {
-                Ok(text) => push_str(&mut self.out, text),
-                Err(_) => push_str(&mut self.out, &s.to_string_lossy()),
-            }
+            // SAFETY: a live str.
+            unsafe { self.str_obj(s.as_ptr()) };
         } else if k.is_none() {
             push_str(&mut self.out, "null");
         } else if k.is_instance_of::<PyBool>() {
@@ -380,7 +432,7 @@ impl Writer {
             push_f64(&mut s, f.value());
             push_str(&mut self.out, &s);
         } else {
-            push_str(&mut self.out, &display_text(k));
+            self.display(k);
         }
     }
 }
@@ -436,13 +488,22 @@ fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyDict>> 
 }
 
 /// `str(obj)`, else `repr(obj)`, else a placeholder: user `__str__` methods may raise anything.
+/// Read without leaving a UTF-8 copy on the string (see `raw::str_text`).
 pub fn display_text(obj: &Bound<'_, PyAny>) -> String {
-    if let Ok(s) = obj.str() {
-        return s.to_string_lossy().into_owned();
+    match obj.str().or_else(|_| obj.repr()) {
+        // SAFETY: a live str.
+        Ok(s) => {
+            let mut buf = String::new();
+            unsafe { raw::str_text(s.as_ptr(), usize::MAX, &mut buf) }
+                .0
+                .to_owned()
+        }
+        Err(_) => unrepresentable(obj),
     }
-    if let Ok(s) = obj.repr() {
-        return s.to_string_lossy().into_owned();
-    }
+}
+
+/// The placeholder for an object that refuses both `str()` and `repr()`.
+fn unrepresentable(obj: &Bound<'_, PyAny>) -> String {
     let ty = obj
         .get_type()
         .name()
@@ -453,7 +514,7 @@ pub fn display_text(obj: &Bound<'_, PyAny>) -> String {
 
 /// Serialises `(name, value)` pairs as one JSON object, sharing one size budget (function inputs).
 pub fn object_to_json(entries: &[(Bound<'_, PyString>, Bound<'_, PyAny>)]) -> RawJson {
-    let write = |w: &mut Writer| {
+    capture(|w| {
         w.out.push('{');
         for (n, (k, v)) in entries.iter().enumerate() {
             if n > 0 {
@@ -464,6 +525,5 @@ pub fn object_to_json(entries: &[(Bound<'_, PyString>, Bound<'_, PyAny>)]) -> Ra
             w.value(v, 1);
         }
         w.out.push('}');
-    };
-    Writer::run(write)
+    })
 }

@@ -79,6 +79,9 @@ pub struct Stats {
     pub traces_replayed: AtomicU64,
     /// Values replaced by redaction rules.
     pub redactions: AtomicU64,
+    /// Failures of the tracer itself that it recovered from (a binding's caught panic): the
+    /// user's call went on; its span may lack a value.
+    pub internal_errors: AtomicU64,
     dropped_traces: [AtomicU64; N_REASONS],
     dropped_spans: [AtomicU64; N_REASONS],
 }
@@ -137,6 +140,7 @@ impl Stats {
             traces_spilled: load(&self.traces_spilled),
             traces_replayed: load(&self.traces_replayed),
             redactions: load(&self.redactions),
+            internal_errors: load(&self.internal_errors),
             traces_pending: load(&self.traces_completed)
                 .saturating_sub(load(&self.traces_exported))
                 .saturating_sub(load(&self.traces_spilled))
@@ -170,6 +174,8 @@ pub struct StatsSnapshot {
     pub export_latency_us_max: u64,
     /// Values replaced by redaction rules (`[REDACTED:<rule>]`).
     pub redactions: u64,
+    /// Internal failures recovered from (each also a rate-limited warning).
+    pub internal_errors: u64,
     pub traces_dropped: u64,
     pub spans_dropped: u64,
     /// Traces written to a spill folder to be delivered later.

@@ -217,9 +217,12 @@ def test_user_code_that_changes_the_value_being_captured_cannot_crash() -> None:
     outer.extend([[{"a": [1.5, Clears(), 2.5], "b": "after"}, Clears(), [3.5] * 10], "tail", Clears()])
     value = [outer]
     text = _native.to_json(value)
-    # The dict emptied mid-way ends there; the lists that were freed from outside are written
-    # in full from the references capture holds.
-    assert text == '[[[{"a": [1.5, "cleared", 2.5]}, "cleared", [' + ", ".join(["3.5"] * 10) + "]]]]"
+    # The dict emptied mid-way ends there, and so does the outer list, each with a marker; the
+    # lists that were freed from outside are written in full from the references capture holds.
+    changed = json.dumps(CAPS["changed_marker"])
+    assert text == (
+        '[[[{"a": [1.5, "cleared", 2.5], "…": ' + changed + '}, "cleared", [' + ", ".join(["3.5"] * 10) + "]], " + changed + "]]"
+    )
 
 
 class _Color(enum.Enum):

@@ -51,22 +51,104 @@ pub(super) unsafe fn tuple_item(t: *mut ffi::PyObject, i: usize) -> *mut ffi::Py
     unsafe { ffi::PyTuple_GetItem(t, i as ffi::Py_ssize_t) }
 }
 
-/// The UTF-8 text of an exact `str`, borrowed from CPython's cache in the string (for ASCII
-/// strings, the string's own data). `None`, with the error cleared, for lone surrogates.
-pub(super) unsafe fn utf8<'a>(s: *mut ffi::PyObject) -> Option<&'a str> {
-    let mut len: ffi::Py_ssize_t = 0;
-    let data = unsafe { ffi::PyUnicode_AsUTF8AndSize(s, &mut len) };
+/// The text of a `str` (exact or a subclass), at most `max` characters of it, and its length in
+/// characters. Read from the string's own storage: `PyUnicode_AsUTF8` would attach a UTF-8 copy
+/// to every non-ASCII string it is asked about, for the string's lifetime (200 MB more on a
+/// 100 MB string), and convert all of it when only the capped prefix is written. ASCII text is
+/// borrowed from the string; other text is decoded into `buf` (cleared first), lone surrogates
+/// as U+FFFD.
+#[cfg(not(feature = "abi3"))]
+pub(super) unsafe fn str_text(
+    s: *mut ffi::PyObject,
+    max: usize,
+    buf: &mut String,
+) -> (&str, usize) {
+    let data = unsafe { ffi::PyUnicode_DATA(s) };
     if data.is_null() {
-        unsafe { ffi::PyErr_Clear() };
-        return None;
+        // A legacy string not yet made ready (an old C extension's, before 3.12): let CPython
+        // convert it.
+        return unsafe { str_text_copied(s, max, buf) };
     }
-    // SAFETY: CPython returned `len` bytes of valid UTF-8 that live as long as the string.
-    Some(unsafe {
-        std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len as usize))
-    })
+    let len = unsafe { ffi::PyUnicode_GET_LENGTH(s) } as usize;
+    let take = len.min(max);
+    buf.clear();
+    // SAFETY (all three): a ready string holds `len` code units of its kind at `data`.
+    match unsafe { ffi::PyUnicode_KIND(s) } {
+        ffi::PyUnicode_1BYTE_KIND => {
+            let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), take) };
+            if bytes.is_ascii() {
+                // SAFETY: ASCII is UTF-8; the bytes live as long as the string.
+                return (unsafe { std::str::from_utf8_unchecked(bytes) }, len);
+            }
+            // Latin-1: one or two UTF-8 bytes per character.
+            buf.reserve(take * 2);
+            // SAFETY: only whole UTF-8 sequences are pushed.
+            let out = unsafe { buf.as_mut_vec() };
+            for &b in bytes {
+                if b < 0x80 {
+                    out.push(b);
+                } else {
+                    out.extend_from_slice(&[0xC0 | (b >> 6), 0x80 | (b & 0x3F)]);
+                }
+            }
+        }
+        ffi::PyUnicode_2BYTE_KIND => {
+            let units = unsafe { std::slice::from_raw_parts(data.cast::<u16>(), take) };
+            buf.reserve(take * 3);
+            buf.extend(units.iter().map(|&u| code_point(u32::from(u))));
+        }
+        _ => {
+            let units = unsafe { std::slice::from_raw_parts(data.cast::<u32>(), take) };
+            buf.reserve(take * 4);
+            buf.extend(units.iter().map(|&u| code_point(u)));
+        }
+    }
+    (buf.as_str(), len)
 }
 
-/// Characters of an exact `str`.
-pub(super) unsafe fn str_chars(s: *mut ffi::PyObject) -> usize {
-    unsafe { ffi::PyUnicode_GetLength(s) as usize }
+#[cfg(not(feature = "abi3"))]
+fn code_point(u: u32) -> char {
+    char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+#[cfg(feature = "abi3")]
+pub(super) unsafe fn str_text(
+    s: *mut ffi::PyObject,
+    max: usize,
+    buf: &mut String,
+) -> (&str, usize) {
+    unsafe { str_text_copied(s, max, buf) }
+}
+
+/// [`str_text`] through CPython's encoder, on the capped prefix only (a new bytes object, no
+/// cache left on the string).
+unsafe fn str_text_copied(s: *mut ffi::PyObject, max: usize, buf: &mut String) -> (&str, usize) {
+    buf.clear();
+    let len = unsafe { ffi::PyUnicode_GetLength(s) };
+    if len < 0 {
+        unsafe { ffi::PyErr_Clear() };
+        return (buf.as_str(), 0);
+    }
+    let take = (len as usize).min(max) as ffi::Py_ssize_t;
+    unsafe {
+        let prefix = ffi::PyUnicode_Substring(s, 0, take);
+        let bytes = if prefix.is_null() {
+            prefix
+        } else {
+            let b = ffi::PyUnicode_AsEncodedString(prefix, c"utf-8".as_ptr(), c"replace".as_ptr());
+            ffi::Py_DECREF(prefix);
+            b
+        };
+        if bytes.is_null() {
+            ffi::PyErr_Clear();
+        } else {
+            let data = ffi::PyBytes_AsString(bytes).cast::<u8>();
+            let n = ffi::PyBytes_Size(bytes) as usize;
+            buf.push_str(&String::from_utf8_lossy(std::slice::from_raw_parts(
+                data, n,
+            )));
+            ffi::Py_DECREF(bytes);
+        }
+    }
+    (buf.as_str(), len as usize)
 }

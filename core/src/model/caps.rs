@@ -34,6 +34,22 @@ pub fn items_marker(cut_items: usize) -> String {
 /// The key under which a cut map keeps its [`items_marker`].
 pub const CUT_MAP_KEY: &str = "…";
 
+/// Stands for the rest of a container that user code run during its capture (a key's
+/// `__str__`, another thread) resized: what was written stays, the rest is not read.
+pub const CHANGED_MARKER: &str = "[Truncated: changed during capture]";
+
+/// Integers with more digits than this are written as a string: their leading
+/// [`INT_DIGITS_KEPT`] digits plus [`int_suffix`]. CPython's default `int_max_str_digits`, past
+/// which Python's own `json.loads` cannot read a number back.
+pub const MAX_INT_DIGITS: usize = 4300;
+/// Leading digits an integer past [`MAX_INT_DIGITS`] keeps.
+pub const INT_DIGITS_KEPT: usize = 64;
+
+/// Appended to the leading digits of a cut integer.
+pub fn int_suffix(cut_digits: usize) -> String {
+    format!("…[truncated {cut_digits} digits]")
+}
+
 /// Limits and markers in force, as one JSON object (bindings read it once at load). Templates
 /// hold `{n}` where the count goes.
 pub fn caps_json() -> String {
@@ -48,6 +64,10 @@ pub fn caps_json() -> String {
         "string_suffix_template": string_suffix(usize::MAX).replace(&usize::MAX.to_string(), "{n}"),
         "items_marker_template": items_marker(usize::MAX).replace(&usize::MAX.to_string(), "{n}"),
         "cut_map_key": CUT_MAP_KEY,
+        "changed_marker": CHANGED_MARKER,
+        "max_int_digits": MAX_INT_DIGITS,
+        "int_digits_kept": INT_DIGITS_KEPT,
+        "int_suffix_template": int_suffix(usize::MAX).replace(&usize::MAX.to_string(), "{n}"),
     })
     .to_string()
 }

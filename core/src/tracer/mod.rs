@@ -503,6 +503,16 @@ impl Tracer {
         );
     }
 
+    /// Counts a failure of the tracer that a binding recovered from (`internal_errors` in
+    /// stats()) and warns (rate-limited). `what` names the step that failed.
+    pub fn count_internal_error(&self, what: &str) {
+        Stats::inc(&self.inner.stats.internal_errors);
+        crate::diag::warn(
+            "internal_error",
+            format!("internal error in {what}; the call went on and its span may lack a value (counted in stats()[\"internal_errors\"])"),
+        );
+    }
+
     pub fn set_enabled(&self, on: bool) {
         self.inner.enabled.store(on, Ordering::Relaxed);
     }
