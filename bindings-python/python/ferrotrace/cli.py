@@ -3,6 +3,7 @@
     ferrotrace traces list [--dir DIR]
     ferrotrace traces show TRACE_ID [--dir DIR]
     ferrotrace push --tracking-uri URI [--experiment-id ID] [DIR]
+    ferrotrace store compact [DIR]
 """
 
 from __future__ import annotations
@@ -47,7 +48,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="http(s) URI of the MLflow server (default: $MLFLOW_TRACKING_URI)",
     )
     push.add_argument("--experiment-id", default=None, help="send every trace to this experiment")
+    store = sub.add_parser("store", help="maintain a store folder")
+    ssub = store.add_subparsers(dest="command", required=True)
+    compact = ssub.add_parser(
+        "compact",
+        help="rewrite the segments no running process writes without superseded records "
+        "(deleted traces, changed tags and assessments); safe while other processes write",
+    )
+    compact.add_argument("dir", nargs="?", default=_default_dir(), help="store folder (default: the local store)")
     args = parser.parse_args(argv)
+    if args.group == "store":
+        return _compact(args.dir)
     if args.group == "push":
         return _push(args.dir, args.tracking_uri, args.experiment_id)
     try:
@@ -80,9 +91,24 @@ def _push(directory: str, tracking_uri: Optional[str], experiment_id: Optional[s
     _warn(report["warnings"])
     print(
         f"found {report['found']} trace(s): sent {report['sent']}, "
-        f"rejected {report['rejected']}, unsent {report['unsent']}"
+        f"rejected {report['rejected']}, unsent {report['unsent']}, assessments sent {report['assessments_sent']}"
     )
     return 0 if report["rejected"] == 0 and report["unsent"] == 0 else 1
+
+
+def _compact(directory: str) -> int:
+    try:
+        report = json.loads(_native.store_compact(directory))
+    except _native.TracingError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 2
+    _warn(report["warnings"])
+    print(
+        f"compacted {report['segments_compacted']} segment(s) ({report['segments_live']} in use left alone): "
+        f"{report['records_before']} -> {report['records_after']} records, "
+        f"{report['bytes_before']} -> {report['bytes_after']} bytes"
+    )
+    return 0
 
 
 if __name__ == "__main__":
