@@ -13,7 +13,7 @@ from typing import Any
 from conftest import run_script
 
 WRITER = r"""
-import json, ferrotrace as mlflow
+import json, time, ferrotrace as mlflow
 from ferrotrace.entities import AssessmentSource, AssessmentSourceType
 
 @mlflow.trace(span_type="AGENT")
@@ -28,6 +28,7 @@ ids = []
 for q in ("billing", "shipping", "billing again"):
     answer(q)
     ids.append(mlflow.get_last_active_trace_id())
+    time.sleep(0.01)  # distinct start times: the default order is newest first
 mlflow.set_trace_tag(ids[0], "topic", "billing")
 mlflow.set_trace_tag(ids[1], "topic", "shipping")
 mlflow.set_trace_tag(ids[1], "tmp", "x")
@@ -79,7 +80,9 @@ else:
 mlflow.update_assessment(ids[0], info["ex"], mlflow.entities.Expectation(name="expected", value="BILLING?"))
 mlflow.delete_assessment(ids[0], info["fixed"])
 t = mlflow.get_trace(ids[0])
-assert {a.assessment_id: a.valid for a in t.info.assessments} == {info["fb"]: True, info["ex"]: True}, t.info.assessments
+assert sorted(a.assessment_id for a in t.info.assessments) == sorted([info["fb"], info["ex"]]), t.info.assessments
+assert [a.valid for a in t.info.assessments if a.assessment_id == info["fb"]] == [True]
+assert [a.value for a in t.info.assessments if a.assessment_id == info["ex"]] == ["BILLING?"]
 from ferrotrace._assessments import delete_traces
 assert delete_traces(trace_ids=[ids[2]]) == 1
 assert mlflow.get_trace(ids[2], silent=True) is None

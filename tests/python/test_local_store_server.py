@@ -81,7 +81,6 @@ REJECTED = [
     "trace.unknown = 'x'",
     "params.x = '1'",
     "tags.topic IN ('billing')",
-    "trace.timestamp_ms > 'abc'",
     "feedback.helpful > 'x'",
 ]
 
