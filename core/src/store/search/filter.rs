@@ -400,7 +400,11 @@ fn check(ident: &str, op: Op, value: Value) -> Result<Clause> {
                     "Invalid attribute key '{key}' specified. Valid keys are {ATTRS:?}"
                 )));
             }
-            if null_op {
+            // MLflow searches `name` as the `mlflow.traceName` tag and `run_id` as metadata:
+            // their comparators are the tag ones (no IN).
+            if matches!(key.as_str(), "name" | "run_id" | "prompt") {
+                allowed(TAG_OPS, "tags")?;
+            } else if null_op {
                 return Err(invalid(format!("Invalid comparator '{}' for attribute {key}", op.as_str())));
             }
             let key = match key.as_str() {
@@ -556,7 +560,7 @@ mod tests {
 
     #[test]
     fn parses_mlflow_filters() {
-        let f = parse("trace.name = 'a b' AND tags.`my key` != \"x\" AND timestamp_ms >= 5 and trace.name IN ('u1', 'u2') AND span.type = 'LLM'").unwrap();
+        let f = parse("trace.name = 'a b' AND tags.`my key` != \"x\" AND timestamp_ms >= 5 and trace.status IN ('u1', 'u2') AND span.type = 'LLM'").unwrap();
         assert_eq!(f.len(), 5);
         assert_eq!(f[0].field, Field::Attr("name".into()));
         assert_eq!(f[1].field, Field::Tag("my key".into()));
@@ -582,6 +586,8 @@ mod tests {
             "trace.name = 'a' AND",
             "name == 'a'",
             "span.foo = 'x'",
+            "trace.name IN ('a')",
+            "tags.k IN ('a')",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
