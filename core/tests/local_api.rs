@@ -48,9 +48,21 @@ fn tags_and_assessments_are_stored_and_read_back_by_a_new_reader() {
     let t = tracer(dir.path());
     let a = trace(&t, "agent", "AGENT", &[]);
     let b = trace(&t, "other", "CHAIN", &[]);
-    call(&t, "set_trace_tag", json!({"trace_id": a, "key": "env", "value": "prod"}));
-    call(&t, "set_trace_tag", json!({"trace_id": a, "key": "gone", "value": "x"}));
-    call(&t, "delete_trace_tag", json!({"trace_id": a, "key": "gone"}));
+    call(
+        &t,
+        "set_trace_tag",
+        json!({"trace_id": a, "key": "env", "value": "prod"}),
+    );
+    call(
+        &t,
+        "set_trace_tag",
+        json!({"trace_id": a, "key": "gone", "value": "x"}),
+    );
+    call(
+        &t,
+        "delete_trace_tag",
+        json!({"trace_id": a, "key": "gone"}),
+    );
     let fb = call(
         &t,
         "log_assessment",
@@ -81,23 +93,55 @@ fn tags_and_assessments_are_stored_and_read_back_by_a_new_reader() {
     assert_eq!(asmts[1]["rationale"], "checked");
     assert_eq!(got["data"]["spans"].as_array().unwrap().len(), 2);
     // Search sees the folded tags and assessments.
-    let found = call(&other, "search_traces", json!({"filter": "tags.env = 'prod'"}));
+    let found = call(
+        &other,
+        "search_traces",
+        json!({"filter": "tags.env = 'prod'"}),
+    );
     assert_eq!(ids(&found), [a.clone()]);
-    let found = call(&other, "search_traces", json!({"filter": "feedback.relevance = 'no'"}));
+    let found = call(
+        &other,
+        "search_traces",
+        json!({"filter": "feedback.relevance = 'no'"}),
+    );
     assert_eq!(ids(&found), [a.clone()]);
-    let found = call(&other, "search_traces", json!({"filter": "span.type = 'CHAIN'"}));
+    let found = call(
+        &other,
+        "search_traces",
+        json!({"filter": "span.type = 'CHAIN'"}),
+    );
     assert_eq!(ids(&found), [b.clone()]);
     // Deleting an assessment and a trace.
-    call(&t, "delete_assessment", json!({"trace_id": a, "assessment_id": over["assessment_id"]}));
+    call(
+        &t,
+        "delete_assessment",
+        json!({"trace_id": a, "assessment_id": over["assessment_id"]}),
+    );
     let got = call(&other, "get_trace", json!({"trace_id": a}));
     assert_eq!(got["info"]["assessments"][0]["valid"], true);
     assert_eq!(got["info"]["assessments"].as_array().unwrap().len(), 1);
-    assert_eq!(call(&t, "delete_traces", json!({"trace_ids": [b]}))["deleted"], 1);
-    assert_eq!(call(&other, "get_trace", json!({"trace_id": b})), Value::Null);
+    assert_eq!(
+        call(&t, "delete_traces", json!({"trace_ids": [b]}))["deleted"],
+        1
+    );
+    assert_eq!(
+        call(&other, "get_trace", json!({"trace_id": b})),
+        Value::Null
+    );
     assert_eq!(ids(&call(&other, "search_traces", json!({}))), [a.clone()]);
     // Unknown traces and bad filters are errors, as in MLflow.
-    assert!(api::call(&t, "set_trace_tag", &json!({"trace_id": "tr-00000000000000000000000000000000", "key": "k", "value": "v"})).is_err());
-    assert!(api::call(&t, "search_traces", &json!({"filter": "trace.name = 'a' OR trace.name = 'b'"})).is_err());
+    assert!(api::call(
+        &t,
+        "set_trace_tag",
+        &json!({"trace_id": "tr-00000000000000000000000000000000", "key": "k", "value": "v"})
+    )
+    .is_err());
+    assert!(api::call(
+        &t,
+        "search_traces",
+        &json!({"filter": "trace.name = 'a' OR trace.name = 'b'"})
+    )
+    .is_err());
     // What `ferrotrace traces` and `push` read has the changes too.
     let read = store::read_folded(dir.path()).unwrap();
     assert_eq!(read.traces.len(), 1);
@@ -118,23 +162,76 @@ fn search_orders_pages_and_filters_like_mlflow() {
     let newest: Vec<String> = all.iter().rev().take(3).cloned().collect();
     assert_eq!(ids(&first), newest);
     let token = first["next_page_token"].as_str().unwrap().to_owned();
-    let second = call(&t, "search_traces", json!({"max_results": 3, "page_token": token}));
-    assert_eq!(ids(&second), all.iter().rev().skip(3).take(3).cloned().collect::<Vec<_>>());
-    let evens = call(&t, "search_traces", json!({"filter": "trace.name = 'even'", "order_by": ["timestamp_ms ASC"]}));
-    assert_eq!(ids(&evens), [all[0].clone(), all[2].clone(), all[4].clone(), all[6].clone()]);
-    let like = call(&t, "search_traces", json!({"filter": "trace.name LIKE 'ev%' AND tags.i != '0'"}));
+    let second = call(
+        &t,
+        "search_traces",
+        json!({"max_results": 3, "page_token": token}),
+    );
+    assert_eq!(
+        ids(&second),
+        all.iter()
+            .rev()
+            .skip(3)
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+    let evens = call(
+        &t,
+        "search_traces",
+        json!({"filter": "trace.name = 'even'", "order_by": ["timestamp_ms ASC"]}),
+    );
+    assert_eq!(
+        ids(&evens),
+        [
+            all[0].clone(),
+            all[2].clone(),
+            all[4].clone(),
+            all[6].clone()
+        ]
+    );
+    let like = call(
+        &t,
+        "search_traces",
+        json!({"filter": "trace.name LIKE 'ev%' AND tags.i != '0'"}),
+    );
     assert_eq!(ids(&like).len(), 3);
     let ilike = call(&t, "search_traces", json!({"filter": "name ILIKE 'ODD'"}));
     assert_eq!(ids(&ilike).len(), 3);
-    let inn = call(&t, "search_traces", json!({"filter": "trace.status IN ('OK', 'none') AND trace.name = 'odd'"}));
+    let inn = call(
+        &t,
+        "search_traces",
+        json!({"filter": "trace.status IN ('OK', 'none') AND trace.name = 'odd'"}),
+    );
     assert_eq!(ids(&inn).len(), 3);
-    let none = call(&t, "search_traces", json!({"filter": "trace.timestamp_ms < 1000"}));
+    let none = call(
+        &t,
+        "search_traces",
+        json!({"filter": "trace.timestamp_ms < 1000"}),
+    );
     assert_eq!(ids(&none).len(), 0);
-    let no_spans = call(&t, "search_traces", json!({"max_results": 1, "include_spans": false}));
-    assert_eq!(no_spans["traces"][0]["data"]["spans"].as_array().unwrap().len(), 0);
+    let no_spans = call(
+        &t,
+        "search_traces",
+        json!({"max_results": 1, "include_spans": false}),
+    );
+    assert_eq!(
+        no_spans["traces"][0]["data"]["spans"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     // Older than a timestamp, at most 2.
     let ms = u64::MAX / 2;
-    assert_eq!(call(&t, "delete_traces", json!({"max_timestamp_millis": ms, "max_traces": 2}))["deleted"], 2);
+    assert_eq!(
+        call(
+            &t,
+            "delete_traces",
+            json!({"max_timestamp_millis": ms, "max_traces": 2})
+        )["deleted"],
+        2
+    );
     assert_eq!(ids(&call(&t, "search_traces", json!({}))).len(), 5);
 }
 
@@ -147,7 +244,11 @@ fn compaction_keeps_what_readers_see_and_drops_the_rest() {
         a = trace(&t, "a", "LLM", &[]);
         b = trace(&t, "b", "LLM", &[]);
         for v in ["1", "2", "3"] {
-            call(&t, "set_trace_tag", json!({"trace_id": a, "key": "k", "value": v}));
+            call(
+                &t,
+                "set_trace_tag",
+                json!({"trace_id": a, "key": "k", "value": v}),
+            );
         }
         call(&t, "delete_traces", json!({"trace_ids": [b]}));
         t.shutdown(std::time::Duration::from_secs(5));

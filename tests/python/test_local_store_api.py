@@ -150,3 +150,38 @@ def test_database_tracking_uris_warn_once_and_use_the_local_store(tmp_path: Any)
     r = run_script(code, {"MLFLOW_TRACKING_URI": f"file://{tmp_path}/elsewhere"}, str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "elsewhere").is_dir()
+
+
+def test_concurrent_writers_in_several_processes_lose_nothing(tmp_path: Any) -> None:
+    store = str(tmp_path / "store")
+    env = {"FERROTRACE_LOCAL_DIR": store}
+    made = run_script(
+        "import ferrotrace as m\n@m.trace\ndef f(): return 1\nf()\nprint(m.get_last_active_trace_id())", env, str(tmp_path)
+    )
+    assert made.returncode == 0, made.stderr
+    tid = made.stdout.strip().splitlines()[-1]
+    worker = (
+        "import sys, ferrotrace as m\n"
+        "w, tid = sys.argv[1], sys.argv[2]\n"
+        "for i in range(20):\n"
+        "    m.set_trace_tag(tid, f'w{w}.{i}', str(i))\n"
+        "    m.log_feedback(trace_id=tid, name=f'w{w}', value=i)\n"
+    )
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("FERROTRACE_", "MLFLOW_"))}
+    full_env.update(env, MLFLOW_DISABLE_TELEMETRY="true")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", worker, str(w), tid], env=full_env, cwd=str(tmp_path), stderr=subprocess.PIPE, text=True)
+        for w in range(3)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    r = run_script(
+        "import sys, ferrotrace as m\nt = m.get_trace(sys.argv[1])\n"
+        "print(len([k for k in t.info.tags if k.startswith('w')]), len(t.info.assessments))",
+        env,
+        str(tmp_path),
+        argv=[tid],
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "60 60"

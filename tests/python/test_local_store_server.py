@@ -120,7 +120,7 @@ def test_push_carries_tags_and_assessments_once(pushed: Any, mlflow_reader: Any)
     assert [(a.name, a.value) for a in t.info.assessments] == [("helpful", True)]
 
 
-def _local_ids(pushed: Any, f: str) -> Any:
+def _local_ids(pushed: Any, filters: list[str]) -> Any:
     code = (
         "import json, sys, ferrotrace as m\n"
         "out = {}\n"
@@ -131,7 +131,7 @@ def _local_ids(pushed: Any, f: str) -> Any:
         "        out[f] = 'error: ' + str(e)\n"
         "print(json.dumps(out))\n"
     )
-    r = run_script(code, {"FERROTRACE_LOCAL_DIR": str(pushed["store"])}, str(pushed["tmp"]), argv=[json.dumps(f)])
+    r = run_script(code, {"FERROTRACE_LOCAL_DIR": str(pushed["store"])}, str(pushed["tmp"]), argv=[json.dumps(filters)])
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout.strip().splitlines()[-1])
 

@@ -149,11 +149,9 @@ pub fn call(tracer: &Tracer, op: &str, args: &Value) -> Result<Value> {
             mark_annotated(id);
             Ok(a)
         }
-        "get_assessment" => local::get_assessment(
-            &dir,
-            arg(args, "trace_id")?,
-            arg(args, "assessment_id")?,
-        ),
+        "get_assessment" => {
+            local::get_assessment(&dir, arg(args, "trace_id")?, arg(args, "assessment_id")?)
+        }
         "update_assessment" => {
             let id = arg(args, "trace_id")?;
             let a = local::update_assessment(
@@ -201,7 +199,9 @@ pub fn call(tracer: &Tracer, op: &str, args: &Value) -> Result<Value> {
             )?;
             Ok(json!({ "deleted": n }))
         }
-        other => Err(Error::InvalidArgument(format!("unknown operation {other:?}"))),
+        other => Err(Error::InvalidArgument(format!(
+            "unknown operation {other:?}"
+        ))),
     }
 }
 

@@ -11,7 +11,9 @@ use crate::Tracer;
 
 fn client(tracer: &Tracer) -> Result<MlflowClient> {
     tracer.mlflow_client().ok_or_else(|| {
-        Error::InvalidArgument("the MLflow tracking server could not be set up (see earlier warnings)".into())
+        Error::InvalidArgument(
+            "the MLflow tracking server could not be set up (see earlier warnings)".into(),
+        )
     })
 }
 
@@ -35,7 +37,11 @@ pub(super) fn call(tracer: &Tracer, op: &str, args: &Value) -> Result<Value> {
     match op {
         "set_trace_tag" => {
             let id = arg(args, "trace_id")?;
-            tracer.set_trace_tag(id, arg(args, "key")?, args["value"].as_str().unwrap_or_default())?;
+            tracer.set_trace_tag(
+                id,
+                arg(args, "key")?,
+                args["value"].as_str().unwrap_or_default(),
+            )?;
             mark_annotated(id);
             Ok(Value::Null)
         }
@@ -95,7 +101,13 @@ pub(super) fn call(tracer: &Tracer, op: &str, args: &Value) -> Result<Value> {
             let c = client(tracer)?;
             let deadline = Some(Instant::now() + timeout(args).max(Duration::from_secs(1)));
             let query = [("trace_id", id), ("allow_partial", "true")];
-            match c.json(Method::Get, "/api/3.0/mlflow/traces/get", &query, None, deadline) {
+            match c.json(
+                Method::Get,
+                "/api/3.0/mlflow/traces/get",
+                &query,
+                None,
+                deadline,
+            ) {
                 Ok(resp) => Ok(json!(trace_dict_from_server(&resp["trace"]))),
                 Err(e) if e.http_status() == Some(404) => Ok(Value::Null),
                 Err(e) => Err(e),
@@ -105,7 +117,11 @@ pub(super) fn call(tracer: &Tracer, op: &str, args: &Value) -> Result<Value> {
             let q = query(args);
             let ids: Vec<String> = args["experiment_ids"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             let traces = tracer.search_traces(
                 &ids,
@@ -135,6 +151,8 @@ pub(super) fn call(tracer: &Tracer, op: &str, args: &Value) -> Result<Value> {
             let resp = client(tracer)?.post_json("/api/2.0/mlflow/traces/delete-traces", &body)?;
             Ok(json!({"deleted": resp["traces_deleted"].as_u64().unwrap_or(0)}))
         }
-        other => Err(Error::InvalidArgument(format!("unknown operation {other:?}"))),
+        other => Err(Error::InvalidArgument(format!(
+            "unknown operation {other:?}"
+        ))),
     }
 }

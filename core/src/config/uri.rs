@@ -48,11 +48,13 @@ pub fn classify_tracking_uri(uri: &str, setting: &str) -> Result<TrackingTarget>
             .map(|r| r.strip_prefix("localhost").unwrap_or(r))
             .unwrap_or(rest);
         let path = percent_decode(path);
-        return Ok(TrackingTarget::LocalDir(PathBuf::from(if path.is_empty() {
-            ".".to_owned()
-        } else {
-            path
-        })));
+        return Ok(TrackingTarget::LocalDir(PathBuf::from(
+            if path.is_empty() {
+                ".".to_owned()
+            } else {
+                path
+            },
+        )));
     }
     let scheme = lower.split_once(':').map(|(s, _)| s).unwrap_or("");
     let is_scheme = !scheme.is_empty()
@@ -61,9 +63,19 @@ pub fn classify_tracking_uri(uri: &str, setting: &str) -> Result<TrackingTarget>
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
     let database = [
-        "sqlite", "postgresql", "postgres", "mysql", "mssql", "databricks", "uc",
+        "sqlite",
+        "postgresql",
+        "postgres",
+        "mysql",
+        "mssql",
+        "databricks",
+        "uc",
     ];
-    if lower == "databricks" || database.iter().any(|d| scheme == *d || scheme.starts_with(&format!("{d}+"))) {
+    if lower == "databricks"
+        || database
+            .iter()
+            .any(|d| scheme == *d || scheme.starts_with(&format!("{d}+")))
+    {
         return Ok(TrackingTarget::Unsupported {
             warning: format!(
                 "{setting}={uri} names a store ferrotrace does not write to ({}): traces go to the local store instead; \

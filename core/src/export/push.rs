@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::{Exporter, MlflowExporter};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::model::Trace;
 use crate::export::mlflow::{encode_path_segment, MlflowClient};
+use crate::model::Trace;
 use crate::store::{read_folded, SEGMENT_EXT};
 
 /// Where a pushed assessment keeps its local id, so pushing again finds it on the server
@@ -130,11 +130,16 @@ pub fn push_store(dir: &Path, config: &Config, experiment_id: Option<&str>) -> R
 
 /// Logs the assessments of one trace that the server does not have yet (recognised by their
 /// local id in their metadata); an override names the server's id of what it overrides.
-fn push_assessments(client: &MlflowClient, trace_id: &str, local: &[serde_json::Value]) -> Result<u64> {
+fn push_assessments(
+    client: &MlflowClient,
+    trace_id: &str,
+    local: &[serde_json::Value],
+) -> Result<u64> {
     use serde_json::{json, Value};
     let path = format!("/api/3.0/mlflow/traces/{}", encode_path_segment(trace_id));
     let info = client.get_json(&path, &[])?;
-    let mut server_ids: std::collections::HashMap<String, String> = info["trace"]["trace_info"]["assessments"]
+    let mut server_ids: std::collections::HashMap<String, String> = info["trace"]["trace_info"]
+        ["assessments"]
         .as_array()
         .map(|list| {
             list.iter()
@@ -149,7 +154,9 @@ fn push_assessments(client: &MlflowClient, trace_id: &str, local: &[serde_json::
         .unwrap_or_default();
     let mut sent = 0;
     for a in local {
-        let Some(local_id) = a["assessment_id"].as_str() else { continue };
+        let Some(local_id) = a["assessment_id"].as_str() else {
+            continue;
+        };
         if server_ids.contains_key(local_id) {
             continue;
         }
@@ -163,19 +170,26 @@ fn push_assessments(client: &MlflowClient, trace_id: &str, local: &[serde_json::
                 *meta = json!({});
             }
             meta[LOCAL_ASSESSMENT_ID_KEY] = Value::from(local_id);
-            match obj.get("overrides").and_then(Value::as_str).map(str::to_owned) {
-                Some(old) => match server_ids.get(&old) {
+            if let Some(old) = obj
+                .get("overrides")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+            {
+                // The server's id of the overridden assessment (pushed just before it).
+                match server_ids.get(&old) {
                     Some(new) => {
                         obj.insert("overrides".into(), new.clone().into());
                     }
                     None => {
                         obj.remove("overrides");
                     }
-                },
-                None => {}
+                }
             }
         }
-        let resp = client.post_json(&format!("{path}/assessments"), &json!({ "assessment": body }))?;
+        let resp = client.post_json(
+            &format!("{path}/assessments"),
+            &json!({ "assessment": body }),
+        )?;
         if let Some(new_id) = resp["assessment"]["assessment_id"].as_str() {
             server_ids.insert(local_id.to_owned(), new_id.to_owned());
         }

@@ -116,7 +116,8 @@ pub fn compact(dir: &Path) -> Result<CompactReport> {
         if let Ok(Some(idx)) = super::index::load(seg) {
             for (kind, json) in idx.iter() {
                 if kind == b'T' {
-                    live_ids.insert(String::from_utf8_lossy(super::index::line_id(json)).into_owned());
+                    live_ids
+                        .insert(String::from_utf8_lossy(super::index::line_id(json)).into_owned());
                 }
             }
         }
@@ -154,18 +155,20 @@ pub fn compact(dir: &Path) -> Result<CompactReport> {
                             latest.insert(key, m);
                         }
                     }
-                    Err(e) => report
-                        .warnings
-                        .push(format!("{}: dropped an unreadable change ({e})", seg.display())),
+                    Err(e) => report.warnings.push(format!(
+                        "{}: dropped an unreadable change ({e})",
+                        seg.display()
+                    )),
                 }
                 continue;
             }
             let t: TraceDict = match serde_json::from_slice(payload) {
                 Ok(t) => t,
                 Err(e) => {
-                    report
-                        .warnings
-                        .push(format!("{}: dropped a record that is not a trace ({e})", seg.display()));
+                    report.warnings.push(format!(
+                        "{}: dropped a record that is not a trace ({e})",
+                        seg.display()
+                    ));
                     continue;
                 }
             };
@@ -201,7 +204,7 @@ pub fn compact(dir: &Path) -> Result<CompactReport> {
         .filter(|m| {
             // A deleted trace's changes go with it, unless a live segment still holds a record
             // of it (then its deletion must stay to hide that record).
-            !deleted(&m.trace_id) || live_ids.contains(&m.trace_id) && m.op == Op::DeleteTrace
+            !deleted(&m.trace_id) || (live_ids.contains(&m.trace_id) && m.op == Op::DeleteTrace)
         })
         .collect();
     changes.sort_by_key(|m| m.at_ns);

@@ -11,13 +11,14 @@ use super::search::snapshot;
 pub fn read_folded(dir: &Path) -> std::io::Result<StoreRead> {
     let mut read = read_store(dir)?;
     let snap = snapshot(dir).map_err(|e| std::io::Error::other(e.to_string()))?;
-    read.traces.retain_mut(|t| match snap.folded.get(&t.info.trace_id) {
-        Some(f) if f.deleted => false,
-        Some(f) => {
-            f.apply_to(t);
-            true
-        }
-        None => true,
-    });
+    read.traces
+        .retain_mut(|t| match snap.folded.get(&t.info.trace_id) {
+            Some(f) if f.deleted => false,
+            Some(f) => {
+                f.apply_to(t);
+                true
+            }
+            None => true,
+        });
     Ok(read)
 }

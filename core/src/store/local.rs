@@ -83,7 +83,12 @@ pub fn delete_tag(dir: &Path, trace_id: &str, key: &str) -> Result<()> {
     }
     append(
         dir,
-        &[Mutation::now(trace_id, Op::DeleteTag { key: key.to_owned() })],
+        &[Mutation::now(
+            trace_id,
+            Op::DeleteTag {
+                key: key.to_owned(),
+            },
+        )],
     )
 }
 
@@ -101,7 +106,8 @@ pub fn log_assessment(dir: &Path, trace_id: &str, mut assessment: Value) -> Resu
     let now = crate::model::rfc3339_ms(super::mutation::now_ns() / 1_000_000);
     obj.insert("assessment_id".into(), new_assessment_id().into());
     obj.insert("trace_id".into(), trace_id.into());
-    obj.entry("create_time").or_insert_with(|| now.clone().into());
+    obj.entry("create_time")
+        .or_insert_with(|| now.clone().into());
     obj.entry("last_update_time")
         .or_insert_with(|| now.clone().into());
     obj.entry("valid").or_insert(Value::Bool(true));
@@ -147,8 +153,8 @@ pub fn update_assessment(
     changes: &Value,
 ) -> Result<Value> {
     let mut a = get_assessment(dir, trace_id, assessment_id)?;
-    if changes.get("feedback").is_some() && a.get("expectation").is_some()
-        || changes.get("expectation").is_some() && a.get("feedback").is_some()
+    if (changes.get("feedback").is_some() && a.get("expectation").is_some())
+        || (changes.get("expectation").is_some() && a.get("feedback").is_some())
     {
         return Err(Error::InvalidArgument(
             "an assessment cannot change between feedback and expectation".into(),
@@ -165,8 +171,7 @@ pub fn update_assessment(
             a[key] = v.clone();
         }
     }
-    a["last_update_time"] =
-        crate::model::rfc3339_ms(super::mutation::now_ns() / 1_000_000).into();
+    a["last_update_time"] = crate::model::rfc3339_ms(super::mutation::now_ns() / 1_000_000).into();
     append(
         dir,
         &[Mutation::now(

@@ -35,11 +35,20 @@ pub struct Mutation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
-    SetTag { key: String, value: String },
-    DeleteTag { key: String },
+    SetTag {
+        key: String,
+        value: String,
+    },
+    DeleteTag {
+        key: String,
+    },
     /// Creates or replaces (by `assessment_id`) an assessment, in MLflow's REST JSON shape.
-    Assessment { assessment: Value },
-    DeleteAssessment { assessment_id: String },
+    Assessment {
+        assessment: Value,
+    },
+    DeleteAssessment {
+        assessment_id: String,
+    },
     /// Removes the trace (MLflow's `delete_traces`).
     DeleteTrace,
 }
@@ -206,12 +215,7 @@ mod tests {
         let a = json!({"assessment_id": "a-1", "assessment_name": "x", "feedback": {"value": 1}});
         let b = json!({"assessment_id": "a-2", "assessment_name": "x", "feedback": {"value": 2}, "overrides": "a-1"});
         let ms = [
-            m(
-                3,
-                Op::DeleteTag {
-                    key: "gone".into(),
-                },
-            ),
+            m(3, Op::DeleteTag { key: "gone".into() }),
             m(
                 1,
                 Op::SetTag {
@@ -237,14 +241,12 @@ mod tests {
         );
         assert_eq!(f.assessments.len(), 2);
         assert_eq!(f.assessments[0]["valid"], false);
-        let f = &fold(
-            ms.iter().chain([&m(
-                9,
-                Op::DeleteAssessment {
-                    assessment_id: "a-2".into(),
-                },
-            )]),
-        )["tr-1"];
+        let f = &fold(ms.iter().chain([&m(
+            9,
+            Op::DeleteAssessment {
+                assessment_id: "a-2".into(),
+            },
+        )]))["tr-1"];
         assert_eq!(f.assessments.len(), 1);
     }
 }

@@ -142,7 +142,11 @@ fn tokenize(s: &str) -> Result<Vec<Tok>> {
                     '=' => "=",
                     '<' => "<",
                     '>' => ">",
-                    _ => return Err(invalid(format!("Invalid clause(s) in filter string: '{s}'"))),
+                    _ => {
+                        return Err(invalid(format!(
+                            "Invalid clause(s) in filter string: '{s}'"
+                        )))
+                    }
                 },
             };
             i += if sym.len() == 2 || two == "<>" { 2 } else { 1 };
@@ -152,7 +156,9 @@ fn tokenize(s: &str) -> Result<Vec<Tok>> {
         {
             let start = i;
             i += 1;
-            while i < b.len() && (b[i].is_ascii_digit() || b[i] == '.' || b[i] == 'e' || b[i] == 'E') {
+            while i < b.len()
+                && (b[i].is_ascii_digit() || b[i] == '.' || b[i] == 'e' || b[i] == 'E')
+            {
                 i += 1;
             }
             out.push(Tok::Num(b[start..i].iter().collect()));
@@ -162,10 +168,11 @@ fn tokenize(s: &str) -> Result<Vec<Tok>> {
             while i < b.len() {
                 let c = b[i];
                 if c == '`' {
-                    let end = b[i + 1..]
-                        .iter()
-                        .position(|x| *x == '`')
-                        .ok_or_else(|| invalid(format!("Invalid filter string '{s}': unterminated backquote")))?;
+                    let end = b[i + 1..].iter().position(|x| *x == '`').ok_or_else(|| {
+                        invalid(format!(
+                            "Invalid filter string '{s}': unterminated backquote"
+                        ))
+                    })?;
                     text.extend(&b[i..i + end + 2]);
                     i += end + 2;
                 } else if c.is_alphanumeric() || c == '_' || c == '.' || c == '-' || c == ':' {
@@ -232,7 +239,13 @@ const ATTRS: &[&str] = &[
     "text",
 ];
 /// String attributes that take `IN` / `NOT IN`.
-const IN_ATTRS: &[&str] = &["name", "status", "request_id", "run_id", "client_request_id"];
+const IN_ATTRS: &[&str] = &[
+    "name",
+    "status",
+    "request_id",
+    "run_id",
+    "client_request_id",
+];
 const NUMERIC: &[&str] = &["timestamp_ms", "execution_time_ms", "end_time_ms"];
 
 /// Parses and checks a filter as MLflow does; `""` or blank is no filter.
@@ -269,7 +282,11 @@ pub fn parse(filter: &str) -> Result<Filter> {
                     match toks.get(null_at) {
                         Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("NULL") => {
                             i = null_at;
-                            if not { Op::IsNotNull } else { Op::IsNull }
+                            if not {
+                                Op::IsNotNull
+                            } else {
+                                Op::IsNull
+                            }
                         }
                         _ => return Err(bad(&format!("'{filter}'"))),
                     }
@@ -386,12 +403,38 @@ fn check(ident: &str, op: Op, value: Value) -> Result<Clause> {
             _ => Ok(()),
         }
     };
-    const TAG_OPS: &[Op] = &[Op::Ne, Op::Eq, Op::Like, Op::ILike, Op::RLike, Op::IsNull, Op::IsNotNull];
-    const SPAN_OPS: &[Op] = &[Op::Ne, Op::Eq, Op::In, Op::NotIn, Op::Like, Op::ILike, Op::RLike];
+    const TAG_OPS: &[Op] = &[
+        Op::Ne,
+        Op::Eq,
+        Op::Like,
+        Op::ILike,
+        Op::RLike,
+        Op::IsNull,
+        Op::IsNotNull,
+    ];
+    const SPAN_OPS: &[Op] = &[
+        Op::Ne,
+        Op::Eq,
+        Op::In,
+        Op::NotIn,
+        Op::Like,
+        Op::ILike,
+        Op::RLike,
+    ];
     const STR_ATTR_OPS: &[Op] = SPAN_OPS;
     const NUM_ATTR_OPS: &[Op] = &[Op::Gt, Op::Ge, Op::Ne, Op::Eq, Op::Lt, Op::Le];
     const ASSESS_OPS: &[Op] = &[
-        Op::Ne, Op::Eq, Op::Gt, Op::Ge, Op::Lt, Op::Le, Op::Like, Op::ILike, Op::RLike, Op::IsNull, Op::IsNotNull,
+        Op::Ne,
+        Op::Eq,
+        Op::Gt,
+        Op::Ge,
+        Op::Lt,
+        Op::Le,
+        Op::Like,
+        Op::ILike,
+        Op::RLike,
+        Op::IsNull,
+        Op::IsNotNull,
     ];
     let field = match entity.as_str() {
         "attribute" | "attributes" | "trace" => {
@@ -498,7 +541,8 @@ fn check(ident: &str, op: Op, value: Value) -> Result<Clause> {
     };
     if let Value::Str(s) = &value {
         if op == Op::RLike {
-            regex::Regex::new(s).map_err(|e| invalid(format!("Invalid regular expression {s:?}: {e}")))?;
+            regex::Regex::new(s)
+                .map_err(|e| invalid(format!("Invalid regular expression {s:?}: {e}")))?;
         }
     }
     Ok(Clause { field, op, value })
@@ -568,8 +612,14 @@ mod tests {
         assert_eq!(f[2].op, Op::Ge);
         assert_eq!(f[3].value, Value::List(vec!["u1".into(), "u2".into()]));
         assert_eq!(f[4].field, Field::Span("type".into()));
-        assert_eq!(parse("feedback.rel = 'yes'").unwrap()[0].field, Field::Feedback("rel".into()));
-        assert_eq!(parse("trace.status NOT IN ('OK')").unwrap()[0].op, Op::NotIn);
+        assert_eq!(
+            parse("feedback.rel = 'yes'").unwrap()[0].field,
+            Field::Feedback("rel".into())
+        );
+        assert_eq!(
+            parse("trace.status NOT IN ('OK')").unwrap()[0].op,
+            Op::NotIn
+        );
         assert!(parse("").unwrap().is_empty());
     }
 
@@ -597,7 +647,10 @@ mod tests {
     fn order_by() {
         assert_eq!(
             parse_order_by("timestamp DESC").unwrap(),
-            OrderBy { key: "timestamp_ms".into(), ascending: false }
+            OrderBy {
+                key: "timestamp_ms".into(),
+                ascending: false
+            }
         );
         assert!(parse_order_by("tags.x").is_err());
         assert!(parse_order_by("name sideways").is_err());

@@ -222,8 +222,13 @@ pub fn search(dir: &Path, q: &Query) -> Result<Page> {
         ..Page::default()
     };
     for hit in hits.iter().take(end).skip(offset) {
-        if let Some(t) = load_trace(&snap, &hit.id, &hit.locs, q.include_spans, &mut page.warnings)
-        {
+        if let Some(t) = load_trace(
+            &snap,
+            &hit.id,
+            &hit.locs,
+            q.include_spans,
+            &mut page.warnings,
+        ) {
             page.traces.push(t);
         }
     }
@@ -242,7 +247,8 @@ pub fn get(dir: &Path, trace_id: &str) -> Result<Option<TraceDict>> {
         return Ok(None);
     }
     let needle = format!("{{\"id\":{}", serde_json::Value::from(trace_id));
-    let finder = AhoCorasick::new([needle.as_bytes()]).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    let finder =
+        AhoCorasick::new([needle.as_bytes()]).map_err(|e| Error::InvalidArgument(e.to_string()))?;
     let mut locs = Vec::new();
     for (n, idx) in snap.indexes.iter().enumerate() {
         if !finder.is_match(&idx.lines) {
