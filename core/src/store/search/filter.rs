@@ -13,6 +13,7 @@
 //! `expectation`. Operators and value types per field are MLflow 3's: a filter MLflow refuses
 //! is refused here with an invalid-argument error.
 
+use super::tokens::{tokenize, Tok};
 use crate::error::{Error, Result};
 
 /// What a comparison looks at.
@@ -90,137 +91,6 @@ pub type Filter = Vec<Clause>;
 
 fn invalid(msg: impl Into<String>) -> Error {
     Error::InvalidArgument(msg.into())
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum Tok {
-    Ident(String),
-    Str(String),
-    /// A double-quoted string (an identifier to SQL, a string value to MLflow).
-    DStr(String),
-    Num(String),
-    Sym(&'static str),
-    LParen,
-    RParen,
-    Comma,
-}
-
-fn tokenize(s: &str) -> Result<Vec<Tok>> {
-    let b: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    let mut out = Vec::new();
-    while i < b.len() {
-        let c = b[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '\'' || c == '"' {
-            let (text, next) = quoted(&b, i, c)?;
-            out.push(if c == '\'' {
-                Tok::Str(text)
-            } else {
-                Tok::DStr(text)
-            });
-            i = next;
-        } else if c == '(' {
-            out.push(Tok::LParen);
-            i += 1;
-        } else if c == ')' {
-            out.push(Tok::RParen);
-            i += 1;
-        } else if c == ',' {
-            out.push(Tok::Comma);
-            i += 1;
-        } else if "=!<>".contains(c) {
-            let two: String = b[i..(i + 2).min(b.len())].iter().collect();
-            let sym = match two.as_str() {
-                "!=" => "!=",
-                "<>" => "!=",
-                "<=" => "<=",
-                ">=" => ">=",
-                "==" => "==",
-                _ => match c {
-                    '=' => "=",
-                    '<' => "<",
-                    '>' => ">",
-                    _ => {
-                        return Err(invalid(format!(
-                            "Invalid clause(s) in filter string: '{s}'"
-                        )))
-                    }
-                },
-            };
-            i += if sym.len() == 2 || two == "<>" { 2 } else { 1 };
-            out.push(Tok::Sym(sym));
-        } else if c.is_ascii_digit()
-            || (c == '-' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
-        {
-            let start = i;
-            i += 1;
-            while i < b.len()
-                && (b[i].is_ascii_digit() || b[i] == '.' || b[i] == 'e' || b[i] == 'E')
-            {
-                i += 1;
-            }
-            out.push(Tok::Num(b[start..i].iter().collect()));
-        } else if c.is_alphanumeric() || c == '_' || c == '`' {
-            // An identifier: words, dots and backquoted parts (`tags.`my key``).
-            let mut text = String::new();
-            while i < b.len() {
-                let c = b[i];
-                if c == '`' {
-                    let end = b[i + 1..].iter().position(|x| *x == '`').ok_or_else(|| {
-                        invalid(format!(
-                            "Invalid filter string '{s}': unterminated backquote"
-                        ))
-                    })?;
-                    text.extend(&b[i..i + end + 2]);
-                    i += end + 2;
-                } else if c.is_alphanumeric() || c == '_' || c == '.' || c == '-' || c == ':' {
-                    text.push(c);
-                    i += 1;
-                } else if (c == '"' || c == '\'') && text.ends_with('.') {
-                    // A quoted key: tags."my key".
-                    let (q, next) = quoted(&b, i, c)?;
-                    text.push('`');
-                    text.push_str(&q);
-                    text.push('`');
-                    i = next;
-                } else {
-                    break;
-                }
-            }
-            out.push(Tok::Ident(text));
-        } else {
-            return Err(invalid(format!(
-                "Invalid clause(s) in filter string: unexpected {c:?} in '{s}'"
-            )));
-        }
-    }
-    Ok(out)
-}
-
-/// A quoted string starting at `b[i]` (the quote); a doubled quote or a backslash escapes one.
-fn quoted(b: &[char], i: usize, q: char) -> Result<(String, usize)> {
-    let mut text = String::new();
-    let mut j = i + 1;
-    while j < b.len() {
-        let c = b[j];
-        if c == '\\' && j + 1 < b.len() {
-            text.push(b[j + 1]);
-            j += 2;
-        } else if c == q {
-            if b.get(j + 1) == Some(&q) {
-                text.push(q);
-                j += 2;
-            } else {
-                return Ok((text, j + 1));
-            }
-        } else {
-            text.push(c);
-            j += 1;
-        }
-    }
-    Err(invalid("Invalid filter string: unterminated quoted string"))
 }
 
 const ATTRS: &[&str] = &[
@@ -599,60 +469,5 @@ pub fn parse_order_by(s: &str) -> Result<OrderBy> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_mlflow_filters() {
-        let f = parse("trace.name = 'a b' AND tags.`my key` != \"x\" AND timestamp_ms >= 5 and trace.status IN ('u1', 'u2') AND span.type = 'LLM'").unwrap();
-        assert_eq!(f.len(), 5);
-        assert_eq!(f[0].field, Field::Attr("name".into()));
-        assert_eq!(f[1].field, Field::Tag("my key".into()));
-        assert_eq!(f[1].value, Value::Str("x".into()));
-        assert_eq!(f[2].op, Op::Ge);
-        assert_eq!(f[3].value, Value::List(vec!["u1".into(), "u2".into()]));
-        assert_eq!(f[4].field, Field::Span("type".into()));
-        assert_eq!(
-            parse("feedback.rel = 'yes'").unwrap()[0].field,
-            Field::Feedback("rel".into())
-        );
-        assert_eq!(
-            parse("trace.status NOT IN ('OK')").unwrap()[0].op,
-            Op::NotIn
-        );
-        assert!(parse("").unwrap().is_empty());
-    }
-
-    #[test]
-    fn refuses_what_mlflow_refuses() {
-        for bad in [
-            "trace.name = 'a' OR trace.name = 'b'",
-            "trace.foo = 'a'",
-            "params.x = '1'",
-            "trace.timestamp_ms = 'abc'",
-            "trace.name > 'a'",
-            "tags.k = ",
-            "tags.k = 5",
-            "trace.name = 'a' AND",
-            "name == 'a'",
-            "span.foo = 'x'",
-            "trace.name IN ('a')",
-            "tags.k IN ('a')",
-        ] {
-            assert!(parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn order_by() {
-        assert_eq!(
-            parse_order_by("timestamp DESC").unwrap(),
-            OrderBy {
-                key: "timestamp_ms".into(),
-                ascending: false
-            }
-        );
-        assert!(parse_order_by("tags.x").is_err());
-        assert!(parse_order_by("name sideways").is_err());
-    }
-}
+#[path = "filter_tests.rs"]
+mod tests;

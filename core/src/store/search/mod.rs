@@ -6,6 +6,7 @@
 
 pub mod eval;
 pub mod filter;
+mod tokens;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
