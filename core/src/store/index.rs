@@ -87,19 +87,26 @@ impl Summary {
     }
 }
 
-/// The index lines of one segment (header excluded).
+/// The index of one segment: the index file's bytes as read (no copy), header and all.
 #[derive(Debug, Default)]
 pub struct SegmentIndex {
     pub segment: PathBuf,
-    pub lines: Vec<u8>,
+    buf: Vec<u8>,
+    /// Where the lines start (after the header).
+    body: usize,
     /// Damaged records seen while indexing (reported once, when first indexed).
     pub warnings: Vec<String>,
 }
 
 impl SegmentIndex {
+    /// The index lines (header excluded).
+    pub fn lines(&self) -> &[u8] {
+        &self.buf[self.body.min(self.buf.len())..]
+    }
+
     /// The lines: `(kind b'T' or b'M', JSON)`.
     pub fn iter(&self) -> impl Iterator<Item = (u8, &[u8])> {
-        self.lines
+        self.lines()
             .split(|b| *b == b'\n')
             .filter(|l| l.len() > 1)
             .map(|l| (l[0], &l[1..]))
@@ -131,17 +138,17 @@ pub fn load(segment: &Path) -> std::io::Result<Option<SegmentIndex>> {
         Err(e) => return Err(e),
     };
     let idx_path = index_path(segment);
-    let (mut covered, mut lines) = match std::fs::read(&idx_path) {
-        Ok(bytes) => parse_index(&bytes).unwrap_or((0, Vec::new())),
-        Err(_) => (0, Vec::new()),
-    };
-    if covered > len {
-        (covered, lines) = (0, Vec::new());
+    let mut buf = std::fs::read(&idx_path).unwrap_or_default();
+    let (mut covered, mut body) = parse_header(&buf).unwrap_or((0, buf.len()));
+    if covered == 0 || covered > len {
+        // Missing, torn or not fitting its segment: indexed again from the start.
+        covered = 0;
+        buf.clear();
+        body = 0;
     }
     let mut out = SegmentIndex {
         segment: segment.to_path_buf(),
-        lines: Vec::new(),
-        warnings: Vec::new(),
+        ..SegmentIndex::default()
     };
     if covered < len {
         let tail = match read_from(segment, covered) {
@@ -150,24 +157,30 @@ pub fn load(segment: &Path) -> std::io::Result<Option<SegmentIndex>> {
             Err(e) => return Err(e),
         };
         let before = covered;
+        let mut lines = buf.split_off(body);
         covered += index_tail(&tail, before, &mut lines, &mut out.warnings, segment);
+        buf = format!("{HEADER}{covered}\n").into_bytes();
+        body = buf.len();
+        buf.extend_from_slice(&lines);
         if covered > before {
-            save(&idx_path, covered, &lines);
+            save(&idx_path, &buf);
         }
     }
-    out.lines = lines;
+    out.buf = buf;
+    out.body = body;
     Ok(Some(out))
 }
 
-fn parse_index(bytes: &[u8]) -> Option<(u64, Vec<u8>)> {
+/// The bytes covered and where the lines start; `None` for a header that is not ours or an
+/// index torn mid-line (not trusted).
+fn parse_header(bytes: &[u8]) -> Option<(u64, usize)> {
     let nl = bytes.iter().position(|b| *b == b'\n')?;
     let head = std::str::from_utf8(&bytes[..nl]).ok()?;
     let covered: u64 = head.strip_prefix(HEADER)?.trim().parse().ok()?;
-    // A torn index (no final newline) is not trusted.
-    if bytes.len() > nl + 1 && bytes.last() != Some(&b'\n') {
+    if bytes.last() != Some(&b'\n') {
         return None;
     }
-    Some((covered, bytes[nl + 1..].to_vec()))
+    Some((covered, nl + 1))
 }
 
 fn read_from(path: &Path, offset: u64) -> std::io::Result<Vec<u8>> {
@@ -228,11 +241,9 @@ fn index_tail(
     end as u64
 }
 
-fn save(path: &Path, covered: u64, lines: &[u8]) {
+fn save(path: &Path, bytes: &[u8]) {
     let tmp = path.with_extension(format!("{INDEX_EXT}.tmp{}", std::process::id()));
-    let mut bytes = format!("{HEADER}{covered}\n").into_bytes();
-    bytes.extend_from_slice(lines);
-    let written = write_private(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, path));
+    let written = write_private(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

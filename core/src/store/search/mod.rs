@@ -142,56 +142,73 @@ pub fn search(dir: &Path, q: &Query) -> Result<Page> {
     let offset = parse_page_token(q.page_token.as_deref())?;
     let snap = snapshot(dir)?;
     let prefilter = Prefilter::new(&filter)?;
-    // Ids with several records (re-delivered or distributed traces) are merged before judging.
+    // One pass: count each id's records and keep the lines that may match. Ids with several
+    // records (re-delivered or distributed traces) are merged before judging, so all their
+    // lines are kept (a second pass picks up those skipped before the id was seen again).
     let mut counts: HashMap<&[u8], u32> = HashMap::new();
-    for idx in &snap.indexes {
-        for (kind, json) in idx.iter() {
-            if kind == b'T' {
-                *counts.entry(line_id(json)).or_default() += 1;
-            }
-        }
-    }
-    let mut hits: Vec<Hit> = Vec::new();
-    let mut multi: BTreeMap<String, (Summary, Vec<(usize, u64, u64)>)> = BTreeMap::new();
+    let mut kept: Vec<(usize, &[u8])> = Vec::new();
     for (n, idx) in snap.indexes.iter().enumerate() {
         for (kind, json) in idx.iter() {
             if kind != b'T' {
                 continue;
             }
             let id = line_id(json);
-            let id_str = std::str::from_utf8(id).unwrap_or_default();
-            let folded = snap.folded.get(id_str);
-            if folded.is_some_and(|f| f.deleted) {
-                continue;
+            let count = counts.entry(id).or_default();
+            *count += 1;
+            let changed = !snap.folded.is_empty()
+                && snap
+                    .folded
+                    .contains_key(std::str::from_utf8(id).unwrap_or_default());
+            if *count > 1 || prefilter.may_match(json, changed) {
+                kept.push((n, json));
             }
-            let several = counts.get(id).copied().unwrap_or(1) > 1;
-            if !several && !prefilter.may_match(json, folded.is_some()) {
-                continue;
-            }
-            let Ok(s) = serde_json::from_slice::<Summary>(json) else {
-                continue;
-            };
-            if several {
-                match multi.get_mut(&s.id) {
-                    Some((merged, locs)) => {
-                        locs.push((n, s.o, s.l));
-                        merge_summary(merged, s);
-                    }
-                    None => {
-                        let loc = (n, s.o, s.l);
-                        multi.insert(s.id.clone(), (s, vec![loc]));
-                    }
+        }
+    }
+    let several: std::collections::HashSet<&[u8]> = counts
+        .iter()
+        .filter(|(_, c)| **c > 1)
+        .map(|(id, _)| *id)
+        .collect();
+    if !several.is_empty() {
+        kept.retain(|(_, json)| !several.contains(line_id(json)));
+        for (n, idx) in snap.indexes.iter().enumerate() {
+            for (kind, json) in idx.iter() {
+                if kind == b'T' && several.contains(line_id(json)) {
+                    kept.push((n, json));
                 }
-                continue;
             }
-            let view = eval::View::new(&s, folded);
-            if eval::matches(&filter, &view) {
-                hits.push(Hit {
-                    key: sort_key(&order, &view),
-                    locs: vec![(n, s.o, s.l)],
-                    id: s.id,
-                });
+        }
+    }
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut multi: BTreeMap<String, (Summary, Vec<(usize, u64, u64)>)> = BTreeMap::new();
+    for (n, json) in kept {
+        let Ok(s) = serde_json::from_slice::<Summary>(json) else {
+            continue;
+        };
+        let folded = snap.folded.get(&s.id);
+        if folded.is_some_and(|f| f.deleted) {
+            continue;
+        }
+        if several.contains(s.id.as_bytes()) {
+            match multi.get_mut(&s.id) {
+                Some((merged, locs)) => {
+                    locs.push((n, s.o, s.l));
+                    merge_summary(merged, s);
+                }
+                None => {
+                    let loc = (n, s.o, s.l);
+                    multi.insert(s.id.clone(), (s, vec![loc]));
+                }
             }
+            continue;
+        }
+        let view = eval::View::new(&s, folded);
+        if eval::matches(&filter, &view) {
+            hits.push(Hit {
+                key: sort_key(&order, &view),
+                locs: vec![(n, s.o, s.l)],
+                id: s.id,
+            });
         }
     }
     for (id, (s, locs)) in multi {
@@ -252,7 +269,7 @@ pub fn get(dir: &Path, trace_id: &str) -> Result<Option<TraceDict>> {
         AhoCorasick::new([needle.as_bytes()]).map_err(|e| Error::InvalidArgument(e.to_string()))?;
     let mut locs = Vec::new();
     for (n, idx) in snap.indexes.iter().enumerate() {
-        if !finder.is_match(&idx.lines) {
+        if !finder.is_match(idx.lines()) {
             continue;
         }
         for (kind, json) in idx.iter() {
