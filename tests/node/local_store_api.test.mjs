@@ -30,8 +30,8 @@ const ex = await mlflow.logExpectation({ traceId: ids[0], name: "answer", value:
 const fixed = await mlflow.overrideFeedback({ traceId: ids[0], assessmentId: fb.assessmentId, value: false });
 const got = await mlflow.getAssessment(ids[0], fixed.assessmentId);
 if (got.value !== false || got.overrides !== fb.assessmentId) throw new Error("override: " + JSON.stringify(got));
-const upd = await mlflow.updateAssessment(ids[0], ex.assessmentId, { rationale: "checked" });
-if (upd.rationale !== "checked") throw new Error("update");
+const upd = await mlflow.updateAssessment(ids[0], ex.assessmentId, { value: "BILLING?" });
+if (upd.value !== "BILLING?") throw new Error("update: " + JSON.stringify(upd));
 const t = await mlflow.getTrace(ids[0]);
 if (t.info.tags.topic !== "billing" || t.info.assessments.length !== 3) throw new Error("same process: " + JSON.stringify(t.info));
 console.log(JSON.stringify({ ids, fb: fb.assessmentId, fixed: fixed.assessmentId }));
@@ -45,14 +45,15 @@ const t = await mlflow.getTrace(a);
 const valid = Object.fromEntries(t.info.assessments.map((x) => [x.assessmentId, x.valid]));
 const names = t.data.spans.map((s) => s.name);
 const found = async (f) => (await mlflow.searchTraces({ filterString: f })).map((x) => x.info.traceId);
+const tmp = "tmp" in (await mlflow.getTrace(b)).info.tags;
+const billing = await found("tags.topic = 'billing'");
+const retriever = await found("span.type = 'RETRIEVER'");
+const notHelpful = await found("feedback.helpful = 'false'");
 await mlflow.deleteAssessment(a, info.fixed);
 const after = (await mlflow.getTrace(a)).info.assessments.length;
 const deleted = await mlflow.deleteTraces({ traceIds: [b] });
 console.log(JSON.stringify({
-  tag: t.info.tags.topic, valid, names, tmp: "tmp" in (await mlflow.getTrace(b)).info.tags,
-  billing: await found("tags.topic = 'billing'"),
-  retriever: await found("span.type = 'RETRIEVER'"),
-  notHelpful: await found("feedback.helpful = 'false'"),
+  tag: t.info.tags.topic, valid, names, tmp, billing, retriever, notHelpful,
   after, deleted, gone: await mlflow.getTrace(b, { silent: true }),
   rejected: await mlflow.searchTraces({ filterString: "trace.name = 'a' OR trace.name = 'b'" }).then(() => "no", (e) => e.message),
 }));
