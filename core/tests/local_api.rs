@@ -98,19 +98,19 @@ fn tags_and_assessments_are_stored_and_read_back_by_a_new_reader() {
         "search_traces",
         json!({"filter": "tags.env = 'prod'"}),
     );
-    assert_eq!(ids(&found), [a.clone()]);
+    assert_eq!(ids(&found), [a.as_str()]);
     let found = call(
         &other,
         "search_traces",
         json!({"filter": "feedback.relevance = 'no'"}),
     );
-    assert_eq!(ids(&found), [a.clone()]);
+    assert_eq!(ids(&found), [a.as_str()]);
     let found = call(
         &other,
         "search_traces",
         json!({"filter": "span.type = 'CHAIN'"}),
     );
-    assert_eq!(ids(&found), [b.clone()]);
+    assert_eq!(ids(&found), [b.as_str()]);
     // Deleting an assessment and a trace.
     call(
         &t,
@@ -128,7 +128,7 @@ fn tags_and_assessments_are_stored_and_read_back_by_a_new_reader() {
         call(&other, "get_trace", json!({"trace_id": b})),
         Value::Null
     );
-    assert_eq!(ids(&call(&other, "search_traces", json!({}))), [a.clone()]);
+    assert_eq!(ids(&call(&other, "search_traces", json!({}))), [a.as_str()]);
     // Unknown traces and bad filters are errors, as in MLflow.
     assert!(api::call(
         &t,

@@ -56,11 +56,14 @@ pub fn segments(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Where a record is: (segment number, offset, length).
+type Loc = (usize, u64, u64);
+
 /// A trace found by search: where its records are, and how it sorts.
 struct Hit {
     id: String,
-    /// (segment number, offset, length) of each record, in read order.
-    locs: Vec<(usize, u64, u64)>,
+    /// Each record, in read order.
+    locs: Vec<Loc>,
     key: Vec<SortVal>,
 }
 
@@ -180,7 +183,7 @@ pub fn search(dir: &Path, q: &Query) -> Result<Page> {
         }
     }
     let mut hits: Vec<Hit> = Vec::new();
-    let mut multi: BTreeMap<String, (Summary, Vec<(usize, u64, u64)>)> = BTreeMap::new();
+    let mut multi: BTreeMap<String, (Summary, Vec<Loc>)> = BTreeMap::new();
     for (n, json) in kept {
         let Ok(s) = serde_json::from_slice::<Summary>(json) else {
             continue;
@@ -292,7 +295,7 @@ pub fn get(dir: &Path, trace_id: &str) -> Result<Option<TraceDict>> {
 fn load_trace(
     snap: &Snapshot,
     id: &str,
-    locs: &[(usize, u64, u64)],
+    locs: &[Loc],
     include_spans: bool,
     warnings: &mut Vec<String>,
 ) -> Option<TraceDict> {
