@@ -8,7 +8,7 @@
    by sqlite, and MLflow's client searches that database directly (`sqlite:///`, MLflow's own
    local store) with the same filters; ferrotrace searches a local store of the same 10,000.
 
-Prints the times and the ratio. Usage: python bench/store_search.py [N]
+Prints the times and the ratio. Usage: python bench/store_search.py [N] [--no-mlflow]
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
 import mlflow_server  # noqa: E402
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+N = int(ARGS[0]) if ARGS else 100_000
+WITH_MLFLOW = "--no-mlflow" not in sys.argv
 SMALL = 10_000
 USERS = 1_000  # tags.user: each value on N / USERS traces
 NAMES = 100  # trace names: each on N / NAMES traces
@@ -99,6 +101,8 @@ def main() -> None:
             best = min(w[f][0] for w in warm)
             print(f"ferrotrace, {N:,} traces, {f!r}: {best * 1000:.0f} ms ({warm[0][f][1]} found; "
                   f"first search, building the index: {cold[f][0] * 1000:.0f} ms)")
+        if not WITH_MLFLOW:
+            return
         # The same 10,000 traces in both stores.
         run(WRITE, str(SMALL), "0", FERROTRACE_LOCAL_DIR=str(small))
         search(small)
