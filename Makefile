@@ -86,6 +86,7 @@ bench: bench-setup
 	node bench/node_overhead.mjs
 	node bench/node_sdks.mjs
 	$(PY) bench/rss_loop.py
+	$(PY) bench/store_search.py
 	@if [ "$(BENCH_EXPORT)" = "1" ]; then $(PY) bench/mlflow_export.py; \
 	else echo "(skipped bench/mlflow_export.py, ~2 min: make bench BENCH_EXPORT=1)"; fi
 

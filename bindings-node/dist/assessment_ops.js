@@ -5,29 +5,20 @@ exports.updateAssessment = updateAssessment;
 exports.deleteAssessment = deleteAssessment;
 exports.overrideFeedback = overrideFeedback;
 /**
- * Reading and changing assessments already on the MLflow server: `getAssessment`,
+ * Reading and changing assessments already logged (MLflow server or local store): `getAssessment`,
  * `updateAssessment`, `deleteAssessment`, `overrideFeedback` (the camelCase names of MLflow's
  * Python `get_assessment`, ...; MLflow's TypeScript SDK has none of them). Each call is one or
  * two REST requests run on the libuv thread pool.
  */
 const assessments_1 = require("./assessments");
 const mlflow_1 = require("./mlflow");
-const native_1 = require("./native");
 function assessmentIdOf(id, what) {
     if (typeof id !== "string" || id.trim() === "")
         throw new Error(`${what} requires \`assessmentId\`.`);
     return id;
 }
-function path(traceId, assessmentId) {
-    return `/api/3.0/mlflow/traces/${encodeURIComponent(traceId)}/assessments/${encodeURIComponent(assessmentId)}`;
-}
-async function request(method, p, payload) {
-    const text = await native_1.native.mlflowRequest(method, p, payload === undefined ? null : JSON.stringify(payload));
-    return (text ? JSON.parse(text) : {});
-}
 async function fetchRaw(traceId, assessmentId) {
-    const resp = await request("GET", path(traceId, assessmentId));
-    return (resp.assessment ?? {});
+    return ((await (0, mlflow_1.traceApi)("get_assessment", { trace_id: traceId, assessment_id: assessmentId })) ?? {});
 }
 /** A server assessment in camelCase: a `Feedback` or an `Expectation`. */
 function assessmentFrom(a) {
@@ -100,10 +91,9 @@ async function updateAssessment(traceId, assessmentId, assessment) {
         d.metadata = metadata;
         paths.push("metadata");
     }
-    // A protobuf FieldMask in JSON: comma-separated lowerCamelCase paths.
-    const mask = paths.map((p) => p.replace(/_([a-z])/g, (_, c) => c.toUpperCase())).join(",");
-    const resp = await request("PATCH", path(t, a), { assessment: d, update_mask: mask });
-    return assessmentFrom((resp.assessment ?? {}));
+    const changes = Object.fromEntries(paths.map((p) => [p, d[p]]));
+    const updated = await (0, mlflow_1.traceApi)("update_assessment", { trace_id: t, assessment_id: a, assessment: changes });
+    return assessmentFrom((updated ?? {}));
 }
 /**
  * Deletes an assessment from the MLflow server.
@@ -117,7 +107,7 @@ async function deleteAssessment(traceId, assessmentId) {
     const t = (0, assessments_1.traceIdOf)({ traceId }, "deleteAssessment");
     const a = assessmentIdOf(assessmentId, "deleteAssessment");
     (0, mlflow_1.requireServer)("deleteAssessment");
-    await request("DELETE", path(t, a));
+    await (0, mlflow_1.traceApi)("delete_assessment", { trace_id: t, assessment_id: a });
 }
 /**
  * Logs a corrected feedback that overrides an earlier one, as MLflow's Python
@@ -147,5 +137,5 @@ async function overrideFeedback(options) {
         throw new Error(`The assessment with ID ${a} is not a feedback assessment.`);
     }
     const d = (0, assessments_1.body)(t, String(old.assessment_name ?? "feedback"), old.span_id ? String(old.span_id) : undefined, src, { feedback: { value: (0, assessments_1.jsonValue)(options.value) } }, options.rationale === undefined || options.rationale === null ? undefined : String(options.rationale), (0, assessments_1.metadataStrings)(options.metadata), true, a);
-    return (0, assessments_1.feedbackFrom)(JSON.parse(await native_1.native.logAssessment(t, JSON.stringify(d))));
+    return (0, assessments_1.feedbackFrom)((await (0, mlflow_1.traceApi)("log_assessment", { trace_id: t, assessment: d })));
 }

@@ -18,7 +18,6 @@ exports.logExpectation = logExpectation;
  */
 const capture_1 = require("./capture");
 const mlflow_1 = require("./mlflow");
-const native_1 = require("./native");
 const span_1 = require("./span");
 /**
  * Who made an assessment. Strings are accepted in any case (`"human"` is `HUMAN`).
@@ -220,7 +219,7 @@ async function logFeedback(options) {
         feedback.error = assessmentError(error);
     const d = body(traceId, options.name === undefined || options.name === null ? "feedback" : String(options.name), options.spanId, source(options.source, AssessmentSourceType.CODE), { feedback }, options.rationale === undefined || options.rationale === null ? undefined : String(options.rationale), metadataStrings(options.metadata), true);
     (0, mlflow_1.requireServer)("logFeedback");
-    return feedbackFrom(JSON.parse(await native_1.native.logAssessment(traceId, JSON.stringify(d))));
+    return feedbackFrom((await (0, mlflow_1.traceApi)("log_assessment", { trace_id: traceId, assessment: d })));
 }
 /**
  * Logs an expectation (the expected answer, ground truth) on a trace or one of its spans.
@@ -247,5 +246,5 @@ async function logExpectation(options) {
     }
     const d = body(traceId, String(options.name), options.spanId, source(options.source, AssessmentSourceType.HUMAN), { expectation: { value: jsonValue(options.value) } }, undefined, metadataStrings(options.metadata), undefined);
     (0, mlflow_1.requireServer)("logExpectation");
-    return expectationFrom(JSON.parse(await native_1.native.logAssessment(traceId, JSON.stringify(d))));
+    return expectationFrom((await (0, mlflow_1.traceApi)("log_assessment", { trace_id: traceId, assessment: d })));
 }

@@ -20,5 +20,7 @@ export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";
 export { getTrace, Span, Trace, TraceInfo } from "./traces";
 export type { GetTraceOptions, TokenUsage } from "./traces";
+export { deleteTraces, searchTraces, searchTracesPage } from "./search";
+export type { DeleteTracesOptions, SearchTracesOptions, TracePage } from "./search";
 export type { TraceDecorator, TraceOptions } from "./trace";
 export { testing };

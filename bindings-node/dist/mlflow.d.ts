@@ -47,11 +47,16 @@ export type MLflowTracingInitOptions = InitOptions;
  * ```
  */
 export declare function init(options?: InitOptions): void;
-/** The tracking server in force, or a clear error for calls that need one. */
-export declare function requireServer(what: string): void;
 /**
- * Sets a tag on a trace on the MLflow server; a trace that ended a moment ago and is still
- * queued is delivered first. Keys are cut at 250 characters and values at 4096, as in MLflow.
+ * A trace store in force (the tracking server or the local store), or a clear error for calls
+ * that need one: only the memory destination keeps none.
+ */
+export declare function requireServer(what: string): void;
+/** One call of the core's trace-level API (the tracking server or the local store). */
+export declare function traceApi(op: string, args: Record<string, unknown>): Promise<unknown>;
+/**
+ * Sets a tag on a finished trace, on the MLflow server or in the local store; a trace that
+ * ended a moment ago and is still queued is written first. Keys are cut at 250 characters and values at 4096, as in MLflow.
  *
  * @example
  * ```ts
@@ -60,7 +65,7 @@ export declare function requireServer(what: string): void;
  */
 export declare function setTraceTag(traceId: string, key: string, value: string): Promise<void>;
 /**
- * Removes a tag from a trace on the MLflow server.
+ * Removes a tag from a finished trace (MLflow server or local store).
  *
  * @example
  * ```ts

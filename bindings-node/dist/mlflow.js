@@ -3,6 +3,7 @@ Object.defineProperty(exports, "__esModule", { value: true });
 exports.TraceLocationType = void 0;
 exports.init = init;
 exports.requireServer = requireServer;
+exports.traceApi = traceApi;
 exports.setTraceTag = setTraceTag;
 exports.deleteTraceTag = deleteTraceTag;
 exports.createTraceLocationFromExperimentId = createTraceLocationFromExperimentId;
@@ -105,16 +106,25 @@ function init(options = {}) {
         (0, span_1.internalError)("init", e);
     }
 }
-/** The tracking server in force, or a clear error for calls that need one. */
+/**
+ * A trace store in force (the tracking server or the local store), or a clear error for calls
+ * that need one: only the memory destination keeps none.
+ */
 function requireServer(what) {
-    const { trackingUri } = JSON.parse(native_1.native.config());
-    if (!trackingUri) {
-        throw new Error(`ferrotrace: ${what} needs an MLflow tracking server: call init({ trackingUri }) or set MLFLOW_TRACKING_URI.`);
+    const { trackingUri, destination } = JSON.parse(native_1.native.config());
+    if (!trackingUri && destination === "memory") {
+        throw new Error(`ferrotrace: ${what} needs an MLflow tracking server: call init({ trackingUri }) or set MLFLOW_TRACKING_URI, ` +
+            `or use the local store (the memory destination keeps no store).`);
     }
 }
+/** One call of the core's trace-level API (the tracking server or the local store). */
+async function traceApi(op, args) {
+    const text = await native_1.native.traceApi(op, JSON.stringify(args));
+    return text ? JSON.parse(text) : null;
+}
 /**
- * Sets a tag on a trace on the MLflow server; a trace that ended a moment ago and is still
- * queued is delivered first. Keys are cut at 250 characters and values at 4096, as in MLflow.
+ * Sets a tag on a finished trace, on the MLflow server or in the local store; a trace that
+ * ended a moment ago and is still queued is written first. Keys are cut at 250 characters and values at 4096, as in MLflow.
  *
  * @example
  * ```ts
@@ -123,10 +133,14 @@ function requireServer(what) {
  */
 async function setTraceTag(traceId, key, value) {
     requireServer("setTraceTag");
-    await native_1.native.setTraceTag(String(traceId), String(key).slice(0, 250), String(value).slice(0, 4096));
+    await traceApi("set_trace_tag", {
+        trace_id: String(traceId),
+        key: String(key).slice(0, 250),
+        value: String(value).slice(0, 4096),
+    });
 }
 /**
- * Removes a tag from a trace on the MLflow server.
+ * Removes a tag from a finished trace (MLflow server or local store).
  *
  * @example
  * ```ts
@@ -135,7 +149,7 @@ async function setTraceTag(traceId, key, value) {
  */
 async function deleteTraceTag(traceId, key) {
     requireServer("deleteTraceTag");
-    await native_1.native.deleteTraceTag(String(traceId), String(key).slice(0, 250));
+    await traceApi("delete_trace_tag", { trace_id: String(traceId), key: String(key).slice(0, 250) });
 }
 // ---- destination ------------------------------------------------------------------------------
 /** Kinds of trace location (MLflow's `TraceLocationType`); ferrotrace supports experiments. */

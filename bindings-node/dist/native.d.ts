@@ -87,6 +87,8 @@ export interface NativeBinding {
     deleteTraceTag(traceId: string, key: string): Promise<string>;
     mlflowRequest(method: string, path: string, bodyJson?: string | null): Promise<string>;
     getTraceJson(traceId: string, timeoutMs: number): Promise<string>;
+    traceApi(op: string, argsJson: string): Promise<string>;
+    storeCompact(dir: string): Promise<string>;
 }
 /**
  * Sets what runs before every native call that could see spans ended in JavaScript but not yet

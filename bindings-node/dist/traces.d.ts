@@ -66,6 +66,8 @@ export declare class Trace {
     /** MLflow's trace dict (`Trace.to_dict()`), span times as `bigint`. */
     toJson(): Json;
 }
+/** Parses the core's trace JSON, keeping nanosecond times exact (they pass 2^53). */
+export declare function parseTrace(text: string): Json;
 /** Options of `getTrace`. */
 export interface GetTraceOptions {
     /** Do not warn when the trace cannot be found. */
@@ -74,8 +76,9 @@ export interface GetTraceOptions {
     timeoutMs?: number;
 }
 /**
- * A finished trace by id (`tr-...`), or `null` (with a warning unless `silent`) when neither
- * this process nor the MLflow server has it. Traces still queued are delivered first, so a
+ * A finished trace by id (`tr-...`) as stored, with the tags and assessments it was given
+ * after it ended, from the local store (any process's traces) or the MLflow server; `null`
+ * (with a warning unless `silent`) when it cannot be found. Traces still queued are delivered first, so a
  * trace that ended a moment ago is found. Never rejects.
  *
  * @example

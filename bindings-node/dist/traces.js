@@ -1,6 +1,7 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.Trace = exports.TraceInfo = exports.Span = void 0;
+exports.parseTrace = parseTrace;
 exports.getTrace = getTrace;
 /**
  * `getTrace`: a finished trace read back as MLflow's `Trace` (`info` + `data.spans`), from the
@@ -178,8 +179,9 @@ function parseTrace(text) {
     return JSON.parse(quoted, (key, value) => typeof value === "string" && /^(?:start_|end_)?time_unix_nano$/.test(key) ? BigInt(value) : value);
 }
 /**
- * A finished trace by id (`tr-...`), or `null` (with a warning unless `silent`) when neither
- * this process nor the MLflow server has it. Traces still queued are delivered first, so a
+ * A finished trace by id (`tr-...`) as stored, with the tags and assessments it was given
+ * after it ended, from the local store (any process's traces) or the MLflow server; `null`
+ * (with a warning unless `silent`) when it cannot be found. Traces still queued are delivered first, so a
  * trace that ended a moment ago is found. Never rejects.
  *
  * @example
@@ -193,7 +195,8 @@ function parseTrace(text) {
 async function getTrace(traceId, options = {}) {
     let text;
     try {
-        text = await native_1.native.getTraceJson(String(traceId), options.timeoutMs ?? 30_000);
+        const found = await native_1.native.traceApi("get_trace", JSON.stringify({ trace_id: String(traceId), timeout_ms: options.timeoutMs ?? 30_000 }));
+        text = found === "null" ? "" : found;
     }
     catch (e) {
         if (!options.silent)

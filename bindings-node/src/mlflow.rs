@@ -337,3 +337,25 @@ pub fn get_trace_json(trace_id: String, timeout_ms: f64) -> AsyncTask<Blocking> 
             .unwrap_or_default())
     })
 }
+
+/// One trace-level call (`set_trace_tag`, assessments, `get_trace`, `search_traces`,
+/// `delete_traces`, ...) on the configured backend, the MLflow server or the local store, run
+/// on the libuv thread pool: JSON arguments in, JSON text out (see `ferrotrace_core::api::call`).
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn trace_api(op: String, args_json: String) -> Result<AsyncTask<Blocking>> {
+    let args: Value = serde_json::from_str(&args_json)
+        .map_err(|e| Error::from_reason(format!("invalid arguments: {e}")))?;
+    Ok(Blocking::task(move || {
+        ferrotrace_core::api::call(global(), &op, &args).map(|v| v.to_string())
+    }))
+}
+
+/// Rewrites the segments of a store folder without superseded records; resolves with the
+/// report as JSON text.
+#[napi(catch_unwind, ts_return_type = "Promise<string>")]
+pub fn store_compact(dir: String) -> AsyncTask<Blocking> {
+    Blocking::task(move || {
+        ferrotrace_core::store::compact::compact(std::path::Path::new(&dir))
+            .map(|r| serde_json::to_string(&r).unwrap_or_default())
+    })
+}

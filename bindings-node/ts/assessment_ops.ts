@@ -1,5 +1,5 @@
 /**
- * Reading and changing assessments already on the MLflow server: `getAssessment`,
+ * Reading and changing assessments already logged (MLflow server or local store): `getAssessment`,
  * `updateAssessment`, `deleteAssessment`, `overrideFeedback` (the camelCase names of MLflow's
  * Python `get_assessment`, ...; MLflow's TypeScript SDK has none of them). Each call is one or
  * two REST requests run on the libuv thread pool.
@@ -16,8 +16,7 @@ import {
   traceIdOf,
 } from "./assessments";
 import type { AssessmentError, AssessmentSource, Expectation, Feedback, FeedbackValueType, Json } from "./assessments";
-import { requireServer } from "./mlflow";
-import { native } from "./native";
+import { requireServer, traceApi } from "./mlflow";
 
 /** A feedback or an expectation, as the server stores it. */
 export type Assessment = Feedback | Expectation;
@@ -27,18 +26,8 @@ function assessmentIdOf(id: unknown, what: string): string {
   return id;
 }
 
-function path(traceId: string, assessmentId: string): string {
-  return `/api/3.0/mlflow/traces/${encodeURIComponent(traceId)}/assessments/${encodeURIComponent(assessmentId)}`;
-}
-
-async function request(method: string, p: string, payload?: unknown): Promise<Json> {
-  const text = await native.mlflowRequest(method, p, payload === undefined ? null : JSON.stringify(payload));
-  return (text ? JSON.parse(text) : {}) as Json;
-}
-
 async function fetchRaw(traceId: string, assessmentId: string): Promise<Json> {
-  const resp = await request("GET", path(traceId, assessmentId));
-  return (resp.assessment ?? {}) as Json;
+  return ((await traceApi("get_assessment", { trace_id: traceId, assessment_id: assessmentId })) ?? {}) as Json;
 }
 
 /** A server assessment in camelCase: a `Feedback` or an `Expectation`. */
@@ -126,10 +115,9 @@ export async function updateAssessment(
     d.metadata = metadata;
     paths.push("metadata");
   }
-  // A protobuf FieldMask in JSON: comma-separated lowerCamelCase paths.
-  const mask = paths.map((p) => p.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())).join(",");
-  const resp = await request("PATCH", path(t, a), { assessment: d, update_mask: mask });
-  return assessmentFrom((resp.assessment ?? {}) as Json);
+  const changes = Object.fromEntries(paths.map((p) => [p, d[p]]));
+  const updated = await traceApi("update_assessment", { trace_id: t, assessment_id: a, assessment: changes });
+  return assessmentFrom((updated ?? {}) as Json);
 }
 
 /**
@@ -144,7 +132,7 @@ export async function deleteAssessment(traceId: string, assessmentId: string): P
   const t = traceIdOf({ traceId }, "deleteAssessment");
   const a = assessmentIdOf(assessmentId, "deleteAssessment");
   requireServer("deleteAssessment");
-  await request("DELETE", path(t, a));
+  await traceApi("delete_assessment", { trace_id: t, assessment_id: a });
 }
 
 /** Options of `overrideFeedback`. */
@@ -197,5 +185,5 @@ export async function overrideFeedback(options: OverrideFeedbackOptions): Promis
     true,
     a,
   );
-  return feedbackFrom(JSON.parse(await native.logAssessment(t, JSON.stringify(d))) as Json);
+  return feedbackFrom((await traceApi("log_assessment", { trace_id: t, assessment: d })) as Json);
 }

@@ -4,7 +4,7 @@
  * `Assessment.to_dictionary()` sends; the call runs on the libuv thread pool.
  */
 import { toJsonText } from "./capture";
-import { requireServer } from "./mlflow";
+import { requireServer, traceApi } from "./mlflow";
 import { native } from "./native";
 import { describeError } from "./span";
 
@@ -301,7 +301,7 @@ export async function logFeedback(options: LogFeedbackOptions): Promise<Feedback
     true,
   );
   requireServer("logFeedback");
-  return feedbackFrom(JSON.parse(await native.logAssessment(traceId, JSON.stringify(d))) as Json);
+  return feedbackFrom((await traceApi("log_assessment", { trace_id: traceId, assessment: d })) as Json);
 }
 
 /**
@@ -338,5 +338,5 @@ export async function logExpectation(options: LogExpectationOptions): Promise<Ex
     undefined,
   );
   requireServer("logExpectation");
-  return expectationFrom(JSON.parse(await native.logAssessment(traceId, JSON.stringify(d))) as Json);
+  return expectationFrom((await traceApi("log_assessment", { trace_id: traceId, assessment: d })) as Json);
 }

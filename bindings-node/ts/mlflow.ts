@@ -122,19 +122,29 @@ export function init(options: InitOptions = {}): void {
   }
 }
 
-/** The tracking server in force, or a clear error for calls that need one. */
+/**
+ * A trace store in force (the tracking server or the local store), or a clear error for calls
+ * that need one: only the memory destination keeps none.
+ */
 export function requireServer(what: string): void {
-  const { trackingUri } = JSON.parse(native.config()) as { trackingUri: string | null };
-  if (!trackingUri) {
+  const { trackingUri, destination } = JSON.parse(native.config()) as { trackingUri: string | null; destination: string };
+  if (!trackingUri && destination === "memory") {
     throw new Error(
-      `ferrotrace: ${what} needs an MLflow tracking server: call init({ trackingUri }) or set MLFLOW_TRACKING_URI.`,
+      `ferrotrace: ${what} needs an MLflow tracking server: call init({ trackingUri }) or set MLFLOW_TRACKING_URI, ` +
+        `or use the local store (the memory destination keeps no store).`,
     );
   }
 }
 
+/** One call of the core's trace-level API (the tracking server or the local store). */
+export async function traceApi(op: string, args: Record<string, unknown>): Promise<unknown> {
+  const text = await native.traceApi(op, JSON.stringify(args));
+  return text ? (JSON.parse(text) as unknown) : null;
+}
+
 /**
- * Sets a tag on a trace on the MLflow server; a trace that ended a moment ago and is still
- * queued is delivered first. Keys are cut at 250 characters and values at 4096, as in MLflow.
+ * Sets a tag on a finished trace, on the MLflow server or in the local store; a trace that
+ * ended a moment ago and is still queued is written first. Keys are cut at 250 characters and values at 4096, as in MLflow.
  *
  * @example
  * ```ts
@@ -143,11 +153,15 @@ export function requireServer(what: string): void {
  */
 export async function setTraceTag(traceId: string, key: string, value: string): Promise<void> {
   requireServer("setTraceTag");
-  await native.setTraceTag(String(traceId), String(key).slice(0, 250), String(value).slice(0, 4096));
+  await traceApi("set_trace_tag", {
+    trace_id: String(traceId),
+    key: String(key).slice(0, 250),
+    value: String(value).slice(0, 4096),
+  });
 }
 
 /**
- * Removes a tag from a trace on the MLflow server.
+ * Removes a tag from a finished trace (MLflow server or local store).
  *
  * @example
  * ```ts
@@ -156,7 +170,7 @@ export async function setTraceTag(traceId: string, key: string, value: string): 
  */
 export async function deleteTraceTag(traceId: string, key: string): Promise<void> {
   requireServer("deleteTraceTag");
-  await native.deleteTraceTag(String(traceId), String(key).slice(0, 250));
+  await traceApi("delete_trace_tag", { trace_id: String(traceId), key: String(key).slice(0, 250) });
 }
 
 // ---- destination ------------------------------------------------------------------------------

@@ -120,6 +120,8 @@ export interface NativeBinding {
   deleteTraceTag(traceId: string, key: string): Promise<string>;
   mlflowRequest(method: string, path: string, bodyJson?: string | null): Promise<string>;
   getTraceJson(traceId: string, timeoutMs: number): Promise<string>;
+  traceApi(op: string, argsJson: string): Promise<string>;
+  storeCompact(dir: string): Promise<string>;
 }
 
 const PACKAGE_ROOT = path.join(__dirname, "..");

@@ -187,7 +187,7 @@ export class Trace {
 }
 
 /** Parses the core's trace JSON, keeping nanosecond times exact (they pass 2^53). */
-function parseTrace(text: string): Json {
+export function parseTrace(text: string): Json {
   const quoted = text.replace(/"((?:start_|end_)?time_unix_nano)":(\d+)/g, '"$1":"$2"');
   return JSON.parse(quoted, (key: string, value: unknown) =>
     typeof value === "string" && /^(?:start_|end_)?time_unix_nano$/.test(key) ? BigInt(value) : value,
@@ -203,8 +203,9 @@ export interface GetTraceOptions {
 }
 
 /**
- * A finished trace by id (`tr-...`), or `null` (with a warning unless `silent`) when neither
- * this process nor the MLflow server has it. Traces still queued are delivered first, so a
+ * A finished trace by id (`tr-...`) as stored, with the tags and assessments it was given
+ * after it ended, from the local store (any process's traces) or the MLflow server; `null`
+ * (with a warning unless `silent`) when it cannot be found. Traces still queued are delivered first, so a
  * trace that ended a moment ago is found. Never rejects.
  *
  * @example
@@ -218,7 +219,8 @@ export interface GetTraceOptions {
 export async function getTrace(traceId: string, options: GetTraceOptions = {}): Promise<Trace | null> {
   let text: string;
   try {
-    text = await native.getTraceJson(String(traceId), options.timeoutMs ?? 30_000);
+    const found = await native.traceApi("get_trace", JSON.stringify({ trace_id: String(traceId), timeout_ms: options.timeoutMs ?? 30_000 }));
+    text = found === "null" ? "" : found;
   } catch (e) {
     if (!options.silent) console.warn(`ferrotrace: getTrace(${JSON.stringify(traceId)}) failed: ${String((e as Error)?.message ?? e)}`);
     return null;

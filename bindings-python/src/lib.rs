@@ -290,6 +290,35 @@ fn forget_recent_trace(trace_id: &str) {
     ferrotrace_core::global().forget_recent(trace_id);
 }
 
+/// One trace-level call (`set_trace_tag`, assessments, `get_trace`, `search_traces`,
+/// `delete_traces`, ...) on the configured backend, the MLflow server or the local store:
+/// JSON arguments in, JSON text out (see `ferrotrace_core::api::call`).
+#[pyfunction]
+fn trace_api(py: Python<'_>, op: &str, args_json: &str) -> PyResult<String> {
+    let args: serde_json::Value = serde_json::from_str(args_json)
+        .map_err(|e| TracingError::new_err(format!("invalid arguments: {e}")))?;
+    py.detach(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ferrotrace_core::api::call(ferrotrace_core::global(), op, &args)
+        }))
+        .unwrap_or_else(|_| {
+            Err(ferrotrace_core::Error::InvalidArgument(format!(
+                "internal error (panic) in {op}"
+            )))
+        })
+    })
+    .map(|v| v.to_string())
+    .map_err(to_py)
+}
+
+/// Rewrites the segments of a store folder without superseded records; the report as JSON.
+#[pyfunction]
+fn store_compact(py: Python<'_>, dir: PathBuf) -> PyResult<String> {
+    py.detach(|| ferrotrace_core::store::compact::compact(&dir))
+        .map_err(to_py)
+        .map(|r| serde_json::to_string(&r).unwrap_or_default())
+}
+
 /// The current settings, as a dict (for `get_tracking_uri` and tests).
 #[pyfunction]
 fn config<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -374,7 +403,7 @@ fn set_quiet(quiet: bool) {
 }
 
 fn read_store(dir: &std::path::Path) -> PyResult<ferrotrace_core::store::StoreRead> {
-    ferrotrace_core::store::read_store(dir)
+    ferrotrace_core::store::read_folded(dir)
         .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))
 }
 
@@ -484,6 +513,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(search_traces_json, m)?)?;
     m.add_function(wrap_pyfunction!(delete_trace_tag, m)?)?;
     m.add_function(wrap_pyfunction!(forget_recent_trace, m)?)?;
+    m.add_function(wrap_pyfunction!(trace_api, m)?)?;
+    m.add_function(wrap_pyfunction!(store_compact, m)?)?;
     m.add_function(wrap_pyfunction!(config, m)?)?;
     m.add_function(wrap_pyfunction!(memory_traces, m)?)?;
     m.add_function(wrap_pyfunction!(clear_memory, m)?)?;

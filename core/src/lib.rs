@@ -20,6 +20,7 @@
 //! assert_eq!(tracer.stats().traces_exported, 1);
 //! ```
 
+pub mod api;
 pub mod config;
 pub mod diag;
 pub mod error;

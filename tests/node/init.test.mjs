@@ -26,7 +26,7 @@ async function restoring(fn) {
 test("init rejects invalid options, naming them, and then changes nothing", () => {
   const before = settings();
   assert.throws(() => mlflow.init({ trackingUri: "ftp://mlflow.example" }), /invalid value for trackingUri: "ftp:\/\/mlflow.example" is not supported/);
-  assert.throws(() => mlflow.init({ trackingUri: "databricks" }), /trackingUri/);
+  assert.throws(() => mlflow.init({ trackingUri: "gopher://mlflow.example" }), /trackingUri/);
   assert.throws(() => mlflow.init({ trackingUri: "http://" }), /trackingUri: "http:\/\/" has no host/);
   assert.throws(() => mlflow.init({ trackingUri: 5000 }), /invalid value for trackingUri: must be a string/);
   assert.throws(() => mlflow.init({ experimentId: 42 }), /experimentId: must be a string/);

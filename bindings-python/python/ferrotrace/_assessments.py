@@ -1,8 +1,9 @@
-"""Feedback and expectations on traces, through the MLflow server: MLflow's assessment API.
+"""Feedback, expectations, tags, reading and searching traces: MLflow's trace-level API.
 
-Each call is a synchronous request to the tracking server (the GIL is released while it waits).
-A trace that is still queued for export is delivered first, so feedback logged right after a
-traced call always finds its trace.
+Each call goes to the configured backend: the MLflow tracking server, or (with no server) the
+local store, where changes are appended as records that every process reads back. Calls are
+synchronous (the GIL is released while they wait). A trace still queued for export is written
+first, so feedback logged right after a traced call always finds its trace.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ from ferrotrace._log import logger as _logger
 from ferrotrace._native import TracingError
 from ferrotrace._trace_entities import Trace
 
-_PREFIX = "/api/3.0/mlflow/traces"
 
 
-def _path(trace_id: str, assessment_id: Optional[str] = None) -> str:
-    base = f"{_PREFIX}/{trace_id}/assessments"
-    return base if assessment_id is None else f"{base}/{assessment_id}"
+def _api(op: str, **args: Any) -> Any:
+    """One call of the core's trace-level API (server or local store)."""
+    return json.loads(_native.trace_api(op, json.dumps(args)))
 
 
 def log_assessment(trace_id: str, assessment: Assessment) -> Assessment:
@@ -42,8 +42,7 @@ def log_assessment(trace_id: str, assessment: Assessment) -> Assessment:
         raise TracingError(f"log_assessment() takes a Feedback or an Expectation, got {type(assessment).__name__}")
     body = assessment.to_dictionary()
     body["trace_id"] = trace_id
-    created = json.loads(_native.log_assessment(trace_id, json.dumps(body)))
-    return Assessment.from_dictionary(created)
+    return Assessment.from_dictionary(_api("log_assessment", trace_id=trace_id, assessment=body))
 
 
 def log_feedback(
@@ -77,32 +76,21 @@ def log_expectation(
 
 
 def get_assessment(trace_id: str, assessment_id: str) -> Assessment:
-    """Reads one assessment from the server."""
-    resp = json.loads(_native.mlflow_request("GET", _path(trace_id, assessment_id), None))
-    return Assessment.from_dictionary(resp["assessment"])
+    """Reads one assessment of a trace."""
+    return Assessment.from_dictionary(_api("get_assessment", trace_id=trace_id, assessment_id=assessment_id))
 
 
 def update_assessment(trace_id: str, assessment_id: str, assessment: Assessment) -> Assessment:
     """Changes the name, value, rationale and metadata of an assessment."""
     new = assessment.to_dictionary()
-    body: dict[str, Any] = {"assessment_id": assessment_id, "trace_id": trace_id, "assessment_name": new["assessment_name"]}
-    paths = ["assessment_name"]
-    for key in ("feedback", "expectation", "rationale", "metadata"):
-        if key in new:
-            body[key] = new[key]
-            paths.append(key)
-    # A protobuf FieldMask in JSON: comma-separated lowerCamelCase paths.
-    mask = ",".join(p.split("_")[0] + "".join(w.title() for w in p.split("_")[1:]) for p in paths)
-    req = {"assessment": body, "update_mask": mask}
-    resp = json.loads(_native.mlflow_request("PATCH", _path(trace_id, assessment_id), json.dumps(req)))
-    _native.forget_recent_trace(trace_id)
-    return Assessment.from_dictionary(resp["assessment"])
+    changes = {k: new[k] for k in ("assessment_name", "feedback", "expectation", "rationale", "metadata") if k in new}
+    updated = _api("update_assessment", trace_id=trace_id, assessment_id=assessment_id, assessment=changes)
+    return Assessment.from_dictionary(updated)
 
 
 def delete_assessment(trace_id: str, assessment_id: str) -> None:
     """Deletes an assessment."""
-    _native.mlflow_request("DELETE", _path(trace_id, assessment_id), None)
-    _native.forget_recent_trace(trace_id)
+    _api("delete_assessment", trace_id=trace_id, assessment_id=assessment_id)
 
 
 def override_feedback(
@@ -114,7 +102,7 @@ def override_feedback(
     source: Optional[AssessmentSource] = None,
     metadata: Optional[dict[str, Any]] = None,
 ) -> Assessment:
-    """Logs a corrected feedback that overrides an earlier one (which the server marks invalid)."""
+    """Logs a corrected feedback that overrides an earlier one (which is then marked invalid)."""
     old = get_assessment(trace_id, assessment_id)
     if not isinstance(old, Feedback):
         raise TracingError(f"The assessment with ID {assessment_id} is not a feedback assessment.")
@@ -131,31 +119,32 @@ def override_feedback(
 
 
 def set_trace_tag(trace_id: str, key: str, value: str) -> None:
-    """Sets a tag on an exported trace (a trace still queued is delivered first). Keys are cut
+    """Sets a tag on a finished trace (a trace still queued is written first). Keys are cut
     at 250 characters and values at 4096, as in MLflow."""
-    _native.set_trace_tag(trace_id, str(key)[:250], str(value)[:4096])
+    _api("set_trace_tag", trace_id=trace_id, key=str(key)[:250], value=str(value)[:4096])
 
 
 def delete_trace_tag(trace_id: str, key: str) -> None:
-    """Removes a tag from an exported trace."""
-    _native.delete_trace_tag(trace_id, str(key)[:250])
+    """Removes a tag from a finished trace."""
+    _api("delete_trace_tag", trace_id=trace_id, key=str(key)[:250])
 
 
 def get_trace(trace_id: str, silent: bool = False, flush: bool = False) -> Optional[Trace]:
-    """A trace by id: from the recently finished traces of this process, else from the MLflow
-    server. ``None`` (with a warning unless ``silent``) when it cannot be found. Traces still
-    queued are delivered first (``flush`` is accepted for MLflow compatibility)."""
+    """A trace by id, as stored (with the tags and assessments it was given after it ended):
+    from the local store (any process's traces) or the MLflow server. ``None`` (with a warning
+    unless ``silent``) when it cannot be found. Traces still queued are written first
+    (``flush`` is accepted for MLflow compatibility)."""
     try:
-        text = _native.get_trace_json(trace_id, 30.0)
+        found = _api("get_trace", trace_id=trace_id)
     except TracingError as e:
         if not silent:
             _logger.warning("get_trace(%r) failed: %s", trace_id, e)
         return None
-    if text is None:
+    if found is None:
         if not silent:
             _logger.warning("Trace with ID %s is not found.", trace_id)
         return None
-    return Trace.from_dict(json.loads(text))
+    return Trace.from_dict(found)
 
 
 # search_traces(max_results=None) means "all matching traces"; this bounds the paging.
@@ -175,21 +164,21 @@ def search_traces(
     include_spans: bool = True,
     locations: Optional[list[str]] = None,
     flush: bool = False,
+    page_token: Optional[str] = None,
 ) -> Any:
-    """Traces on the MLflow server matching the server's filter syntax (``trace.name = 'x'``,
-    ``span.type = 'LLM'``, ``tag.k = 'v'``, ``metadata.`mlflow.trace.user` = 'u'``, ...).
-    Returns ``list[Trace]`` with ``return_type="list"``, else a pandas DataFrame (MLflow's
-    columns) when pandas is installed. Traces still queued are delivered first."""
+    """Traces matching MLflow's filter syntax (``trace.name = 'x'``, ``span.type = 'LLM'``,
+    ``tags.k = 'v'``, ``metadata.`mlflow.trace.user` = 'u'``, ``feedback.rating = 'yes'``,
+    ...), on the MLflow server or in the local store. Returns ``list[Trace]`` with
+    ``return_type="list"``, else a pandas DataFrame (MLflow's columns) when pandas is
+    installed. Traces still queued are written first."""
     ids = [str(x) for x in (locations or experiment_ids or [])]
     filters = [f for f in (filter_string,) if f]
     if run_id is not None:
         filters.append(f"metadata.`mlflow.sourceRun` = '{run_id}'")
     if model_id is not None:
         filters.append(f"metadata.`mlflow.modelId` = '{model_id}'")
-    texts = _native.search_traces_json(
-        ids, " AND ".join(filters) or None, _SEARCH_ALL if max_results is None else int(max_results), order_by, include_spans
-    )
-    traces = [Trace.from_dict(json.loads(t)) for t in texts]
+    page = _search_page(ids, " AND ".join(filters) or None, max_results, order_by, include_spans, page_token)
+    traces = [Trace.from_dict(t) for t in page["traces"]]
     if return_type == "list":
         return traces
     try:
@@ -216,3 +205,43 @@ def search_traces(
         for t in traces
     ]
     return pd.DataFrame(rows)
+
+
+def _search_page(
+    experiment_ids: list[str],
+    filter_string: Optional[str],
+    max_results: Optional[int],
+    order_by: Optional[list[str]],
+    include_spans: bool,
+    page_token: Optional[str],
+) -> dict[str, Any]:
+    """One page of search results: ``{"traces": [trace dicts], "next_page_token": ...}``."""
+    result: dict[str, Any] = _api(
+        "search_traces",
+        experiment_ids=experiment_ids,
+        filter=filter_string,
+        max_results=_SEARCH_ALL if max_results is None else int(max_results),
+        order_by=order_by or [],
+        include_spans=include_spans,
+        page_token=page_token,
+    )
+    return result
+
+
+def delete_traces(
+    experiment_id: Optional[str] = None,
+    max_timestamp_millis: Optional[int] = None,
+    max_traces: Optional[int] = None,
+    trace_ids: Optional[list[str]] = None,
+) -> int:
+    """Deletes traces, as MLflow's ``MlflowClient.delete_traces``: those with the given ids, or
+    those started before ``max_timestamp_millis`` (at most ``max_traces``, oldest first).
+    Returns how many were deleted."""
+    result = _api(
+        "delete_traces",
+        experiment_id=experiment_id,
+        max_timestamp_millis=max_timestamp_millis,
+        max_traces=max_traces,
+        trace_ids=trace_ids,
+    )
+    return int(result["deleted"])

@@ -4,6 +4,7 @@
     ferrotrace traces show TRACE_ID [--dir DIR]
     ferrotrace push --tracking-uri URI [--experiment-id ID] [DIR]
     ferrotrace ui [--host 127.0.0.1] [--port 5000] [DIR]
+    ferrotrace store compact [DIR]
 """
 
 from __future__ import annotations
@@ -52,7 +53,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ui.add_argument("dir", nargs="?", default=_default_dir(), help="store folder (default: the local store)")
     ui.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     ui.add_argument("--port", type=int, default=5000, help="port (default: 5000; 0: a free one)")
+    store = sub.add_parser("store", help="maintain a store folder")
+    ssub = store.add_subparsers(dest="command", required=True)
+    compact = ssub.add_parser(
+        "compact",
+        help="rewrite the segments no running process writes without superseded records "
+        "(deleted traces, changed tags and assessments); safe while other processes write",
+    )
+    compact.add_argument("dir", nargs="?", default=_default_dir(), help="store folder (default: the local store)")
     args = parser.parse_args(argv)
+    if args.group == "store":
+        return _compact(args.dir)
     if args.group == "push":
         return _push(args.dir, args.tracking_uri, args.experiment_id)
     if args.group == "ui":
@@ -104,9 +115,24 @@ def _push(directory: str, tracking_uri: Optional[str], experiment_id: Optional[s
     _warn(report["warnings"])
     print(
         f"found {report['found']} trace(s): sent {report['sent']}, "
-        f"rejected {report['rejected']}, unsent {report['unsent']}"
+        f"rejected {report['rejected']}, unsent {report['unsent']}, assessments sent {report['assessments_sent']}"
     )
     return 0 if report["rejected"] == 0 and report["unsent"] == 0 else 1
+
+
+def _compact(directory: str) -> int:
+    try:
+        report = json.loads(_native.store_compact(directory))
+    except _native.TracingError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 2
+    _warn(report["warnings"])
+    print(
+        f"compacted {report['segments_compacted']} segment(s) ({report['segments_live']} in use left alone): "
+        f"{report['records_before']} -> {report['records_after']} records, "
+        f"{report['bytes_before']} -> {report['bytes_after']} bytes"
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 //! code. Values given in code are validated strictly (an error names the setting); values from
 //! the environment that cannot be used give a warning naming the variable and fall back.
 
+mod uri;
+pub use uri::{classify_tracking_uri, TrackingTarget};
 mod delivery;
 mod http;
 mod otlp;
@@ -134,8 +136,11 @@ impl Config {
         c.delivery = DeliverySettings::from_lookup(&get, &mut warnings);
         c.process = ProcessSettings::from_lookup(&get, &mut warnings);
         if let Some(uri) = get("MLFLOW_TRACKING_URI") {
-            match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
-                Ok(u) => c.set_tracking_uri(u),
+            match classify_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
+                Ok(TrackingTarget::Server(u)) => c.set_tracking_uri(Some(u)),
+                Ok(TrackingTarget::LocalDir(dir)) => c.local_dir = dir,
+                Ok(TrackingTarget::Unsupported { warning }) => warnings.push(warning),
+                Ok(TrackingTarget::Default) => {}
                 Err(e) => warnings.push(format!("{e}; traces go to the local store instead")),
             }
         }
@@ -338,8 +343,18 @@ impl Config {
             next.local_dir = dir;
         }
         if let Some(uri) = u.tracking_uri {
-            let uri = validate_tracking_uri(&uri, &style.name("tracking_uri"))?;
-            next.set_tracking_uri(uri);
+            match classify_tracking_uri(&uri, &style.name("tracking_uri"))? {
+                TrackingTarget::Server(u) => next.set_tracking_uri(Some(u)),
+                TrackingTarget::Default => next.set_tracking_uri(None),
+                TrackingTarget::LocalDir(dir) => {
+                    next.set_tracking_uri(None);
+                    next.local_dir = dir;
+                }
+                TrackingTarget::Unsupported { warning } => {
+                    next.set_tracking_uri(None);
+                    crate::diag::warn("config", warning);
+                }
+            }
         }
         if let Some(r) = u.sampling_ratio {
             next.sampling_ratio = validate_ratio(r, &style.name("sampling_ratio"))?;

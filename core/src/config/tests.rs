@@ -156,3 +156,35 @@ fn mlflow_settings_that_cannot_be_honoured_warn_by_name() {
         assert!(warning.starts_with(var), "{warning}");
     }
 }
+
+#[test]
+fn file_uris_and_paths_are_local_stores_and_databases_warn() {
+    let (c, w) = Config::from_lookup(|k| {
+        (k == "MLFLOW_TRACKING_URI").then(|| "file:///tmp/my%20store".to_owned())
+    });
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(
+        (c.tracking_uri, c.local_dir),
+        (None, "/tmp/my store".into())
+    );
+    let (c, _) =
+        Config::from_lookup(|k| (k == "MLFLOW_TRACKING_URI").then(|| "./mlruns".to_owned()));
+    assert_eq!(c.local_dir, std::path::PathBuf::from("./mlruns"));
+    for uri in [
+        "sqlite:///mlflow.db",
+        "databricks",
+        "databricks://profile",
+        "postgresql+psycopg2://h/db",
+    ] {
+        let (c, w) = Config::from_lookup(|k| (k == "MLFLOW_TRACKING_URI").then(|| uri.to_owned()));
+        assert_eq!(c.tracking_uri, None);
+        assert_eq!(w.len(), 1, "{uri}");
+        assert!(
+            w[0].contains("MLFLOW_TRACKING_URI")
+                && w[0].contains("local store")
+                && w[0].contains("ferrotrace push"),
+            "{}",
+            w[0]
+        );
+    }
+}

@@ -50,6 +50,10 @@ pub fn read_store(dir: &Path) -> std::io::Result<StoreRead> {
             ));
         }
         for payload in records {
+            // Changes (tags, assessments, deletions) are folded by `read_folded`.
+            if super::mutation::is_mutation(payload) {
+                continue;
+            }
             match serde_json::from_slice::<TraceDict>(payload) {
                 Ok(t) => match index.get(&t.info.trace_id) {
                     Some(&i) => {

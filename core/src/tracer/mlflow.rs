@@ -331,3 +331,18 @@ fn trace_path(trace_id: &str, version: &str) -> Result<String> {
 #[cfg(test)]
 #[path = "mlflow_tests.rs"]
 mod tests;
+
+impl Tracer {
+    /// Redacts a tag value set after export, as [`Tracer::set_trace_tag`] does (counted in
+    /// `stats().redactions`).
+    pub fn redact_tag_value(&self, key: &str, value: &mut String) {
+        let redactor = self.inner.redactor.read().clone();
+        let n = redactor.get().redact_keyed(key, value);
+        if n > 0 {
+            self.inner
+                .stats
+                .redactions
+                .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+"""Search over the local store at scale, and the same search in MLflow's own local store.
+
+1. 100,000 traces of 5 spans are traced into a fresh local store (one process, as an app
+   would), then `search_traces` with a tag filter and with a name filter runs in a new process:
+   once cold (the first search builds the segment indexes) and then as every later search
+   does (indexes present; a fresh process each time, so nothing is cached in memory).
+2. The first 10,000 of those traces are pushed (`ferrotrace push`) to an MLflow server backed
+   by sqlite, and MLflow's client searches that database directly (`sqlite:///`, MLflow's own
+   local store) with the same filters; ferrotrace searches a local store of the same 10,000.
+
+Prints the times and the ratio. Usage: python bench/store_search.py [N] [--no-mlflow]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
+import mlflow_server  # noqa: E402
+
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+N = int(ARGS[0]) if ARGS else 100_000
+WITH_MLFLOW = "--no-mlflow" not in sys.argv
+SMALL = 10_000
+USERS = 1_000  # tags.user: each value on N / USERS traces
+NAMES = 100  # trace names: each on N / NAMES traces
+
+WRITE = r"""
+import sys, ferrotrace as mlflow
+n, start = int(sys.argv[1]), int(sys.argv[2])
+for i in range(start, start + n):
+    with mlflow.start_span(f"agent_{i % %NAMES%}", span_type="AGENT") as root:
+        root.set_inputs({"q": f"question {i}"})
+        mlflow.update_current_trace(tags={"user": f"u{i % %USERS%}"})
+        for j in range(4):
+            with mlflow.start_span(f"step{j}", span_type="TOOL") as s:
+                s.set_outputs(j)
+        root.set_outputs("answer")
+mlflow.flush(600)
+""".replace("%NAMES%", str(NAMES)).replace("%USERS%", str(USERS))
+
+SEARCH = r"""
+import json, sys, time, ferrotrace as mlflow
+out = {}
+for f in json.loads(sys.argv[1]):
+    t0 = time.perf_counter()
+    found = mlflow.search_traces(filter_string=f, max_results=100, return_type="list")
+    out[f] = [time.perf_counter() - t0, len(found)]
+print(json.dumps(out))
+"""
+
+MLFLOW_SEARCH = r"""
+import json, sys, time, mlflow
+mlflow.set_tracking_uri(sys.argv[2])
+client = mlflow.MlflowClient()
+out = {}
+for f in json.loads(sys.argv[1]):
+    t0 = time.perf_counter()
+    found = client.search_traces(locations=[sys.argv[3]], filter_string=f, max_results=100)
+    out[f] = [time.perf_counter() - t0, len(found)]
+print(json.dumps(out))
+"""
+
+FILTERS = [f"tags.user = 'u{USERS // 2}'", f"trace.name = 'agent_{NAMES // 3}'"]
+
+
+def env_for(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FERROTRACE_", "MLFLOW_"))}
+    env.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", **extra)
+    return env
+
+
+def run(code: str, *args: str, **env: str) -> str:
+    p = subprocess.run([sys.executable, "-c", code, *args], env=env_for(**env), capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(p.stderr)
+    return p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
+
+
+def search(store: Path) -> dict[str, list[float]]:
+    return json.loads(run(SEARCH, json.dumps(FILTERS), FERROTRACE_LOCAL_DIR=str(store)))
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="ft-search-"))
+    try:
+        store, small = work / "store", work / "small"
+        t0 = time.perf_counter()
+        run(WRITE, str(N), "0", FERROTRACE_LOCAL_DIR=str(store))
+        print(f"traced {N:,} traces of 5 spans into the local store in {time.perf_counter() - t0:.1f} s")
+        cold = search(store)
+        warm = [search(store) for _ in range(3)]
+        for f in FILTERS:
+            best = min(w[f][0] for w in warm)
+            print(f"ferrotrace, {N:,} traces, {f!r}: {best * 1000:.0f} ms ({warm[0][f][1]} found; "
+                  f"first search, building the index: {cold[f][0] * 1000:.0f} ms)")
+        if not WITH_MLFLOW:
+            return
+        # The same 10,000 traces in both stores.
+        run(WRITE, str(SMALL), "0", FERROTRACE_LOCAL_DIR=str(small))
+        search(small)
+        ours = [search(small) for _ in range(3)]
+        server = mlflow_server.start(work / "mlflow")
+        try:
+            p = subprocess.run(
+                [sys.executable, "-m", "ferrotrace.cli", "push", "--tracking-uri", server.uri, "--experiment-id", "0", str(small)],
+                env=env_for(), capture_output=True, text=True,
+            )
+            if p.returncode != 0:
+                raise SystemExit(p.stdout + p.stderr)
+        finally:
+            mlflow_server.stop_pid(server.pid)
+        db = f"sqlite:///{work / 'mlflow' / 'mlflow.db'}"
+        theirs = [json.loads(run(MLFLOW_SEARCH, json.dumps(FILTERS), db, "0")) for _ in range(3)]
+        for f in FILTERS:
+            a = min(o[f][0] for o in ours)
+            b = min(t[f][0] for t in theirs)
+            print(f"{SMALL:,} traces, {f!r}: ferrotrace {a * 1000:.1f} ms ({ours[0][f][1]} found), "
+                  f"MLflow sqlite:/// {b * 1000:.1f} ms ({theirs[0][f][1]} found): {b / a:.1f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
