@@ -292,7 +292,7 @@ impl Redactor {
             plan: &plan,
             count: 0,
         };
-        ctx.rewrite_json(text, 0).map(|t| (t, ctx.count))
+        ctx.rewrite_json(text, 0, 0).map(|t| (t, ctx.count))
     }
 
     /// Redacts a plain string (a tag, a preview); JSON inside it is scanned as JSON.
@@ -302,7 +302,16 @@ impl Redactor {
             plan: &plan,
             count: 0,
         };
-        ctx.redact_str(text, 0).map(|t| (t, ctx.count))
+        ctx.redact_str(text, 0, 0).map(|t| (t, ctx.count))
+    }
+
+    /// Applies the value rules to a name or key (a span or event name, an attribute, tag or
+    /// metadata key): a secret there goes as it would in a value. Names are not parsed as JSON
+    /// and the key-name rule does not apply (a span named `password_reset` is no secret).
+    pub fn redact_name(&self, name: &str) -> Option<(String, u64)> {
+        let plan = self.plan(name)?;
+        let mut count = 0;
+        plan.apply_rules(name, &mut count).map(|t| (t, count))
     }
 
     /// Redacts a value stored under `key` in a string map (tags, metadata) in place; returns
@@ -324,10 +333,17 @@ impl Redactor {
         }
     }
 
-    /// New values for the attributes that change.
-    fn attributes(&self, attrs: &Attributes, count: &mut u64) -> Vec<(String, RawJson)> {
+    /// New values for the attributes that change, and the keys that change: `(old, new)`.
+    fn attributes(&self, attrs: &Attributes, count: &mut u64) -> AttrChanges {
         let mut changed = Vec::new();
+        let mut renamed = Vec::new();
         for (key, value) in attrs.iter() {
+            if !key.starts_with("mlflow.") {
+                if let Some((new, n)) = self.redact_name(key) {
+                    *count += n;
+                    renamed.push((key.to_owned(), new));
+                }
+            }
             // MLflow's own attribute names (`mlflow.spanInputs`, ...) name no secret; their
             // values are still scanned.
             let new = if self.keys && !key.starts_with("mlflow.") && is_secret_key(key) {
@@ -346,7 +362,7 @@ impl Redactor {
                 changed.push((key.to_owned(), v));
             }
         }
-        changed
+        AttrChanges { changed, renamed }
     }
 
     /// Redacts a whole trace: every span's attributes, status message, event and link
@@ -358,55 +374,75 @@ impl Redactor {
         }
         let mut count = 0;
         for span in trace.spans.iter_mut() {
+            let name = self.redact_name(&span.name);
             let attrs = self.attributes(&span.attributes, &mut count);
             let status = if span.status.message.is_empty() {
                 None
             } else {
                 self.redact_text(&span.status.message)
             };
-            let events: Vec<(usize, Vec<(String, RawJson)>)> = span
+            let events: Vec<(usize, Option<(String, u64)>, AttrChanges)> = span
                 .events
                 .iter()
                 .enumerate()
-                .map(|(i, e)| (i, self.attributes(&e.attributes, &mut count)))
-                .filter(|(_, c)| !c.is_empty())
+                .map(|(i, e)| {
+                    let name = self.redact_name(&e.name);
+                    (i, name, self.attributes(&e.attributes, &mut count))
+                })
+                .filter(|(_, n, c)| n.is_some() || !c.is_empty())
                 .collect();
-            let links: Vec<(usize, Vec<(String, RawJson)>)> = span
+            let links: Vec<(usize, AttrChanges)> = span
                 .links
                 .iter()
                 .enumerate()
                 .map(|(i, l)| (i, self.attributes(&l.attributes, &mut count)))
                 .filter(|(_, c)| !c.is_empty())
                 .collect();
-            if attrs.is_empty() && status.is_none() && events.is_empty() && links.is_empty() {
+            if name.is_none()
+                && attrs.is_empty()
+                && status.is_none()
+                && events.is_empty()
+                && links.is_empty()
+            {
                 continue;
             }
             let s = Arc::make_mut(span);
-            for (k, v) in attrs {
-                s.attributes.set(k, v);
+            if let Some((new, n)) = name {
+                s.name = new.into();
+                count += n;
             }
+            attrs.apply(&mut s.attributes);
             if let Some((m, n)) = status {
                 s.status.message = m;
                 count += n;
             }
-            for (i, changes) in events {
-                for (k, v) in changes {
-                    s.events[i].attributes.set(k, v);
+            for (i, name, changes) in events {
+                if let Some((new, n)) = name {
+                    s.events[i].name = new;
+                    count += n;
                 }
+                changes.apply(&mut s.events[i].attributes);
             }
             for (i, changes) in links {
-                for (k, v) in changes {
-                    s.links[i].attributes.set(k, v);
-                }
+                changes.apply(&mut s.links[i].attributes);
             }
         }
         let info = &mut trace.info;
-        for (k, v) in info.tags.iter_mut().chain(info.metadata.iter_mut()) {
-            count += self.redact_keyed(k, v);
+        for map in [&mut info.tags, &mut info.metadata] {
+            count += self.redact_map_keys(map);
+            for (k, v) in map.iter_mut() {
+                count += self.redact_keyed(k, v);
+            }
         }
-        for p in [&mut info.request_preview, &mut info.response_preview]
-            .into_iter()
-            .flatten()
+        // The client request id is an id the application chose to find this trace again (MLflow
+        // looks traces up by it): its name is no secret, only a credential used as its value is.
+        for p in [
+            &mut info.request_preview,
+            &mut info.response_preview,
+            &mut info.client_request_id,
+        ]
+        .into_iter()
+        .flatten()
         {
             if let Some((new, n)) = self.redact_text(p) {
                 *p = new;
@@ -414,5 +450,56 @@ impl Redactor {
             }
         }
         count
+    }
+
+    /// Renames the keys of a tag or metadata map that hold a secret (MLflow's own keys are
+    /// left alone); returns the number of redactions.
+    fn redact_map_keys(&self, map: &mut std::collections::BTreeMap<String, String>) -> u64 {
+        let renames: Vec<(String, String, u64)> = map
+            .keys()
+            .filter(|k| !k.starts_with("mlflow."))
+            .filter_map(|k| self.redact_name(k).map(|(new, n)| (k.clone(), new, n)))
+            .collect();
+        let mut count = 0;
+        let mut used = Vec::new();
+        for (old, new, n) in renames {
+            if let Some(v) = map.remove(&old) {
+                let mut new = scan::distinct(new, &mut used);
+                while map.contains_key(&new) {
+                    new.push('\'');
+                }
+                map.insert(new, v);
+                count += n;
+            }
+        }
+        count
+    }
+}
+
+/// What redaction changes in one attribute map: values, then key renames.
+struct AttrChanges {
+    changed: Vec<(String, RawJson)>,
+    renamed: Vec<(String, String)>,
+}
+
+impl AttrChanges {
+    fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.renamed.is_empty()
+    }
+
+    fn apply(self, attrs: &mut Attributes) {
+        for (k, v) in self.changed {
+            attrs.set(k, v);
+        }
+        let mut used = Vec::new();
+        for (old, new) in self.renamed {
+            if let Some(v) = attrs.remove(&old) {
+                let mut new = scan::distinct(new, &mut used);
+                while attrs.get(&new).is_some() {
+                    new.push('\'');
+                }
+                attrs.set(new, v);
+            }
+        }
     }
 }
