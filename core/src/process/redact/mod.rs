@@ -6,6 +6,7 @@
 //! Cost: one `RegexSet` pass of cheap anchors over each value's text decides which rules can
 //! match at all; a value no anchor hits is not parsed, copied or changed.
 
+mod keys;
 mod rules;
 mod scan;
 #[cfg(test)]
@@ -19,6 +20,7 @@ use crate::config::RedactSettings;
 use crate::model::{Attributes, RawJson, Trace};
 pub use rules::{iban_ok, is_secret_key, luhn_ok, marker};
 use rules::{Rule, KEY_ANCHOR, SECRET_KEY};
+use keys::AttrChanges;
 use scan::{is_marker, Ctx};
 
 /// The compiled rules of one [`RedactSettings`].
@@ -450,56 +452,5 @@ impl Redactor {
             }
         }
         count
-    }
-
-    /// Renames the keys of a tag or metadata map that hold a secret (MLflow's own keys are
-    /// left alone); returns the number of redactions.
-    fn redact_map_keys(&self, map: &mut std::collections::BTreeMap<String, String>) -> u64 {
-        let renames: Vec<(String, String, u64)> = map
-            .keys()
-            .filter(|k| !k.starts_with("mlflow."))
-            .filter_map(|k| self.redact_name(k).map(|(new, n)| (k.clone(), new, n)))
-            .collect();
-        let mut count = 0;
-        let mut used = Vec::new();
-        for (old, new, n) in renames {
-            if let Some(v) = map.remove(&old) {
-                let mut new = scan::distinct(new, &mut used);
-                while map.contains_key(&new) {
-                    new.push('\'');
-                }
-                map.insert(new, v);
-                count += n;
-            }
-        }
-        count
-    }
-}
-
-/// What redaction changes in one attribute map: values, then key renames.
-struct AttrChanges {
-    changed: Vec<(String, RawJson)>,
-    renamed: Vec<(String, String)>,
-}
-
-impl AttrChanges {
-    fn is_empty(&self) -> bool {
-        self.changed.is_empty() && self.renamed.is_empty()
-    }
-
-    fn apply(self, attrs: &mut Attributes) {
-        for (k, v) in self.changed {
-            attrs.set(k, v);
-        }
-        let mut used = Vec::new();
-        for (old, new) in self.renamed {
-            if let Some(v) = attrs.remove(&old) {
-                let mut new = scan::distinct(new, &mut used);
-                while attrs.get(&new).is_some() {
-                    new.push('\'');
-                }
-                attrs.set(new, v);
-            }
-        }
     }
 }
