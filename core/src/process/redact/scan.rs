@@ -143,7 +143,7 @@ impl Ctx<'_> {
                     }
                     // A secret used as a key (`{"sk-...": ...}`) goes as a value would; the
                     // key's value is still scanned.
-                    if let Some(new) = self.plan.apply_rules(&key, &mut self.count) {
+                    if let Some(new) = self.plan.apply_rules_to_key(&key, &mut self.count) {
                         let new = distinct(new, &mut renamed);
                         let mut enc = String::with_capacity(new.len() + 2);
                         push_str(&mut enc, &new);
