@@ -208,7 +208,7 @@ console.log(JSON.stringify(mlflow.stats()));
     assert.match(warnings[0], /x-bad/);
     assert.ok(!r.stderr.includes("s3cr3t"), r.stderr);
     const stats = JSON.parse(r.stdout.trim().split("\n").at(-1));
-    assert.equal(stats.export_failed ?? 0, 0, JSON.stringify(stats));
+    assert.deepEqual([stats.export_errors, stats.traces_dropped, stats.traces_exported], [0, 0, 3], JSON.stringify(stats));
     const reqs = received(out).filter((q) => q.path === "/crlf/traces");
     assert.equal(reqs.length, 3);
     for (const q of reqs) {
