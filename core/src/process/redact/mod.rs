@@ -18,9 +18,9 @@ use regex::RegexSet;
 
 use crate::config::RedactSettings;
 use crate::model::{Attributes, RawJson, Trace};
+use keys::AttrChanges;
 pub use rules::{iban_ok, is_secret_key, luhn_ok, marker};
 use rules::{Rule, KEY_ANCHOR, SECRET_KEY};
-use keys::AttrChanges;
 use scan::{is_marker, Ctx};
 
 /// The compiled rules of one [`RedactSettings`].
@@ -81,6 +81,8 @@ impl LazyRedactor {
 /// A superset of the built-in anchors that is cheaper to test than the `RegexSet`.
 struct QuickCheck {
     secrets: Option<aho_corasick::AhoCorasick>,
+    /// The literals of the value formats alone (no key-name stems): for names and keys.
+    formats: Option<aho_corasick::AhoCorasick>,
     pii: bool,
 }
 
@@ -89,6 +91,23 @@ impl QuickCheck {
         self.secrets.as_ref().is_some_and(|ac| ac.is_match(text))
             || (self.pii && rules::may_hold_pii(text))
     }
+
+    /// Whether a name or key can hold a match: one of the value formats' literals, a `:` or `=`
+    /// (`password=...`), or PII. Keys such as `max_tokens` hold a key-name stem but no match.
+    fn name_may_match(&self, name: &str) -> bool {
+        self.formats
+            .as_ref()
+            .is_some_and(|ac| ac.is_match(name) || name.bytes().any(|b| b == b':' || b == b'='))
+            || (self.pii && rules::may_hold_pii(name))
+    }
+}
+
+fn literals(patterns: &[&str]) -> aho_corasick::AhoCorasick {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(patterns)
+        .expect("literal set")
 }
 
 /// What one value needs: the rules whose anchors matched its text, and whether keys are checked.
@@ -96,6 +115,10 @@ pub(crate) struct Plan<'r> {
     red: &'r Redactor,
     active: Vec<usize>,
     keys: bool,
+    /// Whether an active rule other than `secret_assignment` can match a JSON key: else only
+    /// a key with `:` or `=` can (most values activate that rule alone, through a key name
+    /// such as `max_tokens`).
+    key_formats: bool,
 }
 
 impl Plan<'_> {
@@ -117,7 +140,18 @@ impl Plan<'_> {
     /// the literals of the built-in rules, and one scan for them is cheaper than running the
     /// rules the whole value activated.
     fn apply_rules_to_key(&self, key: &str, count: &mut u64) -> Option<String> {
-        if self.red.quick.as_ref().is_some_and(|q| !q.may_match(key)) {
+        if self.active.is_empty() {
+            return None;
+        }
+        let candidate = if self.key_formats {
+            self.red
+                .quick
+                .as_ref()
+                .is_none_or(|q| q.name_may_match(key))
+        } else {
+            key.bytes().any(|b| b == b':' || b == b'=')
+        };
+        if !candidate {
             return None;
         }
         self.apply_rules(key, count)
@@ -235,13 +269,8 @@ impl Redactor {
             Some(RegexSet::new(&anchors).map_err(|e| e.to_string())?)
         };
         let quick = (user.is_empty() && unanchored.is_empty()).then(|| QuickCheck {
-            secrets: settings.secrets.then(|| {
-                aho_corasick::AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(rules::SECRET_LITERALS)
-                    .expect("literal set")
-            }),
+            secrets: settings.secrets.then(|| literals(rules::SECRET_LITERALS)),
+            formats: settings.secrets.then(|| literals(rules::FORMAT_LITERALS)),
             pii: settings.pii,
         });
         Ok(Redactor {
@@ -291,10 +320,14 @@ impl Redactor {
         if active.is_empty() && !keys {
             return None;
         }
+        let key_formats = active
+            .iter()
+            .any(|&i| self.rules[i].marker != rules::ASSIGNMENT_MARKER);
         Some(Plan {
             red: self,
             active,
             keys,
+            key_formats,
         })
     }
 
@@ -323,6 +356,9 @@ impl Redactor {
     /// metadata key): a secret there goes as it would in a value. Names are not parsed as JSON
     /// and the key-name rule does not apply (a span named `password_reset` is no secret).
     pub fn redact_name(&self, name: &str) -> Option<(String, u64)> {
+        if self.quick.as_ref().is_some_and(|q| !q.name_may_match(name)) {
+            return None;
+        }
         let plan = self.plan(name)?;
         let mut count = 0;
         plan.apply_rules(name, &mut count).map(|t| (t, count))

@@ -75,6 +75,32 @@ pub(super) const SECRET_LITERALS: &[&str] = &[
     "cookie",
 ];
 
+/// The literals of `SECRET_LITERALS` that belong to value formats, not to key-name stems: a
+/// name or key holding none of them (and no `:` or `=`) cannot hold a built-in secret match.
+pub(super) const FORMAT_LITERALS: &[&str] = &[
+    "private key",
+    "eyj",
+    "sk-",
+    "k_live_",
+    "k_test_",
+    "akia",
+    "asia",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xoxa-",
+    "xoxb-",
+    "xoxp-",
+    "xoxr-",
+    "xoxs-",
+    "aiza",
+    "bearer",
+    "://",
+];
+
 /// Whether text can hold a PII match: an `@` (email) or three digits in a row (phone, card
 /// number, IBAN).
 pub(super) fn may_hold_pii(text: &str) -> bool {
@@ -126,6 +152,9 @@ const NOT_SECRET_TOKEN: [&str; 20] = [
     "max",
     "num",
 ];
+
+/// The marker of the `secret_assignment` rule, the one rule a key-name stem activates.
+pub(super) const ASSIGNMENT_MARKER: &str = "[REDACTED:secret_assignment]";
 
 /// `(name, regex, anchor, replace group 1 only)`: secrets, most specific first so that an
 /// Anthropic key is named as such and not as an OpenAI key.
