@@ -78,6 +78,9 @@ impl LazyRedactor {
     }
 }
 
+/// A name after redaction and the number of redactions in it.
+type Renamed = (String, u64);
+
 /// A superset of the built-in anchors that is cheaper to test than the `RegexSet`.
 struct QuickCheck {
     secrets: Option<aho_corasick::AhoCorasick>,
@@ -431,7 +434,7 @@ impl Redactor {
             } else {
                 self.redact_text(&span.status.message)
             };
-            let events: Vec<(usize, Option<(String, u64)>, AttrChanges)> = span
+            let events: Vec<(usize, Option<Renamed>, AttrChanges)> = span
                 .events
                 .iter()
                 .enumerate()
