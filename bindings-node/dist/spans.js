@@ -9,6 +9,7 @@ exports.runIn = runIn;
  * its trace data to roots; start hooks run; the callback runs with the span current; its result
  * (or rejection) ends the span.
  */
+const node_util_1 = require("node:util");
 const capture_1 = require("./capture");
 const context_1 = require("./context");
 const hooks_1 = require("./hooks");
@@ -77,6 +78,19 @@ function finishOrStream(span, value) {
     return value;
 }
 /**
+ * Whether `v` is a real Promise. `instanceof` alone runs a Proxy's `getPrototypeOf` trap (which
+ * may throw, or be revoked) and is true for a Proxy around a Promise, whose `then` then throws:
+ * the internal-slot check runs no user code.
+ */
+function isPromise(v) {
+    try {
+        return v instanceof Promise && node_util_1.types.isPromise(v);
+    }
+    catch {
+        return false;
+    }
+}
+/**
  * Runs `callback` with `span` as the current span; `settle` ends it with the return (or
  * resolved) value and gives what the caller receives. A throw (or rejection) is recorded and
  * rethrown unchanged. Only real Promises are awaited: calling `then` on other thenables could
@@ -91,7 +105,7 @@ function runIn(span, callback, settle = finishWith) {
         span._fail(err);
         throw err;
     }
-    if (result instanceof Promise) {
+    if (isPromise(result)) {
         return result.then((value) => settle(span, value), (err) => {
             span._fail(err);
             throw err;

@@ -3,6 +3,8 @@
  * its trace data to roots; start hooks run; the callback runs with the span current; its result
  * (or rejection) ends the span.
  */
+import { types } from "node:util";
+
 import { toJsonText } from "./capture";
 import { current, scopes } from "./context";
 import { runHooks, startHooks } from "./hooks";
@@ -76,6 +78,19 @@ export function finishOrStream(span: LiveSpan, value: unknown): unknown {
 }
 
 /**
+ * Whether `v` is a real Promise. `instanceof` alone runs a Proxy's `getPrototypeOf` trap (which
+ * may throw, or be revoked) and is true for a Proxy around a Promise, whose `then` then throws:
+ * the internal-slot check runs no user code.
+ */
+function isPromise(v: unknown): v is Promise<unknown> {
+  try {
+    return v instanceof Promise && types.isPromise(v);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Runs `callback` with `span` as the current span; `settle` ends it with the return (or
  * resolved) value and gives what the caller receives. A throw (or rejection) is recorded and
  * rethrown unchanged. Only real Promises are awaited: calling `then` on other thenables could
@@ -93,7 +108,7 @@ export function runIn<T>(
     span._fail(err);
     throw err;
   }
-  if (result instanceof Promise) {
+  if (isPromise(result)) {
     return result.then(
       (value: unknown) => settle(span, value),
       (err: unknown) => {

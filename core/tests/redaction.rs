@@ -155,3 +155,69 @@ fn pii_and_user_rules_from_code_and_off() {
     assert!(store_bytes(plain.path()).contains(OPENAI), "off means off");
     assert_eq!(off.stats().redactions, 0);
 }
+
+/// A nested JSON document, `levels` times inside strings, with a password at every level.
+fn nested_in_strings(levels: usize) -> String {
+    let mut doc = format!(r#"{{"password": "{PASSWORD}"}}"#);
+    for _ in 0..levels {
+        doc = format!(
+            r#"{{"password": "{PASSWORD}", "payload": {}}}"#,
+            serde_json::to_string(&doc).unwrap()
+        );
+    }
+    doc
+}
+
+#[test]
+fn secrets_in_names_keys_and_deep_json_and_ids_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let tracer = Tracer::new(Config {
+        local_dir: dir.path().to_owned(),
+        ..Config::default()
+    });
+    let mut root = tracer.start_root(format!("login {OPENAI}"), RootOptions::default());
+    root.set_attribute(
+        "mlflow.spanInputs",
+        RawJson::from_trusted(format!(
+            r#"{{"session_id": "conv-20261207-42", "user_id": "u-7", "keys": {{"{AWS}": "prod"}}, "nested": {}}}"#,
+            serde_json::to_string(&nested_in_strings(5)).unwrap()
+        )),
+    );
+    root.add_event(SpanEvent {
+        name: format!("retry with {GITHUB}"),
+        time_ns: 1,
+        attributes: Default::default(),
+    });
+    root.context().update_trace(|d| {
+        d.client_request_id = Some("req-7f3a9c2e".into());
+        d.metadata
+            .insert("mlflow.trace.session".into(), "conv-20261207-42".into());
+    });
+    root.end(None);
+    assert!(tracer.flush(FLUSH));
+    let raw = store_bytes(dir.path());
+    for secret in [OPENAI, AWS, PASSWORD, GITHUB] {
+        assert!(!raw.contains(secret), "{secret} reached the store");
+    }
+    let read = ferrotrace_core::store::read_store(dir.path()).unwrap();
+    let t = &read.traces[0];
+    let span = &t.data.spans[0];
+    assert_eq!(span.name, "login [REDACTED:openai_key]");
+    assert_eq!(span.events[0].name, "retry with [REDACTED:github_token]");
+    let inputs: serde_json::Value =
+        serde_json::from_str(span.attributes["mlflow.spanInputs"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        inputs["session_id"], "conv-20261207-42",
+        "a session id is data"
+    );
+    assert_eq!(inputs["keys"]["[REDACTED:aws_access_key]"], "prod");
+    assert_eq!(t.info.client_request_id.as_deref(), Some("req-7f3a9c2e"));
+    assert_eq!(
+        t.info.trace_metadata["mlflow.trace.session"],
+        "conv-20261207-42"
+    );
+    assert_eq!(
+        t.info.tags["mlflow.traceName"], "login [REDACTED:openai_key]",
+        "the trace name follows its root span's"
+    );
+}

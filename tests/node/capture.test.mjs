@@ -158,6 +158,76 @@ test("traced calls capture odd inputs and outputs without throwing", async () =>
   assert.equal(s.status.code, "STATUS_CODE_OK");
 });
 
+test("a Proxy is read as far as its traps allow; a revoked one becomes a marker", () => {
+  // Traps that work are used: the proxy reads as the object it presents.
+  const open = new Proxy({ a: 1, b: [1, 2] }, {});
+  assert.equal(toJsonText(open), '{"a":1,"b":[1,2]}');
+  // getPrototypeOf throws, but its keys and values can still be read.
+  const noProto = new Proxy({ a: 1, b: "x" }, { getPrototypeOf() { throw new Error("proto"); } });
+  assert.equal(toJsonText(noProto), '{"a":1,"b":"x"}');
+  // One key's read throws: that key alone is a marker.
+  const oneBad = new Proxy({ ok: 1, bad: 2 }, {
+    get(t, k) {
+      if (k === "bad") throw new TypeError("draft finalized");
+      return Reflect.get(t, k);
+    },
+  });
+  assert.equal(toJsonText(oneBad), '{"ok":1,"bad":"[Unserializable: TypeError]"}');
+  const arr = new Proxy([1, "two", { three: 3 }], { getPrototypeOf() { throw new Error("x"); } });
+  assert.equal(toJsonText(arr), '[1,"two",{"three":3}]');
+  const { proxy, revoke } = Proxy.revocable({ a: 1 }, {});
+  revoke();
+  assert.equal(toJsonText(proxy), '"[Unserializable: revoked Proxy]"');
+  assert.equal(toJsonText({ draft: proxy, n: 1 }), '{"draft":"[Unserializable: revoked Proxy]","n":1}');
+  const allThrow = new Proxy({}, new Proxy({}, { get() { return () => { throw new Error("every trap"); }; } }));
+  assert.equal(toJsonText(allThrow), '"[Unserializable: Error]"');
+});
+
+test("a traced call returning or taking a hostile Proxy returns it unchanged and never throws", async () => {
+  const traps = new Proxy({}, new Proxy({}, { get() { return () => { throw new Error("every trap"); }; } }));
+  const { proxy: revoked, revoke } = Proxy.revocable({ item: "draft" }, {});
+  revoke(); // as an Immer draft once produce() has returned
+  const promiseProxy = new Proxy(Promise.resolve(1), {});
+  for (const [label, value, want] of [
+    ["throwing traps", traps, "[Unserializable: Error]"],
+    ["revoked", revoked, "[Unserializable: revoked Proxy]"],
+    ["proxy of a promise", promiseProxy, {}],
+  ]) {
+    const echo = trace(function echo(x) { return x; });
+    let got;
+    const { trace: t } = await oneTrace(() => { got = echo(value); });
+    assert.equal(got, value, label);
+    const s = span(t, "echo");
+    assert.deepEqual(attr(s, "mlflow.spanInputs"), { x: want }, label);
+    assert.deepEqual(attr(s, "mlflow.spanOutputs"), want, label);
+    assert.equal(s.status.code, "STATUS_CODE_OK", label);
+    // The same through withSpan.
+    const { trace: w } = await oneTrace(() => { got = mlflow.withSpan(() => value, { name: "ws" }); });
+    assert.equal(got, value, label);
+    assert.deepEqual(attr(span(w, "ws"), "mlflow.spanOutputs"), want, label);
+  }
+});
+
+test("a huge BigInt is capped like a huge string, without a long conversion", async () => {
+  assert.equal(toJsonText(-(2n ** 70n)), '"-1180591620717411303424"');
+  const tenK = 10n ** 9000n;
+  assert.equal(cap(tenK), tenK.toString(), "up to ~9,900 digits are written whole");
+  const huge = 1n << 4_000_000n; // 1.2 million digits: seconds to write in decimal
+  const t0 = performance.now();
+  const text = toJsonText({ huge, neg: -huge });
+  const ms = performance.now() - t0;
+  assert.deepEqual(JSON.parse(text), {
+    huge: "[Truncated: BigInt of 4000001 bits, ~1204121 digits]",
+    neg: "[Truncated: BigInt of 4000001 bits, ~1204121 digits]",
+  });
+  assert.ok(ms < 1000, `took ${ms} ms`);
+  const f = trace(function big(n) { return n * 2n; });
+  let got;
+  const { trace: t } = await oneTrace(() => { got = f(huge); });
+  assert.equal(got, huge * 2n);
+  assert.match(attr(span(t, "big"), "mlflow.spanOutputs"), /^\[Truncated: BigInt of 4000002 bits/);
+});
+
 test("parameter names are parsed from source", () => {
   const cases = [
     [function f(a, b) {}, ["a", "b"]],

@@ -120,6 +120,13 @@ describe("OTLP export", { skip }, () => {
     assert.throws(() => mlflow.init({ otlpEndpoint: "collector:4317" }), /otlpEndpoint/);
     assert.throws(() => mlflow.init({ otlpHeaders: { k: 1 } }), /otlpHeaders/);
     assert.throws(() => mlflow.configure({ otlpCompression: "br" }), /otlpCompression/);
+    // A value no HTTP request can carry is refused here, once, naming the header, not its value.
+    for (const bad of ["s3cr3t\r\nX-Injected: 1", "s3cr3t\n", "s3cr3t\r"]) {
+      assert.throws(
+        () => mlflow.init({ otlpEndpoint: uri, otlpHeaders: { "x-ok": "v", "x-bad": bad } }),
+        (e) => /otlpHeaders/.test(e.message) && /x-bad/.test(e.message) && !e.message.includes("s3cr3t"),
+      );
+    }
     assert.equal(mlflow.getConfig().otlpEndpoint, null);
   });
 
@@ -174,5 +181,39 @@ console.log(JSON.stringify({ tid: mlflow.getLastActiveTraceId() }));
     assert.deepEqual(spans.from_env.attributes["mlflow.spanInputs"], { x: 21 });
     assert.equal(spans.from_env.attributes["mlflow.spanOutputs"], 42);
     assert.ok(!fs.existsSync(path.join(dir, "store")), "nothing went to the local store");
+  });
+
+  test("a header with CR/LF in OTEL_EXPORTER_OTLP_HEADERS: one warning, that header left out, sends succeed", () => {
+    const app = path.join(dir, "app_crlf.mjs");
+    fs.writeFileSync(
+      app,
+      `import * as mlflow from ${IMPORT};
+const f = mlflow.trace((x) => x, { name: "crlf" });
+for (let i = 0; i < 3; i++) { f(i); await mlflow.flushTraces(10000); }
+console.log(JSON.stringify(mlflow.stats()));
+`,
+    );
+    const env = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (!/^(FERROTRACE_|MLFLOW_|OTEL_)/.test(k) && k !== "NODE_TEST_CONTEXT") env[k] = v;
+    }
+    Object.assign(env, {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${uri}/crlf/traces`,
+      OTEL_EXPORTER_OTLP_HEADERS: "x-ok=fine,x-bad=s3cr3t%0D%0AX-Injected:%201",
+    });
+    const r = spawnSync(process.execPath, [app], { env, cwd: dir, encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const warnings = r.stderr.split("\n").filter((l) => l.includes("OTEL_EXPORTER_OTLP_HEADERS"));
+    assert.equal(warnings.length, 1, r.stderr);
+    assert.match(warnings[0], /x-bad/);
+    assert.ok(!r.stderr.includes("s3cr3t"), r.stderr);
+    const stats = JSON.parse(r.stdout.trim().split("\n").at(-1));
+    assert.deepEqual([stats.export_errors, stats.traces_dropped, stats.traces_exported], [0, 0, 3], JSON.stringify(stats));
+    const reqs = received(out).filter((q) => q.path === "/crlf/traces");
+    assert.equal(reqs.length, 3);
+    for (const q of reqs) {
+      assert.equal(q.headers["x-ok"], "fine");
+      assert.equal(q.headers["x-bad"], undefined);
+    }
   });
 });

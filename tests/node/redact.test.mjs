@@ -108,3 +108,37 @@ test("the tail rule keeps failed traces the ratio drops", async () => {
     mlflow.configure({ samplingRatio: 1, samplingKeepErrors: false });
   }
 });
+
+test("defaults keep MLflow's session data and catch secrets in names, keys and deep JSON", async () => {
+  // MLflow's session-tracking shape: a conversation id argument, a user, a client request id.
+  const chat = trace(function chat(message, session_id, user_id) {
+    updateCurrentTrace({ sessionId: session_id, user: user_id, clientRequestId: "req-7f3a9c2e" });
+    withSpan((s) => {
+      s.addEvent(new mlflow.SpanEvent({ name: `retry with ${GITHUB}` }));
+      s.setAttribute("cookie", "sid=abc");
+    }, { name: `call ${OPENAI}` });
+    let payload = JSON.stringify({ password: PASSWORD });
+    for (let i = 0; i < 5; i++) payload = JSON.stringify({ password: PASSWORD, inner: payload });
+    return { answer: "hi", keys: { [AWS]: "prod" }, payload, next_page_token: "p2", usage: { total_tokens: 7 } };
+  });
+  const { trace: t } = await oneTrace(() => chat("hello", "conv-20261207-42", "u-7"));
+  const raw = JSON.stringify(t);
+  for (const secret of [OPENAI, AWS, PASSWORD, GITHUB]) assert.ok(!raw.includes(secret), secret);
+  const root = span(t, "chat");
+  assert.deepEqual(attr(root, "mlflow.spanInputs"), { message: "hello", session_id: "conv-20261207-42", user_id: "u-7" });
+  const out = attr(root, "mlflow.spanOutputs");
+  assert.deepEqual(out.keys, { "[REDACTED:aws_access_key]": "prod" });
+  assert.equal(out.next_page_token, "p2");
+  assert.deepEqual(out.usage, { total_tokens: 7 });
+  let level = JSON.parse(out.payload);
+  for (let i = 0; i <= 5; i++) {
+    assert.equal(level.password, "[REDACTED:secret_key]", `level ${i}`);
+    if (i < 5) level = JSON.parse(level.inner);
+  }
+  const child = span(t, "call [REDACTED:openai_key]");
+  assert.equal(child.events[0].name, "retry with [REDACTED:github_token]");
+  assert.equal(attr(child, "cookie"), "[REDACTED:secret_key]");
+  assert.equal(t.info.trace_metadata["mlflow.trace.session"], "conv-20261207-42");
+  assert.equal(t.info.trace_metadata["mlflow.trace.user"], "u-7");
+  assert.equal(t.info.client_request_id, "req-7f3a9c2e");
+});

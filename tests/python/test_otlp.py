@@ -115,6 +115,34 @@ def test_unsupported_protocol_and_bad_endpoint_warn_naming_the_variable(tmp_path
     assert len(texts) == 1
 
 
+def test_a_header_value_with_cr_or_lf_is_refused_once_at_configuration(tmp_path: Path) -> None:
+    # From the environment: one warning naming the variable and the header (never its value);
+    # that header is left out and every send succeeds.
+    with Receiver() as rx:
+        out = run_app(
+            tmp_path,
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": rx.uri,
+                "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "x-ok=fine,x-bad=s3cr3t%0D%0AX-Injected:%201",
+            },
+            n=3,
+        )
+        lines = [l for l in out["stderr"].splitlines() if "OTEL_EXPORTER_OTLP_TRACES_HEADERS" in l]
+        assert len(lines) == 1 and "x-bad" in lines[0], out["stderr"]
+        assert "s3cr3t" not in out["stderr"]
+        st = out["stats"]
+        assert (st["export_errors"], st["traces_dropped"], st["traces_exported"]) == (0, 0, 3), st
+        assert rx.requests and all(q["headers"].get("x-ok") == "fine" for q in rx.requests)
+        assert all("x-bad" not in q["headers"] for q in rx.requests)
+        assert {s["trace_id"] for s in rx.spans()} == {i[3:] for i in out["ids"]}
+    # From code: an error naming the setting and the header; nothing changes.
+    for bad in ["s3cr3t\r\nX-Injected: 1", "s3cr3t\n", "s3cr3t\r"]:
+        with pytest.raises(_native.ConfigError, match="otlp_headers") as e:
+            ferrotrace.tracing.configure_otlp("http://127.0.0.1:9", headers={"x-ok": "v", "x-bad": bad})
+        assert "x-bad" in str(e.value) and "s3cr3t" not in str(e.value)
+    assert _native.config()["otlp_endpoint"] is None
+
+
 def test_configure_otlp_in_code_dual_exports_and_validates() -> None:
     with Receiver() as rx:
         ferrotrace.tracing.configure_otlp(rx.uri, headers={"authorization": "Bearer t0k"}, dual_export=True)

@@ -13,7 +13,7 @@ import pytest
 
 import ferrotrace
 from ferrotrace import _native, tracing
-from ferrotrace.entities import LiveSpan
+from ferrotrace.entities import LiveSpan, SpanEvent
 from conftest import attr, only_trace, run_script
 
 OPENAI = "sk-proj-Qw93abcdefghijklmnopqrstuv"
@@ -166,3 +166,43 @@ def test_a_processor_redacts_on_the_app_thread_and_built_ins_still_apply() -> No
         handle("ACME Corp", OPENAI)
     inputs = attr(only_trace()["data"]["spans"][0], "mlflow.spanInputs")
     assert inputs == {"customer": "[REDACTED]", "api_key": "[REDACTED:secret_key]"}
+
+
+def test_defaults_keep_mlflow_session_data_and_catch_secrets_in_names_keys_and_deep_json() -> None:
+    """MLflow's session-tracking example stores a conversation id under `session_id`: kept, as
+    the client request id and pagination tokens are; secrets in span and event names, in dict
+    keys and in JSON nested deep inside strings still go."""
+
+    @ferrotrace.trace
+    def chat(message: str, session_id: str, user_id: str) -> dict[str, Any]:
+        ferrotrace.update_current_trace(
+            client_request_id="req-7f3a9c2e",
+            metadata={"mlflow.trace.session": session_id, "mlflow.trace.user": user_id},
+        )
+        with ferrotrace.start_span(name=f"call {OPENAI}") as s:
+            s.add_event(SpanEvent(name=f"retry with {GITHUB}"))
+            s.set_attribute("cookie", "sid=abc")
+        payload = json.dumps({"password": PASSWORD})
+        for _ in range(5):
+            payload = json.dumps({"password": PASSWORD, "inner": payload})
+        return {"answer": "hi", "keys": {AWS: "prod"}, "payload": payload, "next_page_token": "p2"}
+
+    chat("hello", "conv-20261207-42", "u-7")
+    t = only_trace()
+    assert not any(secret in json.dumps(t) for secret in SECRETS)
+    spans = {s["name"]: s for s in t["data"]["spans"]}
+    root = spans["chat"]
+    assert attr(root, "mlflow.spanInputs") == {"message": "hello", "session_id": "conv-20261207-42", "user_id": "u-7"}
+    out = attr(root, "mlflow.spanOutputs")
+    assert out["keys"] == {"[REDACTED:aws_access_key]": "prod"}
+    assert out["next_page_token"] == "p2"
+    level = json.loads(out["payload"])
+    for i in range(6):
+        assert level["password"] == "[REDACTED:secret_key]", i
+        if i < 5:
+            level = json.loads(level["inner"])
+    child = spans["call [REDACTED:openai_key]"]
+    assert child["events"][0]["name"] == "retry with [REDACTED:github_token]"
+    assert attr(child, "cookie") == "[REDACTED:secret_key]"
+    assert t["info"]["trace_metadata"]["mlflow.trace.session"] == "conv-20261207-42"
+    assert t["info"]["client_request_id"] == "req-7f3a9c2e"

@@ -141,6 +141,16 @@ impl OtlpSettings {
                     if bad == 1 { "y is" } else { "ies are" }
                 ));
             }
+            // A value no HTTP request can carry would fail every send: dropped here, once.
+            let (pairs, unsendable): (Vec<_>, Vec<_>) =
+                pairs.into_iter().partition(|(_, v)| header_value_ok(v));
+            if !unsendable.is_empty() {
+                let names: Vec<&str> = unsendable.iter().map(|(k, _)| k.as_str()).collect();
+                warnings.push(format!(
+                    "invalid value for {headers_var}: the value of header {} holds a control character (CR, LF, ...) no HTTP request can carry; that header is not sent",
+                    names.join(", ")
+                ));
+            }
             s.headers = pairs
                 .into_iter()
                 .map(|(k, v)| (k, Secret::new(v)))
@@ -274,6 +284,13 @@ impl OtlpSettings {
                     return Err(Error::config(
                         style.name("otlp_headers"),
                         format!("{k:?} is not a valid HTTP header name"),
+                    ));
+                }
+                if !header_value_ok(&v) {
+                    // Named, never shown: the value is usually a credential.
+                    return Err(Error::config(
+                        style.name("otlp_headers"),
+                        format!("the value of header {k:?} holds a control character (CR, LF, ...) no HTTP request can carry"),
                     ));
                 }
                 headers.push((k, Secret::new(v)));
@@ -449,6 +466,12 @@ fn parse_bool(v: &str) -> Option<bool> {
         "false" | "0" => Some(false),
         _ => None,
     }
+}
+
+/// Whether an HTTP request can carry `v` as a header value: no control character but tab
+/// (RFC 9110 `field-value`; what the HTTP client refuses at every send).
+pub(crate) fn header_value_ok(v: &str) -> bool {
+    v.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
 /// RFC 7230 `tchar`.

@@ -251,3 +251,54 @@ fn env_fills_what_code_did_not_give() {
         Some("http://env:4318/v1/traces")
     );
 }
+
+#[test]
+fn header_values_with_cr_or_lf_are_refused_once_at_configuration() {
+    // From the environment (values are URL-decoded, so `%0D%0A` is a CR LF): one warning
+    // naming the variable and the header, never the value; that header alone is dropped.
+    for var in [
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    ] {
+        let (o, w) = from(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            (
+                var,
+                "x-ok=fine,x-bad=s3cr3t%0D%0AX-Injected: 1,x-nul=a%00b,x-tab=a%09b",
+            ),
+        ]);
+        let names: Vec<&str> = o.headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["x-ok", "x-tab"], "{var}");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains(var) && w[0].contains("x-bad") && w[0].contains("x-nul"));
+        assert!(!w[0].contains("s3cr3t"), "{}", w[0]);
+    }
+    // From code: an error naming the setting and the header, never the value; nothing changes.
+    let mut c = Config::default();
+    for (style, setting) in [
+        (NameStyle::Snake, "otlp_headers"),
+        (NameStyle::Camel, "otlpHeaders"),
+    ] {
+        for bad in ["s3cr3t\r\nX-Injected: 1", "s3cr3t\n", "s3cr3t\r"] {
+            let e = c
+                .apply(
+                    ConfigUpdate {
+                        otlp: OtlpUpdate {
+                            headers: Some(vec![
+                                ("x-ok".into(), "v".into()),
+                                ("x-bad".into(), bad.into()),
+                            ]),
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    },
+                    style,
+                )
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(setting) && e.contains("x-bad"), "{e}");
+            assert!(!e.contains("s3cr3t"), "{e}");
+        }
+    }
+    assert!(c.otlp.headers.is_empty(), "nothing changes on an error");
+}

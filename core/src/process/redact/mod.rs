@@ -6,6 +6,7 @@
 //! Cost: one `RegexSet` pass of cheap anchors over each value's text decides which rules can
 //! match at all; a value no anchor hits is not parsed, copied or changed.
 
+mod keys;
 mod rules;
 mod scan;
 #[cfg(test)]
@@ -17,6 +18,7 @@ use regex::RegexSet;
 
 use crate::config::RedactSettings;
 use crate::model::{Attributes, RawJson, Trace};
+use keys::AttrChanges;
 pub use rules::{iban_ok, is_secret_key, luhn_ok, marker};
 use rules::{Rule, KEY_ANCHOR, SECRET_KEY};
 use scan::{is_marker, Ctx};
@@ -76,9 +78,14 @@ impl LazyRedactor {
     }
 }
 
+/// A name after redaction and the number of redactions in it.
+type Renamed = (String, u64);
+
 /// A superset of the built-in anchors that is cheaper to test than the `RegexSet`.
 struct QuickCheck {
     secrets: Option<aho_corasick::AhoCorasick>,
+    /// The literals of the value formats alone (no key-name stems): for names and keys.
+    formats: Option<aho_corasick::AhoCorasick>,
     pii: bool,
 }
 
@@ -87,6 +94,23 @@ impl QuickCheck {
         self.secrets.as_ref().is_some_and(|ac| ac.is_match(text))
             || (self.pii && rules::may_hold_pii(text))
     }
+
+    /// Whether a name or key can hold a match: one of the value formats' literals, a `:` or `=`
+    /// (`password=...`), or PII. Keys such as `max_tokens` hold a key-name stem but no match.
+    fn name_may_match(&self, name: &str) -> bool {
+        self.formats
+            .as_ref()
+            .is_some_and(|ac| ac.is_match(name) || name.bytes().any(|b| b == b':' || b == b'='))
+            || (self.pii && rules::may_hold_pii(name))
+    }
+}
+
+fn literals(patterns: &[&str]) -> aho_corasick::AhoCorasick {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(patterns)
+        .expect("literal set")
 }
 
 /// What one value needs: the rules whose anchors matched its text, and whether keys are checked.
@@ -94,6 +118,10 @@ pub(crate) struct Plan<'r> {
     red: &'r Redactor,
     active: Vec<usize>,
     keys: bool,
+    /// Whether an active rule other than `secret_assignment` can match a JSON key: else only
+    /// a key with `:` or `=` can (most values activate that rule alone, through a key name
+    /// such as `max_tokens`).
+    key_formats: bool,
 }
 
 impl Plan<'_> {
@@ -107,6 +135,29 @@ impl Plan<'_> {
             }
         }
         cur
+    }
+}
+
+impl Plan<'_> {
+    /// As `apply_rules`, for a key of a JSON object: most keys (`role`, `content`) hold none of
+    /// the literals of the built-in rules, and one scan for them is cheaper than running the
+    /// rules the whole value activated.
+    fn apply_rules_to_key(&self, key: &str, count: &mut u64) -> Option<String> {
+        if self.active.is_empty() {
+            return None;
+        }
+        let candidate = if self.key_formats {
+            self.red
+                .quick
+                .as_ref()
+                .is_none_or(|q| q.name_may_match(key))
+        } else {
+            key.bytes().any(|b| b == b':' || b == b'=')
+        };
+        if !candidate {
+            return None;
+        }
+        self.apply_rules(key, count)
     }
 }
 
@@ -221,13 +272,8 @@ impl Redactor {
             Some(RegexSet::new(&anchors).map_err(|e| e.to_string())?)
         };
         let quick = (user.is_empty() && unanchored.is_empty()).then(|| QuickCheck {
-            secrets: settings.secrets.then(|| {
-                aho_corasick::AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(rules::SECRET_LITERALS)
-                    .expect("literal set")
-            }),
+            secrets: settings.secrets.then(|| literals(rules::SECRET_LITERALS)),
+            formats: settings.secrets.then(|| literals(rules::FORMAT_LITERALS)),
             pii: settings.pii,
         });
         Ok(Redactor {
@@ -277,10 +323,14 @@ impl Redactor {
         if active.is_empty() && !keys {
             return None;
         }
+        let key_formats = active
+            .iter()
+            .any(|&i| self.rules[i].marker != rules::ASSIGNMENT_MARKER);
         Some(Plan {
             red: self,
             active,
             keys,
+            key_formats,
         })
     }
 
@@ -292,7 +342,7 @@ impl Redactor {
             plan: &plan,
             count: 0,
         };
-        ctx.rewrite_json(text, 0).map(|t| (t, ctx.count))
+        ctx.rewrite_json(text, 0, 0).map(|t| (t, ctx.count))
     }
 
     /// Redacts a plain string (a tag, a preview); JSON inside it is scanned as JSON.
@@ -302,7 +352,19 @@ impl Redactor {
             plan: &plan,
             count: 0,
         };
-        ctx.redact_str(text, 0).map(|t| (t, ctx.count))
+        ctx.redact_str(text, 0, 0).map(|t| (t, ctx.count))
+    }
+
+    /// Applies the value rules to a name or key (a span or event name, an attribute, tag or
+    /// metadata key): a secret there goes as it would in a value. Names are not parsed as JSON
+    /// and the key-name rule does not apply (a span named `password_reset` is no secret).
+    pub fn redact_name(&self, name: &str) -> Option<(String, u64)> {
+        if self.quick.as_ref().is_some_and(|q| !q.name_may_match(name)) {
+            return None;
+        }
+        let plan = self.plan(name)?;
+        let mut count = 0;
+        plan.apply_rules(name, &mut count).map(|t| (t, count))
     }
 
     /// Redacts a value stored under `key` in a string map (tags, metadata) in place; returns
@@ -324,10 +386,17 @@ impl Redactor {
         }
     }
 
-    /// New values for the attributes that change.
-    fn attributes(&self, attrs: &Attributes, count: &mut u64) -> Vec<(String, RawJson)> {
+    /// New values for the attributes that change, and the keys that change: `(old, new)`.
+    fn attributes(&self, attrs: &Attributes, count: &mut u64) -> AttrChanges {
         let mut changed = Vec::new();
+        let mut renamed = Vec::new();
         for (key, value) in attrs.iter() {
+            if !key.starts_with("mlflow.") {
+                if let Some((new, n)) = self.redact_name(key) {
+                    *count += n;
+                    renamed.push((key.to_owned(), new));
+                }
+            }
             // MLflow's own attribute names (`mlflow.spanInputs`, ...) name no secret; their
             // values are still scanned.
             let new = if self.keys && !key.starts_with("mlflow.") && is_secret_key(key) {
@@ -346,7 +415,7 @@ impl Redactor {
                 changed.push((key.to_owned(), v));
             }
         }
-        changed
+        AttrChanges { changed, renamed }
     }
 
     /// Redacts a whole trace: every span's attributes, status message, event and link
@@ -358,55 +427,75 @@ impl Redactor {
         }
         let mut count = 0;
         for span in trace.spans.iter_mut() {
+            let name = self.redact_name(&span.name);
             let attrs = self.attributes(&span.attributes, &mut count);
             let status = if span.status.message.is_empty() {
                 None
             } else {
                 self.redact_text(&span.status.message)
             };
-            let events: Vec<(usize, Vec<(String, RawJson)>)> = span
+            let events: Vec<(usize, Option<Renamed>, AttrChanges)> = span
                 .events
                 .iter()
                 .enumerate()
-                .map(|(i, e)| (i, self.attributes(&e.attributes, &mut count)))
-                .filter(|(_, c)| !c.is_empty())
+                .map(|(i, e)| {
+                    let name = self.redact_name(&e.name);
+                    (i, name, self.attributes(&e.attributes, &mut count))
+                })
+                .filter(|(_, n, c)| n.is_some() || !c.is_empty())
                 .collect();
-            let links: Vec<(usize, Vec<(String, RawJson)>)> = span
+            let links: Vec<(usize, AttrChanges)> = span
                 .links
                 .iter()
                 .enumerate()
                 .map(|(i, l)| (i, self.attributes(&l.attributes, &mut count)))
                 .filter(|(_, c)| !c.is_empty())
                 .collect();
-            if attrs.is_empty() && status.is_none() && events.is_empty() && links.is_empty() {
+            if name.is_none()
+                && attrs.is_empty()
+                && status.is_none()
+                && events.is_empty()
+                && links.is_empty()
+            {
                 continue;
             }
             let s = Arc::make_mut(span);
-            for (k, v) in attrs {
-                s.attributes.set(k, v);
+            if let Some((new, n)) = name {
+                s.name = new.into();
+                count += n;
             }
+            attrs.apply(&mut s.attributes);
             if let Some((m, n)) = status {
                 s.status.message = m;
                 count += n;
             }
-            for (i, changes) in events {
-                for (k, v) in changes {
-                    s.events[i].attributes.set(k, v);
+            for (i, name, changes) in events {
+                if let Some((new, n)) = name {
+                    s.events[i].name = new;
+                    count += n;
                 }
+                changes.apply(&mut s.events[i].attributes);
             }
             for (i, changes) in links {
-                for (k, v) in changes {
-                    s.links[i].attributes.set(k, v);
-                }
+                changes.apply(&mut s.links[i].attributes);
             }
         }
         let info = &mut trace.info;
-        for (k, v) in info.tags.iter_mut().chain(info.metadata.iter_mut()) {
-            count += self.redact_keyed(k, v);
+        for map in [&mut info.tags, &mut info.metadata] {
+            count += self.redact_map_keys(map);
+            for (k, v) in map.iter_mut() {
+                count += self.redact_keyed(k, v);
+            }
         }
-        for p in [&mut info.request_preview, &mut info.response_preview]
-            .into_iter()
-            .flatten()
+        // The client request id is an id the application chose to find this trace again (MLflow
+        // looks traces up by it): its name is no secret, only a credential used as its value is.
+        for p in [
+            &mut info.request_preview,
+            &mut info.response_preview,
+            &mut info.client_request_id,
+        ]
+        .into_iter()
+        .flatten()
         {
             if let Some((new, n)) = self.redact_text(p) {
                 *p = new;

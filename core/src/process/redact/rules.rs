@@ -73,7 +73,32 @@ pub(super) const SECRET_LITERALS: &[&str] = &[
     "key",
     "auth",
     "cookie",
-    "session",
+];
+
+/// The literals of `SECRET_LITERALS` that belong to value formats, not to key-name stems: a
+/// name or key holding none of them (and no `:` or `=`) cannot hold a built-in secret match.
+pub(super) const FORMAT_LITERALS: &[&str] = &[
+    "private key",
+    "eyj",
+    "sk-",
+    "k_live_",
+    "k_test_",
+    "akia",
+    "asia",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xoxa-",
+    "xoxb-",
+    "xoxp-",
+    "xoxr-",
+    "xoxs-",
+    "aiza",
+    "bearer",
+    "://",
 ];
 
 /// Whether text can hold a PII match: an `@` (email) or three digits in a row (phone, card
@@ -97,12 +122,39 @@ pub(super) fn may_hold_pii(text: &str) -> bool {
 }
 
 /// Every secret key name contains one of these, ignoring case.
-const KEY_STEMS: [&str; 8] = [
-    "pass", "pwd", "secret", "token", "key", "auth", "cookie", "session",
-];
+const KEY_STEMS: [&str; 7] = ["pass", "pwd", "secret", "token", "key", "auth", "cookie"];
 
 /// Anchor of the key-name rule: every secret key name contains one of these (case-insensitive).
-pub(super) const KEY_ANCHOR: &str = "(?i)pass|pwd|secret|token|key|auth|cookie|session";
+pub(super) const KEY_ANCHOR: &str = "(?i)pass|pwd|secret|token|key|auth|cookie";
+
+/// Words before a final `token` that make it a position, a count or a marker, not a credential:
+/// pagination (`next_page_token`, AWS's `NextToken`), tokenizer settings (`eos_token`,
+/// `pad_token`) and limits (`max_token`).
+const NOT_SECRET_TOKEN: [&str; 20] = [
+    "page",
+    "next",
+    "prev",
+    "continuation",
+    "cursor",
+    "pagination",
+    "sync",
+    "eos",
+    "bos",
+    "pad",
+    "unk",
+    "sep",
+    "cls",
+    "mask",
+    "stop",
+    "start",
+    "end",
+    "special",
+    "max",
+    "num",
+];
+
+/// The marker of the `secret_assignment` rule, the one rule a key-name stem activates.
+pub(super) const ASSIGNMENT_MARKER: &str = "[REDACTED:secret_assignment]";
 
 /// `(name, regex, anchor, replace group 1 only)`: secrets, most specific first so that an
 /// Anthropic key is named as such and not as an OpenAI key.
@@ -241,18 +293,27 @@ fn ascii_b(pattern: &str) -> String {
 }
 
 /// Whether values under this key name are secrets: password, passwd, secret, token, api_key,
-/// access_key, private_key, authorization, cookie, set-cookie, session id; any case, with `-`,
-/// `_`, `.` or camelCase between words. Counts such as `max_tokens` or `tokenUsage` are not.
+/// access_key, private_key, authorization, cookie, set-cookie; any case, with `-`, `_`, `.` or
+/// camelCase between words. Counts such as `max_tokens` or `tokenUsage`, pagination and
+/// tokenizer settings (`next_page_token`, `eos_token`) are not, nor is a `session_id`: MLflow
+/// stores a conversation id under that name (its session-tracking examples), not a credential.
 ///
 /// ```
 /// use ferrotrace_core::process::redact::is_secret_key;
 /// assert!(is_secret_key("X-Api-Key") && is_secret_key("refreshToken") && is_secret_key("DB_PASSWORD"));
 /// assert!(!is_secret_key("max_tokens") && !is_secret_key("mlflow.chat.tokenUsage"));
+/// assert!(!is_secret_key("session_id") && !is_secret_key("next_page_token"));
 /// ```
 pub fn is_secret_key(key: &str) -> bool {
     // Most keys (`mlflow.spanInputs`, `question`) hold none of the stems: no allocation for them.
     if key.len() > 64 {
         return false;
+    }
+    // A marker left by a secret used in a key (`header.[REDACTED:github_token]`) names no
+    // secret: the rest of the key decides, so redacting twice changes nothing.
+    if let Some(at) = key.find("[REDACTED") {
+        let end = key[at..].find(']').map_or(key.len(), |e| at + e + 1);
+        return is_secret_key(&format!("{} {}", &key[..at], &key[end..]));
     }
     let mut buf = [0u8; 64];
     let lower = &mut buf[..key.len()];
@@ -285,7 +346,7 @@ pub fn is_secret_key(key: &str) -> bool {
         words.push(cur);
     }
     let joined: String = words.concat();
-    const JOINED: [&str; 8] = [
+    const JOINED: [&str; 7] = [
         "password",
         "passwd",
         "apikey",
@@ -293,13 +354,17 @@ pub fn is_secret_key(key: &str) -> bool {
         "privatekey",
         "authorization",
         "cookie",
-        "sessionid",
     ];
+    let final_token = match words.as_slice() {
+        [.., prev, last] if last == "token" => !NOT_SECRET_TOKEN.contains(&prev.as_str()),
+        [last] => last == "token",
+        _ => false,
+    };
     JOINED.iter().any(|k| joined.contains(k))
         || words
             .iter()
             .any(|w| matches!(w.as_str(), "secret" | "secrets" | "passphrase"))
-        || words.last().is_some_and(|w| w == "token")
+        || final_token
         || joined.ends_with("secretkey")
 }
 

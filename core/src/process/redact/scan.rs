@@ -9,8 +9,10 @@ use super::rules::{marker, SECRET_KEY};
 use super::Plan;
 use crate::model::json::push_str;
 
-/// Nested JSON inside string values is scanned this deep.
-const MAX_NESTED: u32 = 3;
+/// Nested JSON inside string values (a JSON string holding JSON, holding JSON...) is scanned
+/// this many levels deep. Each level adds at least one to the depth, which `MAX_DEPTH` bounds
+/// across levels, so the recursion stays bounded whatever the text.
+const MAX_NESTED: u32 = 32;
 /// Deeper documents are copied from there on (the value rules still run on their strings
 /// through the caller's fallback).
 const MAX_DEPTH: u32 = 256;
@@ -28,11 +30,13 @@ pub(super) fn is_marker(s: &str) -> bool {
 
 impl Ctx<'_> {
     /// A string's content after the rules: JSON inside it scanned as JSON, then the value rules.
-    pub(super) fn redact_str(&mut self, s: &str, nested: u32) -> Option<String> {
+    pub(super) fn redact_str(&mut self, s: &str, nested: u32, depth: u32) -> Option<String> {
         let trimmed = s.trim_start();
-        let inner = if nested < MAX_NESTED && (trimmed.starts_with('{') || trimmed.starts_with('['))
+        let inner = if nested < MAX_NESTED
+            && depth < MAX_DEPTH
+            && (trimmed.starts_with('{') || trimmed.starts_with('['))
         {
-            self.rewrite_json(s, nested + 1)
+            self.rewrite_json(s, nested + 1, depth + 1)
         } else {
             None
         };
@@ -44,7 +48,7 @@ impl Ctx<'_> {
     }
 
     /// Rewrites a JSON document; `None` when nothing changed.
-    pub(super) fn rewrite_json(&mut self, src: &str, nested: u32) -> Option<String> {
+    pub(super) fn rewrite_json(&mut self, src: &str, nested: u32, depth: u32) -> Option<String> {
         let mut w = Writer {
             src,
             b: src.as_bytes(),
@@ -52,7 +56,7 @@ impl Ctx<'_> {
             out: None,
             copied: 0,
         };
-        let _ = self.value(&mut w, false, nested, 0);
+        let _ = self.value(&mut w, false, nested, depth);
         w.finish()
     }
 
@@ -92,7 +96,7 @@ impl Ctx<'_> {
                 } else {
                     Cow::Borrowed(raw)
                 };
-                if let Some(new) = self.redact_str(&content, nested) {
+                if let Some(new) = self.redact_str(&content, nested, depth) {
                     let mut enc = String::with_capacity(new.len() + 2);
                     push_str(&mut enc, &new);
                     if !terminated {
@@ -108,6 +112,8 @@ impl Ctx<'_> {
             }
             b'{' if depth < MAX_DEPTH => {
                 w.i += 1;
+                // Keys this object's secret keys were renamed to, to keep them distinct.
+                let mut renamed: Vec<String> = Vec::new();
                 loop {
                     w.ws();
                     match w.b.get(w.i) {
@@ -129,10 +135,19 @@ impl Ctx<'_> {
                     } else {
                         Cow::Borrowed(raw)
                     };
+                    let key_start = w.i;
                     w.i = end;
                     w.ws();
                     if w.b.get(w.i) != Some(&b':') {
                         return Err(());
+                    }
+                    // A secret used as a key (`{"sk-...": ...}`) goes as a value would; the
+                    // key's value is still scanned.
+                    if let Some(new) = self.plan.apply_rules_to_key(&key, &mut self.count) {
+                        let new = distinct(new, &mut renamed);
+                        let mut enc = String::with_capacity(new.len() + 2);
+                        push_str(&mut enc, &new);
+                        w.replace(key_start, end, &enc);
                     }
                     w.i += 1;
                     let secret = self.plan.keys && super::is_secret_key(&key);
@@ -180,6 +195,19 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// `key`, or `key (n)` when this object already has a key of that text from an earlier
+/// rename: two secrets as keys of one object must not become one key (a parser keeps one).
+pub(super) fn distinct(key: String, renamed: &mut Vec<String>) -> String {
+    let mut out = key.clone();
+    let mut n = 1;
+    while renamed.contains(&out) {
+        n += 1;
+        out = format!("{key} ({n})");
+    }
+    renamed.push(out.clone());
+    out
 }
 
 struct Writer<'s> {

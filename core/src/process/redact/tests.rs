@@ -122,8 +122,9 @@ fn secret_key_names() {
         "proxy-authorization",
         "cookie",
         "Set-Cookie",
-        "session_id",
-        "sessionId",
+        "session_token",
+        "csrf_token",
+        "token",
     ] {
         assert!(is_secret_key(k), "{k}");
     }
@@ -140,6 +141,20 @@ fn secret_key_names() {
         "mlflow.trace.session",
         "author",
         "key",
+        // A conversation id (MLflow's session tracking), a correlation id, pagination and
+        // tokenizer settings: data, not credentials.
+        "session_id",
+        "sessionId",
+        "X-Session-ID",
+        "client_request_id",
+        "next_page_token",
+        "nextPageToken",
+        "NextToken",
+        "eos_token",
+        "pad_token",
+        "max_token",
+        "[REDACTED:aws_access_key]",
+        "[REDACTED:github_token]",
     ] {
         assert!(!is_secret_key(k), "{k}");
     }
@@ -284,4 +299,121 @@ fn whole_trace_is_redacted_spans_events_and_info() {
     );
     assert_eq!(r.redact_trace(&mut trace), 0);
     assert_eq!(Redactor::off().redact_trace(&mut trace), 0);
+}
+
+#[test]
+fn secrets_in_names_and_keys() {
+    use crate::model::{SpanEvent, SpanRecord};
+    const KEY: &str = "sk-proj-abcdefghijklmnopqrstuvwxyz0123";
+    const GH: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    let r = secrets();
+    // A secret used as a JSON key goes; its value is still scanned; two such keys stay two.
+    let src = format!(
+        r#"{{"{KEY}": {{"n": 1}}, "x": {{"{GH}": "a", "ghp_9876543210zyxwvutsrqponmlkjihgfedcba": "b", "password": "p"}}}}"#
+    );
+    let out = json(&r, &src);
+    assert_eq!(
+        out,
+        r#"{"[REDACTED:openai_key]": {"n": 1}, "x": {"[REDACTED:github_token]": "a", "[REDACTED:github_token] (2)": "b", "password": "[REDACTED:secret_key]"}}"#
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        parsed["x"].as_object().unwrap().len(),
+        3,
+        "keys stay distinct"
+    );
+    assert_eq!(r.redact_json(&out), None, "redacting twice changes nothing");
+
+    let mut span = SpanRecord {
+        name: format!("call with {KEY}").into(),
+        ..SpanRecord::default()
+    };
+    span.attributes
+        .set(format!("header.{GH}"), RawJson::string("v"));
+    span.attributes
+        .set("mlflow.spanType", RawJson::string("LLM"));
+    span.events.push(SpanEvent {
+        name: format!("retry {GH}"),
+        time_ns: 1,
+        attributes: Attributes::new(),
+    });
+    let mut trace = Trace {
+        spans: vec![Arc::new(span)].into(),
+        ..Default::default()
+    };
+    trace.info.tags.insert(KEY.into(), "tagged".into());
+    trace
+        .info
+        .metadata
+        .insert("mlflow.trace.session".into(), "session-42".into());
+    trace.info.client_request_id = Some(format!("req-{KEY}"));
+    let n = r.redact_trace(&mut trace);
+    assert_eq!(n, 5);
+    let s = &trace.spans[0];
+    assert_eq!(s.name, "call with [REDACTED:openai_key]");
+    assert_eq!(s.events[0].name, "retry [REDACTED:github_token]");
+    let keys: Vec<&str> = s.attributes.iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["mlflow.spanType", "header.[REDACTED:github_token]"]);
+    assert_eq!(trace.info.tags["[REDACTED:openai_key]"], "tagged");
+    assert_eq!(trace.info.metadata["mlflow.trace.session"], "session-42");
+    assert_eq!(
+        trace.info.client_request_id.as_deref(),
+        Some("req-[REDACTED:openai_key]")
+    );
+    assert_eq!(
+        r.redact_trace(&mut trace),
+        0,
+        "redacting twice changes nothing"
+    );
+
+    // Names with a stem but no secret, and an ordinary client request id, stay.
+    let mut plain = Trace {
+        spans: vec![Arc::new(SpanRecord {
+            name: "refresh_token_and_retry".into(),
+            ..SpanRecord::default()
+        })]
+        .into(),
+        ..Default::default()
+    };
+    plain.info.client_request_id = Some("req-7f3a9c2e-5b1d-4e8f-a6c0-1d2e3f4a5b6c".into());
+    assert_eq!(r.redact_trace(&mut plain), 0);
+}
+
+/// `{"password": "hunter2", "q": <inner>}` as JSON text, nested `levels` times in strings.
+fn nested_doc(levels: usize) -> String {
+    let mut doc = r#"{"password": "hunter2", "q": "leaf"}"#.to_owned();
+    for _ in 0..levels {
+        doc = format!(
+            r#"{{"password": "hunter2", "q": {}}}"#,
+            serde_json::to_string(&doc).unwrap()
+        );
+    }
+    doc
+}
+
+#[test]
+fn json_nested_in_strings_is_scanned_at_any_depth() {
+    let r = secrets();
+    // Each level doubles the escapes of the one inside it: 16 levels is already ~64 KiB.
+    for levels in [1, 4, 8, 16] {
+        let out = json(&r, &nested_doc(levels));
+        // Decode level by level: every level's password is gone.
+        let mut cur: serde_json::Value = serde_json::from_str(&out).unwrap();
+        for level in 0..=levels {
+            assert_eq!(
+                cur["password"], "[REDACTED:secret_key]",
+                "level {level} of {levels}"
+            );
+            if level < levels {
+                cur = serde_json::from_str(cur["q"].as_str().unwrap()).unwrap();
+            }
+        }
+        assert!(!out.contains("hunter2"), "{levels} levels");
+    }
+    // Past the limits the text is still copied as it is, without unbounded recursion.
+    let mut deep = String::from("\"x\"");
+    for _ in 0..2000 {
+        deep = format!("[{deep}]");
+    }
+    assert!(r.redact_json(&format!(r#"{{"token": {deep}}}"#)).is_some());
 }
