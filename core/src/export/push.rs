@@ -3,6 +3,7 @@
 //! has as an update of the same trace (measured on MLflow 3.17.2: spans upsert by span id,
 //! StartTraceV3 upserts the trace info), so nothing appears twice.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -10,8 +11,8 @@ use serde::Serialize;
 use super::{Exporter, MlflowExporter};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::model::Trace;
-use crate::store::{read_store, SEGMENT_EXT};
+use crate::model::{Trace, TraceDict};
+use crate::store::{merge, scan_store, SEGMENT_EXT};
 
 /// Traces per request batch.
 const PUSH_BATCH: usize = 100;
@@ -55,7 +56,9 @@ fn store_folders(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Sends every trace in `dir` to the MLflow server of `config` (its tracking URI, credentials
 /// and TLS settings). `experiment_id` overrides the experiment the records name; records that
-/// name none go to `config`'s experiment (or MLflow's Default).
+/// name none go to `config`'s experiment (or MLflow's Default). Records are read and sent a
+/// batch at a time, so a store far larger than memory is pushed in little of it; damaged
+/// records are skipped with a warning each.
 pub fn push_store(dir: &Path, config: &Config, experiment_id: Option<&str>) -> Result<PushReport> {
     if !dir.is_dir() {
         return Err(Error::InvalidArgument(format!(
@@ -64,12 +67,62 @@ pub fn push_store(dir: &Path, config: &Config, experiment_id: Option<&str>) -> R
         )));
     }
     let mut exporter = MlflowExporter::new(config)?;
-    let mut report = PushReport::default();
-    let mut traces: Vec<Trace> = Vec::new();
+    let mut push = Push {
+        exporter: &mut exporter,
+        report: PushReport::default(),
+        batch: Vec::new(),
+        seen: HashSet::new(),
+        stopped: false,
+    };
     for folder in store_folders(dir)? {
-        let read = read_store(&folder)?;
-        report.warnings.extend(read.warnings);
-        for dict in &read.traces {
+        let warnings = scan_store(&folder, |dict: TraceDict| {
+            push.seen.insert(id_hash(&dict.info.trace_id));
+            if push.stopped {
+                return;
+            }
+            // Parts of one trace in one batch become one trace, as `read_store` merges them.
+            match push
+                .batch
+                .iter_mut()
+                .find(|b| b.info.trace_id == dict.info.trace_id)
+            {
+                Some(earlier) => merge(earlier, dict),
+                None => push.batch.push(dict),
+            }
+            if push.batch.len() >= PUSH_BATCH {
+                push.send(&folder, experiment_id);
+            }
+        })?;
+        push.send(&folder, experiment_id);
+        push.report.warnings.extend(warnings);
+    }
+    let mut report = push.report;
+    report.found = push.seen.len() as u64;
+    if push.stopped {
+        report.unsent = report.found.saturating_sub(report.sent + report.rejected);
+    }
+    Ok(report)
+}
+
+/// A push in progress: the batch being filled and what happened so far.
+struct Push<'a> {
+    exporter: &'a mut MlflowExporter,
+    report: PushReport,
+    batch: Vec<TraceDict>,
+    /// Trace ids found, hashed (a store may hold millions).
+    seen: HashSet<u64>,
+    /// The server could not be reached: the rest is only counted.
+    stopped: bool,
+}
+
+impl Push<'_> {
+    fn send(&mut self, folder: &Path, experiment_id: Option<&str>) {
+        let dicts = std::mem::take(&mut self.batch);
+        if self.stopped || dicts.is_empty() {
+            return;
+        }
+        let mut traces = Vec::with_capacity(dicts.len());
+        for dict in &dicts {
             match Trace::try_from(dict) {
                 Ok(mut t) => {
                     if let Some(id) = experiment_id {
@@ -77,26 +130,31 @@ pub fn push_store(dir: &Path, config: &Config, experiment_id: Option<&str>) -> R
                     }
                     traces.push(t);
                 }
-                Err(e) => report
-                    .warnings
-                    .push(format!("{}: skipped a record: {e}", folder.display())),
+                Err(e) => {
+                    self.seen.remove(&id_hash(&dict.info.trace_id));
+                    self.report
+                        .warnings
+                        .push(format!("{}: skipped a record: {e}", folder.display()));
+                }
             }
         }
-    }
-    report.found = traces.len() as u64;
-    for (i, chunk) in traces.chunks(PUSH_BATCH).enumerate() {
-        match exporter.export(chunk) {
-            Ok(()) => report.sent += chunk.len() as u64,
+        match self.exporter.export(&traces) {
+            Ok(()) => self.report.sent += traces.len() as u64,
             Err(e) if e.is_retryable() => {
-                report.unsent = report.found - (i * PUSH_BATCH) as u64;
-                report.warnings.push(format!("stopped: {e}"));
-                break;
+                self.stopped = true;
+                self.report.warnings.push(format!("stopped: {e}"));
             }
             Err(e) => {
-                report.rejected += chunk.len() as u64;
-                report.warnings.push(format!("refused: {e}"));
+                self.report.rejected += traces.len() as u64;
+                self.report.warnings.push(format!("refused: {e}"));
             }
         }
     }
-    Ok(report)
+}
+
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
 }

@@ -1,10 +1,17 @@
 //! The local store: append-only, checksummed segments of MLflow trace records, and the reading
 //! and rendering behind the `ferrotrace traces` CLI.
 
+pub mod files;
 mod reader;
 mod render;
+mod rotate;
 mod segment;
+mod stream;
 
-pub use reader::{read_store, StoreRead};
+pub(crate) use reader::merge;
+pub use reader::{find_in_store, list_store, read_store, scan_store, StoreRead};
 pub use render::{render_list, render_tree};
+pub(crate) use rotate::enforce as rotate_folder;
+pub use rotate::Rotated;
 pub use segment::{decode_records, encode_record, Damage, SegmentWriter, SEGMENT_EXT};
+pub use stream::RecordStream;
