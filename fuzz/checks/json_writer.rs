@@ -26,13 +26,16 @@ pub fn check(data: &[u8]) {
             let back: f64 = serde_json::from_str(&out).unwrap();
             assert_eq!(back.to_bits(), x.to_bits(), "{x:?} -> {out}");
         } else {
-            assert!(["NaN", "Infinity", "-Infinity"].contains(&out.as_str()), "{out}");
+            assert!(
+                ["NaN", "Infinity", "-Infinity"].contains(&out.as_str()),
+                "{out}"
+            );
         }
     }
     if let Ok(v) = serde_json::from_slice::<Value>(data) {
         let raw = RawJson::from_value(&v);
-        let back: Value = serde_json::from_str(raw.as_str())
-            .unwrap_or_else(|e| panic!("{e}: {}", raw.as_str()));
+        let back: Value =
+            serde_json::from_str(raw.as_str()).unwrap_or_else(|e| panic!("{e}: {}", raw.as_str()));
         assert_eq!(back, v, "{}", raw.as_str());
         assert_eq!(raw.to_value(), v);
     }

@@ -26,7 +26,11 @@ pub fn check(data: &[u8]) {
         return;
     };
     let step = 1 + usize::from(knob & 0x3f) * 7;
-    let cut = if knob & 0x80 != 0 { bytes.len() / 2 } else { bytes.len() };
+    let cut = if knob & 0x80 != 0 {
+        bytes.len() / 2
+    } else {
+        bytes.len()
+    };
     let bytes = &bytes[..cut];
 
     let (records, damage) = decode_records(bytes);
@@ -40,7 +44,10 @@ pub fn check(data: &[u8]) {
     RecordStream::new(Trickle(bytes, step), limit)
         .for_each(|r| streamed.push(r.to_vec()), |d| streamed_damage.push(d))
         .unwrap();
-    assert_eq!(streamed, records.iter().map(|r| r.to_vec()).collect::<Vec<_>>());
+    assert_eq!(
+        streamed,
+        records.iter().map(|r| r.to_vec()).collect::<Vec<_>>()
+    );
     assert_eq!(streamed_damage, damage);
 
     for r in records {

@@ -34,7 +34,7 @@ fn segments(dir: &Path) -> Vec<(PathBuf, u64)> {
         .filter_map(|e| {
             let e = e.ok()?;
             let path = e.path();
-            if !path.extension().is_some_and(|x| x == SEGMENT_EXT) {
+            if path.extension().is_none_or(|x| x != SEGMENT_EXT) {
                 return None;
             }
             Some((path, e.metadata().ok()?.len()))
