@@ -166,3 +166,23 @@ mod permissions {
         }
     }
 }
+
+#[test]
+fn show_finds_a_trace_by_id_prefix_and_counts_ambiguous_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let tracer = capped_tracer(dir.path(), 1 << 30);
+    write(&tracer, 5);
+    assert!(tracer.flush(FLUSH));
+    let full = read_store(dir.path()).unwrap();
+    let id = &full.traces[2].info.trace_id;
+    for prefix in [id.as_str(), &id[..12], id.trim_start_matches("tr-")] {
+        let (found, n) = ferrotrace_core::store::find_in_store(dir.path(), prefix).unwrap();
+        assert_eq!(n, 1, "{prefix}");
+        assert_eq!(found.traces[0], full.traces[2]);
+    }
+    let (found, n) = ferrotrace_core::store::find_in_store(dir.path(), "tr-").unwrap();
+    assert_eq!(n, 5);
+    assert!(found.traces.len() <= 2, "only two are kept whole");
+    let (_, n) = ferrotrace_core::store::find_in_store(dir.path(), "nothing").unwrap();
+    assert_eq!(n, 0);
+}

@@ -29,6 +29,20 @@ pub fn scan_store<T: for<'de> Deserialize<'de>>(
     dir: &Path,
     mut visit: impl FnMut(T),
 ) -> std::io::Result<Vec<String>> {
+    scan_records(dir, |payload| {
+        serde_json::from_slice::<T>(payload)
+            .map(&mut visit)
+            .map_err(|e| format!("skipped a record that is not a trace ({e})"))
+    })
+}
+
+/// Calls `visit` with the payload of every record of the segments in `dir` (oldest first);
+/// an `Err` it returns becomes a warning. Damaged records and unreadable files are skipped, a
+/// warning each. A missing folder is an empty store.
+pub fn scan_records(
+    dir: &Path,
+    mut visit: impl FnMut(&[u8]) -> Result<(), String>,
+) -> std::io::Result<Vec<String>> {
     let mut warnings = Vec::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -50,11 +64,12 @@ pub fn scan_store<T: for<'de> Deserialize<'de>>(
         };
         let limit = file.metadata().ok().map(|m| m.len());
         let mut damaged = Vec::new();
-        let mut not_traces = Vec::new();
+        let mut refused = Vec::new();
         let read = RecordStream::new(file, limit).for_each(
-            |payload| match serde_json::from_slice::<T>(payload) {
-                Ok(t) => visit(t),
-                Err(e) => not_traces.push(e.to_string()),
+            |payload| {
+                if let Err(e) = visit(payload) {
+                    refused.push(e);
+                }
             },
             |d| damaged.push(d),
         );
@@ -66,11 +81,8 @@ pub fn scan_store<T: for<'de> Deserialize<'de>>(
                 d.reason
             ));
         }
-        for e in not_traces {
-            warnings.push(format!(
-                "{}: skipped a record that is not a trace ({e})",
-                path.display()
-            ));
+        for e in refused {
+            warnings.push(format!("{}: {e}", path.display()));
         }
         if let Err(e) = read {
             warnings.push(format!("{}: cannot read: {e}", path.display()));
@@ -194,15 +206,25 @@ pub fn find_in_store(dir: &Path, prefix: &str) -> std::io::Result<(StoreRead, us
     };
     let mut merged = Merged::default();
     let mut others = std::collections::HashSet::new();
-    let warnings = scan_store(dir, |t: TraceDict| {
+    let warnings = scan_records(dir, |payload| {
+        // Most records are not the one asked for: only those holding the id are parsed.
+        if !payload
+            .windows(wanted.len())
+            .any(|w| w == wanted.as_bytes())
+        {
+            return Ok(());
+        }
+        let t: TraceDict = serde_json::from_slice(payload)
+            .map_err(|e| format!("skipped a record that is not a trace ({e})"))?;
         if !t.info.trace_id.starts_with(&wanted) {
-            return;
+            return Ok(());
         }
         if merged.traces.len() < 2 || merged.index.contains_key(&t.info.trace_id) {
             merged.add(t);
         } else {
             others.insert(t.info.trace_id);
         }
+        Ok(())
     })?;
     let n = merged.traces.len() + others.len();
     Ok((
