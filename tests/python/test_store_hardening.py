@@ -24,6 +24,8 @@ def work(i):
 
 for i in range(int(sys.argv[1])):
     work(i)
+# Stats are read once everything is written (what rotation dropped is counted then).
+ferrotrace.flush(60)
 print(__import__("json").dumps(ferrotrace.stats()))
 """
 
