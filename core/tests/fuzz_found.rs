@@ -28,3 +28,31 @@ fn request_times_out_of_range_are_refused_not_overflowed() {
         Some(1_795_608_566_000)
     );
 }
+
+/// config_values target: `MLFLOW_TRACE_TIMEOUT_SECONDS=1e200` (any seconds setting, from the
+/// environment or from code) panicked in `Duration::from_secs_f64` when the tracer started.
+#[test]
+fn huge_seconds_settings_are_capped_not_a_panic() {
+    use ferrotrace_core::config::{Config, ConfigUpdate, NameStyle};
+    for var in [
+        "MLFLOW_TRACE_TIMEOUT_SECONDS",
+        "MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS",
+        "FERROTRACE_EXIT_TIMEOUT",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT",
+        "FERROTRACE_SYNC_EXPORT_TIMEOUT",
+        "MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT",
+        "FERROTRACE_PROBE_MAX_INTERVAL",
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+        "FERROTRACE_SAMPLING_KEEP_SLOWER_THAN_MS",
+    ] {
+        let (c, _) = Config::from_lookup(|k| (k == var).then(|| "1e200".to_owned()));
+        let _ = std::time::Instant::now() + c.exit_timeout;
+    }
+    let mut c = Config::default();
+    let update = ConfigUpdate {
+        exit_timeout: Some(1e300),
+        ..Default::default()
+    };
+    c.apply(update, NameStyle::Snake).unwrap();
+    let _ = std::time::Instant::now() + c.exit_timeout;
+}

@@ -103,7 +103,7 @@ impl DeliverySettings {
         let mut seconds = |var: &str, slot: &mut Duration| {
             if let Some(v) = get(var) {
                 match v.parse::<f64>() {
-                    Ok(s) if s.is_finite() && s >= 0.0 => *slot = Duration::from_secs_f64(s),
+                    Ok(s) if s.is_finite() && s >= 0.0 => *slot = crate::config::duration_secs(s),
                     _ => warnings.push(format!(
                         "invalid value for {var}: {v:?} (must be seconds >= 0); using {}",
                         slot.as_secs_f64()
