@@ -56,3 +56,19 @@ fn huge_seconds_settings_are_capped_not_a_panic() {
     c.apply(update, NameStyle::Snake).unwrap();
     let _ = std::time::Instant::now() + c.exit_timeout;
 }
+
+/// Found by the preview property test: text that is not strict JSON (so the lenient parse
+/// runs) with a backslash before a multi-byte character inside a string sliced through that
+/// character and panicked (previews of inputs, the CLI's rendering of attributes).
+#[test]
+fn a_backslash_before_a_multibyte_character_parses_leniently() {
+    use ferrotrace_core::model::json::parse_lenient;
+    for text in [
+        "[NaN, \"a\\\u{202e}b\"]",
+        "{\"k\": \"\\é\", \"n\": NaN}",
+        "\"\\😀",
+    ] {
+        let _ = parse_lenient(text);
+        let _ = ferrotrace_core::process::preview(text, ferrotrace_core::process::Role::User);
+    }
+}
