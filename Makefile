@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK            := true
 
-.PHONY: demo test bench bench-setup lint setup python node test-rust test-python test-node browser docs dist test-dist sanitize clean
+.PHONY: demo test bench bench-setup lint setup python node test-rust test-python test-node browser docs dist test-dist sanitize fuzz clean
 
 ## demo: set up, trace both quickstarts into the local store, show the traces.
 demo: setup
@@ -132,3 +132,24 @@ sanitize: python
 
 clean:
 	rm -rf target .venv .cache ferrotrace-traces bindings-node/node_modules bindings-node/ferrotrace.node bench/node_modules
+
+## fuzz: run each cargo-fuzz target (fuzz/) for FUZZ_SECONDS (default 60). cargo-fuzz is installed
+## into .cache/cargo-fuzz on first use; the stable toolchain takes its sanitizer flags through
+## RUSTC_BOOTSTRAP. Seeds: fuzz/corpus/<target> (committed); what the fuzzer adds goes to
+## .cache/fuzz/<target>; a crash is saved in fuzz/artifacts/<target> and belongs, once fixed, in
+## fuzz/regressions/<target>, which core/tests/fuzz_regressions.rs replays in `cargo test`.
+FUZZ_SECONDS      ?= 60
+FUZZ_TARGETS      := traceparent config_values segment_reader json_writer
+CARGO_FUZZ_VERSION := 0.13.2
+CARGO_FUZZ        := .cache/cargo-fuzz/bin/cargo-fuzz
+
+$(CARGO_FUZZ):
+	cargo install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION) --root .cache/cargo-fuzz
+
+fuzz: $(CARGO_FUZZ)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p .cache/fuzz/$$t; \
+		echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+		RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz run --fuzz-dir fuzz $$t .cache/fuzz/$$t fuzz/corpus/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -print_final_stats=1 || exit 1; \
+	done

@@ -410,7 +410,9 @@ fn read_store(dir: &std::path::Path) -> PyResult<ferrotrace_core::store::StoreRe
 /// The local store's traces as a table, plus warnings about damaged records.
 #[pyfunction]
 fn store_list(dir: PathBuf) -> PyResult<(String, Vec<String>)> {
-    let read = read_store(&dir)?;
+    // Only what the table shows is kept: a store larger than memory lists in little of it.
+    let read = ferrotrace_core::store::list_store(&dir)
+        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
     Ok((
         ferrotrace_core::store::render_list(&read.traces),
         read.warnings,
@@ -420,26 +422,17 @@ fn store_list(dir: PathBuf) -> PyResult<(String, Vec<String>)> {
 /// One trace of the local store (by id or unique id prefix) as an indented tree.
 #[pyfunction]
 fn store_show(dir: PathBuf, trace_id: &str) -> PyResult<(Option<String>, Vec<String>)> {
-    let read = read_store(&dir)?;
-    let wanted = if trace_id.starts_with("tr-") {
-        trace_id.to_owned()
-    } else {
-        format!("tr-{trace_id}")
-    };
-    let matches: Vec<_> = read
-        .traces
-        .iter()
-        .filter(|t| t.info.trace_id.starts_with(&wanted))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok((
+    // Only the matching traces are kept while the store is read.
+    let (read, matches) = ferrotrace_core::store::find_in_store(&dir, trace_id)
+        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
+    match (matches, read.traces.first()) {
+        (1, Some(one)) => Ok((
             Some(ferrotrace_core::store::render_tree(one)),
             read.warnings,
         )),
-        [] => Ok((None, read.warnings)),
-        many => Err(TracingError::new_err(format!(
-            "{trace_id:?} matches {} traces; give more of the id",
-            many.len()
+        (0, _) | (_, None) => Ok((None, read.warnings)),
+        (many, _) => Err(TracingError::new_err(format!(
+            "{trace_id:?} matches {many} traces; give more of the id"
         ))),
     }
 }

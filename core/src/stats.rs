@@ -27,10 +27,14 @@ pub enum DropReason {
     /// A span started under an ended span its binding no longer kept (the Node addon keeps the
     /// last 4,096 per thread for callbacks that run after their parent ended).
     ParentExpired,
+    /// The local store reached `FERROTRACE_LOCAL_MAX_BYTES`; its oldest segments were removed.
+    LocalStoreRotated,
+    /// A spilled record could not be read back (torn, corrupt, or not a trace).
+    DamagedRecord,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 8] = [
+    pub const ALL: [DropReason; 10] = [
         DropReason::QueueFull,
         DropReason::ExportFailed,
         DropReason::SpanAfterRootEnded,
@@ -39,6 +43,8 @@ impl DropReason {
         DropReason::Rejected,
         DropReason::SpillFull,
         DropReason::ParentExpired,
+        DropReason::LocalStoreRotated,
+        DropReason::DamagedRecord,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +57,8 @@ impl DropReason {
             DropReason::Rejected => "rejected",
             DropReason::SpillFull => "spill_full",
             DropReason::ParentExpired => "parent_expired",
+            DropReason::LocalStoreRotated => "local_store_rotated",
+            DropReason::DamagedRecord => "damaged_record",
         }
     }
 }

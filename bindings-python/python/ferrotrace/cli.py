@@ -22,9 +22,15 @@ def _default_dir() -> str:
     return os.environ.get("FERROTRACE_LOCAL_DIR") or "ferrotrace-traces"
 
 
+# A badly damaged store can yield one warning per record: show the first ones and a count.
+_MAX_WARNINGS = 20
+
+
 def _warn(lines: list[str]) -> None:
-    for line in lines:
+    for line in lines[:_MAX_WARNINGS]:
         sys.stderr.write(f"warning: {line}\n")
+    if len(lines) > _MAX_WARNINGS:
+        sys.stderr.write(f"warning: ... and {len(lines) - _MAX_WARNINGS} more\n")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

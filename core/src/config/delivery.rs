@@ -30,6 +30,9 @@ pub struct DeliverySettings {
     /// `FERROTRACE_SPILL_MAX_BYTES` (default 1 GiB): the spill folder of one destination is
     /// kept under this; the oldest traces go first (counted as `spill_full`).
     pub spill_max_bytes: u64,
+    /// `FERROTRACE_LOCAL_MAX_BYTES` (default 1 GiB): the local store folder is kept under this;
+    /// the oldest segments go first (counted as `local_store_rotated`).
+    pub local_max_bytes: u64,
     /// `FERROTRACE_PROBE_MAX_INTERVAL` seconds (default 30): while a destination is down it is
     /// probed with doubling waits from 0.5 s up to this.
     pub probe_max_interval: Duration,
@@ -51,6 +54,7 @@ impl Default for DeliverySettings {
             spill: true,
             spill_dir: default_spill_dir(|k| std::env::var(k).ok()),
             spill_max_bytes: 1 << 30,
+            local_max_bytes: crate::export::DEFAULT_LOCAL_MAX_BYTES,
             probe_max_interval: Duration::from_secs(30),
             export_nice: 10,
         }
@@ -99,7 +103,7 @@ impl DeliverySettings {
         let mut seconds = |var: &str, slot: &mut Duration| {
             if let Some(v) = get(var) {
                 match v.parse::<f64>() {
-                    Ok(s) if s.is_finite() && s >= 0.0 => *slot = Duration::from_secs_f64(s),
+                    Ok(s) if s.is_finite() && s >= 0.0 => *slot = crate::config::duration_secs(s),
                     _ => warnings.push(format!(
                         "invalid value for {var}: {v:?} (must be seconds >= 0); using {}",
                         slot.as_secs_f64()
@@ -125,6 +129,7 @@ impl DeliverySettings {
         };
         count("FERROTRACE_MAX_QUEUE_BYTES", &mut d.max_queue_bytes);
         count("FERROTRACE_SPILL_MAX_BYTES", &mut d.spill_max_bytes);
+        count("FERROTRACE_LOCAL_MAX_BYTES", &mut d.local_max_bytes);
         let mut workers = d.max_workers as u64;
         count("MLFLOW_ASYNC_TRACE_LOGGING_MAX_WORKERS", &mut workers);
         d.max_workers = workers.clamp(1, 64) as usize;
@@ -198,5 +203,27 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert!(w[0].contains("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING"));
         assert!(w[1].contains("FERROTRACE_SPILL_MAX_BYTES"));
+    }
+}
+
+#[cfg(test)]
+mod local_cap_tests {
+    use super::*;
+
+    fn from(v: &str) -> (DeliverySettings, Vec<String>) {
+        let mut w = Vec::new();
+        let get = |k: &str| (k == "FERROTRACE_LOCAL_MAX_BYTES").then(|| v.to_owned());
+        (DeliverySettings::from_lookup(&get, &mut w), w)
+    }
+
+    #[test]
+    fn the_local_store_cap_is_read_and_checked() {
+        assert_eq!(DeliverySettings::default().local_max_bytes, 1 << 30);
+        assert_eq!(from("5000000").0.local_max_bytes, 5_000_000);
+        for bad in ["0", "-1", "1GB", "lots"] {
+            let (d, w) = from(bad);
+            assert_eq!(d.local_max_bytes, 1 << 30, "{bad}");
+            assert!(w[0].contains("FERROTRACE_LOCAL_MAX_BYTES"), "{w:?}");
+        }
     }
 }

@@ -98,7 +98,7 @@ impl HttpSettings {
         }
         if let Some(v) = get("MLFLOW_HTTP_REQUEST_TIMEOUT") {
             match v.parse::<f64>() {
-                Ok(s) if s.is_finite() && s > 0.0 => h.request_timeout = Duration::from_secs_f64(s),
+                Ok(s) if s.is_finite() && s > 0.0 => h.request_timeout = crate::config::duration_secs(s),
                 _ => warnings.push(format!(
                     "invalid value for MLFLOW_HTTP_REQUEST_TIMEOUT: {v:?} (must be seconds > 0); using {}",
                     DEFAULT_HTTP_TIMEOUT.as_secs()

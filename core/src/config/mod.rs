@@ -202,13 +202,13 @@ impl Config {
         count("MLFLOW_TRACE_BUFFER_MAX_SIZE", &mut c.trace_buffer_max);
         if let Some(v) = get("MLFLOW_TRACE_TIMEOUT_SECONDS") {
             match v.parse::<f64>() {
-                Ok(s) if s.is_finite() && s > 0.0 => c.trace_timeout = Some(Duration::from_secs_f64(s)),
+                Ok(s) if s.is_finite() && s > 0.0 => c.trace_timeout = Some(crate::config::duration_secs(s)),
                 _ => warnings.push(format!("invalid value for MLFLOW_TRACE_TIMEOUT_SECONDS: {v:?} (must be seconds > 0); no timeout")),
             }
         }
         if let Some(v) = get("MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS") {
             match v.parse::<f64>() {
-                Ok(s) if s.is_finite() && s > 0.0 => c.trace_timeout_check_interval = Duration::from_secs_f64(s),
+                Ok(s) if s.is_finite() && s > 0.0 => c.trace_timeout_check_interval = crate::config::duration_secs(s),
                 _ => warnings.push(format!(
                     "invalid value for MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS: {v:?} (must be seconds > 0); using 1"
                 )),
@@ -216,7 +216,7 @@ impl Config {
         }
         if let Some(v) = get("FERROTRACE_EXIT_TIMEOUT") {
             match v.parse::<f64>() {
-                Ok(s) if s.is_finite() && s >= 0.0 => c.exit_timeout = Duration::from_secs_f64(s),
+                Ok(s) if s.is_finite() && s >= 0.0 => c.exit_timeout = crate::config::duration_secs(s),
                 _ => warnings.push(format!(
                     "invalid value for FERROTRACE_EXIT_TIMEOUT: {v:?} (must be seconds >= 0); using {}",
                     c.exit_timeout.as_secs_f64()
@@ -392,7 +392,7 @@ impl Config {
                     format!("{t} (must be seconds >= 0)"),
                 ));
             }
-            next.exit_timeout = Duration::from_secs_f64(t);
+            next.exit_timeout = crate::config::duration_secs(t);
         }
         for (value, slot) in [
             (u.username, &mut next.http.username),
@@ -438,6 +438,17 @@ pub fn validate_tracking_uri(uri: &str, setting: &str) -> Result<Option<String>>
             format!("{uri:?} is not supported: use an http:// or https:// MLflow server, or leave it unset for the local store"),
         )),
     }
+}
+
+/// Seconds from a setting as a `Duration`. `Duration::from_secs_f64` panics past ~5.8e11 years,
+/// and `Instant + d` overflows long before: a value like `1e200` is capped at a century (found
+/// by the config fuzz target); NaN and negatives are zero (callers refuse them first).
+pub(crate) fn duration_secs(s: f64) -> Duration {
+    const CENTURY_SECS: f64 = 100.0 * 365.0 * 86_400.0;
+    if s.is_nan() || s <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs_f64(s.min(CENTURY_SECS))
 }
 
 /// Checks a sampling ratio.

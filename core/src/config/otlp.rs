@@ -178,7 +178,7 @@ impl OtlpSettings {
         ) {
             match v.parse::<f64>() {
                 Ok(ms) if ms.is_finite() && ms > 0.0 => {
-                    s.timeout = Duration::from_secs_f64(ms / 1000.0);
+                    s.timeout = crate::config::duration_secs(ms / 1000.0);
                 }
                 _ => warnings.push(format!(
                     "invalid value for {var}: {v:?} (must be milliseconds > 0); using 10000"
@@ -312,7 +312,7 @@ impl OtlpSettings {
                     format!("{t} (must be seconds > 0)"),
                 ));
             }
-            self.timeout = Duration::from_secs_f64(t);
+            self.timeout = crate::config::duration_secs(t);
         }
         if let Some(name) = u.service_name {
             self.service_name = Some(name).filter(|n| !n.trim().is_empty());

@@ -215,7 +215,7 @@ impl ProcessSettings {
 }
 
 fn threshold(ms: f64) -> Option<Duration> {
-    (ms > 0.0).then(|| Duration::from_secs_f64(ms / 1000.0))
+    (ms > 0.0).then(|| crate::config::duration_secs(ms / 1000.0))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod push;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-pub use local::LocalStoreExporter;
+pub use local::{LocalStoreExporter, DEFAULT_LOCAL_MAX_BYTES};
 pub use memory::{MemoryExporter, MemorySink};
 pub use mlflow::MlflowExporter;
 pub use otlp::OtlpExporter;
@@ -92,6 +92,12 @@ pub trait Exporter: Send {
     /// Retries made since the last call (counted in `stats().export_retries`).
     fn take_retries(&mut self) -> u64 {
         0
+    }
+
+    /// Traces (and their spans) this exporter dropped after taking them, by reason, since the
+    /// last call (the local store's rotation); counted in `stats()`.
+    fn take_dropped(&mut self) -> Vec<(crate::stats::DropReason, u64, u64)> {
+        Vec::new()
     }
 
     /// Makes everything exported so far durable or sent.

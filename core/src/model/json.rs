@@ -241,8 +241,10 @@ pub fn parse_lenient(text: &str) -> serde_json::Value {
         let c = bytes[i];
         if in_str {
             if c == b'\\' && i + 1 < bytes.len() {
-                fixed.push_str(&text[i..i + 2]);
-                i += 2;
+                // The escaped character may be several bytes long: copy it whole.
+                let end = (i + 1 + utf8_len(bytes[i + 1])).min(text.len());
+                fixed.push_str(&text[i..end]);
+                i = end;
                 continue;
             }
             if c == b'"' {

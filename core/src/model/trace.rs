@@ -206,21 +206,35 @@ pub(crate) fn rfc3339_ms_bytes(ms: u64) -> Option<[u8; 24]> {
 }
 
 /// Parses what [`rfc3339_ms`] writes (and the same without fraction, or with other precision).
+/// Text read back from a store may be anything: a date before 1970 or after 9999, a field out of
+/// its range, or a fraction that is not digits is `None`, never an overflow.
 pub fn parse_rfc3339_ms(s: &str) -> Option<u64> {
     let s = s.strip_suffix('Z')?;
     let (date, time) = s.split_once('T')?;
     let mut dp = date.split('-').map(|p| p.parse::<i64>().ok());
     let (y, m, d) = (dp.next()??, dp.next()??, dp.next()??);
+    if dp.next().is_some() || !(1970..=9999).contains(&y) || !(1..=12).contains(&m) {
+        return None;
+    }
+    if !(1..=31).contains(&d) {
+        return None;
+    }
     let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
     let mut tp = hms.split(':').map(|p| p.parse::<u64>().ok());
     let (hh, mm, ss) = (tp.next()??, tp.next()??, tp.next()??);
+    if tp.next().is_some() || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let ms_frac = if frac.is_empty() {
         0
     } else {
         format!("{frac:0<3}")[..3].parse::<u64>().ok()?
     };
-    let days = days_from_civil(y, m, d);
-    Some((days as u64 * 86_400 + hh * 3600 + mm * 60 + ss) * 1000 + ms_frac)
+    let days = u64::try_from(days_from_civil(y, m, d)).ok()?;
+    Some((days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000 + ms_frac)
 }
 
 // Howard Hinnant's civil-date algorithms: no calendar crate for two functions.

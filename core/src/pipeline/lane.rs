@@ -85,6 +85,9 @@ impl Lane {
         if retries > 0 {
             stats.export_retries.fetch_add(retries, Relaxed);
         }
+        for (reason, traces, spans) in self.exporter.take_dropped() {
+            stats.drop_counted(reason, traces, spans);
+        }
         result
     }
 
@@ -168,7 +171,7 @@ impl Lane {
         let Some(claim) = spill.lock().claim_next() else {
             return false;
         };
-        let traces = claim.read();
+        let traces = claim.read_counted(stats);
         for chunk in traces.chunks(max_batch.max(1)) {
             // Records read back are whole traces: nothing is shared.
             match self.export_counted(chunk, &SharedMetadata::new(), stats) {

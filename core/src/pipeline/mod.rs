@@ -130,7 +130,9 @@ impl Pipeline {
                     Some(s)
                 }
                 SpillKind::LocalDir(dir) => {
-                    targets.push(Target::Local(Mutex::new(LocalStoreExporter::new(dir))));
+                    targets.push(Target::Local(Mutex::new(
+                        LocalStoreExporter::with_max_bytes(dir, delivery.local_max_bytes),
+                    )));
                     None
                 }
                 _ => {

@@ -77,7 +77,14 @@ impl Overflow {
                     spilled = true;
                     s.lock().write(batch, shared, stats).is_ok()
                 }
-                Target::Local(l) => l.lock().export_with(batch, shared).is_ok(),
+                Target::Local(l) => {
+                    let mut l = l.lock();
+                    let ok = l.export_with(batch, shared).is_ok();
+                    for (reason, traces, spans) in l.take_dropped() {
+                        stats.drop_counted(reason, traces, spans);
+                    }
+                    ok
+                }
             };
             failed |= !ok;
         }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::{write_trace_dict_with, Location, SharedMetadata, Trace, TraceDict};
 use crate::stats::{DropReason, Stats};
-use crate::store::{decode_records, SegmentWriter, SEGMENT_EXT};
+use crate::store::{decode_records, files, SegmentWriter, SEGMENT_EXT};
 
 /// Segments of the spill store stay this small, so claiming, replaying and dropping the oldest
 /// work in small steps.
@@ -137,8 +137,8 @@ impl SpillStore {
         }
         if self.bytes == 0 {
             if let Some(id) = &self.identity_note {
-                let _ = fs::create_dir_all(&self.dir);
-                let _ = fs::write(self.dir.join("destination.txt"), id);
+                let _ = files::create_private_dir(&self.dir);
+                let _ = files::write_private(&self.dir.join("destination.txt"), id.as_bytes());
             }
         }
         for t in traces {
@@ -258,6 +258,12 @@ impl SpillStore {
 impl Claimed {
     /// The traces of the segment, oldest first; damaged records are skipped with a warning.
     pub fn read(&self) -> Vec<Trace> {
+        self.read_counted(&Stats::default())
+    }
+
+    /// As [`Claimed::read`], counting each record that cannot be read back as a dropped trace
+    /// (`damaged_record`).
+    pub fn read_counted(&self, stats: &Stats) -> Vec<Trace> {
         let bytes = match fs::read(&self.path) {
             Ok(b) => b,
             Err(e) => {
@@ -269,21 +275,23 @@ impl Claimed {
             }
         };
         let (records, damage) = decode_records(&bytes);
-        if !damage.is_empty() {
-            crate::diag::warn(
-                "spill_read",
-                format!(
-                    "{}: skipped {} damaged record(s)",
-                    self.path.display(),
-                    damage.len()
-                ),
-            );
-        }
-        records
+        let traces: Vec<Trace> = records
             .iter()
             .filter_map(|r| serde_json::from_slice::<TraceDict>(r).ok())
             .filter_map(|d| Trace::try_from(&d).ok())
-            .collect()
+            .collect();
+        let lost = damage.len() + records.len() - traces.len();
+        if lost > 0 {
+            stats.drop_counted(DropReason::DamagedRecord, lost as u64, 0);
+            crate::diag::warn(
+                "spill_read",
+                format!(
+                    "{}: skipped {lost} damaged record(s) (damaged_record)",
+                    self.path.display(),
+                ),
+            );
+        }
+        traces
     }
 }
 

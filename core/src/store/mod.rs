@@ -2,16 +2,23 @@
 //! and rendering behind the `ferrotrace traces` CLI.
 
 pub mod compact;
+pub mod files;
 pub mod fold;
 pub mod index;
 pub mod local;
 pub mod mutation;
 mod reader;
 mod render;
+mod rotate;
 pub mod search;
 mod segment;
+mod stream;
 
 pub use fold::read_folded;
-pub use reader::{read_store, StoreRead};
+pub use reader::{find_in_store, list_store, read_store, scan_records, scan_store, StoreRead};
+pub(crate) use reader::merge;
 pub use render::{render_list, render_tree};
+pub(crate) use rotate::enforce as rotate_folder;
+pub use rotate::Rotated;
 pub use segment::{decode_records, encode_record, Damage, SegmentWriter, SEGMENT_EXT};
+pub use stream::RecordStream;

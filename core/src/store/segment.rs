@@ -11,12 +11,15 @@
 //! a record that fails (a process killed mid-write) is skipped and reading resumes at the next
 //! line that starts a record, so a torn record never damages the ones before or after it.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const MAGIC: &[u8] = b"FT1 ";
+use super::files;
+use super::stream::{check_body, next_line_start, parse_head, Head};
+
+pub(super) const MAGIC: &[u8] = b"FT1 ";
 /// File extension of segments.
 pub const SEGMENT_EXT: &str = "ftseg";
 /// A segment is closed and a new one started past this size.
@@ -70,8 +73,14 @@ impl SegmentWriter {
     pub fn close(&mut self) -> io::Result<()> {
         let out = self.sync();
         self.file = None;
-        self.current = None;
+        self.forget_current();
         out
+    }
+
+    fn forget_current(&mut self) {
+        if let Some(p) = self.current.take() {
+            files::mark_closed(&p);
+        }
     }
 
     /// The segment being appended to, if one is open.
@@ -127,7 +136,7 @@ impl SegmentWriter {
         if written.is_err() {
             // Whatever part was written is torn; start a fresh segment next time.
             self.file = None;
-            self.current = None;
+            self.forget_current();
         }
         written
     }
@@ -146,8 +155,8 @@ impl SegmentWriter {
         if let Some(f) = self.file.take() {
             let _ = f.sync_data();
         }
-        self.current = None;
-        std::fs::create_dir_all(&self.dir)?;
+        self.forget_current();
+        files::create_private_dir(&self.dir)?;
         let ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis())
@@ -158,8 +167,13 @@ impl SegmentWriter {
             let path = self
                 .dir
                 .join(format!("{ms:013}-{pid}-{:04}.{SEGMENT_EXT}", self.seq));
-            match OpenOptions::new().append(true).create_new(true).open(&path) {
+            match files::private_options()
+                .append(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(f) => {
+                    files::mark_open(&path);
                     self.file = Some(f);
                     self.current = Some(path);
                     self.written = 0;
@@ -176,6 +190,7 @@ impl Drop for SegmentWriter {
     fn drop(&mut self) {
         // Best effort: an error here has no one to go to, and the next process starts afresh.
         let _ = self.write_pending();
+        self.forget_current();
     }
 }
 
@@ -240,51 +255,22 @@ pub fn decode_records(bytes: &[u8]) -> (Vec<&[u8]>, Vec<Damage>) {
 }
 
 fn decode_one(b: &[u8]) -> Result<(&[u8], usize), &'static str> {
-    if !b.starts_with(MAGIC) {
-        return Err("no record header");
-    }
-    let rest = &b[MAGIC.len()..];
-    let sp1 = rest
-        .iter()
-        .take(21)
-        .position(|c| *c == b' ')
-        .ok_or("bad length field")?;
-    let len: usize = std::str::from_utf8(&rest[..sp1])
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or("bad length field")?;
-    let rest = &rest[sp1 + 1..];
-    if rest.len() < 9 || rest[8] != b' ' {
-        return Err("truncated header");
-    }
-    let crc = std::str::from_utf8(&rest[..8])
-        .ok()
-        .and_then(|s| u32::from_str_radix(s, 16).ok())
-        .ok_or("bad checksum field")?;
-    let body = &rest[9..];
-    if body.len() < len + 1 {
+    let (len, crc, size) = match parse_head(b) {
+        Head::Ok { len, crc, size } => (len, crc, size),
+        Head::Short => return Err("truncated header"),
+        Head::Bad(reason) => return Err(reason),
+    };
+    let body = &b[size..];
+    // `len` comes from the file and may be anything up to usize::MAX: no arithmetic on it.
+    if len >= body.len() {
         return Err("truncated record");
     }
-    let payload = &body[..len];
-    if body[len] != b'\n' {
-        return Err("record not terminated");
-    }
-    if crc32fast::hash(payload) != crc {
-        return Err("checksum mismatch");
-    }
-    let header_len = MAGIC.len() + sp1 + 1 + 9;
-    Ok((payload, header_len + len + 1))
+    let payload = check_body(&body[..=len], crc)?;
+    Ok((payload, size + len + 1))
 }
 
 fn find_next_record(b: &[u8]) -> Option<usize> {
-    let mut i = 1;
-    while i < b.len() {
-        if b[i - 1] == b'\n' && b[i..].starts_with(MAGIC) {
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
+    next_line_start(b)
 }
 
 #[cfg(test)]

@@ -111,7 +111,10 @@ fn default_factory(cfg: &Config, memory: &MemorySink) -> Vec<Box<dyn Exporter>> 
 fn primary_exporter(cfg: &Config, memory: &MemorySink) -> Box<dyn Exporter> {
     match cfg.destination() {
         Destination::Memory => Box::new(MemoryExporter::with_sink(memory.clone())),
-        Destination::Local(dir) => Box::new(LocalStoreExporter::new(dir)),
+        Destination::Local(dir) => Box::new(LocalStoreExporter::with_max_bytes(
+            dir,
+            cfg.delivery.local_max_bytes,
+        )),
         Destination::Mlflow(uri) => match crate::export::MlflowExporter::new(cfg) {
             Ok(exporter) => Box::new(exporter),
             Err(e) => {
@@ -119,7 +122,10 @@ fn primary_exporter(cfg: &Config, memory: &MemorySink) -> Box<dyn Exporter> {
                     "mlflow_config",
                     format!("cannot export to the MLflow server at {uri}: {e}; traces go to the local store"),
                 );
-                Box::new(LocalStoreExporter::new(cfg.local_dir.clone()))
+                Box::new(LocalStoreExporter::with_max_bytes(
+                    cfg.local_dir.clone(),
+                    cfg.delivery.local_max_bytes,
+                ))
             }
         },
     }
