@@ -333,6 +333,8 @@ impl Tracer {
             let fresh = Arc::new(self.inner.redactor.read().uncompiled());
             *self.inner.redactor.write() = fresh;
         }
+        // A forked child gets its own SIGTERM watcher once it has something to deliver.
+        crate::pipeline::sigterm::ensure_watcher();
         let cfg = self.inner.config.read().clone();
         let exporters = (self.inner.factory)(&cfg, &self.inner.memory);
         let shared = WorkerShared {
