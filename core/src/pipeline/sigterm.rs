@@ -5,7 +5,8 @@
 //! a pipe (the only thing a signal handler may safely do); the watcher delivers what is queued
 //! within the exit timeout, restores the default disposition and sends SIGTERM again, so the
 //! process still ends with SIGTERM's status. An application that installs its own handler later
-//! simply replaces this one.
+//! simply replaces this one. Further SIGTERMs while the first is handled are ignored: the
+//! delivery is bounded by the exit timeout.
 //!
 //! A forked child inherits the handler but not the thread: until its own pipeline starts (and
 //! with it a watcher, see [`ensure_watcher`]) the handler falls back to the default action.
@@ -29,14 +30,19 @@ mod imp {
         unsafe {
             let fd = WRITE_FD.load(SeqCst);
             let ours = WATCHER_PID.load(SeqCst) == libc::getpid();
-            if fd >= 0 && ours && !TERMINATING.swap(true, SeqCst) {
+            if fd >= 0 && ours {
+                // A second SIGTERM while the first is handled (multiprocessing sends one to
+                // each daemonic child again at exit) must not cut the bounded delivery short.
+                if TERMINATING.swap(true, SeqCst) {
+                    return;
+                }
                 let byte = 1u8;
                 if libc::write(fd, (&byte as *const u8).cast(), 1) == 1 {
                     return;
                 }
             }
-            // No watcher in this process (a forked child that traced nothing yet), or a second
-            // SIGTERM: the default action, delivered when this handler returns.
+            // No watcher in this process (a forked child that traced nothing yet): the default
+            // action, delivered when this handler returns.
             libc::signal(libc::SIGTERM, libc::SIG_DFL);
             libc::raise(libc::SIGTERM);
         }
