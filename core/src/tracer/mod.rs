@@ -386,6 +386,11 @@ impl Tracer {
     /// root span never ended) are counted as dropped (`open_at_exit`). Returns `false` on
     /// timeout.
     pub fn exit(&self, timeout: Duration) -> bool {
+        // One exit at a time: a SIGTERM that arrives while an exit hook delivers (a pool
+        // worker's finalizer) must not end the process before that delivery is done. Bounded,
+        // and a lock a fork caught held only costs the wait.
+        static EXITING: Mutex<()> = Mutex::new(());
+        let _one = EXITING.try_lock_for(timeout + Duration::from_millis(500));
         let before = self.stats();
         let open = self.inner.stats.open_traces();
         if open > 0 {
