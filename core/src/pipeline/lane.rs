@@ -21,6 +21,8 @@ use crate::model::{SharedMetadata, Trace};
 use crate::stats::{DropReason, Stats};
 
 const FIRST_PROBE: Duration = Duration::from_millis(500);
+/// The most traces one replay step sends (its progress is recorded after each step).
+const REPLAY_BATCH: usize = 50;
 
 /// What happened to a batch in one lane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -204,7 +206,8 @@ impl Lane {
                 }
             }
         };
-        let end = (r.next + max_batch.max(1)).min(r.traces.len());
+        // Small steps: a short-lived process, or a slow server, still completes some.
+        let end = (r.next + max_batch.clamp(1, REPLAY_BATCH)).min(r.traces.len());
         let chunk = &r.traces[r.next..end];
         if !chunk.is_empty() {
             // Records read back are whole traces: nothing is shared.

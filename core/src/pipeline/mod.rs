@@ -287,10 +287,22 @@ impl Pipeline {
             return;
         }
         // A batch already copied to disk while it was being sent is not written again.
-        let inflight = self
-            .inflight
-            .try_lock_until(deadline)
-            .and_then(|f| if f.copied { None } else { f.batch.clone() });
+        let inflight = match self.inflight.try_lock_until(deadline) {
+            Some(f) if f.copied => {
+                // On disk already: counted as spilled now, as the worker would have.
+                if !f.copies.is_empty() {
+                    if let Some(b) = &f.batch {
+                        let stats = &self.overflow.shared.stats;
+                        stats
+                            .traces_spilled
+                            .fetch_add(b.traces.len() as u64, Relaxed);
+                    }
+                }
+                None
+            }
+            Some(f) => f.batch.clone(),
+            None => None,
+        };
         if let Some(batch) = inflight {
             self.overflow.write_finalized(&batch);
         }
