@@ -118,8 +118,7 @@ impl Stats {
     /// In a forked child (atomics only: called from the fork handler): the traces open at the
     /// fork are the parent's to report.
     pub fn forked(&self) {
-        self.open_at_fork
-            .store(self.open_since_start(), Relaxed);
+        self.open_at_fork.store(self.open_since_start(), Relaxed);
     }
 
     pub fn drop_counted(&self, reason: DropReason, traces: u64, spans: u64) -> u64 {

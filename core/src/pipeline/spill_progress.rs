@@ -36,7 +36,10 @@ impl Claimed {
         if let Err(e) = fs::write(self.progress_path(), n.to_string()) {
             crate::diag::warn(
                 "spill_progress",
-                format!("could not record replay progress next to {}: {e}", self.original.display()),
+                format!(
+                    "could not record replay progress next to {}: {e}",
+                    self.original.display()
+                ),
             );
         }
     }

@@ -84,12 +84,17 @@ impl Watch {
                 let stats = &overflow.shared.stats;
                 for (i, spill) in self.spills.iter().enumerate().skip(f.lane_at) {
                     let Some(spill) = spill else { continue };
-                    match spill.lock().write_apart(&batch.traces, &batch.shared, stats) {
+                    match spill
+                        .lock()
+                        .write_apart(&batch.traces, &batch.shared, stats)
+                    {
                         Ok(Some(path)) => f.copies.push((i, path)),
                         Ok(None) => {}
                         Err(e) => crate::diag::warn(
                             "spill_write",
-                            format!("could not write to the spill folder (FERROTRACE_SPILL_DIR): {e}"),
+                            format!(
+                                "could not write to the spill folder (FERROTRACE_SPILL_DIR): {e}"
+                            ),
                         ),
                     }
                 }

@@ -333,10 +333,7 @@ impl Worker {
             .collect();
         let copies = inflight.lock().end();
         watch::settle(copies, &outcomes, &self.p.spills);
-        let worst = outcomes
-            .into_iter()
-            .max()
-            .unwrap_or(Outcome::Delivered);
+        let worst = outcomes.into_iter().max().unwrap_or(Outcome::Delivered);
         match worst {
             Outcome::Delivered => {
                 stats.record_export(traces, spans, started.elapsed().as_micros() as u64)
