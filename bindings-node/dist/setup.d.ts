@@ -8,7 +8,8 @@ export declare function setProcessMetadata(): void;
 /**
  * Flushes at `exit`, which runs both for a natural end and for `process.exit()`. Only
  * synchronous work can run there, so this is a blocking wait bounded by the exit timeout
- * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5); it is skipped when nothing is pending.
+ * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5). The main thread always calls the core's exit,
+ * which counts traces left open (`open_at_exit`) and returns at once when nothing is queued.
  * `beforeExit` is not used: it does not fire on `process.exit()`, and fires again after any
  * asynchronous flush it starts.
  *

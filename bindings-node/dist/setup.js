@@ -53,7 +53,8 @@ function pending() {
 /**
  * Flushes at `exit`, which runs both for a natural end and for `process.exit()`. Only
  * synchronous work can run there, so this is a blocking wait bounded by the exit timeout
- * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5); it is skipped when nothing is pending.
+ * (`FERROTRACE_EXIT_TIMEOUT`, seconds, default 5). The main thread always calls the core's exit,
+ * which counts traces left open (`open_at_exit`) and returns at once when nothing is queued.
  * `beforeExit` is not used: it does not fire on `process.exit()`, and fires again after any
  * asynchronous flush it starts.
  *
@@ -64,7 +65,9 @@ function installExitHook() {
     process.once("exit", () => {
         try {
             (0, leaves_1.stopKeeping)(); // kept leaves to the core; from now on each is recorded at once
-            if (pending() <= 0)
+            // A trace still open here (process.exit() inside a traced call) is counted by the
+            // core's exit; in a worker thread only what is pending matters.
+            if (!node_worker_threads_1.isMainThread && pending() <= 0)
                 return;
             const timeoutMs = JSON.parse(native_1.native.config()).exitTimeout * 1000;
             // The core reports on stderr whatever it could not deliver in time.

@@ -111,6 +111,13 @@ fn exit(py: Python<'_>, timeout_seconds: f64) -> bool {
     py.detach(|| ferrotrace_core::global().exit(timeout(timeout_seconds)))
 }
 
+/// Installs the core's SIGTERM handler when SIGTERM still has its default action (so a process
+/// stopped by SIGTERM delivers what is queued, then still ends with SIGTERM's status).
+#[pyfunction]
+fn install_sigterm() -> bool {
+    ferrotrace_core::pipeline::sigterm::install()
+}
+
 /// The tracer's counters as JSON text.
 #[pyfunction]
 fn stats_json() -> String {
@@ -496,6 +503,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(llm::llm_attributes, m)?)?;
     m.add_function(wrap_pyfunction!(flush, m)?)?;
     m.add_function(wrap_pyfunction!(exit, m)?)?;
+    m.add_function(wrap_pyfunction!(install_sigterm, m)?)?;
     m.add_function(wrap_pyfunction!(stats_json, m)?)?;
     m.add_function(wrap_pyfunction!(configure, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_experiment, m)?)?;

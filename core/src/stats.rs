@@ -31,10 +31,13 @@ pub enum DropReason {
     LocalStoreRotated,
     /// A spilled record could not be read back (torn, corrupt, or not a trace).
     DamagedRecord,
+    /// A trace whose root span had not ended when the process exited (`process.exit()` or
+    /// `sys.exit()` inside a traced call, a SIGTERM): it can no longer be recorded.
+    OpenAtExit,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 10] = [
+    pub const ALL: [DropReason; 11] = [
         DropReason::QueueFull,
         DropReason::ExportFailed,
         DropReason::SpanAfterRootEnded,
@@ -45,6 +48,7 @@ impl DropReason {
         DropReason::ParentExpired,
         DropReason::LocalStoreRotated,
         DropReason::DamagedRecord,
+        DropReason::OpenAtExit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +63,7 @@ impl DropReason {
             DropReason::ParentExpired => "parent_expired",
             DropReason::LocalStoreRotated => "local_store_rotated",
             DropReason::DamagedRecord => "damaged_record",
+            DropReason::OpenAtExit => "open_at_exit",
         }
     }
 }
@@ -91,6 +96,8 @@ pub struct Stats {
     /// user's call went on; its span may lack a value.
     pub internal_errors: AtomicU64,
     dropped_traces: [AtomicU64; N_REASONS],
+    /// Traces open when this process was forked from its parent (see [`Stats::forked`]).
+    open_at_fork: AtomicU64,
     dropped_spans: [AtomicU64; N_REASONS],
 }
 
@@ -102,6 +109,29 @@ impl Stats {
 
     /// Counts `traces` traces holding `spans` spans as dropped for `reason`; returns the number
     /// of traces dropped for that reason before this call.
+    /// Traces started whose root span has neither ended nor been discarded, not counting
+    /// those a forked child inherited open from its parent (see [`Stats::forked`]).
+    pub fn open_traces(&self) -> u64 {
+        self.open_since_start()
+            .saturating_sub(self.open_at_fork.load(Relaxed))
+    }
+
+    fn open_since_start(&self) -> u64 {
+        let dropped = |r: DropReason| self.dropped_traces[r as usize].load(Relaxed);
+        self.traces_started
+            .load(Relaxed)
+            .saturating_sub(self.traces_completed.load(Relaxed))
+            .saturating_sub(self.traces_sampled_out.load(Relaxed))
+            .saturating_sub(dropped(DropReason::SpanNotEnded))
+            .saturating_sub(dropped(DropReason::OpenAtExit))
+    }
+
+    /// In a forked child (atomics only: called from the fork handler): the traces open at the
+    /// fork are the parent's to report.
+    pub fn forked(&self) {
+        self.open_at_fork.store(self.open_since_start(), Relaxed);
+    }
+
     pub fn drop_counted(&self, reason: DropReason, traces: u64, spans: u64) -> u64 {
         let i = reason as usize;
         self.dropped_spans[i].fetch_add(spans, Relaxed);
@@ -152,7 +182,14 @@ impl Stats {
             traces_pending: load(&self.traces_completed)
                 .saturating_sub(load(&self.traces_exported))
                 .saturating_sub(load(&self.traces_spilled))
-                .saturating_sub(dropped_traces.values().sum::<u64>()),
+                // Traces still open were never completed: they are not pending either.
+                .saturating_sub(
+                    dropped_traces
+                        .iter()
+                        .filter(|(k, _)| k.as_str() != DropReason::OpenAtExit.as_str())
+                        .map(|(_, v)| v)
+                        .sum::<u64>(),
+                ),
             traces_dropped: dropped_traces.values().sum(),
             spans_dropped: dropped_spans.values().sum(),
             dropped_traces,

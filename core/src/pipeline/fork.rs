@@ -18,6 +18,7 @@ extern "C" fn in_child() {
     GENERATION.fetch_add(1, Ordering::Relaxed);
     crate::model::reseed_ids();
     crate::tracer::clock_after_fork();
+    crate::tracer::after_fork();
 }
 
 /// Registers the child handler once per process.

@@ -14,13 +14,15 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::batch::Finalized;
-use super::spill::SpillStore;
+use super::spill::{Claimed, SpillStore};
 use crate::error::Error;
 use crate::export::Exporter;
 use crate::model::{SharedMetadata, Trace};
 use crate::stats::{DropReason, Stats};
 
 const FIRST_PROBE: Duration = Duration::from_millis(500);
+/// The most traces one replay step sends (its progress is recorded after each step).
+const REPLAY_BATCH: usize = 50;
 
 /// What happened to a batch in one lane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,6 +38,15 @@ pub(crate) struct Lane {
     down_until: Option<Instant>,
     backoff: Duration,
     probe_max: Duration,
+    /// The spilled segment being replayed, a batch at a time.
+    replaying: Option<Replay>,
+}
+
+struct Replay {
+    claim: Claimed,
+    traces: Vec<Trace>,
+    /// How many of `traces` were delivered (by this process or an earlier one).
+    next: usize,
 }
 
 impl Lane {
@@ -50,6 +61,7 @@ impl Lane {
             down_until: None,
             backoff: Duration::ZERO,
             probe_max: probe_max.max(Duration::from_millis(10)),
+            replaying: None,
         }
     }
 
@@ -92,7 +104,15 @@ impl Lane {
     }
 
     /// Delivers a finalized batch, or spills it, or drops it with a reason.
-    pub(crate) fn deliver(&mut self, batch: &Finalized, stats: &Stats, no_send: bool) -> Outcome {
+    /// `copied`: whether a copy of the batch is on disk for this lane already (made while the
+    /// send took long, see [`super::watch`]); a failed send then keeps that copy as the spill.
+    pub(crate) fn deliver(
+        &mut self,
+        batch: &Finalized,
+        stats: &Stats,
+        no_send: bool,
+        copied: impl Fn() -> bool,
+    ) -> Outcome {
         if self.spill.is_some() && (no_send || self.is_resting()) {
             return self.spill_batch(batch, stats);
         }
@@ -107,6 +127,9 @@ impl Lane {
                 if e.is_retryable() {
                     self.went_down();
                     if self.spill.is_some() {
+                        if copied() {
+                            return Outcome::Spilled;
+                        }
                         return self.spill_batch(batch, stats);
                     }
                     Outcome::Dropped(DropReason::ExportFailed)
@@ -158,21 +181,38 @@ impl Lane {
         !self.is_resting() && self.spill.as_ref().is_some_and(|s| s.lock().has_pending())
     }
 
-    /// Replays one spilled segment, in batches of `max_batch`. Returns whether it made progress
-    /// (so the caller may continue). A transient failure gives the segment back and the lane
-    /// goes down; a refused batch is dropped (`rejected`) so it cannot block the rest.
+    /// One step of replay: sends the next batch (at most `max_batch` traces) of the spilled
+    /// segment being replayed, claiming the oldest one first if none is. Returns whether it made
+    /// progress (so the caller may continue). Progress is recorded per batch next to the
+    /// segment, so a process that ends in the middle of one leaves the rest, not all of it, to
+    /// the next. A transient failure gives the segment back and the lane goes down; a refused
+    /// batch is dropped (`rejected`) so it cannot block the rest.
     pub(crate) fn replay_one(&mut self, stats: &Stats, max_batch: usize) -> bool {
-        if !self.wants_replay() {
-            return false;
-        }
         let Some(spill) = self.spill.clone() else {
             return false;
         };
-        let Some(claim) = spill.lock().claim_next() else {
-            return false;
+        let mut r = match self.replaying.take() {
+            Some(r) => r,
+            None => {
+                if !self.wants_replay() {
+                    return false;
+                }
+                let Some(claim) = spill.lock().claim_next() else {
+                    return false;
+                };
+                let traces = claim.read_counted(stats);
+                let next = claim.delivered().min(traces.len());
+                Replay {
+                    claim,
+                    traces,
+                    next,
+                }
+            }
         };
-        let traces = claim.read_counted(stats);
-        for chunk in traces.chunks(max_batch.max(1)) {
+        // Small steps: a short-lived process, or a slow server, still completes some.
+        let end = (r.next + max_batch.clamp(1, REPLAY_BATCH)).min(r.traces.len());
+        let chunk = &r.traces[r.next..end];
+        if !chunk.is_empty() {
             // Records read back are whole traces: nothing is shared.
             match self.export_counted(chunk, &SharedMetadata::new(), stats) {
                 Ok(()) => {
@@ -182,7 +222,7 @@ impl Lane {
                 Err(e) if e.is_retryable() => {
                     Stats::inc(&stats.export_errors);
                     self.went_down();
-                    spill.lock().release(claim);
+                    spill.lock().release(r.claim);
                     return false;
                 }
                 Err(e) => {
@@ -192,9 +232,28 @@ impl Lane {
                     stats.drop_counted(refusal_reason(&e), chunk.len() as u64, spans);
                 }
             }
+            r.next = end;
         }
-        spill.lock().finish(claim);
+        if r.next < r.traces.len() {
+            r.claim.record_delivered(r.next);
+            self.replaying = Some(r);
+        } else {
+            r.claim.forget_progress();
+            spill.lock().finish(r.claim);
+        }
         true
+    }
+
+    /// Whether a segment is being replayed (the worker then does not wait between batches).
+    pub(crate) fn is_replaying(&self) -> bool {
+        self.replaying.is_some()
+    }
+
+    /// Gives the segment being replayed back (its progress stays recorded next to it).
+    pub(crate) fn stop_replay(&mut self) {
+        if let (Some(r), Some(spill)) = (self.replaying.take(), &self.spill) {
+            spill.lock().release(r.claim);
+        }
     }
 }
 

@@ -13,7 +13,9 @@ pub mod fork;
 mod lane;
 mod memory;
 mod overflow;
+pub mod sigterm;
 pub mod spill;
+mod watch;
 mod worker;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -32,6 +34,7 @@ pub(crate) use batch::RecentTrace;
 use lane::Lane;
 use overflow::{Overflow, Target};
 use spill::SpillStore;
+use watch::{Inflight, Watch};
 pub(crate) use worker::{WorkerShared, RECENT_LOCK_WAIT};
 
 pub(crate) enum Control {
@@ -57,8 +60,8 @@ pub(crate) struct Pipeline {
     over: Sender<Queued>,
     over_rx: Receiver<Queued>,
     overflow: Arc<Overflow>,
-    /// The batch the worker is sending right now (finalized), for the exit hook's rescue.
-    inflight: Arc<Mutex<Option<batch::Batch>>>,
+    /// What the worker is sending right now, for the exit hook's rescue.
+    inflight: Arc<Mutex<Inflight>>,
     ctl: Sender<Control>,
     worker: Option<JoinHandle<()>>,
     /// The fork generation this pipeline was started in; a forked child must not use it.
@@ -115,6 +118,7 @@ impl Pipeline {
         fork_generation: u64,
     ) -> Pipeline {
         let mut lanes = Vec::with_capacity(exporters.len());
+        let mut spills = Vec::with_capacity(exporters.len());
         let mut targets = Vec::new();
         // Destinations that cannot take overflow (memory, or an exporter without a spill kind).
         let mut missing = 0;
@@ -140,6 +144,7 @@ impl Pipeline {
                     None
                 }
             };
+            spills.push(spill.clone());
             lanes.push(Lane::new(exporter, spill, delivery.probe_max_interval));
         }
         let (data, data_rx) = bounded(capacity);
@@ -155,7 +160,13 @@ impl Pipeline {
             handled: AtomicU64::new(0),
         });
         let queued_bytes = Arc::new(AtomicU64::new(0));
-        let inflight = Arc::new(Mutex::new(None));
+        let inflight = Arc::new(Mutex::new(Inflight::default()));
+        let watch = spills.iter().any(Option::is_some).then(|| Watch {
+            inflight: inflight.clone(),
+            spills: spills.clone(),
+            data: data_rx.clone(),
+            queued_bytes: queued_bytes.clone(),
+        });
         let parts = worker::Parts {
             lanes,
             data: data_rx.clone(),
@@ -164,6 +175,7 @@ impl Pipeline {
             overflow: overflow.clone(),
             ctl: ctl_rx,
             inflight: inflight.clone(),
+            spills,
         };
         let nice = delivery.export_nice;
         let worker = std::thread::Builder::new()
@@ -185,7 +197,7 @@ impl Pipeline {
                 .name("ferrotrace-spill".into())
                 .spawn(move || {
                     lower_priority(nice);
-                    overflow::run(rx, o)
+                    overflow::run(rx, o, watch)
                 });
             if spawned.is_err() {
                 crate::diag::warn("worker_spawn", "could not start the spill thread");
@@ -276,10 +288,23 @@ impl Pipeline {
         if !self.overflow.enabled() {
             return;
         }
-        let inflight = self
-            .inflight
-            .try_lock_until(deadline)
-            .and_then(|batch| batch.clone());
+        // A batch already copied to disk while it was being sent is not written again.
+        let inflight = match self.inflight.try_lock_until(deadline) {
+            Some(f) if f.copied => {
+                // On disk already: counted as spilled now, as the worker would have.
+                if !f.copies.is_empty() {
+                    if let Some(b) = &f.batch {
+                        let stats = &self.overflow.shared.stats;
+                        stats
+                            .traces_spilled
+                            .fetch_add(b.traces.len() as u64, Relaxed);
+                    }
+                }
+                None
+            }
+            Some(f) => f.batch.clone(),
+            None => None,
+        };
         if let Some(batch) = inflight {
             self.overflow.write_finalized(&batch);
         }

@@ -6,17 +6,22 @@
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::time::Duration;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 use parking_lot::Mutex;
 
 use super::batch::Finalized;
 use super::spill::SpillStore;
+use super::watch::Watch;
 use super::worker::WorkerShared;
 use super::Queued;
 use crate::export::{Exporter, LocalStoreExporter};
 use crate::model::Trace;
 use crate::stats::DropReason;
+
+/// How often the overflow thread looks at the worker while no overflow arrives.
+const WATCH_TICK: Duration = Duration::from_millis(250);
 
 /// Where one destination's overflow goes.
 pub(crate) enum Target {
@@ -110,9 +115,18 @@ impl Overflow {
 }
 
 /// The overflow thread: writes what arrives, a batch at a time, until the channel closes.
-pub(crate) fn run(rx: Receiver<Queued>, overflow: Arc<Overflow>) {
+/// Between batches it watches the worker (see [`Watch`]).
+pub(crate) fn run(rx: Receiver<Queued>, overflow: Arc<Overflow>, watch: Option<Watch>) {
     let max = overflow.shared.max_batch.max(1);
-    while let Ok(first) = rx.recv() {
+    loop {
+        if let Some(w) = &watch {
+            w.check(&overflow);
+        }
+        let first = match rx.recv_timeout(WATCH_TICK) {
+            Ok(q) => q,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         crate::diag::warn(
             "queue_full",
             "the export queue is full (the destination is slower than the application); the overflow is written to disk (spill folder or local store) and counted in stats()",

@@ -13,6 +13,8 @@ use super::batch::{Batch, Finalized, RecentTrace};
 use super::lane::{Lane, Outcome};
 use super::memory::Trimmer;
 use super::overflow::{self, Overflow};
+use super::spill::SpillStore;
+use super::watch::{self, Inflight};
 use super::{Control, Queued};
 use crate::model::keys::{meta::SCHEMA_VERSION, TRACE_SCHEMA_VERSION};
 use crate::model::{SharedMetadata, Trace};
@@ -21,9 +23,9 @@ use crate::stats::Stats;
 
 /// How often an idle worker looks at its spill folders.
 const TICK: Duration = Duration::from_millis(200);
-/// A replayed spill segment (its traces read back and sent) counts as this many bytes for the
+/// A replayed batch of spilled traces (read back and sent) counts as this many bytes for the
 /// [`Trimmer`].
-const REPLAYED_SEGMENT_BYTES: u64 = 1 << 20;
+const REPLAYED_BATCH_BYTES: u64 = 1 << 17;
 
 /// How long the worker waits for the recent-traces cache before skipping it.
 pub(crate) const RECENT_LOCK_WAIT: Duration = Duration::from_millis(20);
@@ -129,7 +131,9 @@ pub(crate) struct Parts {
     pub(crate) over: Receiver<Queued>,
     pub(crate) overflow: Arc<Overflow>,
     pub(crate) ctl: Receiver<Control>,
-    pub(crate) inflight: Arc<Mutex<Option<Batch>>>,
+    pub(crate) inflight: Arc<Mutex<Inflight>>,
+    /// Each lane's spill folder (by lane index), if it has one.
+    pub(crate) spills: Vec<Option<Arc<Mutex<SpillStore>>>>,
 }
 
 struct Worker {
@@ -160,6 +164,13 @@ pub(crate) fn run(parts: Parts, shared: WorkerShared) {
     };
     loop {
         let (data, ctl) = (w.p.data.clone(), w.p.ctl.clone());
+        // In the middle of a spilled segment: the next batch of it goes as soon as nothing
+        // else is waiting.
+        let tick = if w.p.lanes.iter().any(Lane::is_replaying) {
+            Duration::ZERO
+        } else {
+            TICK
+        };
         select! {
             recv(data) -> msg => match msg {
                 Ok(q) => {
@@ -181,11 +192,11 @@ pub(crate) fn run(parts: Parts, shared: WorkerShared) {
                 }
                 Err(_) => break,
             },
-            default(TICK) => {}
+            default(tick) => {}
         }
         if w.p.data.is_empty() {
             if w.replay_one() {
-                w.trimmer.handled(REPLAYED_SEGMENT_BYTES);
+                w.trimmer.handled(REPLAYED_BATCH_BYTES);
             } else if w.p.over.is_empty() {
                 // The whole pipeline is idle: a trim now holds no thread of the app up.
                 w.trimmer.handled(w.p.overflow.handled.swap(0, Relaxed));
@@ -194,6 +205,7 @@ pub(crate) fn run(parts: Parts, shared: WorkerShared) {
         }
     }
     w.drain();
+    w.stop_replay();
 }
 
 impl Worker {
@@ -248,6 +260,10 @@ impl Worker {
         self.set_deadline(Some(deadline));
         self.deadline = Some(deadline);
         self.drain();
+        // Time left is spent on the spilled backlog while it moves (a batch at a time, its
+        // progress recorded), so even a short-lived process leaves less of it to the next.
+        while Instant::now() < deadline && self.replay_one() {}
+        self.stop_replay();
         for lane in self.p.lanes.iter_mut() {
             let left = deadline.saturating_duration_since(Instant::now());
             if let Err(e) = lane.exporter.shutdown(left) {
@@ -262,20 +278,31 @@ impl Worker {
         }
     }
 
+    fn stop_replay(&mut self) {
+        for lane in self.p.lanes.iter_mut() {
+            lane.stop_replay();
+        }
+    }
+
     fn set_deadline(&mut self, deadline: Option<Instant>) {
         for lane in self.p.lanes.iter_mut() {
             lane.exporter.set_deadline(deadline);
         }
     }
 
-    /// Replays one spilled segment of the first lane that has one; whether anything was done.
+    /// Replays one batch of spilled traces of the first lane that has some; whether anything
+    /// was done.
     fn replay_one(&mut self) -> bool {
         let max = self.shared.max_batch;
         let stats = self.shared.stats.clone();
-        self.p
+        self.p.inflight.lock().start(None);
+        let done = self
+            .p
             .lanes
             .iter_mut()
-            .any(|lane| lane.replay_one(&stats, max))
+            .any(|lane| lane.replay_one(&stats, max));
+        self.p.inflight.lock().end();
+        done
     }
 
     /// Finalizes the batch once and hands it to every lane. A trace counts once, by its worst
@@ -287,20 +314,26 @@ impl Worker {
         let batch = self
             .shared
             .finalize(&mut self.batch, &mut self.metadata, self.whole);
-        *self.p.inflight.lock() = Some(batch.clone());
+        self.p.inflight.lock().start(Some(batch.clone()));
         let stats = &self.shared.stats;
         let spans: u64 = batch.traces.iter().map(|t| t.spans.len() as u64).sum();
         let traces = batch.traces.len() as u64;
         let started = Instant::now();
         let no_send = self.deadline.is_some_and(|d| Instant::now() >= d);
-        let worst = self
+        let inflight = &self.p.inflight;
+        let outcomes: Vec<Outcome> = self
             .p
             .lanes
             .iter_mut()
-            .map(|lane| lane.deliver(&batch, stats, no_send))
-            .max()
-            .unwrap_or(Outcome::Delivered);
-        self.p.inflight.lock().take();
+            .enumerate()
+            .map(|(i, lane)| {
+                inflight.lock().lane_at = i;
+                lane.deliver(&batch, stats, no_send, || inflight.lock().has_copy(i))
+            })
+            .collect();
+        let copies = inflight.lock().end();
+        watch::settle(copies, &outcomes, &self.p.spills);
+        let worst = outcomes.into_iter().max().unwrap_or(Outcome::Delivered);
         match worst {
             Outcome::Delivered => {
                 stats.record_export(traces, spans, started.elapsed().as_micros() as u64)

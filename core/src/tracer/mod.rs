@@ -339,6 +339,8 @@ impl Tracer {
             let fresh = Arc::new(self.inner.redactor.read().uncompiled());
             *self.inner.redactor.write() = fresh;
         }
+        // A forked child gets its own SIGTERM watcher once it has something to deliver.
+        crate::pipeline::sigterm::ensure_watcher();
         let cfg = self.inner.config.read().clone();
         let exporters = (self.inner.factory)(&cfg, &self.inner.memory);
         let shared = WorkerShared {
@@ -386,20 +388,38 @@ impl Tracer {
     }
 
     /// The exit hook of every binding: delivers what is queued within `timeout`, then reports on
-    /// stderr what did not make it (nothing when all was delivered). Returns `false` on timeout.
+    /// stderr what did not make it (nothing when all was delivered). Traces still open (their
+    /// root span never ended) are counted as dropped (`open_at_exit`). Returns `false` on
+    /// timeout.
     pub fn exit(&self, timeout: Duration) -> bool {
+        // One exit at a time: a SIGTERM that arrives while an exit hook delivers (a pool
+        // worker's finalizer) must not end the process before that delivery is done. Bounded,
+        // and a lock a fork caught held only costs the wait.
+        static EXITING: Mutex<()> = Mutex::new(());
+        let _one = EXITING.try_lock_for(timeout + Duration::from_millis(500));
+        let before = self.stats();
+        let open = self.inner.stats.open_traces();
+        if open > 0 {
+            self.inner
+                .stats
+                .drop_counted(DropReason::OpenAtExit, open, 0);
+        }
         // Retries in progress stop now: what cannot be sent goes to the spill folder.
         crate::export::mlflow::stop_retrying(true);
         let ok = self.shutdown(timeout);
         crate::export::mlflow::stop_retrying(false);
         let stats = self.stats();
         if !ok {
+            // Counted before the rescue spilled them: after it, none is pending any more.
             crate::diag::warn(
                 "exit",
                 format!(
-                    "{} trace(s) were still being delivered when the exit timeout ({:.1} s) ran out",
+                    "{} trace(s) were pending at exit and the exit timeout ({:.1} s) ran out: {} delivered, {} written to the spill folder, {} not delivered",
+                    before.traces_pending,
+                    timeout.as_secs_f64(),
+                    stats.traces_exported.saturating_sub(before.traces_exported),
+                    stats.traces_spilled.saturating_sub(before.traces_spilled),
                     stats.traces_pending,
-                    timeout.as_secs_f64()
                 ),
             );
         }
@@ -543,10 +563,18 @@ fn exporter_settings_changed(old: &Config, new: &Config) -> bool {
                 || old.sdk_language != new.sdk_language))
 }
 
+static GLOBAL: OnceLock<Tracer> = OnceLock::new();
+
+/// In a forked child (from the fork handler: atomics only).
+pub(crate) fn after_fork() {
+    if let Some(t) = GLOBAL.get() {
+        t.inner.stats.forked();
+    }
+}
+
 /// The process-wide tracer the bindings use, configured from the environment on first use.
 /// Every language runtime in the process (Python, Node's main thread and its workers) shares it.
 pub fn global() -> &'static Tracer {
-    static GLOBAL: OnceLock<Tracer> = OnceLock::new();
     GLOBAL.get_or_init(|| {
         let (config, warnings) = Config::from_env();
         // One warning for all: the rate limit would keep all but the first of one kind.
