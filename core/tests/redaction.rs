@@ -221,3 +221,35 @@ fn secrets_in_names_keys_and_deep_json_and_ids_kept() {
         "the trace name follows its root span's"
     );
 }
+
+/// A streamed token (`new_token` event, `token` attribute, as MLflow's LangChain tracer records
+/// it) is text, kept by default; `token` elsewhere is still a secret key, and a credential inside
+/// a streamed token is still found by the value rules.
+#[test]
+fn streamed_tokens_are_kept_while_token_keys_elsewhere_are_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let tracer = Tracer::new(Config {
+        local_dir: dir.path().to_owned(),
+        ..Config::default()
+    });
+    let mut root = tracer.start_root("chat", RootOptions::default());
+    for (name, token) in [
+        ("new_token", "Hello"),
+        ("new_token", OPENAI),
+        ("login", "s3cr3t-zx81"),
+    ] {
+        let mut attrs = ferrotrace_core::model::Attributes::new();
+        attrs.set("token", RawJson::string(token));
+        root.add_event(SpanEvent {
+            name: name.into(),
+            time_ns: 1,
+            attributes: attrs,
+        });
+    }
+    root.end(None);
+    tracer.flush(FLUSH);
+    let stored = store_bytes(dir.path());
+    assert!(stored.contains(r#""token":"Hello""#), "{stored}");
+    assert!(!stored.contains(OPENAI));
+    assert!(!stored.contains("s3cr3t-zx81"));
+}

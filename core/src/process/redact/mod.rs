@@ -387,7 +387,14 @@ impl Redactor {
     }
 
     /// New values for the attributes that change, and the keys that change: `(old, new)`.
-    fn attributes(&self, attrs: &Attributes, count: &mut u64) -> AttrChanges {
+    /// `text_key`: a key whose value is known to be text, not a credential (the `token` of a
+    /// streamed `new_token` event, as MLflow's LangChain tracer records it): value rules only.
+    fn attributes(
+        &self,
+        attrs: &Attributes,
+        count: &mut u64,
+        text_key: Option<&str>,
+    ) -> AttrChanges {
         let mut changed = Vec::new();
         let mut renamed = Vec::new();
         for (key, value) in attrs.iter() {
@@ -399,7 +406,11 @@ impl Redactor {
             }
             // MLflow's own attribute names (`mlflow.spanInputs`, ...) name no secret; their
             // values are still scanned.
-            let new = if self.keys && !key.starts_with("mlflow.") && is_secret_key(key) {
+            let new = if self.keys
+                && !key.starts_with("mlflow.")
+                && text_key != Some(key)
+                && is_secret_key(key)
+            {
                 let already = value.as_plain_string().is_some_and(|s| is_marker(&s));
                 (!already).then(|| {
                     *count += 1;
@@ -428,7 +439,7 @@ impl Redactor {
         let mut count = 0;
         for span in trace.spans.iter_mut() {
             let name = self.redact_name(&span.name);
-            let attrs = self.attributes(&span.attributes, &mut count);
+            let attrs = self.attributes(&span.attributes, &mut count, None);
             let status = if span.status.message.is_empty() {
                 None
             } else {
@@ -440,7 +451,12 @@ impl Redactor {
                 .enumerate()
                 .map(|(i, e)| {
                     let name = self.redact_name(&e.name);
-                    (i, name, self.attributes(&e.attributes, &mut count))
+                    let text_key = (e.name == "new_token").then_some("token");
+                    (
+                        i,
+                        name,
+                        self.attributes(&e.attributes, &mut count, text_key),
+                    )
                 })
                 .filter(|(_, n, c)| n.is_some() || !c.is_empty())
                 .collect();
@@ -448,7 +464,7 @@ impl Redactor {
                 .links
                 .iter()
                 .enumerate()
-                .map(|(i, l)| (i, self.attributes(&l.attributes, &mut count)))
+                .map(|(i, l)| (i, self.attributes(&l.attributes, &mut count, None)))
                 .filter(|(_, c)| !c.is_empty())
                 .collect();
             if name.is_none()
