@@ -4,6 +4,7 @@ with MLflow's own client)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -63,3 +64,24 @@ def test_feedback_example_stores_human_and_judge_feedback(program: list[str], ml
     assert judge.source.source_type == "LLM_JUDGE" and judge.source.source_id == "keyword-judge-v1"
     assert judge.value == 1.0 and "tracing" in judge.rationale
     assert any(s.name == "generate" and s.span_type == "LLM" for s in trace.data.spans)
+
+
+def test_agent_example_traces_retrieval_llm_tools_user_session_and_redacts_its_secret(
+        mlflow_server: str, mlflow_reader: Any, tmp_path: Path) -> None:
+    out = run([sys.executable, str(ROOT / "examples/agent/agent_service.py"), "--demo"], mlflow_server, tmp_path)
+    answer, trace_id = out.stdout.split("\n")[:2]
+    assert answer
+    trace = mlflow_reader.get_trace(trace_id)
+    assert trace is not None, out.stderr
+    types = [(s.name, s.span_type) for s in trace.data.spans]
+    assert types[0] == ("agent", "AGENT")
+    assert ("retrieve", "RETRIEVER") in types and ("count_words", "TOOL") in types
+    chats = [s for s in trace.data.spans if s.span_type == "CHAT_MODEL"]
+    assert len(chats) == 2  # model -> tool -> model, recorded by openai autolog
+    assert chats[0].get_attribute("mlflow.chat.tokenUsage")["total_tokens"] > 0
+    assert trace.info.token_usage["total_tokens"] > 0
+    meta = trace.info.trace_metadata
+    assert (meta["mlflow.trace.user"], meta["mlflow.trace.session"]) == ("alice", "conversation-7")
+    agent_inputs = trace.data.spans[0].inputs
+    assert agent_inputs["api_key"] == "[REDACTED:secret_key]"
+    assert "sk-demo" not in json.dumps(trace.to_dict())
