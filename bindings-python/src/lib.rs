@@ -433,10 +433,21 @@ fn store_show(dir: PathBuf, trace_id: &str) -> PyResult<(Option<String>, Vec<Str
     let (read, matches) = ferrotrace_core::store::find_in_store(&dir, trace_id)
         .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
     match (matches, read.traces.first()) {
-        (1, Some(one)) => Ok((
-            Some(ferrotrace_core::store::render_tree(one)),
-            read.warnings,
-        )),
+        (1, Some(one)) => {
+            // Tags, assessments and deletions recorded after the trace are folded in.
+            let mut one = one.clone();
+            if let Ok(snap) = ferrotrace_core::store::search::snapshot(&dir) {
+                match snap.folded.get(&one.info.trace_id) {
+                    Some(f) if f.deleted => return Ok((None, read.warnings)),
+                    Some(f) => f.apply_to(&mut one),
+                    None => {}
+                }
+            }
+            Ok((
+                Some(ferrotrace_core::store::render_tree(&one)),
+                read.warnings,
+            ))
+        }
         (0, _) | (_, None) => Ok((None, read.warnings)),
         (many, _) => Err(TracingError::new_err(format!(
             "{trace_id:?} matches {many} traces; give more of the id"

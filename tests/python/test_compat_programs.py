@@ -31,6 +31,8 @@ KNOWN_GAPS: dict[str, str] = {
     "users_and_sessions": "default redaction replaces an argument named session_id (issue 18 item 6, fixed separately)",
     "distributed": "in one process, the span continued from the traceparent header is exported as its own piece of "
     "the trace, so the trace name tag may come from it (MLflow joins the trace still open in the process)",
+    "remote_trace": "a trace continued from a traceparent whose caller logged no trace info: MLflow stores no trace "
+    "info metadata for it, ferrotrace stores the continuing service's (name, source, previews)",
 }
 
 # With no server, ferrotrace writes to its local store and MLflow to its default local backend.

@@ -48,5 +48,6 @@ def test_python_snippet_runs(where: str, code: str, tmp_path: Path, request: Any
     proc = run_script(code, env, str(tmp_path), timeout=120)
     assert proc.returncode == 0, f"{where}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
     # A snippet that traces something leaves it somewhere: the local store, or the server.
-    if not to_server and "trace" in code and "configure_otlp" not in code:
+    traces = any(m in code for m in ("@mlflow.trace", "@ferrotrace.trace", "start_span(", ".trace("))
+    if not to_server and traces and "configure_otlp" not in code:
         assert (tmp_path / "ferrotrace-traces").exists(), f"{where}: no trace in the local store"

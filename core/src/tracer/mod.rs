@@ -411,15 +411,19 @@ impl Tracer {
         let stats = self.stats();
         if !ok {
             // Counted before the rescue spilled them: after it, none is pending any more.
+            // "not delivered" only when some were: a line a user (or a test) greps for loss.
+            let lost = match stats.traces_pending {
+                0 => String::new(),
+                n => format!(", {n} not delivered"),
+            };
             crate::diag::warn(
                 "exit",
                 format!(
-                    "{} trace(s) were pending at exit and the exit timeout ({:.1} s) ran out: {} delivered, {} written to the spill folder, {} not delivered",
+                    "{} trace(s) were pending at exit and the exit timeout ({:.1} s) ran out: {} delivered, {} written to the spill folder{lost}",
                     before.traces_pending,
                     timeout.as_secs_f64(),
                     stats.traces_exported.saturating_sub(before.traces_exported),
                     stats.traces_spilled.saturating_sub(before.traces_spilled),
-                    stats.traces_pending,
                 ),
             );
         }
