@@ -76,7 +76,7 @@ impl Watch {
     pub(crate) fn check(&self, overflow: &Overflow) {
         {
             let mut f = self.inflight.lock();
-            if !f.since.is_some_and(|t| t.elapsed() >= SPILL_AFTER) {
+            if f.since.is_none_or(|t| t.elapsed() < SPILL_AFTER) {
                 return;
             }
             if let (Some(batch), false) = (f.batch.clone(), f.copied) {
