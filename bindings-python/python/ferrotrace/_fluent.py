@@ -83,6 +83,20 @@ def _native_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[L
     return functools.update_wrapper(wrapper, fn)
 
 
+def _forwarding_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[LiveSpan]], spec: FnSpec) -> Callable[..., Any]:
+    # The default where the native callable exists: a real Python function (inspect.isfunction,
+    # pydantic's validate_call, Ray, ... accept it) whose one line hands the call to the native
+    # callable, so the span work, capture and contextvar updates still run natively. About 0.1 us
+    # above the native callable alone; about 0.5 us below the all-Python wrapper.
+    native = _native_sync_wrapper(fn, start, spec)
+
+    @functools.wraps(fn)
+    def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+        return native(*args, **kwargs)
+
+    return sync_wrapper
+
+
 def _python_sync_wrapper(fn: Callable[..., Any], start: Callable[..., Optional[LiveSpan]]) -> Callable[..., Any]:
     # _call_traced inlined: one Python frame per call, not two.
     @functools.wraps(fn)
@@ -237,6 +251,8 @@ def trace(
             wrapper = async_wrapper
         elif NATIVE_WRAPPER and _TracedFunction is not None and not links and destination is None:
             wrapper = _native_sync_wrapper(fn, start, spec)
+        elif _TracedFunction is not None and not links and destination is None:
+            wrapper = _forwarding_sync_wrapper(fn, start, spec)
         else:
             wrapper = _python_sync_wrapper(fn, start)
         wrapper.__mlflow_traced__ = True  # type: ignore[attr-defined]
