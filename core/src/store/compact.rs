@@ -49,6 +49,7 @@ fn process_alive(pid: u32) -> bool {
         return true;
     }
     // Signal 0 checks existence only; EPERM means it exists under another user.
+    // SAFETY: kill(2) with signal 0 sends nothing and touches no memory of ours.
     let rc = unsafe { libc::kill(pid as libc::pid_t, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
