@@ -145,7 +145,8 @@ def replay_into(mlflow_reader: Any, exp: str, env: dict[str, str], tmp_path: Pat
         traces: list[Any] = []
         while time.monotonic() < deadline:
             traces = server_traces(mlflow_reader, exp)
-            if len(traces) >= CALLS:
+            # Distinct ids: a search paged while the replay still inserts can list a trace twice.
+            if len({t.info.trace_id for t in traces}) >= CALLS:
                 break
             time.sleep(1)
         return traces
