@@ -152,6 +152,9 @@ impl Writer {
             push_str(&mut self.out, SIZE_MARKER);
             return;
         }
+        // SAFETY (this chain): `obj` is alive (the caller's contract). The float, str, int, None
+        // and bool reads run no Python code; a big int and every other branch take their own
+        // strong reference (`int_ptr`, `Bound::from_borrowed_ptr` below) before any call that can.
         let ty = unsafe { ffi::Py_TYPE(obj) };
         if ty == &raw mut ffi::PyFloat_Type {
             push_f64(&mut self.out, unsafe { raw::float_value(obj) });
@@ -207,14 +210,18 @@ impl Writer {
         self.out.push('{');
         let (mut pos, mut n, mut changed) = (0, 0usize, false);
         let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: `d` is a live dict (owned by the caller's Bound); `k` and `v` are borrowed
+        // and used below only before any Python code runs, or made strong references first.
         while n < MAX_ITEMS
             && unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0
         {
             if n > 0 {
                 self.out.push_str(", ");
             }
+            // SAFETY: `k` was borrowed just now and no Python code ran since.
             if unsafe { ffi::Py_TYPE(k) } == &raw mut ffi::PyUnicode_Type {
                 // Writing a str key runs no Python code: the value is still the dict's.
+                // SAFETY: an exact str, still held by the dict.
                 unsafe { self.str_obj(k) };
                 self.out.push_str(": ");
                 // SAFETY: borrowed just now; `value_ptr` owns what it runs Python code for.
@@ -233,6 +240,7 @@ impl Writer {
                 self.value(&v, depth + 1);
             }
             n += 1;
+            // SAFETY: `d` is owned by the caller's Bound; a size read runs no Python code.
             if unsafe { ffi::PyDict_Size(d.as_ptr()) } != len {
                 changed = true;
                 break;
@@ -253,6 +261,7 @@ impl Writer {
         self.out.push('[');
         let mut n = 0usize;
         // The length is read again per item: user code run for an item may shrink the list.
+        // SAFETY: `l` is an exact list owned by the caller's Bound; its length runs no Python code.
         while n < MAX_ITEMS && n < unsafe { raw::list_len(l.as_ptr()) } {
             if n > 0 {
                 self.out.push_str(", ");
@@ -312,6 +321,7 @@ impl Writer {
     /// `str()`.
     fn other(&mut self, obj: &Bound<'_, PyAny>, depth: usize) {
         if let Ok(s) = obj.cast::<PyString>() {
+            // SAFETY: a live str (a subclass too), owned by `obj`.
             unsafe { self.str_obj(s.as_ptr()) };
         } else if obj.is_instance_of::<PyBool>() {
             self.out.push_str(if obj.is_truthy().unwrap_or(false) {
@@ -361,6 +371,8 @@ impl Writer {
     /// SAFETY: `s` is a live `str`.
     unsafe fn str_obj(&mut self, s: *mut ffi::PyObject) {
         let mut tmp = std::mem::take(&mut self.tmp);
+        // SAFETY: a live str (this function's contract); the text borrowed from it is copied
+        // into `self.out` by `text` before anything can run Python code.
         let (text, chars) = unsafe { raw::str_text(s, MAX_STRING_CHARS, &mut tmp) };
         self.text(text, chars);
         self.tmp = tmp;

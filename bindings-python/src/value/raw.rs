@@ -63,12 +63,16 @@ pub(super) unsafe fn str_text(
     max: usize,
     buf: &mut String,
 ) -> (&str, usize) {
+    // SAFETY: `s` is a live str (the caller's contract); reading its header runs no Python code,
+    // and nothing below does, so the borrowed buffer stays valid while it is read.
     let data = unsafe { ffi::PyUnicode_DATA(s) };
     if data.is_null() {
         // A legacy string not yet made ready (an old C extension's, before 3.12): let CPython
         // convert it.
+        // SAFETY: the same live str.
         return unsafe { str_text_copied(s, max, buf) };
     }
+    // SAFETY: a ready str's header.
     let len = unsafe { ffi::PyUnicode_GET_LENGTH(s) } as usize;
     let take = len.min(max);
     buf.clear();
@@ -117,6 +121,7 @@ pub(super) unsafe fn str_text(
     max: usize,
     buf: &mut String,
 ) -> (&str, usize) {
+    // SAFETY: the caller's contract (a live str) is str_text_copied's.
     unsafe { str_text_copied(s, max, buf) }
 }
 
@@ -124,8 +129,11 @@ pub(super) unsafe fn str_text(
 /// cache left on the string).
 unsafe fn str_text_copied(s: *mut ffi::PyObject, max: usize, buf: &mut String) -> (&str, usize) {
     buf.clear();
+    // SAFETY: a live str; these calls create new objects (owned, released below) and run no
+    // user code, so no borrowed reference is held across Python code.
     let len = unsafe { ffi::PyUnicode_GetLength(s) };
     if len < 0 {
+        // SAFETY: clears the error the failed call set.
         unsafe { ffi::PyErr_Clear() };
         return (buf.as_str(), 0);
     }

@@ -42,64 +42,28 @@ pub fn marker(rule: &str) -> String {
 /// The rule name for values under secret key names.
 pub(super) const SECRET_KEY: &str = "secret_key";
 
-/// Literals (lowercase, matched ignoring case) of which every built-in secret match or secret
-/// key name contains one: the quick check before the exact anchors.
-pub(super) const SECRET_LITERALS: &[&str] = &[
-    "private key",
-    "eyj",
-    "sk-",
-    "k_live_",
-    "k_test_",
-    "akia",
-    "asia",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "xoxa-",
-    "xoxb-",
-    "xoxp-",
-    "xoxr-",
-    "xoxs-",
-    "aiza",
-    "bearer",
-    "://",
-    "pass",
-    "pwd",
-    "secret",
-    "token",
-    "key",
-    "auth",
-    "cookie",
-];
+/// Declares the two literal lists below from one list of value-format literals and one of
+/// key-name stems, so a new format is added once.
+macro_rules! secret_literals {
+    (formats: [$($f:literal),* $(,)?], stems: [$($s:literal),* $(,)?]) => {
+        /// Literals (lowercase, matched ignoring case) of which every built-in secret match or
+        /// secret key name contains one: the quick check before the exact anchors.
+        pub(super) const SECRET_LITERALS: &[&str] = &[$($f,)* $($s,)*];
+        /// The literals of `SECRET_LITERALS` that belong to value formats, not to key-name stems:
+        /// a name or key holding none of them (and no `:` or `=`) cannot hold a built-in secret
+        /// match.
+        pub(super) const FORMAT_LITERALS: &[&str] = &[$($f,)*];
+    };
+}
 
-/// The literals of `SECRET_LITERALS` that belong to value formats, not to key-name stems: a
-/// name or key holding none of them (and no `:` or `=`) cannot hold a built-in secret match.
-pub(super) const FORMAT_LITERALS: &[&str] = &[
-    "private key",
-    "eyj",
-    "sk-",
-    "k_live_",
-    "k_test_",
-    "akia",
-    "asia",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "xoxa-",
-    "xoxb-",
-    "xoxp-",
-    "xoxr-",
-    "xoxs-",
-    "aiza",
-    "bearer",
-    "://",
-];
+secret_literals! {
+    formats: [
+        "private key", "eyj", "sk-", "k_live_", "k_test_", "akia", "asia", "ghp_", "gho_", "ghu_",
+        "ghs_", "ghr_", "github_pat_", "xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-", "aiza",
+        "bearer", "://",
+    ],
+    stems: ["pass", "pwd", "secret", "token", "key", "auth", "cookie"]
+}
 
 /// Whether text can hold a PII match: an `@` (email) or three digits in a row (phone, card
 /// number, IBAN).
