@@ -57,6 +57,9 @@ pub(super) unsafe fn tuple_item(t: *mut ffi::PyObject, i: usize) -> *mut ffi::Py
 /// 100 MB string), and convert all of it when only the capped prefix is written. ASCII text is
 /// borrowed from the string; other text is decoded into `buf` (cleared first), lone surrogates
 /// as U+FFFD.
+///
+/// SAFETY: `s` is a live `str`; the text returned may borrow from it, so it must be used before
+/// anything can run Python code.
 #[cfg(not(feature = "abi3"))]
 pub(super) unsafe fn str_text(
     s: *mut ffi::PyObject,
@@ -115,6 +118,7 @@ fn code_point(u: u32) -> char {
     char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
+/// SAFETY: `s` is a live `str`.
 #[cfg(feature = "abi3")]
 pub(super) unsafe fn str_text(
     s: *mut ffi::PyObject,
@@ -127,6 +131,8 @@ pub(super) unsafe fn str_text(
 
 /// [`str_text`] through CPython's encoder, on the capped prefix only (a new bytes object, no
 /// cache left on the string).
+///
+/// SAFETY: `s` is a live `str`, with the GIL held.
 unsafe fn str_text_copied(s: *mut ffi::PyObject, max: usize, buf: &mut String) -> (&str, usize) {
     buf.clear();
     // SAFETY: a live str; these calls create new objects (owned, released below) and run no
