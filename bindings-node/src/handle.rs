@@ -94,20 +94,22 @@ fn check(status: sys::napi_status, what: &str) -> Result<()> {
 impl FromNapiValue for Span {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
         let mut id = 0u32;
-        // SAFETY: plain read; anything but a number fails it.
+        // SAFETY: `env` and `value` are the current callback's (the trait's contract); the read
+        // writes only `id`, and anything but a number fails it without running JavaScript.
         if unsafe { sys::napi_get_value_uint32(env, value, &mut id) } == sys::Status::napi_ok {
             let state = crate::slots::get(id)
                 .ok_or_else(|| Error::new(Status::InvalidArg, "span handle no longer valid"))?;
-            // SAFETY: the slot's box stays put until `slots::remove`, which only `release` calls,
-            // after consuming this `Span`. JS is single-threaded per env and no call re-enters JS
-            // while holding this reference, so it is unique for its lifetime.
             return Ok(Span {
+                // SAFETY: the slot's box stays put until `slots::remove`, which only `release`
+                // calls, after consuming this `Span`. JS is single-threaded per env and no call
+                // re-enters JS while holding this reference, so it is unique for its lifetime.
                 state: unsafe { &mut *state },
                 slot: Some(id),
             });
         }
         let mut tagged = false;
         check(
+            // SAFETY: as above; `TAG` is a static, and the check writes only `tagged`.
             unsafe { sys::napi_check_object_type_tag(env, value, &TAG, &mut tagged) },
             "not a span handle",
         )?;
@@ -119,14 +121,17 @@ impl FromNapiValue for Span {
         }
         let mut data: *mut c_void = ptr::null_mut();
         check(
+            // SAFETY: as above; `value` is an external (its tag says so), and only `data` is
+            // written.
             unsafe { sys::napi_get_value_external(env, value, &mut data) },
             "not a span handle",
         )?;
-        // SAFETY: the tag is only ever put on externals made by `NewSpan::to_napi_value`, whose
-        // data is a live `Box<SpanState>` until the finalizer runs, which cannot happen while
-        // the value is an argument of the current call. JS is single-threaded per env and no
-        // call re-enters JS while holding this reference, so it is unique for its lifetime.
         Ok(Span {
+            // SAFETY: the tag is only ever put on externals made by `NewSpan::to_napi_value`,
+            // whose data is a live `Box<SpanState>` until the finalizer runs, which cannot happen
+            // while the value is an argument of the current call. JS is single-threaded per env
+            // and no call re-enters JS while holding this reference, so it is unique for its
+            // lifetime.
             state: unsafe { &mut *(data as *mut SpanState) },
             slot: None,
         })
@@ -147,6 +152,12 @@ impl ValidateNapiValue for Span {}
 /// A new span handed to JavaScript; freed when the handle is garbage-collected.
 pub struct NewSpan(pub SpanState);
 
+/// The finalizer of a span handle's external.
+///
+/// # Safety
+///
+/// Called by Node only, once, with the `data` given to `napi_create_external` by
+/// `NewSpan::to_napi_value`.
 unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // A panic must not unwind into Node; dropping a span state does not panic in practice.
     let _ = std::panic::catch_unwind(|| {
@@ -159,11 +170,14 @@ impl ToNapiValue for NewSpan {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
         let data = Box::into_raw(Box::new(val.0));
         let mut out = ptr::null_mut();
+        // SAFETY: `env` is the current callback's (the trait's contract); `data` is a live box
+        // that Node keeps until it calls `finalize` with it, exactly once.
         let status = unsafe {
             sys::napi_create_external(env, data.cast(), Some(finalize), ptr::null_mut(), &mut out)
         };
         if status != sys::Status::napi_ok {
-            // SAFETY: not handed to Node, so still ours.
+            // SAFETY: creating the external failed, so Node did not take `data`: it is still the
+            // box made above, owned here and freed once.
             drop(unsafe { Box::from_raw(data) });
             return Err(Error::new(
                 Status::from(status),
@@ -171,6 +185,7 @@ impl ToNapiValue for NewSpan {
             ));
         }
         check(
+            // SAFETY: `out` is the external just made in this callback's scope; `TAG` is a static.
             unsafe { sys::napi_type_tag_object(env, out, &TAG) },
             "cannot tag a span handle",
         )?;

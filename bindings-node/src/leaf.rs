@@ -49,6 +49,8 @@ impl FromNapiValue for MonoNs {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
         let mut v = 0u64;
         let mut lossless = false;
+        // SAFETY: `env` and `value` are the current callback's (the trait's contract); the read
+        // writes only the two locals, and fails on anything but a bigint.
         let status =
             unsafe { sys::napi_get_value_bigint_uint64(env, value, &mut v, &mut lossless) };
         if status != sys::Status::napi_ok {

@@ -74,6 +74,7 @@ pub(crate) struct VectorArgs<'a, 'py> {
 #[cfg(not(feature = "abi3"))]
 impl<'a, 'py> VectorArgs<'a, 'py> {
     /// # Safety
+    ///
     /// `values` holds `PyVectorcall_NARGS(nargsf)` positional values followed by one value per
     /// entry of `kwnames` (a tuple of strings, or NULL), all alive for `'a`.
     pub(crate) unsafe fn new(
@@ -84,11 +85,13 @@ impl<'a, 'py> VectorArgs<'a, 'py> {
     ) -> Self {
         // SAFETY: `kwnames` is a tuple or NULL (caller's contract).
         let kwnames = unsafe { Borrowed::from_ptr_or_opt(py, kwnames) }
+            // SAFETY: not NULL here, so a tuple (the caller's contract).
             .map(|k| unsafe { k.cast_unchecked::<PyTuple>() });
         VectorArgs {
             py,
             values,
             nargsf,
+            // SAFETY: pure arithmetic on `nargsf` (it masks the offset flag off), no memory read.
             nargs: unsafe { ffi::PyVectorcall_NARGS(nargsf) } as usize,
             kwnames,
         }

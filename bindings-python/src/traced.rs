@@ -136,6 +136,12 @@ impl TracedFunction {
 }
 
 /// The vectorcall entry of every `TracedFunction`.
+///
+/// # Safety
+///
+/// Called by CPython only, through the vectorcall slot of a `TracedFunction`: `callable` is
+/// that instance and `args`, `nargsf`, `kwnames` follow the vectorcall protocol, with the
+/// thread attached.
 unsafe extern "C" fn vectorcall_entry(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -152,6 +158,8 @@ unsafe extern "C" fn vectorcall_entry(
         // SAFETY: CPython passes an instance of the type this entry is installed on, and
         // the arguments as the vectorcall protocol lays them out.
         let slf = unsafe { Borrowed::from_ptr(py, callable).cast_unchecked::<TracedFunction>() };
+        // SAFETY: CPython lays `args` out as the protocol says (`VectorArgs::new`'s contract)
+        // and keeps them alive until this call returns, which outlives `args`.
         let args = unsafe { VectorArgs::new(py, args, nargsf, kwnames) };
         slf.get().call(py, &args)
     }));

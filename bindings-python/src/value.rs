@@ -63,6 +63,8 @@ pub fn dict_items<'py>(d: &Bound<'py, PyDict>) -> Vec<(Bound<'py, PyAny>, Bound<
     let (mut pos, mut k, mut v) = (0, std::ptr::null_mut(), std::ptr::null_mut());
     // SAFETY: a live dict; each borrowed key and value is made a strong reference at once.
     while unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+        // SAFETY: `k` and `v` were borrowed from the dict just now, and nothing since (nor the
+        // push) runs Python code; each becomes a strong reference here.
         unsafe {
             out.push((
                 Bound::from_borrowed_ptr(py, k),
@@ -144,37 +146,49 @@ impl Writer {
     /// One type-pointer comparison per value picks the exact JSON types; scalars are read
     /// through the C API (no reference-count traffic, no Python code run).
     ///
-    /// SAFETY: `obj` must be alive when the call starts; it may be borrowed from a container
-    /// that user code run below frees or changes: every branch that can run Python code (the
-    /// containers, `other`, big ints) first takes a strong reference of its own.
+    /// # Safety
+    ///
+    /// `obj` must be alive when the call starts, with the GIL held; it may be borrowed from a
+    /// container that user code run below frees or changes: every branch that can run Python
+    /// code (the containers, `other`, big ints) first takes a strong reference of its own.
     unsafe fn value_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject, depth: usize) {
         if self.out.len() > MAX_VALUE_BYTES {
             push_str(&mut self.out, SIZE_MARKER);
             return;
         }
-        // SAFETY (this chain): `obj` is alive (the caller's contract). The float, str, int, None
-        // and bool reads run no Python code; a big int and every other branch take their own
-        // strong reference (`int_ptr`, `Bound::from_borrowed_ptr` below) before any call that can.
+        // In every branch `obj` is alive (the caller's contract). The float, str, int, None and
+        // bool reads run no Python code; a big int and every other branch take their own strong
+        // reference (`int_ptr`, `Bound::from_borrowed_ptr` below) before any call that can.
+        // SAFETY: `obj` is alive; its type is a field read.
         let ty = unsafe { ffi::Py_TYPE(obj) };
         if ty == &raw mut ffi::PyFloat_Type {
+            // SAFETY: an exact float, alive; reading its value runs no Python code.
             push_f64(&mut self.out, unsafe { raw::float_value(obj) });
         } else if ty == &raw mut ffi::PyUnicode_Type {
+            // SAFETY: an exact str, alive; `str_obj` copies its text before any Python code runs.
             unsafe { self.str_obj(obj) };
         } else if ty == &raw mut ffi::PyLong_Type {
+            // SAFETY: an exact int, alive; `int_ptr` owns it before it runs Python code.
             unsafe { self.int_ptr(py, obj) };
+        // SAFETY: `Py_None` only takes the address of the interpreter's static `None`.
         } else if obj == unsafe { ffi::Py_None() } {
             self.out.push_str("null");
         } else if ty == &raw mut ffi::PyBool_Type {
+            // SAFETY: `Py_True` only takes the address of the interpreter's static `True`.
             let t = obj == unsafe { ffi::Py_True() };
             self.out.push_str(if t { "true" } else { "false" });
         } else {
             // Owned: user code run below may drop the container the caller borrowed `obj` from.
+            // SAFETY: `obj` is alive and no Python code ran since the call started.
             let obj = unsafe { Bound::from_borrowed_ptr(py, obj) };
             if ty == &raw mut ffi::PyDict_Type {
+                // SAFETY: an exact dict, owned by `obj` for the call.
                 self.container(&obj, depth, |w| unsafe { w.dict(&obj, depth) });
             } else if ty == &raw mut ffi::PyList_Type {
+                // SAFETY: an exact list, owned by `obj` for the call.
                 self.container(&obj, depth, |w| unsafe { w.list_exact(&obj, depth) });
             } else if ty == &raw mut ffi::PyTuple_Type {
+                // SAFETY: an exact tuple, owned by `obj` for the call.
                 self.container(&obj, depth, |w| unsafe { w.tuple_exact(&obj, depth) });
             } else {
                 self.other(&obj, depth);
@@ -182,14 +196,23 @@ impl Writer {
         }
     }
 
-    /// SAFETY: `obj` is an exact `int`, alive for the call.
+    /// # Safety
+    ///
+    /// `obj` is an exact `int`, alive when the call starts, with the GIL held.
     unsafe fn int_ptr(&mut self, py: Python<'_>, obj: *mut ffi::PyObject) {
         let mut overflow = 0;
+        // SAFETY: an exact int (this function's contract): the conversion calls no `__index__`
+        // and runs no Python code; it writes only `overflow`.
         let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow) };
+        // SAFETY: reads this thread's error indicator (the GIL is held).
         if overflow == 0 && (v != -1 || unsafe { ffi::PyErr_Occurred() }.is_null()) {
             push_i64(&mut self.out, v);
         } else {
+            // SAFETY: clears this thread's error indicator, which an overflow leaves unset but a
+            // failure sets; either way no error may stay pending.
             unsafe { ffi::PyErr_Clear() };
+            // SAFETY: `obj` is alive and no Python code ran since the call started; it is owned
+            // from here, before the big-int path (which runs Python code) reads it.
             let i = unsafe { Bound::from_borrowed_ptr(py, obj) };
             if let Ok(i) = i.cast::<PyInt>() {
                 int::write(&mut self.out, i);
@@ -203,16 +226,19 @@ impl Writer {
     /// its value, before it is written. A dict resized by such code is cut there (a resize may
     /// move entries, so reading on could repeat or skip).
     ///
-    /// SAFETY: `d` is a `dict` or a subclass.
+    /// # Safety
+    ///
+    /// `d` is a `dict` or a subclass (read with the dict C API, which does not check).
     unsafe fn dict(&mut self, d: &Bound<'_, PyAny>, depth: usize) {
         let py = d.py();
+        // SAFETY: a dict (this function's contract), owned by `d`; a size read runs no Python code.
         let len = unsafe { ffi::PyDict_Size(d.as_ptr()) };
         self.out.push('{');
         let (mut pos, mut n, mut changed) = (0, 0usize, false);
         let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
-        // SAFETY: `d` is a live dict (owned by the caller's Bound); `k` and `v` are borrowed
-        // and used below only before any Python code runs, or made strong references first.
         while n < MAX_ITEMS
+            // SAFETY: `d` is a live dict (owned by the caller's Bound); `k` and `v` are borrowed
+            // and used below only before any Python code runs, or made strong references first.
             && unsafe { ffi::PyDict_Next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0
         {
             if n > 0 {
@@ -254,9 +280,12 @@ impl Writer {
         self.out.push('}');
     }
 
-    /// SAFETY: `l` is an exact `list`.
+    /// # Safety
+    ///
+    /// `l` is an exact `list` (read with the list macros, which do not check).
     unsafe fn list_exact(&mut self, l: &Bound<'_, PyAny>, depth: usize) {
         let py = l.py();
+        // SAFETY: an exact list (this function's contract), owned by `l`.
         let len = unsafe { raw::list_len(l.as_ptr()) };
         self.out.push('[');
         let mut n = 0usize;
@@ -270,6 +299,7 @@ impl Writer {
             unsafe { self.value_ptr(py, raw::list_item(l.as_ptr(), n), depth + 1) };
             n += 1;
         }
+        // SAFETY: as above: still the exact list `l` owns.
         if unsafe { raw::list_len(l.as_ptr()) } != len {
             self.changed_marker(n > 0, false);
         } else {
@@ -278,15 +308,20 @@ impl Writer {
         self.out.push(']');
     }
 
-    /// SAFETY: `t` is an exact `tuple` (which holds its items for as long as it lives).
+    /// # Safety
+    ///
+    /// `t` is an exact `tuple` (which holds its items for as long as it lives).
     unsafe fn tuple_exact(&mut self, t: &Bound<'_, PyAny>, depth: usize) {
         let py = t.py();
+        // SAFETY: an exact tuple (this function's contract), owned by `t`.
         let len = unsafe { raw::tuple_len(t.as_ptr()) };
         self.out.push('[');
         for n in 0..len.min(MAX_ITEMS) {
             if n > 0 {
                 self.out.push_str(", ");
             }
+            // SAFETY: `n < len`, and a tuple's items are fixed and held by it, which `t` keeps
+            // alive, whatever code runs while the item is written.
             unsafe { self.value_ptr(py, raw::tuple_item(t.as_ptr(), n), depth + 1) };
         }
         self.items_cut_marker(len, false);
@@ -368,7 +403,9 @@ impl Writer {
 
     /// A `str` (or subclass), capped.
     ///
-    /// SAFETY: `s` is a live `str`.
+    /// # Safety
+    ///
+    /// `s` is a live `str`, with the GIL held.
     unsafe fn str_obj(&mut self, s: *mut ffi::PyObject) {
         let mut tmp = std::mem::take(&mut self.tmp);
         // SAFETY: a live str (this function's contract); the text borrowed from it is copied
@@ -503,9 +540,9 @@ fn dataclass_fields<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyDict>> 
 /// Read without leaving a UTF-8 copy on the string (see `raw::str_text`).
 pub fn display_text(obj: &Bound<'_, PyAny>) -> String {
     match obj.str().or_else(|_| obj.repr()) {
-        // SAFETY: a live str.
         Ok(s) => {
             let mut buf = String::new();
+            // SAFETY: `s` is a live str, owned here; the text is copied before Python code runs.
             unsafe { raw::str_text(s.as_ptr(), usize::MAX, &mut buf) }
                 .0
                 .to_owned()
