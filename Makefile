@@ -109,6 +109,7 @@ lint: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/mypy
 	cd bindings-node && npx tsc -p tsconfig.json --noEmit
+	cd bindings-node && node scripts/check-native-types.js
 
 ## dist: the packages users install without a Rust toolchain, into dist/: a manylinux2014 abi3
 ## wheel (zig as the linker, for glibc 2.17) and an sdist; the npm package and its prebuilt

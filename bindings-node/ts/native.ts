@@ -14,7 +14,10 @@ import { isMainThread } from "node:worker_threads";
 export type SpanHandle = { readonly __ferrotraceSpan: unique symbol } | SlotHandle;
 export type SlotHandle = number & { readonly __ferrotraceSlot: unique symbol };
 
-/** The functions exported by `src/*.rs`. Values cross as JSON text. */
+/**
+ * The functions exported by `src/*.rs`. Values cross as JSON text. `make lint` checks this
+ * against the types napi-rs generates from the Rust signatures (`scripts/check-native-types.js`).
+ */
 export interface NativeBinding {
   startRoot(
     name: string,
