@@ -5,7 +5,7 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 PIP         := $(VENV)/bin/pip
 PYTHON3     ?= python3
-PY_DEPS     := "maturin>=1.9,<2" "pytest==9.2.0" "pytest-asyncio==1.5.0" "pytest-timeout==2.4.0" "mypy>=1.13" "mlflow==3.17.2"
+PY_DEPS     := "maturin>=1.9,<2" "pytest==9.2.0" "pytest-asyncio==1.5.0" "pytest-timeout==2.4.0" "mypy==2.4.1" "mlflow==3.17.2"
 # LangChain autolog tests: versions inside mlflow==3.17.2's tested range for its langchain autolog.
 PY_LANGCHAIN_DEPS := "langchain-core==1.8.3" "langchain-openai==1.8.1" "langgraph==1.2.12"
 # The client libraries the autolog integrations patch (tests and bench talk to a fake server).
@@ -108,6 +108,7 @@ lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/mypy
+	$(PY) -m mypy.stubtest ferrotrace._native
 	cd bindings-node && npx tsc -p tsconfig.json --noEmit
 	cd bindings-node && node scripts/check-native-types.js
 

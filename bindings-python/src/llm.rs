@@ -44,19 +44,19 @@ fn inputs(slf: &Bound<'_, PySpan>) -> Option<Value> {
 /// A provider call started: sets the attributes its inputs give (request parameters, message
 /// format, tools). `call` names the call (see `Call::parse`); an unknown name does nothing.
 #[pyfunction]
-pub fn llm_start(slf: &Bound<'_, PySpan>, call: &str) {
-    let (Some(call), Some(inputs)) = (Call::parse(call), inputs(slf)) else {
+pub fn llm_start(span: &Bound<'_, PySpan>, call: &str) {
+    let (Some(call), Some(inputs)) = (Call::parse(call), inputs(span)) else {
         return;
     };
     let attrs = guarded(|| start_attributes(call, &inputs));
-    with_live(slf, |s| set_all(s, attrs));
+    with_live(span, |s| set_all(s, attrs));
 }
 
 /// A provider call succeeded: outputs from `result` (converted once), the attributes the result
 /// gives (model, token usage, tools), then the end. Returns whether the span is a root.
 #[pyfunction]
-pub fn llm_end(slf: &Bound<'_, PySpan>, call: &str, result: &Bound<'_, PyAny>) -> bool {
-    let inputs = inputs(slf);
+pub fn llm_end(span: &Bound<'_, PySpan>, call: &str, result: &Bound<'_, PyAny>) -> bool {
+    let inputs = inputs(span);
     // Convert outside the borrow: `result` may run user code (`model_dump`).
     let outputs = inputs.as_ref().map(|_| to_json(result));
     let attrs = match (Call::parse(call), &inputs, &outputs) {
@@ -65,7 +65,7 @@ pub fn llm_end(slf: &Bound<'_, PySpan>, call: &str, result: &Bound<'_, PyAny>) -
         }
         _ => Vec::new(),
     };
-    finish(slf, |s| {
+    finish(span, |s| {
         if let Some(o) = outputs {
             if !result.is_none() {
                 s.set_attribute(attr::OUTPUTS, o);
@@ -79,8 +79,8 @@ pub fn llm_end(slf: &Bound<'_, PySpan>, call: &str, result: &Bound<'_, PyAny>) -
 /// OpenAI's leaves the status description empty; Anthropic's has `Type: message` and still
 /// sets model and provider. Returns whether the span is a root.
 #[pyfunction]
-pub fn llm_fail(slf: &Bound<'_, PySpan>, call: &str, exception: &Bound<'_, PyAny>) -> bool {
-    let inputs = inputs(slf);
+pub fn llm_fail(span: &Bound<'_, PySpan>, call: &str, exception: &Bound<'_, PyAny>) -> bool {
+    let inputs = inputs(span);
     let parts = inputs.as_ref().map(|_| exception_parts(exception));
     let call = Call::parse(call);
     let attrs = match (call, &inputs) {
@@ -88,7 +88,7 @@ pub fn llm_fail(slf: &Bound<'_, PySpan>, call: &str, exception: &Bound<'_, PyAny
         _ => Vec::new(),
     };
     let anthropic = matches!(call, Some(Call::AnthropicMessages | Call::AnthropicStream));
-    finish(slf, |s| {
+    finish(span, |s| {
         if let Some((ty, msg, stack)) = parts {
             s.record_exception(&ty, &msg, &stack);
             if !anthropic {

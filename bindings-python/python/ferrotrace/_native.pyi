@@ -1,12 +1,66 @@
-"""Type stubs of the native module (Rust, PyO3). Keep in step with bindings-python/src/."""
+"""Type stubs of the native module (Rust, PyO3), kept in step with bindings-python/src/ by
+mypy's stubtest in `make lint` (names, parameters, what can be subclassed)."""
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, final
+
+from typing_extensions import Self
 
 from ferrotrace.exceptions import MlflowException
+
+# The module's own list (PyO3 writes it); stubtest compares the two.
+__all__ = [
+    "LiveSpan",
+    "FnSpec",
+    "TracedFunction",
+    "install_context",
+    "set_processors_present",
+    "TracingError",
+    "ConfigError",
+    "start_span",
+    "llm_start",
+    "llm_end",
+    "llm_fail",
+    "llm_attributes",
+    "flush",
+    "exit",
+    "install_sigterm",
+    "stats_json",
+    "configure",
+    "resolve_experiment",
+    "log_assessment",
+    "mlflow_request",
+    "set_trace_tag",
+    "get_trace_json",
+    "search_traces_json",
+    "delete_trace_tag",
+    "forget_recent_trace",
+    "trace_api",
+    "store_compact",
+    "config",
+    "memory_traces",
+    "clear_memory",
+    "last_trace_id",
+    "set_enabled",
+    "is_enabled",
+    "set_process_metadata",
+    "to_json",
+    "caps_json",
+    "recent_warnings",
+    "set_quiet",
+    "_inject_panic",
+    "store_list",
+    "store_show",
+    "store_read",
+    "push_store",
+    "ui_start",
+    "UiServer",
+]
 
 class TracingError(MlflowException): ...
 class ConfigError(TracingError): ...
 
+# PyO3 classes cannot be subclassed unless they ask for it.
+@final
 class LiveSpan:
     @property
     def trace_id(self) -> str: ...
@@ -90,16 +144,17 @@ class LiveSpan:
         experiment_id: Optional[str] = None,
     ) -> bool: ...
 
+@final
 class FnSpec:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         name: str,
         span_type: str,
         function_name: Optional[str],
         attributes: Optional[dict[str, Any]] = None,
         params: Optional[list[tuple[str, int, bool, Any]]] = None,
         sampling_ratio: Optional[float] = None,
-    ) -> None: ...
+    ) -> Self: ...
     def start(
         self,
         parent: Optional[LiveSpan],
@@ -109,10 +164,11 @@ class FnSpec:
     ) -> Optional[LiveSpan]: ...
 
 # Version-specific builds only (absent from an abi3 build): what @trace returns for a sync function.
+@final
 class TracedFunction:
-    def __init__(self, func: Any, spec: FnSpec, slow: Callable[[tuple[Any, ...], dict[str, Any]], Any]) -> None: ...
+    def __new__(cls, func: Any, spec: FnSpec, slow: Callable[[tuple[Any, ...], dict[str, Any]], Any]) -> Self: ...
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
-    def __get__(self, obj: Any, owner: Any = None) -> Any: ...
+    def __get__(self, instance: Any, owner: Any = None, /) -> Any: ...
     def __reduce__(self) -> str: ...
 
 def install_context(current: Any, scope: Any) -> None: ...
@@ -166,6 +222,7 @@ def store_show(dir: str, trace_id: str) -> tuple[Optional[str], list[str]]: ...
 def store_read(dir: str) -> tuple[list[str], list[str]]: ...
 def push_store(dir: str, tracking_uri: str, experiment_id: Optional[str] = None) -> str: ...
 
+@final
 class UiServer:
     @property
     def url(self) -> str: ...
