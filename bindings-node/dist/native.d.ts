@@ -9,7 +9,10 @@ export type SpanHandle = {
 export type SlotHandle = number & {
     readonly __ferrotraceSlot: unique symbol;
 };
-/** The functions exported by `src/*.rs`. Values cross as JSON text. */
+/**
+ * The functions exported by `src/*.rs`. Values cross as JSON text. `make lint` checks this
+ * against the types napi-rs generates from the Rust signatures (`scripts/check-native-types.js`).
+ */
 export interface NativeBinding {
     startRoot(name: string, spanType?: string | null, inputsJson?: string | null, startNs?: bigint | null, traceparent?: string | null): SpanHandle;
     startChild(parent: SpanHandle, name: string, spanType?: string | null, inputsJson?: string | null, startNs?: bigint | null): SpanHandle;
