@@ -4,7 +4,8 @@
 //   node bench/node_autolog.mjs     # BENCH_BLOCKS=60 pairs of BENCH_CALLS=20 calls per case
 //
 // Cases: a chat completion, a streamed one (read to the end, with `include_usage`), an
-// embedding. Blocks of calls alternate untraced (the client itself) / traced (its tracedOpenAI
+// embedding; and `chat_stub`, the chat completion on a stub client of the same shape that
+// answers at once, which leaves only the tracing to measure. Blocks of calls alternate untraced (the client itself) / traced (its tracedOpenAI
 // view, the same client underneath), so a drift of the machine hits both sides alike. The
 // overhead is a traced block minus the untraced block before it (median of the pairs'
 // differences), per call, in CPU time of the process (`process.cpuUsage()`: Node 20 has no
@@ -51,13 +52,22 @@ const CASES = {
   embedding: (c) => c.embeddings.create({ model: "text-embedding-3-small", input: "six times seven", encoding_format: "float" }),
 };
 
-async function block(fn, client) {
+async function block(fn, client, calls = CALLS) {
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < CALLS; i++) await fn(client);
+  for (let i = 0; i < calls; i++) await fn(client);
   const wall = Number(process.hrtime.bigint() - t0) / 1e3;
   const cpu = process.cpuUsage(cpu0);
-  return { cpu: (cpu.user + cpu.system) / CALLS, wall: wall / CALLS };
+  return { cpu: (cpu.user + cpu.system) / calls, wall: wall / calls };
+}
+
+/**
+ * `chat_stub`: a client of the same shape whose `create` resolves to a parsed chat completion
+ * at once (what the fake server answers), so only the tracing is left to measure.
+ */
+async function stubClient(real) {
+  const completion = JSON.parse(JSON.stringify(await CASES.chat(real)));
+  return { chat: { completions: { create: async () => completion } } };
 }
 
 const median = (xs) => {
@@ -71,14 +81,17 @@ try {
   const plain = new OpenAI({ baseURL: `${url}/v1`, apiKey: "test", maxRetries: 0 });
   const traced = mlflow.tracedOpenAI(plain);
   const results = {};
-  for (const [name, fn] of Object.entries(CASES)) {
-    for (let i = 0; i < 3; i++) await block(fn, i % 2 ? traced : plain); // warm up both paths
+  const stub = await stubClient(plain);
+  const cases = Object.entries(CASES).map(([name, fn]) => [name, fn, plain, traced, CALLS]);
+  cases.push(["chat_stub", CASES.chat, stub, mlflow.tracedOpenAI(stub), CALLS * 50]);
+  for (const [name, fn, plain, traced, calls] of cases) {
+    for (let i = 0; i < 4; i++) await block(fn, i % 2 ? traced : plain, calls); // warm up both paths
     const cpu = [];
     const wall = [];
     const base = [];
     for (let b = 0; b < BLOCKS; b++) {
-      const u = await block(fn, plain);
-      const t = await block(fn, traced);
+      const u = await block(fn, plain, calls);
+      const t = await block(fn, traced, calls);
       cpu.push(t.cpu - u.cpu);
       wall.push(t.wall - u.wall);
       base.push(u.cpu);

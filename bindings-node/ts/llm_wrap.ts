@@ -63,7 +63,11 @@ export class ProviderCall {
     try {
       const n = this.span._native;
       const e = describeError(err);
-      if (n !== null) native.llmFail(n, this.call, e.type, e.message, e.stack);
+      // The clients' errors keep `Error` as their name: their class names the error
+      // (`BadRequestError`), as the Python clients' exception types do.
+      const ctor = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+      const type = e.type === "Error" && typeof ctor === "string" && ctor !== "" ? ctor : e.type;
+      if (n !== null) native.llmFail(n, this.call, type, e.message, e.stack);
     } catch (e) {
       internalError("recording an LLM call's error", e);
     }
@@ -158,16 +162,34 @@ export function wrapClient<T extends object>(
       let out: unknown = value;
       if (typeof value === "function") {
         const method = typeof prop === "string" ? methods[prefix + prop] : undefined;
-        out = method === undefined ? value.bind(target) : traced(value, target, prop as string, method);
+        if (method !== undefined) out = traced(value, target, prop as string, method);
+        else if (prefix === "" && prop === "withOptions") out = rewrapping(value, target, methods, prefixes);
+        else out = value.bind(target);
       } else if (typeof value === "object" && value !== null && typeof prop === "string" && prefixes.has(prefix + prop)) {
         out = wrapClient(value, `${prefix}${prop}.`, methods, prefixes);
       } else {
         return value;
       }
+      // A proxy must return a frozen property's own value.
+      const own = Object.getOwnPropertyDescriptor(target, prop);
+      if (own !== undefined && !own.configurable && !own.writable) return value;
       cache.set(prop, { from: value, to: out });
       return out;
     },
   });
+}
+
+/** `client.withOptions(...)`: the new client it makes is traced too. */
+function rewrapping(
+  fn: Function,
+  target: object,
+  methods: Readonly<Record<string, Method>>,
+  prefixes: ReadonlySet<string>,
+): Function {
+  return function tracedWithOptions(...args: unknown[]): unknown {
+    const made: unknown = fn.apply(target, args);
+    return typeof made === "object" && made !== null ? wrapClient(made, "", methods, prefixes) : made;
+  };
 }
 
 /** Every path that leads to a traced method (`chat`, `chat.completions`, ...). */

@@ -73,6 +73,7 @@ await traced("withResponse", async () => {
   const { data, response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: MESSAGES }).withResponse();
   return { content: data.choices[0].message.content, status: response.status };
 });
+await traced("withOptions", async () => (await client.withOptions({ timeout: 30_000 }).embeddings.create({ model: "m", input: "x", encoding_format: "float" })).model);
 await traced("nested", async () => mlflow.withSpan(async () => {
   const r = await client.chat.completions.create({ model: "gpt-4o-mini", messages: MESSAGES });
   return r.choices[0].message.content;
@@ -199,6 +200,11 @@ describe("tracedOpenAI on a real MLflow server", { skip }, () => {
   test("withResponse() still gives the data and the raw response", () => {
     assert.deepEqual(facts.withResponse, { content: "The answer is 42.", status: 200 });
     assert.equal(onlySpan(trace("withResponse")).outputs.choices[0].message.content, "The answer is 42.");
+  });
+
+  test("a client made by withOptions() is traced too", () => {
+    assert.equal(facts.withOptions, "m");
+    assert.equal(onlySpan(trace("withOptions")).name, "Embeddings");
   });
 
   test("a call inside a traced function is its child", () => {
