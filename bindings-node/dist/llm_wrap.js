@@ -206,6 +206,15 @@ function prefixesOf(methods) {
     }
     return out;
 }
+/** Ends the span of a call whose promise or stream nobody read, once it is collected. */
+const abandoned = new FinalizationRegistry((end) => end());
+/**
+ * The callback ending a call's span when what it returned is collected. Made here, apart: a
+ * closure made where the returned object is in scope could keep it alive.
+ */
+function endWithoutOutputs(call) {
+    return () => call.succeed(undefined);
+}
 /**
  * Follows a call's promise. The clients' `APIPromise` parses the body only when asked (`then`,
  * `withResponse`, all through its `parse`), and `asResponse()` hands the raw body to the
@@ -213,7 +222,10 @@ function prefixesOf(methods) {
  * result, through `onValue`) and its `asResponse` ending the span without outputs.
  */
 function followPromise(result, call, onValue) {
+    // A promise nobody awaits ends its span when it is collected (no outputs).
+    const token = {};
     const settle = (value) => {
+        abandoned.unregister(token);
         try {
             onValue(value, call);
         }
@@ -224,6 +236,7 @@ function followPromise(result, call, onValue) {
         return value;
     };
     const fail = (err) => {
+        abandoned.unregister(token);
         call.fail(err);
         throw err;
     };
@@ -236,6 +249,7 @@ function followPromise(result, call, onValue) {
         // Another thenable: a new promise of the same value.
         return Promise.resolve(result).then(settle, fail);
     }
+    abandoned.register(p, endWithoutOutputs(call), token);
     const parse = p.parse;
     let parsed;
     p.parse = function tracedParse() {
@@ -245,16 +259,16 @@ function followPromise(result, call, onValue) {
     if (typeof asResponse === "function") {
         p.asResponse = function tracedAsResponse(...args) {
             return asResponse.apply(p, args).then((r) => {
-                if (parsed === undefined)
+                if (parsed === undefined) {
+                    abandoned.unregister(token);
                     call.succeed(undefined);
+                }
                 return r;
             }, (e) => fail(e));
         };
     }
     return p;
 }
-/** Ends the span of a stream nobody iterated once the stream is collected. */
-const abandoned = new FinalizationRegistry((end) => end());
 /** Whether `v` is the clients' `Stream` (a fresh iterator per `iterator()` call, an `AbortController`). */
 function isClientStream(v) {
     if (typeof v !== "object" || v === null)

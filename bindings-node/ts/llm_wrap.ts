@@ -202,6 +202,17 @@ export function prefixesOf(methods: Readonly<Record<string, Method>>): Set<strin
   return out;
 }
 
+/** Ends the span of a call whose promise or stream nobody read, once it is collected. */
+const abandoned = new FinalizationRegistry<() => void>((end) => end());
+
+/**
+ * The callback ending a call's span when what it returned is collected. Made here, apart: a
+ * closure made where the returned object is in scope could keep it alive.
+ */
+function endWithoutOutputs(call: ProviderCall): () => void {
+  return () => call.succeed(undefined);
+}
+
 interface ApiPromiseLike {
   parse: () => Promise<unknown>;
   asResponse?: (...args: unknown[]) => Promise<unknown>;
@@ -219,7 +230,10 @@ export function followPromise(
   call: ProviderCall,
   onValue: (value: unknown, call: ProviderCall) => void,
 ): unknown {
+  // A promise nobody awaits ends its span when it is collected (no outputs).
+  const token = {};
   const settle = (value: unknown): unknown => {
+    abandoned.unregister(token);
     try {
       onValue(value, call);
     } catch (e) {
@@ -229,6 +243,7 @@ export function followPromise(
     return value;
   };
   const fail = (err: unknown): never => {
+    abandoned.unregister(token);
     call.fail(err);
     throw err;
   };
@@ -241,6 +256,7 @@ export function followPromise(
     // Another thenable: a new promise of the same value.
     return Promise.resolve(result).then(settle, fail);
   }
+  abandoned.register(p, endWithoutOutputs(call), token);
   const parse = p.parse;
   let parsed: Promise<unknown> | undefined;
   p.parse = function tracedParse(): Promise<unknown> {
@@ -251,7 +267,10 @@ export function followPromise(
     p.asResponse = function tracedAsResponse(...args: unknown[]): Promise<unknown> {
       return asResponse.apply(p, args).then(
         (r) => {
-          if (parsed === undefined) call.succeed(undefined);
+          if (parsed === undefined) {
+            abandoned.unregister(token);
+            call.succeed(undefined);
+          }
           return r;
         },
         (e) => fail(e),
@@ -260,9 +279,6 @@ export function followPromise(
   }
   return p;
 }
-
-/** Ends the span of a stream nobody iterated once the stream is collected. */
-const abandoned = new FinalizationRegistry<() => void>((end) => end());
 
 interface ClientStream {
   iterator: () => AsyncIterator<unknown>;

@@ -78,6 +78,28 @@ await traced("nested", async () => mlflow.withSpan(async () => {
   const r = await client.chat.completions.create({ model: "gpt-4o-mini", messages: MESSAGES });
   return r.choices[0].message.content;
 }, { name: "agent", spanType: "AGENT" }));
+// Dropped unread: a promise never awaited and a stream never iterated end their spans once collected.
+const v8 = await import("node:v8");
+const vm = await import("node:vm");
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc");
+async function collected() {
+  for (let i = 0; i < 20; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return mlflow.getLastActiveTraceId();
+}
+facts.beforeDropped = mlflow.getLastActiveTraceId();
+(() => {
+  client.chat.completions.create({ model: "gpt-4o-mini", messages: MESSAGES });
+})();
+await new Promise((r) => setTimeout(r, 300)); // the answer arrives, unread
+ids.droppedPromise = await collected();
+await (async () => {
+  await client.chat.completions.create({ model: "gpt-4o-mini", messages: MESSAGES, stream: true });
+})();
+ids.droppedStream = await collected();
 const warnings = [];
 const warn = console.warn;
 console.warn = (m) => warnings.push(String(m));
@@ -213,6 +235,17 @@ describe("tracedOpenAI on a real MLflow server", { skip }, () => {
     const agent = spans.find((s) => s.name === "agent");
     assert.equal(spans.find((s) => s.name === "Completions").parent_id, agent.span_id);
     assert.equal(agent.outputs, "The answer is 42.");
+  });
+
+  test("a call's promise never awaited and a stream never read end their spans once collected", () => {
+    assert.notEqual(ids.droppedPromise, facts.beforeDropped);
+    assert.notEqual(ids.droppedStream, ids.droppedPromise);
+    for (const name of ["droppedPromise", "droppedStream"]) {
+      const span = onlySpan(trace(name));
+      assert.equal(span.name, "Completions");
+      assert.equal(span.status, "OK");
+      assert.equal(span.outputs, null);
+    }
   });
 
   test("something that is not a client is returned as it is, with one warning", () => {
