@@ -4,7 +4,10 @@ JSON text formatting, language-specific exception names), both must equal the sc
 expected file (scenario.py -> expected.json, scenario_tools.py -> expected_tools.json, ...).
 Scenarios: the first agent (scenario.py), tools (a failing tool, a retry, an ERROR trace),
 fanout (async concurrency), stream (a streamed answer and an abandoned stream), tokens (token
-usage, previews and client request id set by the app, unicode and JSON scalars).
+usage, previews and client request id set by the app, unicode and JSON scalars). And
+llm_calls.py / llm_calls.mjs: the same OpenAI and Anthropic calls through the wrapped clients
+(Python autolog, Node tracedOpenAI / tracedAnthropic) against one fake provider server, compared
+with each other.
 
 Language-specific by design, as in MLflow's two SDKs: Python spans carry
 `mlflow.spanFunctionName`, JavaScript spans do not; exception types are the language's own.
