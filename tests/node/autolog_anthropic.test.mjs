@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 
 import { CLIENTS, fakeLlm, onlySpan, readTraces } from "./llm_support.mjs";
-import { mlflowServer, runApp, skip, uniqueName } from "./mlflow_support.mjs";
+import { mlflowServer, python, runApp, skip, uniqueName } from "./mlflow_support.mjs";
 
 const APP = `${CLIENTS}
 import { tracedAnthropic } from ${JSON.stringify(new URL("../../bindings-node/dist/anthropic.mjs", import.meta.url).href)};
@@ -138,4 +138,28 @@ describe("tracedAnthropic on a real MLflow server", { skip }, () => {
     assert.equal(facts.unsupported.warnings.length, 1);
     assert.match(facts.unsupported.warnings[0], /tracedAnthropic/);
   });
+});
+
+test("the addon's provider mapping is the one Python's binding exposes (same core code)", { skip }, async () => {
+  const { native } = (await import("node:module")).createRequire(import.meta.url)("../../bindings-node/dist/native.js");
+  const cases = [
+    ["openai.chat", { model: "gpt-4o-mini", messages: [], temperature: 0, tools: [{ type: "function", function: { name: "f", parameters: {} } }] },
+      { object: "chat.completion", model: "gpt-4o-mini-2024", usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 1 } } }],
+    ["openai.responses", { model: "m", input: "x" }, { object: "response", model: "m", usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 } }],
+    ["openai.embedding", { model: "e", input: ["a"] }, { object: "list", model: "e", usage: { prompt_tokens: 1, total_tokens: 1 } }],
+    ["anthropic.messages", { model: "claude", max_tokens: 8, tools: [{ name: "t", input_schema: { type: "object" } }] },
+      { usage: { input_tokens: 4, output_tokens: 2, cache_read_input_tokens: 3, cache_creation_input_tokens: 1 } }],
+    ["anthropic.messages", { model: "claude" }, null],
+  ];
+  const js = cases.map(([call, i, o]) => JSON.parse(native.llmAttributes(call, JSON.stringify(i), o === null ? null : JSON.stringify(o))));
+  const py = await python(
+    "import json, sys\nfrom ferrotrace import _native\n" +
+    "print(json.dumps([json.loads(_native.llm_attributes(c, json.dumps(i), None if o is None else json.dumps(o))) for c, i, o in json.loads(sys.argv[1])]))",
+    [JSON.stringify(cases)],
+  );
+  assert.deepEqual(js, py);
+  assert.equal(js[0].end["mlflow.llm.model"], "gpt-4o-mini-2024");
+  assert.deepEqual(js[3].end["mlflow.chat.tokenUsage"], { input_tokens: 8, output_tokens: 2, total_tokens: 10,
+    cache_read_input_tokens: 3, cache_creation_input_tokens: 1 });
+  assert.throws(() => native.llmAttributes("nope", "{}"), /unknown provider call/);
 });
