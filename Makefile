@@ -98,6 +98,7 @@ bench: bench-setup
 	$(PY) bench/autolog_overhead.py
 	node bench/node_overhead.mjs
 	node bench/node_sdks.mjs
+	node bench/node_autolog.mjs
 	$(PY) bench/rss_loop.py
 	$(PY) bench/store_search.py
 	@if [ "$(BENCH_EXPORT)" = "1" ]; then $(PY) bench/mlflow_export.py; \

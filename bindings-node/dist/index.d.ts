@@ -15,6 +15,8 @@ export { createTraceLocationFromExperimentId, deleteTraceTag, getDestination, in
 export type { InitOptions, MLflowTracingInitOptions, TraceDestination, TraceLocation } from "./mlflow";
 export type { OtlpOptions } from "./otlp";
 export type { ProcessOptions } from "./process_options";
+export { tracedAnthropic } from "./anthropic";
+export { tracedOpenAI } from "./openai";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";

@@ -28,6 +28,8 @@ export const {
   setDestination,
   setTraceTag,
   startSpan,
+  tracedAnthropic,
+  tracedOpenAI,
   stats,
   trace,
   tracingContext,

@@ -68,6 +68,11 @@ export interface NativeBinding {
     spanTraceparent(span: SpanHandle): string;
     normalizeTraceparent(header: string): string | null;
     spanToJson(span: SpanHandle): string;
+    /** `src/llm.rs`: a wrapped LLM client's call; `call` is `openai.chat`, `anthropic.messages`, ... */
+    llmStart(span: SpanHandle, call: string): void;
+    llmEnd(span: SpanHandle, call: string, outputsJson: string | null): void;
+    llmFail(span: SpanHandle, call: string, typeName: string, message: string, stack: string): void;
+    llmAttributes(call: string, inputsJson: string, outputsJson?: string | null): string;
     flush(timeoutMs: number): Promise<boolean>;
     exitSync(timeoutMs: number): boolean;
     flushSync(timeoutMs: number): boolean;

@@ -138,7 +138,7 @@ const ORDER_FREE = new Set([
     "spanSpanId", "spanParentId", "spanName", "spanIsEnded", "spanGetAttribute", "spanAttributes",
     "spanEvents", "spanStatus", "spanStartNs", "spanEndNs", "spanIsSampled", "spanChunk",
     "spanAddLink", "spanLinks", "spanTraceparent", "normalizeTraceparent", "spanToJson", "caps",
-    "recentWarnings", "noteParentExpired",
+    "recentWarnings", "noteParentExpired", "llmStart", "llmEnd", "llmFail", "llmAttributes",
 ]);
 function ordered(b) {
     const out = {};

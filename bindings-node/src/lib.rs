@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod handle;
 pub mod leaf;
+pub mod llm;
 pub mod mlflow;
 pub mod raw;
 pub mod recent;

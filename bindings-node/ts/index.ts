@@ -78,6 +78,8 @@ export {
 export type { InitOptions, MLflowTracingInitOptions, TraceDestination, TraceLocation } from "./mlflow";
 export type { OtlpOptions } from "./otlp";
 export type { ProcessOptions } from "./process_options";
+export { tracedAnthropic } from "./anthropic";
+export { tracedOpenAI } from "./openai";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
 export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";

@@ -8,9 +8,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, test } from "node:test";
 
 import { PKG, REPO } from "./helpers.mjs";
+import { fakeLlm } from "./llm_support.mjs";
 import { childEnv, IMPORT, mlflowServer, run, skip, tmp } from "./mlflow_support.mjs";
 
 const PLACEHOLDER = "http://127.0.0.1:5000";
@@ -56,8 +58,18 @@ test("every TypeScript snippet type-checks under tsc --strict", () => {
   }
 });
 
+// The LLM clients of the autolog snippets: the package's devDependencies, talking to the fake
+// provider server through their base-URL environment variables.
+function clientImports(code) {
+  code = code.replace(/from\s+["']ferrotrace\/(openai|anthropic)["']/g,
+    (_, name) => `from ${JSON.stringify(pathToFileURL(path.join(PKG, "dist", `${name}.mjs`)).href)}`);
+  return code.replace(/from\s+["'](openai|@anthropic-ai\/sdk)["']/g,
+    (_, name) => `from ${JSON.stringify(pathToFileURL(path.join(PKG, "node_modules", name, "index.mjs")).href)}`);
+}
+
 describe("every snippet runs", { skip }, () => {
   const uri = mlflowServer();
+  const llm = fakeLlm();
   for (const s of SNIPPETS) {
     test(s.where, async () => {
       const dir = tmp("ferrotrace-docs-");
@@ -65,10 +77,12 @@ describe("every snippet runs", { skip }, () => {
         let code = s.lang === "ts"
           ? ts.transpileModule(s.body, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText
           : s.body;
-        code = code.replaceAll(PLACEHOLDER, uri()).replace(/from\s+["']ferrotrace["']/g, `from ${IMPORT}`);
+        code = clientImports(code.replaceAll(PLACEHOLDER, uri()).replace(/from\s+["']ferrotrace["']/g, `from ${IMPORT}`));
         const file = path.join(dir, "snippet.mjs");
         fs.writeFileSync(file, code);
-        const r = await run(process.execPath, [file], { cwd: dir, env: childEnv({ FERROTRACE_SPILL_DIR: path.join(dir, "spill") }) });
+        const env = childEnv({ FERROTRACE_SPILL_DIR: path.join(dir, "spill"), OPENAI_BASE_URL: `${llm()}/v1`,
+          OPENAI_API_KEY: "test", ANTHROPIC_BASE_URL: llm(), ANTHROPIC_API_KEY: "test" });
+        const r = await run(process.execPath, [file], { cwd: dir, env });
         assert.equal(r.status, 0, `${s.where}\n${r.stdout}\n${r.stderr}`);
         if (!s.body.includes(PLACEHOLDER)) {
           assert.ok(fs.existsSync(path.join(dir, "ferrotrace-traces")), `${s.where}: nothing in the local store`);

@@ -84,7 +84,7 @@ test("the committed dist/ is what tsc makes of ts/", (t) => {
   try {
     const res = spawnSync(process.execPath, [tsc, "-p", path.join(PKG, "tsconfig.json"), "--outDir", out], { encoding: "utf8" });
     assert.equal(res.status, 0, res.stdout + res.stderr);
-    fs.copyFileSync(path.join(PKG, "ts", "index.mjs"), path.join(out, "index.mjs"));
+    for (const f of ["index.mjs", "openai.mjs", "anthropic.mjs"]) fs.copyFileSync(path.join(PKG, "ts", f), path.join(out, f));
     const files = fs.readdirSync(out).sort();
     assert.deepEqual(fs.readdirSync(path.join(PKG, "dist")).sort(), files, "run `npm run build:ts` in bindings-node");
     for (const f of files) {

@@ -4,7 +4,10 @@ JSON text formatting, language-specific exception names), both must equal the sc
 expected file (scenario.py -> expected.json, scenario_tools.py -> expected_tools.json, ...).
 Scenarios: the first agent (scenario.py), tools (a failing tool, a retry, an ERROR trace),
 fanout (async concurrency), stream (a streamed answer and an abandoned stream), tokens (token
-usage, previews and client request id set by the app, unicode and JSON scalars).
+usage, previews and client request id set by the app, unicode and JSON scalars). And
+llm_calls.py / llm_calls.mjs: the same OpenAI and Anthropic calls through the wrapped clients
+(Python autolog, Node tracedOpenAI / tracedAnthropic) against one fake provider server, compared
+with each other.
 
 Language-specific by design, as in MLflow's two SDKs: Python spans carry
 `mlflow.spanFunctionName`, JavaScript spans do not; exception types are the language's own.
@@ -96,3 +99,42 @@ def test_javascript_scenario_matches_the_expected_trace(scenario: str, tmp_path:
     if shutil.which("node") is None or not (ROOT / "bindings-node" / "ferrotrace.node").exists():
         pytest.skip("the Node addon is not built (make node)")
     assert run(["node", str(CONF / f"{scenario}.mjs")], tmp_path / "js") == expected(scenario)
+
+
+def _without_nulls(value: Any) -> Any:
+    """A value with the null fields of objects dropped: a Python client's pydantic result lists
+    every field it knows (null when the server sent none), a JavaScript client's result is the
+    JSON the server sent."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def test_wrapped_llm_clients_trace_the_same_calls_the_same_in_both_languages(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """llm_calls.py (autolog on the real Python clients) and llm_calls.mjs (tracedOpenAI and
+    tracedAnthropic on the real npm clients) make the same calls against one fake provider
+    server: same spans (names, types, parents, inputs, outputs, every attribute, statuses,
+    events) and the same trace token usage."""
+    if shutil.which("node") is None or not (ROOT / "bindings-node" / "ferrotrace.node").exists():
+        pytest.skip("the Node addon is not built (make node)")
+    if not (ROOT / "bindings-node" / "node_modules" / "openai").exists():
+        pytest.skip("the npm clients are not installed (make node)")
+    import fake_llm
+
+    server = fake_llm.start()
+    try:
+        monkeypatch.setenv("FAKE_LLM_URL", server.root_url)
+        py = run([sys.executable, str(CONF / "llm_calls.py")], tmp_path / "py")
+        js = run(["node", str(CONF / "llm_calls.mjs")], tmp_path / "js")
+    finally:
+        server.stop()
+    py, js = _without_nulls(py), _without_nulls(js)
+    assert [s["name"] for s in js["spans"]] == [s["name"] for s in py["spans"]]
+    assert len(py["spans"]) == 14
+    for a, b in zip(js["spans"], py["spans"]):
+        assert a == b, a["name"]
+    assert js == py
+    assert py["metadata"]["mlflow.trace.tokenUsage"]["total_tokens"] > 0

@@ -66,9 +66,13 @@ def test_feedback_example_stores_human_and_judge_feedback(program: list[str], ml
     assert any(s.name == "generate" and s.span_type == "LLM" for s in trace.data.spans)
 
 
+@pytest.mark.parametrize("program", [["python", "examples/agent/agent_service.py", "api_key"],
+                                     ["node", "examples/agent/agent_service.mjs", "apiKey"]],
+                         ids=["python", "node"])
 def test_agent_example_traces_retrieval_llm_tools_user_session_and_redacts_its_secret(
-        mlflow_server: str, mlflow_reader: Any, tmp_path: Path) -> None:
-    out = run([sys.executable, str(ROOT / "examples/agent/agent_service.py"), "--demo"], mlflow_server, tmp_path)
+        program: list[str], mlflow_server: str, mlflow_reader: Any, tmp_path: Path) -> None:
+    exe = sys.executable if program[0] == "python" else "node"
+    out = run([exe, str(ROOT / program[1]), "--demo"], mlflow_server, tmp_path)
     answer, trace_id = out.stdout.split("\n")[:2]
     assert answer
     trace = mlflow_reader.get_trace(trace_id)
@@ -83,5 +87,20 @@ def test_agent_example_traces_retrieval_llm_tools_user_session_and_redacts_its_s
     meta = trace.info.trace_metadata
     assert (meta["mlflow.trace.user"], meta["mlflow.trace.session"]) == ("alice", "conversation-7")
     agent_inputs = trace.data.spans[0].inputs
-    assert agent_inputs["api_key"] == "[REDACTED:secret_key]"
+    assert agent_inputs[program[2]] == "[REDACTED:secret_key]"
     assert "sk-demo" not in json.dumps(trace.to_dict())
+
+
+def test_node_openai_agent_example_is_one_trace_with_two_llm_calls_and_a_tool(
+        mlflow_server: str, mlflow_reader: Any, tmp_path: Path) -> None:
+    out = run(["node", str(ROOT / "examples/node/openai_agent.mjs")], mlflow_server, tmp_path)
+    answer, trace_id = out.stdout.split("\n")[:2]
+    assert answer == "The tool said 4."
+    trace = mlflow_reader.get_trace(trace_id)
+    assert trace is not None, out.stderr
+    types = [(s.name, s.span_type) for s in trace.data.spans]
+    assert types == [("agent", "AGENT"), ("Completions", "CHAT_MODEL"), ("multiply", "TOOL"), ("Completions", "CHAT_MODEL")]
+    first = trace.data.spans[1]
+    assert first.get_attribute("mlflow.chat.tools")[0]["function"]["name"] == "multiply"
+    assert first.get_attribute("mlflow.chat.tokenUsage")["total_tokens"] > 0
+    assert trace.info.token_usage["total_tokens"] > 0
