@@ -66,7 +66,7 @@ export interface NativeBinding {
     normalizeTraceparent(header: string): string | null;
     spanToJson(span: SpanHandle): string;
     flush(timeoutMs: number): Promise<boolean>;
-    exitSync(timeoutMs: number): boolean;
+    exitSync(timeoutMs: number, openRoots?: number): boolean;
     flushSync(timeoutMs: number): boolean;
     stats(): string;
     lastTraceId(): string | null;
