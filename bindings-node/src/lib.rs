@@ -91,7 +91,9 @@ pub fn flush(timeout_ms: f64) -> AsyncTask<FlushTask> {
 /// has not seen them), counted as dropped (`open_at_exit`) with the core's own open traces.
 #[napi(catch_unwind)]
 pub fn exit_sync(timeout_ms: f64, open_roots: Option<f64>) -> bool {
-    let open = open_roots.filter(|n| n.is_finite() && *n > 0.0).unwrap_or(0.0) as u64;
+    let open = open_roots
+        .filter(|n| n.is_finite() && *n > 0.0)
+        .unwrap_or(0.0) as u64;
     global().exit_with_open(millis(timeout_ms), open)
 }
 

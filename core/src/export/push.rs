@@ -199,7 +199,10 @@ impl Pusher<'_> {
 }
 
 /// The changes of every trace in `folder`, folded (a pass that parses only change records).
-fn folded_changes(folder: &Path, warnings: &mut Vec<String>) -> std::io::Result<BTreeMap<String, Folded>> {
+fn folded_changes(
+    folder: &Path,
+    warnings: &mut Vec<String>,
+) -> std::io::Result<BTreeMap<String, Folded>> {
     let mut mutations: Vec<Mutation> = Vec::new();
     // Damaged records are reported by the pass over the traces, once.
     let _ = scan_records(folder, |payload| {
@@ -277,7 +280,10 @@ fn push_changes(
             Value::Array(list) => list.iter().any(|t| t["key"] == k),
             _ => false,
         };
-        let v2 = format!("/api/2.0/mlflow/traces/{}/tags", encode_path_segment(trace_id));
+        let v2 = format!(
+            "/api/2.0/mlflow/traces/{}/tags",
+            encode_path_segment(trace_id)
+        );
         for key in deleted_tags.iter().filter(|k| on_server(k)) {
             client.delete_json(&v2, &json!({ "key": key }))?;
             tags_deleted += 1;
