@@ -14,7 +14,8 @@ alike. The overhead is a traced block minus the untraced block before it (median
 differences), per call, in CPU time of the calling thread (`time.thread_time()`): what the
 application's thread pays, without the waits for the server and the scheduler, which on a busy
 machine are noise far larger than the tracing. Wall-clock overheads are printed too. Traces go
-to a loopback sink that answers 200 (as in python_sdks.py), MLflow's through its async trace
+to a loopback sink that answers 200 (as in python_sdks.py), in a process of its own (its
+threads would otherwise take the measured interpreter's GIL), MLflow's through its async trace
 logging; both are flushed between blocks, untimed.
 """
 
@@ -54,13 +55,22 @@ def workloads(client: Any) -> dict[str, Callable[[], Any]]:
     return {"chat": chat, "stream": stream, "embedding": embedding}
 
 
-def child(sdk: str, fake_url: str) -> None:
-    """Runs in a subprocess: times the cases and prints one JSON line."""
+def serve_sink() -> None:
+    """Runs in its own process: the export sink (answers 200 to everything), until killed. Its
+    threads must not share the measured interpreter (they would take its GIL)."""
     sys.path.insert(0, str(ROOT / "bench"))
-    import openai
     from python_sdks import start_sink
 
-    _, sink = start_sink()
+    _, url = start_sink()
+    print(url, flush=True)
+    while True:
+        time.sleep(3600)
+
+
+def child(sdk: str, fake_url: str, sink: str) -> None:
+    """Runs in a subprocess: times the cases and prints one JSON line."""
+    import openai
+
     mlflow: Any = __import__(sdk)
     mlflow.set_tracking_uri(sink)
     mlflow.set_experiment("bench")
@@ -121,22 +131,25 @@ def main() -> None:
     fake = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "support" / "fake_llm.py")], stdout=subprocess.PIPE, text=True
     )
+    sink = subprocess.Popen([sys.executable, __file__, "--sink"], stdout=subprocess.PIPE, text=True)
     try:
-        assert fake.stdout is not None
+        assert fake.stdout is not None and sink.stdout is not None
         fake_url = fake.stdout.readline().strip()
+        sink_url = sink.stdout.readline().strip()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "FERROTRACE_"))}
         env.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
         results = {}
         for sdk in ("ferrotrace", "mlflow"):
             r = subprocess.run(
-                [sys.executable, __file__, "--child", sdk, fake_url], env=env, capture_output=True, text=True, timeout=1800
+                [sys.executable, __file__, "--child", sdk, fake_url, sink_url], env=env, capture_output=True, text=True, timeout=1800
             )
             if r.returncode != 0:
                 sys.exit(f"{sdk} run failed:\n{r.stderr[-3000:]}")
             results[sdk] = json.loads(r.stdout.strip().splitlines()[-1])
     finally:
-        fake.terminate()
-        fake.wait(10)
+        for p in (fake, sink):
+            p.terminate()
+            p.wait(10)
     print(f"autolog overhead per OpenAI call, CPU time of the calling thread (median over pairs of blocks of {CALLS} calls, {BLOCKS['ferrotrace']} pairs for ferrotrace, {BLOCKS['mlflow']} for MLflow, µs)")
     print(f"{'case':<11}{'untraced':>10}{'ferrotrace +':>14}{'MLflow +':>12}{'MLflow / ferrotrace':>22}")
     for name in CASES:
@@ -152,7 +165,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 4 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3])
+    if len(sys.argv) >= 5 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1:] == ["--sink"]:
+        serve_sink()
     else:
         main()

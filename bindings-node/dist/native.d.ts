@@ -74,7 +74,7 @@ export interface NativeBinding {
     llmFail(span: SpanHandle, call: string, typeName: string, message: string, stack: string): void;
     llmAttributes(call: string, inputsJson: string, outputsJson?: string | null): string;
     flush(timeoutMs: number): Promise<boolean>;
-    exitSync(timeoutMs: number): boolean;
+    exitSync(timeoutMs: number, openRoots?: number): boolean;
     flushSync(timeoutMs: number): boolean;
     stats(): string;
     lastTraceId(): string | null;

@@ -71,8 +71,9 @@ function installExitHook() {
                 return;
             const timeoutMs = JSON.parse(native_1.native.config()).exitTimeout * 1000;
             // The core reports on stderr whatever it could not deliver in time.
+            // Roots still pending never reached the core: it counts them with its own open ones.
             if (node_worker_threads_1.isMainThread)
-                native_1.native.exitSync(timeoutMs);
+                native_1.native.exitSync(timeoutMs, Math.max(0, span_1.lazyRoots.open));
             else
                 native_1.native.flushSync(timeoutMs);
         }

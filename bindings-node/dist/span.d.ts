@@ -14,6 +14,14 @@ export interface Pending {
     readonly inputs: string | null;
 }
 /**
+ * @internal Roots of traced calls still pending (running, nothing native yet): the core has
+ * not seen them, so the exit hook hands their number to the core's exit, which counts them
+ * (`open_at_exit`) when the process ends inside them (`process.exit()` in a traced call).
+ */
+export declare const lazyRoots: {
+    open: number;
+};
+/**
  * A span that is running (or has ended: its getters keep working). Returned by `withSpan`,
  * `getCurrentActiveSpan`, `startSpan`, and passed to span hooks. A span whose start failed
  * (or that was started under one) is a no-op: `traceId` is `NO_OP_SPAN_TRACE_ID`, every

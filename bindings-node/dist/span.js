@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.LiveSpan = exports.toNs = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.internalError = exports.describeError = void 0;
+exports.LiveSpan = exports.lazyRoots = exports.toNs = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.internalError = exports.describeError = void 0;
 /**
  * `LiveSpan`: the object user code receives (span types, statuses and events are in
  * `span_types.ts`). It wraps a native span; every setter captures the value to JSON text here
@@ -34,6 +34,17 @@ function parseJson(text) {
 const leafEnd = (0, leaves_1.raw)("leafEnd");
 const leafStart = (0, leaves_1.raw)("leafStart");
 const spanFinish = (0, leaves_1.raw)("spanFinish");
+/**
+ * @internal Roots of traced calls still pending (running, nothing native yet): the core has
+ * not seen them, so the exit hook hands their number to the core's exit, which counts them
+ * (`open_at_exit`) when the process ends inside them (`process.exit()` in a traced call).
+ */
+exports.lazyRoots = { open: 0 };
+/** A pending span stops being pending: its root (if it is one) is the core's from now on. */
+function settled(p) {
+    if (p.parent === undefined)
+        exports.lazyRoots.open--;
+}
 /** `LiveSpan._leaf` of a leaf kept for its batch. */
 const KEPT = -2;
 /**
@@ -99,6 +110,8 @@ class LiveSpan {
         const span = new LiveSpan(null);
         span._h = undefined;
         span._pending = pending;
+        if (pending.parent === undefined)
+            exports.lazyRoots.open++;
         return span;
     }
     /** @internal The native span (started now if pending); `null` for a no-op span. */
@@ -119,6 +132,7 @@ class LiveSpan {
             }
             else if (this._pending !== null) {
                 const p = this._pending;
+                settled(p);
                 const parent = p.parent === undefined ? null : p.parent._native;
                 if (p.parent === undefined || parent !== null)
                     h = leafStart(p.site, parent, p.t0, p.inputs);
@@ -378,6 +392,7 @@ class LiveSpan {
             // Nothing needed this span while it ran: start and end it in one call.
             this._ending = true;
             this._pending = null;
+            settled(p);
             try {
                 const outputs = (0, capture_1.toJsonText)(result);
                 const parent = endingParent(p);
@@ -425,6 +440,7 @@ class LiveSpan {
         if (p !== null && this._h === undefined && hooks_1.endHooks.length === 0 && !this._ending) {
             this._ending = true;
             this._pending = null;
+            settled(p);
             try {
                 const parent = endingParent(p);
                 if (parent === undefined) {

@@ -88,9 +88,14 @@ pub fn flush(timeout_ms: f64) -> AsyncTask<FlushTask> {
 
 /// The process `exit` hook, where no asynchronous work can run any more: a blocking, bounded
 /// delivery of what is queued; the core reports on stderr whatever was not delivered.
+/// `open_roots`: traced calls still running whose root span the facade started lazily (the core
+/// has not seen them), counted as dropped (`open_at_exit`) with the core's own open traces.
 #[napi(catch_unwind)]
-pub fn exit_sync(timeout_ms: f64) -> bool {
-    global().exit(millis(timeout_ms))
+pub fn exit_sync(timeout_ms: f64, open_roots: Option<f64>) -> bool {
+    let open = open_roots
+        .filter(|n| n.is_finite() && *n > 0.0)
+        .unwrap_or(0.0) as u64;
+    global().exit_with_open(millis(timeout_ms), open)
 }
 
 /// A blocking, bounded flush for the `exit` event of a worker thread: unlike [`exit_sync`] it

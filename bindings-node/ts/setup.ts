@@ -7,7 +7,7 @@ import { isMainThread } from "node:worker_threads";
 
 import { stopKeeping } from "./leaves";
 import { native } from "./native";
-import { internalError } from "./span";
+import { internalError, lazyRoots } from "./span";
 
 function userName(): string {
   try {
@@ -70,7 +70,8 @@ export function installExitHook(): void {
       if (!isMainThread && pending() <= 0) return;
       const timeoutMs = (JSON.parse(native.config()) as { exitTimeout: number }).exitTimeout * 1000;
       // The core reports on stderr whatever it could not deliver in time.
-      if (isMainThread) native.exitSync(timeoutMs);
+      // Roots still pending never reached the core: it counts them with its own open ones.
+      if (isMainThread) native.exitSync(timeoutMs, Math.max(0, lazyRoots.open));
       else native.flushSync(timeoutMs);
     } catch (e) {
       internalError("flushing at exit", e);

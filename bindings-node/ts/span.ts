@@ -51,6 +51,18 @@ const leafEnd = raw("leafEnd");
 const leafStart = raw("leafStart");
 const spanFinish = raw("spanFinish");
 
+/**
+ * @internal Roots of traced calls still pending (running, nothing native yet): the core has
+ * not seen them, so the exit hook hands their number to the core's exit, which counts them
+ * (`open_at_exit`) when the process ends inside them (`process.exit()` in a traced call).
+ */
+export const lazyRoots = { open: 0 };
+
+/** A pending span stops being pending: its root (if it is one) is the core's from now on. */
+function settled(p: Pending): void {
+  if (p.parent === undefined) lazyRoots.open--;
+}
+
 /** `LiveSpan._leaf` of a leaf kept for its batch. */
 const KEPT = -2;
 
@@ -117,6 +129,7 @@ export class LiveSpan {
     const span = new LiveSpan(null);
     span._h = undefined;
     span._pending = pending;
+    if (pending.parent === undefined) lazyRoots.open++;
     return span;
   }
 
@@ -137,6 +150,7 @@ export class LiveSpan {
         this._expired = h === null;
       } else if (this._pending !== null) {
         const p = this._pending;
+        settled(p);
         const parent = p.parent === undefined ? null : p.parent._native;
         if (p.parent === undefined || parent !== null) h = leafStart(p.site, parent, p.t0, p.inputs);
       }
@@ -417,6 +431,7 @@ export class LiveSpan {
       // Nothing needed this span while it ran: start and end it in one call.
       this._ending = true;
       this._pending = null;
+      settled(p);
       try {
         const outputs = toJsonText(result);
         const parent = endingParent(p);
@@ -460,6 +475,7 @@ export class LiveSpan {
     if (p !== null && this._h === undefined && endHooks.length === 0 && !this._ending) {
       this._ending = true;
       this._pending = null;
+      settled(p);
       try {
         const parent = endingParent(p);
         if (parent === undefined) {

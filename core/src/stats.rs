@@ -244,10 +244,14 @@ impl StatsSnapshot {
         if self.traces_dropped == 0 && self.spans_dropped == 0 {
             return None;
         }
+        // Per reason both counts: a trace open at exit may be counted with no span.
         let reasons: Vec<String> = self
             .dropped_spans
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, s)| {
+                let t = self.dropped_traces.get(k).copied().unwrap_or(0);
+                format!("{k}: {t} trace(s), {s} span(s)")
+            })
             .collect();
         Some(format!(
             "{} trace(s) / {} span(s) were not delivered ({}); exported {} trace(s)",

@@ -126,7 +126,10 @@ fn export_failure_is_counted_and_warned_about() {
     assert_eq!(st.traces_dropped, 5);
     assert_eq!(st.traces_exported, 0);
     assert!(st.export_errors >= 1);
-    assert!(st.loss_summary().unwrap().contains("export_failed=10"));
+    assert!(st
+        .loss_summary()
+        .unwrap()
+        .contains("export_failed: 5 trace(s), 10 span(s)"));
     // One warning, naming the destination and the cause; repeats within 30 s are suppressed.
     let w = warnings_containing("could not deliver");
     assert_eq!(w.len(), 1, "{w:?}");

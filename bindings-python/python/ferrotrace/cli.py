@@ -121,7 +121,8 @@ def _push(directory: str, tracking_uri: Optional[str], experiment_id: Optional[s
     _warn(report["warnings"])
     print(
         f"found {report['found']} trace(s): sent {report['sent']}, "
-        f"rejected {report['rejected']}, unsent {report['unsent']}, assessments sent {report['assessments_sent']}"
+        f"rejected {report['rejected']}, unsent {report['unsent']}, assessments sent {report['assessments_sent']}, "
+        f"tags deleted {report.get('tags_deleted', 0)}"
     )
     return 0 if report["rejected"] == 0 and report["unsent"] == 0 else 1
 

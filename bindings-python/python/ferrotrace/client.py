@@ -424,9 +424,9 @@ class MlflowClient:
         if trace_ids is not None and max_traces is not None:
             raise MlflowException.invalid_parameter_value("`max_traces` can't be specified if `trace_ids` is specified.")
         if not _server():
-            local = getattr(ferrotrace, "delete_traces", None)
-            if local is None:
-                raise MlflowException("delete_traces() needs an MLflow server (set_tracking_uri)", error_code="NOT_IMPLEMENTED")
+            # The local store (appended as a deletion record, folded by readers).
+            from ferrotrace._assessments import delete_traces as local
+
             return int(local(experiment_id=experiment_id, max_timestamp_millis=max_timestamp_millis, max_traces=max_traces, trace_ids=trace_ids))
         # Queued traces are delivered first, so a trace just ended is deleted too.
         ferrotrace.flush()

@@ -15,6 +15,7 @@ mod segment;
 mod stream;
 
 pub use fold::read_folded;
+pub(crate) use reader::merge as merge_records;
 pub use reader::{find_in_store, list_store, read_store, scan_records, scan_store, StoreRead};
 pub use render::{render_list, render_tree};
 pub(crate) use rotate::enforce as rotate_folder;

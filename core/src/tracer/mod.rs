@@ -392,17 +392,25 @@ impl Tracer {
     /// root span never ended) are counted as dropped (`open_at_exit`). Returns `false` on
     /// timeout.
     pub fn exit(&self, timeout: Duration) -> bool {
+        self.exit_with_open(timeout, 0)
+    }
+
+    /// [`Tracer::exit`] for a binding that also holds traces the core has not seen yet:
+    /// `open_elsewhere` roots it started lazily (nothing native exists until they end) and that
+    /// are still open, counted as dropped (`open_at_exit`) with the core's own open traces.
+    pub fn exit_with_open(&self, timeout: Duration, open_elsewhere: u64) -> bool {
         // One exit at a time: a SIGTERM that arrives while an exit hook delivers (a pool
         // worker's finalizer) must not end the process before that delivery is done. Bounded,
         // and a lock a fork caught held only costs the wait.
         static EXITING: Mutex<()> = Mutex::new(());
         let _one = EXITING.try_lock_for(timeout + Duration::from_millis(500));
         let before = self.stats();
-        let open = self.inner.stats.open_traces();
+        let open = self.inner.stats.open_traces() + open_elsewhere;
         if open > 0 {
+            // A lazy root is one span; the core's open traces may hold more, uncounted here.
             self.inner
                 .stats
-                .drop_counted(DropReason::OpenAtExit, open, 0);
+                .drop_counted(DropReason::OpenAtExit, open, open_elsewhere);
         }
         // Retries in progress stop now: what cannot be sent goes to the spill folder.
         crate::export::mlflow::stop_retrying(true);
