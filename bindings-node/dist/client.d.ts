@@ -10,7 +10,7 @@ import type { DeleteTracesOptions } from "./search";
  * @example
  * ```ts
  * try {
- *   await client.getTrace("tr-00000000000000000000000000000000");
+ *   await client.getTrace("tr-0123456789abcdef0123456789abcdef");
  * } catch (e) {
  *   if (e instanceof mlflow.MlflowHttpError && e.status === 404) console.log("no such trace");
  * }
@@ -110,7 +110,7 @@ export declare class MlflowClient {
     createExperiment(name: string, artifactLocation?: string, tags?: Record<string, string>): Promise<string>;
     /** An experiment by id with its tags, or `null` when there is none. */
     getExperiment(experimentId: string): Promise<ExperimentSummary | null>;
-    /** An active experiment by name, or `null`. */
+    /** An experiment by name (a deleted one too, as MLflow's server answers), or `null`. */
     getExperimentByName(name: string): Promise<{
         experimentId: string;
         name: string;

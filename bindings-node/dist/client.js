@@ -22,7 +22,7 @@ const MAX_ERROR_BODY_LENGTH = 1000;
  * @example
  * ```ts
  * try {
- *   await client.getTrace("tr-00000000000000000000000000000000");
+ *   await client.getTrace("tr-0123456789abcdef0123456789abcdef");
  * } catch (e) {
  *   if (e instanceof mlflow.MlflowHttpError && e.status === 404) console.log("no such trace");
  * }
@@ -224,7 +224,7 @@ class MlflowClient {
     async getExperiment(experimentId) {
         return summary((await call("get_experiment", { experiment_id: String(experimentId) })));
     }
-    /** An active experiment by name, or `null`. */
+    /** An experiment by name (a deleted one too, as MLflow's server answers), or `null`. */
     async getExperimentByName(name) {
         const s = summary((await call("get_experiment_by_name", { name: String(name) })));
         return s && { experimentId: s.experimentId, name: s.name };

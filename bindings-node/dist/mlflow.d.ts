@@ -21,6 +21,18 @@ export interface InitOptions extends OtlpOptions, ProcessOptions {
     trackingServerPassword?: string;
     /** Bearer token (`MLFLOW_TRACKING_TOKEN`). */
     trackingServerToken?: string;
+    /** Not supported (Databricks): ignored with a warning. */
+    databricksConfigPath?: string;
+    /** Not supported (Databricks): ignored with a warning. */
+    host?: string;
+    /** Not supported (Databricks): ignored with a warning. */
+    databricksToken?: string;
+    /** Not supported (workspaces): ignored with a warning. */
+    workspace?: string;
+    /** Not supported (Unity Catalog locations): ignored with a warning. */
+    traceLocation?: unknown;
+    /** Not supported (MLflow's auth providers): ignored with a warning; use the credentials above. */
+    authProvider?: unknown;
 }
 /** MLflow's name for the options of `init`. */
 export type MLflowTracingInitOptions = InitOptions;

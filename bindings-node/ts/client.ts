@@ -26,7 +26,7 @@ const MAX_ERROR_BODY_LENGTH = 1000;
  * @example
  * ```ts
  * try {
- *   await client.getTrace("tr-00000000000000000000000000000000");
+ *   await client.getTrace("tr-0123456789abcdef0123456789abcdef");
  * } catch (e) {
  *   if (e instanceof mlflow.MlflowHttpError && e.status === 404) console.log("no such trace");
  * }
@@ -282,7 +282,7 @@ export class MlflowClient {
     return summary((await call("get_experiment", { experiment_id: String(experimentId) })) as Json | null);
   }
 
-  /** An active experiment by name, or `null`. */
+  /** An experiment by name (a deleted one too, as MLflow's server answers), or `null`. */
   async getExperimentByName(name: string): Promise<{ experimentId: string; name: string } | null> {
     const s = summary((await call("get_experiment_by_name", { name: String(name) })) as Json | null);
     return s && { experimentId: s.experimentId, name: s.name };

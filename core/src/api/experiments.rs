@@ -117,7 +117,9 @@ fn server(tracer: &Tracer, op: &str, args: &Value) -> Result<Value> {
             let r = c.post_json("/api/3.0/mlflow/traces", &body)?;
             Ok(r["trace"]["trace_info"].clone())
         }
-        other => Err(Error::InvalidArgument(format!("unknown operation {other:?}"))),
+        other => Err(Error::InvalidArgument(format!(
+            "unknown operation {other:?}"
+        ))),
     }
 }
 
@@ -171,13 +173,13 @@ fn experiment(id: &str, name: &str, location: Option<&str>, tags: Value, ms: u64
 
 fn local(dir: &Path, op: &str, args: &Value) -> Result<Value> {
     let mut list = load(dir)?;
-    let active = |e: &&Value| e["lifecycle_stage"] == "active";
     match op {
         "create_experiment" => {
             let name = arg(args, "name")?;
-            if list.iter().filter(active).any(|e| e["name"] == name) {
+            // As MLflow's server: a deleted experiment keeps its name.
+            if list.iter().any(|e| e["name"] == name) {
                 return Err(Error::InvalidArgument(format!(
-                    "RESOURCE_ALREADY_EXISTS: an experiment named '{name}' already exists"
+                    "RESOURCE_ALREADY_EXISTS: an experiment named '{name}' already exists (perhaps deleted)"
                 )));
             }
             let next = list
@@ -204,13 +206,12 @@ fn local(dir: &Path, op: &str, args: &Value) -> Result<Value> {
                 .find(|e| e["experiment_id"] == id)
                 .unwrap_or(Value::Null))
         }
+        // As MLflow's server, a deleted experiment is found too (its `lifecycle_stage` says so).
         "get_experiment_by_name" => {
             let name = arg(args, "name")?;
             Ok(list
-                .iter()
-                .filter(active)
+                .into_iter()
                 .find(|e| e["name"] == name)
-                .cloned()
                 .unwrap_or(Value::Null))
         }
         "delete_experiment" => {
@@ -257,17 +258,28 @@ mod tests {
             ..Default::default()
         });
         let run = |op: &str, args: Value| call(&tracer, &be, op, &args).unwrap();
-        let id = run("create_experiment", json!({"name": "agent", "tags": {"team": "a"}}))
-            .unwrap()["experiment_id"]
+        let id = run(
+            "create_experiment",
+            json!({"name": "agent", "tags": {"team": "a"}}),
+        )
+        .unwrap()["experiment_id"]
             .clone();
         assert_eq!(id, "1");
         let e = run("get_experiment_by_name", json!({"name": "agent"})).unwrap();
         assert_eq!(e["experiment_id"], "1");
         assert_eq!(e["tags"], json!([{"key": "team", "value": "a"}]));
         assert!(run("create_experiment", json!({"name": "agent"})).is_err());
-        assert_eq!(run("get_experiment", json!({"experiment_id": "0"})).unwrap()["name"], "Default");
+        assert_eq!(
+            run("get_experiment", json!({"experiment_id": "0"})).unwrap()["name"],
+            "Default"
+        );
         run("delete_experiment", json!({"experiment_id": "1"})).unwrap();
-        assert_eq!(run("get_experiment_by_name", json!({"name": "agent"})).unwrap(), Value::Null);
+        let deleted = run("get_experiment_by_name", json!({"name": "agent"})).unwrap();
+        assert_eq!(deleted["lifecycle_stage"], "deleted");
+        assert_eq!(
+            run("get_experiment_by_name", json!({"name": "none"})).unwrap(),
+            Value::Null
+        );
         let listed = run("search_experiments", json!({})).unwrap();
         assert_eq!(listed["experiments"].as_array().unwrap().len(), 1);
         assert!(call(&tracer, &be, "set_trace_tag", &json!({})).is_none());

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   console.log("searched:", found.traces.some((t) => t.traceId === traceId));
 
   try {
-    await client.getTrace("tr-00000000000000000000000000000000");
+    await client.getTrace("tr-0123456789abcdef0123456789abcdef");
     console.log("missing trace found?!");
   } catch {
     console.log("missing trace rejected");
