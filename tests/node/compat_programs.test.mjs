@@ -142,6 +142,9 @@ console.log(JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString()
 }
 
 const VOLATILE_META = new Set(["mlflow.trace.sizeBytes", "mlflow.trace.sizeStats", "mlflow.sourceRun"]);
+// What the MLflow server adds to every trace it stores, whichever SDK logged it.
+const SERVER_META = new Set(["mlflow.trace.infoFinalized"]);
+const SERVER_TAGS = new Set(["mlflow.trace.spansLocation"]);
 const decode = (v) => {
   try {
     return JSON.parse(v);
@@ -160,8 +163,16 @@ function comparable(t) {
   const spans = [...t.data.spans].sort((a, b) => Number(BigInt(a.start_time_unix_nano) - BigInt(b.start_time_unix_nano)) || a.name.localeCompare(b.name));
   const index = new Map(spans.map((s, i) => [s.span_id, i]));
   const info = t.info;
-  const meta = Object.fromEntries(Object.entries(info.trace_metadata ?? {}).filter(([k]) => !VOLATILE_META.has(k)).sort());
-  const tags = Object.fromEntries(Object.entries(info.tags ?? {}).filter(([k]) => !k.startsWith("mlflow.artifact")).sort());
+  const meta = Object.fromEntries(
+    Object.entries(info.trace_metadata ?? {})
+      .filter(([k]) => !VOLATILE_META.has(k) && !SERVER_META.has(k))
+      // Each run has its own folder: the program's file name is what must agree.
+      .map(([k, v]) => [k, k === "mlflow.source.name" ? path.basename(v) : v])
+      .sort(),
+  );
+  const tags = Object.fromEntries(
+    Object.entries(info.tags ?? {}).filter(([k]) => !k.startsWith("mlflow.artifact") && !SERVER_TAGS.has(k)).sort(),
+  );
   const status = (c) => String(c ?? "").replace(/^STATUS_CODE_/, "");
   return {
     state: info.state,
@@ -201,6 +212,10 @@ describe("the TypeScript compat programs run alike on an MLflow server and the l
         assert.equal(server.ids.length, local.ids.length);
         const onServer = (await fromServer(uri(), server.ids)).map(comparable);
         const inStore = (await fromLocalStore(local.dir, local.ids)).map(comparable);
+        // COMPAT_DUMP=<folder> keeps both sides of the comparison, to read a difference whole.
+        if (process.env.COMPAT_DUMP) {
+          fs.writeFileSync(path.join(process.env.COMPAT_DUMP, `${name}.json`), JSON.stringify({ onServer, inStore }, null, 1));
+        }
         assert.deepEqual(inStore, onServer);
         assert.ok(onServer.every((t) => t.spans.length > 0));
       } finally {
