@@ -135,7 +135,7 @@ await mlflow.setTraceTag(ok, "reviewed", "yes");
 await mlflow.setTraceTag(ok, "tmp", "x");
 await mlflow.deleteTraceTag(ok, "tmp");
 let unknown = null;
-await mlflow.logFeedback({ traceId: "tr-0123456789abcdef0123456789abcdef", value: 1 }).catch((e) => (unknown = e.message));
+await mlflow.logFeedback({ traceId: "tr-00000000000000000000000000000000", value: 1 }).catch((e) => (unknown = e.message));
 await mlflow.flushTraces();
 console.log(JSON.stringify({
   ok, err, llmSpanId, initMs, started, ended: Date.now(), fb, spanFb, errFb, ex, exStruct, unknown,
@@ -343,7 +343,7 @@ describe("export to a real MLflow server", { skip }, () => {
     assert.equal(t.errFb.value, undefined);
 
     // An unknown trace: the server's own message.
-    assert.match(t.unknown, /not found \(HTTP 404\).*tr-0123456789abcdef0123456789abcdef/);
+    assert.match(t.unknown, /not found \(HTTP 404\).*tr-00000000000000000000000000000000/);
   });
 
   test("server-side searches find the traces", async () => {

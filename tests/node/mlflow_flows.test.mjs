@@ -298,7 +298,7 @@ describe("hooks, streams, distributed traces and assessments on a real MLflow se
       await mlflow.deleteAssessment(traceId, temp.assessmentId);
       const afterDelete = await mlflow.getAssessment(traceId, temp.assessmentId).then(() => "found", (e) => e.message);
       const notFeedback = await mlflow.overrideFeedback({ traceId, assessmentId: ex.assessmentId, value: 1 }).then(() => "ok", (e) => e.message);
-      const missing = await mlflow.getTrace("tr-0123456789abcdef0123456789abcdef", { silent: true });
+      const missing = await mlflow.getTrace("tr-00000000000000000000000000000000", { silent: true });
       const summary = (t) => ({
         traceId: t.info.traceId, state: t.info.state, tags: t.info.tags, tokenUsage: t.info.tokenUsage,
         experimentId: t.info.traceLocation.mlflowExperiment?.experimentId,
