@@ -30,7 +30,7 @@ const spans_1 = require("./spans");
  * ```
  */
 function startSpan(options) {
-    return ((0, spans_1.open)(options?.name || constants_1.DEFAULT_SPAN_NAME, options?.spanType, options?.inputs, options?.attributes, (0, span_1.toNs)(options?.startTimeNs), options?.parent ?? context_1.current.getStore()) ?? new span_1.LiveSpan(null));
+    return ((0, spans_1.open)(options?.name || constants_1.DEFAULT_SPAN_NAME, options?.spanType, options?.inputs, options?.attributes, (0, span_1.toNs)(options?.startTimeNs), options?.parent ?? context_1.current.getStore()) ?? new span_1.NoOpSpan());
 }
 function withSpan(a, b) {
     const [callback, options] = typeof a === "function"
@@ -39,7 +39,7 @@ function withSpan(a, b) {
     const span = (0, spans_1.open)(options?.name || constants_1.DEFAULT_SPAN_NAME, options?.spanType, options?.inputs, options?.attributes, (0, span_1.toNs)(options?.startTimeNs), context_1.current.getStore());
     // Tracing is off in this scope: the callback runs untouched, with a no-op span.
     if (span === null)
-        return callback(new span_1.LiveSpan(null));
+        return callback(new span_1.NoOpSpan());
     // A stream returned by the callback (or its Promise) is one span for the whole iteration.
     return (0, spans_1.runIn)(span, callback, spans_1.finishOrStream);
 }

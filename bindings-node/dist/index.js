@@ -1,7 +1,7 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.LiveSpan = exports.tracedOpenAI = exports.tracedAnthropic = exports.TraceLocationType = exports.setTraceTag = exports.setDestination = exports.resetDestination = exports.init = exports.getDestination = exports.deleteTraceTag = exports.createTraceLocationFromExperimentId = exports.registerOnSpanStartHook = exports.registerOnSpanEndHook = exports.withTracingContextFromHeadersAsync = exports.withTracingContextFromHeaders = exports.tracingContext = exports.getTracingContextHeadersForHttpRequest = exports.TraceTagKey = exports.TraceMetadataKey = exports.TRACE_SCHEMA_VERSION = exports.TRACE_ID_V4_PREFIX = exports.TRACE_ID_PREFIX = exports.TokenUsageKey = exports.SpanLogLevel = exports.SpanAttributeKey = exports.REQUEST_RESPONSE_PREVIEW_MAX_LENGTH = exports.NO_OP_SPAN_TRACE_ID = exports.DEFAULT_SPAN_NAME = exports.toJsonText = exports.CAPS = exports.logFeedback = exports.logExpectation = exports.AssessmentSourceType = exports.updateAssessment = exports.overrideFeedback = exports.getAssessment = exports.deleteAssessment = exports.withSpan = exports.updateCurrentTrace = exports.stats = exports.startSpan = exports.getLastActiveTraceId = exports.getCurrentActiveSpan = exports.getConfig = exports.flushTraces = exports.configure = void 0;
-exports.testing = exports.searchTracesPage = exports.searchTraces = exports.deleteTraces = exports.TraceInfo = exports.Trace = exports.Span = exports.getTrace = exports.trace = void 0;
+exports.testing = exports.searchTracesPage = exports.searchTraces = exports.deleteTraces = exports.MlflowHttpError = exports.MlflowClient = exports.TraceData = exports.TraceInfo = exports.Trace = exports.Span = exports.getTrace = exports.trace = exports.NoOpSpan = void 0;
 /**
  * ferrotrace for Node: MLflow Tracing's TypeScript API backed by a native core.
  *
@@ -77,6 +77,8 @@ Object.defineProperty(exports, "SpanEvent", { enumerable: true, get: function ()
 Object.defineProperty(exports, "SpanStatus", { enumerable: true, get: function () { return span_1.SpanStatus; } });
 Object.defineProperty(exports, "SpanStatusCode", { enumerable: true, get: function () { return span_1.SpanStatusCode; } });
 Object.defineProperty(exports, "SpanType", { enumerable: true, get: function () { return span_1.SpanType; } });
+var span_2 = require("./span");
+Object.defineProperty(exports, "NoOpSpan", { enumerable: true, get: function () { return span_2.NoOpSpan; } });
 var trace_1 = require("./trace");
 Object.defineProperty(exports, "trace", { enumerable: true, get: function () { return trace_1.trace; } });
 var traces_1 = require("./traces");
@@ -84,6 +86,11 @@ Object.defineProperty(exports, "getTrace", { enumerable: true, get: function () 
 Object.defineProperty(exports, "Span", { enumerable: true, get: function () { return traces_1.Span; } });
 Object.defineProperty(exports, "Trace", { enumerable: true, get: function () { return traces_1.Trace; } });
 Object.defineProperty(exports, "TraceInfo", { enumerable: true, get: function () { return traces_1.TraceInfo; } });
+var entities_1 = require("./entities");
+Object.defineProperty(exports, "TraceData", { enumerable: true, get: function () { return entities_1.TraceData; } });
+var client_1 = require("./client");
+Object.defineProperty(exports, "MlflowClient", { enumerable: true, get: function () { return client_1.MlflowClient; } });
+Object.defineProperty(exports, "MlflowHttpError", { enumerable: true, get: function () { return client_1.MlflowHttpError; } });
 var search_1 = require("./search");
 Object.defineProperty(exports, "deleteTraces", { enumerable: true, get: function () { return search_1.deleteTraces; } });
 Object.defineProperty(exports, "searchTraces", { enumerable: true, get: function () { return search_1.searchTraces; } });

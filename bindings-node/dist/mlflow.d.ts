@@ -21,6 +21,18 @@ export interface InitOptions extends OtlpOptions, ProcessOptions {
     trackingServerPassword?: string;
     /** Bearer token (`MLFLOW_TRACKING_TOKEN`). */
     trackingServerToken?: string;
+    /** Not supported (Databricks): ignored with a warning. */
+    databricksConfigPath?: string;
+    /** Not supported (Databricks): ignored with a warning. */
+    host?: string;
+    /** Not supported (Databricks): ignored with a warning. */
+    databricksToken?: string;
+    /** Not supported (workspaces): ignored with a warning. */
+    workspace?: string;
+    /** Not supported (Unity Catalog locations): ignored with a warning. */
+    traceLocation?: unknown;
+    /** Not supported (MLflow's auth providers): ignored with a warning; use the credentials above. */
+    authProvider?: unknown;
 }
 /** MLflow's name for the options of `init`. */
 export type MLflowTracingInitOptions = InitOptions;
@@ -96,6 +108,11 @@ export type TraceDestination = TraceLocation | {
     experimentId: string;
 } | {
     experimentId: string;
+}
+/** MLflow's Databricks Unity Catalog destinations (`{kind: "uc_schema", location}`): not supported. */
+ | {
+    kind: string;
+    location: unknown;
 } | string;
 /**
  * The `TraceLocation` of an MLflow experiment.
@@ -113,14 +130,14 @@ export declare function createTraceLocationFromExperimentId(experimentId: string
  * experimentId}`, `{experimentId}` or the id itself. Throws for other location types (Unity
  * Catalog, inference tables). With a tracking server set, the experiment is checked in the
  * background as by `init`; traces still queued for the previous experiment are delivered
- * there first (at most `exitTimeout`).
+ * there first (at most `exitTimeout`). `setDestination(null)` clears it, as `resetDestination()`.
  *
  * @example
  * ```ts
  * mlflow.setDestination({ type: "MLFLOW_EXPERIMENT", mlflowExperiment: { experimentId: "42" } });
  * ```
  */
-export declare function setDestination(destination: TraceDestination): void;
+export declare function setDestination(destination: TraceDestination | null): void;
 /**
  * Undoes `setDestination`: traces go to the experiment that `init` or the environment
  * (`MLFLOW_EXPERIMENT_ID` / `MLFLOW_EXPERIMENT_NAME`) set before the first `setDestination`

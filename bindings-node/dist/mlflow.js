@@ -181,6 +181,9 @@ function experimentIdOf(destination) {
         throw new TypeError("setDestination takes a TraceLocation, e.g. { type: \"MLFLOW_EXPERIMENT\", mlflowExperiment: { experimentId } }");
     }
     const d = destination;
+    if (d.kind !== undefined) {
+        throw new Error(`setDestination: ${String(d.kind)} (Databricks Unity Catalog) destinations are not supported; use an MLflow experiment.`);
+    }
     const type = typeof d.type === "string" ? d.type.toUpperCase() : undefined;
     if (type !== undefined && type !== "MLFLOW_EXPERIMENT" && type !== "EXPERIMENT") {
         throw new Error(`setDestination: trace location type ${String(d.type)} is not supported; use an MLflow experiment.`);
@@ -198,7 +201,7 @@ function experimentIdOf(destination) {
  * experimentId}`, `{experimentId}` or the id itself. Throws for other location types (Unity
  * Catalog, inference tables). With a tracking server set, the experiment is checked in the
  * background as by `init`; traces still queued for the previous experiment are delivered
- * there first (at most `exitTimeout`).
+ * there first (at most `exitTimeout`). `setDestination(null)` clears it, as `resetDestination()`.
  *
  * @example
  * ```ts
@@ -206,6 +209,11 @@ function experimentIdOf(destination) {
  * ```
  */
 function setDestination(destination) {
+    // MLflow: `null` clears the destination set before.
+    if (destination === null) {
+        resetDestination();
+        return;
+    }
     const experimentId = experimentIdOf(destination);
     const before = JSON.parse(native_1.native.config());
     native_1.native.configure(JSON.stringify({ experimentId }));

@@ -81,10 +81,11 @@ export declare class LiveSpan {
     get spanId(): string;
     get parentId(): string | null;
     get name(): string;
-    get spanType(): string;
-    get inputs(): unknown;
-    get outputs(): unknown;
-    get attributes(): Record<string, unknown>;
+    /** `mlflow.spanType`: a `SpanType` value, or the custom string it was given. */
+    get spanType(): SpanType;
+    get inputs(): any;
+    get outputs(): any;
+    get attributes(): Record<string, any>;
     get status(): SpanStatus;
     get events(): SpanEvent[];
     /** Start time in nanoseconds since the epoch. */
@@ -100,7 +101,7 @@ export declare class LiveSpan {
     /** Links added with `addLink`. */
     get links(): SpanLink[];
     /** One attribute's value (decoded), or `undefined`. */
-    getAttribute(key: string): unknown;
+    getAttribute(key: string): any;
     setInputs(inputs: unknown): void;
     setOutputs(outputs: unknown): void;
     /** Sets an attribute; the value is stored as JSON text (as MLflow does). */
@@ -161,4 +162,19 @@ export declare class LiveSpan {
     _finish(result: unknown): void;
     /** @internal Records a thrown value and ends the span. */
     _fail(err: unknown): void;
+}
+/**
+ * The span given when tracing is off in a scope or a span could not start (MLflow's
+ * `NoOpSpan`): `traceId` is `NO_OP_SPAN_TRACE_ID`, every method does nothing, nothing is
+ * recorded.
+ *
+ * @example
+ * ```ts
+ * await tracingContext({ enabled: false }, () =>
+ *   withSpan((span) => console.log(span instanceof NoOpSpan), { name: "quiet" }), // true
+ * );
+ * ```
+ */
+export declare class NoOpSpan extends LiveSpan {
+    constructor();
 }

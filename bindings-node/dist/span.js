@@ -1,6 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.LiveSpan = exports.lazyRoots = exports.toNs = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.internalError = exports.describeError = void 0;
+exports.NoOpSpan = exports.LiveSpan = exports.lazyRoots = exports.toNs = exports.SpanType = exports.SpanStatusCode = exports.SpanStatus = exports.SpanEvent = exports.internalError = exports.describeError = void 0;
 /**
  * `LiveSpan`: the object user code receives (span types, statuses and events are in
  * `span_types.ts`). It wraps a native span; every setter captures the value to JSON text here
@@ -204,9 +204,11 @@ class LiveSpan {
     get name() {
         return this.read((n) => native_1.native.spanName(n), "");
     }
+    /** `mlflow.spanType`: a `SpanType` value, or the custom string it was given. */
     get spanType() {
-        return this.getAttribute("mlflow.spanType") ?? span_types_1.SpanType.UNKNOWN;
+        return (this.getAttribute("mlflow.spanType") ?? span_types_1.SpanType.UNKNOWN);
     }
+    // Decoded JSON values are typed `any`, as in MLflow's SDK, so its users' code type-checks.
     get inputs() {
         return this.read((n) => parseJson(native_1.native.spanGetAttribute(n, "mlflow.spanInputs")), undefined);
     }
@@ -475,3 +477,21 @@ class LiveSpan {
     }
 }
 exports.LiveSpan = LiveSpan;
+/**
+ * The span given when tracing is off in a scope or a span could not start (MLflow's
+ * `NoOpSpan`): `traceId` is `NO_OP_SPAN_TRACE_ID`, every method does nothing, nothing is
+ * recorded.
+ *
+ * @example
+ * ```ts
+ * await tracingContext({ enabled: false }, () =>
+ *   withSpan((span) => console.log(span instanceof NoOpSpan), { name: "quiet" }), // true
+ * );
+ * ```
+ */
+class NoOpSpan extends LiveSpan {
+    constructor() {
+        super(null);
+    }
+}
+exports.NoOpSpan = NoOpSpan;

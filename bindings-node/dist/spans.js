@@ -35,7 +35,7 @@ function open(name, spanType, inputs, attributes, startNs, parent) {
             const p = parent._native;
             if (p === null) {
                 // A no-op parent makes a no-op child; one no longer kept loses it, counted.
-                const lost = new span_1.LiveSpan(null);
+                const lost = new span_1.NoOpSpan();
                 if (parent._expired) {
                     lost._expired = true;
                     native_1.native.noteParentExpired();
@@ -58,7 +58,7 @@ function open(name, spanType, inputs, attributes, startNs, parent) {
     }
     catch (e) {
         (0, span_1.internalError)("starting a span", e);
-        return new span_1.LiveSpan(null);
+        return new span_1.NoOpSpan();
     }
 }
 /** Ends `span` with `value` as outputs (unless the body set them) and returns the value. */

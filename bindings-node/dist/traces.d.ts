@@ -1,71 +1,7 @@
-import type { Expectation, Feedback, Json } from "./assessments";
-import { SpanEvent, SpanStatus, SpanType } from "./span";
-import type { HrTime } from "./span";
-import type { TraceLocation } from "./mlflow";
-/** A finished span as stored (read only): MLflow's `Span` getters. */
-export declare class Span {
-    /** The stored span dict: base64 ids, attribute values as JSON text, times as `bigint`. */
-    private readonly raw;
-    private readonly fallbackTraceId;
-    constructor(raw: Json, traceId: string);
-    get traceId(): string;
-    /** 16 hex digits. */
-    get spanId(): string;
-    get parentId(): string | null;
-    get name(): string;
-    get spanType(): SpanType | string;
-    get startTimeNs(): bigint;
-    get endTimeNs(): bigint | null;
-    get startTime(): HrTime;
-    get endTime(): HrTime | null;
-    get status(): SpanStatus;
-    get inputs(): unknown;
-    get outputs(): unknown;
-    /** Every attribute, decoded from its JSON text. */
-    get attributes(): Record<string, unknown>;
-    getAttribute(key: string): unknown;
-    get events(): SpanEvent[];
-    /** MLflow's span dict (`Span.to_dict()`): base64 ids, attribute values as JSON text. */
-    toJson(): Json;
-}
-/** Token counts of a trace (`mlflow.trace.tokenUsage`). */
-export interface TokenUsage {
-    input_tokens: number;
-    output_tokens: number;
-    total_tokens: number;
-}
-/** A trace's metadata, as MLflow's TypeScript `TraceInfo`. */
-export declare class TraceInfo {
-    traceId: string;
-    traceLocation: TraceLocation;
-    /** Start of the trace, in milliseconds since the epoch. */
-    requestTime: number;
-    /** `"OK"`, `"ERROR"` or `"IN_PROGRESS"`. */
-    state: string;
-    requestPreview?: string;
-    responsePreview?: string;
-    clientRequestId?: string;
-    /** In milliseconds. */
-    executionDuration?: number;
-    traceMetadata: Record<string, string>;
-    tags: Record<string, string>;
-    /** Feedback and expectations (read from the server; none for a trace found locally). */
-    assessments: Array<Feedback | Expectation>;
-    constructor(raw: Json);
-    /** The trace's token counts, or `null` when no span reported any. */
-    get tokenUsage(): TokenUsage | null;
-}
-/** A finished trace: `info` and `data.spans` (in start order), as MLflow's TypeScript `Trace`. */
-export declare class Trace {
-    info: TraceInfo;
-    data: {
-        spans: Span[];
-    };
-    private readonly raw;
-    constructor(raw: Json);
-    /** MLflow's trace dict (`Trace.to_dict()`), span times as `bigint`. */
-    toJson(): Json;
-}
+import { Trace } from "./entities";
+import type { Json } from "./assessments";
+export { Span, Trace, TraceData, TraceInfo } from "./entities";
+export type { TokenUsage } from "./entities";
 /** Parses the core's trace JSON, keeping nanosecond times exact (they pass 2^53). */
 export declare function parseTrace(text: string): Json;
 /** Options of `getTrace`. */

@@ -8,7 +8,7 @@ import { current, strings } from "./context";
 import { native } from "./native";
 import type { OtlpOptions } from "./otlp";
 import type { ProcessOptions } from "./process_options";
-import { internalError, LiveSpan, SpanType, toNs } from "./span";
+import { internalError, LiveSpan, NoOpSpan, SpanType, toNs } from "./span";
 import { finishOrStream, open, runIn } from "./spans";
 
 /** Options of `startSpan` / `withSpan`. */
@@ -46,7 +46,7 @@ export function startSpan(options: SpanOptions): LiveSpan {
       options?.attributes,
       toNs(options?.startTimeNs),
       options?.parent ?? current.getStore(),
-    ) ?? new LiveSpan(null)
+    ) ?? new NoOpSpan()
   );
 }
 
@@ -86,7 +86,7 @@ export function withSpan<T>(
     current.getStore(),
   );
   // Tracing is off in this scope: the callback runs untouched, with a no-op span.
-  if (span === null) return callback(new LiveSpan(null));
+  if (span === null) return callback(new NoOpSpan());
   // A stream returned by the callback (or its Promise) is one span for the whole iteration.
   return runIn(span, callback, finishOrStream);
 }

@@ -81,10 +81,20 @@ export type { ProcessOptions } from "./process_options";
 export { tracedAnthropic } from "./anthropic";
 export { tracedOpenAI } from "./openai";
 export { LiveSpan, SpanEvent, SpanStatus, SpanStatusCode, SpanType } from "./span";
+export { NoOpSpan } from "./span";
 export type { AttributeValue, HrTime, SpanLink } from "./span";
 export { trace } from "./trace";
 export { getTrace, Span, Trace, TraceInfo } from "./traces";
 export type { GetTraceOptions, TokenUsage } from "./traces";
+export { TraceData } from "./entities";
+export type { SerializedSpan, SerializedTrace, SerializedTraceInfo, TraceInfoParams } from "./entities";
+export { MlflowClient, MlflowHttpError } from "./client";
+export type {
+  ClientSearchTracesOptions,
+  ClientSearchTracesResult,
+  ExperimentSummary,
+  MlflowClientOptions,
+} from "./client";
 export { deleteTraces, searchTraces, searchTracesPage } from "./search";
 export type { DeleteTracesOptions, SearchTracesOptions, TracePage } from "./search";
 export type { TraceDecorator, TraceOptions } from "./trace";

@@ -32,6 +32,20 @@ export interface InitOptions extends OtlpOptions, ProcessOptions {
   trackingServerPassword?: string;
   /** Bearer token (`MLFLOW_TRACKING_TOKEN`). */
   trackingServerToken?: string;
+  // MLflow's Databricks and workspace options: accepted so programs written for MLflow
+  // type-check; ignored with a warning.
+  /** Not supported (Databricks): ignored with a warning. */
+  databricksConfigPath?: string;
+  /** Not supported (Databricks): ignored with a warning. */
+  host?: string;
+  /** Not supported (Databricks): ignored with a warning. */
+  databricksToken?: string;
+  /** Not supported (workspaces): ignored with a warning. */
+  workspace?: string;
+  /** Not supported (Unity Catalog locations): ignored with a warning. */
+  traceLocation?: unknown;
+  /** Not supported (MLflow's auth providers): ignored with a warning; use the credentials above. */
+  authProvider?: unknown;
 }
 
 /** MLflow's name for the options of `init`. */
@@ -197,6 +211,8 @@ export type TraceDestination =
   | TraceLocation
   | { type: "experiment"; experimentId: string }
   | { experimentId: string }
+  /** MLflow's Databricks Unity Catalog destinations (`{kind: "uc_schema", location}`): not supported. */
+  | { kind: string; location: unknown }
   | string;
 
 /**
@@ -216,7 +232,10 @@ function experimentIdOf(destination: unknown): string {
   if (destination === null || typeof destination !== "object") {
     throw new TypeError("setDestination takes a TraceLocation, e.g. { type: \"MLFLOW_EXPERIMENT\", mlflowExperiment: { experimentId } }");
   }
-  const d = destination as { type?: unknown; experimentId?: unknown; mlflowExperiment?: { experimentId?: unknown } };
+  const d = destination as { type?: unknown; kind?: unknown; experimentId?: unknown; mlflowExperiment?: { experimentId?: unknown } };
+  if (d.kind !== undefined) {
+    throw new Error(`setDestination: ${String(d.kind)} (Databricks Unity Catalog) destinations are not supported; use an MLflow experiment.`);
+  }
   const type = typeof d.type === "string" ? d.type.toUpperCase() : undefined;
   if (type !== undefined && type !== "MLFLOW_EXPERIMENT" && type !== "EXPERIMENT") {
     throw new Error(`setDestination: trace location type ${String(d.type)} is not supported; use an MLflow experiment.`);
@@ -235,14 +254,19 @@ function experimentIdOf(destination: unknown): string {
  * experimentId}`, `{experimentId}` or the id itself. Throws for other location types (Unity
  * Catalog, inference tables). With a tracking server set, the experiment is checked in the
  * background as by `init`; traces still queued for the previous experiment are delivered
- * there first (at most `exitTimeout`).
+ * there first (at most `exitTimeout`). `setDestination(null)` clears it, as `resetDestination()`.
  *
  * @example
  * ```ts
  * mlflow.setDestination({ type: "MLFLOW_EXPERIMENT", mlflowExperiment: { experimentId: "42" } });
  * ```
  */
-export function setDestination(destination: TraceDestination): void {
+export function setDestination(destination: TraceDestination | null): void {
+  // MLflow: `null` clears the destination set before.
+  if (destination === null) {
+    resetDestination();
+    return;
+  }
   const experimentId = experimentIdOf(destination);
   const before = JSON.parse(native.config()) as Experiment;
   native.configure(JSON.stringify({ experimentId }));

@@ -219,16 +219,18 @@ export class LiveSpan {
   get name(): string {
     return this.read((n) => native.spanName(n), "");
   }
-  get spanType(): string {
-    return (this.getAttribute("mlflow.spanType") as string | undefined) ?? SpanType.UNKNOWN;
+  /** `mlflow.spanType`: a `SpanType` value, or the custom string it was given. */
+  get spanType(): SpanType {
+    return ((this.getAttribute("mlflow.spanType") as string | undefined) ?? SpanType.UNKNOWN) as SpanType;
   }
-  get inputs(): unknown {
+  // Decoded JSON values are typed `any`, as in MLflow's SDK, so its users' code type-checks.
+  get inputs(): any {
     return this.read((n) => parseJson(native.spanGetAttribute(n, "mlflow.spanInputs")), undefined);
   }
-  get outputs(): unknown {
+  get outputs(): any {
     return this.read((n) => parseJson(native.spanGetAttribute(n, "mlflow.spanOutputs")), undefined);
   }
-  get attributes(): Record<string, unknown> {
+  get attributes(): Record<string, any> {
     return this.read((n) => JSON.parse(native.spanAttributes(n)) as Record<string, unknown>, {});
   }
   get status(): SpanStatus {
@@ -277,7 +279,7 @@ export class LiveSpan {
   }
 
   /** One attribute's value (decoded), or `undefined`. */
-  getAttribute(key: string): unknown {
+  getAttribute(key: string): any {
     return this.read((n) => parseJson(native.spanGetAttribute(n, key)), undefined);
   }
 
@@ -504,5 +506,23 @@ export class LiveSpan {
     } catch (e) {
       internalError("recording an error", e);
     }
+  }
+}
+
+/**
+ * The span given when tracing is off in a scope or a span could not start (MLflow's
+ * `NoOpSpan`): `traceId` is `NO_OP_SPAN_TRACE_ID`, every method does nothing, nothing is
+ * recorded.
+ *
+ * @example
+ * ```ts
+ * await tracingContext({ enabled: false }, () =>
+ *   withSpan((span) => console.log(span instanceof NoOpSpan), { name: "quiet" }), // true
+ * );
+ * ```
+ */
+export class NoOpSpan extends LiveSpan {
+  constructor() {
+    super(null);
   }
 }

@@ -9,7 +9,7 @@ import { toJsonText } from "./capture";
 import { current, scopes } from "./context";
 import { runHooks, startHooks } from "./hooks";
 import { native } from "./native";
-import { internalError, LiveSpan, SpanType } from "./span";
+import { internalError, LiveSpan, NoOpSpan, SpanType } from "./span";
 import { traceStream } from "./stream";
 
 /**
@@ -37,7 +37,7 @@ export function open(
       const p = parent._native;
       if (p === null) {
         // A no-op parent makes a no-op child; one no longer kept loses it, counted.
-        const lost = new LiveSpan(null);
+        const lost = new NoOpSpan();
         if (parent._expired) {
           lost._expired = true;
           native.noteParentExpired();
@@ -56,7 +56,7 @@ export function open(
     return span;
   } catch (e) {
     internalError("starting a span", e);
-    return new LiveSpan(null);
+    return new NoOpSpan();
   }
 }
 

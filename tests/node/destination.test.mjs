@@ -54,7 +54,8 @@ test("other locations and malformed ones throw, and nothing changes", () => {
     /UC_TABLE_PREFIX is not supported/,
   );
   assert.throws(() => setDestination({ type: "MLFLOW_EXPERIMENT" }), /names no experimentId/);
-  assert.throws(() => setDestination(null), TypeError);
+  // `null` clears the destination, as in MLflow (client.test.mjs); a missing one is an error.
+  assert.throws(() => setDestination(undefined), TypeError);
   assert.equal(getConfig().experimentId, "50");
 });
 

@@ -16,6 +16,7 @@
 //! assert_eq!(t["info"]["tags"]["k"], "v");
 //! ```
 
+mod experiments;
 mod server;
 
 use std::collections::HashSet;
@@ -105,11 +106,19 @@ fn opt_u64(args: &Value, key: &str) -> Option<u64> {
 ///   include_spans?}` → `{traces, next_page_token}`
 /// - `delete_traces` `{experiment_id?, max_timestamp_millis?, max_traces?, trace_ids?}` →
 ///   `{deleted}`
+/// - `create_experiment` `{name, artifact_location?, tags?}` → `{experiment_id}`;
+///   `get_experiment` `{experiment_id}` / `get_experiment_by_name` `{name}` → the experiment or
+///   `null`; `delete_experiment` `{experiment_id}`; `search_experiments` `{filter?,
+///   max_results?, order_by?, view_type?}` → `{experiments, next_page_token}`
+/// - `create_trace` `{trace_info}` (server only) → the stored trace info
 ///
 /// Traces still queued in this process are written first, so a call right after a traced
 /// function finds its trace.
 pub fn call(tracer: &Tracer, op: &str, args: &Value) -> Result<Value> {
     let be = backend(tracer);
+    if let Some(r) = experiments::call(tracer, &be, op, args) {
+        return r;
+    }
     if be == Backend::Server {
         return server::call(tracer, op, args);
     }
