@@ -51,7 +51,11 @@ fn stored_record(name: &str) -> Vec<u8> {
     assert!(tracer.flush(FLUSH));
     let mut bytes = Vec::new();
     for e in fs::read_dir(dir.path()).unwrap() {
-        bytes.extend(fs::read(e.unwrap().path()).unwrap());
+        // The segments only (the writer keeps an index file next to each).
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == SEGMENT_EXT) {
+            bytes.extend(fs::read(p).unwrap());
+        }
     }
     bytes
 }

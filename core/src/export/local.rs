@@ -9,6 +9,7 @@ use super::{Exporter, SpillKind};
 use crate::error::Result;
 use crate::model::{write_trace_dict_with, Location, SharedMetadata, Trace};
 use crate::stats::DropReason;
+use crate::store::index::Summary;
 use crate::store::SegmentWriter;
 
 /// The local store's size cap when `FERROTRACE_LOCAL_MAX_BYTES` is not set: 1 GiB.
@@ -42,7 +43,7 @@ impl LocalStoreExporter {
     pub fn with_max_bytes(dir: impl Into<PathBuf>, max_bytes: u64) -> Self {
         let segment_bytes = (max_bytes / 8).clamp(64 << 10, 64 << 20);
         LocalStoreExporter {
-            writer: SegmentWriter::with_max_bytes(dir.into(), segment_bytes),
+            writer: SegmentWriter::with_max_bytes(dir.into(), segment_bytes).indexed(),
             max_bytes,
             segment_bytes,
             folder_bytes: None,
@@ -111,10 +112,13 @@ impl Exporter for LocalStoreExporter {
     fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         let mut written = 0;
         for trace in batch {
-            self.writer.append_with(|out| {
-                write_trace_dict_with(out, trace, shared, Location::of(trace));
-                written += out.len() as u64 + FRAME_BYTES;
-            })?;
+            self.writer.append_trace_with(
+                || Summary::of_trace(trace, shared),
+                |out| {
+                    write_trace_dict_with(out, trace, shared, Location::of(trace));
+                    written += out.len() as u64 + FRAME_BYTES;
+                },
+            )?;
         }
         self.writer.sync()?;
         self.keep_under_cap(written);

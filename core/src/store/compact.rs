@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::index::{index_path, INDEX_EXT};
+use super::index::table::Builder;
+use super::index::{index_path, Summary, INDEX_EXT, OLD_INDEX_EXT};
 use super::mutation::{is_mutation, Mutation, Op};
 use super::search::{segments, snapshot};
 use super::segment::{decode_records, encode_record, SEGMENT_EXT};
@@ -115,12 +116,8 @@ pub fn compact(dir: &Path) -> Result<CompactReport> {
     let mut live_ids: HashSet<String> = HashSet::new();
     for seg in &live {
         if let Ok(Some(idx)) = super::index::load(seg) {
-            for (kind, json) in idx.iter() {
-                if kind == b'T' {
-                    live_ids
-                        .insert(String::from_utf8_lossy(super::index::line_id(json)).into_owned());
-                }
-            }
+            let t = &idx.table;
+            live_ids.extend(t.rows().iter().map(|r| t.id(r).to_owned()));
         }
     }
     let mut traces: Vec<TraceDict> = Vec::new();
@@ -193,11 +190,17 @@ pub fn compact(dir: &Path) -> Result<CompactReport> {
     }
     let deleted = |id: &str| snap.folded.get(id).is_some_and(|f| f.deleted);
     let mut out: Vec<u8> = Vec::new();
+    // The new segment's index is written with it, so no reader has to parse it.
+    let mut index = Builder::default();
     for t in &traces {
         if deleted(&t.info.trace_id) {
             continue;
         }
-        out.extend(encode_record(&serde_json::to_vec(t).unwrap_or_default()));
+        let payload = serde_json::to_vec(t).unwrap_or_default();
+        let record = encode_record(&payload);
+        let at = (out.len() + record.len() - payload.len() - 1) as u64;
+        index.add(&Summary::of(t, at, payload.len() as u64));
+        out.extend(record);
         report.records_after += 1;
     }
     let mut changes: Vec<&Mutation> = latest
@@ -210,7 +213,9 @@ pub fn compact(dir: &Path) -> Result<CompactReport> {
         .collect();
     changes.sort_by_key(|m| m.at_ns);
     for m in changes {
-        out.extend(encode_record(&m.to_payload()));
+        let payload = m.to_payload();
+        index.add_mutation(&payload);
+        out.extend(encode_record(&payload));
         report.records_after += 1;
     }
     report.bytes_after = out.len() as u64;
@@ -228,6 +233,12 @@ pub fn compact(dir: &Path) -> Result<CompactReport> {
         };
         let tmp = path.with_extension(format!("{SEGMENT_EXT}.tmp"));
         super::index::write_private(&tmp, &out)?;
+        // The index names the segment's inode, which the rename keeps.
+        let ino = super::index::inode_of(&tmp)?;
+        super::index::save(
+            &index_path(&path),
+            &super::index::encode_file(ino, out.len() as u64, &mut index),
+        );
         std::fs::rename(&tmp, &path)?;
     }
     for seg in &closed {
@@ -235,12 +246,14 @@ pub fn compact(dir: &Path) -> Result<CompactReport> {
         let _ = std::fs::remove_file(index_path(seg));
         report.segments_compacted += 1;
     }
-    // Index files whose segment is gone (another compaction's leftovers).
+    // Index files whose segment is gone (another compaction's or a rotation's leftovers), and
+    // those of earlier versions.
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let p = e.path();
-            if p.extension().is_some_and(|x| x == INDEX_EXT)
-                && !p.with_extension(SEGMENT_EXT).exists()
+            let ext = p.extension();
+            if ext.is_some_and(|x| x == OLD_INDEX_EXT)
+                || (ext.is_some_and(|x| x == INDEX_EXT) && !p.with_extension(SEGMENT_EXT).exists())
             {
                 let _ = std::fs::remove_file(p);
             }

@@ -54,3 +54,22 @@ pub(crate) fn mark_closed(path: &Path) {
 pub(crate) fn is_open_here(path: &Path) -> bool {
     OPEN.lock().iter().any(|p| p == path)
 }
+
+/// Whether process `pid` exists (on another platform: assumed so).
+pub(crate) fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: kill(2) with signal 0 sends nothing and touches no memory of ours; it only
+        // checks that the process exists (EPERM: it does, under another user).
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}

@@ -24,10 +24,13 @@ fn with_writer<T>(dir: &Path, f: impl FnOnce(&mut SegmentWriter) -> Result<T>) -
     let pid = std::process::id();
     let entry = map
         .entry(dir.to_path_buf())
-        .or_insert_with(|| (pid, SegmentWriter::new(dir.to_path_buf())));
+        .or_insert_with(|| (pid, SegmentWriter::new(dir.to_path_buf()).indexed()));
     if entry.0 != pid {
         // Inherited through fork: the parent's segment is the parent's; start our own.
-        let old = std::mem::replace(entry, (pid, SegmentWriter::new(dir.to_path_buf())));
+        let old = std::mem::replace(
+            entry,
+            (pid, SegmentWriter::new(dir.to_path_buf()).indexed()),
+        );
         std::mem::forget(old.1);
     }
     f(&mut entry.1)

@@ -97,6 +97,7 @@ pub(crate) fn enforce(dir: &Path, max_bytes: u64) -> (Rotated, u64) {
         }
         let (traces, spans) = count(path);
         if fs::remove_file(path).is_ok() {
+            let _ = fs::remove_file(super::index::index_path(path));
             out.segments += 1;
             out.traces += traces;
             out.spans += spans;

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::files;
+use super::index::{Indexer, Summary};
 use super::stream::{check_body, next_line_start, parse_head, Head};
 
 pub(super) const MAGIC: &[u8] = b"FT1 ";
@@ -44,6 +45,8 @@ pub struct SegmentWriter {
     pending: Vec<u8>,
     /// The payload being built by [`SegmentWriter::append_with`], kept for its capacity.
     payload: Vec<u8>,
+    /// The index of the current segment, when this writer keeps one.
+    index: Option<Box<Indexer>>,
 }
 
 impl SegmentWriter {
@@ -58,7 +61,15 @@ impl SegmentWriter {
             max_bytes: MAX_SEGMENT_BYTES,
             pending: Vec::new(),
             payload: Vec::new(),
+            index: None,
         }
+    }
+
+    /// Keeps the index of each segment it writes (see [`crate::store::index`]), so that
+    /// searches read the index instead of parsing the records.
+    pub fn indexed(mut self) -> Self {
+        self.index = Some(Box::default());
+        self
     }
 
     /// A writer that starts a new segment past `max_bytes` (the spill store keeps segments
@@ -103,16 +114,39 @@ impl SegmentWriter {
         let mut payload = std::mem::take(&mut self.payload);
         payload.clear();
         write(&mut payload);
-        let out = self.push(&payload);
+        let out = self.push(&payload, None);
         self.payload = payload;
         out
     }
 
-    fn push(&mut self, payload: &[u8]) -> io::Result<()> {
+    /// [`SegmentWriter::append_with`] for a trace record whose index row the caller gives
+    /// (taken from the trace, so that the record is not parsed back to index it).
+    pub fn append_trace_with(
+        &mut self,
+        summary: impl FnOnce() -> Summary,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> io::Result<()> {
+        let mut payload = std::mem::take(&mut self.payload);
+        payload.clear();
+        write(&mut payload);
+        let s = self.index.as_ref().map(|_| summary());
+        let out = self.push(&payload, s);
+        self.payload = payload;
+        out
+    }
+
+    fn push(&mut self, payload: &[u8], summary: Option<Summary>) -> io::Result<()> {
         let line = record_len(payload.len()) as u64;
         if self.file.is_none() || self.written + line > self.max_bytes {
             self.write_pending()?;
             self.open_next()?;
+        }
+        if let Some(ix) = self.index.as_mut() {
+            ix.record(
+                payload,
+                self.written + (line - payload.len() as u64 - 1),
+                summary,
+            );
         }
         push_record(&mut self.pending, payload);
         self.written += line;
@@ -135,6 +169,9 @@ impl SegmentWriter {
         self.pending.clear();
         if written.is_err() {
             // Whatever part was written is torn; start a fresh segment next time.
+            if let Some(ix) = self.index.as_mut() {
+                ix.stop();
+            }
             self.file = None;
             self.forget_current();
         }
@@ -148,12 +185,21 @@ impl SegmentWriter {
             f.sync_data()?;
             self.dirty = false;
         }
+        if let (Some(ix), Some(_)) = (self.index.as_mut(), self.file.as_ref()) {
+            ix.synced(self.written);
+        }
         Ok(())
     }
 
     fn open_next(&mut self) -> io::Result<()> {
         if let Some(f) = self.file.take() {
-            let _ = f.sync_data();
+            let synced = f.sync_data().is_ok();
+            if let Some(ix) = self.index.as_mut() {
+                if synced {
+                    ix.synced(self.written);
+                }
+                ix.stop();
+            }
         }
         self.forget_current();
         files::create_private_dir(&self.dir)?;
@@ -173,6 +219,9 @@ impl SegmentWriter {
                 .open(&path)
             {
                 Ok(f) => {
+                    if let Some(ix) = self.index.as_mut() {
+                        ix.start(&path, &f);
+                    }
                     files::mark_open(&path);
                     self.file = Some(f);
                     self.current = Some(path);

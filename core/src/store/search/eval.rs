@@ -1,66 +1,154 @@
-//! Evaluating a parsed filter on one trace's summary and folded changes.
-
-use std::collections::BTreeMap;
+//! Evaluating a parsed filter on one trace: what its index row (or merged summary) stored,
+//! with its folded changes on top.
 
 use serde_json::Value as Json;
 
 use super::filter::{Clause, Field, Op, Value};
-use crate::store::index::Summary;
+use crate::store::index::{Row, Summary, Table};
 use crate::store::mutation::Folded;
 
-/// A trace as search sees it: its (merged) summary, with tags and assessments after changes.
-pub struct View<'a> {
-    pub s: &'a Summary,
-    pub tags: std::borrow::Cow<'a, BTreeMap<String, String>>,
-    pub assessments: &'a [Json],
+/// What the index stored of a trace.
+pub trait Stored {
+    fn id(&self) -> &str;
+    /// Request time (Unix ms).
+    fn t(&self) -> u64;
+    /// Execution time (ms).
+    fn d(&self) -> Option<u64>;
+    fn state(&self) -> &str;
+    /// The name as stored (the name tag, else the root span's name).
+    fn name(&self) -> &str;
+    fn tag(&self, key: &str) -> Option<&str>;
+    fn meta(&self, key: &str) -> Option<&str>;
+    /// Whether some span's (name, type, status) satisfies `f`.
+    fn any_span(&self, f: &mut dyn FnMut(&str, &str, &str) -> bool) -> bool;
 }
 
-impl<'a> View<'a> {
-    pub fn new(s: &'a Summary, folded: Option<&'a Folded>) -> View<'a> {
-        match folded {
-            Some(f) => View {
-                s,
-                tags: std::borrow::Cow::Owned(f.tags_over(&s.tags)),
-                assessments: &f.assessments,
-            },
-            None => View {
-                s,
-                tags: std::borrow::Cow::Borrowed(&s.tags),
-                assessments: &[],
-            },
-        }
+impl Stored for Summary {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn t(&self) -> u64 {
+        self.t
+    }
+    fn d(&self) -> Option<u64> {
+        self.d
+    }
+    fn state(&self) -> &str {
+        &self.s
+    }
+    fn name(&self) -> &str {
+        &self.n
+    }
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags.get(key).map(String::as_str)
+    }
+    fn meta(&self, key: &str) -> Option<&str> {
+        self.meta.get(key).map(String::as_str)
+    }
+    fn any_span(&self, f: &mut dyn FnMut(&str, &str, &str) -> bool) -> bool {
+        self.spans.iter().any(|(n, ty, st)| f(n, ty, st))
+    }
+}
+
+/// One row of a segment's index.
+#[derive(Clone, Copy)]
+pub struct RowRef<'a> {
+    pub table: &'a Table,
+    pub row: &'a Row,
+}
+
+impl RowRef<'_> {
+    fn lookup(&self, pairs: &[(u32, u32)], key: &str) -> Option<&str> {
+        pairs
+            .iter()
+            .find(|(k, _)| self.table.str(*k) == key)
+            .map(|(_, v)| self.table.str(*v))
+    }
+}
+
+impl Stored for RowRef<'_> {
+    fn id(&self) -> &str {
+        self.table.id(self.row)
+    }
+    fn t(&self) -> u64 {
+        self.row.t
+    }
+    fn d(&self) -> Option<u64> {
+        self.row.d
+    }
+    fn state(&self) -> &str {
+        self.table.str(self.row.state)
+    }
+    fn name(&self) -> &str {
+        self.table.str(self.row.name)
+    }
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.lookup(self.table.tags(self.row), key)
+    }
+    fn meta(&self, key: &str) -> Option<&str> {
+        self.lookup(self.table.meta(self.row), key)
+    }
+    fn any_span(&self, f: &mut dyn FnMut(&str, &str, &str) -> bool) -> bool {
+        let t = self.table;
+        t.spans(self.row)
+            .iter()
+            .any(|s| f(t.str(s[0]), t.str(s[1]), t.str(s[2])))
+    }
+}
+
+/// A trace as search sees it: what was stored, with tags and assessments after changes.
+pub struct View<'a, S: Stored> {
+    pub s: &'a S,
+    folded: Option<&'a Folded>,
+}
+
+impl<'a, S: Stored> View<'a, S> {
+    pub fn new(s: &'a S, folded: Option<&'a Folded>) -> View<'a, S> {
+        View { s, folded }
     }
 
-    /// The trace name: the `mlflow.traceName` tag (which a change may set), else the root's.
+    /// A tag after the changes.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        if let Some(changed) = self.folded.and_then(|f| f.tags.get(key)) {
+            return changed.as_deref();
+        }
+        self.s.tag(key)
+    }
+
+    fn assessments(&self) -> &[Json] {
+        self.folded.map_or(&[], |f| &f.assessments)
+    }
+
+    /// The trace name: the `mlflow.traceName` tag (which a change may set), else the stored
+    /// one.
     pub fn name(&self) -> &str {
-        self.tags
-            .get("mlflow.traceName")
-            .map(String::as_str)
-            .unwrap_or(&self.s.n)
+        self.tag(crate::model::keys::tag::TRACE_NAME)
+            .unwrap_or_else(|| self.s.name())
     }
 }
 
 /// Whether every clause holds.
-pub fn matches(filter: &[Clause], v: &View<'_>) -> bool {
+pub fn matches<S: Stored>(filter: &[Clause], v: &View<'_, S>) -> bool {
     filter.iter().all(|c| clause(c, v))
 }
 
-fn clause(c: &Clause, v: &View<'_>) -> bool {
+fn clause<S: Stored>(c: &Clause, v: &View<'_, S>) -> bool {
+    let s = v.s;
     match &c.field {
         Field::Attr(key) => match key.as_str() {
-            "timestamp_ms" => num(c, Some(v.s.t as f64)),
-            "execution_time_ms" => num(c, v.s.d.map(|d| d as f64)),
-            "end_time_ms" => num(c, v.s.d.map(|d| (v.s.t + d) as f64)),
+            "timestamp_ms" => num(c, Some(s.t() as f64)),
+            "execution_time_ms" => num(c, s.d().map(|d| d as f64)),
+            "end_time_ms" => num(c, s.d().map(|d| (s.t() + d) as f64)),
             "name" => text(c, Some(v.name())),
-            "status" => text(c, Some(&v.s.s)),
-            "request_id" => text(c, Some(&v.s.id)),
-            "run_id" => text(c, v.s.meta.get("mlflow.sourceRun").map(String::as_str)),
-            "client_request_id" => text(c, v.s.meta.get("client_request_id").map(String::as_str)),
+            "status" => text(c, Some(s.state())),
+            "request_id" => text(c, Some(s.id())),
+            "run_id" => text(c, s.meta("mlflow.sourceRun")),
+            "client_request_id" => text(c, s.meta("client_request_id")),
             _ => false,
         },
-        Field::Tag(k) => text(c, v.tags.get(k).map(String::as_str)),
-        Field::Metadata(k) => text(c, v.s.meta.get(k).map(String::as_str)),
-        Field::Span(k) => v.s.spans.iter().any(|(name, ty, status)| {
+        Field::Tag(k) => text(c, v.tag(k)),
+        Field::Metadata(k) => text(c, s.meta(k)),
+        Field::Span(k) => s.any_span(&mut |name, ty, status| {
             text(
                 c,
                 Some(match k.as_str() {
@@ -77,7 +165,7 @@ fn clause(c: &Clause, v: &View<'_>) -> bool {
                 "expectation"
             };
             let mut values = v
-                .assessments
+                .assessments()
                 .iter()
                 .filter(|a| a["assessment_name"] == name.as_str() && a.get(kind).is_some())
                 .map(|a| &a[kind]["value"]);

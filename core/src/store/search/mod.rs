@@ -1,21 +1,24 @@
 //! Searching a store folder with MLflow's filter grammar, through the segment indexes: a search
-//! reads the small index files, not the traces, and parses only index lines that can match
-//! (a line of a trace without changes must contain the filter's literal values), so a
-//! selective filter over 100,000 traces answers in well under a second, in memory bounded by
-//! the matching traces.
+//! reads the small binary index of each segment (skipping a segment whose strings cannot
+//! satisfy the filter), judges each trace on its index row without parsing JSON, keeps only the
+//! first `offset + max_results` matches in a heap, and reads just those traces from their
+//! segments.
 
 pub mod eval;
 pub mod filter;
 mod tokens;
+mod top;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use std::path::{Path, PathBuf};
 
 use aho_corasick::AhoCorasick;
 use base64::Engine as _;
 
+use self::eval::{RowRef, Stored};
 use self::filter::{Clause, Field, Op, OrderBy, Value};
-use super::index::{self, line_id, read_payload, Summary};
+use self::top::{sort_key, Hit, Loc, Top};
+use super::index::{self, read_payload, SegmentIndex, Summary};
 use super::mutation::{fold, Folded, Mutation};
 use super::segment::SEGMENT_EXT;
 use crate::error::{Error, Result};
@@ -56,68 +59,145 @@ pub fn segments(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Where a record is: (segment number, offset, length).
-type Loc = (usize, u64, u64);
-
-/// A trace found by search: where its records are, and how it sorts.
-struct Hit {
-    id: String,
-    /// Each record, in read order.
-    locs: Vec<Loc>,
-    key: Vec<SortVal>,
-}
-
-#[derive(Clone, Debug, PartialEq, PartialOrd)]
-enum SortVal {
-    Num(f64),
-    Str(String),
-}
-
-/// The indexes of every segment (brought up to date) and the folded changes of every trace.
+/// The changes of a store folder, folded per trace.
 pub struct Snapshot {
     pub segments: Vec<PathBuf>,
-    pub indexes: Vec<index::SegmentIndex>,
     pub folded: BTreeMap<String, Folded>,
     pub warnings: Vec<String>,
 }
 
-/// Loads the indexes of `dir` and folds its changes.
-pub fn snapshot(dir: &Path) -> Result<Snapshot> {
+/// A search's pass over the indexes: each segment's index is read once to fold the changes
+/// and find ids with several records, then again to judge the traces; indexes are kept in
+/// memory in between up to a bound ([`KEEP_BYTES`]), past it they are dropped and read
+/// again, so memory stays bounded however large the store.
+struct Pass {
+    snap: Snapshot,
+    kept: Vec<Option<SegmentIndex>>,
+    /// Hashes of the ids that have more than one record (a false match only costs a merge).
+    several: HashSet<u64>,
+}
+
+/// Index bytes a search keeps between its two reads of the indexes.
+const KEEP_BYTES: usize = 64 << 20;
+
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(id)
+}
+
+fn first_pass(dir: &Path) -> Result<Pass> {
     let segs = segments(dir)?;
-    let mut indexes = Vec::with_capacity(segs.len());
+    let mut kept = Vec::with_capacity(segs.len());
     let mut warnings = Vec::new();
     let mut mutations: Vec<Mutation> = Vec::new();
+    let mut hashes: Vec<u64> = Vec::new();
+    let mut kept_bytes = 0usize;
     for seg in &segs {
         match index::load(seg) {
             Ok(Some(mut idx)) => {
                 warnings.append(&mut idx.warnings);
-                for (kind, json) in idx.iter() {
-                    if kind == b'M' {
-                        match serde_json::from_slice::<Mutation>(json) {
-                            Ok(m) => mutations.push(m),
-                            Err(e) => warnings.push(format!(
-                                "{}: skipped an unreadable change ({e})",
-                                seg.display()
-                            )),
-                        }
+                for m in idx.table.mutations() {
+                    match serde_json::from_slice::<Mutation>(m) {
+                        Ok(m) => mutations.push(m),
+                        Err(e) => warnings.push(format!(
+                            "{}: skipped an unreadable change ({e})",
+                            seg.display()
+                        )),
                     }
                 }
-                indexes.push(idx);
+                let t = &idx.table;
+                hashes.extend(t.rows().iter().map(|r| id_hash(t.id(r))));
+                // Kept for the second read while within the bound (the first ones: a search
+                // that keeps them all reads each index once).
+                let size = idx.table.heap_bytes();
+                if kept_bytes + size <= KEEP_BYTES {
+                    kept_bytes += size;
+                    kept.push(Some(idx));
+                } else {
+                    kept.push(None);
+                }
             }
             // Compacted away since the folder was listed: its records are in a newer one.
-            Ok(None) => indexes.push(index::SegmentIndex::default()),
+            Ok(None) => kept.push(None),
             Err(e) => {
                 warnings.push(format!("{}: cannot read: {e}", seg.display()));
-                indexes.push(index::SegmentIndex::default());
+                kept.push(None);
             }
         }
     }
-    Ok(Snapshot {
-        segments: segs,
-        indexes,
-        folded: fold(mutations.iter()),
-        warnings,
+    hashes.sort_unstable();
+    let several = hashes
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    Ok(Pass {
+        snap: Snapshot {
+            segments: segs,
+            folded: fold(mutations.iter()),
+            warnings,
+        },
+        kept,
+        several,
     })
+}
+
+impl Pass {
+    /// Each segment's index again, in order (a segment gone since is skipped).
+    fn each(&mut self, mut f: impl FnMut(usize, &SegmentIndex)) {
+        for n in 0..self.snap.segments.len() {
+            let idx = match self.kept[n].take() {
+                Some(idx) => idx,
+                None => match index::load(&self.snap.segments[n]) {
+                    Ok(Some(idx)) => idx,
+                    _ => continue,
+                },
+            };
+            f(n, &idx);
+        }
+    }
+}
+
+/// Loads the indexes of `dir` and folds its changes.
+pub fn snapshot(dir: &Path) -> Result<Snapshot> {
+    Ok(first_pass(dir)?.snap)
+}
+
+/// Literals one clause needs some stored string to equal (`=`, `IN` on a string field that
+/// only a stored string can satisfy), so that a segment whose dictionary has none of them is
+/// skipped whole.
+fn needed_literals(c: &Clause) -> Option<Vec<&str>> {
+    let stored = match &c.field {
+        Field::Metadata(_) | Field::Span(_) => true,
+        Field::Attr(k) => matches!(k.as_str(), "status" | "run_id" | "client_request_id"),
+        // A change may set a tag (and the name, which is a tag) after the trace was written.
+        Field::Tag(_) | Field::Feedback(_) | Field::Expectation(_) => false,
+    };
+    if !stored {
+        return None;
+    }
+    match (c.op, &c.value) {
+        (Op::Eq, Value::Str(s)) => Some(vec![s.as_str()]),
+        (Op::In, Value::List(xs)) => Some(xs.iter().map(String::as_str).collect()),
+        _ => None,
+    }
+}
+
+/// The same literals for tags and the name, which hold in a segment without changes.
+fn tag_literals(c: &Clause) -> Option<Vec<&str>> {
+    let tag = match &c.field {
+        Field::Tag(_) => true,
+        Field::Attr(k) => k == "name",
+        _ => false,
+    };
+    if !tag {
+        return None;
+    }
+    match (c.op, &c.value) {
+        (Op::Eq, Value::Str(s)) => Some(vec![s.as_str()]),
+        (Op::In, Value::List(xs)) => Some(xs.iter().map(String::as_str).collect()),
+        _ => None,
+    }
 }
 
 /// Searches a store folder.
@@ -143,106 +223,99 @@ pub fn search(dir: &Path, q: &Query) -> Result<Page> {
         });
     }
     let offset = parse_page_token(q.page_token.as_deref())?;
-    let snap = snapshot(dir)?;
-    let prefilter = Prefilter::new(&filter)?;
-    // One pass: count each id's records and keep the lines that may match. Ids with several
-    // records (re-delivered or distributed traces) are merged before judging, so all their
-    // lines are kept (a second pass picks up those skipped before the id was seen again).
-    let mut counts: HashMap<&[u8], u32> = HashMap::new();
-    let mut kept: Vec<(usize, &[u8])> = Vec::new();
-    for (n, idx) in snap.indexes.iter().enumerate() {
-        for (kind, json) in idx.iter() {
-            if kind != b'T' {
+    let mut pass = first_pass(dir)?;
+    // A trace without changes cannot satisfy a feedback or expectation clause.
+    let needs_changes = filter
+        .iter()
+        .any(|c| matches!(c.field, Field::Feedback(_) | Field::Expectation(_)));
+    let stored_lits: Vec<Vec<&str>> = filter.iter().filter_map(needed_literals).collect();
+    let tag_lits: Vec<Vec<&str>> = filter.iter().filter_map(tag_literals).collect();
+    let mut top = Top {
+        keep: offset.saturating_add(q.max_results),
+        heap: BinaryHeap::new(),
+        total: 0,
+    };
+    let mut multi: BTreeMap<String, (Summary, Vec<Loc>)> = BTreeMap::new();
+    let several = std::mem::take(&mut pass.several);
+    let folded = std::mem::take(&mut pass.snap.folded);
+    pass.each(|n, idx| {
+        let t = &idx.table;
+        let has = |lits: &Vec<&str>| lits.iter().any(|l| t.has_str(l));
+        // Whole segments that cannot match are skipped (their ids with several records are
+        // still gathered below).
+        let skip = !stored_lits.iter().all(has)
+            || (folded.is_empty() && !tag_lits.iter().all(has))
+            || (needs_changes && folded.is_empty());
+        if skip && several.is_empty() {
+            return;
+        }
+        for row in t.rows() {
+            let r = RowRef { table: t, row };
+            let id = r.id();
+            if !several.is_empty() && several.contains(&id_hash(id)) {
+                let s = t.summary(row);
+                match multi.get_mut(id) {
+                    Some((merged, locs)) => {
+                        locs.push((n, s.o, s.l));
+                        merge_summary(merged, s);
+                    }
+                    None => {
+                        let loc = (n, s.o, s.l);
+                        multi.insert(id.to_owned(), (s, vec![loc]));
+                    }
+                }
                 continue;
             }
-            let id = line_id(json);
-            let count = counts.entry(id).or_default();
-            *count += 1;
-            let changed = !snap.folded.is_empty()
-                && snap
-                    .folded
-                    .contains_key(std::str::from_utf8(id).unwrap_or_default());
-            if *count > 1 || prefilter.may_match(json, changed) {
-                kept.push((n, json));
+            if skip {
+                continue;
             }
-        }
-    }
-    let several: std::collections::HashSet<&[u8]> = counts
-        .iter()
-        .filter(|(_, c)| **c > 1)
-        .map(|(id, _)| *id)
-        .collect();
-    if !several.is_empty() {
-        kept.retain(|(_, json)| !several.contains(line_id(json)));
-        for (n, idx) in snap.indexes.iter().enumerate() {
-            for (kind, json) in idx.iter() {
-                if kind == b'T' && several.contains(line_id(json)) {
-                    kept.push((n, json));
+            let f = if folded.is_empty() {
+                None
+            } else {
+                folded.get(id)
+            };
+            if f.is_some_and(|f| f.deleted) || (needs_changes && f.is_none()) {
+                continue;
+            }
+            let view = eval::View::new(&r, f);
+            if eval::matches(&filter, &view) {
+                top.total += 1;
+                let key = sort_key(&order, &view);
+                if top.wants(&key) {
+                    top.push(Hit {
+                        key,
+                        id: id.to_owned(),
+                        locs: vec![(n, row.offset, row.len)],
+                    });
                 }
             }
         }
-    }
-    let mut hits: Vec<Hit> = Vec::new();
-    let mut multi: BTreeMap<String, (Summary, Vec<Loc>)> = BTreeMap::new();
-    for (n, json) in kept {
-        let Ok(s) = serde_json::from_slice::<Summary>(json) else {
-            continue;
-        };
-        let folded = snap.folded.get(&s.id);
-        if folded.is_some_and(|f| f.deleted) {
-            continue;
-        }
-        if several.contains(s.id.as_bytes()) {
-            match multi.get_mut(&s.id) {
-                Some((merged, locs)) => {
-                    locs.push((n, s.o, s.l));
-                    merge_summary(merged, s);
-                }
-                None => {
-                    let loc = (n, s.o, s.l);
-                    multi.insert(s.id.clone(), (s, vec![loc]));
-                }
-            }
-            continue;
-        }
-        let view = eval::View::new(&s, folded);
-        if eval::matches(&filter, &view) {
-            hits.push(Hit {
-                key: sort_key(&order, &view),
-                locs: vec![(n, s.o, s.l)],
-                id: s.id,
-            });
-        }
-    }
+    });
     for (id, (s, locs)) in multi {
-        let view = eval::View::new(&s, snap.folded.get(&id));
+        let f = folded.get(&id);
+        if f.is_some_and(|f| f.deleted) || (needs_changes && f.is_none()) {
+            continue;
+        }
+        let view = eval::View::new(&s, f);
         if eval::matches(&filter, &view) {
-            hits.push(Hit {
+            top.total += 1;
+            top.push(Hit {
                 key: sort_key(&order, &view),
                 locs,
                 id,
             });
         }
     }
-    hits.sort_by(|a, b| {
-        for (i, o) in order.iter().enumerate() {
-            let ord = a.key[i]
-                .partial_cmp(&b.key[i])
-                .unwrap_or(std::cmp::Ordering::Equal);
-            let ord = if o.ascending { ord } else { ord.reverse() };
-            if ord.is_ne() {
-                return ord;
-            }
-        }
-        std::cmp::Ordering::Equal
-    });
-    let total = hits.len();
+    pass.snap.folded = folded;
+    let snap = pass.snap;
+    let total = top.total;
+    let hits = top.heap.into_sorted_vec();
     let end = offset.saturating_add(q.max_results).min(total);
     let mut page = Page {
         warnings: snap.warnings.clone(),
         ..Page::default()
     };
-    for hit in hits.iter().take(end).skip(offset) {
+    for hit in hits.iter().skip(offset) {
         if let Some(t) = load_trace(
             &snap,
             &hit.id,
@@ -262,31 +335,42 @@ pub fn search(dir: &Path, q: &Query) -> Result<Page> {
 /// One trace by id, with its changes folded in; `None` when the store does not have it (or it
 /// was deleted).
 pub fn get(dir: &Path, trace_id: &str) -> Result<Option<TraceDict>> {
-    let snap = snapshot(dir)?;
-    let folded = snap.folded.get(trace_id);
-    if folded.is_some_and(|f| f.deleted) {
-        return Ok(None);
-    }
-    let needle = format!("{{\"id\":{}", serde_json::Value::from(trace_id));
+    let segs = segments(dir)?;
+    let mut mutations: Vec<Mutation> = Vec::new();
+    let mut locs = Vec::new();
+    let mut warnings = Vec::new();
+    // Only this trace's changes are parsed: the id is looked for in each change's text first.
+    let needle = serde_json::Value::from(trace_id).to_string();
     let finder =
         AhoCorasick::new([needle.as_bytes()]).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-    let mut locs = Vec::new();
-    for (n, idx) in snap.indexes.iter().enumerate() {
-        if !finder.is_match(idx.lines()) {
+    for (n, seg) in segs.iter().enumerate() {
+        let Ok(Some(idx)) = index::load(seg) else {
             continue;
-        }
-        for (kind, json) in idx.iter() {
-            if kind == b'T' && line_id(json) == trace_id.as_bytes() {
-                if let Ok(s) = serde_json::from_slice::<Summary>(json) {
-                    locs.push((n, s.o, s.l));
+        };
+        let t = &idx.table;
+        for m in t.mutations() {
+            if finder.is_match(m) {
+                if let Ok(m) = serde_json::from_slice::<Mutation>(m) {
+                    if m.trace_id == trace_id {
+                        mutations.push(m);
+                    }
                 }
             }
         }
+        for row in t.rows() {
+            if t.id(row) == trace_id {
+                locs.push((n, row.offset, row.len));
+            }
+        }
     }
-    if locs.is_empty() {
+    let snap = Snapshot {
+        segments: segs,
+        folded: fold(mutations.iter()),
+        warnings: Vec::new(),
+    };
+    if locs.is_empty() || snap.folded.get(trace_id).is_some_and(|f| f.deleted) {
         return Ok(None);
     }
-    let mut warnings = Vec::new();
     Ok(load_trace(&snap, trace_id, &locs, true, &mut warnings))
 }
 
@@ -348,20 +432,6 @@ fn merge_summary(into: &mut Summary, later: Summary) {
     };
 }
 
-fn sort_key(order: &[OrderBy], v: &eval::View<'_>) -> Vec<SortVal> {
-    order
-        .iter()
-        .map(|o| match o.key.as_str() {
-            "timestamp_ms" => SortVal::Num(v.s.t as f64),
-            "execution_time_ms" => SortVal::Num(v.s.d.unwrap_or(0) as f64),
-            "status" => SortVal::Str(v.s.s.clone()),
-            "name" => SortVal::Str(v.name().to_owned()),
-            "request_id" => SortVal::Str(v.s.id.clone()),
-            _ => SortVal::Str(String::new()),
-        })
-        .collect()
-}
-
 /// MLflow's page tokens: base64 of `{"offset": n}`.
 fn page_token(offset: usize) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{{\"offset\": {offset}}}"))
@@ -377,67 +447,4 @@ fn parse_page_token(token: Option<&str>) -> Result<usize> {
         .map_err(|_| bad())?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     v["offset"].as_u64().map(|n| n as usize).ok_or_else(bad)
-}
-
-/// Literal values an index line must contain to possibly match (JSON-escaped as the index
-/// writes them), one set of alternatives per clause.
-struct Prefilter {
-    clauses: Vec<AhoCorasick>,
-    /// A clause only a trace with changes can satisfy (feedback, expectation).
-    needs_changes: bool,
-}
-
-impl Prefilter {
-    fn new(filter: &[Clause]) -> Result<Prefilter> {
-        let mut clauses = Vec::new();
-        let mut needs_changes = false;
-        for c in filter {
-            let literals: Vec<String> = match (&c.field, c.op, &c.value) {
-                (Field::Feedback(_) | Field::Expectation(_), _, _) => {
-                    needs_changes = true;
-                    continue;
-                }
-                (
-                    Field::Tag(_) | Field::Metadata(_) | Field::Span(_) | Field::Attr(_),
-                    Op::Eq,
-                    Value::Str(s),
-                ) => vec![escaped(s)],
-                (
-                    Field::Tag(_) | Field::Metadata(_) | Field::Span(_) | Field::Attr(_),
-                    Op::In,
-                    Value::List(xs),
-                ) => xs.iter().map(|s| escaped(s)).collect(),
-                _ => continue,
-            };
-            // A numeric attribute never takes a string: only string fields get here.
-            if let Field::Attr(k) = &c.field {
-                if !matches!(k.as_str(), "name" | "status" | "request_id" | "run_id") {
-                    continue;
-                }
-            }
-            clauses.push(
-                AhoCorasick::new(literals.iter().map(|l| format!("\"{l}\"")))
-                    .map_err(|e| Error::InvalidArgument(e.to_string()))?,
-            );
-        }
-        Ok(Prefilter {
-            clauses,
-            needs_changes,
-        })
-    }
-
-    fn may_match(&self, line: &[u8], changed: bool) -> bool {
-        if changed {
-            return true;
-        }
-        if self.needs_changes {
-            return false;
-        }
-        self.clauses.iter().all(|ac| ac.is_match(line))
-    }
-}
-
-fn escaped(s: &str) -> String {
-    let quoted = serde_json::Value::from(s).to_string();
-    quoted[1..quoted.len() - 1].to_owned()
 }

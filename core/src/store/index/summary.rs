@@ -1,0 +1,291 @@
+//! What the index keeps of one trace record, and how it is read from a record's payload
+//! without building the whole trace (inputs, outputs and attributes are skipped).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::model::keys::{attr, tag};
+use crate::model::{parse_rfc3339_ms, SharedMetadata, Trace, TraceDict};
+
+/// What search needs of one trace record.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub id: String,
+    /// Offset and length of the record's payload in its segment.
+    pub o: u64,
+    pub l: u64,
+    /// Request time (Unix ms).
+    pub t: u64,
+    /// Execution time (ms).
+    pub d: Option<u64>,
+    /// State (`OK`, `ERROR`, ...).
+    pub s: String,
+    /// Trace name: the `mlflow.traceName` tag, else the root span's name.
+    pub n: String,
+    pub tags: BTreeMap<String, String>,
+    pub meta: BTreeMap<String, String>,
+    /// (name, span type, status code: `OK`, `ERROR`, `UNSET`) of each span.
+    pub spans: Vec<(String, String, String)>,
+}
+
+fn span_type(v: Option<&Value>) -> String {
+    let decoded = match v {
+        Some(Value::String(text)) => Some(crate::model::json::parse_lenient(text)),
+        Some(other) => Some(other.clone()),
+        None => None,
+    };
+    decoded
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "UNKNOWN".into())
+}
+
+fn status(code: &str) -> String {
+    code.trim_start_matches("STATUS_CODE_").to_owned()
+}
+
+impl Summary {
+    /// The summary of a stored trace found at `offset`/`len` in its segment.
+    pub fn of(t: &TraceDict, offset: u64, len: u64) -> Summary {
+        Summary {
+            id: t.info.trace_id.clone(),
+            o: offset,
+            l: len,
+            t: parse_rfc3339_ms(&t.info.request_time).unwrap_or(0),
+            d: t.info.execution_duration_ms,
+            s: t.info.state.clone(),
+            n: t.name().to_owned(),
+            tags: t.info.tags.clone(),
+            meta: t.info.trace_metadata.clone(),
+            spans: t
+                .data
+                .spans
+                .iter()
+                .map(|s| {
+                    (
+                        s.name.clone(),
+                        span_type(s.attributes.get(attr::SPAN_TYPE)),
+                        status(&s.status.code),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The summary of the record the local store writes for `trace` (MLflow's dict of it, with
+    /// the batch's shared metadata), taken from the trace itself: what [`Summary::parse`]
+    /// reads back from that record, without writing or parsing JSON.
+    pub fn of_trace(trace: &Trace, shared: &SharedMetadata) -> Summary {
+        let info = &trace.info;
+        let n = match info.tags.get(tag::TRACE_NAME) {
+            Some(n) => n.clone(),
+            None => trace.root().map(|r| r.name.to_string()).unwrap_or_default(),
+        };
+        Summary {
+            id: info.trace_id.to_mlflow(),
+            o: 0,
+            l: 0,
+            t: info.request_time_ms,
+            d: Some(info.execution_duration_ms),
+            s: info.state.as_str().to_owned(),
+            n,
+            tags: info.tags.clone(),
+            meta: info
+                .metadata_with(shared)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            spans: trace
+                .spans
+                .iter()
+                .map(|s| {
+                    let ty = s
+                        .attributes
+                        .get(attr::SPAN_TYPE)
+                        .map(|v| Value::String(v.as_str().to_owned()));
+                    (
+                        s.name.to_string(),
+                        span_type(ty.as_ref()),
+                        status(s.status.code.otel_name()),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The summary of a trace record's payload, read as [`Summary::of`] reads the whole trace
+    /// (same fields required), without building its inputs, outputs and attributes.
+    pub fn parse(payload: &[u8], offset: u64, len: u64) -> Result<Summary, String> {
+        let p: PTrace<'_> = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
+        let n = match p.info.tags.get(tag::TRACE_NAME) {
+            Some(n) => n.clone(),
+            None => {
+                // The root: the earliest span whose parent is not in the trace.
+                let spans = &p.data.spans;
+                spans
+                    .iter()
+                    .filter(|s| {
+                        s.parent_span_id
+                            .as_ref()
+                            .is_none_or(|q| !spans.iter().any(|o| o.span_id == *q))
+                    })
+                    .min_by_key(|s| s.start_time_unix_nano)
+                    .map(|s| s.name.to_string())
+                    .unwrap_or_default()
+            }
+        };
+        Ok(Summary {
+            id: p.info.trace_id.into_owned(),
+            o: offset,
+            l: len,
+            t: parse_rfc3339_ms(&p.info.request_time).unwrap_or(0),
+            d: p.info.execution_duration_ms,
+            s: p.info.state.into_owned(),
+            n,
+            tags: p.info.tags,
+            meta: p.info.trace_metadata,
+            spans: p
+                .data
+                .spans
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.name.into_owned(),
+                        span_type(s.attributes.0.as_ref()),
+                        status(&s.status.code),
+                    )
+                })
+                .collect(),
+        })
+    }
+}
+
+// The parts of `TraceDict` a summary needs; the fields `TraceDict` requires are required here
+// too, so a record is a trace for both or for neither.
+#[derive(Deserialize)]
+struct PTrace<'a> {
+    #[serde(borrow)]
+    info: PInfo<'a>,
+    #[serde(borrow)]
+    data: PData<'a>,
+}
+
+#[derive(Deserialize)]
+struct PInfo<'a> {
+    #[serde(borrow)]
+    trace_id: Cow<'a, str>,
+    #[allow(dead_code)]
+    trace_location: IgnoredAny,
+    #[serde(borrow)]
+    request_time: Cow<'a, str>,
+    #[serde(borrow)]
+    state: Cow<'a, str>,
+    #[serde(default)]
+    trace_metadata: BTreeMap<String, String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    execution_duration_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct PData<'a> {
+    #[serde(borrow)]
+    spans: Vec<PSpan<'a>>,
+}
+
+#[derive(Deserialize)]
+struct PSpan<'a> {
+    #[serde(borrow)]
+    span_id: Cow<'a, str>,
+    #[serde(borrow)]
+    parent_span_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    start_time_unix_nano: u64,
+    #[serde(borrow)]
+    status: PStatus<'a>,
+    #[serde(default)]
+    attributes: SpanTypeOnly,
+}
+
+#[derive(Deserialize)]
+struct PStatus<'a> {
+    #[serde(borrow)]
+    code: Cow<'a, str>,
+}
+
+/// A span's attributes, of which only `mlflow.spanType` is kept.
+#[derive(Default)]
+struct SpanTypeOnly(Option<Value>);
+
+impl<'de> Deserialize<'de> for SpanTypeOnly {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SpanTypeOnly;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of span attributes")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpanTypeOnly, A::Error> {
+                let mut out = None;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if key == attr::SPAN_TYPE {
+                        // A repeated key keeps its last value, as a parsed map does.
+                        out = Some(map.next_value::<Value>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(SpanTypeOnly(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_taken_from_the_trace_is_the_one_read_from_its_record() {
+        let shared = SharedMetadata::from([
+            ("mlflow.user".to_owned(), "me".to_owned()),
+            ("a".to_owned(), "shared".to_owned()),
+        ]);
+        for t in crate::model::test_traces::varied_traces(200, 7) {
+            let mut out = Vec::new();
+            crate::model::write_trace_dict_with(
+                &mut out,
+                &t,
+                &shared,
+                crate::model::Location::of(&t),
+            );
+            let mut want = Summary::parse(&out, 0, 0).unwrap();
+            want.o = 0;
+            assert_eq!(Summary::of_trace(&t, &shared), want);
+        }
+    }
+
+    #[test]
+    fn the_partial_read_is_the_whole_read() {
+        let payloads = [
+            r#"{"info": {"trace_id": "tr-1", "trace_location": {}, "request_time": "2026-01-01T00:00:00.000Z", "state": "OK", "tags": {"mlflow.traceName": "n", "k": "v\"x"}, "trace_metadata": {"m": "1"}, "execution_duration_ms": 5}, "data": {"spans": [{"trace_id": "x", "span_id": "a", "parent_span_id": null, "name": "root", "start_time_unix_nano": 1, "end_time_unix_nano": 2, "status": {"code": "STATUS_CODE_OK"}, "attributes": {"mlflow.spanType": "\"LLM\"", "big": "[1, 2, {\"x\": 3}]"}}]}}"#,
+            // No name tag: the root's name; a span type that is not a string; an unknown type.
+            r#"{"info": {"trace_id": "tr-2", "trace_location": {}, "request_time": "bad", "state": "ERROR"}, "data": {"spans": [{"trace_id": "x", "span_id": "b", "parent_span_id": "a", "name": "child", "start_time_unix_nano": 0, "end_time_unix_nano": null, "status": {"code": "ERROR"}, "attributes": {"mlflow.spanType": 5}}, {"trace_id": "x", "span_id": "a", "parent_span_id": "zz", "name": "r\u00e9", "start_time_unix_nano": 3, "end_time_unix_nano": 4, "status": {"code": "UNSET"}}]}}"#,
+        ];
+        for p in payloads {
+            let whole: TraceDict = serde_json::from_str(p).unwrap();
+            let part = Summary::parse(p.as_bytes(), 7, 9).unwrap();
+            assert_eq!(part, Summary::of(&whole, 7, 9), "{p}");
+        }
+        // Not a trace for either.
+        let no_location = r#"{"info": {"trace_id": "t", "request_time": "", "state": "OK"}, "data": {"spans": []}}"#;
+        assert!(serde_json::from_str::<TraceDict>(no_location).is_err());
+        assert!(Summary::parse(no_location.as_bytes(), 0, 0).is_err());
+    }
+}
