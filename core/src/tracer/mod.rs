@@ -97,7 +97,10 @@ pub(crate) struct Inner {
     redactor: Arc<RwLock<Arc<crate::process::LazyRedactor>>>,
     /// `config.trace_timeout` in ns, 0 when off: read by every root.
     trace_timeout_ns: AtomicU64,
-    /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS`.
+    /// `config.trace_buffer_ttl` in ns, 0 when off or when a timeout is set (MLflow's timeout
+    /// replaces the TTL): read by every sampled root that has no timeout.
+    trace_ttl_ns: AtomicU64,
+    /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS` or `MLFLOW_TRACE_BUFFER_TTL_SECONDS`.
     pub(crate) watched: timeout::Watched,
     /// The REST client for the configured MLflow server and the fork generation it was built
     /// in; built on first use, reset by `configure`.
@@ -158,6 +161,7 @@ impl Tracer {
                     &config.process.redact,
                 )))),
                 trace_timeout_ns: AtomicU64::new(timeout::as_ns(config.trace_timeout)),
+                trace_ttl_ns: AtomicU64::new(ttl_ns(&config)),
                 sync_wait_ms: AtomicU64::new(sync_wait_ms(&config)),
                 watched: timeout::Watched::default(),
                 mlflow_client: Mutex::new(None),
@@ -205,6 +209,11 @@ impl Tracer {
         let span = self.make_span(trace, parent_id, name.into(), opts.start_ns, true);
         if watched {
             timeout::watch(self, &span, timeout_ns);
+        } else if sampled {
+            let ttl_ns = self.inner.trace_ttl_ns.load(Ordering::Relaxed);
+            if ttl_ns > 0 {
+                timeout::watch_ttl(self, &span, ttl_ns);
+            }
         }
         span
     }
@@ -459,6 +468,9 @@ impl Tracer {
             .trace_timeout_ns
             .store(timeout::as_ns(cfg.trace_timeout), Ordering::Relaxed);
         self.inner
+            .trace_ttl_ns
+            .store(ttl_ns(&cfg), Ordering::Relaxed);
+        self.inner
             .sync_wait_ms
             .store(sync_wait_ms(&cfg), Ordering::Relaxed);
         self.inner.tail_rule.store(
@@ -557,6 +569,14 @@ fn sync_wait_ms(cfg: &Config) -> u64 {
 }
 
 /// Whether a running exporter was built from settings that `new` changes.
+/// The buffer TTL in ns, 0 when unset or when a trace timeout replaces it.
+fn ttl_ns(cfg: &Config) -> u64 {
+    match cfg.trace_timeout {
+        Some(_) => 0,
+        None => timeout::as_ns(cfg.trace_buffer_ttl),
+    }
+}
+
 fn exporter_settings_changed(old: &Config, new: &Config) -> bool {
     old.destination() != new.destination()
         || old.otlp != new.otlp

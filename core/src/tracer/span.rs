@@ -80,6 +80,11 @@ impl Drop for LiveSpan {
     fn drop(&mut self) {
         if self.ctx.trace.sampled {
             let stats = &self.ctx.trace.tracer.inner.stats;
+            if self.ctx.trace.is_abandoned() {
+                // Its trace is counted already (`trace_buffer_ttl`); so is this span, with it.
+                stats.drop_counted(crate::stats::DropReason::TraceBufferTtl, 0, 1);
+                return;
+            }
             stats.drop_counted(
                 crate::stats::DropReason::SpanNotEnded,
                 u64::from(self.is_root),

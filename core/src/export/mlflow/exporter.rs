@@ -96,13 +96,15 @@ impl MlflowExporter {
             experiment_id: config.experiment_id.clone(),
             experiment_name: config.experiment_name.clone(),
             otlp: OtlpOptions::mlflow(&config.sdk_language),
-            // Retried for the whole budget (`MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT`), then
-            // the worker spills the batch.
+            // Retried for the whole budget (`MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT`), or as
+            // many times as `MLFLOW_HTTP_REQUEST_MAX_RETRIES` says, then the worker spills the
+            // batch (MLflow's SDK drops it) and replays it when the server answers again.
             policy: RetryPolicy {
                 max_attempts: u32::MAX,
                 max_elapsed: config.delivery.retry_timeout,
                 ..RetryPolicy::default()
-            },
+            }
+            .with_mlflow_settings(&config.http.retry),
             degraded: false,
             retries: 0,
             deadline: None,

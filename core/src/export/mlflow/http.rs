@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use serde_json::Value;
 use ureq::http::Uri;
-use ureq::tls::{PemItem, RootCerts, TlsConfig};
+use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
@@ -147,35 +147,94 @@ impl Resolver for CachedResolver {
 
 pub(crate) fn tls_config(http: &HttpSettings) -> Result<TlsConfig> {
     let builder = TlsConfig::builder();
-    if http.insecure_tls {
-        return Ok(builder.disable_verification(true).build());
-    }
-    match &http.server_cert_path {
-        None => Ok(builder.root_certs(RootCerts::PlatformVerifier).build()),
-        Some(path) => ca_bundle_tls(path, "MLFLOW_TRACKING_SERVER_CERT_PATH"),
-    }
+    let builder = if http.insecure_tls {
+        builder.disable_verification(true)
+    } else {
+        match &http.server_cert_path {
+            None => builder.root_certs(RootCerts::PlatformVerifier),
+            Some(path) => builder.root_certs(RootCerts::new_with_certs(&ca_bundle(
+                path,
+                "MLFLOW_TRACKING_SERVER_CERT_PATH",
+            )?)),
+        }
+    };
+    let client_cert = match &http.client_cert_path {
+        Some(path) => Some(client_cert(path, "MLFLOW_TRACKING_CLIENT_CERT_PATH")?),
+        None => None,
+    };
+    Ok(builder.client_cert(client_cert).build())
 }
 
 /// TLS that trusts only the CA certificates of the PEM bundle at `path`; errors name `setting`.
 pub(crate) fn ca_bundle_tls(path: &std::path::Path, setting: &str) -> Result<TlsConfig> {
-    let builder = TlsConfig::builder();
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::config(setting, format!("cannot read {}: {e}", path.display())))?;
-    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+    Ok(TlsConfig::builder()
+        .root_certs(RootCerts::new_with_certs(&ca_bundle(path, setting)?))
+        .build())
+}
+
+fn read_pem(path: &std::path::Path, setting: &str) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| Error::config(setting, format!("cannot read {}: {e}", path.display())))
+}
+
+fn pem_certificates(pem: &[u8]) -> Vec<Certificate<'static>> {
+    ureq::tls::parse_pem(pem)
         .filter_map(|item| match item {
             Ok(PemItem::Certificate(c)) => Some(c),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The certificates of the PEM bundle at `path`; errors name `setting`.
+fn ca_bundle(path: &std::path::Path, setting: &str) -> Result<Vec<Certificate<'static>>> {
+    let certs = pem_certificates(&read_pem(path, setting)?);
     if certs.is_empty() {
         return Err(Error::config(
             setting,
             format!("{} holds no PEM certificate", path.display()),
         ));
     }
-    Ok(builder
-        .root_certs(RootCerts::new_with_certs(&certs))
-        .build())
+    Ok(certs)
+}
+
+/// The client certificate of the PEM file at `path`, as MLflow (requests' `cert=`) takes it:
+/// the certificate, then any intermediates, and the unencrypted private key, in one file.
+/// Checked here, so that a key that is missing, unsupported or not the certificate's is a
+/// setting error now rather than a failed handshake (or a panic in the TLS layer) later.
+pub(crate) fn client_cert(path: &std::path::Path, setting: &str) -> Result<ClientCert> {
+    let pem = read_pem(path, setting)?;
+    let chain = pem_certificates(&pem);
+    let bad = |why: String| Error::config(setting, format!("{}: {why}", path.display()));
+    if chain.is_empty() {
+        return Err(bad("holds no PEM certificate (give one file with the client certificate and its private key)".into()));
+    }
+    let key = PrivateKey::from_pem(&pem).map_err(|_| {
+        bad("holds no unencrypted PEM private key (give one file with the client certificate and its private key)".into())
+    })?;
+    let der = rustls::pki_types::PrivateKeyDer::try_from(key.der().to_vec())
+        .map_err(|e| bad(format!("the private key cannot be read: {e}")))?;
+    let provider = rustls::crypto::ring::default_provider();
+    let signing = provider
+        .key_provider
+        .load_private_key(der)
+        .map_err(|e| bad(format!("the private key cannot be used: {e}")))?;
+    let certified = rustls::sign::CertifiedKey::new(
+        chain
+            .iter()
+            .map(|c| rustls::pki_types::CertificateDer::from(c.der().to_vec()))
+            .collect(),
+        signing,
+    );
+    match certified.keys_match() {
+        Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {}
+        Err(e) => {
+            return Err(bad(format!(
+                "the private key is not the certificate's: {e}"
+            )))
+        }
+    }
+    Ok(ClientCert::new_with_certs(&chain, key))
 }
 
 pub(crate) fn parse_json_response(method: Method, path: &str, bytes: &[u8]) -> Result<Value> {
