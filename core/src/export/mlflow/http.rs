@@ -358,6 +358,55 @@ pub(crate) fn encode_component(s: &str) -> String {
 mod tests {
     use super::*;
 
+    const CERT: &str = include_str!("testdata/client-cert.pem");
+    const KEY: &str = include_str!("testdata/client-key.pem");
+    const OTHER_KEY: &str = include_str!("testdata/other-key.pem");
+
+    fn cert_file(dir: &std::path::Path, name: &str, parts: &[&str]) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, parts.concat()).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_client_certificate_is_one_pem_file_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let var = "MLFLOW_TRACKING_CLIENT_CERT_PATH";
+        // Either order, as requests (OpenSSL) takes it.
+        for parts in [[CERT, KEY], [KEY, CERT]] {
+            let path = cert_file(dir.path(), "both.pem", &parts);
+            let cert = client_cert(&path, var).unwrap();
+            assert_eq!(cert.certs().len(), 1);
+        }
+        let http = HttpSettings {
+            client_cert_path: Some(cert_file(dir.path(), "ok.pem", &[CERT, KEY])),
+            ..HttpSettings::default()
+        };
+        assert!(tls_config(&http).unwrap().client_cert().is_some());
+        assert!(tls_config(&HttpSettings::default())
+            .unwrap()
+            .client_cert()
+            .is_none());
+        // Each mistake is a setting error naming the variable and saying what is wrong.
+        for (parts, why) in [
+            (vec![CERT], "no unencrypted PEM private key"),
+            (vec![KEY], "no PEM certificate"),
+            (vec![CERT, OTHER_KEY], "not the certificate's"),
+            (vec!["not a pem file"], "no PEM certificate"),
+        ] {
+            let path = cert_file(dir.path(), "bad.pem", &parts);
+            let e = client_cert(&path, var).unwrap_err().to_string();
+            assert!(e.contains(var) && e.contains(why), "{why}: {e}");
+            let http = HttpSettings {
+                client_cert_path: Some(path),
+                ..HttpSettings::default()
+            };
+            assert!(tls_config(&http).unwrap_err().to_string().contains(var));
+        }
+        let e = client_cert(&dir.path().join("missing.pem"), var).unwrap_err();
+        assert!(e.to_string().contains("cannot read"), "{e}");
+    }
+
     fn resolve(uri: &str, config: &ureq::config::Config) -> Result<Vec<SocketAddr>, String> {
         let timeout = NextTimeout {
             after: Duration::from_secs(5).into(),

@@ -282,6 +282,117 @@ mod tests {
     }
 
     #[test]
+    fn mlflow_schedule_is_urllib3s_with_jitter_on_top() {
+        let p = RetryPolicy::default().with_mlflow_settings(&HttpRetry {
+            backoff_factor: Some(Duration::from_secs(2)),
+            backoff_jitter: Some(Duration::from_millis(500)),
+            ..Default::default()
+        });
+        // The first retry at once, then 2f, 4f, 8f... plus 0..jitter, never past 120 s.
+        assert_eq!(p.backoff(1), Duration::ZERO);
+        for retry in 2..=9u32 {
+            let base = (2000u64 << (retry - 1)).min(120_000);
+            let b = p.backoff(retry).as_millis() as u64;
+            assert!(
+                b >= base && b <= (base + 500).min(120_000),
+                "retry {retry}: {b} vs {base}"
+            );
+        }
+        // MLflow's defaults fill in what is not set: factor 2 s, jitter 1 s.
+        let jitter_only = RetryPolicy::default().with_mlflow_settings(&HttpRetry {
+            backoff_jitter: Some(Duration::ZERO),
+            ..Default::default()
+        });
+        assert_eq!(jitter_only.backoff(3), Duration::from_secs(8));
+        assert_eq!(
+            jitter_only.backoff,
+            Backoff::Mlflow {
+                factor: Duration::from_secs(2),
+                jitter: Duration::ZERO
+            }
+        );
+        // A zero factor retries at once, as MLflow does.
+        let none = RetryPolicy::default().with_mlflow_settings(&HttpRetry {
+            backoff_factor: Some(Duration::ZERO),
+            backoff_jitter: Some(Duration::ZERO),
+            ..Default::default()
+        });
+        assert!((1..=9).all(|r| none.backoff(r).is_zero()));
+    }
+
+    #[test]
+    fn max_retries_bounds_attempts_and_retry_after_can_be_ignored() {
+        let zero = HttpRetry {
+            max_retries: Some(0),
+            ..Default::default()
+        };
+        let mut calls = 0;
+        let out: Result<()> = fast().with_mlflow_settings(&zero).run(
+            None,
+            |_| {
+                calls += 1;
+                Err(server_error(None))
+            },
+            |_, _| {},
+        );
+        assert!(out.is_err());
+        assert_eq!(calls, 1);
+        // MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER=false: the schedule's wait, not the server's.
+        let ignore = HttpRetry {
+            ignore_retry_after: true,
+            ..Default::default()
+        };
+        let mut waits = Vec::new();
+        let mut calls = 0;
+        let _ = fast().with_mlflow_settings(&ignore).run(
+            None,
+            |_| -> Result<()> {
+                calls += 1;
+                if calls == 1 {
+                    Err(server_error(Some(Duration::from_secs(5))))
+                } else {
+                    Ok(())
+                }
+            },
+            |_, w| waits.push(w),
+        );
+        assert_eq!(waits.len(), 1);
+        assert!(waits[0] <= Duration::from_millis(2), "{waits:?}");
+    }
+
+    #[test]
+    fn a_deadline_still_bounds_mlflows_long_waits() {
+        // Factor 100 s: the second retry would wait 200 s (capped at 120); the exit deadline
+        // ends the retries instead of waiting.
+        let p = RetryPolicy {
+            max_attempts: u32::MAX,
+            max_elapsed: Duration::from_secs(3600),
+            ..RetryPolicy::default()
+        }
+        .with_mlflow_settings(&HttpRetry {
+            max_retries: Some(9),
+            backoff_factor: Some(Duration::from_secs(100)),
+            backoff_jitter: Some(Duration::ZERO),
+            ..Default::default()
+        });
+        assert_eq!(p.max_attempts, 10);
+        let started = Instant::now();
+        let mut calls = 0;
+        let out: Result<()> = p.run(
+            Some(started + Duration::from_millis(300)),
+            |_| {
+                calls += 1;
+                Err(server_error(None))
+            },
+            |_, _| {},
+        );
+        assert!(out.is_err());
+        // The first retry goes at once; the second's wait passes the deadline.
+        assert_eq!(calls, 2);
+        assert!(started.elapsed() < Duration::from_millis(250));
+    }
+
+    #[test]
     fn retryable_errors_retry_up_to_max_attempts() {
         let (mut calls, mut retries) = (0, 0);
         let out: Result<()> = fast().run(
