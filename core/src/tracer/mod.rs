@@ -102,6 +102,9 @@ pub(crate) struct Inner {
     trace_ttl_ns: AtomicU64,
     /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS` or `MLFLOW_TRACE_BUFFER_TTL_SECONDS`.
     pub(crate) watched: timeout::Watched,
+    /// Open traces whose `traceparent` was handed out (see [`SpanContext::traceparent`]): a
+    /// remote root continuing one of them in this process joins it, as in MLflow.
+    propagated: Mutex<Vec<std::sync::Weak<OpenTrace>>>,
     /// The REST client for the configured MLflow server and the fork generation it was built
     /// in; built on first use, reset by `configure`.
     mlflow_client: Mutex<Option<(u64, crate::export::mlflow::MlflowClient)>>,
@@ -164,6 +167,7 @@ impl Tracer {
                 trace_ttl_ns: AtomicU64::new(ttl_ns(&config)),
                 sync_wait_ms: AtomicU64::new(sync_wait_ms(&config)),
                 watched: timeout::Watched::default(),
+                propagated: Mutex::new(Vec::new()),
                 mlflow_client: Mutex::new(None),
             }),
         }
@@ -171,8 +175,23 @@ impl Tracer {
 
     // ---- hot path -------------------------------------------------------------------------
 
-    /// Starts the root span of a new trace (or of this service's part of a remote trace).
+    /// Starts the root span of a new trace (or of this service's part of a remote trace). A
+    /// `remote_parent` naming a trace of this process that is still open (its `traceparent` was
+    /// handed out here: a service calling itself, or a handler on a thread of the caller's
+    /// process) gives a child in that trace instead, under the span the header names: MLflow
+    /// records such a span in the local trace, not as a separate piece of it.
     pub fn start_root(&self, name: impl Into<SpanName>, opts: RootOptions) -> LiveSpan {
+        if let Some(tp) = &opts.remote_parent {
+            if let Some(trace) = self.propagated_open(tp.trace_id) {
+                return self.make_span(
+                    trace,
+                    Some(tp.parent_id),
+                    name.into(),
+                    opts.start_ns,
+                    false,
+                );
+            }
+        }
         let (trace_id, parent_id, remote_sampled) = match opts.remote_parent {
             Some(tp) => (tp.trace_id, Some(tp.parent_id), tp.sampled),
             None => (TraceId::random(), None, true),
@@ -256,6 +275,34 @@ impl Tracer {
             timeout::track(&span);
         }
         span
+    }
+
+    /// Remembers that `trace`'s context left through a `traceparent` (cold: once per header).
+    #[cold]
+    pub(crate) fn note_propagated(&self, trace: &Arc<OpenTrace>) {
+        /// Open traces remembered at most; the oldest go first past it.
+        const MAX_PROPAGATED: usize = 4096;
+        let mut list = self.inner.propagated.lock();
+        if list
+            .iter()
+            .any(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(trace)))
+        {
+            return;
+        }
+        list.retain(|w| w.upgrade().is_some_and(|t| !t.is_sealed()));
+        if list.len() >= MAX_PROPAGATED {
+            list.remove(0);
+        }
+        list.push(Arc::downgrade(trace));
+    }
+
+    /// The open trace `id` whose `traceparent` this process handed out, if still open.
+    fn propagated_open(&self, id: TraceId) -> Option<Arc<OpenTrace>> {
+        let list = self.inner.propagated.lock();
+        list.iter()
+            .rev()
+            .filter_map(|w| w.upgrade())
+            .find(|t| t.id == id && !t.is_sealed())
     }
 
     /// Queues a sealed trace (`bytes`: its size estimate; `spans`: its span count, for drops)

@@ -42,8 +42,11 @@ impl SpanContext {
         self.trace.sampled
     }
 
-    /// The `traceparent` to send to a downstream service.
+    /// The `traceparent` to send to a downstream service. The trace is remembered as
+    /// propagated: a span continued from this header in this same process, while the trace is
+    /// still open, joins it (see [`super::Tracer::start_root`]).
     pub fn traceparent(&self) -> crate::model::TraceParent {
+        self.trace.tracer.note_propagated(&self.trace);
         crate::model::TraceParent {
             trace_id: self.trace.id,
             parent_id: self.span_id,
