@@ -25,8 +25,10 @@ APP = (
     "mlflow.flush()\n"
     "s = mlflow.stats()\n"
     "print(s['traces_exported'], s['traces_spilled'], s['traces_dropped'])\n"
-    "exp = mlflow.MlflowClient().get_experiment_by_name(sys.argv[2])\n"
-    "print('experiment:', exp is not None)\n"
+    "try:\n"
+    "    print('experiment:', mlflow.MlflowClient().get_experiment_by_name(sys.argv[2]) is not None)\n"
+    "except Exception as e:\n"
+    "    print('experiment: error', type(e).__name__)\n"
 )
 
 
@@ -73,7 +75,9 @@ def test_without_an_accepted_certificate_the_server_refuses_and_nothing_is_lost(
     assert exported == 0, r.stdout + r.stderr
     assert spilled + dropped >= 1, r.stdout + r.stderr  # kept on disk or counted, never silent
     assert proxy.refused and not proxy.clients
-    assert "TLS" in r.stderr, r.stderr
+    assert "TLS" in r.stderr and "MLFLOW_TRACKING_CLIENT_CERT_PATH" in r.stderr, r.stderr
+    # The REST call fails the same way, with an exception the application can catch.
+    assert r.stdout.splitlines()[1].startswith("experiment: error"), r.stdout
 
 
 def test_a_certificate_file_without_its_key_is_an_error_naming_the_variable(

@@ -319,19 +319,8 @@ fn large_batches_are_split_between_traces() {
 }
 
 #[test]
-fn a_remote_part_sends_its_trace_info_only_while_the_origin_has_not_reported() {
-    let reported = format!("/api/3.0/mlflow/traces/tr-{:032x}", 0x10);
-    let server = TestServer::route(move |r, _| {
-        if r.method == "GET" {
-            let state = if r.target == reported {
-                "OK"
-            } else {
-                "IN_PROGRESS"
-            };
-            return Reply::json(200, json!({"trace": {"trace_info": {"state": state}}}));
-        }
-        ok()
-    });
+fn a_remote_part_sends_its_spans_only_as_mlflow_does() {
+    let server = TestServer::route(|_, _| ok());
     let mut exporter = MlflowExporter::new(&config(&server.uri)).unwrap();
     let remote_part = |id: u128| {
         let mut t = trace(id);
@@ -344,15 +333,10 @@ fn a_remote_part_sends_its_trace_info_only_while_the_origin_has_not_reported() {
         .export(&[remote_part(0x10), remote_part(0x11), trace(0x12)])
         .unwrap();
     let reqs = server.requests();
-    let gets: Vec<&str> = reqs
+    assert!(reqs.iter().all(|r| r.method == "POST"), "no lookups");
+    let infos: Vec<String> = reqs
         .iter()
-        .filter(|r| r.method == "GET")
-        .map(|r| r.target.as_str())
-        .collect();
-    assert_eq!(gets.len(), 2, "only the remote parts ask: {gets:?}");
-    let mut infos: Vec<String> = reqs
-        .iter()
-        .filter(|r| r.method == "POST" && r.target == "/api/3.0/mlflow/traces")
+        .filter(|r| r.target == "/api/3.0/mlflow/traces")
         .map(|r| {
             r.json()["trace"]["trace_info"]["trace_id"]
                 .as_str()
@@ -360,9 +344,15 @@ fn a_remote_part_sends_its_trace_info_only_while_the_origin_has_not_reported() {
                 .to_owned()
         })
         .collect();
-    infos.sort();
-    assert_eq!(
-        infos,
-        [format!("tr-{:032x}", 0x11), format!("tr-{:032x}", 0x12)]
-    );
+    assert_eq!(infos, [format!("tr-{:032x}", 0x12)]);
+    // The spans of all three go in the OTLP request.
+    let otlp: Vec<&Received> = reqs.iter().filter(|r| r.target == "/v1/traces").collect();
+    assert_eq!(otlp.len(), 1);
+    let spans: usize = otlp_of(otlp[0])
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
+    assert_eq!(spans, 3);
 }
