@@ -67,7 +67,8 @@ def _pem(cert: x509.Certificate) -> bytes:
 
 
 def _key_pem(key: Any) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem: bytes = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pem
 
 
 class Certs:
@@ -115,12 +116,12 @@ class MutualTlsProxy:
             protocol_version = "HTTP/1.1"
 
             def _forward(self) -> None:
-                peer = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
-                cn = dict(x[0] for x in (peer or {}).get("subject", ())).get("commonName", "")
+                peer: Any = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
+                cn = next((v for rdn in (peer or {}).get("subject", ()) for k, v in rdn if k == "commonName"), "")
                 proxy.clients.append(cn)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                conn = http.client.HTTPConnection(proxy.target.hostname, proxy.target.port, timeout=60)
+                conn = http.client.HTTPConnection(proxy.target.hostname or "127.0.0.1", proxy.target.port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()

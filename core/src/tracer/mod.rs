@@ -278,20 +278,24 @@ impl Tracer {
     }
 
     /// Remembers that `trace`'s context left through a `traceparent` (cold: once per header).
+    /// Ended traces are pruned when the list doubles, so a header costs O(1) amortized.
     #[cold]
     pub(crate) fn note_propagated(&self, trace: &Arc<OpenTrace>) {
-        /// Open traces remembered at most; the oldest go first past it.
+        /// Open traces remembered at most; the oldest half goes past it.
         const MAX_PROPAGATED: usize = 4096;
         let mut list = self.inner.propagated.lock();
+        // Headers of one trace usually come one after another.
         if list
-            .iter()
-            .any(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(trace)))
+            .last()
+            .is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(trace)))
         {
             return;
         }
-        list.retain(|w| w.upgrade().is_some_and(|t| !t.is_sealed()));
-        if list.len() >= MAX_PROPAGATED {
-            list.remove(0);
+        if list.len() >= 32 && list.len().is_power_of_two() {
+            list.retain(|w| w.upgrade().is_some_and(|t| !t.is_sealed()));
+            if list.len() >= MAX_PROPAGATED {
+                list.drain(..MAX_PROPAGATED / 2);
+            }
         }
         list.push(Arc::downgrade(trace));
     }
