@@ -64,7 +64,7 @@ pub enum Error {
     },
     /// The TLS handshake failed (an untrusted or mismatched certificate, no common protocol).
     /// Not retried: it fails the same way until the settings change.
-    #[error("TLS with the MLflow server at {server} failed for {request}: {message}; to trust a private CA, set MLFLOW_TRACKING_SERVER_CERT_PATH to its PEM bundle (MLFLOW_TRACKING_INSECURE_TLS=true skips verification)")]
+    #[error("TLS with the MLflow server at {server} failed for {request}: {message}; to trust a private CA, set MLFLOW_TRACKING_SERVER_CERT_PATH to its PEM bundle (MLFLOW_TRACKING_INSECURE_TLS=true skips verification); a server that requires a client certificate takes it from MLFLOW_TRACKING_CLIENT_CERT_PATH")]
     Tls {
         server: String,
         request: String,

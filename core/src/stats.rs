@@ -34,10 +34,13 @@ pub enum DropReason {
     /// A trace whose root span had not ended when the process exited (`process.exit()` or
     /// `sys.exit()` inside a traced call, a SIGTERM): it can no longer be recorded.
     OpenAtExit,
+    /// A trace still open `MLFLOW_TRACE_BUFFER_TTL_SECONDS` after it started: abandoned, as
+    /// MLflow abandons it (its spans, and any that end later, are not exported).
+    TraceBufferTtl,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 11] = [
+    pub const ALL: [DropReason; 12] = [
         DropReason::QueueFull,
         DropReason::ExportFailed,
         DropReason::SpanAfterRootEnded,
@@ -49,6 +52,7 @@ impl DropReason {
         DropReason::LocalStoreRotated,
         DropReason::DamagedRecord,
         DropReason::OpenAtExit,
+        DropReason::TraceBufferTtl,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +68,7 @@ impl DropReason {
             DropReason::LocalStoreRotated => "local_store_rotated",
             DropReason::DamagedRecord => "damaged_record",
             DropReason::OpenAtExit => "open_at_exit",
+            DropReason::TraceBufferTtl => "trace_buffer_ttl",
         }
     }
 }
@@ -124,6 +129,7 @@ impl Stats {
             .saturating_sub(self.traces_sampled_out.load(Relaxed))
             .saturating_sub(dropped(DropReason::SpanNotEnded))
             .saturating_sub(dropped(DropReason::OpenAtExit))
+            .saturating_sub(dropped(DropReason::TraceBufferTtl))
     }
 
     /// In a forked child (atomics only: called from the fork handler): the traces open at the
@@ -182,11 +188,14 @@ impl Stats {
             traces_pending: load(&self.traces_completed)
                 .saturating_sub(load(&self.traces_exported))
                 .saturating_sub(load(&self.traces_spilled))
-                // Traces still open were never completed: they are not pending either.
+                // Traces dropped while open were never completed: they are not pending either.
                 .saturating_sub(
                     dropped_traces
                         .iter()
-                        .filter(|(k, _)| k.as_str() != DropReason::OpenAtExit.as_str())
+                        .filter(|(k, _)| {
+                            k.as_str() != DropReason::OpenAtExit.as_str()
+                                && k.as_str() != DropReason::TraceBufferTtl.as_str()
+                        })
                         .map(|(_, v)| v)
                         .sum::<u64>(),
                 ),

@@ -123,6 +123,61 @@ fn traceparent_continues_a_remote_trace() {
 }
 
 #[test]
+fn a_traceparent_continued_in_the_same_process_joins_the_open_trace() {
+    // A client span calls a handler of this same process (another thread) with its header.
+    let tracer = memory_tracer();
+    let root = tracer.start_root("client-root", RootOptions::default());
+    let header = root.context().traceparent().to_string();
+    let handler = std::thread::scope(|s| {
+        s.spawn(|| {
+            let remote = TraceParent::parse(&header).unwrap();
+            let h = tracer.start_root(
+                "server-handler",
+                RootOptions {
+                    remote_parent: Some(remote),
+                    ..RootOptions::default()
+                },
+            );
+            assert!(!h.is_root(), "joined the open trace as a child");
+            let inner = tracer.start_child("server-inner", h.context(), None);
+            inner.end(None);
+            h.end(None).span_id
+        })
+        .join()
+        .unwrap()
+    });
+    root.end(None);
+    assert!(tracer.flush(FLUSH));
+    let traces = tracer.memory_traces();
+    assert_eq!(traces.len(), 1, "one trace, not one piece per side");
+    let t = &traces[0];
+    assert_well_formed(t);
+    assert_eq!(t.spans.len(), 3);
+    assert_eq!(t.root().unwrap().name, "client-root");
+    let h = span(t, "server-handler");
+    assert_eq!(h.span_id, handler);
+    assert_eq!(h.parent_id, Some(t.root().unwrap().span_id));
+    assert_eq!(span(t, "server-inner").parent_id, Some(handler));
+    assert_eq!(tracer.stats().traces_started, 1);
+
+    // Once the caller's trace has ended, a continued span is this service's own piece.
+    let root = tracer.start_root("client-root", RootOptions::default());
+    let remote = root.context().traceparent();
+    root.end(None);
+    let late = tracer.start_root(
+        "late-handler",
+        RootOptions {
+            remote_parent: Some(remote),
+            ..RootOptions::default()
+        },
+    );
+    assert!(late.is_root());
+    late.end(None);
+    assert!(tracer.flush(FLUSH));
+    assert_eq!(tracer.memory_traces().len(), 3);
+}
+
+#[test]
 fn an_unsampled_remote_parent_drops_the_trace() {
     let tracer = memory_tracer();
     let remote =

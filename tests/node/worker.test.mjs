@@ -101,8 +101,11 @@ test("a worker continues the main thread's trace from a traceparent passed in wo
   }, { name: "dispatch" });
   await mlflow.flushTraces(10_000);
   const traces = mlflow.testing.memoryTraces();
-  assert.equal(traces.length, 2);
-  assert.deepEqual(new Set(traces.map((t) => t.info.trace_id)), new Set([parent.traceId]));
-  const part = traces.find((t) => t.data.spans.some((s) => s.name === "workerJob"));
+  // The worker shares this process's tracer, and the main thread's trace is open while the job
+  // runs: the worker's span joins it (as MLflow joins a trace continued in its own process).
+  assert.equal(traces.length, 1);
+  assert.equal(traces[0].info.trace_id, parent.traceId);
+  const part = traces[0];
+  assert.ok(part.data.spans.some((s) => s.name === "dispatch"));
   assert.equal(Buffer.from(span(part, "workerJob").parent_span_id, "base64").toString("hex"), parent.spanId);
 });

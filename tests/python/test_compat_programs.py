@@ -28,22 +28,18 @@ OFFICIAL_CANNOT_RUN: dict[str, str] = {}
 # Programs whose comparison shows a difference another piece of work removes: run, and expected to
 # fail until then (xfail, not strict, so the fix shows as XPASS).
 KNOWN_GAPS: dict[str, str] = {
-    "users_and_sessions": "default redaction replaces an argument named session_id (issue 18 item 6, fixed separately)",
-    "distributed": "in one process, the span continued from the traceparent header is exported as its own piece of "
-    "the trace, so the trace name tag may come from it (MLflow joins the trace still open in the process)",
-    "remote_trace": "a trace continued from a traceparent whose caller logged no trace info: MLflow stores no trace "
-    "info metadata for it, ferrotrace stores the continuing service's (name, source, previews)",
+    "users_and_sessions": "ferrotrace records the two turns of conv-1 within one millisecond, so ordering them by "
+    "timestamp ties and the server breaks the tie by trace id (MLflow's SDK takes over a millisecond per trace)",
+    "remote_trace": "intermittent, on MLflow's side: the trace that add_trace merged a remote trace into is at times "
+    "stored by MLflow's SDK without its trace info (no name tag, source, user or previews), which ferrotrace stores",
 }
 
 # With no server, ferrotrace writes to its local store and MLflow to its default local backend.
 # Programs listed here need a local-store feature ferrotrace does not have yet (the reason says
 # which; it is being added separately): they run, expected to fail until then (not strict).
-_STORE = "the local store as a full backend (search, tags, assessments), being added separately"
 NO_SERVER_PENDING: dict[str, str] = {
-    "client": f"search_traces and trace tags on {_STORE}",
-    "feedback_and_tags": f"assessments and tags on {_STORE}",
-    "fluent": f"search_traces on {_STORE}",
-    "users_and_sessions": f"search_traces on {_STORE}",
+    "client": "MlflowClient.get_experiment_by_name / get_experiment of the experiment set_experiment made on "
+    "the local store (they return None), being added separately",
 }
 
 TIMEOUT_S = 240

@@ -55,7 +55,39 @@ pub struct HttpSettings {
     pub insecure_tls: bool,
     /// `MLFLOW_HTTP_REQUEST_TIMEOUT` (seconds, default 120): the limit of one HTTP request.
     pub request_timeout: Duration,
+    /// `MLFLOW_TRACKING_CLIENT_CERT_PATH`: one PEM file holding the client certificate (and its
+    /// chain) and its private key, presented when the server asks for one (mutual TLS).
+    pub client_cert_path: Option<PathBuf>,
+    /// MLflow's retry settings, each `None` when unset (see [`HttpRetry`]).
+    pub retry: HttpRetry,
 }
+
+/// MLflow's retry settings for requests to its server. Unset, ferrotrace's own schedule applies
+/// (waits of about 0.5, 1, 2, 4, 8 s); with the factor or the jitter set, waits follow MLflow's
+/// (urllib3's) formula instead, taking MLflow's default for the one not set.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HttpRetry {
+    /// `MLFLOW_HTTP_REQUEST_MAX_RETRIES` (0 to 9, MLflow's limit): retries after the first
+    /// attempt of one request.
+    pub max_retries: Option<u32>,
+    /// `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` seconds (0 to below 120, MLflow's limit): the first
+    /// retry goes at once, retry `n` waits `factor * 2^(n-1)`, at most 120 s.
+    pub backoff_factor: Option<Duration>,
+    /// `MLFLOW_HTTP_REQUEST_BACKOFF_JITTER` seconds (>= 0): a random 0..jitter added to each
+    /// computed wait.
+    pub backoff_jitter: Option<Duration>,
+    /// `MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER=false`: a server's `Retry-After` does not
+    /// replace the computed wait (MLflow's default, `None`, respects it).
+    pub ignore_retry_after: bool,
+}
+
+/// MLflow's defaults for the settings of [`HttpRetry`] (`environment_variables.py`).
+pub const MLFLOW_DEFAULT_BACKOFF_FACTOR: Duration = Duration::from_secs(2);
+pub const MLFLOW_DEFAULT_BACKOFF_JITTER: Duration = Duration::from_secs(1);
+/// MLflow refuses `MLFLOW_HTTP_REQUEST_MAX_RETRIES` at or above this.
+pub const MLFLOW_MAX_RETRIES_LIMIT: u32 = 10;
+/// MLflow refuses `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` at or above this (seconds).
+pub const MLFLOW_BACKOFF_FACTOR_LIMIT: f64 = 120.0;
 
 impl Default for HttpSettings {
     fn default() -> Self {
@@ -66,6 +98,8 @@ impl Default for HttpSettings {
             server_cert_path: None,
             insecure_tls: false,
             request_timeout: DEFAULT_HTTP_TIMEOUT,
+            client_cert_path: None,
+            retry: HttpRetry::default(),
         }
     }
 }
@@ -87,6 +121,8 @@ impl HttpSettings {
             .map(Secret);
         h.token = get("MLFLOW_TRACKING_TOKEN").map(Secret);
         h.server_cert_path = get("MLFLOW_TRACKING_SERVER_CERT_PATH").map(PathBuf::from);
+        h.client_cert_path = get("MLFLOW_TRACKING_CLIENT_CERT_PATH").map(PathBuf::from);
+        h.retry = HttpRetry::from_lookup(get, warnings);
         if let Some(v) = get("MLFLOW_TRACKING_INSECURE_TLS") {
             match v.to_ascii_lowercase().as_str() {
                 "true" | "1" => h.insecure_tls = true,
@@ -106,6 +142,64 @@ impl HttpSettings {
             }
         }
         h
+    }
+}
+
+impl HttpRetry {
+    /// Reads MLflow's three retry variables; a value MLflow would refuse is not used, with a
+    /// warning naming the variable (MLflow fails every request instead).
+    fn from_lookup(get: &dyn Fn(&str) -> Option<String>, warnings: &mut Vec<String>) -> Self {
+        let mut r = HttpRetry::default();
+        if let Some(v) = get("MLFLOW_HTTP_REQUEST_MAX_RETRIES") {
+            match v.parse::<u32>() {
+                Ok(n) if n < MLFLOW_MAX_RETRIES_LIMIT => r.max_retries = Some(n),
+                _ => warnings.push(format!(
+                    "invalid value for MLFLOW_HTTP_REQUEST_MAX_RETRIES: {v:?} (must be an integer from 0 to {}); ignored",
+                    MLFLOW_MAX_RETRIES_LIMIT - 1
+                )),
+            }
+        }
+        let mut seconds = |var: &str, limit: f64, slot: &mut Option<Duration>| {
+            let Some(v) = get(var) else { return };
+            match v.parse::<f64>() {
+                Ok(s) if s.is_finite() && s >= 0.0 && s < limit => {
+                    *slot = Some(crate::config::duration_secs(s));
+                }
+                _ => warnings.push(format!(
+                    "invalid value for {var}: {v:?} (must be seconds >= 0{}); ignored",
+                    if limit.is_finite() {
+                        format!(" and below {limit}")
+                    } else {
+                        String::new()
+                    }
+                )),
+            }
+        };
+        seconds(
+            "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
+            MLFLOW_BACKOFF_FACTOR_LIMIT,
+            &mut r.backoff_factor,
+        );
+        seconds(
+            "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER",
+            f64::INFINITY,
+            &mut r.backoff_jitter,
+        );
+        if let Some(v) = get("MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER") {
+            match v.to_ascii_lowercase().as_str() {
+                "false" | "0" => r.ignore_retry_after = true,
+                "true" | "1" => {}
+                _ => warnings.push(format!(
+                    "invalid value for MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER: {v:?} (use true or false); using true"
+                )),
+            }
+        }
+        r
+    }
+
+    /// Whether the waits follow MLflow's formula (the factor or the jitter is set).
+    pub fn mlflow_schedule(&self) -> bool {
+        self.backoff_factor.is_some() || self.backoff_jitter.is_some()
     }
 }
 

@@ -5,7 +5,7 @@
 mod uri;
 pub use uri::{classify_tracking_uri, TrackingTarget};
 mod delivery;
-mod http;
+pub(crate) mod http;
 mod otlp;
 mod process;
 
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use delivery::DeliverySettings;
-pub use http::{split_userinfo, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
+pub use http::{split_userinfo, HttpRetry, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
 pub use otlp::{
     validate_endpoint as validate_otlp_endpoint, OtlpCompression, OtlpMode, OtlpSettings,
     OtlpUpdate, DEFAULT_OTLP_TIMEOUT,
@@ -69,6 +69,11 @@ pub struct Config {
     pub trace_timeout: Option<Duration>,
     /// `MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS`: how often open traces are checked.
     pub trace_timeout_check_interval: Duration,
+    /// `MLFLOW_TRACE_BUFFER_TTL_SECONDS`: how long a trace may stay open in this process before
+    /// it is abandoned, as MLflow abandons it (not exported; counted as `trace_buffer_ttl`).
+    /// Not applied while `trace_timeout` is set (MLflow's timeout replaces it). `None`: no limit
+    /// (MLflow's default is 3600 s; ferrotrace keeps a long trace unless told otherwise).
+    pub trace_buffer_ttl: Option<Duration>,
     /// `FERROTRACE_EXIT_TIMEOUT` (seconds): how long the exit hook may flush.
     pub exit_timeout: Duration,
     /// Export to an OpenTelemetry collector (`OTEL_EXPORTER_OTLP_*`), instead of or besides the
@@ -96,6 +101,7 @@ impl Default for Config {
             trace_buffer_max: 1000,
             trace_timeout: None,
             trace_timeout_check_interval: Duration::from_secs(1),
+            trace_buffer_ttl: None,
             exit_timeout: Duration::from_secs(5),
             otlp: OtlpSettings::default(),
             delivery: DeliverySettings::default(),
@@ -104,14 +110,19 @@ impl Default for Config {
     }
 }
 
-/// Tracing settings of MLflow's SDK that ferrotrace reads but cannot honour, with why: each one
-/// set gets a warning naming it, never silence.
-const UNHONOURED: &[(&str, &str)] = &[
-    ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "exports are retried with ferrotrace's own bounded backoff until delivered or spilled to disk"),
-    ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "exports are retried with ferrotrace's own bounded backoff until delivered or spilled to disk"),
-    ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "exports are retried with ferrotrace's own bounded backoff until delivered or spilled to disk"),
-    ("MLFLOW_TRACKING_CLIENT_CERT_PATH", "client certificates (mutual TLS) are not supported yet"),
-    ("MLFLOW_TRACE_BUFFER_TTL_SECONDS", "unfinished traces are bounded by MLFLOW_TRACE_TIMEOUT_SECONDS and the queue sizes, not by age"),
+/// Tracing settings of MLflow's SDK that ferrotrace cannot honour: the variable, the values
+/// that ask for what ferrotrace does anyway (no warning), and why. Any other value set gets a
+/// warning naming the variable, never silence.
+const UNHONOURED: &[(&str, &[&str], &str)] = &[
+    ("MLFLOW_TRACE_EXTRACT_ATTACHMENTS", &["false", "0"], "base64 data (images, audio) in span values is kept in the values, not extracted into trace attachments"),
+    ("MLFLOW_TRACE_MAX_ATTACHMENT_SIZE", &[], "base64 data (images, audio) in span values is kept in the values, not extracted into trace attachments"),
+    ("MLFLOW_TRACE_PROPAGATE_TO_OTEL_CONTEXT", &["false", "0"], "ferrotrace spans are not placed in the OpenTelemetry context of the process"),
+    ("MLFLOW_USE_DEFAULT_TRACER_PROVIDER", &["true", "1"], "ferrotrace does not use an OpenTelemetry tracer provider, so it never shares the global one"),
+    ("MLFLOW_USE_BATCH_SPAN_PROCESSOR", &["true", "1"], "whole traces are always exported in batches by a background worker"),
+    ("MLFLOW_ASYNC_TRACE_LOGGING_MAX_SPAN_BATCH_SIZE", &[], "whole traces are exported in batches of FERROTRACE_MAX_BATCH_TRACES traces, as soon as the worker is free"),
+    ("MLFLOW_ASYNC_TRACE_LOGGING_MAX_INTERVAL_MILLIS", &[], "whole traces are exported in batches of FERROTRACE_MAX_BATCH_TRACES traces, as soon as the worker is free"),
+    ("MLFLOW_TRACKING_AUTH", &[], "authentication plugins are not supported: requests carry MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN only"),
+    ("MLFLOW_TRACKING_AWS_SIGV4", &["false", "0"], "AWS SigV4 request signing is not supported: requests carry MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN only"),
 ];
 
 impl Config {
@@ -157,11 +168,13 @@ impl Config {
                 c.experiment_id = Some(dest);
             }
         }
-        for (var, why) in UNHONOURED {
-            if get(var).is_some() {
-                warnings.push(format!(
-                    "{var} is set, but ferrotrace does not use it: {why}"
-                ));
+        for (var, same, why) in UNHONOURED {
+            if let Some(v) = get(var) {
+                if !same.contains(&v.to_ascii_lowercase().as_str()) {
+                    warnings.push(format!(
+                        "{var}={v:?} is set, but ferrotrace cannot honour it: {why}"
+                    ));
+                }
             }
         }
         if let Some(dir) = get("FERROTRACE_LOCAL_DIR") {
@@ -211,6 +224,14 @@ impl Config {
                 Ok(s) if s.is_finite() && s > 0.0 => c.trace_timeout_check_interval = crate::config::duration_secs(s),
                 _ => warnings.push(format!(
                     "invalid value for MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS: {v:?} (must be seconds > 0); using 1"
+                )),
+            }
+        }
+        if let Some(v) = get("MLFLOW_TRACE_BUFFER_TTL_SECONDS") {
+            match v.parse::<f64>() {
+                Ok(s) if s.is_finite() && s > 0.0 => c.trace_buffer_ttl = Some(crate::config::duration_secs(s)),
+                _ => warnings.push(format!(
+                    "invalid value for MLFLOW_TRACE_BUFFER_TTL_SECONDS: {v:?} (must be seconds > 0); open traces are kept however long they stay open"
                 )),
             }
         }

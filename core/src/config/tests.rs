@@ -143,17 +143,82 @@ fn mlflow_tracing_destination_names_the_experiment() {
 #[test]
 fn mlflow_settings_that_cannot_be_honoured_warn_by_name() {
     let vars = [
-        "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
-        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR",
-        "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER",
-        "MLFLOW_TRACKING_CLIENT_CERT_PATH",
-        "MLFLOW_TRACE_BUFFER_TTL_SECONDS",
+        ("MLFLOW_TRACE_EXTRACT_ATTACHMENTS", "true"),
+        ("MLFLOW_TRACE_MAX_ATTACHMENT_SIZE", "1000"),
+        ("MLFLOW_TRACE_PROPAGATE_TO_OTEL_CONTEXT", "true"),
+        ("MLFLOW_USE_DEFAULT_TRACER_PROVIDER", "false"),
+        ("MLFLOW_TRACKING_AUTH", "my_plugin"),
+        ("MLFLOW_TRACKING_AWS_SIGV4", "true"),
     ];
-    let pairs: Vec<(&str, &str)> = vars.iter().map(|v| (*v, "1")).collect();
-    let (_, w) = from(&pairs);
+    let (_, w) = from(&vars);
     assert_eq!(w.len(), vars.len(), "{w:?}");
-    for (var, warning) in vars.iter().zip(&w) {
+    for ((var, _), warning) in vars.iter().zip(&w) {
         assert!(warning.starts_with(var), "{warning}");
+    }
+    // Values asking for what ferrotrace does anyway are no warning.
+    let (_, w) = from(&[
+        ("MLFLOW_TRACE_EXTRACT_ATTACHMENTS", "False"),
+        ("MLFLOW_USE_DEFAULT_TRACER_PROVIDER", "true"),
+        ("MLFLOW_TRACKING_AWS_SIGV4", "false"),
+    ]);
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
+fn mlflow_http_retry_settings_are_read() {
+    let (c, w) = from(&[
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "3"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0.5"),
+        ("MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER", "false"),
+        ("MLFLOW_TRACKING_CLIENT_CERT_PATH", "/etc/client.pem"),
+    ]);
+    assert!(w.is_empty(), "{w:?}");
+    let r = c.http.retry;
+    assert_eq!(r.max_retries, Some(0));
+    assert_eq!(r.backoff_factor, Some(Duration::from_secs(3)));
+    assert_eq!(r.backoff_jitter, Some(Duration::from_millis(500)));
+    assert!(r.ignore_retry_after);
+    assert_eq!(
+        c.http.client_cert_path,
+        Some(PathBuf::from("/etc/client.pem"))
+    );
+    let (c, w) = from(&[]);
+    assert!(w.is_empty());
+    assert_eq!(c.http.retry, HttpRetry::default());
+    assert!(!c.http.retry.mlflow_schedule());
+}
+
+#[test]
+fn mlflow_http_retry_values_mlflow_refuses_warn_by_name() {
+    // MLflow's limits: retries below 10, a factor below 120 s; and no negatives.
+    for (var, bad) in [
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "10"),
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "-1"),
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "many"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "120"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "-2"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "NaN"),
+        ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "-1"),
+        ("MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER", "sometimes"),
+    ] {
+        let (c, w) = from(&[(var, bad)]);
+        assert_eq!(w.len(), 1, "{var}={bad}: {w:?}");
+        assert!(w[0].contains(var) && w[0].contains(bad), "{}", w[0]);
+        assert_eq!(c.http.retry, HttpRetry::default(), "{var}={bad}");
+    }
+}
+
+#[test]
+fn the_trace_buffer_ttl_is_read_and_checked() {
+    let (c, w) = from(&[("MLFLOW_TRACE_BUFFER_TTL_SECONDS", "90")]);
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(c.trace_buffer_ttl, Some(Duration::from_secs(90)));
+    assert_eq!(from(&[]).0.trace_buffer_ttl, None);
+    for bad in ["0", "-5", "soon", "inf"] {
+        let (c, w) = from(&[("MLFLOW_TRACE_BUFFER_TTL_SECONDS", bad)]);
+        assert_eq!(c.trace_buffer_ttl, None);
+        assert!(w[0].contains("MLFLOW_TRACE_BUFFER_TTL_SECONDS"), "{w:?}");
     }
 }
 

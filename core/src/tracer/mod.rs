@@ -97,8 +97,14 @@ pub(crate) struct Inner {
     redactor: Arc<RwLock<Arc<crate::process::LazyRedactor>>>,
     /// `config.trace_timeout` in ns, 0 when off: read by every root.
     trace_timeout_ns: AtomicU64,
-    /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS`.
+    /// `config.trace_buffer_ttl` in ns, 0 when off or when a timeout is set (MLflow's timeout
+    /// replaces the TTL): read by every sampled root that has no timeout.
+    trace_ttl_ns: AtomicU64,
+    /// Roots watched for `MLFLOW_TRACE_TIMEOUT_SECONDS` or `MLFLOW_TRACE_BUFFER_TTL_SECONDS`.
     pub(crate) watched: timeout::Watched,
+    /// Open traces whose `traceparent` was handed out (see [`SpanContext::traceparent`]): a
+    /// remote root continuing one of them in this process joins it, as in MLflow.
+    propagated: Mutex<Vec<std::sync::Weak<OpenTrace>>>,
     /// The REST client for the configured MLflow server and the fork generation it was built
     /// in; built on first use, reset by `configure`.
     mlflow_client: Mutex<Option<(u64, crate::export::mlflow::MlflowClient)>>,
@@ -158,8 +164,10 @@ impl Tracer {
                     &config.process.redact,
                 )))),
                 trace_timeout_ns: AtomicU64::new(timeout::as_ns(config.trace_timeout)),
+                trace_ttl_ns: AtomicU64::new(ttl_ns(&config)),
                 sync_wait_ms: AtomicU64::new(sync_wait_ms(&config)),
                 watched: timeout::Watched::default(),
+                propagated: Mutex::new(Vec::new()),
                 mlflow_client: Mutex::new(None),
             }),
         }
@@ -167,8 +175,23 @@ impl Tracer {
 
     // ---- hot path -------------------------------------------------------------------------
 
-    /// Starts the root span of a new trace (or of this service's part of a remote trace).
+    /// Starts the root span of a new trace (or of this service's part of a remote trace). A
+    /// `remote_parent` naming a trace of this process that is still open (its `traceparent` was
+    /// handed out here: a service calling itself, or a handler on a thread of the caller's
+    /// process) gives a child in that trace instead, under the span the header names: MLflow
+    /// records such a span in the local trace, not as a separate piece of it.
     pub fn start_root(&self, name: impl Into<SpanName>, opts: RootOptions) -> LiveSpan {
+        if let Some(tp) = &opts.remote_parent {
+            if let Some(trace) = self.propagated_open(tp.trace_id) {
+                return self.make_span(
+                    trace,
+                    Some(tp.parent_id),
+                    name.into(),
+                    opts.start_ns,
+                    false,
+                );
+            }
+        }
         let (trace_id, parent_id, remote_sampled) = match opts.remote_parent {
             Some(tp) => (tp.trace_id, Some(tp.parent_id), tp.sampled),
             None => (TraceId::random(), None, true),
@@ -205,6 +228,11 @@ impl Tracer {
         let span = self.make_span(trace, parent_id, name.into(), opts.start_ns, true);
         if watched {
             timeout::watch(self, &span, timeout_ns);
+        } else if sampled {
+            let ttl_ns = self.inner.trace_ttl_ns.load(Ordering::Relaxed);
+            if ttl_ns > 0 {
+                timeout::watch_ttl(self, &span, ttl_ns);
+            }
         }
         span
     }
@@ -247,6 +275,38 @@ impl Tracer {
             timeout::track(&span);
         }
         span
+    }
+
+    /// Remembers that `trace`'s context left through a `traceparent` (cold: once per header).
+    /// Ended traces are pruned when the list doubles, so a header costs O(1) amortized.
+    #[cold]
+    pub(crate) fn note_propagated(&self, trace: &Arc<OpenTrace>) {
+        /// Open traces remembered at most; the oldest half goes past it.
+        const MAX_PROPAGATED: usize = 4096;
+        let mut list = self.inner.propagated.lock();
+        // Headers of one trace usually come one after another.
+        if list
+            .last()
+            .is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(trace)))
+        {
+            return;
+        }
+        if list.len() >= 32 && list.len().is_power_of_two() {
+            list.retain(|w| w.upgrade().is_some_and(|t| !t.is_sealed()));
+            if list.len() >= MAX_PROPAGATED {
+                list.drain(..MAX_PROPAGATED / 2);
+            }
+        }
+        list.push(Arc::downgrade(trace));
+    }
+
+    /// The open trace `id` whose `traceparent` this process handed out, if still open.
+    fn propagated_open(&self, id: TraceId) -> Option<Arc<OpenTrace>> {
+        let list = self.inner.propagated.lock();
+        list.iter()
+            .rev()
+            .filter_map(|w| w.upgrade())
+            .find(|t| t.id == id && !t.is_sealed())
     }
 
     /// Queues a sealed trace (`bytes`: its size estimate; `spans`: its span count, for drops)
@@ -467,6 +527,9 @@ impl Tracer {
             .trace_timeout_ns
             .store(timeout::as_ns(cfg.trace_timeout), Ordering::Relaxed);
         self.inner
+            .trace_ttl_ns
+            .store(ttl_ns(&cfg), Ordering::Relaxed);
+        self.inner
             .sync_wait_ms
             .store(sync_wait_ms(&cfg), Ordering::Relaxed);
         self.inner.tail_rule.store(
@@ -565,6 +628,14 @@ fn sync_wait_ms(cfg: &Config) -> u64 {
 }
 
 /// Whether a running exporter was built from settings that `new` changes.
+/// The buffer TTL in ns, 0 when unset or when a trace timeout replaces it.
+fn ttl_ns(cfg: &Config) -> u64 {
+    match cfg.trace_timeout {
+        Some(_) => 0,
+        None => timeout::as_ns(cfg.trace_buffer_ttl),
+    }
+}
+
 fn exporter_settings_changed(old: &Config, new: &Config) -> bool {
     old.destination() != new.destination()
         || old.otlp != new.otlp

@@ -111,6 +111,9 @@ struct Buf {
     spans: crate::model::SpanList,
     draft: TraceDraft,
     sealed: bool,
+    /// Sealed by `MLFLOW_TRACE_BUFFER_TTL_SECONDS` (see [`OpenTrace::abandon`]): spans that end
+    /// later are counted with the trace, not as ended after their root.
+    abandoned: bool,
     /// The sealed trace until the export worker takes it ([`Sealed::take`]): it travels inside
     /// this allocation, so sealing allocates nothing for it.
     out: Option<Trace>,
@@ -177,8 +180,9 @@ impl OpenTrace {
         }
         let mut buf = self.buf.lock();
         if buf.sealed {
+            let abandoned = buf.abandoned;
             drop(buf);
-            self.ended_after_root(&rec.name);
+            self.ended_after_root(&rec.name, abandoned);
             return;
         }
         if self.watched {
@@ -199,17 +203,23 @@ impl OpenTrace {
         }
         let mut buf = self.buf.lock();
         if buf.sealed {
+            let abandoned = buf.abandoned;
             drop(buf);
-            self.ended_after_root(batch.name(i as usize));
+            self.ended_after_root(batch.name(i as usize), abandoned);
             return;
         }
         buf.leaves.push((batch.clone(), i));
     }
 
-    /// A span `name` ended after this trace was sealed: counted and reported, not exported.
+    /// A span `name` ended after this trace was sealed: counted and reported, not exported. In
+    /// a trace abandoned by the buffer TTL it is counted with the trace (reported once, then).
     #[cold]
-    fn ended_after_root(&self, name: &str) {
+    fn ended_after_root(&self, name: &str, abandoned: bool) {
         let stats = &self.tracer.inner.stats;
+        if abandoned {
+            stats.drop_counted(DropReason::TraceBufferTtl, 0, 1);
+            return;
+        }
         stats.drop_counted(DropReason::SpanAfterRootEnded, 0, 1);
         crate::diag::warn(
             "span_after_root",
@@ -238,6 +248,34 @@ impl OpenTrace {
 
     pub(crate) fn is_sealed(&self) -> bool {
         self.buf.lock().sealed
+    }
+
+    pub(crate) fn is_abandoned(&self) -> bool {
+        self.buf.lock().abandoned
+    }
+
+    /// `MLFLOW_TRACE_BUFFER_TTL_SECONDS`: MLflow forgets a trace still open that long after it
+    /// started, so it is never exported. The same here: what it collected is let go now and
+    /// counted as dropped (`trace_buffer_ttl`), as is every span of it that ends later. Returns
+    /// the spans let go, `None` if the trace was already sealed.
+    pub(crate) fn abandon(&self) -> Option<u64> {
+        let mut buf = self.buf.lock();
+        if buf.sealed {
+            return None;
+        }
+        buf.sealed = true;
+        buf.abandoned = true;
+        let spans = std::mem::take(&mut buf.spans);
+        let leaves = std::mem::take(&mut buf.leaves);
+        buf.open = Vec::new();
+        buf.draft = TraceDraft::default();
+        drop(buf);
+        let n = spans.len() as u64 + leaves.len() as u64;
+        self.tracer
+            .inner
+            .stats
+            .drop_counted(DropReason::TraceBufferTtl, 1, n);
+        Some(n)
     }
 
     /// The trace timeout: ends the root MLflow's way (status ERROR and an exception event) with

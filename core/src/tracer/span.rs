@@ -42,8 +42,11 @@ impl SpanContext {
         self.trace.sampled
     }
 
-    /// The `traceparent` to send to a downstream service.
+    /// The `traceparent` to send to a downstream service. The trace is remembered as
+    /// propagated: a span continued from this header in this same process, while the trace is
+    /// still open, joins it (see [`super::Tracer::start_root`]).
     pub fn traceparent(&self) -> crate::model::TraceParent {
+        self.trace.tracer.note_propagated(&self.trace);
         crate::model::TraceParent {
             trace_id: self.trace.id,
             parent_id: self.span_id,
@@ -80,6 +83,11 @@ impl Drop for LiveSpan {
     fn drop(&mut self) {
         if self.ctx.trace.sampled {
             let stats = &self.ctx.trace.tracer.inner.stats;
+            if self.ctx.trace.is_abandoned() {
+                // Its trace is counted already (`trace_buffer_ttl`); so is this span, with it.
+                stats.drop_counted(crate::stats::DropReason::TraceBufferTtl, 0, 1);
+                return;
+            }
             stats.drop_counted(
                 crate::stats::DropReason::SpanNotEnded,
                 u64::from(self.is_root),

@@ -1,6 +1,8 @@
 //! `MLFLOW_TRACE_TIMEOUT_SECONDS`: traces whose root stays open too long are exported anyway,
-//! with state ERROR, as MLflow does. Roots are watched only when a timeout is set; one sweeper
-//! thread per process checks them every `MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS`.
+//! with state ERROR, as MLflow does. Without a timeout, `MLFLOW_TRACE_BUFFER_TTL_SECONDS`: a
+//! trace open that long is abandoned, as MLflow's in-progress buffer forgets it. Roots are
+//! watched only when one of the two is set; one sweeper thread per process checks them every
+//! `MLFLOW_TRACE_TIMEOUT_CHECK_INTERVAL_SECONDS`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -11,9 +13,18 @@ use parking_lot::Mutex;
 use super::open_trace::{OpenStub, OpenTrace};
 use super::{LiveSpan, Tracer};
 
+/// What happens to a watched trace still open at its deadline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expiry {
+    /// Exported with state ERROR (`MLFLOW_TRACE_TIMEOUT_SECONDS`).
+    Timeout,
+    /// Abandoned, counted as dropped (`MLFLOW_TRACE_BUFFER_TTL_SECONDS`).
+    Ttl,
+}
+
 /// Watched roots and the fork generation whose sweeper runs (`u64::MAX`: none yet).
 pub(crate) struct Watched {
-    roots: Mutex<Vec<(Instant, Weak<OpenTrace>)>>,
+    roots: Mutex<Vec<(Instant, Weak<OpenTrace>, Expiry)>>,
     sweeper_generation: AtomicU64,
 }
 
@@ -63,12 +74,22 @@ pub(crate) fn mirror_name(span: &LiveSpan) {
 
 /// Starts watching a new root (called by `start_root` when a timeout is set).
 pub(crate) fn watch(tracer: &Tracer, root: &LiveSpan, timeout_ns: u64) {
-    let deadline = Instant::now() + Duration::from_nanos(timeout_ns);
+    watch_for(tracer, root, timeout_ns, Expiry::Timeout);
+}
+
+/// Starts watching a new root for the buffer TTL (called by `start_root` when a TTL is set and
+/// no timeout): no span is tracked, the trace is only let go at its deadline.
+pub(crate) fn watch_ttl(tracer: &Tracer, root: &LiveSpan, ttl_ns: u64) {
+    watch_for(tracer, root, ttl_ns, Expiry::Ttl);
+}
+
+fn watch_for(tracer: &Tracer, root: &LiveSpan, after_ns: u64, expiry: Expiry) {
+    let deadline = Instant::now() + Duration::from_nanos(after_ns);
     let watched = &tracer.inner.watched;
     watched
         .roots
         .lock()
-        .push((deadline, Arc::downgrade(&root.ctx.trace)));
+        .push((deadline, Arc::downgrade(&root.ctx.trace), expiry));
     let generation = crate::pipeline::fork::generation();
     if watched
         .sweeper_generation
@@ -92,15 +113,16 @@ fn sweep(tracer: Tracer, generation: u64) {
         if crate::pipeline::fork::generation() != generation {
             return; // a forked child starts its own sweeper
         }
-        let timeout = tracer.config().trace_timeout;
+        let config = tracer.config();
+        let (timeout, ttl) = (config.trace_timeout, config.trace_buffer_ttl);
         let now = Instant::now();
-        let expired: Vec<Arc<OpenTrace>> = {
+        let expired: Vec<(Arc<OpenTrace>, Expiry)> = {
             let mut roots = tracer.inner.watched.roots.lock();
             let mut due = Vec::new();
-            roots.retain(|(deadline, weak)| match weak.upgrade() {
+            roots.retain(|(deadline, weak, expiry)| match weak.upgrade() {
                 Some(t) if t.is_sealed() => false,
                 Some(t) if *deadline <= now => {
-                    due.push(t);
+                    due.push((t, *expiry));
                     false
                 }
                 Some(_) => true,
@@ -108,7 +130,20 @@ fn sweep(tracer: Tracer, generation: u64) {
             });
             due
         };
-        for trace in expired {
+        for (trace, expiry) in expired {
+            if expiry == Expiry::Ttl {
+                if let Some(spans) = trace.abandon() {
+                    let secs = ttl.map_or(0.0, |t| t.as_secs_f64());
+                    crate::diag::warn(
+                        "trace_buffer_ttl",
+                        format!(
+                            "trace {} was still open {secs} seconds after it started (MLFLOW_TRACE_BUFFER_TTL_SECONDS): abandoned as MLflow abandons it, its {spans} ended span(s) and any that end later are not exported (counted in stats() as trace_buffer_ttl)",
+                            trace.id.to_mlflow()
+                        ),
+                    );
+                }
+                continue;
+            }
             let secs = timeout.map_or(0.0, |t| t.as_secs_f64());
             let message = format!(
                 "Trace {} is timed out after {secs} seconds. The operation may be stuck or taking too long to complete. To increase the timeout, set the environment variable MLFLOW_TRACE_TIMEOUT_SECONDS to a larger value.",

@@ -107,7 +107,7 @@ impl MlflowClient {
                 auth_kind,
                 timeout: http.request_timeout,
             }),
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::default().with_mlflow_settings(&http.retry),
         })
     }
 

@@ -24,23 +24,12 @@ use crate::error::{Error, Result};
 use crate::export::{Exporter, SpillKind};
 use crate::model::{SharedMetadata, Trace};
 
-/// Whether `trace` is one service's part of a distributed trace (its root has a remote parent)
-/// whose originating service already stored the trace info (a finished state). Then this part
-/// sends spans only: its own StartTraceV3 would replace the origin's name, previews and times
-/// (MLflow's SDK lets the last writer win). With no finished info yet (the origin has not
-/// reported, or never will), this part's info is sent; the origin's, arriving later, replaces it.
-fn origin_reported(client: &MlflowClient, trace: &Trace) -> bool {
-    if trace.root().is_none_or(|r| r.parent_id.is_none()) {
-        return false;
-    }
-    let path = format!(
-        "/api/3.0/mlflow/traces/{}",
-        super::client::encode_path_segment(&trace.info.trace_id.to_mlflow())
-    );
-    client.get_json(&path, &[]).is_ok_and(|v| {
-        let state = v["trace"]["trace_info"]["state"].as_str().unwrap_or("");
-        state == "OK" || state == "ERROR"
-    })
+/// Whether `trace` is one service's part of a distributed trace continued from another process
+/// (its root has a remote parent). MLflow's SDK logs only the spans of such a part, never its
+/// trace info: the trace info is the originating service's (or, if it logs none, what the server
+/// makes of the spans). The same here, so the stored trace is the one MLflow's SDK gives.
+fn continues_a_remote_trace(trace: &Trace) -> bool {
+    trace.root().is_some_and(|r| r.parent_id.is_some())
 }
 
 /// MLflow's Default experiment, used when no experiment is configured.
@@ -96,13 +85,15 @@ impl MlflowExporter {
             experiment_id: config.experiment_id.clone(),
             experiment_name: config.experiment_name.clone(),
             otlp: OtlpOptions::mlflow(&config.sdk_language),
-            // Retried for the whole budget (`MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT`), then
-            // the worker spills the batch.
+            // Retried for the whole budget (`MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT`), or as
+            // many times as `MLFLOW_HTTP_REQUEST_MAX_RETRIES` says, then the worker spills the
+            // batch (MLflow's SDK drops it) and replays it when the server answers again.
             policy: RetryPolicy {
                 max_attempts: u32::MAX,
                 max_elapsed: config.delivery.retry_timeout,
                 ..RetryPolicy::default()
-            },
+            }
+            .with_mlflow_settings(&config.http.retry),
             degraded: false,
             retries: 0,
             deadline: None,
@@ -196,7 +187,7 @@ impl MlflowExporter {
                 let Some(trace) = traces.get(next.fetch_add(1, Relaxed)) else {
                     break;
                 };
-                if origin_reported(client, trace) {
+                if continues_a_remote_trace(trace) {
                     continue;
                 }
                 body.clear();

@@ -208,6 +208,65 @@ fn retries_are_bounded_and_an_outage_degrades_to_one_attempt() {
     assert_eq!(exporter.take_retries(), 3);
 }
 
+/// The config MLflow's environment variables give, for `uri`.
+fn env_config(uri: &str, vars: &[(&str, &str)]) -> Config {
+    let (mut c, w) = Config::from_lookup(|k| {
+        vars.iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| v.to_string())
+    });
+    assert!(w.is_empty(), "{w:?}");
+    c.tracking_uri = Some(uri.to_owned());
+    c
+}
+
+#[test]
+fn mlflow_retry_variables_set_the_attempts_and_waits_of_exports_and_calls() {
+    let server = TestServer::start(vec![Reply::json(503, json!({"message": "busy"}))]);
+    let cfg = env_config(
+        &server.uri,
+        &[
+            ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2"),
+            ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0.1"),
+            ("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0"),
+        ],
+    );
+    let mut exporter = MlflowExporter::new(&cfg).unwrap();
+    let started = Instant::now();
+    let e = exporter.export(&[trace(1)]).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    // 1 attempt + MLFLOW_HTTP_REQUEST_MAX_RETRIES, then the worker spills the batch.
+    assert_eq!(server.requests().len(), 3);
+    assert_eq!(exporter.take_retries(), 2);
+    // MLflow's waits: none before the first retry, 2 x 0.1 s before the second.
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    // The REST client (get_trace, search...) follows the same variables.
+    let client = MlflowClient::from_config(&cfg).unwrap().unwrap();
+    assert!(client
+        .get_json("/api/2.0/mlflow/experiments/get", &[])
+        .is_err());
+    assert_eq!(server.requests().len(), 6);
+}
+
+#[test]
+fn with_max_retries_zero_a_failed_export_is_not_retried_and_a_later_success_clears_it() {
+    let server = TestServer::start(vec![
+        Reply::json(502, json!({"message": "bad gateway"})),
+        ok(),
+    ]);
+    let cfg = env_config(&server.uri, &[("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")]);
+    let mut exporter = MlflowExporter::new(&cfg).unwrap();
+    assert!(exporter.export(&[trace(1)]).is_err());
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(exporter.take_retries(), 0);
+    exporter.export(&[trace(1)]).unwrap();
+    assert_eq!(server.requests().len(), 3, "StartTraceV3 and the spans");
+}
+
 #[test]
 fn a_refused_trace_info_does_not_fail_the_batch() {
     let server = TestServer::route(|r, _| {
@@ -260,19 +319,8 @@ fn large_batches_are_split_between_traces() {
 }
 
 #[test]
-fn a_remote_part_sends_its_trace_info_only_while_the_origin_has_not_reported() {
-    let reported = format!("/api/3.0/mlflow/traces/tr-{:032x}", 0x10);
-    let server = TestServer::route(move |r, _| {
-        if r.method == "GET" {
-            let state = if r.target == reported {
-                "OK"
-            } else {
-                "IN_PROGRESS"
-            };
-            return Reply::json(200, json!({"trace": {"trace_info": {"state": state}}}));
-        }
-        ok()
-    });
+fn a_remote_part_sends_its_spans_only_as_mlflow_does() {
+    let server = TestServer::route(|_, _| ok());
     let mut exporter = MlflowExporter::new(&config(&server.uri)).unwrap();
     let remote_part = |id: u128| {
         let mut t = trace(id);
@@ -285,15 +333,10 @@ fn a_remote_part_sends_its_trace_info_only_while_the_origin_has_not_reported() {
         .export(&[remote_part(0x10), remote_part(0x11), trace(0x12)])
         .unwrap();
     let reqs = server.requests();
-    let gets: Vec<&str> = reqs
+    assert!(reqs.iter().all(|r| r.method == "POST"), "no lookups");
+    let infos: Vec<String> = reqs
         .iter()
-        .filter(|r| r.method == "GET")
-        .map(|r| r.target.as_str())
-        .collect();
-    assert_eq!(gets.len(), 2, "only the remote parts ask: {gets:?}");
-    let mut infos: Vec<String> = reqs
-        .iter()
-        .filter(|r| r.method == "POST" && r.target == "/api/3.0/mlflow/traces")
+        .filter(|r| r.target == "/api/3.0/mlflow/traces")
         .map(|r| {
             r.json()["trace"]["trace_info"]["trace_id"]
                 .as_str()
@@ -301,9 +344,15 @@ fn a_remote_part_sends_its_trace_info_only_while_the_origin_has_not_reported() {
                 .to_owned()
         })
         .collect();
-    infos.sort();
-    assert_eq!(
-        infos,
-        [format!("tr-{:032x}", 0x11), format!("tr-{:032x}", 0x12)]
-    );
+    assert_eq!(infos, [format!("tr-{:032x}", 0x12)]);
+    // The spans of all three go in the OTLP request.
+    let otlp: Vec<&Received> = reqs.iter().filter(|r| r.target == "/v1/traces").collect();
+    assert_eq!(otlp.len(), 1);
+    let spans: usize = otlp_of(otlp[0])
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
+    assert_eq!(spans, 3);
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use serde_json::Value;
 use ureq::http::Uri;
-use ureq::tls::{PemItem, RootCerts, TlsConfig};
+use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
@@ -147,35 +147,94 @@ impl Resolver for CachedResolver {
 
 pub(crate) fn tls_config(http: &HttpSettings) -> Result<TlsConfig> {
     let builder = TlsConfig::builder();
-    if http.insecure_tls {
-        return Ok(builder.disable_verification(true).build());
-    }
-    match &http.server_cert_path {
-        None => Ok(builder.root_certs(RootCerts::PlatformVerifier).build()),
-        Some(path) => ca_bundle_tls(path, "MLFLOW_TRACKING_SERVER_CERT_PATH"),
-    }
+    let builder = if http.insecure_tls {
+        builder.disable_verification(true)
+    } else {
+        match &http.server_cert_path {
+            None => builder.root_certs(RootCerts::PlatformVerifier),
+            Some(path) => builder.root_certs(RootCerts::new_with_certs(&ca_bundle(
+                path,
+                "MLFLOW_TRACKING_SERVER_CERT_PATH",
+            )?)),
+        }
+    };
+    let client_cert = match &http.client_cert_path {
+        Some(path) => Some(client_cert(path, "MLFLOW_TRACKING_CLIENT_CERT_PATH")?),
+        None => None,
+    };
+    Ok(builder.client_cert(client_cert).build())
 }
 
 /// TLS that trusts only the CA certificates of the PEM bundle at `path`; errors name `setting`.
 pub(crate) fn ca_bundle_tls(path: &std::path::Path, setting: &str) -> Result<TlsConfig> {
-    let builder = TlsConfig::builder();
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::config(setting, format!("cannot read {}: {e}", path.display())))?;
-    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+    Ok(TlsConfig::builder()
+        .root_certs(RootCerts::new_with_certs(&ca_bundle(path, setting)?))
+        .build())
+}
+
+fn read_pem(path: &std::path::Path, setting: &str) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| Error::config(setting, format!("cannot read {}: {e}", path.display())))
+}
+
+fn pem_certificates(pem: &[u8]) -> Vec<Certificate<'static>> {
+    ureq::tls::parse_pem(pem)
         .filter_map(|item| match item {
             Ok(PemItem::Certificate(c)) => Some(c),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The certificates of the PEM bundle at `path`; errors name `setting`.
+fn ca_bundle(path: &std::path::Path, setting: &str) -> Result<Vec<Certificate<'static>>> {
+    let certs = pem_certificates(&read_pem(path, setting)?);
     if certs.is_empty() {
         return Err(Error::config(
             setting,
             format!("{} holds no PEM certificate", path.display()),
         ));
     }
-    Ok(builder
-        .root_certs(RootCerts::new_with_certs(&certs))
-        .build())
+    Ok(certs)
+}
+
+/// The client certificate of the PEM file at `path`, as MLflow (requests' `cert=`) takes it:
+/// the certificate, then any intermediates, and the unencrypted private key, in one file.
+/// Checked here, so that a key that is missing, unsupported or not the certificate's is a
+/// setting error now rather than a failed handshake (or a panic in the TLS layer) later.
+pub(crate) fn client_cert(path: &std::path::Path, setting: &str) -> Result<ClientCert> {
+    let pem = read_pem(path, setting)?;
+    let chain = pem_certificates(&pem);
+    let bad = |why: String| Error::config(setting, format!("{}: {why}", path.display()));
+    if chain.is_empty() {
+        return Err(bad("holds no PEM certificate (give one file with the client certificate and its private key)".into()));
+    }
+    let key = PrivateKey::from_pem(&pem).map_err(|_| {
+        bad("holds no unencrypted PEM private key (give one file with the client certificate and its private key)".into())
+    })?;
+    let der = rustls::pki_types::PrivateKeyDer::try_from(key.der().to_vec())
+        .map_err(|e| bad(format!("the private key cannot be read: {e}")))?;
+    let provider = rustls::crypto::ring::default_provider();
+    let signing = provider
+        .key_provider
+        .load_private_key(der)
+        .map_err(|e| bad(format!("the private key cannot be used: {e}")))?;
+    let certified = rustls::sign::CertifiedKey::new(
+        chain
+            .iter()
+            .map(|c| rustls::pki_types::CertificateDer::from(c.der().to_vec()))
+            .collect(),
+        signing,
+    );
+    match certified.keys_match() {
+        Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {}
+        Err(e) => {
+            return Err(bad(format!(
+                "the private key is not the certificate's: {e}"
+            )))
+        }
+    }
+    Ok(ClientCert::new_with_certs(&chain, key))
 }
 
 pub(crate) fn parse_json_response(method: Method, path: &str, bytes: &[u8]) -> Result<Value> {
@@ -298,6 +357,55 @@ pub(crate) fn encode_component(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CERT: &str = include_str!("testdata/client-cert.pem");
+    const KEY: &str = include_str!("testdata/client-key.pem");
+    const OTHER_KEY: &str = include_str!("testdata/other-key.pem");
+
+    fn cert_file(dir: &std::path::Path, name: &str, parts: &[&str]) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, parts.concat()).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_client_certificate_is_one_pem_file_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let var = "MLFLOW_TRACKING_CLIENT_CERT_PATH";
+        // Either order, as requests (OpenSSL) takes it.
+        for parts in [[CERT, KEY], [KEY, CERT]] {
+            let path = cert_file(dir.path(), "both.pem", &parts);
+            let cert = client_cert(&path, var).unwrap();
+            assert_eq!(cert.certs().len(), 1);
+        }
+        let http = HttpSettings {
+            client_cert_path: Some(cert_file(dir.path(), "ok.pem", &[CERT, KEY])),
+            ..HttpSettings::default()
+        };
+        assert!(tls_config(&http).unwrap().client_cert().is_some());
+        assert!(tls_config(&HttpSettings::default())
+            .unwrap()
+            .client_cert()
+            .is_none());
+        // Each mistake is a setting error naming the variable and saying what is wrong.
+        for (parts, why) in [
+            (vec![CERT], "no unencrypted PEM private key"),
+            (vec![KEY], "no PEM certificate"),
+            (vec![CERT, OTHER_KEY], "not the certificate's"),
+            (vec!["not a pem file"], "no PEM certificate"),
+        ] {
+            let path = cert_file(dir.path(), "bad.pem", &parts);
+            let e = client_cert(&path, var).unwrap_err().to_string();
+            assert!(e.contains(var) && e.contains(why), "{why}: {e}");
+            let http = HttpSettings {
+                client_cert_path: Some(path),
+                ..HttpSettings::default()
+            };
+            assert!(tls_config(&http).unwrap_err().to_string().contains(var));
+        }
+        let e = client_cert(&dir.path().join("missing.pem"), var).unwrap_err();
+        assert!(e.to_string().contains("cannot read"), "{e}");
+    }
 
     fn resolve(uri: &str, config: &ureq::config::Config) -> Result<Vec<SocketAddr>, String> {
         let timeout = NextTimeout {

@@ -4,6 +4,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::config::http::{MLFLOW_DEFAULT_BACKOFF_FACTOR, MLFLOW_DEFAULT_BACKOFF_JITTER};
+use crate::config::HttpRetry;
 use crate::error::{Error, Result};
 
 /// Set when the process exits: retries in progress stop at their next wait, so the exit hook
@@ -19,6 +21,18 @@ fn hurry() -> bool {
     HURRY.load(Ordering::Relaxed)
 }
 
+/// How the wait before each retry is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum Backoff {
+    /// ferrotrace's: `initial_backoff * 2^(n-1)`, capped at `max_backoff`, then jittered to
+    /// 50-100 % of that ("equal jitter").
+    #[default]
+    Equal,
+    /// MLflow's (urllib3's `Retry` with `backoff_jitter`): the first retry goes at once, retry
+    /// `n` waits `factor * 2^(n-1)` plus a random `0..jitter`, capped at `max_backoff`.
+    Mlflow { factor: Duration, jitter: Duration },
+}
+
 /// How often and how long to retry one request.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RetryPolicy {
@@ -30,7 +44,14 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// No retry starts after this much time has passed since the first attempt.
     pub max_elapsed: Duration,
+    /// How each wait is computed.
+    pub backoff: Backoff,
+    /// A server's `Retry-After` replaces the computed wait (MLflow's default).
+    pub respect_retry_after: bool,
 }
+
+/// urllib3's `Retry.DEFAULT_BACKOFF_MAX`: no wait of MLflow's schedule is longer.
+pub const MLFLOW_MAX_BACKOFF: Duration = Duration::from_secs(120);
 
 impl Default for RetryPolicy {
     /// 5 attempts, waits of about 0.5, 1, 2, 4 s (jittered), nothing new after 30 s.
@@ -40,6 +61,8 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
             max_elapsed: Duration::from_secs(30),
+            backoff: Backoff::Equal,
+            respect_retry_after: true,
         }
     }
 }
@@ -51,16 +74,55 @@ impl RetryPolicy {
         initial_backoff: Duration::ZERO,
         max_backoff: Duration::ZERO,
         max_elapsed: Duration::ZERO,
+        backoff: Backoff::Equal,
+        respect_retry_after: true,
     };
 
-    /// The wait before retry number `retry` (1-based): `initial * 2^(retry-1)`, capped, then
-    /// jittered to 50-100 % of that ("equal jitter"), so clients that failed together spread out.
+    /// This policy with MLflow's retry variables applied where they are set: the attempts from
+    /// `MLFLOW_HTTP_REQUEST_MAX_RETRIES`, and MLflow's schedule when its backoff factor or
+    /// jitter is set. The time bounds stay this policy's.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ferrotrace_core::config::HttpRetry;
+    /// use ferrotrace_core::export::mlflow::{Backoff, RetryPolicy};
+    /// let mlflow = HttpRetry { max_retries: Some(2), backoff_factor: Some(Duration::from_secs(1)), ..Default::default() };
+    /// let p = RetryPolicy::default().with_mlflow_settings(&mlflow);
+    /// assert_eq!(p.max_attempts, 3);
+    /// assert_eq!(p.backoff, Backoff::Mlflow { factor: Duration::from_secs(1), jitter: Duration::from_secs(1) });
+    /// assert_eq!(RetryPolicy::default().with_mlflow_settings(&HttpRetry::default()), RetryPolicy::default());
+    /// ```
+    pub fn with_mlflow_settings(mut self, r: &HttpRetry) -> RetryPolicy {
+        if let Some(n) = r.max_retries {
+            self.max_attempts = n.saturating_add(1);
+        }
+        if r.mlflow_schedule() {
+            self.backoff = Backoff::Mlflow {
+                factor: r.backoff_factor.unwrap_or(MLFLOW_DEFAULT_BACKOFF_FACTOR),
+                jitter: r.backoff_jitter.unwrap_or(MLFLOW_DEFAULT_BACKOFF_JITTER),
+            };
+            self.max_backoff = MLFLOW_MAX_BACKOFF;
+        }
+        self.respect_retry_after &= !r.ignore_retry_after;
+        self
+    }
+
+    /// The wait before retry number `retry` (1-based), per the policy's [`Backoff`].
+    /// ferrotrace's jitter spreads out clients that failed together; MLflow's adds up to
+    /// `jitter` on top of its exponential wait.
     pub fn backoff(&self, retry: u32) -> Duration {
-        let base = self
-            .initial_backoff
-            .saturating_mul(1u32 << (retry.saturating_sub(1)).min(20))
-            .min(self.max_backoff);
-        base.mul_f64(0.5 + fastrand::f64() * 0.5)
+        let doubling =
+            |unit: Duration| unit.saturating_mul(1u32 << (retry.saturating_sub(1)).min(20));
+        match self.backoff {
+            Backoff::Equal => doubling(self.initial_backoff)
+                .min(self.max_backoff)
+                .mul_f64(0.5 + fastrand::f64() * 0.5),
+            // urllib3 waits nothing before the first retry, and adds no jitter to it.
+            Backoff::Mlflow { .. } if retry <= 1 => Duration::ZERO,
+            Backoff::Mlflow { factor, jitter } => doubling(factor)
+                .saturating_add(jitter.mul_f64(fastrand::f64()))
+                .min(self.max_backoff),
+        }
     }
 
     /// Runs `attempt` until it succeeds, fails with an error that is not retryable, or the
@@ -110,7 +172,7 @@ impl RetryPolicy {
                 | Error::Otlp {
                     retry_after: Some(ra),
                     ..
-                } => (*ra).min(Duration::from_secs(60)),
+                } if self.respect_retry_after => (*ra).min(Duration::from_secs(60)),
                 _ => self.backoff(n),
             };
             let now = Instant::now();
@@ -220,6 +282,117 @@ mod tests {
     }
 
     #[test]
+    fn mlflow_schedule_is_urllib3s_with_jitter_on_top() {
+        let p = RetryPolicy::default().with_mlflow_settings(&HttpRetry {
+            backoff_factor: Some(Duration::from_secs(2)),
+            backoff_jitter: Some(Duration::from_millis(500)),
+            ..Default::default()
+        });
+        // The first retry at once, then 2f, 4f, 8f... plus 0..jitter, never past 120 s.
+        assert_eq!(p.backoff(1), Duration::ZERO);
+        for retry in 2..=9u32 {
+            let base = (2000u64 << (retry - 1)).min(120_000);
+            let b = p.backoff(retry).as_millis() as u64;
+            assert!(
+                b >= base && b <= (base + 500).min(120_000),
+                "retry {retry}: {b} vs {base}"
+            );
+        }
+        // MLflow's defaults fill in what is not set: factor 2 s, jitter 1 s.
+        let jitter_only = RetryPolicy::default().with_mlflow_settings(&HttpRetry {
+            backoff_jitter: Some(Duration::ZERO),
+            ..Default::default()
+        });
+        assert_eq!(jitter_only.backoff(3), Duration::from_secs(8));
+        assert_eq!(
+            jitter_only.backoff,
+            Backoff::Mlflow {
+                factor: Duration::from_secs(2),
+                jitter: Duration::ZERO
+            }
+        );
+        // A zero factor retries at once, as MLflow does.
+        let none = RetryPolicy::default().with_mlflow_settings(&HttpRetry {
+            backoff_factor: Some(Duration::ZERO),
+            backoff_jitter: Some(Duration::ZERO),
+            ..Default::default()
+        });
+        assert!((1..=9).all(|r| none.backoff(r).is_zero()));
+    }
+
+    #[test]
+    fn max_retries_bounds_attempts_and_retry_after_can_be_ignored() {
+        let zero = HttpRetry {
+            max_retries: Some(0),
+            ..Default::default()
+        };
+        let mut calls = 0;
+        let out: Result<()> = fast().with_mlflow_settings(&zero).run(
+            None,
+            |_| {
+                calls += 1;
+                Err(server_error(None))
+            },
+            |_, _| {},
+        );
+        assert!(out.is_err());
+        assert_eq!(calls, 1);
+        // MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER=false: the schedule's wait, not the server's.
+        let ignore = HttpRetry {
+            ignore_retry_after: true,
+            ..Default::default()
+        };
+        let mut waits = Vec::new();
+        let mut calls = 0;
+        let _ = fast().with_mlflow_settings(&ignore).run(
+            None,
+            |_| -> Result<()> {
+                calls += 1;
+                if calls == 1 {
+                    Err(server_error(Some(Duration::from_secs(5))))
+                } else {
+                    Ok(())
+                }
+            },
+            |_, w| waits.push(w),
+        );
+        assert_eq!(waits.len(), 1);
+        assert!(waits[0] <= Duration::from_millis(2), "{waits:?}");
+    }
+
+    #[test]
+    fn a_deadline_still_bounds_mlflows_long_waits() {
+        // Factor 100 s: the second retry would wait 200 s (capped at 120); the exit deadline
+        // ends the retries instead of waiting.
+        let p = RetryPolicy {
+            max_attempts: u32::MAX,
+            max_elapsed: Duration::from_secs(3600),
+            ..RetryPolicy::default()
+        }
+        .with_mlflow_settings(&HttpRetry {
+            max_retries: Some(9),
+            backoff_factor: Some(Duration::from_secs(100)),
+            backoff_jitter: Some(Duration::ZERO),
+            ..Default::default()
+        });
+        assert_eq!(p.max_attempts, 10);
+        let started = Instant::now();
+        let mut calls = 0;
+        let out: Result<()> = p.run(
+            Some(started + Duration::from_millis(300)),
+            |_| {
+                calls += 1;
+                Err(server_error(None))
+            },
+            |_, _| {},
+        );
+        assert!(out.is_err());
+        // The first retry goes at once; the second's wait passes the deadline.
+        assert_eq!(calls, 2);
+        assert!(started.elapsed() < Duration::from_millis(250));
+    }
+
+    #[test]
     fn retryable_errors_retry_up_to_max_attempts() {
         let (mut calls, mut retries) = (0, 0);
         let out: Result<()> = fast().run(
@@ -296,6 +469,8 @@ mod tests {
             max_backoff: Duration::from_millis(40),
             max_attempts: 100,
             max_elapsed: Duration::from_secs(30),
+            backoff: Backoff::Equal,
+            respect_retry_after: true,
         };
         let _ = slow.run(
             Some(started + Duration::from_millis(150)),
