@@ -68,6 +68,7 @@ def run(sdk: str, tmp_path: Path, rx: Receiver, extra: dict[str, str]) -> None:
 
 
 def capture(sdk: str, tmp_path: Path, extra: dict[str, str]) -> tuple[list[ExportTraceServiceRequest], dict[str, Span]]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     with Receiver() as rx:
         run(sdk, tmp_path, rx, extra)
         messages = list(rx.messages)

@@ -93,8 +93,11 @@ impl OtlpExporter {
             .headers
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case(MLFLOW_EXPERIMENT_HEADER));
+        // OpenTelemetry's SDK builds the resource MLflow sends from the variables (adding a
+        // `service.instance.id`) only when one of them is set.
+        let from_env = otlp.service_name.is_some() || !otlp.resource_attributes.is_empty();
         let collector = (!mlflow_endpoint).then(|| CollectorOptions {
-            resource: with_service_name(options.resource.clone()),
+            resource: with_service_name(options.resource.clone(), from_env),
             semconv: otlp.semconv,
         });
         Ok(OtlpExporter {
@@ -232,8 +235,26 @@ impl OtlpExporter {
 const MLFLOW_EXPERIMENT_HEADER: &str = "x-mlflow-experiment-id";
 
 /// `resource` with a `service.name`: OpenTelemetry's `unknown_service:<process name>` when the
-/// settings name none (the resource of every OTel SDK must have one).
-fn with_service_name(mut resource: Vec<(String, String)>) -> Vec<(String, String)> {
+/// settings name none (the resource of every OTel SDK must have one); with `instance`, also a
+/// `service.instance.id` (a random UUID per process) unless one is given.
+fn with_service_name(mut resource: Vec<(String, String)>, instance: bool) -> Vec<(String, String)> {
+    if instance && !resource.iter().any(|(k, _)| k == "service.instance.id") {
+        static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let id = ID.get_or_init(|| {
+            // UUID version 4: random but for the version and variant bits.
+            let r = fastrand::u128(..) & !(0xf << 76) & !(0x3 << 62) | (0x4 << 76) | (0x2 << 62);
+            let h = format!("{r:032x}");
+            format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            )
+        });
+        resource.insert(0, ("service.instance.id".into(), id.clone()));
+    }
     if !resource.iter().any(|(k, _)| k == "service.name") {
         let process = std::env::current_exe()
             .ok()
