@@ -49,15 +49,20 @@ def start(workdir: Path, timeout: float = 300) -> Server:
         proc = subprocess.Popen([str(PHOENIX), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
     uri = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(uri + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return Server(uri, proc.pid, log)
-        except OSError:
-            time.sleep(0.5)
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(uri + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return Server(uri, proc.pid, log)
+            except OSError:
+                time.sleep(0.5)
+    except BaseException:
+        # A test timeout or an interrupt while waiting: the server must not outlive the test.
+        stop_pid(proc.pid)
+        raise
     stop_pid(proc.pid)
     raise RuntimeError(f"Phoenix did not start: {log.read_text(errors='replace')[-2000:]}")
 
