@@ -179,7 +179,7 @@ fn openinference_adds_kind_io_tokens_model_session_and_user() {
                 ),
             ],
         ),
-        rec(2, Some(1), "step", &[]),
+        rec(2, Some(1), "step", &[("user.id", r#""on-span""#)]),
     ]);
     t.info
         .metadata
@@ -210,4 +210,10 @@ fn openinference_adds_kind_io_tokens_model_session_and_user() {
         );
     }
     assert!(attrs_of(&spans[1]).contains(&("openinference.span.kind".into(), s("CHAIN"))));
+    // The trace's user wins over one set on a span; without it, the span's is unwrapped.
+    assert!(attrs_of(&spans[1]).contains(&("user.id".into(), s("u1"))));
+    t.info.metadata.clear();
+    let req = build(&t, OtlpSemconv::OpenInference);
+    let step = attrs_of(&req.resource_spans[0].scope_spans[0].spans[1]);
+    assert!(step.contains(&("user.id".into(), s("on-span"))), "{step:?}");
 }

@@ -235,13 +235,20 @@ pub(crate) fn openinference(s: &SpanRecord, trace: &Trace, attrs: &mut Attrs) {
             set(attrs, string_kv(to, v));
         }
     }
-    // Sessions and users are trace metadata in MLflow; OpenInference reads them on the spans.
+    // Sessions and users are trace metadata in MLflow; OpenInference reads them on the spans,
+    // as plain strings (one the user set on the span is unwrapped from its JSON text).
     for (from, to) in [
         (meta::SESSION, attr::SESSION_ID),
         (meta::USER, attr::USER_ID),
     ] {
-        if let Some(v) = trace.info.metadata.get(from) {
-            set(attrs, string_kv(to, v.clone()));
+        let value = trace
+            .info
+            .metadata
+            .get(from)
+            .cloned()
+            .or_else(|| s.attributes.get(to).and_then(RawJson::as_plain_string));
+        if let Some(v) = value {
+            set(attrs, string_kv(to, v));
         }
     }
 }
