@@ -7,6 +7,7 @@ keys, empty objects, None, NaN, 2**70) arrive intact, as JSON text."""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,10 @@ def test_collector_receives_from_ferrotrace_what_mlflows_exporter_sends(tmp_path
     # The same instrumentation scope, and the resource but for the SDK that describes itself.
     scopes = {ss.scope.name for m in ref_msgs + got_msgs for rs in m.resource_spans for ss in rs.scope_spans}
     assert scopes == {"mlflow.tracing.provider"}
-    sdk_keys = {"telemetry.sdk.name", "telemetry.sdk.version"}
+    # `service.instance.id` is a random UUID per process in both.
+    for res in (resource(ref_msgs), resource(got_msgs)):
+        assert uuid.UUID(res["service.instance.id"]).version == 4, res
+    sdk_keys = {"telemetry.sdk.name", "telemetry.sdk.version", "service.instance.id"}
     want_res = {k: v for k, v in resource(ref_msgs).items() if k not in sdk_keys}
     got_res = {k: v for k, v in resource(got_msgs).items() if k not in sdk_keys}
     assert got_res == want_res == {
