@@ -12,6 +12,8 @@ PY_LANGCHAIN_DEPS := "langchain-core==1.8.3" "langchain-openai==1.8.1" "langgrap
 PY_DEPS     += "openai==3.51.0" "anthropic==2.10.0"
 # Celery (and billiard, its multiprocessing fork) for the prefork worker test.
 PY_DEPS     += "celery==5.7.0"
+# MLflow's own OTLP/HTTP exporter, which the collector test compares ferrotrace's output with.
+PY_DEPS     += "opentelemetry-exporter-otlp-proto-http==1.45.2"
 
 export PIP_CACHE_DIR           := $(CURDIR)/.cache/pip
 export npm_config_cache        := $(CURDIR)/.cache/npm
@@ -68,6 +70,19 @@ browser:
 
 test-node: node browser
 	node --test tests/node/
+
+## test-phoenix: export to a real Arize Phoenix server and read the spans back (its own venv:
+## Phoenix's install takes minutes, too long for `make test`'s budget; CI runs this target too).
+PHOENIX_VENV := .cache/phoenix-venv
+PHOENIX_DEPS := "arize-phoenix==20.26.1"
+.PHONY: test-phoenix
+$(PHOENIX_VENV)/.deps: Makefile
+	test -x $(PHOENIX_VENV)/bin/python || $(PYTHON3) -m venv $(PHOENIX_VENV)
+	$(PHOENIX_VENV)/bin/pip install -q $(PHOENIX_DEPS)
+	@touch $@
+
+test-phoenix: python $(PHOENIX_VENV)/.deps
+	$(PY) -m pytest -q tests/phoenix
 
 ## soak: Python and Node load against a real MLflow server that is stalled and restarted
 ## periodically; zero lost traces, no call over 50 ms, RSS that settles (SOAK_SECONDS, default 300).

@@ -104,9 +104,11 @@ describe("OTLP export", { skip }, () => {
       assert.deepEqual(Object.keys(spans).sort(), ["agent", "tool"]);
       assert.equal(spans.agent.parent_id, null);
       assert.equal(spans.tool.parent_id, spans.agent.span_id);
-      assert.equal(spans.agent.attributes["mlflow.spanType"], "AGENT");
-      assert.equal(spans.agent.attributes["mlflow.spanOutputs"], "answer");
-      assert.equal(spans.agent.attributes["mlflow.traceRequestId"], tid);
+      // A collector gets what MLflow's OTLP exporter sends: each value as its JSON text.
+      assert.equal(spans.agent.attributes["mlflow.spanType"], '"AGENT"');
+      assert.equal(spans.agent.attributes["mlflow.spanOutputs"], '"answer"');
+      assert.equal(spans.agent.attributes["mlflow.traceRequestId"], JSON.stringify(tid));
+      assert.deepEqual([spans.agent.kind, spans.agent.flags, spans.agent.scope], [1, 256, "mlflow.tracing.provider"]);
       assert.equal(spans.tool.status.code, 2);
       assert.match(spans.tool.status.message, /bad 1/);
       assert.equal(spans.tool.events[0].name, "exception");
@@ -178,8 +180,8 @@ console.log(JSON.stringify({ tid: mlflow.getLastActiveTraceId() }));
     assert.equal(reqs[0].resource["deployment.environment"], "ci");
     assert.equal(reqs[0].resource["service.name"], "unknown_service");
     const spans = spansOf(reqs, tid.slice(3));
-    assert.deepEqual(spans.from_env.attributes["mlflow.spanInputs"], { x: 21 });
-    assert.equal(spans.from_env.attributes["mlflow.spanOutputs"], 42);
+    assert.equal(spans.from_env.attributes["mlflow.spanInputs"], '{"x":21}');
+    assert.equal(spans.from_env.attributes["mlflow.spanOutputs"], "42");
     assert.ok(!fs.existsSync(path.join(dir, "store")), "nothing went to the local store");
   });
 
@@ -215,5 +217,80 @@ console.log(JSON.stringify(mlflow.stats()));
       assert.equal(q.headers["x-ok"], "fine");
       assert.equal(q.headers["x-bad"], undefined);
     }
+  });
+
+  test("a collector gets from Node what MLflow's own OTLP exporter sends for the same spans", () => {
+    // The same spans made by MLflow's Python SDK (its OTLP exporter) and by ferrotrace in Node.
+    const inputs = '{"a.b": 1, "a": {"b": 2}, "empty": {}, "none": None, "list": [], "text": "x"}';
+    const py = `import mlflow
+with mlflow.start_span("agent", span_type="AGENT") as root:
+    root.set_inputs({"question": "hi"})
+    with mlflow.start_span("odd values", span_type="PARSER") as span:
+        span.set_inputs(${inputs})
+        span.set_attribute("custom", {"k": [1, 2.5, True]})
+        span.set_outputs(None)
+    root.set_outputs("answer")
+`;
+    const app = path.join(dir, "app_same.mjs");
+    fs.writeFileSync(
+      app,
+      `import * as mlflow from ${IMPORT};
+mlflow.withSpan((root) => {
+  root.setInputs({ question: "hi" });
+  mlflow.withSpan((span) => {
+    span.setInputs(${inputs.replace("None", "null")});
+    span.setAttribute("custom", { k: [1, 2.5, true] });
+    span.setOutputs(null);
+  }, { name: "odd values", spanType: "PARSER" });
+  root.setOutputs("answer");
+}, { name: "agent", spanType: "AGENT" });
+await mlflow.flushTraces(10000);
+`,
+    );
+    const env = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (!/^(FERROTRACE_|MLFLOW_|OTEL_)/.test(k) && k !== "NODE_TEST_CONTEXT") env[k] = v;
+    }
+    Object.assign(env, {
+      MLFLOW_DISABLE_TELEMETRY: "true",
+      DO_NOT_TRACK: "true",
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf",
+      OTEL_SERVICE_NAME: "same-app",
+    });
+    const run = (cmd, args, where) =>
+      spawnSync(cmd, args, {
+        env: { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${uri}/${where}/traces` },
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+    const m = run(PY, ["-c", py], "mlflow");
+    assert.equal(m.status, 0, m.stderr);
+    const n = run(process.execPath, [app], "node");
+    assert.equal(n.status, 0, n.stderr);
+    const spans = (where) =>
+      Object.fromEntries(
+        received(out)
+          .filter((q) => q.path === `/${where}/traces`)
+          .flatMap((q) => q.spans)
+          .map((s) => [s.name, s]),
+      );
+    const want = spans("mlflow");
+    const got = spans("node");
+    assert.deepEqual(Object.keys(got).sort(), ["agent", "odd values"]);
+    // Node writes JSON text as JSON.stringify does (as MLflow's TypeScript SDK holds it), Python
+    // with `json.dumps`'s spaces: the same strings but for the separators.
+    const shape = (s) => {
+      const attributes = {};
+      for (const [k, v] of Object.entries(s.attributes)) {
+        if (k === "mlflow.traceRequestId") continue;
+        assert.equal(typeof v, "string", k);
+        attributes[k] = JSON.parse(v);
+      }
+      return { attributes, kind: s.kind, flags: s.flags, scope: s.scope, status: s.status, parent: s.parent_id !== null };
+    };
+    for (const name of Object.keys(want)) assert.deepEqual(shape(got[name]), shape(want[name]), name);
+    assert.equal(got["odd values"].attributes["mlflow.spanInputs"], JSON.stringify(JSON.parse(inputs.replace("None", "null"))));
+    assert.match(received(out).find((q) => q.path === "/node/traces").resource["service.name"], /^same-app$/);
   });
 });

@@ -87,11 +87,13 @@ def test_env_configured_export_decodes_as_otlp_and_replaces_the_local_store(tmp_
     assert agent["parent_id"] is None and tool["parent_id"] == agent["span_id"]
     assert len(agent["span_id"]) == 16 and agent["span_id"] != tool["span_id"]
     a = agent["attributes"]
-    assert a["mlflow.spanType"] == "AGENT"
-    assert a["mlflow.spanInputs"] == {"question": "q0"}
-    assert a["mlflow.spanOutputs"] == "answer"
-    assert a["mlflow.traceRequestId"] == tid
+    # What MLflow's OTLP exporter sends a collector: each value as its JSON text.
+    assert a["mlflow.spanType"] == '"AGENT"'
+    assert a["mlflow.spanInputs"] == '{"question": "q0"}'
+    assert a["mlflow.spanOutputs"] == '"answer"'
+    assert a["mlflow.traceRequestId"] == json.dumps(tid)
     assert a["mlflow.traceTag.team"] == "search"
+    assert (agent["kind"], agent["flags"], agent["scope"]) == (1, 0x100, "mlflow.tracing.provider")
     assert agent["status"]["code"] == 1
     assert tool["status"] == {"code": 2, "message": "RuntimeError: tool failed"}
     (event,) = tool["events"]
@@ -154,7 +156,7 @@ def test_configure_otlp_in_code_dual_exports_and_validates() -> None:
             (trace,) = exported()
             tid = trace["info"]["trace_id"]
             spans = by_name(rx.spans(), tid[3:])
-            assert spans["in_code"]["attributes"]["mlflow.spanInputs"] == {"x": 1}
+            assert spans["in_code"]["attributes"]["mlflow.spanInputs"] == '{"x": 1}'
             assert rx.requests[0]["headers"]["authorization"] == "Bearer t0k"
             assert not rx.requests[0]["gzip"]
         finally:

@@ -45,6 +45,9 @@ def simplify(req: ExportTraceServiceRequest) -> dict[str, Any]:
             for s in ss.spans:
                 spans.append(
                     {
+                        "kind": s.kind,
+                        "flags": s.flags,
+                        "scope": ss.scope.name,
                         "trace_id": s.trace_id.hex(),
                         "span_id": s.span_id.hex(),
                         "parent_id": s.parent_span_id.hex() or None,
@@ -68,6 +71,8 @@ class Receiver:
 
     def __init__(self, out_path: Optional[str] = None) -> None:
         self.requests: list[dict[str, Any]] = []
+        # The decoded messages as received, for byte-level comparisons.
+        self.messages: list[ExportTraceServiceRequest] = []
         self.status = 200
         self._lock = threading.Lock()
         self._out_path = out_path
@@ -87,7 +92,7 @@ class Receiver:
                     "gzip": encoding == "gzip",
                     **simplify(req),
                 }
-                receiver._record(record)
+                receiver._record(record, req)
                 answer = ExportTraceServiceResponse().SerializeToString()
                 self.send_response(receiver.status)
                 self.send_header("content-type", "application/x-protobuf")
@@ -103,9 +108,10 @@ class Receiver:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
-    def _record(self, record: dict[str, Any]) -> None:
+    def _record(self, record: dict[str, Any], message: ExportTraceServiceRequest) -> None:
         with self._lock:
             self.requests.append(record)
+            self.messages.append(message)
             if self._out_path:
                 with open(self._out_path, "a", encoding="utf-8") as f:
                     f.write(json.dumps(record) + "\n")

@@ -15,8 +15,8 @@ use std::time::Duration;
 pub use delivery::DeliverySettings;
 pub use http::{split_userinfo, HttpRetry, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
 pub use otlp::{
-    validate_endpoint as validate_otlp_endpoint, OtlpCompression, OtlpMode, OtlpSettings,
-    OtlpUpdate, DEFAULT_OTLP_TIMEOUT,
+    validate_endpoint as validate_otlp_endpoint, OtlpCompression, OtlpMode, OtlpSemconv,
+    OtlpSettings, OtlpUpdate, DEFAULT_OTLP_TIMEOUT,
 };
 pub use process::{
     check_pattern, parse_patterns, ProcessSettings, ProcessUpdate, RedactSettings, TailSampling,

@@ -39,6 +39,42 @@ impl OtlpCompression {
     }
 }
 
+/// How spans are written for a collector that is not MLflow's own `/v1/traces` (see
+/// [`crate::export::otlp`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OtlpSemconv {
+    /// What MLflow's OTLP exporter sends: `mlflow.*` attributes as JSON strings.
+    #[default]
+    Mlflow,
+    /// MLflow's translation to the OpenTelemetry GenAI semantic conventions
+    /// (`MLFLOW_ENABLE_OTEL_GENAI_SEMCONV=true`).
+    GenAi,
+    /// MLflow's form plus the OpenInference attributes (`openinference.span.kind`,
+    /// `input.value`, `llm.token_count.*`, ...) that Arize Phoenix reads.
+    OpenInference,
+}
+
+impl OtlpSemconv {
+    /// `mlflow`, `genai` or `openinference` (any case).
+    pub fn parse(s: &str) -> Option<OtlpSemconv> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "mlflow" | "" => Some(OtlpSemconv::Mlflow),
+            "genai" | "gen_ai" => Some(OtlpSemconv::GenAi),
+            "openinference" => Some(OtlpSemconv::OpenInference),
+            _ => None,
+        }
+    }
+
+    /// The name [`OtlpSemconv::parse`] reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OtlpSemconv::Mlflow => "mlflow",
+            OtlpSemconv::GenAi => "genai",
+            OtlpSemconv::OpenInference => "openinference",
+        }
+    }
+}
+
 /// Settings of the OTLP collector destination. `Debug` shows header names, never their values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OtlpSettings {
@@ -67,6 +103,10 @@ pub struct OtlpSettings {
     /// `MLFLOW_TRACE_ENABLE_OTLP_DUAL_EXPORT` (default false): export to the collector and to
     /// the MLflow server (or local store) both.
     pub dual_export: bool,
+    /// `FERROTRACE_OTLP_SEMCONV` (`mlflow`, `genai`, `openinference`), else `genai` when
+    /// `MLFLOW_ENABLE_OTEL_GENAI_SEMCONV` is true: the attributes sent to a collector that is
+    /// not MLflow's server.
+    pub semconv: OtlpSemconv,
 }
 
 impl Default for OtlpSettings {
@@ -81,6 +121,7 @@ impl Default for OtlpSettings {
             resource_attributes: Vec::new(),
             enabled: true,
             dual_export: false,
+            semconv: OtlpSemconv::Mlflow,
         }
     }
 }
@@ -224,6 +265,7 @@ impl OtlpSettings {
                 }
             }
         }
+        s.semconv = semconv_from(get, warnings);
         s
     }
 
@@ -326,6 +368,14 @@ impl OtlpSettings {
         if let Some(d) = u.dual_export {
             self.dual_export = d;
         }
+        if let Some(c) = u.semconv {
+            self.semconv = OtlpSemconv::parse(&c).ok_or_else(|| {
+                Error::config(
+                    style.name("otlp_semconv"),
+                    format!("{c:?} (use \"mlflow\", \"genai\" or \"openinference\")"),
+                )
+            })?;
+        }
         Ok(())
     }
 }
@@ -353,6 +403,8 @@ pub struct OtlpUpdate {
     pub enabled: Option<bool>,
     /// Export to the collector and to the MLflow server (or local store).
     pub dual_export: Option<bool>,
+    /// `"mlflow"`, `"genai"` or `"openinference"` ([`OtlpSemconv`]).
+    pub semconv: Option<String>,
 }
 
 impl OtlpUpdate {
@@ -418,6 +470,14 @@ impl OtlpUpdate {
         if self.dual_export.is_none() && any(&["MLFLOW_TRACE_ENABLE_OTLP_DUAL_EXPORT"]) {
             self.dual_export = Some(env.dual_export);
         }
+        if self.semconv.is_none()
+            && any(&[
+                "FERROTRACE_OTLP_SEMCONV",
+                "MLFLOW_ENABLE_OTEL_GENAI_SEMCONV",
+            ])
+        {
+            self.semconv = Some(env.semconv.as_str().to_owned());
+        }
     }
 }
 
@@ -458,6 +518,29 @@ fn has_path(url: &str) -> bool {
 /// `base` + `/v1/traces`, without a double slash.
 fn join_traces_path(base: &str) -> String {
     format!("{}{OTLP_TRACES_SUFFIX}", base.trim_end_matches('/'))
+}
+
+/// `FERROTRACE_OTLP_SEMCONV` wins; else MLflow's `MLFLOW_ENABLE_OTEL_GENAI_SEMCONV`.
+fn semconv_from(get: &dyn Fn(&str) -> Option<String>, warnings: &mut Vec<String>) -> OtlpSemconv {
+    if let Some(v) = get("FERROTRACE_OTLP_SEMCONV") {
+        match OtlpSemconv::parse(&v) {
+            Some(c) => return c,
+            None => warnings.push(format!(
+                "invalid value for FERROTRACE_OTLP_SEMCONV: {v:?} (use mlflow, genai or openinference); using mlflow"
+            )),
+        }
+    }
+    match get("MLFLOW_ENABLE_OTEL_GENAI_SEMCONV").map(|v| parse_bool(&v)) {
+        Some(Some(true)) => OtlpSemconv::GenAi,
+        Some(None) => {
+            warnings.push(
+                "invalid value for MLFLOW_ENABLE_OTEL_GENAI_SEMCONV (use true or false); using false"
+                    .into(),
+            );
+            OtlpSemconv::Mlflow
+        }
+        _ => OtlpSemconv::Mlflow,
+    }
 }
 
 fn parse_bool(v: &str) -> Option<bool> {

@@ -302,3 +302,34 @@ fn header_values_with_cr_or_lf_are_refused_once_at_configuration() {
     }
     assert!(c.otlp.headers.is_empty(), "nothing changes on an error");
 }
+
+#[test]
+fn semconv_reads_ferrotrace_then_mlflows_variable() {
+    assert_eq!(from(&[]).0.semconv, OtlpSemconv::Mlflow);
+    let genai = from(&[("MLFLOW_ENABLE_OTEL_GENAI_SEMCONV", "True")]);
+    assert_eq!(genai.0.semconv, OtlpSemconv::GenAi);
+    let oi = from(&[
+        ("FERROTRACE_OTLP_SEMCONV", "OpenInference"),
+        ("MLFLOW_ENABLE_OTEL_GENAI_SEMCONV", "true"),
+    ]);
+    assert_eq!(oi.0.semconv, OtlpSemconv::OpenInference);
+    let (o, w) = from(&[("FERROTRACE_OTLP_SEMCONV", "phoenix")]);
+    assert_eq!(o.semconv, OtlpSemconv::Mlflow);
+    assert!(
+        w.iter().any(|w| w.contains("FERROTRACE_OTLP_SEMCONV")),
+        "{w:?}"
+    );
+    let mut u = OtlpUpdate::default();
+    u.fill_from_env(
+        &|k| (k == "FERROTRACE_OTLP_SEMCONV").then(|| "genai".to_owned()),
+        &mut Vec::new(),
+    );
+    assert_eq!(u.semconv.as_deref(), Some("genai"));
+    let mut s = OtlpSettings::default();
+    let bad = OtlpUpdate {
+        semconv: Some("x".into()),
+        ..Default::default()
+    };
+    let e = s.apply(bad, NameStyle::Snake).unwrap_err();
+    assert!(e.to_string().contains("otlp_semconv"), "{e}");
+}

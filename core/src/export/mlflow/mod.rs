@@ -10,7 +10,7 @@
 //! REST client the bindings use (assessments, trace tags, experiment lookup) through
 //! [`crate::Tracer`].
 
-mod anyvalue;
+pub(crate) mod anyvalue;
 mod client;
 mod encode;
 mod experiment;

@@ -2,17 +2,24 @@
 //! own `/v1/traces`): OTLP/HTTP with a protobuf body, optionally gzip'd, to the configured
 //! endpoint with the configured headers ([`crate::config::OtlpSettings`]).
 //!
-//! The spans are encoded exactly as for the MLflow server ([`crate::export::mlflow::otlp`]):
-//! typed attribute values with MLflow's `mlflow.*` keys, status, events and links, and
-//! `mlflow.traceRequestId` on every span, so MLflow-aware backends read them as MLflow traces.
-//! When OTLP replaces MLflow export, the user's trace tags ride on the root span as
-//! `mlflow.traceTag.<key>` attributes, as MLflow's OTLP span processor does.
+//! To a collector, spans go as MLflow's own OTLP exporter sends them (`collector.rs`: JSON-string
+//! attributes, kind INTERNAL, a named scope, a `service.name`), optionally mapped to the GenAI or
+//! OpenInference conventions (`semconv.rs`). To MLflow's own `/v1/traces` (recognised by the
+//! `x-mlflow-experiment-id` header its endpoint requires) they go typed, exactly as to the
+//! MLflow server ([`crate::export::mlflow::otlp`]). Either way `mlflow.traceRequestId` is on
+//! every span and, when OTLP replaces MLflow export, the user's trace tags ride on the root span
+//! as `mlflow.traceTag.<key>` attributes, as MLflow's OTLP span processor does.
 
+mod collector;
 mod response;
+mod semconv;
+
+pub use collector::{build_request as collector_request, CollectorOptions, SCOPE_NAME};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use prost::Message as _;
 use ureq::tls::{RootCerts, TlsConfig};
 
 use crate::config::{Config, OtlpCompression, OtlpMode, Secret};
@@ -50,6 +57,8 @@ pub struct OtlpExporter {
     compression: OtlpCompression,
     timeout: Duration,
     options: OtlpOptions,
+    /// `Some`: a collector, sent MLflow's exporter form; `None`: MLflow's own endpoint, typed.
+    collector: Option<CollectorOptions>,
     /// Put the user's trace tags on the root span (OTLP replaces MLflow export).
     trace_tags: bool,
     policy: RetryPolicy,
@@ -80,6 +89,17 @@ impl OtlpExporter {
         let shown = bare.split(['?', '#']).next().unwrap_or_default().to_owned();
         let mut options = OtlpOptions::mlflow(&config.sdk_language);
         options.resource = otlp.resource(&config.sdk_language);
+        let mlflow_endpoint = otlp
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(MLFLOW_EXPERIMENT_HEADER));
+        // OpenTelemetry's SDK builds the resource MLflow sends from the variables (adding a
+        // `service.instance.id`) only when one of them is set.
+        let from_env = otlp.service_name.is_some() || !otlp.resource_attributes.is_empty();
+        let collector = (!mlflow_endpoint).then(|| CollectorOptions {
+            resource: with_service_name(options.resource.clone(), from_env),
+            semconv: otlp.semconv,
+        });
         Ok(OtlpExporter {
             agent,
             endpoint,
@@ -88,6 +108,7 @@ impl OtlpExporter {
             compression: otlp.compression,
             timeout: otlp.timeout,
             options,
+            collector,
             trace_tags: otlp.mode() != OtlpMode::Dual,
             // Retried for the whole budget (`MLFLOW_ASYNC_TRACE_LOGGING_RETRY_TIMEOUT`), then the
             // worker spills the batch and replays it when the collector answers again.
@@ -199,12 +220,54 @@ impl OtlpExporter {
     }
 
     fn body(&self, traces: &[&Trace]) -> Vec<u8> {
-        let encoded = encode_request(traces.iter().copied(), &self.options);
+        let encoded = match &self.collector {
+            Some(opts) => collector::build_request(traces.iter().copied(), opts).encode_to_vec(),
+            None => encode_request(traces.iter().copied(), &self.options),
+        };
         match self.compression {
             OtlpCompression::Gzip => gzip(&encoded),
             OtlpCompression::None => encoded,
         }
     }
+}
+
+/// The header MLflow's `/v1/traces` requires: its presence marks MLflow's own endpoint.
+const MLFLOW_EXPERIMENT_HEADER: &str = "x-mlflow-experiment-id";
+
+/// `resource` with a `service.name`: OpenTelemetry's `unknown_service:<process name>` when the
+/// settings name none (the resource of every OTel SDK must have one); with `instance`, also a
+/// `service.instance.id` (a random UUID per process) unless one is given.
+fn with_service_name(mut resource: Vec<(String, String)>, instance: bool) -> Vec<(String, String)> {
+    if instance && !resource.iter().any(|(k, _)| k == "service.instance.id") {
+        static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let id = ID.get_or_init(|| {
+            // UUID version 4: random but for the version and variant bits.
+            let r = fastrand::u128(..) & !(0xf << 76) & !(0x3 << 62) | (0x4 << 76) | (0x2 << 62);
+            let h = format!("{r:032x}");
+            format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            )
+        });
+        resource.insert(0, ("service.instance.id".into(), id.clone()));
+    }
+    if !resource.iter().any(|(k, _)| k == "service.name") {
+        let process = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        let name = if process.is_empty() {
+            "unknown_service".to_owned()
+        } else {
+            format!("unknown_service:{process}")
+        };
+        resource.insert(0, ("service.name".into(), name));
+    }
+    resource
 }
 
 /// The system's roots, or only the CA certificates of the PEM bundle at `path`.

@@ -164,15 +164,20 @@ fn spans_arrive_as_otlp_protobuf_with_headers_and_resource() {
     assert_eq!(tool.status.as_ref().unwrap().code, 2);
     assert_eq!(tool.status.as_ref().unwrap().message, "ValueError: boom");
     assert_eq!(tool.events[0].name, "exception");
+    // A collector gets MLflow's OTLP exporter form: JSON text, kind INTERNAL, a named scope.
     assert_eq!(
         string_of(&tool.attributes, "mlflow.spanType").as_deref(),
-        Some("TOOL")
+        Some(r#""TOOL""#)
     );
-    let n = tool.attributes.iter().find(|kv| kv.key == "n").unwrap();
-    assert_eq!(n.value.as_ref().unwrap().value, Some(Value::IntValue(7)));
+    assert_eq!(string_of(&tool.attributes, "n").as_deref(), Some("7"));
     assert_eq!(
         string_of(&agent.attributes, "mlflow.traceRequestId"),
-        Some(TraceId(0xa1).to_mlflow())
+        Some(format!("\"{}\"", TraceId(0xa1).to_mlflow()))
+    );
+    assert_eq!((agent.kind, agent.flags), (1, 0x100));
+    assert_eq!(
+        rs.scope_spans[0].scope.as_ref().map(|s| s.name.as_str()),
+        Some("mlflow.tracing.provider")
     );
     // OTLP replaces MLflow export here: user tags ride on the root, MLflow's own do not.
     assert_eq!(
@@ -201,12 +206,45 @@ fn gzip_is_sent_when_configured_and_dual_export_leaves_tags_to_mlflow() {
     assert_eq!(spans.len(), 2);
     let agent = spans.iter().find(|s| s.name == "agent").unwrap();
     assert!(string_of(&agent.attributes, "mlflow.traceTag.team").is_none());
-    // No OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES: only telemetry.sdk.*, as MLflow sends.
+    // No OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES: OpenTelemetry's default service name.
     let res = &req.resource_spans[0].resource.as_ref().unwrap().attributes;
+    assert!(string_of(res, "service.name")
+        .unwrap()
+        .starts_with("unknown_service:"));
     assert!(
-        res.iter().all(|kv| kv.key.starts_with("telemetry.sdk.")),
+        res.iter()
+            .all(|kv| kv.key.starts_with("telemetry.sdk.") || kv.key == "service.name"),
         "{res:?}"
     );
+}
+
+#[test]
+fn mlflows_own_endpoint_gets_typed_values_and_no_scope() {
+    let server = TestServer::start(vec![Reply::empty(200)]);
+    let cfg = config(&server.uri, |o| {
+        o.headers = vec![("X-MLflow-Experiment-Id".into(), Secret::new("3"))];
+    });
+    OtlpExporter::new(&cfg)
+        .unwrap()
+        .export(&[sample(0xc1)])
+        .unwrap();
+    let req = decode(&server.requests()[0]);
+    let rs = &req.resource_spans[0];
+    assert!(rs.scope_spans[0].scope.is_none());
+    let res = &rs.resource.as_ref().unwrap().attributes;
+    assert!(res.iter().all(|kv| kv.key.starts_with("telemetry.sdk.")));
+    let tool = rs.scope_spans[0]
+        .spans
+        .iter()
+        .find(|s| s.name == "tool")
+        .unwrap();
+    assert_eq!(
+        string_of(&tool.attributes, "mlflow.spanType").as_deref(),
+        Some("TOOL")
+    );
+    let n = tool.attributes.iter().find(|kv| kv.key == "n").unwrap();
+    assert_eq!(n.value.as_ref().unwrap().value, Some(Value::IntValue(7)));
+    assert_eq!(tool.kind, 0);
 }
 
 #[test]
