@@ -21,7 +21,6 @@
 //! A writer appends one block per synced batch; a reader stops at the first block that is torn
 //! or fails its checksum, and reads what the blocks do not cover from the segment itself.
 
-use std::collections::HashMap;
 
 use super::summary::Summary;
 
@@ -152,7 +151,10 @@ impl Table {
 #[derive(Default)]
 pub struct Builder {
     pub table: Table,
-    known: HashMap<String, u32>,
+    /// foldhash, not SipHash: the writing process interns every string of every trace it
+    /// stores (SipHash was half of the index's cost there); still seeded per process, since
+    /// the strings (prompts in previews) may come from an app's end users.
+    known: std::collections::HashMap<String, u32, foldhash::fast::RandomState>,
     /// Where the current block starts: strings, rows, mutations.
     mark: (usize, usize, usize),
 }
