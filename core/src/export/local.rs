@@ -9,7 +9,7 @@ use super::{Exporter, SpillKind};
 use crate::error::Result;
 use crate::model::{write_trace_dict_with, Location, SharedMetadata, Trace};
 use crate::stats::DropReason;
-use crate::store::index::Summary;
+use crate::store::index::TraceRow;
 use crate::store::SegmentWriter;
 
 /// The local store's size cap when `FERROTRACE_LOCAL_MAX_BYTES` is not set: 1 GiB.
@@ -112,13 +112,11 @@ impl Exporter for LocalStoreExporter {
     fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         let mut written = 0;
         for trace in batch {
-            self.writer.append_trace_with(
-                || Summary::of_trace(trace, shared),
-                |out| {
+            self.writer
+                .append_trace_with(&TraceRow { trace, shared }, |out| {
                     write_trace_dict_with(out, trace, shared, Location::of(trace));
                     written += out.len() as u64 + FRAME_BYTES;
-                },
-            )?;
+                })?;
         }
         self.writer.sync()?;
         self.keep_under_cap(written);

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::files;
-use super::index::{Indexer, Summary};
+use super::index::{Indexer, RowSource};
 use super::stream::{check_body, next_line_start, parse_head, Head};
 
 pub(super) const MAGIC: &[u8] = b"FT1 ";
@@ -123,19 +123,18 @@ impl SegmentWriter {
     /// (taken from the trace, so that the record is not parsed back to index it).
     pub fn append_trace_with(
         &mut self,
-        summary: impl FnOnce() -> Summary,
+        row: &dyn RowSource,
         write: impl FnOnce(&mut Vec<u8>),
     ) -> io::Result<()> {
         let mut payload = std::mem::take(&mut self.payload);
         payload.clear();
         write(&mut payload);
-        let s = self.index.as_ref().map(|_| summary());
-        let out = self.push(&payload, s);
+        let out = self.push(&payload, Some(row));
         self.payload = payload;
         out
     }
 
-    fn push(&mut self, payload: &[u8], summary: Option<Summary>) -> io::Result<()> {
+    fn push(&mut self, payload: &[u8], row: Option<&dyn RowSource>) -> io::Result<()> {
         let line = record_len(payload.len()) as u64;
         if self.file.is_none() || self.written + line > self.max_bytes {
             self.write_pending()?;
@@ -145,7 +144,7 @@ impl SegmentWriter {
             ix.record(
                 payload,
                 self.written + (line - payload.len() as u64 - 1),
-                summary,
+                row,
             );
         }
         push_record(&mut self.pending, payload);

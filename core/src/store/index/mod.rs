@@ -22,8 +22,8 @@ mod writer;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-pub use summary::Summary;
-pub use table::{Row, Table};
+pub use summary::{Summary, TraceRow};
+pub use table::{Row, RowSource, Table};
 pub(crate) use writer::Indexer;
 
 use super::mutation::is_mutation;

@@ -9,6 +9,7 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use super::table::RowSource;
 use crate::model::keys::{attr, tag};
 use crate::model::{parse_rfc3339_ms, SharedMetadata, Trace, TraceDict};
 
@@ -80,40 +81,20 @@ impl Summary {
     /// the batch's shared metadata), taken from the trace itself: what [`Summary::parse`]
     /// reads back from that record, without writing or parsing JSON.
     pub fn of_trace(trace: &Trace, shared: &SharedMetadata) -> Summary {
-        let info = &trace.info;
-        let n = match info.tags.get(tag::TRACE_NAME) {
-            Some(n) => n.clone(),
-            None => trace.root().map(|r| r.name.to_string()).unwrap_or_default(),
+        let row = TraceRow { trace, shared };
+        let (t, d) = row.times();
+        let mut s = Summary {
+            id: row.id().into_owned(),
+            t,
+            d,
+            s: row.state().to_owned(),
+            n: row.name().to_owned(),
+            ..Summary::default()
         };
-        Summary {
-            id: info.trace_id.to_mlflow(),
-            o: 0,
-            l: 0,
-            t: info.request_time_ms,
-            d: Some(info.execution_duration_ms),
-            s: info.state.as_str().to_owned(),
-            n,
-            tags: info.tags.clone(),
-            meta: info
-                .metadata_with(shared)
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            spans: trace
-                .spans
-                .iter()
-                .map(|s| {
-                    let ty = s
-                        .attributes
-                        .get(attr::SPAN_TYPE)
-                        .map(|v| Value::String(v.as_str().to_owned()));
-                    (
-                        s.name.to_string(),
-                        span_type(ty.as_ref()),
-                        status(s.status.code.otel_name()),
-                    )
-                })
-                .collect(),
-        }
+        row.tags(&mut |k, v| drop(s.tags.insert(k.to_owned(), v.to_owned())));
+        row.meta(&mut |k, v| drop(s.meta.insert(k.to_owned(), v.to_owned())));
+        row.spans(&mut |n, ty, st| s.spans.push((n.to_owned(), ty.to_owned(), st.to_owned())));
+        s
     }
 
     /// The summary of a trace record's payload, read as [`Summary::of`] reads the whole trace
@@ -244,6 +225,81 @@ impl<'de> Deserialize<'de> for SpanTypeOnly {
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+impl RowSource for Summary {
+    fn id(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.id)
+    }
+    fn times(&self) -> (u64, Option<u64>) {
+        (self.t, self.d)
+    }
+    fn state(&self) -> &str {
+        &self.s
+    }
+    fn name(&self) -> &str {
+        &self.n
+    }
+    fn tags(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.tags.iter().for_each(|(k, v)| f(k, v));
+    }
+    fn meta(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.meta.iter().for_each(|(k, v)| f(k, v));
+    }
+    fn spans(&self, f: &mut dyn FnMut(&str, &str, &str)) {
+        self.spans.iter().for_each(|(n, ty, st)| f(n, ty, st));
+    }
+}
+
+/// A trace as the local store's writer holds it, with its batch's shared metadata: the row of
+/// the record it writes, borrowed from the trace (the export thread indexes every trace it
+/// stores, so nothing is cloned but the strings new to the segment).
+pub struct TraceRow<'a> {
+    pub trace: &'a Trace,
+    pub shared: &'a SharedMetadata,
+}
+
+impl RowSource for TraceRow<'_> {
+    fn id(&self) -> Cow<'_, str> {
+        Cow::Owned(self.trace.info.trace_id.to_mlflow())
+    }
+    fn times(&self) -> (u64, Option<u64>) {
+        let info = &self.trace.info;
+        (info.request_time_ms, Some(info.execution_duration_ms))
+    }
+    fn state(&self) -> &str {
+        self.trace.info.state.as_str()
+    }
+    fn name(&self) -> &str {
+        match self.trace.info.tags.get(tag::TRACE_NAME) {
+            Some(n) => n,
+            None => self.trace.root().map_or("", |r| r.name.as_str()),
+        }
+    }
+    fn tags(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.trace.info.tags.iter().for_each(|(k, v)| f(k, v));
+    }
+    fn meta(&self, f: &mut dyn FnMut(&str, &str)) {
+        (self.trace.info)
+            .metadata_with(self.shared)
+            .for_each(|(k, v)| f(k, v));
+    }
+    fn spans(&self, f: &mut dyn FnMut(&str, &str, &str)) {
+        for s in &self.trace.spans {
+            let raw = s.attributes.get(attr::SPAN_TYPE).map(|v| v.as_str());
+            // The type is stored as JSON text (`"TOOL"`): a plain string is read in place.
+            let plain = raw.and_then(|r| r.strip_prefix('"')?.strip_suffix('"'));
+            let status = s.status.code.otel_name();
+            let status = status.trim_start_matches("STATUS_CODE_");
+            match plain {
+                Some(ty) if !ty.contains(['\\', '"']) => f(s.name.as_str(), ty, status),
+                _ => {
+                    let ty = raw.map(|r| Value::String(r.to_owned()));
+                    f(s.name.as_str(), &span_type(ty.as_ref()), status)
+                }
+            }
+        }
     }
 }
 

@@ -21,7 +21,6 @@
 //! A writer appends one block per synced batch; a reader stops at the first block that is torn
 //! or fails its checksum, and reads what the blocks do not cover from the segment itself.
 
-
 use super::summary::Summary;
 
 pub(super) const MAGIC: &[u8] = b"FTIX1\n";
@@ -146,6 +145,21 @@ impl Table {
     }
 }
 
+/// The parts of one row, borrowed from whatever holds them: a [`Summary`] read back from a
+/// record, or the trace the writer is storing (`summary::TraceRow`). Tags and metadata come in
+/// key order, as a `BTreeMap` gives them.
+pub trait RowSource {
+    fn id(&self) -> std::borrow::Cow<'_, str>;
+    /// Request time (Unix ms) and execution time (ms).
+    fn times(&self) -> (u64, Option<u64>);
+    fn state(&self) -> &str;
+    fn name(&self) -> &str;
+    fn tags(&self, f: &mut dyn FnMut(&str, &str));
+    fn meta(&self, f: &mut dyn FnMut(&str, &str));
+    /// (name, span type, status code) of each span.
+    fn spans(&self, f: &mut dyn FnMut(&str, &str, &str));
+}
+
 /// Adds rows to a table, numbering each distinct string once; what was added since the last
 /// [`Builder::block`] is one block of the file form.
 #[derive(Default)]
@@ -179,33 +193,40 @@ impl Builder {
     }
 
     pub fn add(&mut self, s: &Summary) {
+        self.add_from(s, s.o, s.l);
+    }
+
+    /// Adds the row of the record at `offset`/`len` of the segment.
+    pub fn add_from(&mut self, r: &dyn RowSource, offset: u64, len: u64) {
         let a = self.table.ids.len() as u32;
-        self.table.ids.push_str(&s.id);
+        self.table.ids.push_str(&r.id());
         let id = (a, self.table.ids.len() as u32);
-        let state = self.intern(&s.s);
-        let name = self.intern(&s.n);
-        let pairs = |b: &mut Builder, m: &std::collections::BTreeMap<String, String>| {
-            let start = b.table.pairs.len() as u32;
-            for (k, v) in m {
-                let p = (b.intern(k), b.intern(v));
-                b.table.pairs.push(p);
-            }
-            (start, b.table.pairs.len() as u32)
-        };
-        let tags = pairs(self, &s.tags);
-        let meta = pairs(self, &s.meta);
+        let state = self.intern(r.state());
+        let name = self.intern(r.name());
+        let start = self.table.pairs.len() as u32;
+        r.tags(&mut |k, v| {
+            let p = (self.intern(k), self.intern(v));
+            self.table.pairs.push(p);
+        });
+        let tags = (start, self.table.pairs.len() as u32);
+        r.meta(&mut |k, v| {
+            let p = (self.intern(k), self.intern(v));
+            self.table.pairs.push(p);
+        });
+        let meta = (tags.1, self.table.pairs.len() as u32);
         let start = self.table.spans.len() as u32;
-        for (n, ty, st) in &s.spans {
+        r.spans(&mut |n, ty, st| {
             let sp = [self.intern(n), self.intern(ty), self.intern(st)];
             self.table.spans.push(sp);
-        }
+        });
         let spans = (start, self.table.spans.len() as u32);
+        let (t, d) = r.times();
         self.table.rows.push(Row {
             id,
-            offset: s.o,
-            len: s.l,
-            t: s.t,
-            d: s.d,
+            offset,
+            len,
+            t,
+            d,
             state,
             name,
             tags,

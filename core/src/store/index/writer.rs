@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::summary::Summary;
-use super::table::{self, Builder};
+use super::table::{self, Builder, RowSource};
 use crate::store::files;
 use crate::store::mutation::is_mutation;
 
@@ -42,14 +42,12 @@ impl Indexer {
 
     /// A record appended at `offset` of the segment (its payload), with its row when the
     /// caller has it.
-    pub fn record(&mut self, payload: &[u8], offset: u64, summary: Option<Summary>) {
+    pub fn record(&mut self, payload: &[u8], offset: u64, row: Option<&dyn RowSource>) {
         if self.file.is_none() {
             return;
         }
-        if let Some(mut s) = summary {
-            s.o = offset;
-            s.l = payload.len() as u64;
-            self.b.add(&s);
+        if let Some(r) = row {
+            self.b.add_from(r, offset, payload.len() as u64);
         } else if is_mutation(payload) {
             self.b.add_mutation(payload);
         } else if let Ok(s) = Summary::parse(payload, offset, payload.len() as u64) {
