@@ -37,10 +37,7 @@ KNOWN_GAPS: dict[str, str] = {
 # With no server, ferrotrace writes to its local store and MLflow to its default local backend.
 # Programs listed here need a local-store feature ferrotrace does not have yet (the reason says
 # which; it is being added separately): they run, expected to fail until then (not strict).
-NO_SERVER_PENDING: dict[str, str] = {
-    "client": "MlflowClient.get_experiment_by_name / get_experiment of the experiment set_experiment made on "
-    "the local store (they return None), being added separately",
-}
+NO_SERVER_PENDING: dict[str, str] = {}
 
 TIMEOUT_S = 240
 VOLATILE_META = {"mlflow.trace.sizeBytes", "mlflow.trace.sizeStats"}

@@ -69,7 +69,7 @@ def set_experiment(experiment_name: Optional[str] = None, experiment_id: Optiona
         return Experiment(str(experiment_id), None)
     _native.configure(experiment_name=str(experiment_name))
     if not is_tracking_uri_set():
-        return Experiment(None, experiment_name)
+        return Experiment(_local_experiment_id(str(experiment_name)), experiment_name)
     try:
         exp_id: Optional[str] = _native.resolve_experiment(_RESOLVE_TIMEOUT_SECONDS)
     except TracingError as e:
@@ -81,3 +81,19 @@ def set_experiment(experiment_name: Optional[str] = None, experiment_id: Optiona
         )
         exp_id = None
     return Experiment(exp_id, experiment_name)
+
+
+def _local_experiment_id(name: str) -> Optional[str]:
+    """The local store's experiment of this name, created when missing (as MLflow's
+    ``set_experiment`` does on its local backend), so ``get_experiment_by_name`` finds it. None
+    when there is no store to keep it (the memory destination) or its folder cannot be written:
+    tracing goes on either way."""
+    from ferrotrace import _local_experiments
+
+    try:
+        found = _local_experiments.by_name(name)
+        return found.experiment_id if found is not None else _local_experiments.create(name, None)
+    except Exception as e:
+        if "memory destination" not in str(e):
+            _logger.warning("set_experiment(%r): could not record it in the local store: %s", name, e)
+        return None
