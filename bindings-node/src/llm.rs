@@ -3,28 +3,16 @@
 //! JSON the span already holds, so Node and Python give the same span for the same call.
 
 use ferrotrace_core::integrations::{
-    end_attributes, error_attributes, request_from_json, result_from_json, start_attributes, Call,
+    end_attributes, error_attributes, request_from_json, result_from_json, set_attributes,
+    start_attributes, Call,
 };
 use ferrotrace_core::model::keys::attr;
 use ferrotrace_core::model::{RawJson, StatusCode};
-use ferrotrace_core::LiveSpan;
 use napi::{Error, Result};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
 use crate::handle::Span;
-
-/// The core's mapping never panics on any JSON, but a panic must not reach user code: no
-/// attributes then.
-fn guarded(f: impl FnOnce() -> Vec<(String, Value)>) -> Vec<(String, Value)> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_default()
-}
-
-fn set_all(s: &mut LiveSpan, attrs: Vec<(String, Value)>) {
-    for (k, v) in attrs {
-        s.set_attribute(k, RawJson::from_value(&v));
-    }
-}
 
 /// The open span's request (its inputs, without the prompt), if the span is sampled.
 fn request(span: &Span) -> Option<Value> {
@@ -48,9 +36,9 @@ pub fn llm_start(mut span: Span, call: String) {
     let (Some(call), Some(inputs)) = (Call::parse(&call), request(&span)) else {
         return;
     };
-    let attrs = guarded(|| start_attributes(call, &inputs));
+    let attrs = start_attributes(call, &inputs);
     if let Some(l) = span.live.as_mut() {
-        set_all(l, attrs);
+        set_attributes(l, attrs);
     }
 }
 
@@ -61,15 +49,15 @@ pub fn llm_start(mut span: Span, call: String) {
 pub fn llm_end(mut span: Span, call: String, outputs_json: Option<String>) {
     let Some(inputs) = request(&span) else { return };
     let attrs = match (Call::parse(&call), &outputs_json) {
-        (Some(c), Some(o)) => guarded(|| end_attributes(c, &inputs, &result_from_json(o))),
-        (Some(c), None) => guarded(|| end_attributes(c, &inputs, &Value::Null)),
+        (Some(c), Some(o)) => end_attributes(c, &inputs, &result_from_json(o)),
+        (Some(c), None) => end_attributes(c, &inputs, &Value::Null),
         _ => Vec::new(),
     };
     let Some(l) = span.live.as_mut() else { return };
     if let Some(o) = outputs_json {
         l.set_attribute(attr::OUTPUTS, RawJson::compact(o));
     }
-    set_all(l, attrs);
+    set_attributes(l, attrs);
 }
 
 /// A provider call threw: the exception as MLflow's integration records it (OpenAI's leaves the
@@ -79,7 +67,7 @@ pub fn llm_end(mut span: Span, call: String, outputs_json: Option<String>) {
 pub fn llm_fail(mut span: Span, call: String, type_name: String, message: String, stack: String) {
     let call = Call::parse(&call);
     let attrs = match (call, request(&span)) {
-        (Some(c), Some(i)) => guarded(|| error_attributes(c, &i)),
+        (Some(c), Some(i)) => error_attributes(c, &i),
         _ => Vec::new(),
     };
     let anthropic = matches!(call, Some(Call::AnthropicMessages | Call::AnthropicStream));
@@ -88,7 +76,7 @@ pub fn llm_fail(mut span: Span, call: String, type_name: String, message: String
     if !anthropic {
         l.set_status(StatusCode::Error, "");
     }
-    set_all(l, attrs);
+    set_attributes(l, attrs);
 }
 
 /// The attributes of a call as a JSON object text, `{"start": {...}, "end": {...},

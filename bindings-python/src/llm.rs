@@ -3,29 +3,17 @@
 //! and outputs are converted from Python once.
 
 use ferrotrace_core::integrations::{
-    end_attributes, error_attributes, request_from_json, result_from_json, start_attributes, Call,
+    end_attributes, error_attributes, request_from_json, result_from_json, set_attributes,
+    start_attributes, Call,
 };
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{RawJson, StatusCode};
-use ferrotrace_core::LiveSpan;
+use ferrotrace_core::model::StatusCode;
 use pyo3::prelude::*;
 use serde_json::Value;
 
 use crate::span::{finish, with_live, PySpan};
 use crate::span_convert::exception_parts;
 use crate::value::to_json;
-
-/// The core's mapping never panics on any JSON, but a panic must not reach user code: no
-/// attributes then.
-fn guarded(f: impl FnOnce() -> Vec<(String, Value)>) -> Vec<(String, Value)> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_default()
-}
-
-fn set_all(s: &mut LiveSpan, attrs: Vec<(String, Value)>) {
-    for (k, v) in attrs {
-        s.set_attribute(k, RawJson::from_value(&v));
-    }
-}
 
 /// The span's inputs as a JSON value, if it is sampled (unsampled spans record nothing).
 fn inputs(slf: &Bound<'_, PySpan>) -> Option<Value> {
@@ -48,8 +36,8 @@ pub fn llm_start(span: &Bound<'_, PySpan>, call: &str) {
     let (Some(call), Some(inputs)) = (Call::parse(call), inputs(span)) else {
         return;
     };
-    let attrs = guarded(|| start_attributes(call, &inputs));
-    with_live(span, |s| set_all(s, attrs));
+    let attrs = start_attributes(call, &inputs);
+    with_live(span, |s| set_attributes(s, attrs));
 }
 
 /// A provider call succeeded: outputs from `result` (converted once), the attributes the result
@@ -60,9 +48,7 @@ pub fn llm_end(span: &Bound<'_, PySpan>, call: &str, result: &Bound<'_, PyAny>) 
     // Convert outside the borrow: `result` may run user code (`model_dump`).
     let outputs = inputs.as_ref().map(|_| to_json(result));
     let attrs = match (Call::parse(call), &inputs, &outputs) {
-        (Some(call), Some(i), Some(o)) => {
-            guarded(|| end_attributes(call, i, &result_from_json(o.as_str())))
-        }
+        (Some(call), Some(i), Some(o)) => end_attributes(call, i, &result_from_json(o.as_str())),
         _ => Vec::new(),
     };
     finish(span, |s| {
@@ -71,7 +57,7 @@ pub fn llm_end(span: &Bound<'_, PySpan>, call: &str, result: &Bound<'_, PyAny>) 
                 s.set_attribute(attr::OUTPUTS, o);
             }
         }
-        set_all(s, attrs);
+        set_attributes(s, attrs);
     })
 }
 
@@ -84,7 +70,7 @@ pub fn llm_fail(span: &Bound<'_, PySpan>, call: &str, exception: &Bound<'_, PyAn
     let parts = inputs.as_ref().map(|_| exception_parts(exception));
     let call = Call::parse(call);
     let attrs = match (call, &inputs) {
-        (Some(c), Some(i)) => guarded(|| error_attributes(c, i)),
+        (Some(c), Some(i)) => error_attributes(c, i),
         _ => Vec::new(),
     };
     let anthropic = matches!(call, Some(Call::AnthropicMessages | Call::AnthropicStream));
@@ -95,7 +81,7 @@ pub fn llm_fail(span: &Bound<'_, PySpan>, call: &str, exception: &Bound<'_, PyAn
                 s.set_status(StatusCode::Error, "");
             }
         }
-        set_all(s, attrs);
+        set_attributes(s, attrs);
     })
 }
 

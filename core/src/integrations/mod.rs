@@ -92,30 +92,49 @@ impl Call {
     }
 }
 
+/// The mapping never panics on any JSON, but a panic must not reach a traced call: no
+/// attributes then (for both bindings, which call these from user code's thread).
+fn guarded(f: impl FnOnce() -> Vec<(String, Value)>) -> Vec<(String, Value)> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_default()
+}
+
 /// Attributes known when the call starts (from its keyword arguments).
 pub fn start_attributes(call: Call, inputs: &Value) -> Vec<(String, Value)> {
-    if call.is_openai() {
-        openai::start(call, inputs)
-    } else {
-        anthropic::start(inputs)
-    }
+    guarded(|| {
+        if call.is_openai() {
+            openai::start(call, inputs)
+        } else {
+            anthropic::start(inputs)
+        }
+    })
 }
 
 /// Attributes set when the call succeeded, from its inputs and its result.
 pub fn end_attributes(call: Call, inputs: &Value, outputs: &Value) -> Vec<(String, Value)> {
-    if call.is_openai() {
-        openai::end(inputs, outputs)
-    } else {
-        anthropic::end(inputs, outputs)
-    }
+    guarded(|| {
+        if call.is_openai() {
+            openai::end(inputs, outputs)
+        } else {
+            anthropic::end(inputs, outputs)
+        }
+    })
 }
 
 /// Attributes set when the call failed (after the exception is recorded).
 pub fn error_attributes(call: Call, inputs: &Value) -> Vec<(String, Value)> {
-    if call.is_openai() {
-        Vec::new()
-    } else {
-        anthropic::end(inputs, &Value::Null)
+    guarded(|| {
+        if call.is_openai() {
+            Vec::new()
+        } else {
+            anthropic::end(inputs, &Value::Null)
+        }
+    })
+}
+
+/// Sets attributes from the functions above on an open span.
+pub fn set_attributes(span: &mut crate::LiveSpan, attrs: Vec<(String, Value)>) {
+    for (k, v) in attrs {
+        span.set_attribute(k, crate::model::RawJson::from_value(&v));
     }
 }
 
