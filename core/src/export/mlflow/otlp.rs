@@ -8,8 +8,8 @@ use std::io::Write as _;
 
 use super::anyvalue::{self, key_value};
 use super::proto::{
-    Event, ExportTraceServiceRequest, KeyValue, Link, Resource, ResourceSpans, ScopeSpans, Span,
-    Status, STATUS_CODE_ERROR, STATUS_CODE_OK, STATUS_CODE_UNSET,
+    Event, ExportTraceServiceRequest, InstrumentationScope, KeyValue, Link, Resource,
+    ResourceSpans, ScopeSpans, Span, Status, STATUS_CODE_ERROR, STATUS_CODE_OK, STATUS_CODE_UNSET,
 };
 use crate::model::keys::attr;
 use crate::model::{Attributes, SpanRecord, StatusCode, Trace};
@@ -61,9 +61,17 @@ pub fn build_request<'a>(
             .then(|| anyvalue::string(trace.info.trace_id.to_mlflow()));
         spans.extend(trace.spans.iter().map(|s| span(s, request_id.as_ref())));
     }
+    one_resource(&opts.resource, None, spans)
+}
+
+/// A request of one resource (string attributes) and one scope holding `spans`.
+pub(crate) fn one_resource(
+    resource: &[(String, String)],
+    scope: Option<InstrumentationScope>,
+    spans: Vec<Span>,
+) -> ExportTraceServiceRequest {
     let resource = Resource {
-        attributes: opts
-            .resource
+        attributes: resource
             .iter()
             .map(|(k, v)| KeyValue {
                 key: k.clone(),
@@ -76,7 +84,7 @@ pub fn build_request<'a>(
         resource_spans: vec![ResourceSpans {
             resource: Some(resource),
             scope_spans: vec![ScopeSpans {
-                scope: None,
+                scope,
                 spans,
                 schema_url: String::new(),
             }],

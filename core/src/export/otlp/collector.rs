@@ -14,9 +14,10 @@
 
 use crate::config::OtlpSemconv;
 use crate::export::mlflow::anyvalue::{self, key_value};
+use crate::export::mlflow::otlp::one_resource;
 use crate::export::mlflow::proto::{
-    AnyValue, Event, ExportTraceServiceRequest, InstrumentationScope, KeyValue, Link, Resource,
-    ResourceSpans, ScopeSpans, Span, Status, STATUS_CODE_ERROR, STATUS_CODE_OK, STATUS_CODE_UNSET,
+    AnyValue, Event, ExportTraceServiceRequest, InstrumentationScope, KeyValue, Link, Span, Status,
+    STATUS_CODE_ERROR, STATUS_CODE_OK, STATUS_CODE_UNSET,
 };
 use crate::model::keys::attr;
 use crate::model::{Attributes, SpanRecord, StatusCode, Trace};
@@ -70,33 +71,13 @@ pub fn build_request<'a>(
             spans.push(span(s, trace, &request_id, remote_parent, opts.semconv));
         }
     }
-    let resource = Resource {
-        attributes: opts
-            .resource
-            .iter()
-            .map(|(k, v)| KeyValue {
-                key: k.clone(),
-                value: Some(anyvalue::string(v.clone())),
-            })
-            .collect(),
+    let scope = InstrumentationScope {
+        name: SCOPE_NAME.to_owned(),
+        version: String::new(),
+        attributes: Vec::new(),
         dropped_attributes_count: 0,
     };
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(resource),
-            scope_spans: vec![ScopeSpans {
-                scope: Some(InstrumentationScope {
-                    name: SCOPE_NAME.to_owned(),
-                    version: String::new(),
-                    attributes: Vec::new(),
-                    dropped_attributes_count: 0,
-                }),
-                spans,
-                schema_url: String::new(),
-            }],
-            schema_url: String::new(),
-        }],
-    }
+    one_resource(&opts.resource, Some(scope), spans)
 }
 
 /// `s` as the JSON text of a string (what MLflow's `json.dumps` writes).
