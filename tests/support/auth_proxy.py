@@ -6,9 +6,27 @@ from __future__ import annotations
 import http.client
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import urlparse
 
+
+
+def relay(handler: BaseHTTPRequestHandler, target: Any, body: Optional[bytes], drop: tuple[str, ...]) -> None:
+    """Sends the handler's request (less the `drop` headers) to `target` (a parsed URL) and
+    writes the answer back: what the test proxies in front of the MLflow server share."""
+    conn = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=60)
+    headers = {k: v for k, v in handler.headers.items() if k.lower() not in drop}
+    conn.request(handler.command, handler.path, body=body, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    handler.send_response(resp.status)
+    for k, v in resp.getheaders():
+        if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+            handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+    conn.close()
 
 class AuthProxy:
     def __init__(self, target_uri: str, required: Optional[str] = None) -> None:
@@ -31,19 +49,7 @@ class AuthProxy:
                     self.end_headers()
                     self.wfile.write(payload)
                     return
-                conn = http.client.HTTPConnection(proxy.target.hostname, proxy.target.port, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization", "connection")}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                conn.close()
+                relay(self, proxy.target, body, drop=("host", "authorization", "connection"))
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _forward
 

@@ -6,7 +6,6 @@ MLFLOW_TRACKING_CLIENT_CERT_PATH takes), and a client certificate of another CA.
 from __future__ import annotations
 
 import datetime
-import http.client
 import ipaddress
 import socket
 import ssl
@@ -15,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import urlparse
+
+from auth_proxy import relay
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -121,19 +122,7 @@ class MutualTlsProxy:
                 proxy.clients.append(cn)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                conn = http.client.HTTPConnection(proxy.target.hostname or "127.0.0.1", proxy.target.port, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                conn.close()
+                relay(self, proxy.target, body, drop=("host", "connection"))
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _forward
 

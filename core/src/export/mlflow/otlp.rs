@@ -120,7 +120,7 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
-fn attributes(attrs: &Attributes, first: Option<KeyValue>) -> Vec<KeyValue> {
+pub(crate) fn attributes(attrs: &Attributes, first: Option<KeyValue>) -> Vec<KeyValue> {
     let mut out = Vec::with_capacity(attrs.len() + usize::from(first.is_some()));
     out.extend(first);
     out.extend(attrs.iter().map(|(k, v)| key_value(k, v.as_str())));
@@ -155,38 +155,48 @@ fn span(s: &SpanRecord, request_id: Option<&super::proto::AnyValue>) -> Span {
         end_time_unix_nano: s.end_ns,
         attributes: attrs,
         dropped_attributes_count: 0,
-        events: s
-            .events
-            .iter()
-            .map(|e| Event {
-                time_unix_nano: e.time_ns,
-                name: e.name.clone(),
-                attributes: attributes(&e.attributes, None),
-                dropped_attributes_count: 0,
-            })
-            .collect(),
+        events: events(s),
         dropped_events_count: 0,
-        links: s
-            .links
-            .iter()
-            .map(|l| Link {
-                trace_id: l.trace_id.to_bytes().to_vec(),
-                span_id: l.span_id.to_bytes().to_vec(),
-                trace_state: String::new(),
-                attributes: attributes(&l.attributes, None),
-                dropped_attributes_count: 0,
-                flags: 0,
-            })
-            .collect(),
+        links: links(s, 0),
         dropped_links_count: 0,
-        status: Some(Status {
-            message: s.status.message.clone(),
-            code: match s.status.code {
-                StatusCode::Unset => STATUS_CODE_UNSET,
-                StatusCode::Ok => STATUS_CODE_OK,
-                StatusCode::Error => STATUS_CODE_ERROR,
-            },
-        }),
+        status: Some(status(s)),
+    }
+}
+
+/// The span's events, their attributes typed.
+pub(crate) fn events(s: &SpanRecord) -> Vec<Event> {
+    (s.events.iter())
+        .map(|e| Event {
+            time_unix_nano: e.time_ns,
+            name: e.name.clone(),
+            attributes: attributes(&e.attributes, None),
+            dropped_attributes_count: 0,
+        })
+        .collect()
+}
+
+/// The span's links, their attributes typed, with these OTLP `flags`.
+pub(crate) fn links(s: &SpanRecord, flags: u32) -> Vec<Link> {
+    (s.links.iter())
+        .map(|l| Link {
+            trace_id: l.trace_id.to_bytes().to_vec(),
+            span_id: l.span_id.to_bytes().to_vec(),
+            trace_state: String::new(),
+            attributes: attributes(&l.attributes, None),
+            dropped_attributes_count: 0,
+            flags,
+        })
+        .collect()
+}
+
+pub(crate) fn status(s: &SpanRecord) -> Status {
+    Status {
+        message: s.status.message.clone(),
+        code: match s.status.code {
+            StatusCode::Unset => STATUS_CODE_UNSET,
+            StatusCode::Ok => STATUS_CODE_OK,
+            StatusCode::Error => STATUS_CODE_ERROR,
+        },
     }
 }
 

@@ -13,14 +13,13 @@
 //! The attribute mappings of [`OtlpSemconv`] (GenAI, OpenInference) live in `semconv.rs`.
 
 use crate::config::OtlpSemconv;
-use crate::export::mlflow::anyvalue::{self, key_value};
-use crate::export::mlflow::otlp::one_resource;
+use crate::export::mlflow::anyvalue;
+use crate::export::mlflow::otlp::{self, one_resource};
 use crate::export::mlflow::proto::{
-    AnyValue, Event, ExportTraceServiceRequest, InstrumentationScope, KeyValue, Link, Span, Status,
-    STATUS_CODE_ERROR, STATUS_CODE_OK, STATUS_CODE_UNSET,
+    AnyValue, ExportTraceServiceRequest, InstrumentationScope, KeyValue, Span,
 };
 use crate::model::keys::attr;
-use crate::model::{Attributes, SpanRecord, StatusCode, Trace};
+use crate::model::{Attributes, SpanRecord, Trace};
 
 use super::semconv;
 
@@ -114,14 +113,6 @@ fn mlflow_attributes(attrs: &Attributes, request_id: &str) -> Attrs {
     out
 }
 
-/// Event and link attributes, typed as OpenTelemetry's SDK sends the scalars MLflow puts there.
-fn typed(attrs: &Attributes) -> Vec<KeyValue> {
-    attrs
-        .iter()
-        .map(|(k, v)| key_value(k, v.as_str()))
-        .collect()
-}
-
 fn span(
     s: &SpanRecord,
     trace: &Trace,
@@ -156,38 +147,13 @@ fn span(
         end_time_unix_nano: s.end_ns,
         attributes,
         dropped_attributes_count: 0,
-        events: s
-            .events
-            .iter()
-            .map(|e| Event {
-                time_unix_nano: e.time_ns,
-                name: e.name.clone(),
-                attributes: typed(&e.attributes),
-                dropped_attributes_count: 0,
-            })
-            .collect(),
+        // Event and link attributes stay typed, as OpenTelemetry's SDK sends the scalars MLflow
+        // puts there (span attributes above are JSON text).
+        events: otlp::events(s),
         dropped_events_count: 0,
-        links: s
-            .links
-            .iter()
-            .map(|l| Link {
-                trace_id: l.trace_id.to_bytes().to_vec(),
-                span_id: l.span_id.to_bytes().to_vec(),
-                trace_state: String::new(),
-                attributes: typed(&l.attributes),
-                dropped_attributes_count: 0,
-                flags: FLAGS_HAS_IS_REMOTE,
-            })
-            .collect(),
+        links: otlp::links(s, FLAGS_HAS_IS_REMOTE),
         dropped_links_count: 0,
-        status: Some(Status {
-            message: s.status.message.clone(),
-            code: match s.status.code {
-                StatusCode::Unset => STATUS_CODE_UNSET,
-                StatusCode::Ok => STATUS_CODE_OK,
-                StatusCode::Error => STATUS_CODE_ERROR,
-            },
-        }),
+        status: Some(otlp::status(s)),
     }
 }
 
