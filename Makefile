@@ -42,6 +42,7 @@ test: setup
 	$(MAKE) test-rust
 	$(MAKE) -j2 --output-sync=target test-python test-node
 	$(MAKE) test-soak
+	$(MAKE) test-phoenix
 
 setup: python node
 
@@ -75,19 +76,33 @@ browser:
 test-node: node browser
 	node --test tests/node/
 
-## test-phoenix: export to a real Arize Phoenix server and read the spans back (its own venv:
-## Phoenix's install takes 3-16 minutes here, too long for `make test`'s 25-minute budget, so it
-## is a target of its own, run by hand: `make test-phoenix`).
+## test-phoenix: export to a real Arize Phoenix server and read the spans back, last in `make
+## test`. Phoenix gets its own venv, installed with uv (~30 s with an empty cache here; pip took
+## 3-16 minutes). When the install fails for a network reason the test is skipped, saying so;
+## any other install failure fails.
 PHOENIX_VENV := .cache/phoenix-venv
 PHOENIX_DEPS := "arize-phoenix==20.26.1"
-.PHONY: test-phoenix
+UV_VENV      := .cache/uv-venv
+UV           := $(UV_VENV)/bin/uv
+UV_DEP       := "uv==0.13.8"
+PHOENIX_NET_ERRORS := dns error|error sending request|failed to connect|connection refused|connection reset|timed out|network is unreachable|name resolution
+.PHONY: test-phoenix phoenix-deps
 $(PHOENIX_VENV)/.deps: Makefile
-	test -x $(PHOENIX_VENV)/bin/python || $(PYTHON3) -m venv $(PHOENIX_VENV)
-	$(PHOENIX_VENV)/bin/pip install -q $(PHOENIX_DEPS)
+	test -x $(UV) || { $(PYTHON3) -m venv $(UV_VENV) && $(UV_VENV)/bin/pip install -q $(UV_DEP); }
+	test -x $(PHOENIX_VENV)/bin/python || $(UV) venv -q --python $(PYTHON3) $(PHOENIX_VENV)
+	UV_CACHE_DIR=$(CURDIR)/.cache/uv $(UV) pip install -q --python $(PHOENIX_VENV)/bin/python $(PHOENIX_DEPS)
 	@touch $@
 
-test-phoenix: python $(PHOENIX_VENV)/.deps
-	$(PY) -m pytest -q tests/phoenix
+phoenix-deps: $(PHOENIX_VENV)/.deps
+
+test-phoenix: python
+	@mkdir -p .cache
+	@if $(MAKE) --no-print-directory phoenix-deps > .cache/phoenix-install.log 2>&1; then \
+		$(PY) -m pytest -q -rs tests/phoenix; \
+	elif grep -qiE "$(PHOENIX_NET_ERRORS)" .cache/phoenix-install.log; then \
+		cat .cache/phoenix-install.log; \
+		echo "SKIPPED tests/phoenix: Phoenix could not be installed (network error above)"; \
+	else cat .cache/phoenix-install.log; exit 1; fi
 
 ## soak: Python and Node load against a real MLflow server that is stalled and restarted
 ## periodically; zero lost traces, no call over 50 ms, RSS that settles (SOAK_SECONDS, default 300).

@@ -9,7 +9,7 @@ by N, is the cost of one call (start-up, imports and warm-up cancel out; the exp
 runs on its own thread and is not counted). `plain` is the untraced call, for reference.
 
 `worker` cases count the other side: the instructions of every thread but the application's
-(the export worker, and the threads it starts to send trace infos) per trace, for the trivial
+(the export worker; it sends trace infos concurrently on its own async runtime) per trace, for the trivial
 Python call exported to `local` (the local store) or to `mlflow` (a loopback HTTP server in
 this process that answers 200, as an MLflow server would; see python_sdks.py). The queue holds
 every trace, so the overflow thread stays idle, except in `overflow`: to the local store with a

@@ -1,4 +1,4 @@
-import type { OtlpOptions } from "./otlp";
+import type { OtlpOptions, OtlpSemconv } from "./otlp";
 import type { ProcessOptions } from "./process_options";
 import { LiveSpan, SpanType } from "./span";
 /** Options of `startSpan` / `withSpan`. */
@@ -108,6 +108,8 @@ export interface TracerStats {
     spans_exported: number;
     export_batches: number;
     export_errors: number;
+    /** Destinations that could not be set up (an unreadable CA bundle or client certificate); their traces went to the local store. */
+    exporter_errors: number;
     /** Requests sent again after a transient failure (server down, 5xx, 429). */
     export_retries: number;
     export_latency_us_last: number;
@@ -175,6 +177,8 @@ export interface TracerConfig {
     otlpEndpoint: string | null;
     /** Whether traces go to the collector and the MLflow server / local store both. */
     otlpDualExport: boolean;
+    /** The span attributes sent to the collector: `"mlflow"`, `"genai"` or `"openinference"`. */
+    otlpSemconv: OtlpSemconv;
 }
 /**
  * The configuration in force.

@@ -25,8 +25,8 @@ export interface UpdateAssessmentOptions {
 /**
  * Changes the name, value (or error), rationale or metadata of an assessment in place, as
  * MLflow's Python `update_assessment`; resolves with the assessment as the server now stores it.
- * A feedback stays a feedback and an expectation an expectation (the kind is read from the
- * server first). To keep the old value on record, use `overrideFeedback` instead.
+ * A feedback stays a feedback and an expectation an expectation (the core reads the kind from
+ * the server first); an expectation has no `error`. To keep the old value on record, use `overrideFeedback` instead.
  *
  * @example
  * ```ts

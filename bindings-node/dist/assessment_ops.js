@@ -8,13 +8,14 @@ exports.overrideFeedback = overrideFeedback;
  * Reading and changing assessments already logged (MLflow server or local store): `getAssessment`,
  * `updateAssessment`, `deleteAssessment`, `overrideFeedback` (the camelCase names of MLflow's
  * Python `get_assessment`, ...; MLflow's TypeScript SDK has none of them). Each call is one or
- * two REST requests run on the libuv thread pool.
+ * two REST requests, made by the core on the libuv thread pool; this file only converts names.
  */
 const assessments_1 = require("./assessments");
+const errors_1 = require("./errors");
 const mlflow_1 = require("./mlflow");
 function assessmentIdOf(id, what) {
     if (typeof id !== "string" || id.trim() === "")
-        throw new Error(`${what} requires \`assessmentId\`.`);
+        throw (0, errors_1.invalidArgument)(`${what} requires \`assessmentId\`.`);
     return id;
 }
 async function fetchRaw(traceId, assessmentId) {
@@ -42,8 +43,8 @@ async function getAssessment(traceId, assessmentId) {
 /**
  * Changes the name, value (or error), rationale or metadata of an assessment in place, as
  * MLflow's Python `update_assessment`; resolves with the assessment as the server now stores it.
- * A feedback stays a feedback and an expectation an expectation (the kind is read from the
- * server first). To keep the old value on record, use `overrideFeedback` instead.
+ * A feedback stays a feedback and an expectation an expectation (the core reads the kind from
+ * the server first); an expectation has no `error`. To keep the old value on record, use `overrideFeedback` instead.
  *
  * @example
  * ```ts
@@ -55,43 +56,21 @@ async function updateAssessment(traceId, assessmentId, assessment) {
     const a = assessmentIdOf(assessmentId, "updateAssessment");
     const u = assessment ?? {};
     (0, mlflow_1.requireServer)("updateAssessment");
-    const old = await fetchRaw(t, a);
-    const isExpectation = old.expectation !== undefined && old.feedback === undefined;
-    const d = {
-        assessment_id: a,
-        trace_id: t,
-        assessment_name: u.name === undefined || u.name === null ? String(old.assessment_name ?? "") : String(u.name),
-    };
-    const paths = ["assessment_name"];
-    const hasValue = u.value !== undefined && u.value !== null;
-    const hasError = u.error !== undefined && u.error !== null && u.error !== "";
-    if (isExpectation && hasError)
-        throw new Error("updateAssessment: an expectation has no `error`.");
-    if (hasValue || hasError) {
-        if (isExpectation) {
-            d.expectation = { value: (0, assessments_1.jsonValue)(u.value) };
-            paths.push("expectation");
-        }
-        else {
-            const feedback = {};
-            if (hasValue)
-                feedback.value = (0, assessments_1.jsonValue)(u.value);
-            if (hasError)
-                feedback.error = (0, assessments_1.assessmentError)(u.error);
-            d.feedback = feedback;
-            paths.push("feedback");
-        }
+    // Bare `value` / `error`: the core puts them in the kind the assessment already is, and keeps
+    // the name when none is given.
+    const changes = {};
+    if (u.name !== undefined && u.name !== null)
+        changes.assessment_name = String(u.name);
+    if (u.value !== undefined && u.value !== null)
+        changes.value = (0, assessments_1.jsonValue)(u.value);
+    if (u.error !== undefined && u.error !== null && u.error !== "") {
+        changes.error = (0, assessments_1.assessmentError)(u.error);
     }
-    if (u.rationale !== undefined && u.rationale !== null) {
-        d.rationale = String(u.rationale);
-        paths.push("rationale");
-    }
+    if (u.rationale !== undefined && u.rationale !== null)
+        changes.rationale = String(u.rationale);
     const metadata = (0, assessments_1.metadataStrings)(u.metadata);
-    if (metadata) {
-        d.metadata = metadata;
-        paths.push("metadata");
-    }
-    const changes = Object.fromEntries(paths.map((p) => [p, d[p]]));
+    if (metadata)
+        changes.metadata = metadata;
     const updated = await (0, mlflow_1.traceApi)("update_assessment", { trace_id: t, assessment_id: a, assessment: changes });
     return assessmentFrom((updated ?? {}));
 }
@@ -129,13 +108,11 @@ async function overrideFeedback(options) {
     const t = (0, assessments_1.traceIdOf)(options, "overrideFeedback");
     const a = assessmentIdOf(options?.assessmentId, "overrideFeedback");
     if (options.value === undefined || options.value === null)
-        throw new Error("overrideFeedback requires `value`.");
+        throw (0, errors_1.invalidArgument)("overrideFeedback requires `value`.");
     const src = (0, assessments_1.source)(options.source, assessments_1.AssessmentSourceType.CODE);
     (0, mlflow_1.requireServer)("overrideFeedback");
-    const old = await fetchRaw(t, a);
-    if (old.feedback === undefined) {
-        throw new Error(`The assessment with ID ${a} is not a feedback assessment.`);
-    }
-    const d = (0, assessments_1.body)(t, String(old.assessment_name ?? "feedback"), old.span_id ? String(old.span_id) : undefined, src, { feedback: { value: (0, assessments_1.jsonValue)(options.value) } }, options.rationale === undefined || options.rationale === null ? undefined : String(options.rationale), (0, assessments_1.metadataStrings)(options.metadata), true, a);
-    return (0, assessments_1.feedbackFrom)((await (0, mlflow_1.traceApi)("log_assessment", { trace_id: t, assessment: d })));
+    // The name and span are the old feedback's: the core fills them in (and refuses an expectation).
+    const d = (0, assessments_1.body)(t, "", undefined, src, { feedback: { value: (0, assessments_1.jsonValue)(options.value) } }, options.rationale === undefined || options.rationale === null ? undefined : String(options.rationale), (0, assessments_1.metadataStrings)(options.metadata), true);
+    delete d.assessment_name;
+    return (0, assessments_1.feedbackFrom)((await (0, mlflow_1.traceApi)("override_feedback", { trace_id: t, assessment_id: a, assessment: d })));
 }

@@ -17,6 +17,7 @@ exports.logExpectation = logExpectation;
  * `Assessment.to_dictionary()` sends; the call runs on the libuv thread pool.
  */
 const capture_1 = require("./capture");
+const errors_1 = require("./errors");
 const mlflow_1 = require("./mlflow");
 const span_1 = require("./span");
 /**
@@ -50,7 +51,7 @@ function sourceType(value) {
         return "LLM_JUDGE";
     }
     if (!SOURCE_TYPES.includes(upper)) {
-        throw new Error(`Invalid assessment source type: ${String(value)}. Valid source types: ${SOURCE_TYPES.join(", ")}`);
+        throw (0, errors_1.invalidArgument)(`Invalid assessment source type: ${String(value)}. Valid source types: ${SOURCE_TYPES.join(", ")}`);
     }
     return upper;
 }
@@ -105,7 +106,7 @@ function metadataStrings(metadata) {
 function traceIdOf(options, what) {
     const id = options?.traceId;
     if (typeof id !== "string" || id.trim() === "")
-        throw new Error(`${what} requires \`traceId\`.`);
+        throw (0, errors_1.invalidArgument)(`${what} requires \`traceId\`.`);
     return id;
 }
 /**
@@ -211,7 +212,7 @@ async function logFeedback(options) {
     const hasValue = value !== undefined && value !== null;
     const hasError = error !== undefined && error !== null && error !== "";
     if (!hasValue && !hasError)
-        throw new Error("logFeedback requires `value` or `error`.");
+        throw (0, errors_1.invalidArgument)("logFeedback requires `value` or `error`.");
     const feedback = {};
     if (hasValue)
         feedback.value = jsonValue(value);
@@ -239,10 +240,10 @@ async function logFeedback(options) {
 async function logExpectation(options) {
     const traceId = traceIdOf(options, "logExpectation");
     if (options.name === undefined || options.name === null || options.name === "") {
-        throw new Error("logExpectation requires `name`.");
+        throw (0, errors_1.invalidArgument)("logExpectation requires `name`.");
     }
     if (options.value === undefined || options.value === null) {
-        throw new Error("logExpectation requires `value`.");
+        throw (0, errors_1.invalidArgument)("logExpectation requires `value`.");
     }
     const d = body(traceId, String(options.name), options.spanId, source(options.source, AssessmentSourceType.HUMAN), { expectation: { value: jsonValue(options.value) } }, undefined, metadataStrings(options.metadata), undefined);
     (0, mlflow_1.requireServer)("logExpectation");

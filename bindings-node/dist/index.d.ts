@@ -14,6 +14,7 @@ export type { SpanHook } from "./hooks";
 export { createTraceLocationFromExperimentId, deleteTraceTag, getDestination, init, resetDestination, setDestination, setTraceTag, TraceLocationType, } from "./mlflow";
 export type { InitOptions, MLflowTracingInitOptions, TraceDestination, TraceLocation } from "./mlflow";
 export type { OtlpOptions } from "./otlp";
+export type { OtlpSemconv } from "./otlp";
 export type { ProcessOptions } from "./process_options";
 export { tracedAnthropic } from "./anthropic";
 export { tracedOpenAI } from "./openai";

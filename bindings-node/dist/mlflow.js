@@ -16,6 +16,7 @@ exports.getDestination = getDestination;
  * calls run on the libuv thread pool and settle Promises.
  */
 const native_1 = require("./native");
+const errors_1 = require("./errors");
 const otlp_1 = require("./otlp");
 const process_options_1 = require("./process_options");
 const span_1 = require("./span");
@@ -39,15 +40,6 @@ const UNSUPPORTED = [
     "workspace",
     "traceLocation",
     "authProvider",
-];
-const ENV = [
-    "MLFLOW_TRACKING_URI",
-    "MLFLOW_EXPERIMENT_ID",
-    "MLFLOW_EXPERIMENT_NAME",
-    "MLFLOW_TRACKING_USERNAME",
-    "MLFLOW_TRACKING_PASSWORD",
-    "MLFLOW_TRACKING_TOKEN",
-    ...otlp_1.OTLP_ENV,
 ];
 /**
  * Sends traces to an MLflow tracking server, as MLflow's `init`. Options not given fall back to
@@ -86,8 +78,10 @@ function init(options = {}) {
             console.warn(`ferrotrace: the init option ${key} is not supported (Databricks/workspaces); ignored.`);
         }
     }
+    // The core reads the fallback variables (its own list); process.env is passed because a worker
+    // thread may hold its own copy.
     const env = {};
-    for (const name of ENV) {
+    for (const name of native_1.native.initEnvNames()) {
         const value = process.env[name];
         if (value !== undefined)
             env[name] = value;
@@ -113,7 +107,7 @@ function init(options = {}) {
 function requireServer(what) {
     const { trackingUri, destination } = JSON.parse(native_1.native.config());
     if (!trackingUri && destination === "memory") {
-        throw new Error(`ferrotrace: ${what} needs an MLflow tracking server: call init({ trackingUri }) or set MLFLOW_TRACKING_URI, ` +
+        throw (0, errors_1.invalidArgument)(`ferrotrace: ${what} needs an MLflow tracking server: call init({ trackingUri }) or set MLFLOW_TRACKING_URI, ` +
             `or use the local store (the memory destination keeps no store).`);
     }
 }

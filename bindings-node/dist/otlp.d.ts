@@ -20,8 +20,14 @@ export interface OtlpOptions {
     otlpServiceName?: string;
     /** Export to the collector and the MLflow server both (`MLFLOW_TRACE_ENABLE_OTLP_DUAL_EXPORT`). */
     otlpDualExport?: boolean;
+    /**
+     * The span attributes for the collector (`FERROTRACE_OTLP_SEMCONV`): `"mlflow"` (what MLflow's
+     * OTLP exporter sends, the default), `"genai"` (MLflow's OpenTelemetry GenAI translation,
+     * `MLFLOW_ENABLE_OTEL_GENAI_SEMCONV`) or `"openinference"` (for Arize Phoenix).
+     */
+    otlpSemconv?: OtlpSemconv;
 }
+/** The attribute conventions a collector can be sent (see `OtlpOptions.otlpSemconv`). */
+export type OtlpSemconv = "mlflow" | "genai" | "openinference";
 /** The option names above, as `init` forwards them. */
-export declare const OTLP_OPTIONS: readonly ["otlpEndpoint", "otlpHeaders", "otlpCompression", "otlpTimeout", "otlpServiceName", "otlpDualExport"];
-/** The variables `init` reads for the options not given. */
-export declare const OTLP_ENV: string[];
+export declare const OTLP_OPTIONS: readonly ["otlpEndpoint", "otlpHeaders", "otlpCompression", "otlpTimeout", "otlpServiceName", "otlpDualExport", "otlpSemconv"];

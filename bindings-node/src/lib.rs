@@ -6,6 +6,7 @@
 //! paths) instead of aborting the process.
 
 pub mod batch;
+pub mod errors;
 pub mod handle;
 pub mod leaf;
 pub mod llm;
@@ -146,35 +147,26 @@ pub fn read_local_store(dir: String) -> Result<String> {
 /// `exitTimeout` (seconds), and the MLflow server settings `init` takes. Throws on an invalid
 /// value, naming it; nothing changes then.
 #[napi(catch_unwind)]
-pub fn configure(json: String) -> Result<()> {
-    mlflow::apply(mlflow::update_from(&object(&json))?)
+pub fn configure(env: Env, json: String) -> Result<()> {
+    let r = mlflow::update_from(&object(&json)).and_then(mlflow::apply);
+    errors::with_code(&env, errors::CONFIG, r)
 }
 
-/// The configuration in force: `{destination, localDir, samplingRatio, exitTimeout,
-/// trackingUri, experimentId, experimentName, otlpEndpoint, otlpDualExport}` (never a
-/// credential).
+/// The configuration in force, the core's view (`ferrotrace_core::api::config_view`: the keys
+/// Python's `config()` has) with camelCase keys: `{destination, localDir, samplingRatio,
+/// exitTimeout, trackingUri, experimentId, experimentName, otlpEndpoint, otlpDualExport, otlpSemconv}` (never
+/// a credential).
 #[napi(catch_unwind)]
 pub fn config() -> String {
-    let c = global().config();
-    let destination = match c.destination() {
-        ferrotrace_core::config::Destination::Memory => "memory",
-        ferrotrace_core::config::Destination::Local(_) => "local",
-        ferrotrace_core::config::Destination::Mlflow(_) => "mlflow",
+    let view = ferrotrace_core::api::config_view::config_view(&global().config());
+    let Value::Object(m) = view else {
+        return "{}".to_owned();
     };
-    serde_json::json!({
-        "destination": destination,
-        "localDir": c.local_dir.to_string_lossy(),
-        "samplingRatio": c.sampling_ratio,
-        "exitTimeout": c.exit_timeout.as_secs_f64(),
-        "trackingUri": c.tracking_uri,
-        "experimentId": c.experiment_id,
-        "experimentName": c.experiment_name,
-        "otlpEndpoint": c.otlp.endpoint.as_deref()
-            .filter(|_| c.otlp.mode() != ferrotrace_core::config::OtlpMode::Off)
-            .map(|e| ferrotrace_core::config::split_userinfo(e).0),
-        "otlpDualExport": c.otlp.dual_export,
-    })
-    .to_string()
+    let camel: Map<String, Value> = m
+        .into_iter()
+        .map(|(k, v)| (ferrotrace_core::config::NameStyle::Camel.name(&k), v))
+        .collect();
+    Value::Object(camel).to_string()
 }
 
 /// Value size caps shared with the other bindings, as JSON text.

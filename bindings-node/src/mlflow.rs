@@ -5,15 +5,15 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use ferrotrace_core::config::{
-    validate_tracking_uri, ConfigUpdate, NameStyle, OtlpUpdate, ProcessUpdate, Secret,
-};
+use ferrotrace_core::api::MlflowApi;
+use ferrotrace_core::config::{ConfigUpdate, NameStyle, OtlpUpdate, ProcessUpdate, Secret};
 use ferrotrace_core::{global, Error as CoreError};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
+use crate::errors::{self, Failure};
 use crate::object;
 
 fn config_error(setting: &str, message: &str) -> Error {
@@ -73,7 +73,7 @@ fn string_map(options: &Map<String, Value>, key: &str) -> Result<Option<Vec<(Str
 }
 
 /// The OTLP collector options: `otlpEndpoint`, `otlpHeaders`, `otlpCompression`, `otlpTimeout`
-/// (seconds), `otlpServiceName`, `otlpDualExport`.
+/// (seconds), `otlpServiceName`, `otlpDualExport`, `otlpSemconv`.
 fn otlp_from(options: &Map<String, Value>) -> Result<OtlpUpdate> {
     Ok(OtlpUpdate {
         endpoint: text(options, "otlpEndpoint")?,
@@ -82,6 +82,7 @@ fn otlp_from(options: &Map<String, Value>) -> Result<OtlpUpdate> {
         timeout: number(options, "otlpTimeout"),
         service_name: text(options, "otlpServiceName")?,
         dual_export: flag(options, "otlpDualExport")?,
+        semconv: text(options, "otlpSemconv")?,
         ..Default::default()
     })
 }
@@ -133,8 +134,12 @@ pub(crate) fn apply(update: ConfigUpdate) -> Result<()> {
 /// instead; as at startup, an unusable variable is reported as a warning and skipped, so a typo
 /// in a deployment never stops the application. Returns whether a tracking server is set.
 #[napi(catch_unwind)]
-pub fn init(json: String) -> Result<bool> {
-    let v = object(&json);
+pub fn init(env: Env, json: String) -> Result<bool> {
+    errors::with_code(&env, errors::CONFIG, init_from(&json))
+}
+
+fn init_from(json: &str) -> Result<bool> {
+    let v = object(json);
     let options = match v.get("options") {
         Some(Value::Object(m)) => m.clone(),
         _ => Map::new(),
@@ -143,39 +148,10 @@ pub fn init(json: String) -> Result<bool> {
         Some(Value::Object(m)) => m.clone(),
         _ => Map::new(),
     };
-    let env_var = |k: &str| {
-        env.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
+    let env_var = |k: &str| env.get(k).and_then(Value::as_str).map(str::to_owned);
+    // Only the variables the core reads (`initEnvNames`) are passed; others are ignored.
     let mut update = update_from(&options)?;
-    if update.tracking_uri.is_none() {
-        if let Some(uri) = env_var("MLFLOW_TRACKING_URI") {
-            match validate_tracking_uri(&uri, "MLFLOW_TRACKING_URI") {
-                Ok(_) => update.tracking_uri = Some(uri),
-                Err(e) => ferrotrace_core::diag::warn("config", format!("{e}; ignored by init")),
-            }
-        }
-    }
-    if update.experiment_id.is_none() && update.experiment_name.is_none() {
-        // The id wins over the name, as when both variables are read at startup.
-        update.experiment_id = env_var("MLFLOW_EXPERIMENT_ID");
-        if update.experiment_id.is_none() {
-            update.experiment_name = env_var("MLFLOW_EXPERIMENT_NAME");
-        }
-    }
-    let from_env = |slot: &mut Option<Secret>, var: &str| {
-        if slot.is_none() {
-            *slot = env_var(var).map(Secret::new);
-        }
-    };
-    from_env(&mut update.username, "MLFLOW_TRACKING_USERNAME");
-    from_env(&mut update.password, "MLFLOW_TRACKING_PASSWORD");
-    from_env(&mut update.token, "MLFLOW_TRACKING_TOKEN");
-    let mut warnings = Vec::new();
-    update.otlp.fill_from_env(&env_var, &mut warnings);
+    let warnings = update.fill_from_init_env(&env_var);
     if !warnings.is_empty() {
         let all: Vec<String> = warnings
             .iter()
@@ -187,9 +163,21 @@ pub fn init(json: String) -> Result<bool> {
     Ok(global().config().tracking_uri.is_some())
 }
 
+/// The environment variables `init` falls back to, for the facade to pass from `process.env`
+/// (the core's list: the facade keeps none of its own).
+#[napi(catch_unwind)]
+pub fn init_env_names() -> Vec<String> {
+    ferrotrace_core::config::INIT_ENV
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
 /// A blocking call to the core, run on the libuv thread pool; resolves with its text.
 pub struct Blocking {
     call: Option<Box<dyn FnOnce() -> ferrotrace_core::Result<String> + Send>>,
+    /// Why the call failed, for the JS error [`Task::reject`] builds on the JS thread.
+    failure: Option<Failure>,
 }
 
 impl Blocking {
@@ -198,6 +186,7 @@ impl Blocking {
     ) -> AsyncTask<Blocking> {
         AsyncTask::new(Blocking {
             call: Some(Box::new(call)),
+            failure: None,
         })
     }
 }
@@ -212,13 +201,29 @@ impl Task for Blocking {
             .take()
             .ok_or_else(|| Error::from_reason("ferrotrace: task run twice"))?;
         // A panic on a pool thread must become a rejected Promise, not an abort.
-        match catch_unwind(AssertUnwindSafe(call)) {
-            Ok(Ok(text)) => Ok(text),
-            Ok(Err(e)) => Err(Error::from_reason(e.to_string())),
-            Err(_) => Err(Error::from_reason(
-                "ferrotrace: internal error (panic) in an MLflow call",
-            )),
-        }
+        let failure = match catch_unwind(AssertUnwindSafe(call)) {
+            Ok(Ok(text)) => return Ok(text),
+            Ok(Err(e)) => Failure::from(e),
+            Err(_) => {
+                global().count_internal_error("mlflow call");
+                Failure::new(
+                    errors::INTERNAL,
+                    "ferrotrace: internal error (panic) in an MLflow call",
+                )
+            }
+        };
+        let reason = failure.message.clone();
+        self.failure = Some(failure);
+        Err(Error::from_reason(reason))
+    }
+
+    /// Rejects with a JS error that carries the failure's `code` (see [`crate::errors`]).
+    fn reject(&mut self, env: Env, err: Error) -> Result<String> {
+        let failure = self
+            .failure
+            .take()
+            .unwrap_or_else(|| Failure::new(errors::INTERNAL, err.reason));
+        Err(errors::js_error(&env, failure))
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> Result<String> {
@@ -299,29 +304,6 @@ pub fn delete_trace_tag(trace_id: String, key: String) -> AsyncTask<Blocking> {
             .delete_trace_tag(&trace_id, &key)
             .map(|()| String::new())
     })
-}
-
-/// Any JSON call to the configured MLflow server (`GET`, `POST`, `PATCH`, `DELETE`; `path` may
-/// carry a query), for the REST calls the TypeScript side builds itself (assessments). Resolves
-/// with the response's JSON text; rejects with the server's message or "no server".
-#[napi(catch_unwind, ts_return_type = "Promise<string>")]
-pub fn mlflow_request(
-    method: String,
-    path: String,
-    body_json: Option<String>,
-) -> Result<AsyncTask<Blocking>> {
-    use ferrotrace_core::export::mlflow::Method;
-    let method = Method::parse(&method)
-        .ok_or_else(|| Error::from_reason(format!("unknown HTTP method {method:?}")))?;
-    let body = body_json
-        .map(|b| serde_json::from_str::<Value>(&b))
-        .transpose()
-        .map_err(|e| Error::from_reason(format!("invalid request body: {e}")))?;
-    Ok(Blocking::task(move || {
-        global()
-            .mlflow_request(method, &path, body.as_ref())
-            .map(|v| v.to_string())
-    }))
 }
 
 /// A trace as MLflow's `Trace.to_dict()` JSON text: what is queued is delivered first (at most

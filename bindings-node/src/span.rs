@@ -4,7 +4,8 @@
 use ferrotrace_core::global;
 use ferrotrace_core::model::keys::attr;
 use ferrotrace_core::model::{Attributes, RawJson, SpanEvent, StatusCode, TraceParent};
-use ferrotrace_core::tracer::{now_ns, RootOptions, TraceUpdate};
+use ferrotrace_core::runtime::now_ns;
+use ferrotrace_core::tracer::{RootOptions, TraceUpdate};
 use ferrotrace_core::LiveSpan;
 use napi::bindgen_prelude::BigInt;
 use napi::{Error, Result};

@@ -2,7 +2,7 @@
  * Reading and changing assessments already logged (MLflow server or local store): `getAssessment`,
  * `updateAssessment`, `deleteAssessment`, `overrideFeedback` (the camelCase names of MLflow's
  * Python `get_assessment`, ...; MLflow's TypeScript SDK has none of them). Each call is one or
- * two REST requests run on the libuv thread pool.
+ * two REST requests, made by the core on the libuv thread pool; this file only converts names.
  */
 import {
   assessmentError,
@@ -16,13 +16,14 @@ import {
   traceIdOf,
 } from "./assessments";
 import type { AssessmentError, AssessmentSource, Expectation, Feedback, FeedbackValueType, Json } from "./assessments";
+import { invalidArgument } from "./errors";
 import { requireServer, traceApi } from "./mlflow";
 
 /** A feedback or an expectation, as the server stores it. */
 export type Assessment = Feedback | Expectation;
 
 function assessmentIdOf(id: unknown, what: string): string {
-  if (typeof id !== "string" || id.trim() === "") throw new Error(`${what} requires \`assessmentId\`.`);
+  if (typeof id !== "string" || id.trim() === "") throw invalidArgument(`${what} requires \`assessmentId\`.`);
   return id;
 }
 
@@ -66,8 +67,8 @@ export interface UpdateAssessmentOptions {
 /**
  * Changes the name, value (or error), rationale or metadata of an assessment in place, as
  * MLflow's Python `update_assessment`; resolves with the assessment as the server now stores it.
- * A feedback stays a feedback and an expectation an expectation (the kind is read from the
- * server first). To keep the old value on record, use `overrideFeedback` instead.
+ * A feedback stays a feedback and an expectation an expectation (the core reads the kind from
+ * the server first); an expectation has no `error`. To keep the old value on record, use `overrideFeedback` instead.
  *
  * @example
  * ```ts
@@ -83,39 +84,17 @@ export async function updateAssessment(
   const a = assessmentIdOf(assessmentId, "updateAssessment");
   const u = assessment ?? {};
   requireServer("updateAssessment");
-  const old = await fetchRaw(t, a);
-  const isExpectation = old.expectation !== undefined && old.feedback === undefined;
-  const d: Record<string, unknown> = {
-    assessment_id: a,
-    trace_id: t,
-    assessment_name: u.name === undefined || u.name === null ? String(old.assessment_name ?? "") : String(u.name),
-  };
-  const paths = ["assessment_name"];
-  const hasValue = u.value !== undefined && u.value !== null;
-  const hasError = u.error !== undefined && u.error !== null && u.error !== "";
-  if (isExpectation && hasError) throw new Error("updateAssessment: an expectation has no `error`.");
-  if (hasValue || hasError) {
-    if (isExpectation) {
-      d.expectation = { value: jsonValue(u.value) };
-      paths.push("expectation");
-    } else {
-      const feedback: Record<string, unknown> = {};
-      if (hasValue) feedback.value = jsonValue(u.value);
-      if (hasError) feedback.error = assessmentError(u.error as Error | AssessmentError | string);
-      d.feedback = feedback;
-      paths.push("feedback");
-    }
+  // Bare `value` / `error`: the core puts them in the kind the assessment already is, and keeps
+  // the name when none is given.
+  const changes: Record<string, unknown> = {};
+  if (u.name !== undefined && u.name !== null) changes.assessment_name = String(u.name);
+  if (u.value !== undefined && u.value !== null) changes.value = jsonValue(u.value);
+  if (u.error !== undefined && u.error !== null && u.error !== "") {
+    changes.error = assessmentError(u.error as Error | AssessmentError | string);
   }
-  if (u.rationale !== undefined && u.rationale !== null) {
-    d.rationale = String(u.rationale);
-    paths.push("rationale");
-  }
+  if (u.rationale !== undefined && u.rationale !== null) changes.rationale = String(u.rationale);
   const metadata = metadataStrings(u.metadata);
-  if (metadata) {
-    d.metadata = metadata;
-    paths.push("metadata");
-  }
-  const changes = Object.fromEntries(paths.map((p) => [p, d[p]]));
+  if (metadata) changes.metadata = metadata;
   const updated = await traceApi("update_assessment", { trace_id: t, assessment_id: a, assessment: changes });
   return assessmentFrom((updated ?? {}) as Json);
 }
@@ -167,23 +146,20 @@ export interface OverrideFeedbackOptions {
 export async function overrideFeedback(options: OverrideFeedbackOptions): Promise<Feedback> {
   const t = traceIdOf(options, "overrideFeedback");
   const a = assessmentIdOf(options?.assessmentId, "overrideFeedback");
-  if (options.value === undefined || options.value === null) throw new Error("overrideFeedback requires `value`.");
+  if (options.value === undefined || options.value === null) throw invalidArgument("overrideFeedback requires `value`.");
   const src = source(options.source, AssessmentSourceType.CODE);
   requireServer("overrideFeedback");
-  const old = await fetchRaw(t, a);
-  if (old.feedback === undefined) {
-    throw new Error(`The assessment with ID ${a} is not a feedback assessment.`);
-  }
+  // The name and span are the old feedback's: the core fills them in (and refuses an expectation).
   const d = body(
     t,
-    String(old.assessment_name ?? "feedback"),
-    old.span_id ? String(old.span_id) : undefined,
+    "",
+    undefined,
     src,
     { feedback: { value: jsonValue(options.value) } },
     options.rationale === undefined || options.rationale === null ? undefined : String(options.rationale),
     metadataStrings(options.metadata),
     true,
-    a,
   );
-  return feedbackFrom((await traceApi("log_assessment", { trace_id: t, assessment: d })) as Json);
+  delete d.assessment_name;
+  return feedbackFrom((await traceApi("override_feedback", { trace_id: t, assessment_id: a, assessment: d })) as Json);
 }

@@ -4,6 +4,7 @@
  * `Assessment.to_dictionary()` sends; the call runs on the libuv thread pool.
  */
 import { toJsonText } from "./capture";
+import { invalidArgument } from "./errors";
 import { requireServer, traceApi } from "./mlflow";
 import { native } from "./native";
 import { describeError } from "./span";
@@ -122,7 +123,7 @@ function sourceType(value: unknown): string {
     return "LLM_JUDGE";
   }
   if (!SOURCE_TYPES.includes(upper)) {
-    throw new Error(
+    throw invalidArgument(
       `Invalid assessment source type: ${String(value)}. Valid source types: ${SOURCE_TYPES.join(", ")}`,
     );
   }
@@ -177,7 +178,7 @@ export function metadataStrings(metadata: Record<string, unknown> | undefined): 
 
 export function traceIdOf(options: { traceId?: unknown } | undefined, what: string): string {
   const id = options?.traceId;
-  if (typeof id !== "string" || id.trim() === "") throw new Error(`${what} requires \`traceId\`.`);
+  if (typeof id !== "string" || id.trim() === "") throw invalidArgument(`${what} requires \`traceId\`.`);
   return id;
 }
 
@@ -286,7 +287,7 @@ export async function logFeedback(options: LogFeedbackOptions): Promise<Feedback
   const { value, error } = options;
   const hasValue = value !== undefined && value !== null;
   const hasError = error !== undefined && error !== null && error !== "";
-  if (!hasValue && !hasError) throw new Error("logFeedback requires `value` or `error`.");
+  if (!hasValue && !hasError) throw invalidArgument("logFeedback requires `value` or `error`.");
   const feedback: Record<string, unknown> = {};
   if (hasValue) feedback.value = jsonValue(value);
   if (hasError) feedback.error = assessmentError(error);
@@ -322,10 +323,10 @@ export async function logFeedback(options: LogFeedbackOptions): Promise<Feedback
 export async function logExpectation(options: LogExpectationOptions): Promise<Expectation> {
   const traceId = traceIdOf(options, "logExpectation");
   if (options.name === undefined || options.name === null || options.name === "") {
-    throw new Error("logExpectation requires `name`.");
+    throw invalidArgument("logExpectation requires `name`.");
   }
   if (options.value === undefined || options.value === null) {
-    throw new Error("logExpectation requires `value`.");
+    throw invalidArgument("logExpectation requires `value`.");
   }
   const d = body(
     traceId,

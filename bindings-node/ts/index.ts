@@ -77,6 +77,7 @@ export {
 } from "./mlflow";
 export type { InitOptions, MLflowTracingInitOptions, TraceDestination, TraceLocation } from "./mlflow";
 export type { OtlpOptions } from "./otlp";
+export type { OtlpSemconv } from "./otlp";
 export type { ProcessOptions } from "./process_options";
 export { tracedAnthropic } from "./anthropic";
 export { tracedOpenAI } from "./openai";

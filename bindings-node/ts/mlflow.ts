@@ -4,7 +4,8 @@
  * calls run on the libuv thread pool and settle Promises.
  */
 import { native } from "./native";
-import { OTLP_ENV, OTLP_OPTIONS, OtlpOptions } from "./otlp";
+import { invalidArgument } from "./errors";
+import { OTLP_OPTIONS, OtlpOptions } from "./otlp";
 import { PROCESS_OPTIONS, type ProcessOptions } from "./process_options";
 import { internalError } from "./span";
 
@@ -72,16 +73,6 @@ const UNSUPPORTED = [
   "authProvider",
 ];
 
-const ENV = [
-  "MLFLOW_TRACKING_URI",
-  "MLFLOW_EXPERIMENT_ID",
-  "MLFLOW_EXPERIMENT_NAME",
-  "MLFLOW_TRACKING_USERNAME",
-  "MLFLOW_TRACKING_PASSWORD",
-  "MLFLOW_TRACKING_TOKEN",
-  ...OTLP_ENV,
-];
-
 /**
  * Sends traces to an MLflow tracking server, as MLflow's `init`. Options not given fall back to
  * `MLFLOW_TRACKING_URI`, `MLFLOW_EXPERIMENT_ID` / `MLFLOW_EXPERIMENT_NAME`,
@@ -118,8 +109,10 @@ export function init(options: InitOptions = {}): void {
       console.warn(`ferrotrace: the init option ${key} is not supported (Databricks/workspaces); ignored.`);
     }
   }
+  // The core reads the fallback variables (its own list); process.env is passed because a worker
+  // thread may hold its own copy.
   const env: Record<string, string> = {};
-  for (const name of ENV) {
+  for (const name of native.initEnvNames()) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
@@ -143,7 +136,7 @@ export function init(options: InitOptions = {}): void {
 export function requireServer(what: string): void {
   const { trackingUri, destination } = JSON.parse(native.config()) as { trackingUri: string | null; destination: string };
   if (!trackingUri && destination === "memory") {
-    throw new Error(
+    throw invalidArgument(
       `ferrotrace: ${what} needs an MLflow tracking server: call init({ trackingUri }) or set MLFLOW_TRACKING_URI, ` +
         `or use the local store (the memory destination keeps no store).`,
     );

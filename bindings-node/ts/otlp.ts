@@ -20,7 +20,16 @@ export interface OtlpOptions {
   otlpServiceName?: string;
   /** Export to the collector and the MLflow server both (`MLFLOW_TRACE_ENABLE_OTLP_DUAL_EXPORT`). */
   otlpDualExport?: boolean;
+  /**
+   * The span attributes for the collector (`FERROTRACE_OTLP_SEMCONV`): `"mlflow"` (what MLflow's
+   * OTLP exporter sends, the default), `"genai"` (MLflow's OpenTelemetry GenAI translation,
+   * `MLFLOW_ENABLE_OTEL_GENAI_SEMCONV`) or `"openinference"` (for Arize Phoenix).
+   */
+  otlpSemconv?: OtlpSemconv;
 }
+
+/** The attribute conventions a collector can be sent (see `OtlpOptions.otlpSemconv`). */
+export type OtlpSemconv = "mlflow" | "genai" | "openinference";
 
 /** The option names above, as `init` forwards them. */
 export const OTLP_OPTIONS = [
@@ -30,24 +39,6 @@ export const OTLP_OPTIONS = [
   "otlpTimeout",
   "otlpServiceName",
   "otlpDualExport",
+  "otlpSemconv",
 ] as const;
 
-/** The variables `init` reads for the options not given. */
-export const OTLP_ENV = [
-  "OTEL_EXPORTER_OTLP_ENDPOINT",
-  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-  "OTEL_EXPORTER_OTLP_HEADERS",
-  "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-  "OTEL_EXPORTER_OTLP_COMPRESSION",
-  "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-  "OTEL_EXPORTER_OTLP_TIMEOUT",
-  "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-  "OTEL_EXPORTER_OTLP_PROTOCOL",
-  "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-  "OTEL_SERVICE_NAME",
-  "OTEL_RESOURCE_ATTRIBUTES",
-  "MLFLOW_ENABLE_OTLP_EXPORTER",
-  "MLFLOW_TRACE_ENABLE_OTLP_DUAL_EXPORT",
-  "FERROTRACE_OTLP_SEMCONV",
-  "MLFLOW_ENABLE_OTEL_GENAI_SEMCONV",
-];

@@ -21,12 +21,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use ferrotrace_core::api::MlflowApi;
 use ferrotrace_core::model::{RawJson, TraceDict, TraceParent};
 use ferrotrace_core::tracer::RootOptions;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use errors::{to_py, ConfigError, TracingError};
+use errors::{enter, ConfigError, TracingError};
 use fnspec::FnSpec;
 use span::PySpan;
 
@@ -125,7 +126,8 @@ fn stats_json() -> String {
 }
 
 /// The OTLP settings of `configure(otlp=...)`: a dict with all of `endpoint`, `headers` (list of
-/// pairs), `compression`, `timeout` (seconds), `service_name`, `dual_export` (`None`: unchanged).
+/// pairs), `compression`, `timeout` (seconds), `service_name`, `dual_export`, and optionally
+/// `semconv` (`None`: unchanged).
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
 struct OtlpArgs {
@@ -135,6 +137,8 @@ struct OtlpArgs {
     timeout: Option<f64>,
     service_name: Option<String>,
     dual_export: Option<bool>,
+    #[pyo3(default)]
+    semconv: Option<String>,
 }
 
 impl OtlpArgs {
@@ -146,6 +150,7 @@ impl OtlpArgs {
             timeout: self.timeout,
             service_name: self.service_name,
             dual_export: self.dual_export,
+            semconv: self.semconv,
             ..Default::default()
         }
     }
@@ -191,15 +196,17 @@ fn configure(
         ..Default::default()
     };
     // A changed destination first delivers what the old one still holds (bounded): no GIL then.
-    py.detach(|| ferrotrace_core::global().configure(|c| c.apply(update, NameStyle::Snake)))
-        .map_err(to_py)
+    enter(py, "configure", || {
+        ferrotrace_core::global().configure(|c| c.apply(update, NameStyle::Snake))
+    })
 }
 
 /// Resolves (creating if needed) the configured experiment, waiting at most `timeout_seconds`.
 #[pyfunction]
 fn resolve_experiment(py: Python<'_>, timeout_seconds: f64) -> PyResult<String> {
-    py.detach(|| ferrotrace_core::global().resolve_experiment(timeout(timeout_seconds)))
-        .map_err(to_py)
+    enter(py, "resolve_experiment", || {
+        ferrotrace_core::global().resolve_experiment(timeout(timeout_seconds))
+    })
 }
 
 /// Logs an assessment (MLflow REST JSON text) on a trace, delivering a still-queued trace first;
@@ -208,30 +215,10 @@ fn resolve_experiment(py: Python<'_>, timeout_seconds: f64) -> PyResult<String> 
 fn log_assessment(py: Python<'_>, trace_id: &str, assessment_json: &str) -> PyResult<String> {
     let body: serde_json::Value = serde_json::from_str(assessment_json)
         .map_err(|e| errors::invalid(format!("invalid assessment: {e}")))?;
-    py.detach(|| ferrotrace_core::global().log_assessment(trace_id, body))
-        .map(|v| v.to_string())
-        .map_err(to_py)
-}
-
-/// One JSON call to the tracking server (`GET`, `POST`, `PATCH`, `DELETE`); JSON text back.
-#[pyfunction]
-#[pyo3(signature = (method, path, body_json=None))]
-fn mlflow_request(
-    py: Python<'_>,
-    method: &str,
-    path: &str,
-    body_json: Option<&str>,
-) -> PyResult<String> {
-    use ferrotrace_core::export::mlflow::Method;
-    let method = Method::parse(method)
-        .ok_or_else(|| errors::invalid(format!("unknown HTTP method {method:?}")))?;
-    let body = body_json
-        .map(serde_json::from_str::<serde_json::Value>)
-        .transpose()
-        .map_err(|e| errors::invalid(format!("invalid request body: {e}")))?;
-    py.detach(|| ferrotrace_core::global().mlflow_request(method, path, body.as_ref()))
-        .map(|v| v.to_string())
-        .map_err(to_py)
+    enter(py, "log_assessment", || {
+        ferrotrace_core::global().log_assessment(trace_id, body)
+    })
+    .map(|v| v.to_string())
 }
 
 /// A trace as `Trace.to_dict()` JSON text: recent traces of this process, else the server.
@@ -242,9 +229,10 @@ fn get_trace_json(
     trace_id: &str,
     timeout_seconds: f64,
 ) -> PyResult<Option<String>> {
-    py.detach(|| ferrotrace_core::global().get_trace(trace_id, timeout(timeout_seconds)))
-        .map_err(to_py)
-        .map(|t| t.and_then(|t| serde_json::to_string(&t).ok()))
+    enter(py, "get_trace", || {
+        ferrotrace_core::global().get_trace(trace_id, timeout(timeout_seconds))
+    })
+    .map(|t| t.and_then(|t| serde_json::to_string(&t).ok()))
 }
 
 /// Searches traces on the server; each as `Trace.to_dict()` JSON text.
@@ -259,7 +247,7 @@ fn search_traces_json(
     include_spans: bool,
 ) -> PyResult<Vec<String>> {
     let order_by = order_by.unwrap_or_default();
-    py.detach(|| {
+    enter(py, "search_traces", || {
         ferrotrace_core::global().search_traces(
             &experiment_ids,
             filter.as_deref(),
@@ -268,7 +256,6 @@ fn search_traces_json(
             include_spans,
         )
     })
-    .map_err(to_py)
     .map(|ts| {
         ts.iter()
             .filter_map(|t| serde_json::to_string(t).ok())
@@ -279,15 +266,17 @@ fn search_traces_json(
 /// Sets a tag on a trace on the server (a still-queued trace is delivered first).
 #[pyfunction]
 fn set_trace_tag(py: Python<'_>, trace_id: &str, key: &str, value: &str) -> PyResult<()> {
-    py.detach(|| ferrotrace_core::global().set_trace_tag(trace_id, key, value))
-        .map_err(to_py)
+    enter(py, "set_trace_tag", || {
+        ferrotrace_core::global().set_trace_tag(trace_id, key, value)
+    })
 }
 
 /// Deletes a tag of a trace on the server.
 #[pyfunction]
 fn delete_trace_tag(py: Python<'_>, trace_id: &str, key: &str) -> PyResult<()> {
-    py.detach(|| ferrotrace_core::global().delete_trace_tag(trace_id, key))
-        .map_err(to_py)
+    enter(py, "delete_trace_tag", || {
+        ferrotrace_core::global().delete_trace_tag(trace_id, key)
+    })
 }
 
 /// Forgets this process's copy of a trace changed on the server (its assessments), so that
@@ -299,54 +288,33 @@ fn forget_recent_trace(trace_id: &str) {
 
 /// One trace-level call (`set_trace_tag`, assessments, `get_trace`, `search_traces`,
 /// `delete_traces`, ...) on the configured backend, the MLflow server or the local store:
-/// JSON arguments in, JSON text out (see `ferrotrace_core::api::call`).
+/// JSON arguments in, JSON text out (see `ferrotrace_core::api::call_text`).
 #[pyfunction]
 fn trace_api(py: Python<'_>, op: &str, args_json: &str) -> PyResult<String> {
     let args: serde_json::Value = serde_json::from_str(args_json)
         .map_err(|e| TracingError::new_err(format!("invalid arguments: {e}")))?;
-    py.detach(|| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            ferrotrace_core::api::call(ferrotrace_core::global(), op, &args)
-        }))
-        .unwrap_or_else(|_| {
-            Err(ferrotrace_core::Error::InvalidArgument(format!(
-                "internal error (panic) in {op}"
-            )))
-        })
+    enter(py, op, || {
+        ferrotrace_core::api::call_text(ferrotrace_core::global(), op, &args)
     })
-    .map(|v| v.to_string())
-    .map_err(to_py)
 }
 
 /// Rewrites the segments of a store folder without superseded records; the report as JSON.
 #[pyfunction]
 fn store_compact(py: Python<'_>, dir: PathBuf) -> PyResult<String> {
-    py.detach(|| ferrotrace_core::store::compact::compact(&dir))
-        .map_err(to_py)
-        .map(|r| serde_json::to_string(&r).unwrap_or_default())
+    enter(py, "store_compact", || {
+        ferrotrace_core::store::compact::compact(&dir)
+    })
+    .map(|r| serde_json::to_string(&r).unwrap_or_default())
 }
 
-/// The current settings, as a dict (for `get_tracking_uri` and tests).
+/// The settings in force, as a dict: the core's configuration view (the same keys as Node's
+/// `getConfig()`, see `ferrotrace_core::api::config_view`; never a credential).
 #[pyfunction]
-fn config<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-    let c = ferrotrace_core::global().config();
-    let d = PyDict::new(py);
-    d.set_item("tracking_uri", c.tracking_uri)?;
-    d.set_item("experiment_id", c.experiment_id)?;
-    d.set_item("local_dir", c.local_dir)?;
-    d.set_item("destination", if c.memory { "memory" } else { "local" })?;
-    d.set_item("sampling_ratio", c.sampling_ratio)?;
-    d.set_item("exit_timeout", c.exit_timeout.as_secs_f64())?;
-    let otlp_on = c.otlp.mode() != ferrotrace_core::config::OtlpMode::Off;
-    d.set_item(
-        "otlp_endpoint",
-        c.otlp
-            .endpoint
-            .filter(|_| otlp_on)
-            .map(|e| ferrotrace_core::config::split_userinfo(&e).0),
-    )?;
-    d.set_item("otlp_dual_export", c.otlp.dual_export)?;
-    Ok(d)
+fn config(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let view = ferrotrace_core::api::config_view::config_view(&ferrotrace_core::global().config());
+    // Cold path: Python's own JSON reader builds the dict.
+    py.import("json")?
+        .call_method1("loads", (view.to_string(),))
 }
 
 /// Traces delivered to the memory destination, each as `Trace.to_dict()` JSON text.
@@ -487,10 +455,10 @@ fn push_store(
             },
             ferrotrace_core::config::NameStyle::Snake,
         )
-        .map_err(to_py)?;
-    let report = py
-        .detach(|| ferrotrace_core::export::push_store(&dir, &config, experiment_id.as_deref()))
-        .map_err(to_py)?;
+        .map_err(errors::CoreErr)?;
+    let report = enter(py, "push_store", || {
+        ferrotrace_core::export::push_store(&dir, &config, experiment_id.as_deref())
+    })?;
     Ok(serde_json::to_string(&report).unwrap_or_else(|_| "{}".into()))
 }
 
@@ -507,6 +475,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add("TracingError", m.py().get_type::<TracingError>())?;
     m.add("ConfigError", m.py().get_type::<ConfigError>())?;
+    m.add("RestError", errors::rest_error_type(m.py())?)?;
     m.add_function(wrap_pyfunction!(start_span, m)?)?;
     m.add_function(wrap_pyfunction!(llm::llm_start, m)?)?;
     m.add_function(wrap_pyfunction!(llm::llm_end, m)?)?;
@@ -519,7 +488,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(configure, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_experiment, m)?)?;
     m.add_function(wrap_pyfunction!(log_assessment, m)?)?;
-    m.add_function(wrap_pyfunction!(mlflow_request, m)?)?;
     m.add_function(wrap_pyfunction!(set_trace_tag, m)?)?;
     m.add_function(wrap_pyfunction!(get_trace_json, m)?)?;
     m.add_function(wrap_pyfunction!(search_traces_json, m)?)?;

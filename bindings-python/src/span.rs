@@ -11,7 +11,7 @@ use ferrotrace_core::{LiveSpan, SpanContext};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::errors::{to_py, TracingError};
+use crate::errors::{CoreErr, TracingError};
 use crate::guard::{fault, guard, Point};
 use crate::span_convert::{entities, exception_parts, json_loads, parse_status};
 use crate::value::{dict_items, display_text, to_json};
@@ -361,7 +361,7 @@ impl PySpan {
         let time_ns = event
             .getattr("timestamp")
             .and_then(|t| t.extract::<u64>())
-            .unwrap_or_else(|_| ferrotrace_core::tracer::now_ns());
+            .unwrap_or_else(|_| ferrotrace_core::runtime::now_ns());
         let mut attributes = Attributes::new();
         if let Ok(d) = event
             .getattr("attributes")
@@ -523,7 +523,7 @@ impl PySpan {
             let name = format!("mlflow.chunk.item.{index}");
             s.add_event(SpanEvent {
                 name,
-                time_ns: ferrotrace_core::tracer::now_ns(),
+                time_ns: ferrotrace_core::runtime::now_ns(),
                 attributes,
             });
         });
@@ -604,7 +604,7 @@ impl PySpan {
             model_id,
             experiment_id,
         };
-        self.ctx.apply_update(update).map_err(to_py)
+        Ok(self.ctx.apply_update(update).map_err(CoreErr)?)
     }
 
     /// The span in MLflow's `Span.to_dict()` form.

@@ -24,13 +24,14 @@ use ferrotrace_core::model::json::{push_f64, push_i64, push_str};
 use ferrotrace_core::model::RawJson;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use std::cell::Cell;
+use std::sync::Arc;
 
 use crate::guard::{fault, guard, Point};
 
 mod int;
+mod model;
 mod raw;
 
 /// Stands for a value whose capture failed inside the tracer (a caught panic).
@@ -82,6 +83,14 @@ struct Writer {
     tmp: String,
     /// Containers on the path from the root to the current value, for cycle detection.
     path: Vec<usize>,
+    /// Inside a field of a model written field by field: the model classes its type names
+    /// (see `model`).
+    allowed: Option<Arc<[usize]>>,
+    /// Set when a model being written field by field must go to pydantic: at which nesting
+    /// level (1: the outermost).
+    abort: Option<usize>,
+    /// How many models are being written field by field around the current value.
+    models: usize,
 }
 
 thread_local! {
@@ -105,7 +114,14 @@ impl Writer {
             // A value's `__str__` may call a traced function, which then writes with a fresh
             // buffer: `take` leaves an empty one behind.
             let (out, path, tmp) = cell.take();
-            let mut w = Writer { out, path, tmp };
+            let mut w = Writer {
+                out,
+                path,
+                tmp,
+                allowed: None,
+                abort: None,
+                models: 0,
+            };
             if let Some(write) = write.take() {
                 write(&mut w);
             }
@@ -131,6 +147,9 @@ impl Writer {
             out: String::with_capacity(64),
             path: Vec::new(),
             tmp: String::new(),
+            allowed: None,
+            abort: None,
+            models: 0,
         };
         write(&mut w);
         RawJson::from_trusted(w.out)
@@ -376,8 +395,8 @@ impl Writer {
             self.container(obj, depth, |w| w.seq(l.iter(), l.len(), depth));
         } else if let Ok(t) = obj.cast::<PyTuple>() {
             self.container(obj, depth, |w| w.seq(t.iter(), t.len(), depth));
-        } else if let Some(dumped) = pydantic_dump(obj) {
-            self.container(obj, depth, |w| w.value(&dumped, depth + 1));
+        } else if let Some(kind) = model::pydantic(obj) {
+            self.model(obj, kind, depth);
         } else if let Some(fields) = dataclass_fields(obj) {
             // SAFETY: a dict.
             self.container(obj, depth, |w| unsafe { w.dict(fields.as_any(), depth) });
@@ -393,7 +412,9 @@ impl Writer {
         }
         let id = obj.as_ptr() as usize;
         if self.path.contains(&id) {
-            push_str(&mut self.out, CYCLE_MARKER);
+            if !self.cycle_in_model() {
+                push_str(&mut self.out, CYCLE_MARKER);
+            }
             return;
         }
         self.path.push(id);
@@ -484,31 +505,6 @@ impl Writer {
             self.display(k);
         }
     }
-}
-
-/// `obj.model_dump()` if `obj` is a pydantic model. pydantic is looked up in `sys.modules` only:
-/// an app that never imported it pays nothing and imports nothing.
-fn pydantic_dump<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
-    static BASE_MODEL: PyOnceLock<Option<Py<PyType>>> = PyOnceLock::new();
-    let py = obj.py();
-    let base = match BASE_MODEL.get(py) {
-        Some(b) => b.as_ref()?,
-        None => {
-            let modules = py.import("sys").ok()?.getattr("modules").ok()?;
-            let pyd = modules.get_item("pydantic").ok()?;
-            let cls = pyd
-                .getattr("BaseModel")
-                .ok()?
-                .cast_into::<PyType>()
-                .ok()?
-                .unbind();
-            BASE_MODEL.get_or_init(py, || Some(cls)).as_ref()?
-        }
-    };
-    if !obj.is_instance(base.bind(py)).unwrap_or(false) {
-        return None;
-    }
-    obj.call_method0("model_dump").ok()
 }
 
 /// `{field.name: getattr(obj, field.name)}` for a dataclass instance (MLflow's shallow form).

@@ -64,9 +64,11 @@ use std::time::Duration;
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{black_box, Bencher};
 use ferrotrace_core::config::Config;
-use ferrotrace_core::export::{Exporter, LocalStoreExporter};
+use ferrotrace_core::export::{Capabilities, Exporter, LocalStoreExporter};
 use ferrotrace_core::model::keys::attr;
-use ferrotrace_core::model::{json, write_trace_dict, Location, RawJson, Trace, TraceDict};
+use ferrotrace_core::model::{
+    json, write_trace_dict, Location, RawJson, SharedMetadata, Trace, TraceDict,
+};
 use ferrotrace_core::process::finalize_trace;
 use ferrotrace_core::store::SegmentWriter;
 use ferrotrace_core::tracer::RootOptions;
@@ -88,11 +90,11 @@ fn main() {
 struct Discard;
 
 impl Exporter for Discard {
-    fn name(&self) -> &'static str {
-        "discard"
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new("discard")
     }
 
-    fn export(&mut self, batch: &[Trace]) -> ferrotrace_core::Result<()> {
+    fn export(&mut self, batch: &[Trace], _: &SharedMetadata) -> ferrotrace_core::Result<()> {
         black_box(batch);
         Ok(())
     }
@@ -108,7 +110,7 @@ fn handoff_tracer() -> &'static Tracer {
             max_queue_traces: 1 << 16,
             ..Config::default()
         };
-        Tracer::with_exporter_factory(config, Box::new(|_, _| vec![Box::new(Discard) as _]))
+        Tracer::with_exporter_factory(config, Box::new(|_, _, _| vec![Box::new(Discard) as _]))
     })
 }
 
@@ -308,7 +310,7 @@ fn store_export_synced_batch_of_one(bencher: Bencher) {
     let dir = tempfile::tempdir().unwrap();
     let mut exporter = LocalStoreExporter::new(dir.path());
     let batch = [sample_trace()];
-    bencher.bench_local(|| exporter.export(&batch).unwrap());
+    bencher.bench_local(|| exporter.export(&batch, &SharedMetadata::new()).unwrap());
 }
 
 // ---- JSON text writers (used by the bindings for every captured value) --------------------

@@ -29,6 +29,7 @@ pub mod integrations;
 pub mod model;
 pub mod pipeline;
 pub mod process;
+pub mod runtime;
 pub mod stats;
 pub mod store;
 pub mod tracer;

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrotrace_core::config::Config;
-use ferrotrace_core::export::{Exporter, SpillKind};
-use ferrotrace_core::model::Trace;
+use ferrotrace_core::export::{Capabilities, Exporter, SpillKind};
+use ferrotrace_core::model::{SharedMetadata, Trace};
 use ferrotrace_core::tracer::RootOptions;
 use ferrotrace_core::{Error, Result, Tracer};
 use parking_lot::Mutex;
@@ -29,13 +29,13 @@ struct Remote {
 struct RemoteExporter(Remote, String);
 
 impl Exporter for RemoteExporter {
-    fn name(&self) -> &'static str {
-        "remote"
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            spill: SpillKind::Remote(self.1.clone()),
+            ..Capabilities::new("remote")
+        }
     }
-    fn spill_kind(&self) -> SpillKind {
-        SpillKind::Remote(self.1.clone())
-    }
-    fn export(&mut self, batch: &[Trace]) -> Result<()> {
+    fn export(&mut self, batch: &[Trace], _: &SharedMetadata) -> Result<()> {
         std::thread::sleep(Duration::from_millis(
             self.0.delay_ms.load(Ordering::Relaxed),
         ));
@@ -74,7 +74,7 @@ fn tracer(
     let (r, id) = (remote.clone(), identity.to_owned());
     Tracer::with_exporter_factory(
         config,
-        Box::new(move |_, _| {
+        Box::new(move |_, _, _| {
             vec![Box::new(RemoteExporter(r.clone(), id.clone())) as Box<dyn Exporter>]
         }),
     )
@@ -240,10 +240,10 @@ fn sync_mode_delivers_before_the_root_end_returns() {
 struct PlainExporter(Remote);
 
 impl Exporter for PlainExporter {
-    fn name(&self) -> &'static str {
-        "plain"
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new("plain")
     }
-    fn export(&mut self, batch: &[Trace]) -> Result<()> {
+    fn export(&mut self, batch: &[Trace], _: &SharedMetadata) -> Result<()> {
         std::thread::sleep(Duration::from_millis(
             self.0.delay_ms.load(Ordering::Relaxed),
         ));
@@ -269,7 +269,7 @@ fn with_two_destinations_the_overflow_still_reaches_the_one_that_spills() {
     let (s, p) = (spilling.clone(), plain.clone());
     let t = Tracer::with_exporter_factory(
         config,
-        Box::new(move |_, _| {
+        Box::new(move |_, _, _| {
             vec![
                 Box::new(RemoteExporter(s.clone(), "two-lanes".into())) as Box<dyn Exporter>,
                 Box::new(PlainExporter(p.clone())),
@@ -288,4 +288,53 @@ fn with_two_destinations_the_overflow_still_reaches_the_one_that_spills() {
     // The plain destination got exactly what was not counted as missed.
     assert!(missed > 0, "{st:?}");
     assert_eq!(plain.got.lock().len() as u64 + missed, 200, "{st:?}");
+}
+
+/// The exporters are built on the export thread: the application thread that ends the first
+/// root only hands off (building one may read certificate files, set up TLS, start threads).
+#[test]
+fn exporters_are_built_on_the_export_thread() {
+    let built_on = Arc::new(Mutex::new(Vec::<Option<String>>::new()));
+    let seen = built_on.clone();
+    let (remote, spill) = (Remote::default(), tempfile::tempdir().unwrap());
+    remote.up.store(true, Ordering::SeqCst);
+    let mut config = Config::default();
+    config.delivery.spill_dir = spill.path().to_path_buf();
+    let r = remote.clone();
+    let t = Tracer::with_exporter_factory(
+        config,
+        Box::new(move |_, _, _| {
+            seen.lock()
+                .push(std::thread::current().name().map(str::to_owned));
+            vec![Box::new(RemoteExporter(r.clone(), "built".into())) as Box<dyn Exporter>]
+        }),
+    );
+    trace(&t, "first");
+    assert!(t.flush(Duration::from_secs(10)));
+    assert_eq!(*remote.got.lock(), ["first"]);
+    assert_eq!(*built_on.lock(), [Some("ferrotrace-export".to_owned())]);
+}
+
+/// A destination that cannot be set up (its CA bundle does not exist) is a warning and a count,
+/// found on the export thread; the trace goes to the local store instead.
+#[test]
+fn an_mlflow_server_that_cannot_be_set_up_is_counted_and_traces_stay_local() {
+    ferrotrace_core::diag::set_quiet(true);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config {
+        tracking_uri: Some("https://127.0.0.1:9/".into()),
+        local_dir: dir.path().join("store"),
+        ..Config::default()
+    };
+    config.http.server_cert_path = Some(dir.path().join("missing.pem"));
+    config.delivery.spill_dir = dir.path().join("spill");
+    let t = Tracer::new(config);
+    let root = t.start_root("kept", RootOptions::default());
+    root.end(None);
+    assert!(t.flush(Duration::from_secs(10)));
+    let stats = t.stats();
+    assert_eq!(stats.exporter_errors, 1);
+    assert_eq!(stats.traces_exported, 1);
+    let stored = ferrotrace_core::store::read_store(&dir.path().join("store")).unwrap();
+    assert_eq!(stored.traces.len(), 1);
 }

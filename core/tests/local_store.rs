@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{warnings_containing, FLUSH};
+use ferrotrace_core::api::MlflowApi;
 use ferrotrace_core::config::Config;
 use ferrotrace_core::model::keys::{attr, meta, tag};
 use ferrotrace_core::model::{RawJson, SpanEvent, SpanId, TraceDict, TraceId};

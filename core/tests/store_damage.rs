@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use common::FLUSH;
 use ferrotrace_core::config::Config;
-use ferrotrace_core::export::{Exporter, SpillKind};
-use ferrotrace_core::model::Trace;
+use ferrotrace_core::export::{Capabilities, Exporter, SpillKind};
+use ferrotrace_core::model::{SharedMetadata, Trace};
 use ferrotrace_core::pipeline::spill::lane_id;
 use ferrotrace_core::store::{decode_records, encode_record, read_store, SEGMENT_EXT};
 use ferrotrace_core::tracer::RootOptions;
@@ -133,13 +133,13 @@ struct Remote {
 struct RemoteExporter(Remote);
 
 impl Exporter for RemoteExporter {
-    fn name(&self) -> &'static str {
-        "remote"
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            spill: SpillKind::Remote("damaged-spill".into()),
+            ..Capabilities::new("remote")
+        }
     }
-    fn spill_kind(&self) -> SpillKind {
-        SpillKind::Remote("damaged-spill".into())
-    }
-    fn export(&mut self, batch: &[Trace]) -> Result<()> {
+    fn export(&mut self, batch: &[Trace], _: &SharedMetadata) -> Result<()> {
         if !self.0.up.load(Ordering::Relaxed) {
             return Err(Error::Transport {
                 server: "http://remote".into(),
@@ -161,7 +161,7 @@ fn spill_tracer(remote: &Remote, spill: &Path) -> Tracer {
     let r = remote.clone();
     Tracer::with_exporter_factory(
         config,
-        Box::new(move |_, _| vec![Box::new(RemoteExporter(r.clone())) as Box<dyn Exporter>]),
+        Box::new(move |_, _, _| vec![Box::new(RemoteExporter(r.clone())) as Box<dyn Exporter>]),
     )
 }
 

@@ -8,7 +8,8 @@ use std::time::Duration;
 use common::{memory_config, FLUSH};
 use ferrotrace_core::config::{Config, ProcessSettings, TailSampling};
 use ferrotrace_core::model::{SpanId, StatusCode, TraceId, TraceParent};
-use ferrotrace_core::tracer::{now_ns, RootOptions};
+use ferrotrace_core::runtime::now_ns;
+use ferrotrace_core::tracer::RootOptions;
 use ferrotrace_core::Tracer;
 
 fn tracer(tail: TailSampling) -> Tracer {

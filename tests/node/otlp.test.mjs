@@ -132,6 +132,34 @@ describe("OTLP export", { skip }, () => {
     assert.equal(mlflow.getConfig().otlpEndpoint, null);
   });
 
+  test("otlpSemconv picks the attributes a collector gets; an unknown value is an error naming it", async () => {
+    await clearMemory();
+    mlflow.init({ otlpEndpoint: uri, otlpDualExport: true, otlpSemconv: "openinference" });
+    try {
+      assert.equal(mlflow.getConfig().otlpSemconv, "openinference");
+      mlflow.withSpan(
+        (span) => {
+          span.setInputs({ messages: [{ role: "user", content: "hi" }], temperature: 0.5 });
+          span.setOutputs("hello");
+        },
+        { name: "llm call", spanType: "CHAT_MODEL" },
+      );
+      assert.ok(await mlflow.flushTraces(10_000));
+      const [trace] = mlflow.testing.memoryTraces();
+      const attrs = spansOf(received(out), trace.info.trace_id.slice(3))["llm call"].attributes;
+      assert.equal(attrs["openinference.span.kind"], "LLM");
+      assert.equal(attrs["llm.input_messages.0.message.content"], "hi");
+      assert.equal(attrs["llm.output_messages.0.message.content"], "hello");
+      assert.deepEqual(JSON.parse(attrs["llm.invocation_parameters"]), { temperature: 0.5 });
+    } finally {
+      mlflow.configure({ otlpEndpoint: "", otlpSemconv: "mlflow" });
+    }
+    assert.equal(mlflow.getConfig().otlpSemconv, "mlflow");
+    assert.throws(() => mlflow.configure({ otlpEndpoint: uri, otlpSemconv: "phoenix" }), /otlpSemconv/);
+    assert.equal(mlflow.getConfig().otlpEndpoint, null);
+    assert.equal(mlflow.getConfig().otlpSemconv, "mlflow");
+  });
+
   test("init reads OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, even without a path", () => {
     const saved = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
     process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = uri;

@@ -31,10 +31,25 @@ def chat(messages):
     span.set_attribute("mlflow.chat.tokenUsage", {"input_tokens": 12, "output_tokens": 7, "total_tokens": 19})
     return "Sunny, 21\u00b0C"
 
+# A chat call in OpenAI's format, as the OpenAI autolog records it.
+@mlflow.trace(span_type=SpanType.CHAT_MODEL)
+def completion(model, messages, tools, temperature):
+    mlflow.get_current_active_span().set_attribute("mlflow.message.format", "openai")
+    return {"id": "chatcmpl-1", "model": model, "choices": [{"index": 0, "finish_reason": "tool_calls",
+            "message": {"role": "assistant", "content": None, "tool_calls": [{"id": "call_2", "type": "function",
+            "function": {"name": "lookup", "arguments": "{\"city\": \"Lyon\"}"}}]}}]}
+
 @mlflow.trace(span_type=SpanType.AGENT)
 def agent(question):
     mlflow.update_current_trace(metadata={"mlflow.trace.session": "chat-42", "mlflow.trace.user": "ada"})
     lookup("Paris")
+    completion("gpt-4.1-nano", [
+        {"role": "system", "content": "You answer about weather."},
+        {"role": "user", "content": "And Lyon?"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "type": "function",
+            "function": {"name": "lookup", "arguments": "{\"city\": \"Paris\"}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "Sunny"},
+    ], [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}], 0.3)
     with mlflow.start_span("odd values") as span:
         span.set_inputs({"a.b": 1, "a": {"b": 2}, "empty": {}, "none": None, "nan": float("nan"), "big": 2**70})
     return chat([{"role": "user", "content": question}])
@@ -76,10 +91,10 @@ def test_phoenix_shows_kinds_inputs_outputs_tokens_and_sessions(phoenix: Any, tm
     )
     r = subprocess.run([sys.executable, "-c", PROGRAM], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    spans = {s["name"]: s for s in spans_of(phoenix.uri, project, 4)}
-    assert set(spans) == {"agent", "lookup", "chat", "odd values"}
+    spans = {s["name"]: s for s in spans_of(phoenix.uri, project, 5)}
+    assert set(spans) == {"agent", "lookup", "chat", "completion", "odd values"}
     kinds = {n: s["span_kind"] for n, s in spans.items()}
-    assert kinds == {"agent": "AGENT", "lookup": "TOOL", "chat": "LLM", "odd values": "CHAIN"}
+    assert kinds == {"agent": "AGENT", "lookup": "TOOL", "chat": "LLM", "completion": "LLM", "odd values": "CHAIN"}
 
     def attr(name: str, key: str) -> Any:
         a = spans[name]["attributes"]
@@ -99,3 +114,30 @@ def test_phoenix_shows_kinds_inputs_outputs_tokens_and_sessions(phoenix: Any, tm
         '{"a.b": 1, "a": {"b": 2}, "empty": {}, "none": null, "nan": NaN, "big": 1180591620717411303424}'
     )
     assert spans["lookup"]["parent_id"] == spans["agent"]["context"]["span_id"]
+    # The chat call's conversation, tools and parameters, as Phoenix stored them (read back
+    # flattened to dotted keys, whatever nesting its API answers with).
+    llm = flatten(spans["completion"]["attributes"])
+    assert llm["llm.model_name"] == "gpt-4.1-nano"
+    assert [llm[f"llm.input_messages.{i}.message.role"] for i in range(4)] == ["system", "user", "assistant", "tool"]
+    assert llm["llm.input_messages.0.message.content"] == "You answer about weather."
+    assert llm["llm.input_messages.2.message.tool_calls.0.tool_call.function.name"] == "lookup"
+    assert json.loads(llm["llm.input_messages.2.message.tool_calls.0.tool_call.function.arguments"]) == {"city": "Paris"}
+    assert (llm["llm.input_messages.3.message.tool_call_id"], llm["llm.input_messages.3.message.content"]) == ("call_1", "Sunny")
+    assert llm["llm.output_messages.0.message.role"] == "assistant"
+    assert llm["llm.output_messages.0.message.tool_calls.0.tool_call.id"] == "call_2"
+    assert json.loads(llm["llm.tools.0.tool.json_schema"])["function"]["name"] == "lookup"
+    assert json.loads(llm["llm.invocation_parameters"]) == {"model": "gpt-4.1-nano", "temperature": 0.3}
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts and lists as one dict of dotted keys (`a.0.b`)."""
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return {prefix: value}
+    out: dict[str, Any] = {}
+    for k, v in items:
+        out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    return out

@@ -151,6 +151,27 @@ def test_stream_dropped_without_close_still_ends_the_span(client: openai.OpenAI,
     assert len([e for e in span["events"] if e["name"].startswith("mlflow.chunk.item.")]) == consumed
 
 
+def test_a_traced_stream_is_freed_when_dropped_as_an_untraced_one_is(client: openai.OpenAI) -> None:
+    """The tap adds no reference cycle: a consumed (or closed) stream and its chunks go when the
+    caller drops them, not at the next run of the cyclic collector (whose runs then get longer)."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        for close in (False, True):
+            stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+            chunks = [weakref.ref(c) for c in stream]
+            if close:
+                stream.close()
+            ref = weakref.ref(stream)
+            del stream
+            assert ref() is None and all(c() is None for c in chunks)
+    finally:
+        gc.enable()
+    assert len(exported()) == 2
+
+
 def test_stream_in_a_context_manager_broken_out_of(client: openai.OpenAI) -> None:
     with client.chat.completions.create(model="m", messages=MESSAGES, stream=True) as stream:
         for _ in stream:

@@ -169,6 +169,30 @@ def test_configure_otlp_in_code_dual_exports_and_validates() -> None:
     assert _native.config()["otlp_endpoint"] is None
 
 
+def test_configure_otlp_semconv_picks_the_attributes_and_validates() -> None:
+    with Receiver() as rx:
+        ferrotrace.tracing.configure_otlp(rx.uri, dual_export=True, semconv="openinference")
+        try:
+            assert _native.config()["otlp_semconv"] == "openinference"
+            with ferrotrace.start_span("llm call", span_type="CHAT_MODEL") as s:
+                s.set_inputs({"messages": [{"role": "user", "content": "hi"}], "temperature": 0.5})
+                s.set_outputs("hello")
+            assert ferrotrace.flush(10)
+            (trace,) = exported()
+            attrs = by_name(rx.spans(), trace["info"]["trace_id"][3:])["llm call"]["attributes"]
+            assert attrs["openinference.span.kind"] == "LLM"
+            assert attrs["llm.input_messages.0.message.content"] == "hi"
+            assert attrs["llm.output_messages.0.message.content"] == "hello"
+            assert json.loads(attrs["llm.invocation_parameters"]) == {"temperature": 0.5}
+        finally:
+            ferrotrace.tracing.configure_otlp("", semconv="mlflow")
+    assert _native.config()["otlp_semconv"] == "mlflow"
+    # An unknown value: an error naming the setting, before anything is sent; nothing changes.
+    with pytest.raises(_native.ConfigError, match="otlp_semconv"):
+        ferrotrace.tracing.configure_otlp("http://127.0.0.1:9", semconv="phoenix")  # type: ignore[arg-type]
+    assert _native.config()["otlp_endpoint"] is None and _native.config()["otlp_semconv"] == "mlflow"
+
+
 def test_dual_export_reaches_the_mlflow_server_and_the_collector(
     tmp_path: Path, mlflow_server: str, mlflow_reader: Any
 ) -> None:

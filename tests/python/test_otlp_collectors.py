@@ -37,9 +37,78 @@ def chat(messages, temperature=0.2):
     span.set_attribute("mlflow.chat.tokenUsage", {"input_tokens": 12, "output_tokens": 7, "total_tokens": 19})
     return {"role": "assistant", "content": "Sunny, 21\u00b0C"}
 
+WEATHER_TOOL = {"type": "function", "function": {"name": "lookup", "description": "Weather by city",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
+
+# A chat call in OpenAI's format, as the OpenAI autolog records it: messages with a system
+# prompt, an image, a tool call and its result; tools, sampling parameters; a tool-call answer.
+@mlflow.trace(span_type=SpanType.CHAT_MODEL)
+def completion(model, messages, tools, temperature, max_tokens, stop):
+    span = mlflow.get_current_active_span()
+    span.set_attribute("mlflow.message.format", "openai")
+    span.set_attribute("mlflow.llm.model", model)
+    span.set_attribute("mlflow.llm.provider", "openai")
+    return {"id": "chatcmpl-7", "object": "chat.completion", "model": "gpt-4.1-nano-2025-04-14",
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": None, "tool_calls": [{"id": "call_2", "type": "function",
+                "function": {"name": "lookup", "arguments": "{\"city\": \"Lyon\"}"}}]}}],
+            "usage": {"prompt_tokens": 30, "completion_tokens": 9, "total_tokens": 39}}
+
+# The same in Anthropic's Messages format.
+@mlflow.trace(span_type=SpanType.CHAT_MODEL)
+def claude(model, system, messages, tools, max_tokens, stop_sequences):
+    span = mlflow.get_current_active_span()
+    span.set_attribute("mlflow.message.format", "anthropic")
+    span.set_attribute("mlflow.llm.model", model)
+    return {"id": "msg_01", "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "text", "text": "Lyon: rain."},
+                        {"type": "tool_use", "id": "tu_2", "name": "lookup", "input": {"city": "Nice"}}],
+            "stop_reason": "tool_use"}
+
+# Gemini's generate_content and Bedrock's Converse, as their autologs record them.
+@mlflow.trace(span_type=SpanType.CHAT_MODEL)
+def gemini(model, contents, config):
+    span = mlflow.get_current_active_span()
+    span.set_attribute("mlflow.message.format", "gemini")
+    span.set_attribute("mlflow.llm.model", model)
+    return {"candidates": [{"content": {"role": "model", "parts": [
+        {"function_call": {"name": "lookup", "args": {"city": "Oslo"}}}]}, "finish_reason": "STOP"}]}
+
+@mlflow.trace(span_type=SpanType.CHAT_MODEL)
+def converse(modelId, system, messages, inferenceConfig, toolConfig):
+    span = mlflow.get_current_active_span()
+    span.set_attribute("mlflow.message.format", "bedrock")
+    span.set_attribute("mlflow.llm.model", modelId)
+    return {"output": {"message": {"role": "assistant", "content": [{"text": "Mild."}]}}, "stopReason": "end_turn"}
+
 @mlflow.trace(span_type=SpanType.AGENT)
 def agent(question):
     answer = chat([{"role": "user", "content": question}])
+    completion("gpt-4.1-nano", [
+        {"role": "system", "content": "You answer about weather."},
+        {"role": "user", "content": [{"type": "text", "text": "And Lyon?"},
+                                     {"type": "image_url", "image_url": {"url": "https://example.com/lyon.png"}}]},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "type": "function",
+            "function": {"name": "lookup", "arguments": "{\"city\": \"Paris\"}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "Sunny, 21\u00b0C"},
+    ], [WEATHER_TOOL], 0.3, 256, ["END"])
+    claude("claude-sonnet-4", "You answer about weather.", [
+        {"role": "user", "content": "And Lyon?"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "tu_1", "name": "lookup", "input": {"city": "Lyon"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "tu_1", "content": "rain"}]},
+    ], [{"name": "lookup", "input_schema": {"type": "object"}}], 512, "###")
+    gemini("gemini-2.5-flash", [
+        {"role": "user", "parts": [{"text": "And Oslo?"}, {"file_data": {"mime_type": "image/png", "file_uri": "gs://b/o.png"}}]},
+        {"role": "model", "parts": [{"function_call": {"name": "lookup", "args": {"city": "Oslo"}}}]},
+        {"role": "user", "parts": [{"function_response": {"name": "lookup", "response": {"t": -3}}}]},
+    ], {"system_instruction": "You answer about weather.", "temperature": 0.1, "max_output_tokens": 64,
+        "stop_sequences": ["##"]})
+    converse("amazon.nova-lite", [{"text": "You answer about weather."}], [
+        {"role": "user", "content": [{"text": "And Bern?"}]},
+        {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "lookup", "input": {"city": "Bern"}}}]},
+        {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"json": {"t": 5}}, {"text": "mild"}]}}]},
+    ], {"maxTokens": 99, "temperature": 0.4, "stopSequences": ["##"]},
+        {"tools": [{"toolSpec": {"name": "lookup", "description": "Weather", "inputSchema": {"json": {"type": "object"}}}}]})
     try:
         lookup("Atlantis")
     except RuntimeError:
@@ -118,7 +187,7 @@ def test_collector_receives_from_ferrotrace_what_mlflows_exporter_sends(tmp_path
     env = {"OTEL_SERVICE_NAME": "weather-agent", "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=test"}
     ref_msgs, ref = capture("mlflow", tmp_path / "mlflow", env)
     got_msgs, got = capture("ferrotrace", tmp_path / "ferrotrace", env)
-    assert set(ref) == {"agent", "chat", "lookup", "odd values"}, set(ref)
+    assert set(ref) == {"agent", "chat", "completion", "claude", "gemini", "converse", "lookup", "odd values"}, set(ref)
     assert set(got) == set(ref)
     want_bytes, got_bytes = by_name(ref), by_name(got)
     for name in ref:
@@ -159,16 +228,27 @@ def test_genai_semconv_matches_mlflows_translation(tmp_path: Path) -> None:
     _, ref = capture("mlflow", tmp_path / "mlflow", env)
     _, got = capture("ferrotrace", tmp_path / "ferrotrace", env)
     assert set(got) == set(ref), (set(ref), set(got))
-    assert "chat gpt-4o-mini" in ref and "execute_tool lookup" in ref
-    # MLflow's message conversion (gen_ai.input/output.messages) is not done by ferrotrace.
-    skip = {"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
-            "gen_ai.request.temperature", "gen_ai.response.id", "gen_ai.response.model"}
+    assert {"chat gpt-4o-mini", "chat gpt-4.1-nano", "chat claude-sonnet-4", "chat gemini-2.5-flash",
+            "chat amazon.nova-lite", "execute_tool lookup"} <= set(ref)
+    # Every span byte for byte, the chat spans' messages, tools and parameters included.
+    want_bytes, got_bytes = by_name(ref), by_name(got)
     for name, want in ref.items():
-        g = got[name]
-        assert (g.kind, g.flags) == (want.kind, want.flags), name
-        want_attrs = [(kv.key, kv.value) for kv in want.attributes if kv.key not in skip]
-        got_attrs = [(kv.key, kv.value) for kv in g.attributes if kv.key not in skip]
-        assert got_attrs == want_attrs, f"{name}: {got_attrs} != {want_attrs}"
+        assert got_bytes[name] == want_bytes[name], f"span {name!r} differs:\n--- mlflow\n{want}\n--- ferrotrace\n{got[name]}"
+    # What MLflow's converters made of the OpenAI and Anthropic chat spans.
+    oa = {kv.key: kv.value for kv in got["chat gpt-4.1-nano"].attributes}
+    assert json.loads(oa["gen_ai.system_instructions"].string_value) == [{"type": "text", "content": "You answer about weather."}]
+    messages = json.loads(oa["gen_ai.input.messages"].string_value)
+    assert [m["role"] for m in messages] == ["user", "assistant", "tool"]
+    assert messages[1]["parts"][0] == {"type": "tool_call", "id": "call_1", "name": "lookup", "arguments": {"city": "Paris"}}
+    assert json.loads(oa["gen_ai.tool.definitions"].string_value)[0]["name"] == "lookup"
+    assert list(oa["gen_ai.response.finish_reasons"].array_value.values[0].string_value) == list("tool_calls")
+    an = {kv.key: kv.value for kv in got["chat claude-sonnet-4"].attributes}
+    assert json.loads(an["gen_ai.input.messages"].string_value)[2]["role"] == "tool"
+    assert [v.string_value for v in an["gen_ai.request.stop_sequences"].array_value.values] == ["###"]
+    for name in ("chat gemini-2.5-flash", "chat amazon.nova-lite"):
+        a = {kv.key: kv.value for kv in got[name].attributes}
+        assert [m["role"] for m in json.loads(a["gen_ai.input.messages"].string_value)] == ["user", "assistant", "tool"], name
+        assert "gen_ai.output.messages" in a and "gen_ai.request.temperature" in a, name
 
 
 def test_openinference_mapping_is_opt_in(tmp_path: Path) -> None:
@@ -181,4 +261,5 @@ def test_openinference_mapping_is_opt_in(tmp_path: Path) -> None:
     assert json.loads(a["output.value"].string_value) == {"role": "assistant", "content": "Sunny, 21\u00b0C"}
     assert a["output.mime_type"].string_value == "application/json"
     kinds = {n: {kv.key: kv.value for kv in s.attributes}["openinference.span.kind"].string_value for n, s in got.items()}
-    assert kinds == {"agent": "AGENT", "chat": "LLM", "lookup": "TOOL", "odd values": "CHAIN"}
+    assert kinds == {"agent": "AGENT", "chat": "LLM", "completion": "LLM", "claude": "LLM", "gemini": "LLM",
+                     "converse": "LLM", "lookup": "TOOL", "odd values": "CHAIN"}

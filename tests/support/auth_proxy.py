@@ -6,9 +6,11 @@ from __future__ import annotations
 import http.client
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 from urllib.parse import urlparse
 
+
+_P = TypeVar("_P", bound="ServedProxy")
 
 
 def relay(handler: BaseHTTPRequestHandler, target: Any, body: Optional[bytes], drop: tuple[str, ...]) -> None:
@@ -28,7 +30,28 @@ def relay(handler: BaseHTTPRequestHandler, target: Any, body: Optional[bytes], d
     handler.wfile.write(data)
     conn.close()
 
-class AuthProxy:
+class ServedProxy:
+    """A proxy serving on a thread of this process while in a `with` block (its subclasses set
+    `self.server` and call `_serve`)."""
+
+    server: ThreadingHTTPServer
+    uri: str
+
+    def _serve(self, server: ThreadingHTTPServer, scheme: str = "http") -> None:
+        self.server = server
+        self.uri = f"{scheme}://127.0.0.1:{server.server_address[1]}"
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+
+    def __enter__(self: _P) -> _P:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class AuthProxy(ServedProxy):
     def __init__(self, target_uri: str, required: Optional[str] = None) -> None:
         self.target = urlparse(target_uri)
         self.required = required
@@ -56,14 +79,4 @@ class AuthProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.uri = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> AuthProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))

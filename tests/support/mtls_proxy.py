@@ -9,13 +9,12 @@ import datetime
 import ipaddress
 import socket
 import ssl
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import urlparse
 
-from auth_proxy import relay
+from auth_proxy import ServedProxy, relay
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -98,7 +97,7 @@ class Certs:
         self.cert_only.write_bytes(_pem(client[0]))
 
 
-class MutualTlsProxy:
+class MutualTlsProxy(ServedProxy):
     """HTTPS on 127.0.0.1 requiring a client certificate of `certs.ca`; forwards to
     `target_uri`. `clients` holds the common name of the certificate behind each request,
     `refused` the handshakes it refused."""
@@ -142,14 +141,4 @@ class MutualTlsProxy:
                     sock.close()
                     raise
 
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.uri = f"https://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> MutualTlsProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Server(("127.0.0.1", 0), Handler), "https")

@@ -102,20 +102,12 @@ def override_feedback(
     source: Optional[AssessmentSource] = None,
     metadata: Optional[dict[str, Any]] = None,
 ) -> Assessment:
-    """Logs a corrected feedback that overrides an earlier one (which is then marked invalid)."""
-    old = get_assessment(trace_id, assessment_id)
-    if not isinstance(old, Feedback):
-        raise TracingError(f"The assessment with ID {assessment_id} is not a feedback assessment.")
-    new = Feedback(
-        name=old.name,
-        span_id=old.span_id,
-        value=value,
-        rationale=rationale,
-        source=source,
-        metadata=metadata,
-        overrides=old.assessment_id,
-    )
-    return log_assessment(trace_id, new)
+    """Logs a corrected feedback that overrides an earlier one (which is then marked invalid).
+    The new feedback keeps the old one's name and span; an expectation cannot be overridden."""
+    # The name and span are the old feedback's: the core fills them in.
+    new = Feedback(value=value, rationale=rationale, source=source, metadata=metadata).to_dictionary()
+    del new["assessment_name"]
+    return Assessment.from_dictionary(_api("override_feedback", trace_id=trace_id, assessment_id=assessment_id, assessment=new))
 
 
 def set_trace_tag(trace_id: str, key: str, value: str) -> None:

@@ -190,7 +190,7 @@ class StreamTap:
     builds. The span ends exactly once: when the stream is exhausted, fails, or is closed or
     dropped early (then with the chunks seen so far; MLflow leaves that span open)."""
 
-    __slots__ = ("span", "call", "finish", "chunks", "done")
+    __slots__ = ("span", "call", "finish", "chunks", "done", "finalizer")
 
     def __init__(self, span: _native.LiveSpan, call: str, finish: Callable[[list[Any]], Any]) -> None:
         self.span = span
@@ -198,6 +198,7 @@ class StreamTap:
         self.finish = finish
         self.chunks: list[Any] = []
         self.done = False
+        self.finalizer: Any = None
 
     def chunk(self, item: Any) -> None:
         try:
@@ -216,11 +217,23 @@ class StreamTap:
             warn_once("stream", "ferrotrace: could not rebuild a streamed result: %s", e)
             result = None
         succeed(self.span, self.call, result)
+        self.release()
 
     def error(self, exc: BaseException) -> None:
         if not self.done:
             self.done = True
             fail(self.span, self.call, exc)
+            self.release()
+
+    def release(self) -> None:
+        """Lets the chunks go as soon as the span has ended. A client's stream object sits in
+        a reference cycle (its iterator refers back to it), so it lives until the cyclic
+        garbage collector runs; chunks held until then would survive young collections and
+        make every later collection longer."""
+        self.chunks = []
+        finalizer, self.finalizer = self.finalizer, None
+        if finalizer is not None:
+            finalizer.detach()
 
     def wrap(self, iterator: Any) -> Any:
         try:
@@ -254,14 +267,30 @@ def tap_stream(stream: Any, span: _native.LiveSpan, call: str, finish: Callable[
     caller gets the very object the library returned."""
     tap = StreamTap(span, call, finish)
     try:
+        import weakref
+
         inner = stream._iterator
         stream._iterator = tap.wrap_async(inner) if is_async else tap.wrap(inner)
-        original_close = stream.close
+        # The stream's own close, reached through a weak reference: a closure holding the bound
+        # method would put the stream in a reference cycle, alive (with its chunks) until the
+        # cyclic collector runs, where the client's stream alone is freed as soon as dropped.
+        ref = weakref.ref(stream)
+        own = vars(stream).get("close")
+        original_close = own if own is not None else type(stream).close
+
+        def call_close() -> Any:
+            if own is not None:
+                return original_close()
+            target = ref()
+            return original_close(target) if target is not None else None
+
         if is_async:
 
             async def aclose() -> None:
                 try:
-                    await original_close()
+                    pending = call_close()
+                    if pending is not None:
+                        await pending
                 finally:
                     tap.end()
 
@@ -270,15 +299,13 @@ def tap_stream(stream: Any, span: _native.LiveSpan, call: str, finish: Callable[
 
             def close() -> None:
                 try:
-                    original_close()
+                    call_close()
                 finally:
                     tap.end()
 
             stream.close = close
         # A stream dropped before its first chunk never runs the generator: end the span then.
-        import weakref
-
-        weakref.finalize(stream, tap.end)
+        tap.finalizer = weakref.finalize(stream, tap.end)
     except Exception as e:  # an unexpected stream shape: end the span now, keep the stream
         warn_once("tap", "ferrotrace: could not follow a stream (%s); its span ends now", e)
         tap.end()

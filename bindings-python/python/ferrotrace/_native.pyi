@@ -5,7 +5,7 @@ from typing import Any, Callable, Optional, final
 
 from typing_extensions import Self
 
-from ferrotrace.exceptions import MlflowException
+from ferrotrace.exceptions import MlflowException, RestException
 
 # The module's own list (PyO3 writes it); stubtest compares the two.
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "set_processors_present",
     "TracingError",
     "ConfigError",
+    "RestError",
     "start_span",
     "llm_start",
     "llm_end",
@@ -28,7 +29,6 @@ __all__ = [
     "configure",
     "resolve_experiment",
     "log_assessment",
-    "mlflow_request",
     "set_trace_tag",
     "get_trace_json",
     "search_traces_json",
@@ -58,6 +58,7 @@ __all__ = [
 
 class TracingError(MlflowException): ...
 class ConfigError(TracingError): ...
+class RestError(TracingError, RestException): ...
 
 # PyO3 classes cannot be subclassed unless they ask for it.
 @final
@@ -230,7 +231,6 @@ class UiServer:
 
 def ui_start(host: str, port: int, dir: str) -> UiServer: ...
 def log_assessment(trace_id: str, assessment_json: str) -> str: ...
-def mlflow_request(method: str, path: str, body_json: Optional[str] = None) -> str: ...
 def resolve_experiment(timeout_seconds: float) -> str: ...
 def set_trace_tag(trace_id: str, key: str, value: str) -> None: ...
 def delete_trace_tag(trace_id: str, key: str) -> None: ...

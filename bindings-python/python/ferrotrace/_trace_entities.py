@@ -12,10 +12,13 @@ from __future__ import annotations
 import base64
 import json
 import warnings
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from ferrotrace._assessment_entities import Assessment, _parse_time, _rfc3339
 from ferrotrace.entities import SpanEvent, SpanStatus, SpanStatusCode, TraceState
+
+if TYPE_CHECKING:
+    from ferrotrace.entities.trace_location import TraceLocation
 
 
 def _hex(b64: Optional[str]) -> Optional[str]:
@@ -40,23 +43,77 @@ def _invalid(message: str) -> Exception:
 class Span:
     """A finished span (read-only)."""
 
+    # The ids, attributes (each a JSON text to decode), status and events are decoded on
+    # first use: a search builds many spans whose attributes are never read.
+    _UNSET: Any = object()
+
     def __init__(self, d: dict[str, Any], trace_id: Optional[str] = None) -> None:
         self._d = d
-        attrs = d.get("attributes") or {}
         if trace_id is None:
-            trace_id = _loads(attrs.get("mlflow.traceRequestId")) or None
+            trace_id = _loads((d.get("attributes") or {}).get("mlflow.traceRequestId")) or None
         self.trace_id: str = str(trace_id or "")
         self.request_id = self.trace_id
-        self.span_id = _hex(d.get("span_id"))
-        self.parent_id = _hex(d.get("parent_span_id"))
         self.name: str = d.get("name", "")
         self.start_time_ns: int = d.get("start_time_unix_nano", 0)
         self.end_time_ns: Optional[int] = d.get("end_time_unix_nano")
-        self.attributes: dict[str, Any] = {k: _loads(v) for k, v in attrs.items()}
-        st = d.get("status") or {}
-        code = SpanStatusCode(str(st.get("code", "UNSET")).replace("STATUS_CODE_", ""))
-        self.status = SpanStatus(code, st.get("message", ""))
-        self.events = [SpanEvent(e["name"], e.get("time_unix_nano", 0), e.get("attributes") or {}) for e in d.get("events") or []]
+        self._span_id: Any = Span._UNSET
+        self._parent_id: Any = Span._UNSET
+        self._attributes: Optional[dict[str, Any]] = None
+        self._status: Optional[SpanStatus] = None
+        self._events: Optional[list[SpanEvent]] = None
+
+    @property
+    def span_id(self) -> Optional[str]:
+        if self._span_id is Span._UNSET:
+            self._span_id = _hex(self._d.get("span_id"))
+        return self._span_id  # type: ignore[no-any-return]
+
+    @span_id.setter
+    def span_id(self, value: Optional[str]) -> None:
+        self._span_id = value
+
+    @property
+    def parent_id(self) -> Optional[str]:
+        if self._parent_id is Span._UNSET:
+            self._parent_id = _hex(self._d.get("parent_span_id"))
+        return self._parent_id  # type: ignore[no-any-return]
+
+    @parent_id.setter
+    def parent_id(self, value: Optional[str]) -> None:
+        self._parent_id = value
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        if self._attributes is None:
+            self._attributes = {k: _loads(v) for k, v in (self._d.get("attributes") or {}).items()}
+        return self._attributes
+
+    @attributes.setter
+    def attributes(self, value: dict[str, Any]) -> None:
+        self._attributes = value
+
+    @property
+    def status(self) -> SpanStatus:
+        if self._status is None:
+            st = self._d.get("status") or {}
+            code = SpanStatusCode(str(st.get("code", "UNSET")).replace("STATUS_CODE_", ""))
+            self._status = SpanStatus(code, st.get("message", ""))
+        return self._status
+
+    @status.setter
+    def status(self, value: SpanStatus) -> None:
+        self._status = value
+
+    @property
+    def events(self) -> list[SpanEvent]:
+        if self._events is None:
+            raw = self._d.get("events") or []
+            self._events = [SpanEvent(e["name"], e.get("time_unix_nano", 0), e.get("attributes") or {}) for e in raw]
+        return self._events
+
+    @events.setter
+    def events(self, value: list[SpanEvent]) -> None:
+        self._events = value
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Span:
@@ -113,12 +170,10 @@ class TraceInfo:
         tags: Optional[dict[str, str]] = None,
         assessments: Optional[list[Assessment]] = None,
     ) -> None:
-        from ferrotrace.entities.trace_location import TraceLocation
-
         self.trace_id = trace_id
-        if isinstance(trace_location, dict):
-            trace_location = TraceLocation.from_dict(trace_location)
-        self.trace_location: Optional[TraceLocation] = trace_location
+        # A dict (as read) is made a TraceLocation when first read: building a searched trace
+        # then imports nothing.
+        self._trace_location: Any = trace_location
         self.request_time = request_time
         self.state = state if isinstance(state, TraceState) else TraceState(str(getattr(state, "value", state)))
         self.request_preview = request_preview
@@ -129,6 +184,19 @@ class TraceInfo:
         self.tags: dict[str, str] = dict(tags or {})
         self.assessments: list[Assessment] = list(assessments or [])
         self._d: Optional[dict[str, Any]] = None
+
+    @property
+    def trace_location(self) -> Optional[TraceLocation]:
+        loc = self._trace_location
+        if isinstance(loc, dict):
+            from ferrotrace.entities.trace_location import TraceLocation
+
+            loc = self._trace_location = TraceLocation.from_dict(loc)
+        return loc  # type: ignore[no-any-return]
+
+    @trace_location.setter
+    def trace_location(self, value: Optional[TraceLocation]) -> None:
+        self._trace_location = value
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TraceInfo:

@@ -181,16 +181,15 @@ def _server() -> bool:
     return bool(_native.config()["tracking_uri"])
 
 
-def _call(method: str, path: str, body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-    """One JSON request to the tracking server; its errors as MLflow raises them."""
-    import json
+def _api(op: str, **args: Any) -> Any:
+    """One call of the core's trace-level API (server or local store); its errors as MLflow
+    raises them."""
+    from ferrotrace._assessments import _api as api
 
     try:
-        text = _native.mlflow_request(method, path, None if body is None else json.dumps(body))
+        return api(op, **args)
     except TracingError as e:
         raise _from_native(e) from None
-    out = json.loads(text) if text else {}
-    return out if isinstance(out, dict) else {}
 
 
 class MlflowClient:
@@ -428,16 +427,15 @@ class MlflowClient:
             from ferrotrace._assessments import delete_traces as local
 
             return int(local(experiment_id=experiment_id, max_timestamp_millis=max_timestamp_millis, max_traces=max_traces, trace_ids=trace_ids))
-        # Queued traces are delivered first, so a trace just ended is deleted too.
-        ferrotrace.flush()
-        body: dict[str, Any] = {"experiment_id": str(experiment_id)}
+        # The core delivers queued traces first, so a trace just ended is deleted too.
+        args: dict[str, Any] = {"experiment_id": str(experiment_id)}
         if max_timestamp_millis is not None:
-            body["max_timestamp_millis"] = int(max_timestamp_millis)
+            args["max_timestamp_millis"] = int(max_timestamp_millis)
         if max_traces is not None:
-            body["max_traces"] = int(max_traces)
+            args["max_traces"] = int(max_traces)
         if trace_ids is not None:
-            body["request_ids"] = [str(t) for t in trace_ids]
-        return int(_call("POST", "/api/2.0/mlflow/traces/delete-traces", body).get("traces_deleted", 0))
+            args["trace_ids"] = [str(t) for t in trace_ids]
+        return int(_api("delete_traces", **args)["deleted"])
 
     # -- assessments --------------------------------------------------------------------------
 
@@ -465,12 +463,12 @@ class MlflowClient:
             from ferrotrace import _local_experiments
 
             return _local_experiments.create(str(name), tags)
-        body: dict[str, Any] = {"name": str(name)}
+        args: dict[str, Any] = {"name": str(name)}
         if artifact_location is not None:
-            body["artifact_location"] = str(artifact_location)
+            args["artifact_location"] = str(artifact_location)
         if tags:
-            body["tags"] = [{"key": str(k), "value": str(v)} for k, v in tags.items()]
-        return str(_call("POST", "/api/2.0/mlflow/experiments/create", body)["experiment_id"])
+            args["tags"] = {str(k): str(v) for k, v in tags.items()}
+        return str(_api("create_experiment", **args)["experiment_id"])
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         """The experiment with this id; raises ``MlflowException`` when there is none."""
@@ -478,10 +476,12 @@ class MlflowClient:
             from ferrotrace import _local_experiments
 
             return _local_experiments.get(str(experiment_id))
-        from urllib.parse import quote
-
-        resp = _call("GET", f"/api/2.0/mlflow/experiments/get?experiment_id={quote(str(experiment_id))}")
-        return Experiment.from_dictionary(resp["experiment"])
+        found = _api("get_experiment", experiment_id=str(experiment_id))
+        if found is None:  # what MLflow raises for the server's 404
+            raise RestException(
+                {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": f"Could not find experiment with ID {experiment_id}"}
+            )
+        return Experiment.from_dictionary(found)
 
     def get_experiment_by_name(self, name: str) -> Optional[Experiment]:
         """The experiment with this name, else ``None``."""
@@ -489,15 +489,8 @@ class MlflowClient:
             from ferrotrace import _local_experiments
 
             return _local_experiments.by_name(str(name))
-        from urllib.parse import quote
-
-        try:
-            resp = _call("GET", f"/api/2.0/mlflow/experiments/get-by-name?experiment_name={quote(str(name))}")
-        except MlflowException as e:
-            if e.error_code == "RESOURCE_DOES_NOT_EXIST":
-                return None
-            raise
-        return Experiment.from_dictionary(resp["experiment"])
+        found = _api("get_experiment_by_name", name=str(name))
+        return None if found is None else Experiment.from_dictionary(found)
 
     def search_experiments(
         self,
@@ -512,16 +505,16 @@ class MlflowClient:
             from ferrotrace import _local_experiments
 
             return PagedList(_local_experiments.search(view_type, filter_string), None)
-        body: dict[str, Any] = {"view_type": ViewType.to_string(view_type)}
+        args: dict[str, Any] = {"view_type": ViewType.to_string(view_type)}
         if max_results is not None:
-            body["max_results"] = int(max_results)
+            args["max_results"] = int(max_results)
         if filter_string:
-            body["filter"] = filter_string
+            args["filter"] = filter_string
         if order_by:
-            body["order_by"] = list(order_by)
+            args["order_by"] = list(order_by)
         if page_token:
-            body["page_token"] = page_token
-        resp = _call("POST", "/api/2.0/mlflow/experiments/search", body)
+            args["page_token"] = page_token
+        resp = _api("search_experiments", **args)
         return PagedList(
             [Experiment.from_dictionary(e) for e in resp.get("experiments") or []],
             resp.get("next_page_token") or None,

@@ -4,9 +4,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use super::MlflowApi;
 use super::{arg, is_annotated, mark_annotated, opt_u64, query, timeout};
 use crate::error::{Error, Result};
-use crate::export::mlflow::{encode_path_segment, trace_dict_from_server, Method, MlflowClient};
+use crate::export::mlflow::{trace_dict_from_server, Method, MlflowClient};
 use crate::Tracer;
 
 fn client(tracer: &Tracer) -> Result<MlflowClient> {
@@ -15,21 +16,6 @@ fn client(tracer: &Tracer) -> Result<MlflowClient> {
             "the MLflow tracking server could not be set up (see earlier warnings)".into(),
         )
     })
-}
-
-fn assessment_path(trace_id: &str, assessment_id: &str) -> String {
-    format!(
-        "/api/3.0/mlflow/traces/{}/assessments/{}",
-        encode_path_segment(trace_id),
-        encode_path_segment(assessment_id)
-    )
-}
-
-fn take(mut v: Value, key: &str) -> Value {
-    match v.get_mut(key) {
-        Some(x) => x.take(),
-        None => v,
-    }
 }
 
 /// Runs `op` against the server (see [`super::call`]).
@@ -48,46 +34,6 @@ pub(super) fn call(tracer: &Tracer, op: &str, args: &Value) -> Result<Value> {
         "delete_trace_tag" => {
             let id = arg(args, "trace_id")?;
             tracer.delete_trace_tag(id, arg(args, "key")?)?;
-            mark_annotated(id);
-            Ok(Value::Null)
-        }
-        "log_assessment" => {
-            let id = arg(args, "trace_id")?;
-            let a = tracer.log_assessment(id, args["assessment"].clone())?;
-            mark_annotated(id);
-            Ok(a)
-        }
-        "get_assessment" => {
-            let path = assessment_path(arg(args, "trace_id")?, arg(args, "assessment_id")?);
-            Ok(take(client(tracer)?.get_json(&path, &[])?, "assessment"))
-        }
-        "update_assessment" => {
-            let id = arg(args, "trace_id")?;
-            let aid = arg(args, "assessment_id")?;
-            let changes = &args["assessment"];
-            let mut body = json!({"assessment_id": aid, "trace_id": id});
-            let mut mask = Vec::new();
-            for (key, camel) in [
-                ("assessment_name", "assessmentName"),
-                ("feedback", "feedback"),
-                ("expectation", "expectation"),
-                ("rationale", "rationale"),
-                ("metadata", "metadata"),
-            ] {
-                if let Some(v) = changes.get(key).filter(|v| !v.is_null()) {
-                    body[key] = v.clone();
-                    mask.push(camel);
-                }
-            }
-            let req = json!({"assessment": body, "update_mask": mask.join(",")});
-            let resp = client(tracer)?.patch_json(&assessment_path(id, aid), &req)?;
-            mark_annotated(id);
-            Ok(take(resp, "assessment"))
-        }
-        "delete_assessment" => {
-            let id = arg(args, "trace_id")?;
-            let path = assessment_path(id, arg(args, "assessment_id")?);
-            client(tracer)?.json(Method::Delete, &path, &[], None, None)?;
             mark_annotated(id);
             Ok(Value::Null)
         }

@@ -5,6 +5,8 @@
 mod uri;
 pub use uri::{classify_tracking_uri, TrackingTarget};
 mod delivery;
+mod init_env;
+pub use init_env::INIT_ENV;
 pub(crate) mod http;
 mod otlp;
 mod process;
@@ -12,7 +14,7 @@ mod process;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use delivery::DeliverySettings;
+pub use delivery::{DeliverySettings, DEFAULT_LOCAL_MAX_BYTES};
 pub use http::{split_userinfo, HttpRetry, HttpSettings, Secret, DEFAULT_HTTP_TIMEOUT};
 pub use otlp::{
     validate_endpoint as validate_otlp_endpoint, OtlpCompression, OtlpMode, OtlpSemconv,
@@ -284,7 +286,8 @@ pub enum NameStyle {
 }
 
 impl NameStyle {
-    fn name(self, snake: &str) -> String {
+    /// `snake` in this style: `local_dir` stays, or becomes `localDir`.
+    pub fn name(self, snake: &str) -> String {
         match self {
             NameStyle::Snake => snake.to_owned(),
             NameStyle::Camel => {

@@ -586,5 +586,4 @@ fn parse_key_values(s: &str) -> (Vec<(String, String)>, usize) {
 }
 
 #[cfg(test)]
-#[path = "otlp_tests.rs"]
 mod tests;

@@ -5,15 +5,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Exporter, SpillKind};
+use super::{Capabilities, ExportCounts, Exporter, SpillKind};
 use crate::error::Result;
 use crate::model::{write_trace_dict_with, Location, SharedMetadata, Trace};
 use crate::stats::DropReason;
 use crate::store::index::TraceRow;
 use crate::store::SegmentWriter;
 
-/// The local store's size cap when `FERROTRACE_LOCAL_MAX_BYTES` is not set: 1 GiB.
-pub const DEFAULT_LOCAL_MAX_BYTES: u64 = 1 << 30;
+pub use crate::config::DEFAULT_LOCAL_MAX_BYTES;
 /// Bytes of a record's frame besides its payload (header and newline), at most.
 const FRAME_BYTES: u64 = 36;
 
@@ -28,8 +27,8 @@ pub struct LocalStoreExporter {
     /// the first count.
     folder_bytes: Option<u64>,
     written_since_count: u64,
-    /// Traces and spans removed by rotation, not yet taken into the stats.
-    rotated: (u64, u64),
+    /// Traces and spans removed by rotation, counted for the stats.
+    counts: ExportCounts,
 }
 
 impl LocalStoreExporter {
@@ -48,7 +47,7 @@ impl LocalStoreExporter {
             segment_bytes,
             folder_bytes: None,
             written_since_count: 0,
-            rotated: (0, 0),
+            counts: ExportCounts::default(),
         }
     }
 
@@ -78,8 +77,8 @@ impl LocalStoreExporter {
         }
         self.folder_bytes = Some(left);
         if removed.segments > 0 {
-            self.rotated.0 += removed.traces;
-            self.rotated.1 += removed.spans;
+            self.counts
+                .dropped(DropReason::LocalStoreRotated, removed.traces, removed.spans);
             crate::diag::warn(
                 "local_store_rotated",
                 format!(
@@ -92,24 +91,24 @@ impl LocalStoreExporter {
     }
 }
 
+impl LocalStoreExporter {
+    /// Traces (and their spans) removed by rotation since the last call.
+    pub(crate) fn take_dropped(&self) -> Vec<(DropReason, u64, u64)> {
+        self.counts.take_dropped()
+    }
+}
+
 impl Exporter for LocalStoreExporter {
-    fn name(&self) -> &'static str {
-        "local"
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            spill: SpillKind::LocalDir(self.writer.dir().to_path_buf()),
+            writes_shared_metadata: true,
+            counts: self.counts.clone(),
+            ..Capabilities::new("local")
+        }
     }
 
-    fn spill_kind(&self) -> SpillKind {
-        SpillKind::LocalDir(self.writer.dir().to_path_buf())
-    }
-
-    fn export(&mut self, batch: &[Trace]) -> Result<()> {
-        self.export_with(batch, &SharedMetadata::new())
-    }
-
-    fn writes_shared_metadata(&self) -> bool {
-        true
-    }
-
-    fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
+    fn export(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         let mut written = 0;
         for trace in batch {
             self.writer
@@ -121,13 +120,6 @@ impl Exporter for LocalStoreExporter {
         self.writer.sync()?;
         self.keep_under_cap(written);
         Ok(())
-    }
-
-    fn take_dropped(&mut self) -> Vec<(DropReason, u64, u64)> {
-        match std::mem::take(&mut self.rotated) {
-            (0, 0) => Vec::new(),
-            (traces, spans) => vec![(DropReason::LocalStoreRotated, traces, spans)],
-        }
     }
 
     fn flush(&mut self, _timeout: Duration) -> Result<()> {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::Exporter;
+use super::{Capabilities, Exporter};
 use crate::error::Result;
 use crate::model::{SharedMetadata, Trace};
 
@@ -16,7 +16,7 @@ pub type MemorySink = Arc<Mutex<Vec<Trace>>>;
 /// ```
 /// use ferrotrace_core::export::{Exporter, MemoryExporter};
 /// let (mut exporter, sink) = MemoryExporter::new();
-/// exporter.export(&[Default::default()]).unwrap();
+/// exporter.export(&[Default::default()], &Default::default()).unwrap();
 /// assert_eq!(sink.lock().len(), 1);
 /// ```
 pub struct MemoryExporter {
@@ -35,20 +35,14 @@ impl MemoryExporter {
 }
 
 impl Exporter for MemoryExporter {
-    fn name(&self) -> &'static str {
-        "memory"
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            writes_shared_metadata: true,
+            ..Capabilities::new("memory")
+        }
     }
 
-    fn export(&mut self, batch: &[Trace]) -> Result<()> {
-        self.sink.lock().extend_from_slice(batch);
-        Ok(())
-    }
-
-    fn writes_shared_metadata(&self) -> bool {
-        true
-    }
-
-    fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
+    fn export(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         // One copy of each trace, made with its shared metadata.
         let whole = super::with_shared(batch, shared);
         self.sink.lock().extend(whole);

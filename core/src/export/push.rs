@@ -18,7 +18,7 @@ use super::{Exporter, MlflowExporter};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::export::mlflow::{encode_path_segment, MlflowClient};
-use crate::model::{Trace, TraceDict};
+use crate::model::{SharedMetadata, Trace, TraceDict};
 use crate::store::mutation::{fold, is_mutation, Folded, Mutation};
 use crate::store::{scan_records, scan_store, SEGMENT_EXT};
 
@@ -162,7 +162,7 @@ impl Pusher<'_> {
         if traces.is_empty() {
             return;
         }
-        match self.exporter.export(&traces) {
+        match self.exporter.export(&traces, &SharedMetadata::new()) {
             Ok(()) => {
                 for (trace, item) in traces.iter().zip(&changes) {
                     let id = trace.info.trace_id.to_mlflow();

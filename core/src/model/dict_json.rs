@@ -409,5 +409,4 @@ impl<'a, S: Style, O: Out> Writer<'a, S, O> {
 }
 
 #[cfg(test)]
-#[path = "dict_json_tests.rs"]
 mod tests;

@@ -16,7 +16,7 @@ use parking_lot::Mutex;
 use super::batch::Finalized;
 use super::spill::{Claimed, SpillStore};
 use crate::error::Error;
-use crate::export::Exporter;
+use crate::export::{Capabilities, Exporter};
 use crate::model::{SharedMetadata, Trace};
 use crate::stats::{DropReason, Stats};
 
@@ -34,6 +34,8 @@ pub(crate) enum Outcome {
 
 pub(crate) struct Lane {
     pub(crate) exporter: Box<dyn Exporter>,
+    /// The exporter's capabilities, read once when the lane is made.
+    pub(crate) caps: Capabilities,
     pub(crate) spill: Option<Arc<Mutex<SpillStore>>>,
     down_until: Option<Instant>,
     backoff: Duration,
@@ -52,11 +54,13 @@ struct Replay {
 impl Lane {
     pub(crate) fn new(
         exporter: Box<dyn Exporter>,
+        caps: Capabilities,
         spill: Option<Arc<Mutex<SpillStore>>>,
         probe_max: Duration,
     ) -> Lane {
         Lane {
             exporter,
+            caps,
             spill,
             down_until: None,
             backoff: Duration::ZERO,
@@ -92,12 +96,12 @@ impl Lane {
         shared: &SharedMetadata,
         stats: &Stats,
     ) -> crate::Result<()> {
-        let result = self.exporter.export_with(batch, shared);
-        let retries = self.exporter.take_retries();
+        let result = self.exporter.export(batch, shared);
+        let retries = self.caps.counts.take_retries();
         if retries > 0 {
             stats.export_retries.fetch_add(retries, Relaxed);
         }
-        for (reason, traces, spans) in self.exporter.take_dropped() {
+        for (reason, traces, spans) in self.caps.counts.take_dropped() {
             stats.drop_counted(reason, traces, spans);
         }
         result
@@ -154,7 +158,7 @@ impl Lane {
             warn_kind(e),
             format!(
                 "could not deliver {traces} trace(s) to the {} destination: {e}{}; {what}",
-                self.exporter.name(),
+                self.caps.name,
                 refusal_hint(e)
             ),
         );

@@ -6,10 +6,12 @@
 //! (`queue_full`). The worker drains the queue (up to a batch), finalizes the traces and hands
 //! them to each destination's [`lane`], which retries, spills and replays. `flush` and
 //! `shutdown` are messages on a separate control channel carrying a reply channel, and every
-//! wait on them is bounded.
+//! wait on them is bounded. [`Delivery`] starts pipelines and answers the tracer's cold-path
+//! calls. The tracer hands traces over as [`Sealed`] ([`TraceSource`] is what it implements),
+//! so nothing here names the tracer.
 
 mod batch;
-pub mod fork;
+pub(crate) mod delivery;
 mod lane;
 mod memory;
 mod overflow;
@@ -19,7 +21,7 @@ mod watch;
 mod worker;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -29,8 +31,9 @@ use parking_lot::Mutex;
 use crate::config::DeliverySettings;
 use crate::export::{Exporter, LocalStoreExporter, SpillKind};
 use crate::model::Trace;
-use crate::tracer::Sealed;
 pub(crate) use batch::RecentTrace;
+pub(crate) use delivery::Delivery;
+pub use delivery::ExporterFactory;
 use lane::Lane;
 use overflow::{Overflow, Target};
 use spill::SpillStore;
@@ -43,6 +46,41 @@ pub(crate) enum Control {
     /// Deliver what is queued by the deadline, spill the rest, reply and stop.
     Shutdown(Sender<()>, Instant),
 }
+
+/// What hands a sealed trace over: the trace, moved out when the export side takes it (once: by
+/// the worker, the overflow thread or the exit rescue). `index` tells apart the traces of one
+/// source (the leaves of a recorded batch).
+pub(crate) trait TraceSource: Send + Sync {
+    fn take_trace(&self, index: u32) -> Trace;
+}
+
+/// A sealed trace on its way to the export worker: a reference to what holds it (an open
+/// trace's allocation: a reference count instead of a Box per trace, one allocation fewer on the
+/// application thread and one free fewer on the worker's) and its index there.
+pub(crate) struct Sealed {
+    source: Arc<dyn TraceSource>,
+    index: u32,
+}
+
+impl Sealed {
+    #[inline]
+    pub(crate) fn new(source: Arc<dyn TraceSource>, index: u32) -> Sealed {
+        Sealed { source, index }
+    }
+
+    /// The trace, moved out.
+    pub(crate) fn take(self) -> Trace {
+        self.source.take_trace(self.index)
+    }
+}
+
+/// The exporters the configuration names ([`crate::export::select::destinations`]).
+pub fn default_factory() -> ExporterFactory {
+    Box::new(crate::export::select::destinations)
+}
+
+/// Builds a pipeline's exporters on its export thread.
+pub(crate) type Build = Box<dyn FnOnce() -> Vec<Box<dyn Exporter>> + Send>;
 
 /// A queued trace with its estimated size.
 pub(crate) struct Queued {
@@ -59,13 +97,42 @@ pub(crate) struct Pipeline {
     max_bytes: u64,
     over: Sender<Queued>,
     over_rx: Receiver<Queued>,
-    overflow: Arc<Overflow>,
+    /// Estimated bytes waiting in the overflow channel.
+    over_bytes: Arc<AtomicU64>,
+    /// Where overflow goes: set by the export thread once it has built the exporters (until
+    /// then the overflow channel holds it).
+    overflow: Arc<OnceLock<Arc<Overflow>>>,
     /// What the worker is sending right now, for the exit hook's rescue.
     inflight: Arc<Mutex<Inflight>>,
     ctl: Sender<Control>,
     worker: Option<JoinHandle<()>>,
     /// The fork generation this pipeline was started in; a forked child must not use it.
     pub(crate) fork_generation: u64,
+    /// The exporters' deadlines: a shutdown sets them before it asks the worker, so a retry in
+    /// progress stops at it.
+    deadlines: Arc<Deadlines>,
+}
+
+/// The exporters' deadlines, shared between the thread that shuts a pipeline down and the
+/// export thread, which registers them once it has built the exporters: a shutdown that comes
+/// first is applied to them as they are registered.
+#[derive(Default)]
+struct Deadlines(Mutex<(Option<Instant>, Vec<crate::export::Deadline>)>);
+
+impl Deadlines {
+    fn register(&self, d: crate::export::Deadline) {
+        let mut g = self.0.lock();
+        d.set(g.0);
+        g.1.push(d);
+    }
+
+    fn set_all(&self, at: Instant) {
+        let mut g = self.0.lock();
+        g.0 = Some(at);
+        for d in &g.1 {
+            d.set(Some(at));
+        }
+    }
 }
 
 /// Why a trace was not queued (it is dropped with the [`Sealed`] that carried it).
@@ -110,78 +177,42 @@ pub(crate) fn estimate_bytes(t: &Trace) -> u64 {
 }
 
 impl Pipeline {
+    /// Starts the export thread, which builds the exporters (`build`) and then delivers. The
+    /// calling (application) thread only makes the channels and starts the thread.
     pub(crate) fn start(
-        exporters: Vec<Box<dyn Exporter>>,
+        build: Build,
         capacity: usize,
         delivery: &DeliverySettings,
         shared: WorkerShared,
         fork_generation: u64,
     ) -> Pipeline {
-        let mut lanes = Vec::with_capacity(exporters.len());
-        let mut spills = Vec::with_capacity(exporters.len());
-        let mut targets = Vec::new();
-        // Destinations that cannot take overflow (memory, or an exporter without a spill kind).
-        let mut missing = 0;
-        for exporter in exporters {
-            let spill = match exporter.spill_kind() {
-                SpillKind::Remote(identity) if delivery.spill => {
-                    let s = Arc::new(Mutex::new(SpillStore::new(
-                        &delivery.spill_dir,
-                        &identity,
-                        delivery.spill_max_bytes,
-                    )));
-                    targets.push(Target::Spill(s.clone()));
-                    Some(s)
-                }
-                SpillKind::LocalDir(dir) => {
-                    targets.push(Target::Local(Mutex::new(
-                        LocalStoreExporter::with_max_bytes(dir, delivery.local_max_bytes),
-                    )));
-                    None
-                }
-                _ => {
-                    missing += 1;
-                    None
-                }
-            };
-            spills.push(spill.clone());
-            lanes.push(Lane::new(exporter, spill, delivery.probe_max_interval));
-        }
         let (data, data_rx) = bounded(capacity);
         // The overflow is bounded by bytes only (`max_queue_bytes`, checked in `try_send`):
         // a burst of small traces must reach the disk, not be dropped for want of slots.
         let (over, over_rx) = unbounded();
         let (ctl, ctl_rx) = bounded(64);
-        let overflow = Arc::new(Overflow {
-            targets,
-            missing,
-            shared: shared.clone(),
-            bytes: Arc::default(),
-            handled: AtomicU64::new(0),
-        });
         let queued_bytes = Arc::new(AtomicU64::new(0));
+        let over_bytes = Arc::new(AtomicU64::new(0));
         let inflight = Arc::new(Mutex::new(Inflight::default()));
-        let watch = spills.iter().any(Option::is_some).then(|| Watch {
-            inflight: inflight.clone(),
-            spills: spills.clone(),
-            data: data_rx.clone(),
-            queued_bytes: queued_bytes.clone(),
-        });
-        let parts = worker::Parts {
-            lanes,
+        let overflow: Arc<OnceLock<Arc<Overflow>>> = Arc::default();
+        let deadlines: Arc<Deadlines> = Arc::default();
+        let pending = PendingParts {
+            deadlines: deadlines.clone(),
             data: data_rx.clone(),
             queued_bytes: queued_bytes.clone(),
             over: over_rx.clone(),
+            over_bytes: over_bytes.clone(),
             overflow: overflow.clone(),
             ctl: ctl_rx,
             inflight: inflight.clone(),
-            spills,
+            delivery: delivery.clone(),
         };
         let nice = delivery.export_nice;
         let worker = std::thread::Builder::new()
             .name("ferrotrace-export".into())
             .spawn(move || {
                 lower_priority(nice);
+                let parts = pending.assemble(build(), &shared);
                 worker::run(parts, shared)
             })
             .ok();
@@ -191,18 +222,6 @@ impl Pipeline {
                 "could not start the export thread; traces will be counted as dropped",
             );
         }
-        if overflow.enabled() {
-            let (rx, o) = (over_rx.clone(), overflow.clone());
-            let spawned = std::thread::Builder::new()
-                .name("ferrotrace-spill".into())
-                .spawn(move || {
-                    lower_priority(nice);
-                    overflow::run(rx, o, watch)
-                });
-            if spawned.is_err() {
-                crate::diag::warn("worker_spawn", "could not start the spill thread");
-            }
-        }
         Pipeline {
             data,
             data_rx,
@@ -210,11 +229,13 @@ impl Pipeline {
             max_bytes: delivery.max_queue_bytes,
             over,
             over_rx,
+            over_bytes,
             overflow,
             inflight,
             ctl,
             worker,
             fork_generation,
+            deadlines,
         }
     }
 
@@ -236,12 +257,15 @@ impl Pipeline {
                 }
             }
         }
-        if self.overflow.enabled() && self.overflow.bytes.load(Relaxed) + bytes <= self.max_bytes {
-            self.overflow.bytes.fetch_add(bytes, Relaxed);
+        // Before the exporters are built it is not known yet whether overflow can be written:
+        // the channel keeps it until the export thread knows (and drops it, counted, if not).
+        let overflow_on = self.overflow.get().is_none_or(|o| o.enabled());
+        if overflow_on && self.over_bytes.load(Relaxed) + bytes <= self.max_bytes {
+            self.over_bytes.fetch_add(bytes, Relaxed);
             match self.over.try_send(Queued { trace, bytes }) {
                 Ok(()) => return Ok(()),
                 Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                    self.overflow.bytes.fetch_sub(bytes, Relaxed);
+                    self.over_bytes.fetch_sub(bytes, Relaxed);
                 }
             }
         }
@@ -253,7 +277,7 @@ impl Pipeline {
     }
 
     pub(crate) fn bytes(&self) -> u64 {
-        self.queued_bytes.load(Relaxed) + self.overflow.bytes.load(Relaxed)
+        self.queued_bytes.load(Relaxed) + self.over_bytes.load(Relaxed)
     }
 
     pub(crate) fn control(&self) -> Sender<Control> {
@@ -267,6 +291,7 @@ impl Pipeline {
         let start = Instant::now();
         // The worker stops sending a bit before the deadline, to leave time to spill.
         let worker_deadline = start + timeout.mul_f64(0.8);
+        self.deadlines.set_all(worker_deadline);
         let done = request(
             &self.ctl,
             |tx| Control::Shutdown(tx, worker_deadline),
@@ -285,16 +310,16 @@ impl Pipeline {
     /// Spills what the worker could not get to. A trace the worker is still sending may also
     /// arrive later; the server takes the second copy as an update.
     fn rescue(&self, deadline: Instant) {
-        if !self.overflow.enabled() {
+        let Some(overflow) = self.overflow.get().filter(|o| o.enabled()) else {
             return;
-        }
+        };
         // A batch already copied to disk while it was being sent is not written again.
         let inflight = match self.inflight.try_lock_until(deadline) {
             Some(f) if f.copied => {
                 // On disk already: counted as spilled now, as the worker would have.
                 if !f.copies.is_empty() {
                     if let Some(b) = &f.batch {
-                        let stats = &self.overflow.shared.stats;
+                        let stats = &overflow.shared.stats;
                         stats
                             .traces_spilled
                             .fetch_add(b.traces.len() as u64, Relaxed);
@@ -306,15 +331,15 @@ impl Pipeline {
             None => None,
         };
         if let Some(batch) = inflight {
-            self.overflow.write_finalized(&batch);
+            overflow.write_finalized(&batch);
         }
         let mut batch = Vec::new();
         while let Ok(q) = self.data_rx.try_recv() {
             self.queued_bytes.fetch_sub(q.bytes, Relaxed);
             batch.push(q.trace.take());
         }
-        self.overflow.write_raw(batch);
-        overflow::drain(&self.over_rx, &self.overflow);
+        overflow.write_raw(batch);
+        overflow::drain(&self.over_rx, overflow);
     }
 
     /// Leaves a pipeline inherited through `fork` alone: its thread does not exist in this process,
@@ -336,4 +361,99 @@ pub(crate) fn request(
         return false;
     }
     rx.recv_deadline(deadline).is_ok()
+}
+
+/// What the export thread needs to assemble its side of a pipeline once the exporters exist.
+struct PendingParts {
+    data: Receiver<Queued>,
+    queued_bytes: Arc<AtomicU64>,
+    over: Receiver<Queued>,
+    over_bytes: Arc<AtomicU64>,
+    overflow: Arc<OnceLock<Arc<Overflow>>>,
+    ctl: Receiver<Control>,
+    inflight: Arc<Mutex<Inflight>>,
+    delivery: DeliverySettings,
+    deadlines: Arc<Deadlines>,
+}
+
+impl PendingParts {
+    /// On the export thread: each exporter's lane and spill folder, the overflow targets, and
+    /// the overflow thread when there is somewhere to write overflow.
+    fn assemble(self, exporters: Vec<Box<dyn Exporter>>, shared: &WorkerShared) -> worker::Parts {
+        let delivery = &self.delivery;
+        let mut lanes = Vec::with_capacity(exporters.len());
+        let mut spills = Vec::with_capacity(exporters.len());
+        let mut targets = Vec::new();
+        // Destinations that cannot take overflow (memory, or an exporter without a spill kind).
+        let mut missing = 0;
+        for exporter in exporters {
+            self.deadlines.register(exporter.deadline());
+            let caps = exporter.capabilities();
+            let spill = match &caps.spill {
+                SpillKind::Remote(identity) if delivery.spill => {
+                    let s = Arc::new(Mutex::new(SpillStore::new(
+                        &delivery.spill_dir,
+                        identity,
+                        delivery.spill_max_bytes,
+                    )));
+                    targets.push(Target::Spill(s.clone()));
+                    Some(s)
+                }
+                SpillKind::LocalDir(dir) => {
+                    targets.push(Target::Local(Mutex::new(
+                        LocalStoreExporter::with_max_bytes(dir.clone(), delivery.local_max_bytes),
+                    )));
+                    None
+                }
+                _ => {
+                    missing += 1;
+                    None
+                }
+            };
+            spills.push(spill.clone());
+            lanes.push(Lane::new(
+                exporter,
+                caps,
+                spill,
+                delivery.probe_max_interval,
+            ));
+        }
+        let overflow = Arc::new(Overflow {
+            targets,
+            missing,
+            shared: shared.clone(),
+            bytes: self.over_bytes,
+            handled: AtomicU64::new(0),
+        });
+        let _ = self.overflow.set(overflow.clone());
+        if overflow.enabled() {
+            let watch = spills.iter().any(Option::is_some).then(|| Watch {
+                inflight: self.inflight.clone(),
+                spills: spills.clone(),
+                data: self.data.clone(),
+                queued_bytes: self.queued_bytes.clone(),
+            });
+            let (rx, o) = (self.over.clone(), overflow.clone());
+            // Started from the export thread, it shares its lowered priority.
+            let spawned = std::thread::Builder::new()
+                .name("ferrotrace-spill".into())
+                .spawn(move || overflow::run(rx, o, watch));
+            if spawned.is_err() {
+                crate::diag::warn("worker_spawn", "could not start the spill thread");
+            }
+        } else {
+            // What overflowed while the exporters were being built: nowhere to write it.
+            overflow::drain(&self.over, &overflow);
+        }
+        worker::Parts {
+            lanes,
+            data: self.data,
+            queued_bytes: self.queued_bytes,
+            over: self.over,
+            overflow,
+            ctl: self.ctl,
+            inflight: self.inflight,
+            spills,
+        }
+    }
 }

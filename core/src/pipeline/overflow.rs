@@ -84,7 +84,7 @@ impl Overflow {
                 }
                 Target::Local(l) => {
                     let mut l = l.lock();
-                    let ok = l.export_with(batch, shared).is_ok();
+                    let ok = l.export(batch, shared).is_ok();
                     for (reason, traces, spans) in l.take_dropped() {
                         stats.drop_counted(reason, traces, spans);
                     }
@@ -95,7 +95,14 @@ impl Overflow {
         }
         let traces = batch.len() as u64;
         let spans: u64 = batch.iter().map(|t| t.spans.len() as u64).sum();
-        if failed || self.missing > 0 {
+        if self.targets.is_empty() {
+            // Overflow from before the exporters were built, and none of them keeps any.
+            crate::diag::warn(
+                "queue_full",
+                "the export queue is full (the destination is slower than the application); traces are being dropped and counted in stats()",
+            );
+            stats.drop_counted(DropReason::QueueFull, traces, spans);
+        } else if failed || self.missing > 0 {
             let message = if failed {
                 "the export queue was full and the overflow could not be written to disk; traces dropped"
             } else {
@@ -158,34 +165,4 @@ fn take(q: Queued, overflow: &Overflow) -> Trace {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::pipeline::worker::tests::{shared, traces};
-
-    /// A flush drains the whole overflow channel at once; it is written a batch at a time, so
-    /// the recent-traces cache keeps small batches alive, not all of it.
-    #[test]
-    fn a_large_drain_is_written_in_batches() {
-        let dir = tempfile::tempdir().unwrap();
-        let overflow = Overflow {
-            targets: vec![Target::Local(Mutex::new(LocalStoreExporter::new(
-                dir.path().to_path_buf(),
-            )))],
-            missing: 0,
-            shared: shared(4, 2),
-            bytes: Arc::default(),
-            handled: AtomicU64::new(0),
-        };
-        overflow.write_raw(traces(0..11));
-        let recent = overflow.shared.recent.lock();
-        let kept: Vec<(u128, usize)> = recent
-            .iter()
-            .map(|t| (t.info.trace_id.0, t.batch_len()))
-            .collect();
-        assert_eq!(kept, [(9, 3), (10, 3)]);
-        drop(recent);
-        let read = crate::store::read_store(dir.path()).unwrap();
-        assert_eq!(read.traces.len(), 11);
-        assert_eq!(overflow.shared.stats.traces_exported.load(Relaxed), 11);
-    }
-}
+mod tests;

@@ -123,10 +123,14 @@ mod imp {
                 return;
             }
         }
-        let tracer = crate::global();
-        let timeout = tracer.config().exit_timeout.min(Duration::from_secs(30));
-        // Panics are contained: the process must still end with SIGTERM's status.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tracer.exit(timeout)));
+        // The process-wide tracer's delivery (none made yet: nothing to deliver).
+        if let Some(delivery) = crate::pipeline::delivery::global() {
+            let timeout = delivery.config().exit_timeout.min(Duration::from_secs(30));
+            // Panics are contained: the process must still end with SIGTERM's status.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                delivery.exit(timeout, 0)
+            }));
+        }
         // SAFETY: restores the default action and delivers SIGTERM to this thread, which does
         // not block it: the process ends as it would have without tracing.
         unsafe {

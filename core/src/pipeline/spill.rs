@@ -321,8 +321,6 @@ fn alive(pid: u32) -> bool {
 }
 
 #[cfg(test)]
-#[path = "spill_tests.rs"]
 mod tests;
 
-#[path = "spill_progress.rs"]
 mod progress;

@@ -264,3 +264,17 @@ pub fn delete_traces(
 pub fn page_json(page: &Page) -> Value {
     json!({"traces": page.traces, "next_page_token": page.next_page_token})
 }
+
+/// [`page_json`] as text, written without building the value first.
+pub fn page_text(page: &Page) -> String {
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        traces: &'a [TraceDict],
+        next_page_token: &'a Option<String>,
+    }
+    serde_json::to_string(&Out {
+        traces: &page.traces,
+        next_page_token: &page.next_page_token,
+    })
+    .unwrap_or_else(|_| page_json(page).to_string())
+}

@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
-use super::open_trace::{OpenTrace, Sealed};
+use super::open_trace::OpenTrace;
 use super::span::{default_log_level, SpanContext};
 use super::{unsampled, Tracer};
 use crate::model::keys::attr;
@@ -22,6 +22,7 @@ use crate::model::{
     Attributes, RawJson, SpanId, SpanList, SpanName, SpanRecord, SpanStatus, StatusCode, Trace,
     TraceId, TraceInfo, TraceState,
 };
+use crate::pipeline::{Sealed, TraceSource};
 use crate::process::TailRule;
 
 /// One ended leaf as a binding describes it: its parent (`None`: a root, the trace's only
@@ -323,39 +324,18 @@ impl Tracer {
         let queued = batch.leaves.iter().enumerate().filter(|(_, l)| l.queued);
         self.submit_all(queued.map(|(i, _)| {
             let bytes = batch.estimate_bytes(i);
-            (Sealed::Leaf(batch.clone(), i as u32), bytes, 1)
+            (Sealed::new(batch.clone(), i as u32), bytes, 1)
         }));
         Some(batch)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Config;
+mod tests;
 
-    #[test]
-    fn the_size_estimate_is_the_queues_for_the_trace_built() {
-        // The queue's byte bound must count a leaf as it counts the same trace sealed whole.
-        let tracer = Tracer::new(Config {
-            memory: true,
-            ..Config::default()
-        });
-        let (name, ty) = (SpanName::from("lookup"), RawJson::string("RETRIEVER"));
-        let text = format!("{}{}", r#"{"q":"x"}"#, "[1,2,3]".repeat(20));
-        let spec = LeafSpec {
-            parent: None,
-            name: &name,
-            span_type: &ty,
-            start_ns: 1,
-            end_ns: 9,
-            inputs: 0..9,
-            outputs: 9..text.len(),
-        };
-        let batch = tracer.record_leaves(text.clone(), [spec]).unwrap();
-        assert_eq!(
-            batch.estimate_bytes(0),
-            crate::pipeline::estimate_bytes(&batch.trace(0))
-        );
+/// A leaf of a recorded batch is built when the export side takes it.
+impl TraceSource for LeafBatch {
+    fn take_trace(&self, index: u32) -> Trace {
+        self.trace(index as usize)
     }
 }

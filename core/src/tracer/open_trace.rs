@@ -8,6 +8,7 @@ mod spin;
 use self::spin::{SpinGuard, SpinMutex};
 use super::Tracer;
 use crate::model::{SpanRecord, StatusCode, Trace, TraceId, TraceInfo, TraceState};
+use crate::pipeline::{Sealed, TraceSource};
 use crate::stats::{DropReason, Stats};
 
 /// Trace-level data set while the trace runs (`update_current_trace`, context tags).
@@ -143,7 +144,7 @@ impl OpenTrace {
             watched,
             tracer,
             tail: crate::process::TailRule::default(),
-            fork_generation: crate::pipeline::fork::generation(),
+            fork_generation: crate::runtime::fork::generation(),
             buf: SpinMutex::default(),
         }
     }
@@ -292,7 +293,7 @@ impl OpenTrace {
             buf.open = open;
             return false;
         };
-        let now = super::now_ns();
+        let now = crate::runtime::now_ns();
         let mut root = None;
         for stub in open {
             let is_root = stub.span_id == root_id;
@@ -341,7 +342,7 @@ impl OpenTrace {
         }
         Stats::inc(&stats.traces_completed);
         self.tracer.set_last_trace_id(self.id);
-        if self.fork_generation != crate::pipeline::fork::generation() {
+        if self.fork_generation != crate::runtime::fork::generation() {
             drop(buf);
             stats.drop_counted(DropReason::InheritedByFork, 1, spans.len() as u64 + leaves);
             return;
@@ -368,36 +369,26 @@ impl OpenTrace {
         buf.leaves = leaf_list;
         drop(buf);
         self.tracer
-            .submit(Sealed::Open(self.clone()), bytes, span_count);
+            .submit(Sealed::new(self.clone(), 0), bytes, span_count);
     }
 }
 
-/// A sealed trace on its way to the export worker: carried by its open trace's allocation (a
-/// reference count instead of a Box per trace: one allocation fewer on the application thread,
-/// and one free fewer on the worker's), or a leaf of a recorded batch, built when taken.
-pub(crate) enum Sealed {
-    Open(Arc<OpenTrace>),
-    Leaf(Arc<super::LeafBatch>, u32),
-}
-
-impl Sealed {
+/// A sealed trace travels to the export worker inside its open trace's allocation (a reference
+/// count instead of a Box per trace: one allocation fewer on the application thread, and one free
+/// fewer on the worker's).
+impl TraceSource for OpenTrace {
     /// The trace, moved out (taken once: by the worker, the overflow thread or the exit rescue).
-    pub(crate) fn take(self) -> Trace {
-        match self {
-            Sealed::Open(t) => {
-                let (trace, leaves) = {
-                    let mut buf = t.buf.lock();
-                    (buf.out.take(), std::mem::take(&mut buf.leaves))
-                };
-                let mut trace = trace.unwrap_or_default();
-                // Built here, on the worker's thread (see `leaves.rs`).
-                for (batch, i) in leaves {
-                    trace.spans.push(Arc::new(batch.record(i as usize)));
-                }
-                trace
-            }
-            Sealed::Leaf(batch, i) => batch.trace(i as usize),
+    fn take_trace(&self, _index: u32) -> Trace {
+        let (trace, leaves) = {
+            let mut buf = self.buf.lock();
+            (buf.out.take(), std::mem::take(&mut buf.leaves))
+        };
+        let mut trace = trace.unwrap_or_default();
+        // Built here, on the worker's thread (see `leaves.rs`).
+        for (batch, i) in leaves {
+            trace.spans.push(Arc::new(batch.record(i as usize)));
         }
+        trace
     }
 }
 

@@ -3,11 +3,11 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::now_ns;
 use super::open_trace::OpenTrace;
 use super::record::OpenRecord;
 use crate::model::keys::attr;
 use crate::model::{RawJson, SpanEvent, SpanId, SpanRecord, StatusCode, TraceId};
+use crate::runtime::now_ns;
 
 /// Span types MLflow logs at INFO by default; every other type defaults to DEBUG.
 const INFO_SPAN_TYPES: [&str; 6] = [

@@ -90,7 +90,7 @@ fn watch_for(tracer: &Tracer, root: &LiveSpan, after_ns: u64, expiry: Expiry) {
         .roots
         .lock()
         .push((deadline, Arc::downgrade(&root.ctx.trace), expiry));
-    let generation = crate::pipeline::fork::generation();
+    let generation = crate::runtime::fork::generation();
     if watched
         .sweeper_generation
         .swap(generation, Ordering::AcqRel)
@@ -110,7 +110,7 @@ fn sweep(tracer: Tracer, generation: u64) {
     loop {
         let interval = tracer.config().trace_timeout_check_interval;
         std::thread::sleep(interval);
-        if crate::pipeline::fork::generation() != generation {
+        if crate::runtime::fork::generation() != generation {
             return; // a forked child starts its own sweeper
         }
         let config = tracer.config();

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 use ferrotrace_core::config::Config;
-use ferrotrace_core::export::Exporter;
-use ferrotrace_core::model::{SpanRecord, Trace};
+use ferrotrace_core::export::{Capabilities, Exporter};
+use ferrotrace_core::model::{SharedMetadata, SpanRecord, Trace};
+use ferrotrace_core::stats::StatsSnapshot;
 use ferrotrace_core::Tracer;
 use parking_lot::Mutex;
 
@@ -35,7 +36,7 @@ pub fn tracer_with<E: Exporter + 'static>(
     config: Config,
     make: impl Fn() -> E + Send + Sync + 'static,
 ) -> Tracer {
-    Tracer::with_exporter_factory(config, Box::new(move |_, _| vec![Box::new(make()) as _]))
+    Tracer::with_exporter_factory(config, Box::new(move |_, _, _| vec![Box::new(make()) as _]))
 }
 
 /// Keeps every exported trace, optionally waiting on a gate or sleeping before each batch.
@@ -69,11 +70,11 @@ pub struct TestExporter {
 }
 
 impl Exporter for TestExporter {
-    fn name(&self) -> &'static str {
-        "test"
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new("test")
     }
 
-    fn export(&mut self, batch: &[Trace]) -> ferrotrace_core::Result<()> {
+    fn export(&mut self, batch: &[Trace], _: &SharedMetadata) -> ferrotrace_core::Result<()> {
         match &self.behaviour {
             Behaviour::Accept => {}
             Behaviour::Slow(d) => std::thread::sleep(*d),
@@ -142,4 +143,18 @@ pub fn warnings_containing(needle: &str) -> Vec<String> {
         .into_iter()
         .filter(|w| w.contains(needle))
         .collect()
+}
+
+/// `tracer`'s stats once at most `pending` traces wait (queued or being exported). What overflows
+/// the queue before the export thread has built the exporters waits in the overflow channel
+/// until that thread knows whether it can be written anywhere, and is counted then.
+pub fn stats_once_pending_at_most(tracer: &Tracer, pending: u64) -> StatsSnapshot {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let st = tracer.stats();
+        if st.traces_pending <= pending || std::time::Instant::now() > until {
+            return st;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }

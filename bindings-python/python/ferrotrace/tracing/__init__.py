@@ -17,7 +17,7 @@ from ferrotrace._native import LiveSpan, TracingError
 from ferrotrace._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterator, Optional
+    from typing import Any, Callable, Iterator, Literal, Optional
 
 __all__ = [
     "MlflowExperimentLocation",
@@ -120,13 +120,18 @@ def configure_otlp(
     timeout: Optional[float] = None,
     service_name: Optional[str] = None,
     dual_export: Optional[bool] = None,
+    semconv: Optional[Literal["mlflow", "genai", "openinference"]] = None,
 ) -> None:
     """Sends traces to an OpenTelemetry collector over OTLP/HTTP (protobuf), as the
     ``OTEL_EXPORTER_OTLP_*`` variables do. ``endpoint`` is used as is when it has a path,
     else ``/v1/traces`` is appended; ``""`` turns OTLP export off. As in MLflow, the collector
     replaces the MLflow server (or local store) unless ``dual_export=True``. ``compression``
-    is ``"gzip"`` or ``"none"``, ``timeout`` in seconds. Arguments left ``None`` keep their
-    setting. An invalid value raises ``ConfigError`` naming it (``otlp_endpoint``, ...).
+    is ``"gzip"`` or ``"none"``, ``timeout`` in seconds. ``semconv`` picks the span attributes
+    (``FERROTRACE_OTLP_SEMCONV``): ``"mlflow"`` (what MLflow's OTLP exporter sends, the
+    default), ``"genai"`` (MLflow's OpenTelemetry GenAI translation,
+    ``MLFLOW_ENABLE_OTEL_GENAI_SEMCONV``) or ``"openinference"`` (for Arize Phoenix). Arguments
+    left ``None`` keep their setting. An invalid value raises ``ConfigError`` naming it
+    (``otlp_endpoint``, ``otlp_semconv``, ...).
 
     Example: ``ferrotrace.tracing.configure_otlp("http://localhost:4318", headers={"x-api-key": "k"})``
     """
@@ -138,6 +143,7 @@ def configure_otlp(
             "timeout": timeout,
             "service_name": service_name,
             "dual_export": dual_export,
+            "semconv": semconv,
         }
     )
 

@@ -1,6 +1,8 @@
 //! A blocking client for an MLflow tracking server: its REST API (JSON) and its OTLP endpoint.
 //! Authentication, TLS and the request timeout follow MLflow's settings; failures come back as
-//! classified [`Error`]s carrying the server's message and never a credential.
+//! classified [`Error`]s carrying the server's message and never a credential. Requests go
+//! through reqwest on the client's own current-thread runtime ([`crate::export::http`]); the
+//! exporter drives the same requests as futures on its runtime.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,13 +10,13 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::Value;
 
-use super::http::{
-    check_json_response, classify, encode_component, parse_json_response, prepare, tls_config, Body,
-};
+use super::http::{check_json_response, classify, encode_component, parse_json_response, Body};
 pub use super::http::{encode_path_segment, Method};
-use super::retry::{retry_after_header, RetryPolicy};
+use super::retry::RetryPolicy;
 use crate::config::{Config, HttpSettings, Secret};
 use crate::error::{Error, Result};
+use crate::export::http::{fetch, Http};
+use crate::export::Deadline;
 
 /// MLflow's OTLP ingestion path.
 pub const OTLP_TRACES_PATH: &str = "/v1/traces";
@@ -23,11 +25,11 @@ pub const EXPERIMENT_ID_HEADER: &str = "x-mlflow-experiment-id";
 /// Connections kept open between requests by a client made with [`MlflowClient::new`].
 const DEFAULT_IDLE_CONNECTIONS: usize = 3;
 /// Responses larger than this are refused (search results are paged well below it).
-const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
-/// A blocking MLflow client. Clones share one connection pool; every request has the
-/// configured timeout and is retried per the client's [`RetryPolicy`] (transport errors, 5xx,
-/// 408 and 429 only).
+/// A blocking MLflow client. Clones share one connection pool and runtime (built on the first
+/// request); every request has the configured timeout and is retried per the client's
+/// [`RetryPolicy`] (transport errors, 5xx, 408 and 429 only).
 ///
 /// ```
 /// use ferrotrace_core::config::HttpSettings;
@@ -44,7 +46,7 @@ pub struct MlflowClient {
 
 pub(crate) struct Inner {
     pub(crate) base: String,
-    agent: ureq::Agent,
+    http: Http,
     /// The whole `Authorization` header value.
     authorization: Option<Secret>,
     auth_kind: &'static str,
@@ -90,19 +92,11 @@ impl MlflowClient {
             ),
             _ => (None, "none"),
         };
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(format!("ferrotrace/{}", env!("CARGO_PKG_VERSION")))
-            .timeout_global(Some(http.request_timeout))
-            .tls_config(tls_config(http)?)
-            .max_idle_connections(idle)
-            .max_idle_connections_per_host(idle)
-            .build();
-        let agent = super::http::agent(config);
+        let http_client = Http::new(crate::export::http::tls::mlflow_tls(http)?, idle);
         Ok(MlflowClient {
             inner: Arc::new(Inner {
                 base,
-                agent,
+                http: http_client,
                 authorization,
                 auth_kind,
                 timeout: http.request_timeout,
@@ -170,20 +164,57 @@ impl MlflowClient {
         body: Option<&Value>,
         deadline: Option<Instant>,
     ) -> Result<Value> {
+        let deadline = Deadline::at(deadline);
+        self.block_on(|c| async move {
+            self.json_async(&c, method, path, query, body, &deadline)
+                .await
+        })
+    }
+
+    /// Runs `f` with the reqwest client on this client's runtime, to completion (see
+    /// [`crate::export::http`]: never from inside a future of the same runtime).
+    pub(crate) fn block_on<T, F: std::future::Future<Output = Result<T>>>(
+        &self,
+        f: impl FnOnce(reqwest::Client) -> F,
+    ) -> Result<T> {
+        self.inner.http.run(f)?
+    }
+
+    /// [`MlflowClient::json`] as a future of `c`'s runtime.
+    pub(crate) async fn json_async(
+        &self,
+        c: &reqwest::Client,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        deadline: &Deadline,
+    ) -> Result<Value> {
         let bytes = body.map(|b| b.to_string().into_bytes());
         let body = bytes.as_deref().map(|bytes| Body {
             bytes,
             content_type: "application/json",
             headers: &[],
         });
-        let text = self.send(method, path, query, body.as_ref(), deadline, &mut |_, _| {})?;
+        let text = self
+            .send(
+                c,
+                method,
+                path,
+                query,
+                body.as_ref(),
+                deadline,
+                &mut |_, _| {},
+            )
+            .await?;
         parse_json_response(method, path, &text)
     }
 
-    /// `POST path` with a body that is JSON text already; the answer is checked to be JSON and
-    /// dropped (no `Value` is built for it).
-    pub(crate) fn post_json_text(
+    /// One `POST path` with a body that is JSON text already (no retry); the answer is checked
+    /// to be JSON and dropped (no `Value` is built for it).
+    pub(crate) async fn post_json_text_once(
         &self,
+        c: &reqwest::Client,
         path: &str,
         json: &[u8],
         deadline: Option<Instant>,
@@ -193,20 +224,15 @@ impl MlflowClient {
             content_type: "application/json",
             headers: &[],
         };
-        let answer = self.send(
-            Method::Post,
-            path,
-            &[],
-            Some(&body),
-            deadline,
-            &mut |_, _| {},
-        )?;
+        let answer = self
+            .send_once(c, Method::Post, path, &[], Some(&body), deadline)
+            .await?;
         check_json_response(Method::Post, path, &answer)
     }
 
     /// `POST /v1/traces` with a gzip'd `ExportTraceServiceRequest` for `experiment_id`.
     pub fn post_otlp(&self, experiment_id: &str, gz_body: &[u8]) -> Result<()> {
-        self.post_otlp_counting(experiment_id, gz_body, &mut |_, _| {})
+        self.post_otlp_until(experiment_id, gz_body, None)
     }
 
     /// [`MlflowClient::post_otlp`] finishing by `deadline` (retries stop, the last attempt's
@@ -217,24 +243,26 @@ impl MlflowClient {
         gz_body: &[u8],
         deadline: Option<Instant>,
     ) -> Result<()> {
-        self.post_otlp_with(experiment_id, gz_body, deadline, &mut |_, _| {})
+        let deadline = Deadline::at(deadline);
+        self.block_on(|c| async move {
+            let mut retry = |_: &Error, _: Duration| {};
+            self.retry
+                .run(
+                    &deadline,
+                    |d| self.post_otlp_once(&c, experiment_id, gz_body, d),
+                    &mut retry,
+                )
+                .await
+        })
     }
 
-    pub(crate) fn post_otlp_counting(
+    /// One `POST /v1/traces` (no retry).
+    pub(crate) async fn post_otlp_once(
         &self,
-        experiment_id: &str,
-        gz_body: &[u8],
-        on_retry: &mut dyn FnMut(&Error, Duration),
-    ) -> Result<()> {
-        self.post_otlp_with(experiment_id, gz_body, None, on_retry)
-    }
-
-    fn post_otlp_with(
-        &self,
+        c: &reqwest::Client,
         experiment_id: &str,
         gz_body: &[u8],
         deadline: Option<Instant>,
-        on_retry: &mut dyn FnMut(&Error, Duration),
     ) -> Result<()> {
         let headers = [
             (EXPERIMENT_ID_HEADER, experiment_id),
@@ -245,36 +273,42 @@ impl MlflowClient {
             content_type: "application/x-protobuf",
             headers: &headers,
         };
-        self.send(
+        self.send_once(
+            c,
             Method::Post,
             OTLP_TRACES_PATH,
             &[],
             Some(&body),
             deadline,
-            on_retry,
         )
+        .await
         .map(|_| ())
     }
 
     /// Sends one request with retries; returns the response body of a 2xx answer.
-    pub(crate) fn send(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn send(
         &self,
+        c: &reqwest::Client,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
         body: Option<&Body<'_>>,
-        deadline: Option<Instant>,
+        deadline: &Deadline,
         on_retry: &mut dyn FnMut(&Error, Duration),
     ) -> Result<Vec<u8>> {
-        self.retry.run(
-            deadline,
-            |d| self.send_once(method, path, query, body, d),
-            |e, w| on_retry(e, w),
-        )
+        self.retry
+            .run(
+                deadline,
+                |d| self.send_once(c, method, path, query, body, d),
+                |e, w| on_retry(e, w),
+            )
+            .await
     }
 
-    fn send_once(
+    async fn send_once(
         &self,
+        c: &reqwest::Client,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
@@ -304,62 +338,50 @@ impl MlflowClient {
             url.push('=');
             url.push_str(&encode_component(v));
         }
-        let agent = &self.inner.agent;
-        let auth = self.inner.authorization.as_ref();
-        let sent = match (method, body) {
-            (Method::Get, _) => prepare(agent.get(&url), timeout, auth, None).call(),
-            (Method::Delete, None) => prepare(agent.delete(&url), timeout, auth, None).call(),
-            (m, body) => {
-                let b = match m {
-                    Method::Patch => agent.patch(&url),
-                    Method::Delete => agent.delete(&url).force_send_body(),
-                    _ => agent.post(&url),
-                };
-                let b = prepare(b, timeout, auth, body);
-                match body {
-                    Some(body) => b.send(body.bytes),
-                    None => b.send_empty(),
-                }
+        let m = match method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut b = c.request(m, &url).timeout(timeout);
+        if let Some(auth) = &self.inner.authorization {
+            b = b.header("Authorization", auth.expose());
+        }
+        if let (Some(body), false) = (body, method == Method::Get) {
+            b = b.header("Content-Type", body.content_type);
+            for (k, v) in body.headers {
+                b = b.header(*k, *v);
             }
-        };
-        let mut resp = sent.map_err(|e| self.request_failed(&request(), e, timeout))?;
-        let status = resp.status().as_u16();
-        let retry_after = retry_after_header(resp.headers());
-        let bytes = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_vec()
-            .map_err(|e| self.transport(&request(), format!("reading the response failed: {e}")))?;
-        if (200..300).contains(&status) {
-            return Ok(bytes);
+            b = b.body(body.bytes.to_vec());
         }
-        Err(classify(status, request(), &bytes, retry_after))
-    }
-
-    fn request_failed(&self, request: &str, e: ureq::Error, timeout: Duration) -> Error {
-        let tls = match &e {
-            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => true,
-            ureq::Error::Io(io) => io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>()),
-            _ => false,
-        };
-        if tls {
-            return Error::Tls {
-                server: self.inner.base.clone(),
-                request: request.to_owned(),
-                message: e.to_string(),
+        let answer = fetch(b, MAX_RESPONSE_BYTES).await.map_err(|f| {
+            if f.tls {
+                return Error::Tls {
+                    server: self.inner.base.clone(),
+                    request: request(),
+                    message: f.message,
+                };
+            }
+            let message = if f.timeout {
+                format!(
+                    "no answer within {:.1} s (MLFLOW_HTTP_REQUEST_TIMEOUT)",
+                    timeout.as_secs_f64()
+                )
+            } else {
+                f.message
             };
+            self.transport(&request(), message)
+        })?;
+        if (200..300).contains(&answer.status) {
+            return Ok(answer.body);
         }
-        let message = match e {
-            ureq::Error::Timeout(_) => format!(
-                "no answer within {:.1} s (MLFLOW_HTTP_REQUEST_TIMEOUT)",
-                timeout.as_secs_f64()
-            ),
-            other => other.to_string(),
-        };
-        self.transport(request, message)
+        Err(classify(
+            answer.status,
+            request(),
+            &answer.body,
+            answer.retry_after,
+        ))
     }
 
     fn transport(&self, request: &str, message: String) -> Error {
@@ -372,5 +394,4 @@ impl MlflowClient {
 }
 
 #[cfg(test)]
-#[path = "client_tests.rs"]
 mod tests;

@@ -11,13 +11,15 @@ use serde_json::{json, Value};
 use super::client::MlflowClient;
 use super::http::{truncate, Method};
 use crate::error::{Error, Result};
+use crate::export::Deadline;
 
 impl MlflowClient {
     /// The id of the experiment named `name`, created if it does not exist. A concurrent creator
     /// (`RESOURCE_ALREADY_EXISTS`) is survived by reading the name again. A deleted experiment
     /// is an error, as in MLflow's `set_experiment`.
     pub fn resolve_experiment(&self, name: &str) -> Result<String> {
-        self.resolve_experiment_by(name, None)
+        let deadline = Deadline::default();
+        self.block_on(|c| async move { self.resolve_experiment_by(&c, name, &deadline).await })
     }
 
     /// [`MlflowClient::resolve_experiment`] within `deadline`, remembered per server and name
@@ -27,12 +29,35 @@ impl MlflowClient {
         name: &str,
         deadline: Option<Instant>,
     ) -> Result<String> {
-        let key = (self.inner.base.clone(), name.to_owned());
-        if let Some(id) = experiment_cache().lock().get(&key) {
-            return Ok(id.clone());
+        if let Some(id) = self.cached_experiment(name) {
+            return Ok(id);
         }
-        let id = self.resolve_experiment_by(name, deadline)?;
-        experiment_cache().lock().insert(key, id.clone());
+        let deadline = Deadline::at(deadline);
+        self.block_on(|c| async move {
+            self.resolve_experiment_cached_async(&c, name, &deadline)
+                .await
+        })
+    }
+
+    fn cached_experiment(&self, name: &str) -> Option<String> {
+        let key = (self.inner.base.clone(), name.to_owned());
+        experiment_cache().lock().get(&key).cloned()
+    }
+
+    /// [`MlflowClient::resolve_experiment_cached`] as a future of `c`'s runtime.
+    pub(crate) async fn resolve_experiment_cached_async(
+        &self,
+        c: &reqwest::Client,
+        name: &str,
+        deadline: &Deadline,
+    ) -> Result<String> {
+        if let Some(id) = self.cached_experiment(name) {
+            return Ok(id);
+        }
+        let id = self.resolve_experiment_by(c, name, deadline).await?;
+        experiment_cache()
+            .lock()
+            .insert((self.inner.base.clone(), name.to_owned()), id.clone());
         Ok(id)
     }
 
@@ -43,30 +68,32 @@ impl MlflowClient {
             .remove(&(self.inner.base.clone(), name.to_owned()));
     }
 
-    fn resolve_experiment_by(&self, name: &str, deadline: Option<Instant>) -> Result<String> {
+    async fn resolve_experiment_by(
+        &self,
+        c: &reqwest::Client,
+        name: &str,
+        deadline: &Deadline,
+    ) -> Result<String> {
         const BY_NAME: &str = "/api/2.0/mlflow/experiments/get-by-name";
-        let get = || {
-            self.json(
-                Method::Get,
-                BY_NAME,
-                &[("experiment_name", name)],
-                None,
-                deadline,
-            )
-        };
-        let found = match get() {
+        let query = [("experiment_name", name)];
+        let get = || self.json_async(c, Method::Get, BY_NAME, &query, None, deadline);
+        let found = match get().await {
             Ok(v) => v,
             Err(Error::NotFound { .. }) => {
-                let created = self.json(
-                    Method::Post,
-                    "/api/2.0/mlflow/experiments/create",
-                    &[],
-                    Some(&json!({ "name": name })),
-                    deadline,
-                );
+                let body = json!({ "name": name });
+                let created = self
+                    .json_async(
+                        c,
+                        Method::Post,
+                        "/api/2.0/mlflow/experiments/create",
+                        &[],
+                        Some(&body),
+                        deadline,
+                    )
+                    .await;
                 match created {
                     Ok(v) => return experiment_id_of(&v, "experiment_id"),
-                    Err(e) if e.mlflow_code() == Some("RESOURCE_ALREADY_EXISTS") => get()?,
+                    Err(e) if e.mlflow_code() == Some("RESOURCE_ALREADY_EXISTS") => get().await?,
                     Err(e) => return Err(e),
                 }
             }

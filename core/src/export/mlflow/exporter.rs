@@ -9,11 +9,9 @@
 //! Meanwhile `log_spans` on an existing, finalized trace only adds rows. The trace stored is the
 //! same either way.
 
-use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
-use std::time::{Duration, Instant};
-
-use parking_lot::Mutex;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::time::Instant;
 
 use super::client::MlflowClient;
 use super::otlp::{encode_request, gzip, OtlpOptions};
@@ -21,7 +19,7 @@ use super::retry::RetryPolicy;
 use super::trace_info::{write_body, START_TRACE_PATH};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::export::{Exporter, SpillKind};
+use crate::export::{Capabilities, Deadline, ExportCounts, Exporter, SpillKind};
 use crate::model::{SharedMetadata, Trace};
 
 /// Whether `trace` is one service's part of a distributed trace continued from another process
@@ -41,14 +39,15 @@ pub const MAX_OTLP_BYTES: usize = 4 * 1024 * 1024;
 /// Exports to an MLflow tracking server. Transport errors, 5xx, 408 and 429 are retried with
 /// backoff (bounded by its [`RetryPolicy`]); after a batch has failed that way, the next
 /// batches get one attempt each until one gets through, so an unreachable server does not hold
-/// the worker for the whole budget per batch.
+/// the worker for the whole budget per batch. Its requests run on the runtime of its client,
+/// built by the first export (on the export thread).
 ///
 /// ```no_run
 /// use ferrotrace_core::config::Config;
 /// use ferrotrace_core::export::{Exporter, mlflow::MlflowExporter};
 /// let config = Config { tracking_uri: Some("http://127.0.0.1:5000".into()), ..Config::default() };
 /// let mut exporter = MlflowExporter::new(&config).unwrap();
-/// exporter.export(&[]).unwrap();
+/// exporter.export(&[], &Default::default()).unwrap();
 /// ```
 pub struct MlflowExporter {
     client: MlflowClient,
@@ -56,11 +55,12 @@ pub struct MlflowExporter {
     experiment_name: Option<String>,
     otlp: OtlpOptions,
     policy: RetryPolicy,
-    /// Set after a batch failed on a retryable error; cleared by the next success.
-    degraded: bool,
-    retries: u64,
-    /// Set while flushing at exit: no request or retry goes past it.
-    deadline: Option<Instant>,
+    /// Set after a batch failed on a retryable error; cleared by the next success. (Cells: the
+    /// batch's futures share them on one thread.)
+    degraded: Cell<bool>,
+    counts: ExportCounts,
+    /// Set while flushing and at exit: no request or retry goes past it.
+    deadline: Deadline,
     /// StartTraceV3 requests in flight at once (`MLFLOW_ASYNC_TRACE_LOGGING_MAX_WORKERS`). The
     /// server answers them from a thread pool; one at a time leaves it idle between requests.
     info_concurrency: usize,
@@ -94,9 +94,9 @@ impl MlflowExporter {
                 ..RetryPolicy::default()
             }
             .with_mlflow_settings(&config.http.retry),
-            degraded: false,
-            retries: 0,
-            deadline: None,
+            degraded: Cell::new(false),
+            counts: ExportCounts::default(),
+            deadline: Deadline::default(),
             info_concurrency: config.delivery.max_workers.max(1),
         }
     }
@@ -107,84 +107,139 @@ impl MlflowExporter {
         self
     }
 
-    /// Runs `op` under the retry policy (one attempt when degraded), counting retries.
-    fn retrying<T>(
-        &mut self,
-        mut op: impl FnMut(&MlflowClient, Option<Instant>) -> Result<T>,
-    ) -> Result<T> {
-        let policy = if self.degraded {
+    /// The policy of the next request: one attempt when degraded.
+    fn policy(&self) -> RetryPolicy {
+        if self.degraded.get() {
             RetryPolicy::NONE
         } else {
             self.policy
-        };
-        let client = &self.client;
-        let mut retries = 0;
-        let out = policy.run(self.deadline, |d| op(client, d), |_, _| retries += 1);
-        self.retries += retries;
+        }
+    }
+
+    fn count_retry(&self) {
+        self.counts.retried();
+    }
+
+    /// Runs `op` under the retry policy, counting retries.
+    async fn retrying<T, F: Future<Output = Result<T>>>(
+        &self,
+        op: impl FnMut(Option<Instant>) -> F,
+    ) -> Result<T> {
+        let out = self
+            .policy()
+            .run(&self.deadline, op, |_, _| self.count_retry())
+            .await;
         if let Err(e) = &out {
             if e.is_retryable() {
-                self.degraded = true;
+                self.degraded.set(true);
             }
         }
         out
     }
 
     /// The experiment of traces that do not name their own.
-    fn default_experiment(&mut self) -> Result<String> {
+    async fn default_experiment(&self, c: &reqwest::Client) -> Result<String> {
         if let Some(id) = &self.experiment_id {
             return Ok(id.clone());
         }
-        let Some(name) = self.experiment_name.clone() else {
+        let Some(name) = &self.experiment_name else {
             return Ok(DEFAULT_EXPERIMENT_ID.to_owned());
         };
-        self.retrying(|c, d| c.resolve_experiment_cached(&name, d))
+        self.retrying(|d| {
+            let d = Deadline::at(d);
+            async move {
+                self.client
+                    .resolve_experiment_cached_async(c, name, &d)
+                    .await
+            }
+        })
+        .await
     }
 
-    fn export_group(
-        &mut self,
+    async fn export_batch(
+        &self,
+        c: &reqwest::Client,
+        batch: &[Trace],
+        shared: &SharedMetadata,
+    ) -> Result<()> {
+        // Group by experiment, keeping the batch's order within each group.
+        let mut groups: Vec<(String, Vec<&Trace>)> = Vec::new();
+        let mut default: Option<String> = None;
+        for trace in batch {
+            let exp = match &trace.info.experiment_id {
+                Some(id) => id.clone(),
+                None => match &default {
+                    Some(d) => d.clone(),
+                    None => default.insert(self.default_experiment(c).await?).clone(),
+                },
+            };
+            match groups.iter_mut().find(|(e, _)| *e == exp) {
+                Some((_, g)) => g.push(trace),
+                None => groups.push((exp, vec![trace])),
+            }
+        }
+        for (exp, traces) in &groups {
+            let result = self.export_group(c, exp, traces, shared).await;
+            if let Err(Error::NotFound {
+                code: Some(code), ..
+            }) = &result
+            {
+                // The experiment was deleted since its name was resolved: resolve it again next time.
+                if code == "RESOURCE_DOES_NOT_EXIST" && default.as_deref() == Some(exp.as_str()) {
+                    if let Some(name) = &self.experiment_name {
+                        self.client.forget_experiment(name);
+                    }
+                }
+            }
+            result?;
+        }
+        self.degraded.set(false);
+        Ok(())
+    }
+
+    async fn export_group(
+        &self,
+        c: &reqwest::Client,
         experiment_id: &str,
         traces: &[&Trace],
         shared: &SharedMetadata,
     ) -> Result<()> {
         // Infos first (see the module doc). If the spans then fail, the batch is retried or
         // spilled whole. Re-sending the infos is a harmless upsert.
-        self.send_trace_infos(experiment_id, traces, shared)?;
+        self.send_trace_infos(c, experiment_id, traces, shared)
+            .await?;
         for chunk in otlp_chunks(traces) {
             let body = gzip(&encode_request(chunk.iter().copied(), &self.otlp));
-            self.retrying(|c, d| c.post_otlp_until(experiment_id, &body, d))
+            self.retrying(|d| self.client.post_otlp_once(c, experiment_id, &body, d))
+                .await
                 .map_err(route_hint)?;
         }
         Ok(())
     }
 
-    /// One StartTraceV3 per trace, `info_concurrency` at a time. A retryable, auth or TLS failure
-    /// stops the batch (the server is gone or refuses us); a refusal of one trace's info only
-    /// warns, since its spans are still sent and they make the trace visible.
-    fn send_trace_infos(
-        &mut self,
+    /// One StartTraceV3 per trace, `info_concurrency` at a time (futures on the export thread's
+    /// runtime). A retryable, auth or TLS failure stops the batch (the server is gone or refuses
+    /// us); a refusal of one trace's info only warns, since its spans are still sent and they
+    /// make the trace visible.
+    async fn send_trace_infos(
+        &self,
+        c: &reqwest::Client,
         experiment_id: &str,
         traces: &[&Trace],
         shared: &SharedMetadata,
     ) -> Result<()> {
-        let policy = if self.degraded {
-            RetryPolicy::NONE
-        } else {
-            self.policy
-        };
-        let client = &self.client;
-        let deadline = self.deadline;
-        let (next, stop, retries) = (
-            AtomicUsize::new(0),
-            AtomicBool::new(false),
-            AtomicU64::new(0),
-        );
-        let fatal: Mutex<Option<Error>> = Mutex::new(None);
-        let rejected: Mutex<(usize, Option<Error>)> = Mutex::new((0, None));
-        let work = || {
-            // One body buffer per sending thread, reused from trace to trace.
+        let policy = self.policy();
+        let (next, stop) = (Cell::new(0usize), Cell::new(false));
+        let fatal: RefCell<Option<Error>> = RefCell::new(None);
+        let rejected: RefCell<(usize, Option<Error>)> = RefCell::new((0, None));
+        let (next, stop, fatal, rejected) = (&next, &stop, &fatal, &rejected);
+        let work = || async move {
+            // One body buffer per sender, reused from trace to trace.
             let mut body = Vec::new();
-            while !stop.load(Relaxed) {
-                let Some(trace) = traces.get(next.fetch_add(1, Relaxed)) else {
+            while !stop.get() {
+                let i = next.get();
+                next.set(i + 1);
+                let Some(trace) = traces.get(i) else {
                     break;
                 };
                 if continues_a_remote_trace(trace) {
@@ -192,13 +247,16 @@ impl MlflowExporter {
                 }
                 body.clear();
                 write_body(&mut body, trace, shared, experiment_id);
-                let sent = policy.run(
-                    deadline,
-                    |d| client.post_json_text(START_TRACE_PATH, &body, d),
-                    |_, _| {
-                        retries.fetch_add(1, Relaxed);
-                    },
-                );
+                let sent = policy
+                    .run(
+                        &self.deadline,
+                        |d| {
+                            self.client
+                                .post_json_text_once(c, START_TRACE_PATH, &body, d)
+                        },
+                        |_, _| self.count_retry(),
+                    )
+                    .await;
                 match sent {
                     Ok(_) => {}
                     // A 404 is the experiment (or the route) missing: true of every trace.
@@ -209,30 +267,26 @@ impl MlflowExporter {
                                 Error::Auth { .. } | Error::Tls { .. } | Error::NotFound { .. }
                             ) =>
                     {
-                        stop.store(true, Relaxed);
-                        fatal.lock().get_or_insert(e);
+                        stop.set(true);
+                        fatal.borrow_mut().get_or_insert(e);
                     }
                     Err(e) => {
-                        let mut r = rejected.lock();
+                        let mut r = rejected.borrow_mut();
                         r.0 += 1;
                         r.1.get_or_insert(e);
                     }
                 }
             }
         };
-        let threads = self.info_concurrency.min(traces.len());
-        std::thread::scope(|s| {
-            for _ in 1..threads {
-                s.spawn(work);
+        let senders = self.info_concurrency.min(traces.len()).max(1);
+        futures_util::future::join_all((0..senders).map(|_| work())).await;
+        if let Some(e) = fatal.take() {
+            if e.is_retryable() {
+                self.degraded.set(true);
             }
-            work();
-        });
-        self.retries += retries.into_inner();
-        if let Some(e) = fatal.into_inner() {
-            self.degraded |= e.is_retryable();
             return Err(route_hint(e));
         }
-        if let (n, Some(e)) = rejected.into_inner() {
+        if let (n, Some(e)) = rejected.take() {
             crate::diag::warn(
                 "mlflow_trace_info",
                 format!("the MLflow server refused the trace info of {n} trace(s) (their spans are still sent): {e}"),
@@ -305,80 +359,34 @@ fn approx_size(t: &Trace) -> usize {
 }
 
 impl Exporter for MlflowExporter {
-    fn name(&self) -> &'static str {
-        "mlflow"
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            // Credentials never reach the identity: `base_uri` has none.
+            spill: SpillKind::Remote(format!(
+                "mlflow {} experiment_id={} experiment_name={}",
+                self.client.base_uri(),
+                self.experiment_id.as_deref().unwrap_or(""),
+                self.experiment_name.as_deref().unwrap_or("")
+            )),
+            writes_shared_metadata: true,
+            counts: self.counts.clone(),
+            ..Capabilities::new("mlflow")
+        }
     }
 
-    fn export(&mut self, batch: &[Trace]) -> Result<()> {
-        self.export_with(batch, &SharedMetadata::new())
-    }
-
-    fn writes_shared_metadata(&self) -> bool {
-        true
-    }
-
-    fn export_with(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
+    fn export(&mut self, batch: &[Trace], shared: &SharedMetadata) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
-        // Group by experiment, keeping the batch's order within each group.
-        let mut groups: Vec<(String, Vec<&Trace>)> = Vec::new();
-        let mut default: Option<String> = None;
-        for trace in batch {
-            let exp = match &trace.info.experiment_id {
-                Some(id) => id.clone(),
-                None => match &default {
-                    Some(d) => d.clone(),
-                    None => default.insert(self.default_experiment()?).clone(),
-                },
-            };
-            match groups.iter_mut().find(|(e, _)| *e == exp) {
-                Some((_, g)) => g.push(trace),
-                None => groups.push((exp, vec![trace])),
-            }
-        }
-        for (exp, traces) in &groups {
-            let result = self.export_group(exp, traces, shared);
-            if let Err(Error::NotFound {
-                code: Some(code), ..
-            }) = &result
-            {
-                // The experiment was deleted since its name was resolved: resolve it again next time.
-                if code == "RESOURCE_DOES_NOT_EXIST" && default.as_deref() == Some(exp.as_str()) {
-                    if let Some(name) = &self.experiment_name {
-                        self.client.forget_experiment(name);
-                    }
-                }
-            }
-            result?;
-        }
-        self.degraded = false;
-        Ok(())
+        let this = &*self;
+        this.client
+            .block_on(|c| async move { this.export_batch(&c, batch, shared).await })
     }
 
-    fn spill_kind(&self) -> SpillKind {
-        // Credentials never reach the identity: `base_uri` has none.
-        SpillKind::Remote(format!(
-            "mlflow {} experiment_id={} experiment_name={}",
-            self.client.base_uri(),
-            self.experiment_id.as_deref().unwrap_or(""),
-            self.experiment_name.as_deref().unwrap_or("")
-        ))
-    }
-
-    fn set_deadline(&mut self, deadline: Option<Instant>) {
-        self.deadline = deadline;
-    }
-
-    fn take_retries(&mut self) -> u64 {
-        std::mem::take(&mut self.retries)
-    }
-
-    fn flush(&mut self, _timeout: Duration) -> Result<()> {
-        Ok(())
+    fn deadline(&self) -> Deadline {
+        self.deadline.clone()
     }
 }
 
 #[cfg(test)]
-#[path = "exporter_tests.rs"]
 mod tests;

@@ -30,5 +30,5 @@ pub use client::{
 pub use exporter::{MlflowExporter, DEFAULT_EXPERIMENT_ID, MAX_OTLP_BYTES};
 pub use otlp::{build_request, encode_request, gzip, OtlpOptions};
 pub use readback::trace_dict_from_server;
-pub use retry::{stop_retrying, Backoff, RetryPolicy, MLFLOW_MAX_BACKOFF};
+pub use retry::{Backoff, RetryPolicy, MLFLOW_MAX_BACKOFF};
 pub use trace_info::{start_trace_body, write_start_trace_body, START_TRACE_PATH};

@@ -201,5 +201,4 @@ pub(crate) fn status(s: &SpanRecord) -> Status {
 }
 
 #[cfg(test)]
-#[path = "otlp_tests.rs"]
 mod tests;

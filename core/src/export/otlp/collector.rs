@@ -163,5 +163,4 @@ pub(crate) fn typed_value(json_text: &str) -> Option<AnyValue> {
 }
 
 #[cfg(test)]
-#[path = "collector_tests.rs"]
 mod tests;

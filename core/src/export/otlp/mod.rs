@@ -16,29 +16,29 @@ mod semconv;
 
 pub use collector::{build_request as collector_request, CollectorOptions, SCOPE_NAME};
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prost::Message as _;
-use ureq::tls::{RootCerts, TlsConfig};
 
 use crate::config::{Config, OtlpCompression, OtlpMode, Secret};
 use crate::error::{Error, Result};
+use crate::export::http::{fetch, Http};
 use crate::export::mlflow::exporter::otlp_chunks;
-use crate::export::mlflow::http::ca_bundle_tls;
-use crate::export::mlflow::retry::retry_after_header;
 use crate::export::mlflow::{encode_request, gzip, OtlpOptions, RetryPolicy};
-use crate::export::{Exporter, SpillKind};
+use crate::export::{Capabilities, Deadline, ExportCounts, Exporter, SpillKind};
 use crate::model::keys::attr::TRACE_TAG_PREFIX;
 use crate::model::{RawJson, SharedMetadata, SpanRecord, Trace};
 
 /// The largest answer body read from a collector.
-const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// Exports to an OTLP/HTTP collector. Transport errors, 408, 429 and 5xx (but 501) are retried
 /// with MLflow export's [`RetryPolicy`]; after a batch has failed that way, the next batches get
 /// one attempt each until one gets through, so an unreachable collector does not hold the
 /// worker for the whole budget per batch. Header values are never formatted into a message.
+/// Requests run on the exporter's own runtime, built by the first export (on the export thread).
 ///
 /// ```no_run
 /// use ferrotrace_core::config::Config;
@@ -46,10 +46,10 @@ const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 /// let mut config = Config::default();
 /// config.otlp.endpoint = Some("http://127.0.0.1:4318/v1/traces".into());
 /// let mut exporter = OtlpExporter::new(&config).unwrap();
-/// exporter.export(&[]).unwrap();
+/// exporter.export(&[], &Default::default()).unwrap();
 /// ```
 pub struct OtlpExporter {
-    agent: ureq::Agent,
+    http: Http,
     endpoint: String,
     /// The endpoint as messages show it: no credentials, no query.
     shown: String,
@@ -62,10 +62,10 @@ pub struct OtlpExporter {
     /// Put the user's trace tags on the root span (OTLP replaces MLflow export).
     trace_tags: bool,
     policy: RetryPolicy,
-    degraded: bool,
-    retries: u64,
-    /// Set while flushing at exit: no retry may run past it.
-    deadline: Option<Instant>,
+    degraded: Cell<bool>,
+    counts: ExportCounts,
+    /// Set while flushing and at exit: no retry may run past it.
+    deadline: Deadline,
 }
 
 impl OtlpExporter {
@@ -78,13 +78,12 @@ impl OtlpExporter {
                 "no OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) is configured".into(),
             )
         })?;
-        let agent_config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .user_agent(format!("ferrotrace/{}", env!("CARGO_PKG_VERSION")))
-            .timeout_global(Some(otlp.timeout))
-            .tls_config(tls_config(otlp.certificate.as_deref())?)
-            .build();
-        let agent = crate::export::mlflow::http::agent(agent_config);
+        let tls = crate::export::http::tls::roots_tls(
+            otlp.certificate.as_deref(),
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+        )?;
+        // One request at a time: one connection.
+        let http = Http::new(tls, 1);
         let (bare, _) = crate::config::split_userinfo(&endpoint);
         let shown = bare.split(['?', '#']).next().unwrap_or_default().to_owned();
         let mut options = OtlpOptions::mlflow(&config.sdk_language);
@@ -101,7 +100,7 @@ impl OtlpExporter {
             semconv: otlp.semconv,
         });
         Ok(OtlpExporter {
-            agent,
+            http,
             endpoint,
             shown,
             headers: otlp.headers.clone(),
@@ -117,9 +116,9 @@ impl OtlpExporter {
                 max_elapsed: config.delivery.retry_timeout,
                 ..RetryPolicy::default()
             },
-            degraded: false,
-            deadline: None,
-            retries: 0,
+            degraded: Cell::new(false),
+            deadline: Deadline::default(),
+            counts: ExportCounts::default(),
         })
     }
 
@@ -134,28 +133,48 @@ impl OtlpExporter {
         &self.shown
     }
 
-    /// One POST of an encoded request, with retries.
-    fn send(&mut self, body: &[u8]) -> Result<()> {
-        let policy = if self.degraded {
+    /// One POST of an encoded request, with retries (one attempt when degraded).
+    async fn send(&self, c: &reqwest::Client, body: &[u8]) -> Result<()> {
+        let policy = if self.degraded.get() {
             RetryPolicy::NONE
         } else {
             self.policy
         };
-        let mut retries = 0;
-        let out = policy.run(self.deadline, |_| self.post_once(body), |_, _| retries += 1);
-        self.retries += retries;
+        let out = policy
+            .run(
+                &self.deadline,
+                |d| self.post_once(c, body, d),
+                |_, _| self.counts.retried(),
+            )
+            .await;
         if let Err(e) = &out {
             if e.is_retryable() {
-                self.degraded = true;
+                self.degraded.set(true);
             }
         }
         out
     }
 
-    fn post_once(&self, body: &[u8]) -> Result<()> {
-        let mut b = self
-            .agent
+    async fn post_once(
+        &self,
+        c: &reqwest::Client,
+        body: &[u8],
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        let timeout = match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+            Some(left) if left.is_zero() => {
+                return Err(self.failed(
+                    None,
+                    "the time allowed ran out before the request".into(),
+                    None,
+                ))
+            }
+            Some(left) => left.min(self.timeout),
+            None => self.timeout,
+        };
+        let mut b = c
             .post(&self.endpoint)
+            .timeout(timeout)
             .header("Content-Type", "application/x-protobuf");
         if self.compression == OtlpCompression::Gzip {
             b = b.header("Content-Encoding", "gzip");
@@ -163,25 +182,23 @@ impl OtlpExporter {
         for (k, v) in &self.headers {
             b = b.header(k.as_str(), v.expose());
         }
-        let mut resp = b
-            .send(body)
-            .map_err(|e| self.failed(None, self.transport_message(e), None))?;
-        let status = resp.status().as_u16();
-        let retry_after = retry_after_header(resp.headers());
-        let protobuf = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.contains("protobuf"));
-        let bytes = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_vec()
-            .unwrap_or_default();
+        let answer = fetch(b.body(body.to_vec()), MAX_RESPONSE_BYTES)
+            .await
+            .map_err(|f| {
+                let message = if f.timeout {
+                    format!(
+                        "no answer within {:.1} s (OTEL_EXPORTER_OTLP_TIMEOUT)",
+                        timeout.as_secs_f64()
+                    )
+                } else {
+                    f.message
+                };
+                self.failed(None, message, None)
+            })?;
+        let (status, bytes, protobuf) = (answer.status, &answer.body, answer.protobuf);
         if (200..300).contains(&status) {
             if protobuf {
-                if let Some((rejected, message)) = response::partial_success(&bytes) {
+                if let Some((rejected, message)) = response::partial_success(bytes) {
                     crate::diag::warn(
                         "otlp_partial_success",
                         format!(
@@ -195,19 +212,9 @@ impl OtlpExporter {
         }
         let message = format!(
             "HTTP {status}: {}",
-            response::error_message(&bytes, protobuf)
+            response::error_message(bytes, protobuf)
         );
-        Err(self.failed(Some(status), message, retry_after))
-    }
-
-    fn transport_message(&self, e: ureq::Error) -> String {
-        match e {
-            ureq::Error::Timeout(_) => format!(
-                "no answer within {:.1} s (OTEL_EXPORTER_OTLP_TIMEOUT)",
-                self.timeout.as_secs_f64()
-            ),
-            other => other.to_string(),
-        }
+        Err(self.failed(Some(status), message, answer.retry_after))
     }
 
     fn failed(&self, status: Option<u16>, message: String, retry_after: Option<Duration>) -> Error {
@@ -270,16 +277,6 @@ fn with_service_name(mut resource: Vec<(String, String)>, instance: bool) -> Vec
     resource
 }
 
-/// The system's roots, or only the CA certificates of the PEM bundle at `path`.
-fn tls_config(path: Option<&std::path::Path>) -> Result<TlsConfig> {
-    match path {
-        None => Ok(TlsConfig::builder()
-            .root_certs(RootCerts::PlatformVerifier)
-            .build()),
-        Some(path) => ca_bundle_tls(path, "OTEL_EXPORTER_OTLP_CERTIFICATE"),
-    }
-}
-
 /// The exporters for `config`: `primary` (the MLflow server, local store or memory) alone, the
 /// OTLP collector alone (an endpoint is set: MLflow's behaviour), or both
 /// (`MLFLOW_TRACE_ENABLE_OTLP_DUAL_EXPORT`).
@@ -330,20 +327,22 @@ fn with_tags_on_root(trace: &Trace) -> Option<Trace> {
 }
 
 impl Exporter for OtlpExporter {
-    fn name(&self) -> &'static str {
-        "otlp"
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            // `shown` carries no credentials; headers (tokens) never reach the identity.
+            spill: SpillKind::Remote(format!("otlp {}", self.shown)),
+            // OTLP carries no trace metadata: nothing to add, no copy to make.
+            writes_shared_metadata: true,
+            counts: self.counts.clone(),
+            ..Capabilities::new("otlp")
+        }
     }
 
-    fn spill_kind(&self) -> SpillKind {
-        // `shown` carries no credentials; headers (tokens) never reach the identity.
-        SpillKind::Remote(format!("otlp {}", self.shown))
+    fn deadline(&self) -> Deadline {
+        self.deadline.clone()
     }
 
-    fn set_deadline(&mut self, deadline: Option<Instant>) {
-        self.deadline = deadline;
-    }
-
-    fn export(&mut self, batch: &[Trace]) -> Result<()> {
+    fn export(&mut self, batch: &[Trace], _shared: &SharedMetadata) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -357,25 +356,15 @@ impl Exporter for OtlpExporter {
             .enumerate()
             .map(|(i, t)| tagged.get(i).and_then(Option::as_ref).unwrap_or(t))
             .collect();
-        for chunk in otlp_chunks(&traces) {
-            let body = self.body(chunk);
-            self.send(&body)?;
-        }
-        self.degraded = false;
-        Ok(())
-    }
-
-    fn writes_shared_metadata(&self) -> bool {
-        true
-    }
-
-    fn export_with(&mut self, batch: &[Trace], _shared: &SharedMetadata) -> Result<()> {
-        // OTLP carries no trace metadata: nothing to add.
-        self.export(batch)
-    }
-
-    fn take_retries(&mut self) -> u64 {
-        std::mem::take(&mut self.retries)
+        let this = &*self;
+        this.http.run(|c| async move {
+            for chunk in otlp_chunks(&traces) {
+                let body = this.body(chunk);
+                this.send(&c, &body).await?;
+            }
+            this.degraded.set(false);
+            Ok(())
+        })?
     }
 }
 

@@ -5,10 +5,12 @@
 //!   `MLFLOW_ENABLE_OTEL_GENAI_SEMCONV` does (`mlflow/tracing/export/genai_semconv`): the
 //!   operation from the span type, model, provider, token counts, tool and agent names; the
 //!   `mlflow.*` attributes (trace tags aside) dropped; span name `"{operation} {target}"`; kind
-//!   CLIENT for model calls.
+//!   CLIENT for model calls; and the chat messages, request parameters and response fields
+//!   MLflow's converters read from the inputs and outputs (`genai_messages.rs`).
 //! * [`openinference`]: ferrotrace's own, opt-in: the OpenInference attributes Arize Phoenix
 //!   and other GenAI backends read (span kind, input and output with their MIME types, token
-//!   counts, model, session and user ids) next to MLflow's attributes, which stay as they are.
+//!   counts, model, session and user ids; for model calls the messages, tools and invocation
+//!   parameters, `openinference_messages.rs`) next to MLflow's attributes, which stay as they are.
 
 use serde_json::Value;
 
@@ -20,6 +22,11 @@ use crate::model::{RawJson, SpanRecord, Trace};
 const MODEL: &str = "mlflow.llm.model";
 const PROVIDER: &str = "mlflow.llm.provider";
 const CHAT_TOOLS: &str = "mlflow.chat.tools";
+/// `mlflow.message.format`: which provider's shape a chat span's inputs and outputs have.
+const MESSAGE_FORMAT: &str = "mlflow.message.format";
+
+mod genai_messages;
+mod openinference_messages;
 
 /// The decoded value of a span attribute (its JSON text parsed; `NaN` reads as a string).
 fn decoded(s: &SpanRecord, key: &str) -> Option<Value> {
@@ -27,7 +34,7 @@ fn decoded(s: &SpanRecord, key: &str) -> Option<Value> {
 }
 
 /// Python's truthiness, which MLflow's translation tests values with.
-fn truthy(v: &Value) -> bool {
+pub(super) fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -57,7 +64,7 @@ fn typed_kv(key: &str, v: &Value) -> crate::export::mlflow::proto::KeyValue {
 /// JSON text as Python's `json.dumps` with its default `ensure_ascii=True` writes it: every
 /// character past ASCII as `\uXXXX` (a surrogate pair above the BMP). Such characters occur
 /// only inside strings, so escaping them one by one is enough.
-fn ascii_json(text: &str) -> String {
+pub(super) fn ascii_json(text: &str) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -154,7 +161,26 @@ pub(crate) fn genai(s: &SpanRecord, attrs: &mut Attrs, name: &mut String, kind: 
     if g.is_empty() {
         return;
     }
-    if let Some(tools) = decoded(s, CHAT_TOOLS).filter(truthy) {
+    // The chat messages, request parameters and response fields, read in the span's message
+    // format; nothing of it when MLflow's converter would fail on the values' shape.
+    let inputs = decoded(s, attr::INPUTS).filter(|v| !v.is_null());
+    let outputs = decoded(s, attr::OUTPUTS).filter(|v| !v.is_null());
+    let mut tools_set = false;
+    if inputs.is_some() || outputs.is_some() {
+        let format = decoded(s, MESSAGE_FORMAT);
+        if let Ok(extra) =
+            genai_messages::translate(format.as_ref(), inputs.as_ref(), outputs.as_ref())
+        {
+            tools_set = genai_messages::sets_tools(&extra);
+            for (key, v) in extra {
+                g.push(match v {
+                    genai_messages::Attr::Text(t) => string_kv(key, t),
+                    genai_messages::Attr::Typed(v) => typed_kv(key, &v),
+                });
+            }
+        }
+    }
+    if let Some(tools) = decoded(s, CHAT_TOOLS).filter(|t| !tools_set && truthy(t)) {
         let text = match tools {
             Value::String(t) => t,
             _ => ascii_json(s.attributes.get(CHAT_TOOLS).map_or("", RawJson::as_str)),
@@ -235,6 +261,26 @@ pub(crate) fn openinference(s: &SpanRecord, trace: &Trace, attrs: &mut Attrs) {
             set(attrs, string_kv(to, v));
         }
     }
+    // Model calls: the conversation, the tools and the request parameters.
+    if openinference_kind(span_type.as_deref()) == "LLM" {
+        let inputs = decoded(s, attr::INPUTS).filter(|v| !v.is_null());
+        if !attrs.iter().any(|a| a.key == "llm.model_name") {
+            if let Some(Value::String(m)) = inputs.as_ref().and_then(|i| i.get("model")) {
+                set(attrs, string_kv("llm.model_name", m.clone()));
+            }
+        }
+        let outputs = decoded(s, attr::OUTPUTS).filter(|v| !v.is_null());
+        let tools = decoded(s, CHAT_TOOLS);
+        let format = decoded(s, MESSAGE_FORMAT);
+        for kv in openinference_messages::llm_attributes(
+            format.as_ref(),
+            inputs.as_ref(),
+            outputs.as_ref(),
+            tools.as_ref(),
+        ) {
+            set(attrs, kv);
+        }
+    }
     // Sessions and users are trace metadata in MLflow; OpenInference reads them on the spans,
     // as plain strings (one the user set on the span is unwrapped from its JSON text).
     for (from, to) in [
@@ -254,15 +300,4 @@ pub(crate) fn openinference(s: &SpanRecord, trace: &Trace, attrs: &mut Attrs) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::ascii_json;
-
-    #[test]
-    fn ascii_json_escapes_as_python_json_dumps() {
-        assert_eq!(
-            ascii_json(r#"{"k": "é😀"}"#),
-            r#"{"k": "\u00e9\ud83d\ude00"}"#
-        );
-        assert_eq!(ascii_json("[1, 2]"), "[1, 2]");
-    }
-}
+mod tests;

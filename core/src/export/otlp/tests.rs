@@ -121,8 +121,10 @@ fn spans_arrive_as_otlp_protobuf_with_headers_and_resource() {
         o.resource_attributes = vec![("deployment.environment".into(), "prod".into())];
     });
     let mut exporter = OtlpExporter::new(&cfg).unwrap();
-    assert_eq!(exporter.name(), "otlp");
-    exporter.export(&[sample(0xa1), sample(0xa2)]).unwrap();
+    assert_eq!(exporter.capabilities().name, "otlp");
+    exporter
+        .export(&[sample(0xa1), sample(0xa2)], &SharedMetadata::new())
+        .unwrap();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     let r = &reqs[0];
@@ -197,7 +199,7 @@ fn gzip_is_sent_when_configured_and_dual_export_leaves_tags_to_mlflow() {
     });
     OtlpExporter::new(&cfg)
         .unwrap()
-        .export(&[sample(0xb1)])
+        .export(&[sample(0xb1)], &SharedMetadata::new())
         .unwrap();
     let r = &server.requests()[0];
     assert_eq!(r.header("content-encoding"), Some("gzip"));
@@ -226,7 +228,7 @@ fn mlflows_own_endpoint_gets_typed_values_and_no_scope() {
     });
     OtlpExporter::new(&cfg)
         .unwrap()
-        .export(&[sample(0xc1)])
+        .export(&[sample(0xc1)], &SharedMetadata::new())
         .unwrap();
     let req = decode(&server.requests()[0]);
     let rs = &req.resource_spans[0];
@@ -257,9 +259,11 @@ fn transient_answers_are_retried_and_refusals_are_not() {
     let mut exporter = OtlpExporter::new(&config(&server.uri, |_| {}))
         .unwrap()
         .with_retry_policy(fast());
-    exporter.export(&[sample(0xc1)]).unwrap();
+    exporter
+        .export(&[sample(0xc1)], &SharedMetadata::new())
+        .unwrap();
     assert_eq!(server.requests().len(), 3);
-    assert_eq!(exporter.take_retries(), 2);
+    assert_eq!(exporter.capabilities().counts.take_retries(), 2);
 
     let server = TestServer::start(vec![Reply::With(400, vec![], "bad span".into())]);
     let mut exporter = OtlpExporter::new(&config(&server.uri, |o| {
@@ -267,7 +271,9 @@ fn transient_answers_are_retried_and_refusals_are_not() {
     }))
     .unwrap()
     .with_retry_policy(fast());
-    let err = exporter.export(&[sample(0xc2)]).unwrap_err();
+    let err = exporter
+        .export(&[sample(0xc2)], &SharedMetadata::new())
+        .unwrap_err();
     assert_eq!(server.requests().len(), 1);
     assert!(!err.is_retryable());
     assert_eq!(err.http_status(), Some(400));
@@ -288,13 +294,17 @@ fn an_unreachable_collector_is_retryable_and_then_tried_once_per_batch() {
             max_attempts: 2,
             ..fast()
         });
-    let err = exporter.export(&[sample(0xd1)]).unwrap_err();
+    let err = exporter
+        .export(&[sample(0xd1)], &SharedMetadata::new())
+        .unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert!(err.to_string().contains("OTLP export to"), "{err}");
-    assert_eq!(exporter.take_retries(), 1);
+    assert_eq!(exporter.capabilities().counts.take_retries(), 1);
     // Degraded: the next batch gets one attempt.
-    assert!(exporter.export(&[sample(0xd2)]).is_err());
-    assert_eq!(exporter.take_retries(), 0);
+    assert!(exporter
+        .export(&[sample(0xd2)], &SharedMetadata::new())
+        .is_err());
+    assert_eq!(exporter.capabilities().counts.take_retries(), 0);
 }
 
 #[test]
@@ -311,7 +321,7 @@ fn destinations_follow_mlflow_selection() {
     let names = |c: &Config| -> Vec<&'static str> {
         destinations(c, || Box::new(MemoryExporter::new().0))
             .iter()
-            .map(|e| e.name())
+            .map(|e| e.capabilities().name)
             .collect()
     };
     let mut c = Config::default();
@@ -366,7 +376,7 @@ fn an_unreadable_ca_bundle_names_the_variable_and_traces_stay_with_the_primary()
         );
         let names: Vec<_> = destinations(&c, || Box::new(MemoryExporter::new().0))
             .iter()
-            .map(|e| e.name())
+            .map(|e| e.capabilities().name)
             .collect();
         assert_eq!(names, ["memory"]);
     }

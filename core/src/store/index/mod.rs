@@ -15,6 +15,7 @@
 //! - The index names its segment's inode and the bytes it covers: an index of a removed or
 //!   rewritten segment, or one that claims more than the segment holds, is not used.
 
+pub mod cache;
 mod summary;
 pub mod table;
 mod writer;
@@ -43,6 +44,28 @@ pub struct SegmentIndex {
     pub warnings: Vec<String>,
     /// Records this reader had to parse (not covered by the index file).
     pub parsed: usize,
+    /// Hashes of the row ids, sorted (made once, on first use).
+    id_hashes: std::sync::OnceLock<Vec<u64>>,
+}
+
+impl SegmentIndex {
+    /// Hashes of the trace ids of the rows, sorted: what a search needs to find the ids that
+    /// have records in several places (kept with a cached index, so made once).
+    pub fn id_hashes(&self) -> &[u64] {
+        self.id_hashes.get_or_init(|| {
+            let t = &self.table;
+            let mut h: Vec<u64> = t.rows().iter().map(|r| id_hash(t.id(r))).collect();
+            h.sort_unstable();
+            h
+        })
+    }
+}
+
+/// The hash of a trace id (a collision only makes a search merge two rows' records
+/// needlessly). Fixed, not seeded: hashes are compared across segments and calls.
+pub fn id_hash(id: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(id)
 }
 
 /// The index file of a segment.
@@ -68,7 +91,12 @@ pub fn load(segment: &Path) -> std::io::Result<Option<SegmentIndex>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let (len, ino) = (meta.len(), inode(&meta));
+    load_from(segment, &meta)
+}
+
+/// [`load`], with the segment's metadata already read.
+fn load_from(segment: &Path, meta: &std::fs::Metadata) -> std::io::Result<Option<SegmentIndex>> {
+    let (len, ino) = (meta.len(), inode(meta));
     let idx_path = index_path(segment);
     let bytes = std::fs::read(&idx_path).unwrap_or_default();
     let (mut table, mut covered) = table::decode(&bytes, ino);

@@ -92,7 +92,18 @@ impl Table {
 
     /// Whether the dictionary holds `s`.
     pub fn has_str(&self, s: &str) -> bool {
-        (0..self.strs.len() as u32).any(|n| self.str(n) == s)
+        self.find_str(s).is_some()
+    }
+
+    /// The number of `s` in the dictionary (a scan: strings of another length cost one
+    /// comparison each).
+    pub fn find_str(&self, s: &str) -> Option<u32> {
+        let want = s.len() as u32;
+        let text = self.text.as_bytes();
+        self.strs
+            .iter()
+            .position(|&(a, b)| b - a == want && &text[a as usize..b as usize] == s.as_bytes())
+            .map(|n| n as u32)
     }
 
     /// The row as an owned summary.

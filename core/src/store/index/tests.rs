@@ -110,3 +110,62 @@ fn an_index_claiming_more_than_its_segment_is_dropped() {
     let idx = load(&seg).unwrap().unwrap();
     assert_eq!(ids(&idx), ["tr-a"]);
 }
+
+#[test]
+fn the_cache_reuses_an_unchanged_index_and_reads_a_changed_one_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = SegmentWriter::new(dir.path().to_owned()).indexed();
+    w.append(&trace("tr-c1", "n")).unwrap();
+    w.sync().unwrap();
+    let seg = w.current().unwrap().to_owned();
+    let a = cache::load(&seg).unwrap().unwrap();
+    let b = cache::load(&seg).unwrap().unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&a, &b),
+        "an unchanged segment is not read again"
+    );
+    // An append (the segment grows, its index gets a block): read again, with the new row.
+    w.append(&trace("tr-c2", "m")).unwrap();
+    w.sync().unwrap();
+    let c = cache::load(&seg).unwrap().unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&a, &c));
+    assert_eq!(ids(&c), ["tr-c1", "tr-c2"]);
+    // A record appended by a writer that keeps no index: the segment grew, so it is read.
+    drop(w);
+    {
+        use std::io::Write;
+        let mut other = SegmentWriter::new(dir.path().to_owned());
+        other.append(&trace("tr-x", "x")).unwrap();
+        other.sync().unwrap();
+        let bytes = std::fs::read(other.current().unwrap()).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&seg).unwrap();
+        f.write_all(&bytes).unwrap();
+    }
+    assert_eq!(
+        ids(&cache::load(&seg).unwrap().unwrap()),
+        ["tr-c1", "tr-c2", "tr-x"]
+    );
+    // Replaced by another file (as compaction does): another inode, read again.
+    let copy = dir.path().join("copy.tmp");
+    std::fs::copy(&seg, &copy).unwrap();
+    std::fs::remove_file(index_path(&seg)).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&copy)
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut w2 = SegmentWriter::new(dir.path().join("w2"));
+        w2.append(&trace("tr-y", "y")).unwrap();
+        w2.sync().unwrap();
+        f.write_all(&std::fs::read(w2.current().unwrap()).unwrap())
+            .unwrap();
+    }
+    drop(f);
+    std::fs::rename(&copy, &seg).unwrap();
+    let d = cache::load(&seg).unwrap().unwrap();
+    assert_eq!(ids(&d), ["tr-c1", "tr-c2", "tr-x", "tr-y"]);
+    // Removed: gone from the cache too.
+    std::fs::remove_file(&seg).unwrap();
+    assert!(cache::load(&seg).unwrap().is_none());
+}

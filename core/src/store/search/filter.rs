@@ -469,5 +469,4 @@ pub fn parse_order_by(s: &str) -> Result<OrderBy> {
 }
 
 #[cfg(test)]
-#[path = "filter_tests.rs"]
 mod tests;

@@ -11,6 +11,7 @@ mod top;
 
 use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 use base64::Engine as _;
@@ -18,11 +19,11 @@ use base64::Engine as _;
 use self::eval::{RowRef, Stored};
 use self::filter::{Clause, Field, Op, OrderBy, Value};
 use self::top::{sort_key, Hit, Loc, Top};
-use super::index::{self, read_payload, SegmentIndex, Summary};
+use super::index::{self, cache, id_hash, read_payload, SegmentIndex, Summary, Table};
 use super::mutation::{fold, Folded, Mutation};
 use super::segment::SEGMENT_EXT;
 use crate::error::{Error, Result};
-use crate::model::TraceDict;
+use crate::model::{keys, TraceDict};
 
 /// What to search for.
 #[derive(Clone, Debug, Default)]
@@ -72,7 +73,7 @@ pub struct Snapshot {
 /// again, so memory stays bounded however large the store.
 struct Pass {
     snap: Snapshot,
-    kept: Vec<Option<SegmentIndex>>,
+    kept: Vec<Option<Arc<SegmentIndex>>>,
     /// Hashes of the ids that have more than one record (a false match only costs a merge).
     several: HashSet<u64>,
 }
@@ -80,22 +81,18 @@ struct Pass {
 /// Index bytes a search keeps between its two reads of the indexes.
 const KEEP_BYTES: usize = 64 << 20;
 
-fn id_hash(id: &str) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(id)
-}
-
 fn first_pass(dir: &Path) -> Result<Pass> {
     let segs = segments(dir)?;
+    cache::retain_present(dir, &segs);
     let mut kept = Vec::with_capacity(segs.len());
     let mut warnings = Vec::new();
     let mut mutations: Vec<Mutation> = Vec::new();
     let mut hashes: Vec<u64> = Vec::new();
     let mut kept_bytes = 0usize;
     for seg in &segs {
-        match index::load(seg) {
-            Ok(Some(mut idx)) => {
-                warnings.append(&mut idx.warnings);
+        match cache::load(seg) {
+            Ok(Some(idx)) => {
+                warnings.extend(idx.warnings.iter().cloned());
                 for m in idx.table.mutations() {
                     match serde_json::from_slice::<Mutation>(m) {
                         Ok(m) => mutations.push(m),
@@ -105,8 +102,7 @@ fn first_pass(dir: &Path) -> Result<Pass> {
                         )),
                     }
                 }
-                let t = &idx.table;
-                hashes.extend(t.rows().iter().map(|r| id_hash(t.id(r))));
+                hashes.extend_from_slice(idx.id_hashes());
                 // Kept for the second read while within the bound (the first ones: a search
                 // that keeps them all reads each index once).
                 let size = idx.table.heap_bytes();
@@ -125,7 +121,8 @@ fn first_pass(dir: &Path) -> Result<Pass> {
             }
         }
     }
-    hashes.sort_unstable();
+    // Sorted runs, one per segment: the stable sort merges them.
+    hashes.sort();
     let several = hashes
         .windows(2)
         .filter(|w| w[0] == w[1])
@@ -144,11 +141,11 @@ fn first_pass(dir: &Path) -> Result<Pass> {
 
 impl Pass {
     /// Each segment's index again, in order (a segment gone since is skipped).
-    fn each(&mut self, mut f: impl FnMut(usize, &SegmentIndex)) {
+    fn each(&mut self, mut f: impl FnMut(usize, &Arc<SegmentIndex>)) {
         for n in 0..self.snap.segments.len() {
             let idx = match self.kept[n].take() {
                 Some(idx) => idx,
-                None => match index::load(&self.snap.segments[n]) {
+                None => match cache::load(&self.snap.segments[n]) {
                     Ok(Some(idx)) => idx,
                     _ => continue,
                 },
@@ -200,6 +197,56 @@ fn tag_literals(c: &Clause) -> Option<Vec<&str>> {
     }
 }
 
+/// The rows of a segment a filter can match, when one of its clauses is a tag or the name
+/// equal to (or in) literals: those holding one of them, found by comparing dictionary
+/// numbers (the strings are looked up once per segment, not once per row); `None` when no
+/// clause says.
+fn narrow(filter: &[Clause], t: &Table) -> Option<Vec<u32>> {
+    let mut best: Option<Vec<u32>> = None;
+    for c in filter {
+        let lits: Vec<&str> = match (c.op, &c.value) {
+            (Op::Eq, Value::Str(s)) => vec![s.as_str()],
+            (Op::In, Value::List(xs)) => xs.iter().map(String::as_str).collect(),
+            _ => continue,
+        };
+        let want: Vec<u32> = lits.iter().filter_map(|l| t.find_str(l)).collect();
+        let rows: Vec<u32> = match &c.field {
+            Field::Tag(k) => match t.find_str(k) {
+                Some(k) => rows_where(t, |r| {
+                    t.tags(r)
+                        .iter()
+                        .any(|&(rk, v)| rk == k && want.contains(&v))
+                }),
+                None => Vec::new(),
+            },
+            // As search reads the name: the first name tag, else the stored name.
+            Field::Attr(k) if k == "name" => {
+                let name_key = t.find_str(keys::tag::TRACE_NAME);
+                rows_where(t, |r| {
+                    let name = name_key
+                        .and_then(|nk| t.tags(r).iter().find(|&&(rk, _)| rk == nk))
+                        .map_or(r.name, |&(_, v)| v);
+                    want.contains(&name)
+                })
+            }
+            _ => continue,
+        };
+        if best.as_ref().is_none_or(|b| rows.len() < b.len()) {
+            best = Some(rows);
+        }
+    }
+    best
+}
+
+fn rows_where(t: &Table, f: impl Fn(&index::Row) -> bool) -> Vec<u32> {
+    t.rows()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| f(r))
+        .map(|(n, _)| n as u32)
+        .collect()
+}
+
 /// Searches a store folder.
 pub fn search(dir: &Path, q: &Query) -> Result<Page> {
     let filter = filter::parse(q.filter.as_deref().unwrap_or(""))?;
@@ -249,7 +296,14 @@ pub fn search(dir: &Path, q: &Query) -> Result<Page> {
         if skip && several.is_empty() {
             return;
         }
-        for row in t.rows() {
+        // A tag or name clause names the only rows that can match, when no trace has changes
+        // or records in several places (which the rows alone do not show).
+        let narrowed = if !skip && folded.is_empty() && several.is_empty() {
+            narrow(&filter, t)
+        } else {
+            None
+        };
+        let mut visit = |row: &index::Row| {
             let r = RowRef { table: t, row };
             let id = r.id();
             if !several.is_empty() && several.contains(&id_hash(id)) {
@@ -264,10 +318,10 @@ pub fn search(dir: &Path, q: &Query) -> Result<Page> {
                         multi.insert(id.to_owned(), (s, vec![loc]));
                     }
                 }
-                continue;
+                return;
             }
             if skip {
-                continue;
+                return;
             }
             let f = if folded.is_empty() {
                 None
@@ -275,11 +329,14 @@ pub fn search(dir: &Path, q: &Query) -> Result<Page> {
                 folded.get(id)
             };
             if f.is_some_and(|f| f.deleted) || (needs_changes && f.is_none()) {
-                continue;
+                return;
             }
             let view = eval::View::new(&r, f);
             if eval::matches(&filter, &view) {
                 top.total += 1;
+                if top.behind(&order, &view) {
+                    return;
+                }
                 let key = sort_key(&order, &view);
                 if top.wants(&key) {
                     top.push(Hit {
@@ -289,6 +346,10 @@ pub fn search(dir: &Path, q: &Query) -> Result<Page> {
                     });
                 }
             }
+        };
+        match narrowed {
+            Some(rows) => rows.iter().for_each(|&i| visit(&t.rows()[i as usize])),
+            None => t.rows().iter().for_each(visit),
         }
     });
     for (id, (s, locs)) in multi {
@@ -344,7 +405,7 @@ pub fn get(dir: &Path, trace_id: &str) -> Result<Option<TraceDict>> {
     let finder =
         AhoCorasick::new([needle.as_bytes()]).map_err(|e| Error::InvalidArgument(e.to_string()))?;
     for (n, seg) in segs.iter().enumerate() {
-        let Ok(Some(idx)) = index::load(seg) else {
+        let Ok(Some(idx)) = cache::load(seg) else {
             continue;
         };
         let t = &idx.table;

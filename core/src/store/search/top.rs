@@ -82,6 +82,28 @@ impl Top {
         self.heap.len() < self.keep || self.heap.peek().is_some_and(|worst| *key < worst.key)
     }
 
+    /// Whether a trace sorts after every kept hit on the first order key alone (a number):
+    /// most traces of a large search are, and their whole key need not be built.
+    pub fn behind<S: eval::Stored>(&self, order: &[OrderBy], v: &eval::View<'_, S>) -> bool {
+        if self.heap.len() < self.keep {
+            return false;
+        }
+        let (Some(o), Some(worst)) = (order.first(), self.heap.peek()) else {
+            return false;
+        };
+        let mine = match o.key.as_str() {
+            "timestamp_ms" => v.s.t() as f64,
+            "execution_time_ms" => v.s.d().unwrap_or(0) as f64,
+            _ => return false,
+        };
+        let Some((SortVal::Num(w), _)) = worst.key.0.first() else {
+            return false;
+        };
+        let ord = mine.partial_cmp(w).unwrap_or(std::cmp::Ordering::Equal);
+        let ord = if o.ascending { ord } else { ord.reverse() };
+        ord.is_gt()
+    }
+
     pub fn push(&mut self, hit: Hit) {
         if self.heap.len() < self.keep {
             self.heap.push(hit);

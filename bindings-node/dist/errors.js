@@ -1,0 +1,15 @@
+"use strict";
+/**
+ * Errors the facade itself throws, with the same stable `code` the addon's errors carry (see
+ * docs/errors.md): an argument refused before any call is `ERR_FERROTRACE_INVALID_ARGUMENT`, as
+ * when the core refuses it.
+ */
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.INVALID_ARGUMENT = void 0;
+exports.invalidArgument = invalidArgument;
+/** The code of an argument the API cannot accept. */
+exports.INVALID_ARGUMENT = "ERR_FERROTRACE_INVALID_ARGUMENT";
+/** An `Error` with `message` and `code` `ERR_FERROTRACE_INVALID_ARGUMENT`. */
+function invalidArgument(message) {
+    return Object.assign(new Error(message), { code: exports.INVALID_ARGUMENT });
+}

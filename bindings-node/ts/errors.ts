@@ -1,0 +1,13 @@
+/**
+ * Errors the facade itself throws, with the same stable `code` the addon's errors carry (see
+ * docs/errors.md): an argument refused before any call is `ERR_FERROTRACE_INVALID_ARGUMENT`, as
+ * when the core refuses it.
+ */
+
+/** The code of an argument the API cannot accept. */
+export const INVALID_ARGUMENT = "ERR_FERROTRACE_INVALID_ARGUMENT";
+
+/** An `Error` with `message` and `code` `ERR_FERROTRACE_INVALID_ARGUMENT`. */
+export function invalidArgument(message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code: INVALID_ARGUMENT });
+}
