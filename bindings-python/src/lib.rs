@@ -394,7 +394,7 @@ fn store_list(dir: PathBuf) -> PyResult<(String, Vec<String>)> {
     ))
 }
 
-/// One trace of the local store (by id or unique id prefix) as an indented tree.
+/// One trace of the local store (by id, or a unique start or end of it) as an indented tree.
 #[pyfunction]
 fn store_show(dir: PathBuf, trace_id: &str) -> PyResult<(Option<String>, Vec<String>)> {
     // Only the matching traces are kept while the store is read.

@@ -28,8 +28,6 @@ OFFICIAL_CANNOT_RUN: dict[str, str] = {}
 # Programs whose comparison shows a difference another piece of work removes: run, and expected to
 # fail until then (xfail, not strict, so the fix shows as XPASS).
 KNOWN_GAPS: dict[str, str] = {
-    "users_and_sessions": "ferrotrace records the two turns of conv-1 within one millisecond, so ordering them by "
-    "timestamp ties and the server breaks the tie by trace id (MLflow's SDK takes over a millisecond per trace)",
     "remote_trace": "intermittent, on MLflow's side: the trace that add_trace merged a remote trace into is at times "
     "stored by MLflow's SDK without its trace info (no name tag, source, user or previews), which ferrotrace stores",
 }

@@ -41,7 +41,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for name, help_text in (("list", "one line per trace"), ("show", "one trace as a span tree")):
         p = tsub.add_parser(name, help=help_text)
         if name == "show":
-            p.add_argument("trace_id", help="trace id (tr-...) or a unique prefix of it")
+            p.add_argument("trace_id", help="trace id (tr-...), or a unique start or end of it")
         p.add_argument("--dir", default=_default_dir(), help="store folder (default: $FERROTRACE_LOCAL_DIR or ./ferrotrace-traces)")
     push = sub.add_parser(
         "push",

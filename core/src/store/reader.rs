@@ -199,29 +199,30 @@ pub fn list_store(dir: &Path) -> std::io::Result<StoreRead> {
     })
 }
 
-/// The traces of `dir` whose id starts with `prefix` (`tr-` added when missing), whole; once a
-/// second one turns up the rest are only counted. Returns them, how many matched, and the
-/// warnings.
-pub fn find_in_store(dir: &Path, prefix: &str) -> std::io::Result<(StoreRead, usize)> {
-    let wanted = if prefix.starts_with("tr-") {
-        prefix.to_owned()
-    } else {
-        format!("tr-{prefix}")
+/// The traces of `dir` whose id starts with `fragment` (`tr-` optional) or, unless it starts
+/// with `tr-`, ends with it: ids begin with their start time, so traces of the same hour share
+/// their first digits and a short unique piece is usually the end. Returns them whole (once a
+/// second one turns up the rest are only counted), how many matched, and the warnings.
+pub fn find_in_store(dir: &Path, fragment: &str) -> std::io::Result<(StoreRead, usize)> {
+    let anchored = fragment.starts_with("tr-");
+    let hex = fragment.strip_prefix("tr-").unwrap_or(fragment);
+    let matches = |id: &str| {
+        let id = id.strip_prefix("tr-").unwrap_or(id);
+        id.starts_with(hex) || (!anchored && id.ends_with(hex))
     };
+    let wanted = hex.as_bytes();
     let mut merged = Merged::default();
     let mut others = std::collections::HashSet::new();
     let warnings = scan_records(dir, |payload| {
         // Most records are not the one asked for: only those holding the id are parsed.
-        if !payload
-            .windows(wanted.len())
-            .any(|w| w == wanted.as_bytes())
+        if !(wanted.is_empty() || payload.windows(wanted.len()).any(|w| w == wanted))
             || super::mutation::is_mutation(payload)
         {
             return Ok(());
         }
         let t: TraceDict = serde_json::from_slice(payload)
             .map_err(|e| format!("skipped a record that is not a trace ({e})"))?;
-        if !t.info.trace_id.starts_with(&wanted) {
+        if !matches(&t.info.trace_id) {
             return Ok(());
         }
         if merged.traces.len() < 2 || merged.index.contains_key(&t.info.trace_id) {

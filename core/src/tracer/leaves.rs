@@ -280,7 +280,7 @@ impl Tracer {
                 ));
                 continue;
             }
-            let trace_id = TraceId::random();
+            let trace_id = TraceId::ordered(spec.start_ns);
             let mut ids = LeafIds {
                 trace_id,
                 span_id: SpanId::random(),

@@ -138,9 +138,11 @@ impl Tracer {
                 );
             }
         }
+        // Read the clock once: a new trace's id carries its start millisecond.
+        let start_ns = opts.start_ns.unwrap_or_else(now_ns);
         let (trace_id, parent_id, remote_sampled) = match opts.remote_parent {
             Some(tp) => (tp.trace_id, Some(tp.parent_id), tp.sampled),
-            None => (TraceId::random(), None, true),
+            None => (TraceId::ordered(start_ns), None, true),
         };
         let ratio = opts
             .sampling_ratio
@@ -171,7 +173,7 @@ impl Tracer {
             trace = trace.tentative(tail);
         }
         let trace = Arc::new(trace);
-        let span = self.make_span(trace, parent_id, name.into(), opts.start_ns, true);
+        let span = self.make_span(trace, parent_id, name.into(), Some(start_ns), true);
         if watched {
             timeout::watch(self, &span, timeout_ns);
         } else if sampled {

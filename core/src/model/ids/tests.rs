@@ -63,3 +63,35 @@ fn traceparent_round_trip_and_rejections() {
         TraceParent::parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-zz").is_some()
     );
 }
+
+#[test]
+fn ordered_ids_sort_by_start_and_keep_random_low_bits() {
+    let base = 1_765_000_000_000u64 * 1_000_000;
+    // Many traces in one millisecond of one thread keep their order; a later ms sorts after.
+    let same_ms: Vec<TraceId> = (0..1000).map(|i| TraceId::ordered(base + i)).collect();
+    assert!(same_ms.windows(2).all(|w| w[0] < w[1]));
+    assert!(TraceId::ordered(base + 1_000_000) > *same_ms.last().unwrap());
+    assert!(same_ms.iter().all(|t| (t.0 >> 80) as u64 == base / 1_000_000));
+    // The low half stays random: sampling reads it.
+    let low: std::collections::HashSet<u64> = same_ms.iter().map(|t| t.0 as u64).collect();
+    assert_eq!(low.len(), same_ms.len());
+    let kept = same_ms
+        .iter()
+        .filter(|t| crate::process::sampled(**t, 0.5))
+        .count();
+    assert!((400..600).contains(&kept), "{kept}");
+    // Round trips like any id.
+    let t = same_ms[7];
+    assert_eq!(TraceId::parse(&t.to_mlflow()), Some(t));
+}
+
+#[test]
+fn ordered_ids_of_other_threads_in_the_same_ms_do_not_collide() {
+    let ns = 1_765_000_000_123u64 * 1_000_000;
+    let ids: Vec<TraceId> = (0..8)
+        .map(|_| std::thread::spawn(move || TraceId::ordered(ns)))
+        .map(|h| h.join().unwrap())
+        .collect();
+    let distinct: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len());
+}
