@@ -8,8 +8,8 @@
 //! | `ERR_FERROTRACE_CONFIG` | a setting has a value that cannot be used |
 //! | `ERR_FERROTRACE_INVALID_ARGUMENT` | an argument the API cannot accept |
 //! | `ERR_FERROTRACE_AUTH` | the server refused the credentials (HTTP 401/403) |
-//! | `ERR_FERROTRACE_NOT_FOUND` | the server has no such trace, assessment, experiment (HTTP 404) |
-//! | `ERR_FERROTRACE_REJECTED` | the server refused the request (another 4xx, or 501) |
+//! | `ERR_FERROTRACE_NOT_FOUND` | the server or the local store has no such trace, assessment, experiment (HTTP 404) |
+//! | `ERR_FERROTRACE_REJECTED` | the server (another 4xx, or 501) or the local store (a name taken) refused the request |
 //! | `ERR_FERROTRACE_SERVER` | the server failed (5xx, 408, 429): it may take it later |
 //! | `ERR_FERROTRACE_NETWORK` | the server or collector could not be reached, TLS failed, or the wait timed out |
 //! | `ERR_FERROTRACE_INTERNAL` | anything else (an I/O error, a bug) |
@@ -23,6 +23,7 @@ use napi::{Env, Error, JsValue};
 pub const CONFIG: &str = "ERR_FERROTRACE_CONFIG";
 pub const INVALID_ARGUMENT: &str = "ERR_FERROTRACE_INVALID_ARGUMENT";
 pub const INTERNAL: &str = "ERR_FERROTRACE_INTERNAL";
+const NOT_FOUND: &str = "ERR_FERROTRACE_NOT_FOUND";
 
 /// The `code` of a core error (see the module docs).
 pub fn code(e: &CoreError) -> &'static str {
@@ -30,7 +31,9 @@ pub fn code(e: &CoreError) -> &'static str {
         CoreError::Config { .. } => CONFIG,
         CoreError::InvalidArgument(_) => INVALID_ARGUMENT,
         CoreError::Auth { .. } => "ERR_FERROTRACE_AUTH",
-        CoreError::NotFound { .. } => "ERR_FERROTRACE_NOT_FOUND",
+        CoreError::NotFound { .. } => NOT_FOUND,
+        CoreError::Store { code, .. } if *code == "RESOURCE_DOES_NOT_EXIST" => NOT_FOUND,
+        CoreError::Store { .. } => "ERR_FERROTRACE_REJECTED",
         CoreError::Rejected { .. } => "ERR_FERROTRACE_REJECTED",
         CoreError::Server { .. } => "ERR_FERROTRACE_SERVER",
         CoreError::Transport { .. }

@@ -273,63 +273,17 @@ pub fn resolve_experiment(timeout_ms: f64) -> AsyncTask<Blocking> {
     })
 }
 
-/// Logs an assessment (MLflow's REST JSON text) on a trace, delivering a still-queued trace
-/// first; resolves with the server's assessment as JSON text.
-#[napi(catch_unwind, ts_return_type = "Promise<string>")]
-pub fn log_assessment(trace_id: String, assessment_json: String) -> Result<AsyncTask<Blocking>> {
-    let body: Value = serde_json::from_str(&assessment_json)
-        .map_err(|e| Error::from_reason(format!("invalid assessment: {e}")))?;
-    Ok(Blocking::task(move || {
-        global()
-            .log_assessment(&trace_id, body)
-            .map(|v| v.to_string())
-    }))
-}
-
-/// Sets a tag on an exported trace (a still-queued trace is delivered first).
-#[napi(catch_unwind, ts_return_type = "Promise<string>")]
-pub fn set_trace_tag(trace_id: String, key: String, value: String) -> AsyncTask<Blocking> {
-    Blocking::task(move || {
-        global()
-            .set_trace_tag(&trace_id, &key, &value)
-            .map(|()| String::new())
-    })
-}
-
-/// Deletes a tag of an exported trace.
-#[napi(catch_unwind, ts_return_type = "Promise<string>")]
-pub fn delete_trace_tag(trace_id: String, key: String) -> AsyncTask<Blocking> {
-    Blocking::task(move || {
-        global()
-            .delete_trace_tag(&trace_id, &key)
-            .map(|()| String::new())
-    })
-}
-
-/// A trace as MLflow's `Trace.to_dict()` JSON text: what is queued is delivered first (at most
-/// `timeout_ms`), then the recently finished traces of this process are searched, then the
-/// server. Resolves with `""` when nobody has it.
-#[napi(catch_unwind, ts_return_type = "Promise<string>")]
-pub fn get_trace_json(trace_id: String, timeout_ms: f64) -> AsyncTask<Blocking> {
-    let timeout = Duration::from_secs_f64((timeout_ms.max(0.0) / 1000.0).min(600.0));
-    Blocking::task(move || {
-        let trace = global().get_trace(&trace_id, timeout)?;
-        Ok(trace
-            .and_then(|t| serde_json::to_string(&t).ok())
-            .unwrap_or_default())
-    })
-}
-
 /// One trace-level call (`set_trace_tag`, assessments, `get_trace`, `search_traces`,
 /// `delete_traces`, ...) on the configured backend, the MLflow server or the local store, run
 /// on the libuv thread pool: JSON arguments in, JSON text out (see `ferrotrace_core::api::call`).
 #[napi(catch_unwind, ts_return_type = "Promise<string>")]
-pub fn trace_api(op: String, args_json: String) -> Result<AsyncTask<Blocking>> {
-    let args: Value = serde_json::from_str(&args_json)
-        .map_err(|e| Error::from_reason(format!("invalid arguments: {e}")))?;
-    Ok(Blocking::task(move || {
+pub fn trace_api(op: String, args_json: String) -> AsyncTask<Blocking> {
+    Blocking::task(move || {
+        // Parsed on the pool thread: a refusal rejects with the argument error's `code`.
+        let args: Value = serde_json::from_str(&args_json)
+            .map_err(|e| CoreError::InvalidArgument(format!("{op}: invalid arguments: {e}")))?;
         ferrotrace_core::api::call(global(), &op, &args).map(|v| v.to_string())
-    }))
+    })
 }
 
 /// Rewrites the segments of a store folder without superseded records; resolves with the

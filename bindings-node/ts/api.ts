@@ -10,6 +10,7 @@ import type { OtlpOptions, OtlpSemconv } from "./otlp";
 import type { ProcessOptions } from "./process_options";
 import { internalError, LiveSpan, NoOpSpan, SpanType, toNs } from "./span";
 import { finishOrStream, open, runIn } from "./spans";
+import { invalidArgument } from "./errors";
 
 /** Options of `startSpan` / `withSpan`. */
 export interface SpanOptions {
@@ -161,10 +162,10 @@ export function updateCurrentTrace(options: UpdateCurrentTraceOptions): void {
   }
   const { requestPreview, responsePreview } = options ?? {};
   if (requestPreview !== undefined && typeof requestPreview !== "string") {
-    throw new Error("The `requestPreview` parameter must be a string.");
+    throw invalidArgument("The `requestPreview` parameter must be a string.");
   }
   if (responsePreview !== undefined && typeof responsePreview !== "string") {
-    throw new Error("The `responsePreview` parameter must be a string.");
+    throw invalidArgument("The `responsePreview` parameter must be a string.");
   }
   // sessionId and user become MLflow's metadata keys in the core, as for Python.
   const updated = span._updateTrace({

@@ -15,6 +15,7 @@ import { native } from "./native";
 import { deleteTraces } from "./search";
 import type { DeleteTracesOptions } from "./search";
 import { parseTrace } from "./traces";
+import { invalidArgument } from "./errors";
 
 const MAX_ERROR_BODY_LENGTH = 1000;
 
@@ -169,7 +170,7 @@ export class MlflowClient {
     const o = options ?? {};
     const uri = o.trackingUri ?? o.host;
     if (uri !== undefined && /^databricks/i.test(uri)) {
-      throw new Error("ferrotrace: MlflowClient does not support Databricks tracking URIs; use an MLflow server URL.");
+      throw invalidArgument("ferrotrace: MlflowClient does not support Databricks tracking URIs; use an MLflow server URL.");
     }
     const current = configured().trackingUri;
     if (uri && !current) {
@@ -241,7 +242,7 @@ export class MlflowClient {
    * as it ends (use `trace` / `withSpan`). Rejects with an error saying so.
    */
   async uploadTraceData(traceInfo: TraceInfo, _traceData: TraceData): Promise<void> {
-    throw new Error(
+    throw invalidArgument(
       `ferrotrace: uploadTraceData is not supported (trace ${traceInfo?.traceId}); spans are written with their trace as it ends.`,
     );
   }

@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { toJsonText } from "./capture";
 import { native } from "./native";
 import type { LiveSpan } from "./span";
+import { invalidArgument } from "./errors";
 
 /** The span of the innermost running `trace` / `withSpan` call. */
 export const current = new AsyncLocalStorage<LiveSpan | undefined>();
@@ -96,10 +97,10 @@ export interface TracingContextOptions {
  * ```
  */
 export function tracingContext<T>(options: TracingContextOptions, fn: () => T): T {
-  if (typeof fn !== "function") throw new TypeError("tracingContext(options, fn): fn must be a function");
+  if (typeof fn !== "function") throw invalidArgument("tracingContext(options, fn): fn must be a function", TypeError);
   const o = options ?? {};
   if (o.enabled !== undefined && typeof o.enabled !== "boolean") {
-    throw new TypeError("tracingContext: `enabled` must be a boolean");
+    throw invalidArgument("tracingContext: `enabled` must be a boolean", TypeError);
   }
   const scope = nested({
     enabled: o.enabled,
@@ -147,7 +148,7 @@ export type HeadersLike =
 /** The `traceparent` of `headers` (any key case, first of an array), canonical; throws if absent or invalid. */
 function traceparentOf(headers: HeadersLike): string {
   if (headers === null || typeof headers !== "object") {
-    throw new TypeError("headers must be an object (e.g. req.headers)");
+    throw invalidArgument("headers must be an object (e.g. req.headers)", TypeError);
   }
   const h = headers as Record<string, unknown> & { entries?: unknown };
   // Pairs: arrays, Maps and fetch's Headers iterate as [key, value]; plain objects by entry.
@@ -165,11 +166,11 @@ function traceparentOf(headers: HeadersLike): string {
   }
   const first = Array.isArray(value) ? value[0] : value;
   if (first === undefined || first === null || first === "") {
-    throw new Error("The 'traceparent' header is required to continue a trace (W3C Trace Context).");
+    throw invalidArgument("The 'traceparent' header is required to continue a trace (W3C Trace Context).");
   }
   const tp = native.normalizeTraceparent(String(first));
   if (tp === null) {
-    throw new Error(`Invalid 'traceparent' header ${JSON.stringify(String(first))}: expected 00-<32 hex>-<16 hex>-<2 hex>.`);
+    throw invalidArgument(`Invalid 'traceparent' header ${JSON.stringify(String(first))}: expected 00-<32 hex>-<16 hex>-<2 hex>.`);
   }
   return tp;
 }
@@ -187,7 +188,7 @@ function traceparentOf(headers: HeadersLike): string {
  * ```
  */
 export function withTracingContextFromHeaders<T>(headers: HeadersLike, callback: () => T): T {
-  if (typeof callback !== "function") throw new TypeError("withTracingContextFromHeaders: callback must be a function");
+  if (typeof callback !== "function") throw invalidArgument("withTracingContextFromHeaders: callback must be a function", TypeError);
   const scope = nested({ traceparent: traceparentOf(headers) });
   // Outside the current local span: the remote span is the parent of what starts inside.
   return current.run(undefined, () => scopes.run(scope, callback));

@@ -7,7 +7,10 @@
 /** The code of an argument the API cannot accept. */
 export const INVALID_ARGUMENT = "ERR_FERROTRACE_INVALID_ARGUMENT";
 
-/** An `Error` with `message` and `code` `ERR_FERROTRACE_INVALID_ARGUMENT`. */
-export function invalidArgument(message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code: INVALID_ARGUMENT });
+/**
+ * An `Error` (or a `TypeError`, for an argument of the wrong type, as Node's own checks throw)
+ * with `message` and `code` `ERR_FERROTRACE_INVALID_ARGUMENT`.
+ */
+export function invalidArgument(message: string, kind: ErrorConstructor | TypeErrorConstructor = Error): Error & { code: string } {
+  return Object.assign(new kind(message), { code: INVALID_ARGUMENT });
 }

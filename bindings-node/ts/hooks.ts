@@ -5,6 +5,7 @@
  * before they are exported. A hook that throws is skipped (reported once per hook).
  */
 import type { LiveSpan } from "./span";
+import { invalidArgument } from "./errors";
 
 /** A hook: receives the span; its return value is ignored. */
 export type SpanHook = (span: LiveSpan) => void;
@@ -30,7 +31,7 @@ export function runHooks(hooks: readonly SpanHook[], span: LiveSpan, when: strin
 }
 
 function check(hook: unknown, what: string): SpanHook {
-  if (typeof hook !== "function") throw new TypeError(`${what} takes a function (span) => void`);
+  if (typeof hook !== "function") throw invalidArgument(`${what} takes a function (span) => void`, TypeError);
   return hook as SpanHook;
 }
 

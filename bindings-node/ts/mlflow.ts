@@ -97,7 +97,7 @@ const UNSUPPORTED = [
  */
 export function init(options: InitOptions = {}): void {
   if (options === null || typeof options !== "object") {
-    throw new TypeError("ferrotrace: init takes an options object, e.g. init({ trackingUri })");
+    throw invalidArgument("ferrotrace: init takes an options object, e.g. init({ trackingUri })", TypeError);
   }
   const given: Record<string, unknown> = {};
   for (const key of OPTIONS) {
@@ -223,15 +223,15 @@ export function createTraceLocationFromExperimentId(experimentId: string): Trace
 function experimentIdOf(destination: unknown): string {
   if (typeof destination === "string" || typeof destination === "number") return String(destination);
   if (destination === null || typeof destination !== "object") {
-    throw new TypeError("setDestination takes a TraceLocation, e.g. { type: \"MLFLOW_EXPERIMENT\", mlflowExperiment: { experimentId } }");
+    throw invalidArgument("setDestination takes a TraceLocation, e.g. { type: \"MLFLOW_EXPERIMENT\", mlflowExperiment: { experimentId } }", TypeError);
   }
   const d = destination as { type?: unknown; kind?: unknown; experimentId?: unknown; mlflowExperiment?: { experimentId?: unknown } };
   if (d.kind !== undefined) {
-    throw new Error(`setDestination: ${String(d.kind)} (Databricks Unity Catalog) destinations are not supported; use an MLflow experiment.`);
+    throw invalidArgument(`setDestination: ${String(d.kind)} (Databricks Unity Catalog) destinations are not supported; use an MLflow experiment.`);
   }
   const type = typeof d.type === "string" ? d.type.toUpperCase() : undefined;
   if (type !== undefined && type !== "MLFLOW_EXPERIMENT" && type !== "EXPERIMENT") {
-    throw new Error(`setDestination: trace location type ${String(d.type)} is not supported; use an MLflow experiment.`);
+    throw invalidArgument(`setDestination: trace location type ${String(d.type)} is not supported; use an MLflow experiment.`);
   }
   const id = d.mlflowExperiment?.experimentId ?? d.experimentId;
   if (typeof id !== "string" && typeof id !== "number") {

@@ -12,6 +12,7 @@
 //! | `Config` | `ConfigError` | `INVALID_PARAMETER_VALUE` |
 //! | `InvalidArgument` | `TracingError` | `INVALID_PARAMETER_VALUE` |
 //! | an answer of the server (`NotFound`, `Auth`, `Rejected`, `Server`) | `RestError` (a `TracingError` and a `RestException`) | the server's, else the one its HTTP status stands for (404: `RESOURCE_DOES_NOT_EXIST`) |
+//! | a refusal of the local store (`Store`) | `TracingError` | MLflow's (`RESOURCE_DOES_NOT_EXIST`, `RESOURCE_ALREADY_EXISTS`) |
 //! | no answer (`Transport`, `Tls`, `Timeout`, `Io`, ...) | `TracingError` | `INTERNAL_ERROR` (`TEMPORARILY_UNAVAILABLE` for a transport failure) |
 //!
 //! These are raised by explicit calls only (configuration, client calls); a traced call never
@@ -96,7 +97,13 @@ fn convert(py: Python<'_>, e: ferrotrace_core::Error) -> PyErr {
     if let ferrotrace_core::Error::Config { .. } = e {
         return with_code(py, ConfigError::new_err(message), code);
     }
-    if e.http_status().is_some() && !matches!(e, ferrotrace_core::Error::Otlp { .. }) {
+    // The local store's refusals are MLflow's own backends' `MlflowException`s, not REST answers.
+    if e.http_status().is_some()
+        && !matches!(
+            e,
+            ferrotrace_core::Error::Otlp { .. } | ferrotrace_core::Error::Store { .. }
+        )
+    {
         // What MLflow raises for the server's answer: `RestException({error_code, message})`.
         let made = rest_error_type(py).and_then(|t| {
             let body = PyDict::new(py);

@@ -209,83 +209,6 @@ fn resolve_experiment(py: Python<'_>, timeout_seconds: f64) -> PyResult<String> 
     })
 }
 
-/// Logs an assessment (MLflow REST JSON text) on a trace, delivering a still-queued trace first;
-/// returns the server's assessment as JSON text.
-#[pyfunction]
-fn log_assessment(py: Python<'_>, trace_id: &str, assessment_json: &str) -> PyResult<String> {
-    let body: serde_json::Value = serde_json::from_str(assessment_json)
-        .map_err(|e| errors::invalid(format!("invalid assessment: {e}")))?;
-    enter(py, "log_assessment", || {
-        ferrotrace_core::global().log_assessment(trace_id, body)
-    })
-    .map(|v| v.to_string())
-}
-
-/// A trace as `Trace.to_dict()` JSON text: recent traces of this process, else the server.
-#[pyfunction]
-#[pyo3(signature = (trace_id, timeout_seconds=30.0))]
-fn get_trace_json(
-    py: Python<'_>,
-    trace_id: &str,
-    timeout_seconds: f64,
-) -> PyResult<Option<String>> {
-    enter(py, "get_trace", || {
-        ferrotrace_core::global().get_trace(trace_id, timeout(timeout_seconds))
-    })
-    .map(|t| t.and_then(|t| serde_json::to_string(&t).ok()))
-}
-
-/// Searches traces on the server; each as `Trace.to_dict()` JSON text.
-#[pyfunction]
-#[pyo3(signature = (experiment_ids, filter=None, max_results=100, order_by=None, include_spans=true))]
-fn search_traces_json(
-    py: Python<'_>,
-    experiment_ids: Vec<String>,
-    filter: Option<String>,
-    max_results: usize,
-    order_by: Option<Vec<String>>,
-    include_spans: bool,
-) -> PyResult<Vec<String>> {
-    let order_by = order_by.unwrap_or_default();
-    enter(py, "search_traces", || {
-        ferrotrace_core::global().search_traces(
-            &experiment_ids,
-            filter.as_deref(),
-            max_results,
-            &order_by,
-            include_spans,
-        )
-    })
-    .map(|ts| {
-        ts.iter()
-            .filter_map(|t| serde_json::to_string(t).ok())
-            .collect()
-    })
-}
-
-/// Sets a tag on a trace on the server (a still-queued trace is delivered first).
-#[pyfunction]
-fn set_trace_tag(py: Python<'_>, trace_id: &str, key: &str, value: &str) -> PyResult<()> {
-    enter(py, "set_trace_tag", || {
-        ferrotrace_core::global().set_trace_tag(trace_id, key, value)
-    })
-}
-
-/// Deletes a tag of a trace on the server.
-#[pyfunction]
-fn delete_trace_tag(py: Python<'_>, trace_id: &str, key: &str) -> PyResult<()> {
-    enter(py, "delete_trace_tag", || {
-        ferrotrace_core::global().delete_trace_tag(trace_id, key)
-    })
-}
-
-/// Forgets this process's copy of a trace changed on the server (its assessments), so that
-/// `get_trace` reads the server's.
-#[pyfunction]
-fn forget_recent_trace(trace_id: &str) {
-    ferrotrace_core::global().forget_recent(trace_id);
-}
-
 /// One trace-level call (`set_trace_tag`, assessments, `get_trace`, `search_traces`,
 /// `delete_traces`, ...) on the configured backend, the MLflow server or the local store:
 /// JSON arguments in, JSON text out (see `ferrotrace_core::api::call_text`).
@@ -487,12 +410,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stats_json, m)?)?;
     m.add_function(wrap_pyfunction!(configure, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_experiment, m)?)?;
-    m.add_function(wrap_pyfunction!(log_assessment, m)?)?;
-    m.add_function(wrap_pyfunction!(set_trace_tag, m)?)?;
-    m.add_function(wrap_pyfunction!(get_trace_json, m)?)?;
-    m.add_function(wrap_pyfunction!(search_traces_json, m)?)?;
-    m.add_function(wrap_pyfunction!(delete_trace_tag, m)?)?;
-    m.add_function(wrap_pyfunction!(forget_recent_trace, m)?)?;
     m.add_function(wrap_pyfunction!(trace_api, m)?)?;
     m.add_function(wrap_pyfunction!(store_compact, m)?)?;
     m.add_function(wrap_pyfunction!(config, m)?)?;

@@ -19,6 +19,10 @@ pub enum Error {
     /// An API was called with an argument it cannot accept.
     #[error("{0}")]
     InvalidArgument(String),
+    /// The local store refused a request, as MLflow's own backends do: `code` is MLflow's
+    /// `error_code` (`RESOURCE_DOES_NOT_EXIST`, `RESOURCE_ALREADY_EXISTS`).
+    #[error("{message}")]
+    Store { code: &'static str, message: String },
     /// A bounded wait ran out.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
@@ -90,6 +94,30 @@ pub enum Error {
 }
 
 impl Error {
+    /// Something the local store does not hold: MLflow's `RESOURCE_DOES_NOT_EXIST`, which its
+    /// own backends raise there (a 404 to a client).
+    ///
+    /// ```
+    /// let e = ferrotrace_core::Error::not_found_locally("Trace with ID 'tr-1' not found.");
+    /// assert_eq!(e.http_status(), Some(404));
+    /// assert_eq!(e.mlflow_code(), Some("RESOURCE_DOES_NOT_EXIST"));
+    /// assert_eq!(e.to_string(), "Trace with ID 'tr-1' not found.");
+    /// ```
+    pub fn not_found_locally(message: impl Into<String>) -> Self {
+        Error::Store {
+            code: "RESOURCE_DOES_NOT_EXIST",
+            message: message.into(),
+        }
+    }
+
+    /// A name the local store already holds: MLflow's `RESOURCE_ALREADY_EXISTS` (a 400).
+    pub fn exists_locally(message: impl Into<String>) -> Self {
+        Error::Store {
+            code: "RESOURCE_ALREADY_EXISTS",
+            message: message.into(),
+        }
+    }
+
     pub fn config(setting: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Config {
             setting: setting.into(),
@@ -117,23 +145,29 @@ impl Error {
         }
     }
 
-    /// The HTTP status the server answered with, if the error comes from one.
+    /// The HTTP status the server answered with, if the error comes from one (for the local
+    /// store's refusals, the status MLflow's server gives the same refusal).
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Error::Auth { status, .. }
             | Error::Rejected { status, .. }
             | Error::Server { status, .. } => Some(*status),
             Error::NotFound { .. } => Some(404),
+            Error::Store { code, .. } => Some(match *code {
+                "RESOURCE_DOES_NOT_EXIST" => 404,
+                _ => 400,
+            }),
             Error::Otlp { status, .. } => *status,
             _ => None,
         }
     }
 
     /// MLflow's `error_code` (`RESOURCE_DOES_NOT_EXIST`, `RESOURCE_ALREADY_EXISTS`, ...), if the
-    /// server sent one.
+    /// server sent one or the local store refused.
     pub fn mlflow_code(&self) -> Option<&str> {
         match self {
             Error::NotFound { code, .. } | Error::Rejected { code, .. } => code.as_deref(),
+            Error::Store { code, .. } => Some(code),
             _ => None,
         }
     }

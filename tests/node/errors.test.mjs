@@ -1,4 +1,4 @@
-// The `code` of ferrotrace's errors (documented in docs/node-errors.md): a missing trace on a
+// The `code` of ferrotrace's errors (documented in docs/errors.md): a missing trace on a
 // real MLflow server rejects with ERR_FERROTRACE_NOT_FOUND (and the server's status and MLflow
 // error code), a bad setting throws ERR_FERROTRACE_CONFIG, a bad argument the core refuses
 // ERR_FERROTRACE_INVALID_ARGUMENT; tracing itself never throws. Run as a user runs it: a fresh
@@ -73,4 +73,35 @@ console.log(JSON.stringify(out));
     [],
   );
   assert.deepEqual(out, { search: "ERR_FERROTRACE_INVALID_ARGUMENT", feedback: "ERR_FERROTRACE_INVALID_ARGUMENT" });
+});
+
+test("the local store refuses as MLflow's backends do, and the facade's own refusals carry a code", async () => {
+  // No server: the local store in the app's folder (runApp's cwd).
+  const { out } = await runApp(
+    `
+const out = {};
+const failure = async (f) => {
+  try {
+    await f();
+    return "no error";
+  } catch (e) {
+    return { code: e.code, status: e.status, errorCode: e.errorCode, type: e.constructor.name };
+  }
+};
+out.tag = await failure(() => mlflow.setTraceTag("tr-" + "0".repeat(32), "k", "v"));
+const client = new mlflow.MlflowClient();
+await client.createExperiment("taken");
+out.taken = await failure(() => client.createExperiment("taken"));
+out.headers = await failure(() => mlflow.withTracingContextFromHeaders({}, () => 1));
+out.nullHeaders = await failure(() => mlflow.withTracingContextFromHeaders(null, () => 1));
+out.destination = await failure(() => mlflow.setDestination({ type: "UC_SCHEMA" }));
+console.log(JSON.stringify(out));
+`,
+    [],
+  );
+  assert.deepEqual(out.tag, { code: "ERR_FERROTRACE_NOT_FOUND", status: 404, errorCode: "RESOURCE_DOES_NOT_EXIST", type: "Error" });
+  assert.deepEqual(out.taken, { code: "ERR_FERROTRACE_REJECTED", status: 400, errorCode: "RESOURCE_ALREADY_EXISTS", type: "Error" });
+  assert.equal(out.headers.code, "ERR_FERROTRACE_INVALID_ARGUMENT");
+  assert.deepEqual([out.nullHeaders.code, out.nullHeaders.type], ["ERR_FERROTRACE_INVALID_ARGUMENT", "TypeError"]);
+  assert.equal(out.destination.code, "ERR_FERROTRACE_INVALID_ARGUMENT");
 });

@@ -75,3 +75,44 @@ def test_a_rest_error_pickles_as_mlflow_rest_exception() -> None:
     back = pickle.loads(pickle.dumps(e))
     assert isinstance(back, RestException)
     assert (back.error_code, back.get_http_status_code()) == ("RESOURCE_DOES_NOT_EXIST", 404)
+
+
+LOCAL_PROGRAM = r'''
+import json
+import ferrotrace
+from ferrotrace import TracingError
+from ferrotrace.exceptions import MlflowException, RestException
+
+out = {}
+
+def describe(e):
+    return [type(e).__name__, e.error_code, e.get_http_status_code(), isinstance(e, RestException),
+            isinstance(e, TracingError), isinstance(e, MlflowException), str(e)]
+
+with ferrotrace.start_span("kept") as span:
+    trace_id = span.trace_id
+for name, call in [
+    ("missing_trace", lambda: ferrotrace.set_trace_tag("tr-" + "0" * 32, "k", "v")),
+    ("missing_tag", lambda: ferrotrace.delete_trace_tag(trace_id, "never-set")),
+    ("missing_assessment", lambda: ferrotrace.get_assessment(trace_id, "a-" + "0" * 32)),
+    ("taken_name", lambda: [ferrotrace.MlflowClient().create_experiment("taken") for _ in range(2)]),
+]:
+    try:
+        call()
+        out[name] = None
+    except Exception as e:
+        out[name] = describe(e)
+print(json.dumps(out))
+'''
+
+
+def test_the_local_store_refuses_with_mlflows_codes(tmp_path: Path) -> None:
+    # As MLflow's own backends: an MlflowException with RESOURCE_DOES_NOT_EXIST (404) or
+    # RESOURCE_ALREADY_EXISTS (400), MLflow's message; not a REST answer, there is no server.
+    r = run_script(LOCAL_PROGRAM, {}, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    for name in ("missing_trace", "missing_tag", "missing_assessment"):
+        assert out[name][:6] == ["TracingError", "RESOURCE_DOES_NOT_EXIST", 404, False, True, True], out[name]
+    assert out["missing_trace"][6] == "Trace with ID 'tr-00000000000000000000000000000000' not found."
+    assert out["taken_name"][:3] == ["TracingError", "RESOURCE_ALREADY_EXISTS", 400], out["taken_name"]

@@ -18,12 +18,8 @@ if TYPE_CHECKING:
 
 
 def _api(op: str, **args: Any) -> Any:
-    try:
-        return json.loads(_native.trace_api(op, json.dumps(args)))
-    except _native.TracingError as e:
-        if "RESOURCE_ALREADY_EXISTS" in str(e):
-            raise MlflowException(str(e), error_code="RESOURCE_ALREADY_EXISTS") from None
-        raise
+    # The core's refusals carry MLflow's error_code (RESOURCE_ALREADY_EXISTS for a taken name).
+    return json.loads(_native.trace_api(op, json.dumps(args)))
 
 
 def _entity(row: dict[str, Any]) -> Experiment:

@@ -179,8 +179,8 @@ fn local(dir: &Path, op: &str, args: &Value) -> Result<Value> {
             let name = arg(args, "name")?;
             // As MLflow's server: a deleted experiment keeps its name.
             if list.iter().any(|e| e["name"] == name) {
-                return Err(Error::InvalidArgument(format!(
-                    "RESOURCE_ALREADY_EXISTS: an experiment named '{name}' already exists (perhaps deleted)"
+                return Err(Error::exists_locally(format!(
+                    "Experiment(name={name}) already exists."
                 )));
             }
             let next = list
@@ -218,11 +218,9 @@ fn local(dir: &Path, op: &str, args: &Value) -> Result<Value> {
         "delete_experiment" => {
             let id = arg(args, "experiment_id")?;
             let Some(e) = list.iter_mut().find(|e| e["experiment_id"] == id) else {
-                return Err(Error::NotFound {
-                    request: "delete_experiment".into(),
-                    code: Some("RESOURCE_DOES_NOT_EXIST".into()),
-                    message: format!("no experiment with id {id}"),
-                });
+                return Err(Error::not_found_locally(format!(
+                    "No Experiment with id={id} exists"
+                )));
             };
             e["lifecycle_stage"] = "deleted".into();
             e["last_update_time"] = now_ms().into();

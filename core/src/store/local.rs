@@ -49,7 +49,7 @@ pub fn append(dir: &Path, mutations: &[Mutation]) -> Result<()> {
 }
 
 fn not_found(trace_id: &str) -> Error {
-    Error::InvalidArgument(format!("Trace with ID {trace_id} not found."))
+    Error::not_found_locally(format!("Trace with ID '{trace_id}' not found."))
 }
 
 /// A stored trace with its changes, or `None`.
@@ -80,7 +80,7 @@ pub fn set_tag(dir: &Path, trace_id: &str, key: &str, value: &str) -> Result<()>
 pub fn delete_tag(dir: &Path, trace_id: &str, key: &str) -> Result<()> {
     let t = require(dir, trace_id)?;
     if !t.info.tags.contains_key(key) {
-        return Err(Error::InvalidArgument(format!(
+        return Err(Error::not_found_locally(format!(
             "No trace tag with key '{key}' for trace with ID '{trace_id}'"
         )));
     }
@@ -116,7 +116,7 @@ pub fn log_assessment(dir: &Path, trace_id: &str, mut assessment: Value) -> Resu
     obj.entry("valid").or_insert(Value::Bool(true));
     if let Some(old) = obj.get("overrides").and_then(Value::as_str) {
         if !t.info.assessments.iter().any(|a| a["assessment_id"] == old) {
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::not_found_locally(format!(
                 "Assessment with ID '{old}' not found for trace '{trace_id}'"
             )));
         }
@@ -141,7 +141,7 @@ pub fn get_assessment(dir: &Path, trace_id: &str, assessment_id: &str) -> Result
         .into_iter()
         .find(|a| a["assessment_id"] == assessment_id)
         .ok_or_else(|| {
-            Error::InvalidArgument(format!(
+            Error::not_found_locally(format!(
                 "Assessment with ID '{assessment_id}' not found for trace '{trace_id}'"
             ))
         })
