@@ -19,6 +19,7 @@ const context_1 = require("./context");
 const native_1 = require("./native");
 const span_1 = require("./span");
 const spans_1 = require("./spans");
+const errors_1 = require("./errors");
 /**
  * Starts a span that is NOT made current; end it with `span.end()`. Its parent is
  * `options.parent`, else the current span, else it starts a new trace.
@@ -99,10 +100,10 @@ function updateCurrentTrace(options) {
     }
     const { requestPreview, responsePreview } = options ?? {};
     if (requestPreview !== undefined && typeof requestPreview !== "string") {
-        throw new Error("The `requestPreview` parameter must be a string.");
+        throw (0, errors_1.invalidArgument)("The `requestPreview` parameter must be a string.");
     }
     if (responsePreview !== undefined && typeof responsePreview !== "string") {
-        throw new Error("The `responsePreview` parameter must be a string.");
+        throw (0, errors_1.invalidArgument)("The `responsePreview` parameter must be a string.");
     }
     // sessionId and user become MLflow's metadata keys in the core, as for Python.
     const updated = span._updateTrace({

@@ -13,6 +13,7 @@ const mlflow_1 = require("./mlflow");
 const native_1 = require("./native");
 const search_1 = require("./search");
 const traces_1 = require("./traces");
+const errors_1 = require("./errors");
 const MAX_ERROR_BODY_LENGTH = 1000;
 /**
  * A call to the MLflow server answered with an HTTP error (MLflow's `MlflowHttpError`):
@@ -51,12 +52,10 @@ class MlflowHttpError extends Error {
     }
 }
 exports.MlflowHttpError = MlflowHttpError;
-/** MLflow's `error_code` for a core error (the core's message carries the status, not the code). */
-function errorCode(status, message) {
+/** MLflow's `error_code` for an HTTP status, when the answer named none. */
+function errorCode(status) {
     if (status === 404)
         return "RESOURCE_DOES_NOT_EXIST";
-    if (/already exists/i.test(message))
-        return "RESOURCE_ALREADY_EXISTS";
     if (status === 401)
         return "UNAUTHENTICATED";
     if (status === 403)
@@ -65,20 +64,24 @@ function errorCode(status, message) {
         return "INTERNAL_ERROR";
     return "INVALID_PARAMETER_VALUE";
 }
-function httpError(status, message) {
-    const body = JSON.stringify({ error_code: errorCode(status, message), message });
+function httpError(status, message, code) {
+    const body = JSON.stringify({ error_code: code ?? errorCode(status), message });
     return new MlflowHttpError(status, node_http_1.STATUS_CODES[status] ?? "", body);
 }
-/** The core's error as MLflow's client raises it: an `MlflowHttpError` when a server answered. */
+/**
+ * The addon's error as MLflow's client raises it: an `MlflowHttpError` when the server answered
+ * (or the local store refused as a server would), from the error's `status` and `errorCode`;
+ * its stable `code` (`ERR_FERROTRACE_NOT_FOUND`, ...) is kept.
+ */
 function asHttpError(e) {
-    const message = String(e?.message ?? e);
-    const m = /\(HTTP (\d{3})\)(?::\s*)?(.*)$/s.exec(message);
-    if (m)
-        return httpError(Number(m[1]), m[2] || message);
-    // The local store's refusals, named as MLflow's server names them.
-    if (message.startsWith("RESOURCE_ALREADY_EXISTS"))
-        return httpError(400, message);
-    return e;
+    const err = e;
+    if (typeof err?.status !== "number")
+        return e;
+    const message = String(err.message ?? "");
+    // A server's answer reads "<request>: ... (HTTP 404): <the server's message>".
+    const shown = /\(HTTP \d{3}\):\s*(.*)$/s.exec(message)?.[1] || message;
+    const http = httpError(err.status, shown, typeof err.errorCode === "string" ? err.errorCode : undefined);
+    return typeof err.code === "string" ? Object.assign(http, { code: err.code }) : http;
 }
 async function call(op, args) {
     let text;
@@ -122,7 +125,7 @@ class MlflowClient {
         const o = options ?? {};
         const uri = o.trackingUri ?? o.host;
         if (uri !== undefined && /^databricks/i.test(uri)) {
-            throw new Error("ferrotrace: MlflowClient does not support Databricks tracking URIs; use an MLflow server URL.");
+            throw (0, errors_1.invalidArgument)("ferrotrace: MlflowClient does not support Databricks tracking URIs; use an MLflow server URL.");
         }
         const current = configured().trackingUri;
         if (uri && !current) {
@@ -158,7 +161,7 @@ class MlflowClient {
             throw asHttpError(e);
         }));
         if (!found || found === "null")
-            throw httpError(404, `Trace with ID ${traceId} not found.`);
+            throw Object.assign(httpError(404, `Trace with ID '${traceId}' not found.`), { code: "ERR_FERROTRACE_NOT_FOUND" });
         return new entities_1.Trace((0, traces_1.parseTrace)(found));
     }
     /** A trace's info (tags, metadata, state, assessments), without its spans. */
@@ -190,7 +193,7 @@ class MlflowClient {
      * as it ends (use `trace` / `withSpan`). Rejects with an error saying so.
      */
     async uploadTraceData(traceInfo, _traceData) {
-        throw new Error(`ferrotrace: uploadTraceData is not supported (trace ${traceInfo?.traceId}); spans are written with their trace as it ends.`);
+        throw (0, errors_1.invalidArgument)(`ferrotrace: uploadTraceData is not supported (trace ${traceInfo?.traceId}); spans are written with their trace as it ends.`);
     }
     /** Sets a tag on a finished trace (Python's `MlflowClient.set_trace_tag`). */
     async setTraceTag(traceId, key, value) {

@@ -15,6 +15,7 @@ exports.withTracingContextFromHeadersAsync = withTracingContextFromHeadersAsync;
 const node_async_hooks_1 = require("node:async_hooks");
 const capture_1 = require("./capture");
 const native_1 = require("./native");
+const errors_1 = require("./errors");
 /** The span of the innermost running `trace` / `withSpan` call. */
 exports.current = new node_async_hooks_1.AsyncLocalStorage();
 /** The scope in force; never entered until `tracingContext` or a headers function runs. */
@@ -65,10 +66,10 @@ function nested(changes) {
  */
 function tracingContext(options, fn) {
     if (typeof fn !== "function")
-        throw new TypeError("tracingContext(options, fn): fn must be a function");
+        throw (0, errors_1.invalidArgument)("tracingContext(options, fn): fn must be a function", TypeError);
     const o = options ?? {};
     if (o.enabled !== undefined && typeof o.enabled !== "boolean") {
-        throw new TypeError("tracingContext: `enabled` must be a boolean");
+        throw (0, errors_1.invalidArgument)("tracingContext: `enabled` must be a boolean", TypeError);
     }
     const scope = nested({
         enabled: o.enabled,
@@ -109,7 +110,7 @@ function getTracingContextHeadersForHttpRequest() {
 /** The `traceparent` of `headers` (any key case, first of an array), canonical; throws if absent or invalid. */
 function traceparentOf(headers) {
     if (headers === null || typeof headers !== "object") {
-        throw new TypeError("headers must be an object (e.g. req.headers)");
+        throw (0, errors_1.invalidArgument)("headers must be an object (e.g. req.headers)", TypeError);
     }
     const h = headers;
     // Pairs: arrays, Maps and fetch's Headers iterate as [key, value]; plain objects by entry.
@@ -127,11 +128,11 @@ function traceparentOf(headers) {
     }
     const first = Array.isArray(value) ? value[0] : value;
     if (first === undefined || first === null || first === "") {
-        throw new Error("The 'traceparent' header is required to continue a trace (W3C Trace Context).");
+        throw (0, errors_1.invalidArgument)("The 'traceparent' header is required to continue a trace (W3C Trace Context).");
     }
     const tp = native_1.native.normalizeTraceparent(String(first));
     if (tp === null) {
-        throw new Error(`Invalid 'traceparent' header ${JSON.stringify(String(first))}: expected 00-<32 hex>-<16 hex>-<2 hex>.`);
+        throw (0, errors_1.invalidArgument)(`Invalid 'traceparent' header ${JSON.stringify(String(first))}: expected 00-<32 hex>-<16 hex>-<2 hex>.`);
     }
     return tp;
 }
@@ -149,7 +150,7 @@ function traceparentOf(headers) {
  */
 function withTracingContextFromHeaders(headers, callback) {
     if (typeof callback !== "function")
-        throw new TypeError("withTracingContextFromHeaders: callback must be a function");
+        throw (0, errors_1.invalidArgument)("withTracingContextFromHeaders: callback must be a function", TypeError);
     const scope = nested({ traceparent: traceparentOf(headers) });
     // Outside the current local span: the remote span is the parent of what starts inside.
     return exports.current.run(undefined, () => exports.scopes.run(scope, callback));

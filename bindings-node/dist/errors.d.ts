@@ -5,7 +5,10 @@
  */
 /** The code of an argument the API cannot accept. */
 export declare const INVALID_ARGUMENT = "ERR_FERROTRACE_INVALID_ARGUMENT";
-/** An `Error` with `message` and `code` `ERR_FERROTRACE_INVALID_ARGUMENT`. */
-export declare function invalidArgument(message: string): Error & {
+/**
+ * An `Error` (or a `TypeError`, for an argument of the wrong type, as Node's own checks throw)
+ * with `message` and `code` `ERR_FERROTRACE_INVALID_ARGUMENT`.
+ */
+export declare function invalidArgument(message: string, kind?: ErrorConstructor | TypeErrorConstructor): Error & {
     code: string;
 };

@@ -9,7 +9,10 @@ exports.INVALID_ARGUMENT = void 0;
 exports.invalidArgument = invalidArgument;
 /** The code of an argument the API cannot accept. */
 exports.INVALID_ARGUMENT = "ERR_FERROTRACE_INVALID_ARGUMENT";
-/** An `Error` with `message` and `code` `ERR_FERROTRACE_INVALID_ARGUMENT`. */
-function invalidArgument(message) {
-    return Object.assign(new Error(message), { code: exports.INVALID_ARGUMENT });
+/**
+ * An `Error` (or a `TypeError`, for an argument of the wrong type, as Node's own checks throw)
+ * with `message` and `code` `ERR_FERROTRACE_INVALID_ARGUMENT`.
+ */
+function invalidArgument(message, kind = Error) {
+    return Object.assign(new kind(message), { code: exports.INVALID_ARGUMENT });
 }

@@ -4,6 +4,7 @@ exports.endHooks = exports.startHooks = void 0;
 exports.runHooks = runHooks;
 exports.registerOnSpanStartHook = registerOnSpanStartHook;
 exports.registerOnSpanEndHook = registerOnSpanEndHook;
+const errors_1 = require("./errors");
 // Replaced as a whole on (un)registration, never mutated: a hook that unregisters itself while
 // the list runs does not disturb the loop. Read on every span start and end, so kept flat.
 exports.startHooks = [];
@@ -25,7 +26,7 @@ function runHooks(hooks, span, when) {
 }
 function check(hook, what) {
     if (typeof hook !== "function")
-        throw new TypeError(`${what} takes a function (span) => void`);
+        throw (0, errors_1.invalidArgument)(`${what} takes a function (span) => void`, TypeError);
     return hook;
 }
 /**

@@ -65,7 +65,7 @@ const UNSUPPORTED = [
  */
 function init(options = {}) {
     if (options === null || typeof options !== "object") {
-        throw new TypeError("ferrotrace: init takes an options object, e.g. init({ trackingUri })");
+        throw (0, errors_1.invalidArgument)("ferrotrace: init takes an options object, e.g. init({ trackingUri })", TypeError);
     }
     const given = {};
     for (const key of OPTIONS) {
@@ -172,15 +172,15 @@ function experimentIdOf(destination) {
     if (typeof destination === "string" || typeof destination === "number")
         return String(destination);
     if (destination === null || typeof destination !== "object") {
-        throw new TypeError("setDestination takes a TraceLocation, e.g. { type: \"MLFLOW_EXPERIMENT\", mlflowExperiment: { experimentId } }");
+        throw (0, errors_1.invalidArgument)("setDestination takes a TraceLocation, e.g. { type: \"MLFLOW_EXPERIMENT\", mlflowExperiment: { experimentId } }", TypeError);
     }
     const d = destination;
     if (d.kind !== undefined) {
-        throw new Error(`setDestination: ${String(d.kind)} (Databricks Unity Catalog) destinations are not supported; use an MLflow experiment.`);
+        throw (0, errors_1.invalidArgument)(`setDestination: ${String(d.kind)} (Databricks Unity Catalog) destinations are not supported; use an MLflow experiment.`);
     }
     const type = typeof d.type === "string" ? d.type.toUpperCase() : undefined;
     if (type !== undefined && type !== "MLFLOW_EXPERIMENT" && type !== "EXPERIMENT") {
-        throw new Error(`setDestination: trace location type ${String(d.type)} is not supported; use an MLflow experiment.`);
+        throw (0, errors_1.invalidArgument)(`setDestination: trace location type ${String(d.type)} is not supported; use an MLflow experiment.`);
     }
     const id = d.mlflowExperiment?.experimentId ?? d.experimentId;
     if (typeof id !== "string" && typeof id !== "number") {

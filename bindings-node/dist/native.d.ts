@@ -91,10 +91,6 @@ export interface NativeBinding {
     init(json: string): boolean;
     initEnvNames(): string[];
     resolveExperiment(timeoutMs: number): Promise<string>;
-    logAssessment(traceId: string, assessmentJson: string): Promise<string>;
-    setTraceTag(traceId: string, key: string, value: string): Promise<string>;
-    deleteTraceTag(traceId: string, key: string): Promise<string>;
-    getTraceJson(traceId: string, timeoutMs: number): Promise<string>;
     traceApi(op: string, argsJson: string): Promise<string>;
     storeCompact(dir: string): Promise<string>;
 }

@@ -55,29 +55,33 @@ export class MlflowHttpError extends Error {
   }
 }
 
-/** MLflow's `error_code` for a core error (the core's message carries the status, not the code). */
-function errorCode(status: number, message: string): string {
+/** MLflow's `error_code` for an HTTP status, when the answer named none. */
+function errorCode(status: number): string {
   if (status === 404) return "RESOURCE_DOES_NOT_EXIST";
-  if (/already exists/i.test(message)) return "RESOURCE_ALREADY_EXISTS";
   if (status === 401) return "UNAUTHENTICATED";
   if (status === 403) return "PERMISSION_DENIED";
   if (status >= 500) return "INTERNAL_ERROR";
   return "INVALID_PARAMETER_VALUE";
 }
 
-function httpError(status: number, message: string): MlflowHttpError {
-  const body = JSON.stringify({ error_code: errorCode(status, message), message });
+function httpError(status: number, message: string, code?: string): MlflowHttpError {
+  const body = JSON.stringify({ error_code: code ?? errorCode(status), message });
   return new MlflowHttpError(status, STATUS_CODES[status] ?? "", body);
 }
 
-/** The core's error as MLflow's client raises it: an `MlflowHttpError` when a server answered. */
+/**
+ * The addon's error as MLflow's client raises it: an `MlflowHttpError` when the server answered
+ * (or the local store refused as a server would), from the error's `status` and `errorCode`;
+ * its stable `code` (`ERR_FERROTRACE_NOT_FOUND`, ...) is kept.
+ */
 function asHttpError(e: unknown): unknown {
-  const message = String((e as Error)?.message ?? e);
-  const m = /\(HTTP (\d{3})\)(?::\s*)?(.*)$/s.exec(message);
-  if (m) return httpError(Number(m[1]), m[2] || message);
-  // The local store's refusals, named as MLflow's server names them.
-  if (message.startsWith("RESOURCE_ALREADY_EXISTS")) return httpError(400, message);
-  return e;
+  const err = e as { status?: unknown; errorCode?: unknown; code?: unknown; message?: unknown } | null;
+  if (typeof err?.status !== "number") return e;
+  const message = String(err.message ?? "");
+  // A server's answer reads "<request>: ... (HTTP 404): <the server's message>".
+  const shown = /\(HTTP \d{3}\):\s*(.*)$/s.exec(message)?.[1] || message;
+  const http = httpError(err.status, shown, typeof err.errorCode === "string" ? err.errorCode : undefined);
+  return typeof err.code === "string" ? Object.assign(http, { code: err.code }) : http;
 }
 
 async function call(op: string, args: Record<string, unknown>): Promise<any> {
@@ -208,7 +212,7 @@ export class MlflowClient {
     const found = (await native.traceApi("get_trace", JSON.stringify({ trace_id: String(traceId) })).catch((e: unknown) => {
       throw asHttpError(e);
     })) as string;
-    if (!found || found === "null") throw httpError(404, `Trace with ID ${traceId} not found.`);
+    if (!found || found === "null") throw Object.assign(httpError(404, `Trace with ID '${traceId}' not found.`), { code: "ERR_FERROTRACE_NOT_FOUND" });
     return new Trace(parseTrace(found));
   }
 

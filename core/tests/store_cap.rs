@@ -176,7 +176,11 @@ fn show_finds_a_trace_by_id_prefix_or_end_and_counts_ambiguous_ones() {
     let full = read_store(dir.path()).unwrap();
     let id = &full.traces[2].info.trace_id;
     // The whole id, its hex, or a unique end (ids of one run share their first digits).
-    for prefix in [id.as_str(), id.trim_start_matches("tr-"), &id[id.len() - 10..]] {
+    for prefix in [
+        id.as_str(),
+        id.trim_start_matches("tr-"),
+        &id[id.len() - 10..],
+    ] {
         let (found, n) = ferrotrace_core::store::find_in_store(dir.path(), prefix).unwrap();
         assert_eq!(n, 1, "{prefix}");
         assert_eq!(found.traces[0], full.traces[2]);

@@ -24,7 +24,7 @@ import ferrotrace
 from ferrotrace import _fluent, _native
 from ferrotrace._native import LiveSpan, TracingError
 from ferrotrace.entities import NO_OP_SPAN_TRACE_ID, NoOpSpan, SpanStatus, SpanType
-from ferrotrace.exceptions import MlflowException, RestException, _from_native
+from ferrotrace.exceptions import MlflowException, RestException
 
 __all__ = ["MlflowClient", "PagedList", "Experiment", "ViewType"]
 
@@ -182,14 +182,11 @@ def _server() -> bool:
 
 
 def _api(op: str, **args: Any) -> Any:
-    """One call of the core's trace-level API (server or local store); its errors as MLflow
-    raises them."""
+    """One call of the core's trace-level API (server or local store); its errors are already
+    MLflow's (see ``ferrotrace.exceptions``)."""
     from ferrotrace._assessments import _api as api
 
-    try:
-        return api(op, **args)
-    except TracingError as e:
-        raise _from_native(e) from None
+    return api(op, **args)
 
 
 class MlflowClient:
@@ -344,10 +341,7 @@ class MlflowClient:
         """The trace with this id; raises ``MlflowException`` (RESOURCE_DOES_NOT_EXIST) when
         neither this process nor the server or local store has it."""
         trace_id = _trace_id_arg(trace_id, kwargs, "get_trace")
-        try:
-            found = ferrotrace.get_trace(trace_id, silent=True)
-        except TracingError as e:
-            raise _from_native(e) from None
+        found = ferrotrace.get_trace(trace_id, silent=True)
         if found is None:
             if _server():  # what MLflow raises for the server's answer
                 raise RestException({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": f"Trace with ID {trace_id} not found."})
@@ -374,20 +368,17 @@ class MlflowClient:
                 raise MlflowException.invalid_parameter_value(f"{label} must be a list, got {type(value).__name__}")
         if page_token:
             return PagedList([], None)
-        try:
-            traces = ferrotrace.search_traces(
-                experiment_ids=experiment_ids or _default_experiments(),
-                filter_string=filter_string,
-                max_results=max_results,
-                order_by=order_by,
-                run_id=run_id,
-                return_type="list",
-                model_id=model_id,
-                include_spans=include_spans,
-                locations=locations,
-            )
-        except TracingError as e:
-            raise _from_native(e) from None
+        traces = ferrotrace.search_traces(
+            experiment_ids=experiment_ids or _default_experiments(),
+            filter_string=filter_string,
+            max_results=max_results,
+            order_by=order_by,
+            run_id=run_id,
+            return_type="list",
+            model_id=model_id,
+            include_spans=include_spans,
+            locations=locations,
+        )
         return PagedList(traces, None)
 
     def set_trace_tag(self, trace_id: Optional[str] = None, key: str = "", value: str = "", **kwargs: Any) -> None:
@@ -396,18 +387,12 @@ class MlflowClient:
         root = _REGISTRY.root(trace_id)
         if root is not None and root._update_trace(tags={str(key)[:250]: str(value)[:4096]}):
             return
-        try:
-            ferrotrace.set_trace_tag(trace_id, key, value)
-        except TracingError as e:
-            raise _from_native(e) from None
+        ferrotrace.set_trace_tag(trace_id, key, value)
 
     def delete_trace_tag(self, trace_id: Optional[str] = None, key: str = "", **kwargs: Any) -> None:
         """Removes a tag from a recorded trace."""
         trace_id = _trace_id_arg(trace_id, kwargs, "delete_trace_tag")
-        try:
-            ferrotrace.delete_trace_tag(trace_id, key)
-        except TracingError as e:
-            raise _from_native(e) from None
+        ferrotrace.delete_trace_tag(trace_id, key)
 
     def delete_traces(
         self,
@@ -441,16 +426,16 @@ class MlflowClient:
 
     def log_assessment(self, trace_id: str, assessment: Any) -> Any:
         """Logs a Feedback or Expectation on a trace; returns it with its id."""
-        return _wrap(ferrotrace.log_assessment, trace_id, assessment)
+        return ferrotrace.log_assessment(trace_id, assessment)
 
     def get_assessment(self, trace_id: str, assessment_id: str) -> Any:
-        return _wrap(ferrotrace.get_assessment, trace_id, assessment_id)
+        return ferrotrace.get_assessment(trace_id, assessment_id)
 
     def update_assessment(self, trace_id: str, assessment_id: str, assessment: Any) -> Any:
-        return _wrap(ferrotrace.update_assessment, trace_id, assessment_id, assessment)
+        return ferrotrace.update_assessment(trace_id, assessment_id, assessment)
 
     def delete_assessment(self, trace_id: str, assessment_id: str) -> None:
-        _wrap(ferrotrace.delete_assessment, trace_id, assessment_id)
+        ferrotrace.delete_assessment(trace_id, assessment_id)
 
     # -- experiments --------------------------------------------------------------------------
 
@@ -534,13 +519,6 @@ def _default_experiments() -> list[str]:
         except TracingError:
             pass
     return ["0"]
-
-
-def _wrap(fn: Any, *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except TracingError as e:
-        raise _from_native(e) from None
 
 
 # MLflow's fluent experiment functions (``mlflow.get_experiment_by_name``, ...).

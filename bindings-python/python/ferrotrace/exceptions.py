@@ -169,14 +169,3 @@ def get_error_code(http_status: int) -> str:
     return {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "ENDPOINT_NOT_FOUND",
             409: "RESOURCE_CONFLICT", 429: "REQUEST_LIMIT_EXCEEDED", 499: "CANCELLED", 501: "NOT_IMPLEMENTED",
             503: "TEMPORARILY_UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}.get(int(http_status), "INTERNAL_ERROR")
-
-
-def _from_native(e: BaseException) -> BaseException:
-    """A native error of a server call as MLflow raises it: an error answer of the server (its
-    message names the HTTP status) becomes a ``RestException`` with the same error code."""
-    if isinstance(e, RestException) or "(HTTP " not in str(e):
-        return e
-    code = getattr(e, "error_code", None) or "INTERNAL_ERROR"
-    if code == "INVALID_PARAMETER_VALUE" and "already exists" in str(e):
-        code = "RESOURCE_ALREADY_EXISTS"
-    return RestException({"error_code": code, "message": str(e)})

@@ -71,7 +71,9 @@ fn ordered_ids_sort_by_start_and_keep_random_low_bits() {
     let same_ms: Vec<TraceId> = (0..1000).map(|i| TraceId::ordered(base + i)).collect();
     assert!(same_ms.windows(2).all(|w| w[0] < w[1]));
     assert!(TraceId::ordered(base + 1_000_000) > *same_ms.last().unwrap());
-    assert!(same_ms.iter().all(|t| (t.0 >> 80) as u64 == base / 1_000_000));
+    assert!(same_ms
+        .iter()
+        .all(|t| (t.0 >> 80) as u64 == base / 1_000_000));
     // The low half stays random: sampling reads it.
     let low: std::collections::HashSet<u64> = same_ms.iter().map(|t| t.0 as u64).collect();
     assert_eq!(low.len(), same_ms.len());
