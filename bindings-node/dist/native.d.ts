@@ -9,6 +9,11 @@ export type SpanHandle = {
 export type SlotHandle = number & {
     readonly __ferrotraceSlot: unique symbol;
 };
+/** What a command line prints for a store folder (`text` absent: no such trace). */
+export interface StoreText {
+    text?: string;
+    warnings: string[];
+}
 /**
  * The functions exported by `src/*.rs`. Values cross as JSON text. `make lint` checks this
  * against the types napi-rs generates from the Rust signatures (`scripts/check-native-types.js`).
@@ -93,6 +98,8 @@ export interface NativeBinding {
     resolveExperiment(timeoutMs: number): Promise<string>;
     traceApi(op: string, argsJson: string): Promise<string>;
     storeCompact(dir: string): Promise<string>;
+    storeList(dir: string): StoreText;
+    storeShow(dir: string, traceId: string): StoreText;
 }
 /**
  * Sets what runs before every native call that could see spans ended in JavaScript but not yet

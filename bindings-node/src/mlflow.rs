@@ -295,3 +295,31 @@ pub fn store_compact(dir: String) -> AsyncTask<Blocking> {
             .map(|r| serde_json::to_string(&r).unwrap_or_default())
     })
 }
+
+/// What a command line prints for a store folder, and the warnings about damaged records.
+#[napi(object)]
+pub struct StoreText {
+    /// The text; `null` when `storeShow` finds no such trace.
+    pub text: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// The table of a store folder's traces (`ferrotrace traces list`).
+#[napi(catch_unwind)]
+pub fn store_list(env: Env, dir: String) -> Result<StoreText> {
+    let (text, warnings) = ferrotrace_core::store::list_text(std::path::Path::new(&dir))
+        .map_err(|e| errors::js_error(&env, Failure::from(e)))?;
+    Ok(StoreText {
+        text: Some(text),
+        warnings,
+    })
+}
+
+/// One trace of a store folder as a tree, by its id or a unique start or end of it
+/// (`ferrotrace traces show`); several matches throw `ERR_FERROTRACE_INVALID_ARGUMENT`.
+#[napi(catch_unwind)]
+pub fn store_show(env: Env, dir: String, trace_id: String) -> Result<StoreText> {
+    let (text, warnings) = ferrotrace_core::store::show_text(std::path::Path::new(&dir), &trace_id)
+        .map_err(|e| errors::js_error(&env, Failure::from(e)))?;
+    Ok(StoreText { text, warnings })
+}

@@ -308,42 +308,13 @@ fn read_store(dir: &std::path::Path) -> PyResult<ferrotrace_core::store::StoreRe
 /// The local store's traces as a table, plus warnings about damaged records.
 #[pyfunction]
 fn store_list(dir: PathBuf) -> PyResult<(String, Vec<String>)> {
-    // Only what the table shows is kept: a store larger than memory lists in little of it.
-    let read = ferrotrace_core::store::list_store(&dir)
-        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
-    Ok((
-        ferrotrace_core::store::render_list(&read.traces),
-        read.warnings,
-    ))
+    Ok(ferrotrace_core::store::list_text(&dir).map_err(errors::CoreErr)?)
 }
 
 /// One trace of the local store (by id, or a unique start or end of it) as an indented tree.
 #[pyfunction]
 fn store_show(dir: PathBuf, trace_id: &str) -> PyResult<(Option<String>, Vec<String>)> {
-    // Only the matching traces are kept while the store is read.
-    let (read, matches) = ferrotrace_core::store::find_in_store(&dir, trace_id)
-        .map_err(|e| TracingError::new_err(format!("cannot read {}: {e}", dir.display())))?;
-    match (matches, read.traces.first()) {
-        (1, Some(one)) => {
-            // Tags, assessments and deletions recorded after the trace are folded in.
-            let mut one = one.clone();
-            if let Ok(snap) = ferrotrace_core::store::search::snapshot(&dir) {
-                match snap.folded.get(&one.info.trace_id) {
-                    Some(f) if f.deleted => return Ok((None, read.warnings)),
-                    Some(f) => f.apply_to(&mut one),
-                    None => {}
-                }
-            }
-            Ok((
-                Some(ferrotrace_core::store::render_tree(&one)),
-                read.warnings,
-            ))
-        }
-        (0, _) | (_, None) => Ok((None, read.warnings)),
-        (many, _) => Err(TracingError::new_err(format!(
-            "{trace_id:?} matches {many} traces; give more of the id"
-        ))),
-    }
+    Ok(ferrotrace_core::store::show_text(&dir, trace_id).map_err(errors::CoreErr)?)
 }
 
 /// The local store's traces as `Trace.to_dict()` JSON texts.

@@ -89,3 +89,37 @@ test("every trace-level call works on the local store, read back by another proc
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+function cli(args, env = {}) {
+  return spawnSync(process.execPath, [path.join(PKG, "scripts", "cli.js"), ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
+}
+
+test("npx ferrotrace traces list / show / store compact, as the Python command line", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ft-local-cli-"));
+  try {
+    const info = run(WRITER, dir);
+    const [a, b] = info.ids;
+    const listed = cli(["traces", "list", "--dir", dir]);
+    assert.equal(listed.status, 0, listed.stderr);
+    const lines = listed.stdout.trim().split("\n");
+    assert.deepEqual(lines[0].split(/\s+/).slice(0, 3), ["TRACE", "ID", "NAME"]);
+    assert.ok(lines.some((l) => l.startsWith(a)) && lines.some((l) => l.startsWith(b)), listed.stdout);
+    // A unique end of the id is enough; the tag set after the trace ended is folded in.
+    const shown = cli(["traces", "show", a.slice(-8)], { FERROTRACE_LOCAL_DIR: dir });
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`Trace ${a}\\s+agent\\s+OK`));
+    assert.match(shown.stdout, /tag topic = billing/);
+    assert.match(shown.stdout, /helper \[RETRIEVER\]/);
+    const ambiguous = cli(["traces", "show", "tr-", "--dir", dir]);
+    assert.equal(ambiguous.status, 2);
+    assert.match(ambiguous.stderr, /matches 2 traces/);
+    const missing = cli(["traces", "show", "tr-ffff", "--dir", dir]);
+    assert.equal(missing.status, 1);
+    const compacted = cli(["store", "compact", dir]);
+    assert.equal(compacted.status, 0, compacted.stderr);
+    assert.match(compacted.stdout, /^compacted \d+ segment\(s\)/);
+    assert.equal(cli(["nonsense"]).status, 2);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

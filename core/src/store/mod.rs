@@ -13,6 +13,7 @@ mod rotate;
 pub mod search;
 mod segment;
 mod stream;
+mod views;
 
 pub use fold::read_folded;
 pub(crate) use reader::merge as merge_records;
@@ -22,3 +23,4 @@ pub(crate) use rotate::enforce as rotate_folder;
 pub use rotate::Rotated;
 pub use segment::{decode_records, encode_record, Damage, SegmentWriter, SEGMENT_EXT};
 pub use stream::RecordStream;
+pub use views::{list_text, show_text};
