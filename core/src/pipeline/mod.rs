@@ -20,7 +20,7 @@ pub mod spill;
 mod watch;
 mod worker;
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -45,6 +45,8 @@ pub(crate) enum Control {
     Flush(Sender<()>, Instant),
     /// Deliver what is queued by the deadline, spill the rest, reply and stop.
     Shutdown(Sender<()>, Instant),
+    /// The queue is filling while the worker lingers (see [`worker::LINGER`]): take it now.
+    Wake,
 }
 
 /// What hands a sealed trace over: the trace, moved out when the export side takes it (once: by
@@ -105,6 +107,8 @@ pub(crate) struct Pipeline {
     /// What the worker is sending right now, for the exit hook's rescue.
     inflight: Arc<Mutex<Inflight>>,
     ctl: Sender<Control>,
+    /// Set while the worker lingers without watching the queue (see [`worker::LINGER`]).
+    lingering: Arc<AtomicBool>,
     worker: Option<JoinHandle<()>>,
     /// The fork generation this pipeline was started in; a forked child must not use it.
     pub(crate) fork_generation: u64,
@@ -196,7 +200,9 @@ impl Pipeline {
         let inflight = Arc::new(Mutex::new(Inflight::default()));
         let overflow: Arc<OnceLock<Arc<Overflow>>> = Arc::default();
         let deadlines: Arc<Deadlines> = Arc::default();
+        let lingering: Arc<AtomicBool> = Arc::default();
         let pending = PendingParts {
+            lingering: lingering.clone(),
             deadlines: deadlines.clone(),
             data: data_rx.clone(),
             queued_bytes: queued_bytes.clone(),
@@ -233,6 +239,7 @@ impl Pipeline {
             overflow,
             inflight,
             ctl,
+            lingering,
             worker,
             fork_generation,
             deadlines,
@@ -246,7 +253,12 @@ impl Pipeline {
         if self.queued_bytes.load(Relaxed) + bytes <= self.max_bytes {
             self.queued_bytes.fetch_add(bytes, Relaxed);
             match self.data.try_send(Queued { trace, bytes }) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    if self.lingering.load(Relaxed) {
+                        self.nudge();
+                    }
+                    return Ok(());
+                }
                 Err(TrySendError::Full(q)) => {
                     self.queued_bytes.fetch_sub(bytes, Relaxed);
                     trace = q.trace;
@@ -270,6 +282,20 @@ impl Pipeline {
             }
         }
         Err(SendError::Full)
+    }
+
+    /// The worker lingers without watching the queue: once the queue is half full (in traces
+    /// or bytes), it is woken rather than left to fill the queue up and overflow.
+    #[cold]
+    fn nudge(&self) {
+        let half_slots = self
+            .data
+            .capacity()
+            .is_some_and(|c| self.data.len() * 2 >= c);
+        let half_bytes = self.queued_bytes.load(Relaxed) * 2 >= self.max_bytes;
+        if (half_slots || half_bytes) && self.lingering.swap(false, Relaxed) {
+            let _ = self.ctl.try_send(Control::Wake);
+        }
     }
 
     pub(crate) fn depth(&self) -> usize {
@@ -365,6 +391,7 @@ pub(crate) fn request(
 
 /// What the export thread needs to assemble its side of a pipeline once the exporters exist.
 struct PendingParts {
+    lingering: Arc<AtomicBool>,
     data: Receiver<Queued>,
     queued_bytes: Arc<AtomicU64>,
     over: Receiver<Queued>,
@@ -452,6 +479,7 @@ impl PendingParts {
             over: self.over,
             overflow,
             ctl: self.ctl,
+            lingering: self.lingering,
             inflight: self.inflight,
             spills,
         }

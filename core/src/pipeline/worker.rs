@@ -2,7 +2,7 @@
 //! spilled traces replayed when the queue is idle.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,19 @@ const TICK: Duration = Duration::from_millis(200);
 /// A replayed batch of spilled traces (read back and sent) counts as this many bytes for the
 /// [`Trimmer`].
 const REPLAYED_BATCH_BYTES: u64 = 1 << 17;
+
+/// After exporting, while traces keep coming, the worker waits this long for more without
+/// watching the queue (only the control channel): a sender then finds no parked receiver to
+/// wake, where otherwise every trace cost the application's thread a futex call and the
+/// machine a context switch (about four `futex` calls per traced LLM call, measured). Flush,
+/// shutdown and a queue half full (see `Pipeline::nudge`) end the wait at once; when nothing
+/// came in, the next wait parks on the queue as before. Traces reach their destination at most
+/// this much later.
+pub(crate) const LINGER: Duration = Duration::from_millis(5);
+/// The worker lingers only after a batch this small: traces that come one at a time (an LLM
+/// call each, a request each) are what a wake per trace costs most; a full batch already
+/// shares one wake among many traces, and the application keeps its previous rhythm.
+const LINGER_MAX_BATCH: usize = 16;
 
 /// How long the worker waits for the recent-traces cache before skipping it.
 pub(crate) const RECENT_LOCK_WAIT: Duration = Duration::from_millis(20);
@@ -131,6 +144,8 @@ pub(crate) struct Parts {
     pub(crate) over: Receiver<Queued>,
     pub(crate) overflow: Arc<Overflow>,
     pub(crate) ctl: Receiver<Control>,
+    /// Set while the worker lingers (see [`LINGER`]).
+    pub(crate) lingering: Arc<AtomicBool>,
     pub(crate) inflight: Arc<Mutex<Inflight>>,
     /// Each lane's spill folder (by lane index), if it has one.
     pub(crate) spills: Vec<Option<Arc<Mutex<SpillStore>>>>,
@@ -176,19 +191,23 @@ pub(crate) fn run(parts: Parts, shared: WorkerShared) {
                 Ok(q) => {
                     w.push(q);
                     w.fill();
+                    let sparse = w.batch.len() <= LINGER_MAX_BATCH;
                     w.export();
+                    if sparse && w.p.data.is_empty() {
+                        match w.linger() {
+                            Ok(true) => {}
+                            Ok(false) => return,
+                            Err(()) => break,
+                        }
+                    }
                 }
                 Err(_) => break,
             },
             recv(ctl) -> msg => match msg {
-                Ok(Control::Flush(reply, deadline)) => {
-                    w.flush(deadline);
-                    let _ = reply.send(());
-                }
-                Ok(Control::Shutdown(reply, deadline)) => {
-                    w.shutdown(deadline);
-                    let _ = reply.send(());
-                    return;
+                Ok(c) => {
+                    if !w.control(c) {
+                        return;
+                    }
                 }
                 Err(_) => break,
             },
@@ -212,6 +231,37 @@ pub(crate) fn run(parts: Parts, shared: WorkerShared) {
 }
 
 impl Worker {
+    /// Handles a control message; false once the worker has shut down.
+    fn control(&mut self, c: Control) -> bool {
+        match c {
+            Control::Flush(reply, deadline) => {
+                self.flush(deadline);
+                let _ = reply.send(());
+            }
+            Control::Shutdown(reply, deadline) => {
+                self.shutdown(deadline);
+                let _ = reply.send(());
+                return false;
+            }
+            Control::Wake => {}
+        }
+        true
+    }
+
+    /// Waits up to [`LINGER`] on the control channel alone (see there), handling a message
+    /// that comes meanwhile: false once the worker has shut down, `Err` if the channel closed.
+    fn linger(&mut self) -> Result<bool, ()> {
+        use crossbeam_channel::RecvTimeoutError;
+        self.p.lingering.store(true, Relaxed);
+        let got = self.p.ctl.recv_timeout(LINGER);
+        self.p.lingering.store(false, Relaxed);
+        match got {
+            Ok(c) => Ok(self.control(c)),
+            Err(RecvTimeoutError::Timeout) => Ok(true),
+            Err(RecvTimeoutError::Disconnected) => Err(()),
+        }
+    }
+
     fn push(&mut self, q: Queued) {
         self.p.queued_bytes.fetch_sub(q.bytes, Relaxed);
         self.trimmer.handled(q.bytes);
