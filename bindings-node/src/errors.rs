@@ -16,6 +16,7 @@
 //!
 //! Tracing itself never throws these: only configuration and client calls do.
 
+use ferrotrace_core::error::Refusal;
 use ferrotrace_core::Error as CoreError;
 use napi::bindgen_prelude::JsObjectValue;
 use napi::{Env, Error, JsValue};
@@ -32,8 +33,14 @@ pub fn code(e: &CoreError) -> &'static str {
         CoreError::InvalidArgument(_) => INVALID_ARGUMENT,
         CoreError::Auth { .. } => "ERR_FERROTRACE_AUTH",
         CoreError::NotFound { .. } => NOT_FOUND,
-        CoreError::Store { code, .. } if *code == "RESOURCE_DOES_NOT_EXIST" => NOT_FOUND,
-        CoreError::Store { .. } => "ERR_FERROTRACE_REJECTED",
+        CoreError::Store {
+            refusal: Refusal::NotFound,
+            ..
+        } => NOT_FOUND,
+        CoreError::Store {
+            refusal: Refusal::AlreadyExists,
+            ..
+        } => "ERR_FERROTRACE_REJECTED",
         CoreError::Rejected { .. } => "ERR_FERROTRACE_REJECTED",
         CoreError::Server { .. } => "ERR_FERROTRACE_SERVER",
         CoreError::Transport { .. }

@@ -19,10 +19,9 @@ pub enum Error {
     /// An API was called with an argument it cannot accept.
     #[error("{0}")]
     InvalidArgument(String),
-    /// The local store refused a request, as MLflow's own backends do: `code` is MLflow's
-    /// `error_code` (`RESOURCE_DOES_NOT_EXIST`, `RESOURCE_ALREADY_EXISTS`).
+    /// The local store refused a request, as MLflow's own backends do (see [`Refusal`]).
     #[error("{message}")]
-    Store { code: &'static str, message: String },
+    Store { refusal: Refusal, message: String },
     /// A bounded wait ran out.
     #[error("timed out after {0:?}")]
     Timeout(Duration),
@@ -105,7 +104,7 @@ impl Error {
     /// ```
     pub fn not_found_locally(message: impl Into<String>) -> Self {
         Error::Store {
-            code: "RESOURCE_DOES_NOT_EXIST",
+            refusal: Refusal::NotFound,
             message: message.into(),
         }
     }
@@ -113,7 +112,7 @@ impl Error {
     /// A name the local store already holds: MLflow's `RESOURCE_ALREADY_EXISTS` (a 400).
     pub fn exists_locally(message: impl Into<String>) -> Self {
         Error::Store {
-            code: "RESOURCE_ALREADY_EXISTS",
+            refusal: Refusal::AlreadyExists,
             message: message.into(),
         }
     }
@@ -153,10 +152,7 @@ impl Error {
             | Error::Rejected { status, .. }
             | Error::Server { status, .. } => Some(*status),
             Error::NotFound { .. } => Some(404),
-            Error::Store { code, .. } => Some(match *code {
-                "RESOURCE_DOES_NOT_EXIST" => 404,
-                _ => 400,
-            }),
+            Error::Store { refusal, .. } => Some(refusal.http_status()),
             Error::Otlp { status, .. } => *status,
             _ => None,
         }
@@ -167,8 +163,35 @@ impl Error {
     pub fn mlflow_code(&self) -> Option<&str> {
         match self {
             Error::NotFound { code, .. } | Error::Rejected { code, .. } => code.as_deref(),
-            Error::Store { code, .. } => Some(code),
+            Error::Store { refusal, .. } => Some(refusal.mlflow_code()),
             _ => None,
+        }
+    }
+}
+
+/// Why the local store refused a request: what MLflow's own backends raise in the same case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such trace, tag, assessment or experiment.
+    NotFound,
+    /// An experiment of that name exists already.
+    AlreadyExists,
+}
+
+impl Refusal {
+    /// MLflow's `error_code`.
+    pub fn mlflow_code(self) -> &'static str {
+        match self {
+            Refusal::NotFound => "RESOURCE_DOES_NOT_EXIST",
+            Refusal::AlreadyExists => "RESOURCE_ALREADY_EXISTS",
+        }
+    }
+
+    /// The HTTP status MLflow's server gives the same refusal.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Refusal::NotFound => 404,
+            Refusal::AlreadyExists => 400,
         }
     }
 }

@@ -11,6 +11,11 @@ fn run(
     translate(f.as_ref(), inputs.as_ref(), outputs.as_ref()).expect("converts")
 }
 
+/// The attribute keys, in order.
+fn keys(attrs: &[(&'static str, Attr)]) -> Vec<&'static str> {
+    attrs.iter().map(|(k, _)| *k).collect()
+}
+
 fn text<'a>(attrs: &'a [(&'static str, Attr)], key: &str) -> &'a str {
     match attrs.iter().find(|(k, _)| *k == key) {
         Some((_, Attr::Text(t))) => t,
@@ -36,9 +41,8 @@ fn openai_chat_messages_tools_and_response() {
     let outputs = json!({"id": "chatcmpl-1", "model": "gpt-4o-mini-2024",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "Sunny"}, "finish_reason": "stop"}]});
     let a = run(Some("openai"), Some(inputs), Some(outputs));
-    let keys: Vec<&str> = a.iter().map(|(k, _)| *k).collect();
     assert_eq!(
-        keys,
+        keys(&a),
         [
             "gen_ai.input.messages",
             "gen_ai.system_instructions",
@@ -194,9 +198,8 @@ fn gemini_contents_config_and_candidates() {
         text(&a, "gen_ai.output.messages"),
         r#"[{"role": "assistant", "parts": [{"type": "text", "content": "Cold."}]}]"#
     );
-    let keys: Vec<&str> = a.iter().map(|(k, _)| *k).collect();
     assert_eq!(
-        keys,
+        keys(&a),
         [
             "gen_ai.input.messages",
             "gen_ai.system_instructions",
@@ -235,9 +238,8 @@ fn bedrock_converse_messages_tools_and_inference_config() {
         text(&a, "gen_ai.output.messages"),
         r#"[{"role": "assistant", "parts": [{"type": "text", "content": "Mild."}]}]"#
     );
-    let keys: Vec<&str> = a.iter().map(|(k, _)| *k).collect();
     assert_eq!(
-        keys,
+        keys(&a),
         [
             "gen_ai.input.messages",
             "gen_ai.system_instructions",
